@@ -1,0 +1,13 @@
+/**
+ * The subcommands, in the order `tlsprobe --help` lists them. Each module
+ * exports `register(program)`, which adds one verb.
+ *
+ * @module
+ */
+import type { Command } from "commander";
+
+/** Adds one subcommand to the program. */
+export type Register = (program: Command) => void;
+
+/** Every subcommand. */
+export const COMMANDS: Register[] = [];

@@ -1,0 +1,10 @@
+/**
+ * tlsprobe's core library: errors, the JSON envelope, and (as they land) the
+ * registry, wire codec, handshake engine, cipher-string engine, X.509 decoder
+ * and policies. Everything here but `net/` is pure: no `Deno.*`, no `node:*`.
+ *
+ * @module
+ */
+export * from "./errors.ts";
+export * from "./version.ts";
+export * from "./report/envelope.ts";

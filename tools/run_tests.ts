@@ -1,0 +1,105 @@
+/**
+ * Runs every test suite and ends with one line `N passed, N failed, N skipped`,
+ * the summary CI reads (Deno's own `ok | N passed | N failed` is not).
+ *
+ * Usage: `deno task test [-- <extra deno test args>]`
+ *
+ * Suites: the Deno tests under `tests/` (unit and integration against real
+ * peers), then any suite listed by `tools/test_suites.json` whose `when`
+ * environment variable is set (the VS Code workbench tests run in CI).
+ */
+
+interface Counts {
+  passed: number;
+  failed: number;
+  skipped: number;
+}
+
+const SUMMARY =
+  /^(?:ok|FAILED) \| (\d+) passed(?: \(\d+ steps?\))? \| (\d+) failed(?: \(\d+ steps?\))?(?: \| (\d+) ignored)?/m;
+
+async function runDenoTests(extra: string[]): Promise<Counts & { code: number }> {
+  const args = [
+    "test",
+    "--allow-net",
+    "--allow-read",
+    "--allow-write",
+    "--allow-env",
+    "--allow-run",
+    "--allow-sys",
+    ...extra,
+  ];
+  const child = new Deno.Command(Deno.execPath(), {
+    args,
+    stdout: "piped",
+    stderr: "inherit",
+    env: { NO_COLOR: "1" },
+  }).spawn();
+  const decoder = new TextDecoder();
+  let tail = "";
+  for await (const chunk of child.stdout) {
+    await Deno.stdout.write(chunk);
+    tail = (tail + decoder.decode(chunk, { stream: true })).slice(-4096);
+  }
+  const { code } = await child.status;
+  const m = SUMMARY.exec(tail.split("\n").filter((l) => l.includes(" passed")).pop() ?? "");
+  if (!m) return { passed: 0, failed: code === 0 ? 0 : 1, skipped: 0, code: code || 1 };
+  return {
+    passed: Number(m[1]),
+    failed: Number(m[2]),
+    skipped: Number(m[3] ?? 0),
+    code,
+  };
+}
+
+interface ExtraSuite {
+  name: string;
+  when: string;
+  cmd: string[];
+}
+
+async function runExtraSuite(suite: ExtraSuite): Promise<Counts & { code: number }> {
+  console.log(`\n=== ${suite.name} ===`);
+  const [cmd, ...args] = suite.cmd;
+  const child = new Deno.Command(cmd, { args, stdout: "piped", stderr: "inherit" }).spawn();
+  const decoder = new TextDecoder();
+  let tail = "";
+  for await (const chunk of child.stdout) {
+    await Deno.stdout.write(chunk);
+    tail = (tail + decoder.decode(chunk, { stream: true })).slice(-4096);
+  }
+  const { code } = await child.status;
+  // Extra suites print their own `N passed, N failed` line.
+  const m = [...tail.matchAll(/^(\d+) passed, (\d+) failed(?:, (\d+) skipped)?$/gm)].pop();
+  if (!m) return { passed: 0, failed: 1, skipped: 0, code: code || 1 };
+  return { passed: Number(m[1]), failed: Number(m[2]), skipped: Number(m[3] ?? 0), code };
+}
+
+const total: Counts = { passed: 0, failed: 0, skipped: 0 };
+let status = 0;
+const deno = await runDenoTests(Deno.args);
+total.passed += deno.passed;
+total.failed += deno.failed;
+total.skipped += deno.skipped;
+if (deno.code !== 0) status = 1;
+
+let suites: ExtraSuite[] = [];
+try {
+  suites = JSON.parse(await Deno.readTextFile(new URL("./test_suites.json", import.meta.url)));
+} catch (e) {
+  if (!(e instanceof Deno.errors.NotFound)) throw e;
+}
+for (const suite of suites) {
+  if (!Deno.env.get(suite.when)) {
+    console.log(`\n(skipping ${suite.name}: set ${suite.when}=1 to run it)`);
+    continue;
+  }
+  const r = await runExtraSuite(suite);
+  total.passed += r.passed;
+  total.failed += r.failed;
+  total.skipped += r.skipped;
+  if (r.code !== 0) status = 1;
+}
+if (total.failed > 0) status = 1;
+console.log(`\n${total.passed} passed, ${total.failed} failed, ${total.skipped} skipped`);
+Deno.exit(status);
