@@ -1,0 +1,354 @@
+/**
+ * The one module that knows tlsprobe's command line: it finds the binary,
+ * spawns it with `--json`, bounds it with a timeout and a cancel signal,
+ * checks the envelope's `schemaVersion` and the CLI's version, and returns
+ * typed results. No `vscode` import (settings come in as arguments), so Deno
+ * tests run it against the real CLI.
+ *
+ * @module
+ */
+import { spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import {
+  type CliEnvelope,
+  type CliError,
+  parseCliJson,
+  type ProbeReport,
+  ReportFormatError,
+} from "./pure/report.ts";
+import type { ProbeRequest } from "./pure/panel_model.ts";
+
+/** The oldest CLI whose `--json` output this extension reads. */
+export const MIN_CLI_VERSION = "0.1.0";
+
+/** How to start the CLI. */
+export interface CliCommand {
+  /** The executable. */
+  command: string;
+  /** Arguments placed before the subcommand (`run … cli/main.ts` for Deno). */
+  prefix: string[];
+  /** Working directory, when it matters (the repository for `deno run`). */
+  cwd?: string;
+  /** How it was found, for messages: `setting`, `PATH` or `repository`. */
+  source: "setting" | "PATH" | "repository";
+}
+
+/** Codes of failures that happen before or around the CLI, not inside it. */
+export type ClientErrorCode = "CLI_NOT_FOUND" | "CLI_OUTPUT" | "CANCELLED" | "TIMEOUT" | "SPAWN";
+
+/** A failure of the extension's side of the boundary. */
+export class CliClientError extends Error {
+  constructor(readonly code: ClientErrorCode, message: string, readonly stderr = "") {
+    super(message);
+    this.name = "CliClientError";
+  }
+
+  /** The `{code, message}` form the panel renders. */
+  toCliError(): CliError {
+    return { code: this.code, message: this.message };
+  }
+}
+
+/** Where to look for the CLI. */
+export interface ResolveOptions {
+  /** The `tlsprobe.path` setting. */
+  configuredPath?: string;
+  /** The `PATH` to search (defaults to the process's). */
+  envPath?: string;
+  /** Folders that may be inside the tlsprobe repository (extension, workspace). */
+  searchRoots?: string[];
+}
+
+function isExecutable(p: string): boolean {
+  try {
+    fs.accessSync(p, fs.constants.X_OK);
+    return fs.statSync(p).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Finds an executable on a `PATH` string.
+ *
+ * @param name the executable's name
+ * @param envPath the `PATH` value
+ * @returns its absolute path, or undefined
+ */
+export function which(name: string, envPath: string | undefined): string | undefined {
+  for (const dir of (envPath ?? "").split(path.delimiter)) {
+    if (!dir) continue;
+    const p = path.join(dir, name);
+    if (isExecutable(p)) return p;
+  }
+  return undefined;
+}
+
+/**
+ * The tlsprobe repository containing `start`, if any: a folder with
+ * `deno.json` and `cli/main.ts`.
+ *
+ * @param start any folder
+ * @returns the repository root, or undefined
+ */
+export function findRepository(start: string): string | undefined {
+  let dir = path.resolve(start);
+  for (;;) {
+    if (
+      fs.existsSync(path.join(dir, "deno.json")) && fs.existsSync(path.join(dir, "cli", "main.ts"))
+    ) {
+      return dir;
+    }
+    const up = path.dirname(dir);
+    if (up === dir) return undefined;
+    dir = up;
+  }
+}
+
+/**
+ * Finds the CLI: the `tlsprobe.path` setting, else `tlsprobe` on `PATH`,
+ * else `deno run cli/main.ts` when a search root is inside the repository.
+ *
+ * @param opts the setting, `PATH` and search roots
+ * @returns how to start it
+ * @throws CliClientError `CLI_NOT_FOUND` with what to do next
+ */
+export function resolveCli(opts: ResolveOptions): CliCommand {
+  const envPath = opts.envPath ?? process.env.PATH;
+  const configured = opts.configuredPath?.trim();
+  if (configured) {
+    if (!isExecutable(configured)) {
+      throw new CliClientError(
+        "CLI_NOT_FOUND",
+        `The setting tlsprobe.path is ${configured}, which is not an executable file. ` +
+          "Fix the setting or clear it to use tlsprobe from PATH.",
+      );
+    }
+    return { command: configured, prefix: [], source: "setting" };
+  }
+  const onPath = which("tlsprobe", envPath);
+  if (onPath) return { command: onPath, prefix: [], source: "PATH" };
+  for (const root of opts.searchRoots ?? []) {
+    const repo = findRepository(root);
+    if (!repo) continue;
+    const deno = which("deno", envPath);
+    if (!deno) {
+      throw new CliClientError(
+        "CLI_NOT_FOUND",
+        `This is the tlsprobe repository (${repo}) but deno is not on PATH. ` +
+          "Install Deno 2.9 or set tlsprobe.path to a tlsprobe binary.",
+      );
+    }
+    return {
+      command: deno,
+      prefix: [
+        "run",
+        "--quiet",
+        "--allow-net",
+        "--allow-read",
+        "--allow-write",
+        "--allow-env",
+        "--allow-run",
+        "--allow-sys",
+        "--config",
+        path.join(repo, "deno.json"),
+        path.join(repo, "cli", "main.ts"),
+      ],
+      cwd: repo,
+      source: "repository",
+    };
+  }
+  throw new CliClientError(
+    "CLI_NOT_FOUND",
+    "tlsprobe was not found. Build it with `deno task compile` in the tlsprobe repository " +
+      "and put dist/tlsprobe on PATH, or set tlsprobe.path to the binary.",
+  );
+}
+
+/**
+ * Compares dotted versions (`0.10.0` > `0.9.1`); a pre-release suffix is ignored.
+ *
+ * @param a a version
+ * @param b another
+ * @returns negative, zero or positive
+ */
+export function compareVersions(a: string, b: string): number {
+  const pa = a.split(/[-+]/)[0].split(".").map((x) => Number(x) || 0);
+  const pb = b.split(/[-+]/)[0].split(".").map((x) => Number(x) || 0);
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
+    if (d !== 0) return d;
+  }
+  return 0;
+}
+
+/** Bounds on one run. */
+export interface RunOptions {
+  /** Milliseconds before the child is killed. */
+  timeoutMs: number;
+  /** Cancels the run (kills the child). */
+  signal?: AbortSignal;
+}
+
+/** What one run produced. */
+export interface CliRun<T extends CliEnvelope = CliEnvelope> {
+  result: T;
+  exitCode: number | null;
+  stderr: string;
+  durationMs: number;
+}
+
+function killTree(pid: number | undefined, sig: NodeJS.Signals): void {
+  if (pid === undefined) return;
+  try {
+    // The child leads its own process group (detached), so a wrapper script
+    // and the deno process under it both get the signal.
+    process.kill(-pid, sig);
+  } catch {
+    try {
+      process.kill(pid, sig);
+    } catch {
+      // already gone
+    }
+  }
+}
+
+/**
+ * Runs `tlsprobe <args> --json` and returns its parsed envelope, whatever
+ * the exit status (the CLI reports its own failures as `outcome: "error"`).
+ *
+ * @param cli how to start the CLI (from {@link resolveCli})
+ * @param args subcommand and its arguments, without `--json`
+ * @param opts timeout and cancel signal
+ * @returns the envelope, exit status and stderr
+ * @throws CliClientError `TIMEOUT`, `CANCELLED`, `SPAWN` or `CLI_OUTPUT`
+ */
+export function runCli(cli: CliCommand, args: string[], opts: RunOptions): Promise<CliRun> {
+  const started = Date.now();
+  return new Promise((resolve, reject) => {
+    if (opts.signal?.aborted) {
+      reject(new CliClientError("CANCELLED", "Cancelled."));
+      return;
+    }
+    const child = spawn(cli.command, [...cli.prefix, ...args, "--json"], {
+      cwd: cli.cwd,
+      env: { ...process.env, NO_COLOR: "1" },
+      stdio: ["ignore", "pipe", "pipe"],
+      detached: true,
+    });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    let ended: ClientErrorCode | undefined;
+    child.stdout.on("data", (b: Buffer) => out.push(b));
+    child.stderr.on("data", (b: Buffer) => err.push(b));
+    const stop = (why: ClientErrorCode) => {
+      if (ended) return;
+      ended = why;
+      killTree(child.pid, "SIGTERM");
+      setTimeout(() => killTree(child.pid, "SIGKILL"), 2000).unref();
+    };
+    const timer = setTimeout(() => stop("TIMEOUT"), opts.timeoutMs);
+    const onAbort = () => stop("CANCELLED");
+    opts.signal?.addEventListener("abort", onAbort, { once: true });
+    child.on("error", (e) => {
+      clearTimeout(timer);
+      opts.signal?.removeEventListener("abort", onAbort);
+      reject(new CliClientError("SPAWN", `Cannot start ${cli.command}: ${e.message}`));
+    });
+    child.on("close", (exitCode) => {
+      clearTimeout(timer);
+      opts.signal?.removeEventListener("abort", onAbort);
+      const stderr = Buffer.concat(err).toString("utf8");
+      if (ended === "TIMEOUT") {
+        reject(
+          new CliClientError(
+            "TIMEOUT",
+            `tlsprobe did not finish within ${opts.timeoutMs} ms and was stopped. ` +
+              "Raise tlsprobe.timeout if the server is slow.",
+            stderr,
+          ),
+        );
+        return;
+      }
+      if (ended === "CANCELLED") {
+        reject(new CliClientError("CANCELLED", "Cancelled.", stderr));
+        return;
+      }
+      let result: CliEnvelope;
+      try {
+        result = parseCliJson(Buffer.concat(out).toString("utf8"));
+      } catch (e) {
+        const msg = e instanceof ReportFormatError ? e.message : String(e);
+        const tail = stderr.trim().split("\n").slice(-3).join(" ");
+        reject(new CliClientError("CLI_OUTPUT", tail ? `${msg} (${tail})` : msg, stderr));
+        return;
+      }
+      const version = result.tool?.version;
+      if (version && compareVersions(version, MIN_CLI_VERSION) < 0) {
+        reject(
+          new CliClientError(
+            "CLI_OUTPUT",
+            `tlsprobe ${version} is older than ${MIN_CLI_VERSION}, the oldest this extension supports. Update it.`,
+            stderr,
+          ),
+        );
+        return;
+      }
+      resolve({ result, exitCode, stderr, durationMs: Date.now() - started });
+    });
+  });
+}
+
+/**
+ * The command line of a probe (`probe HOST:PORT` and its options).
+ *
+ * @param req the form's fields
+ * @param timeoutMs the CLI's own network timeout, in milliseconds
+ * @returns the arguments, without `--json`
+ */
+export function probeArgs(req: ProbeRequest, timeoutMs: number): string[] {
+  // The CLI's --timeout is in seconds (like `connect`'s).
+  const seconds = Math.max(1, Math.floor(timeoutMs / 1000));
+  const args = ["probe", req.target.trim(), "--timeout", String(seconds)];
+  if (req.caFile) args.push("--cafile", req.caFile);
+  if (req.certFile) args.push("--cert", req.certFile);
+  if (req.keyFile) args.push("--key", req.keyFile);
+  if (req.alpn) args.push("--alpn", req.alpn);
+  if (req.serverName) args.push("--servername", req.serverName);
+  return args;
+}
+
+/**
+ * Probes an endpoint with the CLI.
+ *
+ * @param cli how to start the CLI
+ * @param req the form's fields
+ * @param opts timeout and cancel signal; the CLI gets a slightly shorter
+ *   network timeout so it can report `TIMEOUT` itself
+ * @returns the report (its `outcome` may be `error`)
+ */
+export async function probe(
+  cli: CliCommand,
+  req: ProbeRequest,
+  opts: RunOptions,
+): Promise<CliRun<ProbeReport>> {
+  const inner = Math.max(500, opts.timeoutMs - 2000);
+  return await runCli(cli, probeArgs(req, inner), opts) as CliRun<ProbeReport>;
+}
+
+/**
+ * Decodes a certificate file with `tlsprobe cert FILE --json`.
+ *
+ * @param cli how to start the CLI
+ * @param file a PEM or DER file
+ * @param opts timeout and cancel signal
+ * @returns the envelope (certificate fields as the CLI reports them)
+ */
+export async function certificate(
+  cli: CliCommand,
+  file: string,
+  opts: RunOptions,
+): Promise<CliRun> {
+  return await runCli(cli, ["cert", file], opts);
+}

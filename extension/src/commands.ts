@@ -1,0 +1,267 @@
+/**
+ * The commands: each a small factory registered under the `tlsprobe.`
+ * namespace by {@link registerCommands}. Probes and certificate decoding go
+ * through the CLI (`cli_client.ts`); cipher strings through the bundled core
+ * engine.
+ *
+ * @module
+ */
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import * as vscode from "vscode";
+import { certificate, CliClientError, type CliCommand, probe, resolveCli } from "./cli_client.ts";
+import { expand } from "./cipher_engine.ts";
+import { findCipherStringAt, renderSuitesHtml } from "./pure/cipher_locate.ts";
+import {
+  addEntry,
+  escapeHtml,
+  type ProbeEntry,
+  type ProbeRequest,
+  renderChain,
+} from "./pure/panel_model.ts";
+import { formatTarget, parseTarget, type ReportCertificate } from "./pure/report.ts";
+import { COMMANDS, CONFIG, setting } from "./constants.ts";
+import { makeNonce, type PanelProvider } from "./panel/panel_provider.ts";
+
+/** What the commands need from the extension. */
+export interface CommandDeps {
+  context: vscode.ExtensionContext;
+  panel: PanelProvider;
+}
+
+function findCli(context: vscode.ExtensionContext): CliCommand {
+  return resolveCli({
+    configuredPath: setting<string>(CONFIG.path, ""),
+    searchRoots: [
+      ...(vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath),
+      context.extensionUri.fsPath,
+    ],
+  });
+}
+
+/**
+ * Runs a probe through the CLI with a cancellable progress notification and
+ * records it in the panel's history.
+ *
+ * @param deps context and panel
+ * @param request the target and options
+ * @returns the history entry, or undefined when cancelled
+ */
+export async function runProbe(
+  deps: CommandDeps,
+  request: ProbeRequest,
+): Promise<ProbeEntry | undefined> {
+  const { panel } = deps;
+  const req: ProbeRequest = { ...request };
+  if (!req.caFile) {
+    const ca = setting<string>(CONFIG.caFile, "");
+    if (ca) req.caFile = ca;
+  }
+  const startedAt = new Date().toISOString();
+  const t0 = Date.now();
+  let cli: CliCommand;
+  try {
+    cli = findCli(deps.context);
+  } catch (e) {
+    const err = e instanceof CliClientError ? e : new CliClientError("SPAWN", String(e));
+    void vscode.window.showErrorMessage(err.message);
+    panel.update(addEntry(panel.model, { request: req, startedAt, durationMs: 0, error: err }));
+    return panel.model.entries[0];
+  }
+  panel.update({ ...panel.model, running: req }, req);
+  void panel.reveal();
+  const timeoutMs = Math.max(1000, setting<number>(CONFIG.timeout, 15000));
+  const outcome = await vscode.window.withProgress(
+    {
+      location: vscode.ProgressLocation.Notification,
+      title: `TLS: probing ${req.target}`,
+      cancellable: true,
+    },
+    async (_progress, token) => {
+      const abort = new AbortController();
+      const sub = token.onCancellationRequested(() => abort.abort());
+      try {
+        const run = await probe(cli, req, { timeoutMs, signal: abort.signal });
+        return { report: run.result };
+      } catch (e) {
+        if (e instanceof CliClientError) return { error: e };
+        return { error: new CliClientError("SPAWN", String(e)) };
+      } finally {
+        sub.dispose();
+      }
+    },
+  );
+  if (outcome.error?.code === "CANCELLED") {
+    panel.update({ ...panel.model, running: undefined });
+    return undefined;
+  }
+  panel.update(
+    addEntry(panel.model, {
+      request: req,
+      startedAt,
+      durationMs: Date.now() - t0,
+      report: outcome.report,
+      error: outcome.error?.toCliError(),
+    }),
+  );
+  const entry = panel.model.entries[0];
+  const failure = entry.error ?? entry.report?.error;
+  if (failure) void vscode.window.showWarningMessage(`${req.target}: ${failure.message}`);
+  return entry;
+}
+
+function probeCommand(deps: CommandDeps) {
+  return async (arg?: Partial<ProbeRequest>): Promise<ProbeEntry | undefined> => {
+    let target = arg?.target;
+    if (!target) {
+      const last = deps.panel.model.entries[0]?.request.target;
+      target = await vscode.window.showInputBox({
+        title: "TLS: Probe Endpoint",
+        prompt: "host:port (or an https:// URL)",
+        placeHolder: "example.com:443",
+        value: last,
+        validateInput: (v) =>
+          parseTarget(v) ? undefined : "Enter host:port, [ipv6]:port or an https:// URL",
+      });
+      if (!target) return undefined;
+    }
+    const parsed = parseTarget(target);
+    if (!parsed) {
+      void vscode.window.showErrorMessage(`Not a host:port: ${target}`);
+      return undefined;
+    }
+    return await runProbe(deps, { ...arg, target: formatTarget(parsed) });
+  };
+}
+
+function staticPage(title: string, body: string, extensionUri: vscode.Uri): vscode.WebviewPanel {
+  const media = vscode.Uri.joinPath(extensionUri, "media");
+  const panel = vscode.window.createWebviewPanel(
+    "tlsprobe.view",
+    title,
+    vscode.ViewColumn.Beside,
+    { enableScripts: false, localResourceRoots: [media] },
+  );
+  const css = panel.webview.asWebviewUri(vscode.Uri.joinPath(media, "panel.css"));
+  // No scripts at all on these pages; the nonce keeps the CSP uniform.
+  const csp =
+    `default-src 'none'; style-src ${panel.webview.cspSource}; script-src 'nonce-${makeNonce()}';`;
+  panel.webview.html = `<!DOCTYPE html><html lang="en"><head><meta charset="UTF-8">
+<meta http-equiv="Content-Security-Policy" content="${csp}">
+<link href="${css}" rel="stylesheet"><title>${escapeHtml(title)}</title></head>
+<body>${body}</body></html>`;
+  return panel;
+}
+
+function expandCommand(deps: CommandDeps) {
+  return async (arg?: string): Promise<string | undefined> => {
+    let text = typeof arg === "string" ? arg : undefined;
+    const editor = vscode.window.activeTextEditor;
+    if (!text && editor) {
+      const sel = editor.selection;
+      if (!sel.isEmpty) {
+        text = editor.document.getText(sel).trim().replace(/^["'`]|["'`]$/g, "");
+      } else {
+        const pos = sel.active;
+        text = findCipherStringAt(editor.document.lineAt(pos.line).text, pos.character)?.text;
+      }
+    }
+    if (!text) {
+      text = await vscode.window.showInputBox({
+        title: "TLS: Expand Cipher String",
+        prompt: "An OpenSSL cipher string",
+        placeHolder: "ECDH+AES128",
+      });
+      if (!text) return undefined;
+    }
+    const version = setting<string>(CONFIG.opensslVersion, "3.0");
+    const result = expand(text, version);
+    if (!result.ok) {
+      void vscode.window.showErrorMessage(
+        `Not a valid OpenSSL ${version} cipher string: ${result.message}`,
+      );
+      return undefined;
+    }
+    const html = renderSuitesHtml(text, result.rows, version);
+    staticPage(`Cipher string: ${text}`, html, deps.context.extensionUri);
+    return html;
+  };
+}
+
+function certificatesOf(result: Record<string, unknown>): ReportCertificate[] {
+  const certs = result.certificates ?? result.certificate ?? result.chain;
+  if (Array.isArray(certs)) return certs as ReportCertificate[];
+  if (certs && typeof certs === "object") return [certs as ReportCertificate];
+  return [];
+}
+
+function showCertificateCommand(deps: CommandDeps) {
+  return async (arg?: vscode.Uri): Promise<unknown> => {
+    let file: string | undefined;
+    let tmp: string | undefined;
+    const editor = vscode.window.activeTextEditor;
+    if (arg instanceof vscode.Uri) {
+      file = arg.fsPath;
+    } else if (editor && !editor.selection.isEmpty) {
+      const pem = editor.document.getText(editor.selection);
+      tmp = fs.mkdtempSync(path.join(os.tmpdir(), "tlsprobe-cert-"));
+      file = path.join(tmp, "selection.pem");
+      fs.writeFileSync(file, pem);
+    } else if (editor && editor.document.uri.scheme === "file") {
+      file = editor.document.uri.fsPath;
+    } else {
+      const picked = await vscode.window.showOpenDialog({
+        canSelectMany: false,
+        filters: { Certificates: ["pem", "crt", "cer", "der"], "All files": ["*"] },
+      });
+      file = picked?.[0]?.fsPath;
+    }
+    if (!file) return undefined;
+    try {
+      const cli = findCli(deps.context);
+      const timeoutMs = setting<number>(CONFIG.timeout, 15000);
+      const run = await certificate(cli, file, { timeoutMs });
+      const r = run.result as unknown as Record<string, unknown>;
+      if (run.result.outcome === "error") {
+        void vscode.window.showErrorMessage(
+          `${run.result.error!.code}: ${run.result.error!.message}`,
+        );
+        return run.result;
+      }
+      const body = `<h2>${escapeHtml(path.basename(file))}</h2>` +
+        renderChain(certificatesOf(r), new Date()) +
+        `<details><summary>JSON</summary><pre>${
+          escapeHtml(JSON.stringify(r, null, 2))
+        }</pre></details>`;
+      staticPage(`Certificate: ${path.basename(file)}`, body, deps.context.extensionUri);
+      return run.result;
+    } catch (e) {
+      void vscode.window.showErrorMessage(e instanceof Error ? e.message : String(e));
+      return undefined;
+    } finally {
+      if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+    }
+  };
+}
+
+function clearHistoryCommand(deps: CommandDeps) {
+  return () => deps.panel.update({ entries: [], nextId: deps.panel.model.nextId });
+}
+
+/**
+ * Registers every command.
+ *
+ * @param deps context and panel
+ */
+export function registerCommands(deps: CommandDeps): void {
+  const table: Record<string, (deps: CommandDeps) => (...args: never[]) => unknown> = {
+    [COMMANDS.probe]: probeCommand,
+    [COMMANDS.expandCipherString]: expandCommand,
+    [COMMANDS.showCertificate]: showCertificateCommand,
+    [COMMANDS.clearHistory]: clearHistoryCommand,
+  };
+  for (const [id, factory] of Object.entries(table)) {
+    deps.context.subscriptions.push(vscode.commands.registerCommand(id, factory(deps)));
+  }
+}

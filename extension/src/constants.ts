@@ -1,0 +1,39 @@
+/**
+ * Names shared by the extension's modules: command ids, the view id, and
+ * configuration keys.
+ *
+ * @module
+ */
+import * as vscode from "vscode";
+
+/** Command ids (titles live in package.json). */
+export const COMMANDS = {
+  probe: "tlsprobe.probe",
+  expandCipherString: "tlsprobe.expandCipherString",
+  showCertificate: "tlsprobe.showCertificate",
+  clearHistory: "tlsprobe.clearHistory",
+} as const;
+
+/** The side panel's webview view id. */
+export const PANEL_VIEW_ID = "tlsprobe.panel";
+
+/** Configuration keys under `tlsprobe.`. */
+export const CONFIG = {
+  path: "path",
+  timeout: "timeout",
+  caFile: "caFile",
+  opensslVersion: "opensslVersion",
+  lintEnabled: "lint.enabled",
+  codeLensEnabled: "codeLens.enabled",
+} as const;
+
+/**
+ * Reads a `tlsprobe.*` setting.
+ *
+ * @param key the key under `tlsprobe.`
+ * @param fallback the value when unset
+ * @returns the value
+ */
+export function setting<T>(key: string, fallback: T): T {
+  return vscode.workspace.getConfiguration("tlsprobe").get<T>(key, fallback);
+}

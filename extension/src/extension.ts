@@ -1,0 +1,54 @@
+/**
+ * Entry point: wires the panel, commands, hovers, lint and CodeLens. The
+ * logic lives in the modules it registers (and in the CLI and the core).
+ *
+ * @module
+ */
+import * as vscode from "vscode";
+import { PanelProvider } from "./panel/panel_provider.ts";
+import { type CommandDeps, registerCommands, runProbe } from "./commands.ts";
+import { CIPHER_SELECTOR, CipherHoverProvider } from "./hover.ts";
+import { registerLint } from "./lint_provider.ts";
+import { ProbeCodeLensProvider } from "./codelens.ts";
+import type { PanelModel, ProbeEntry, ProbeRequest } from "./pure/panel_model.ts";
+
+/** What `activate` returns: read by the integration tests. */
+export interface TlsprobeApi {
+  /** The side panel's current model. */
+  panelModel(): PanelModel;
+  /** Runs a probe as the panel's form would. */
+  probe(request: ProbeRequest): Promise<ProbeEntry | undefined>;
+}
+
+/**
+ * Activates the extension.
+ *
+ * @param context the extension context
+ * @returns the extension's API
+ */
+export function activate(context: vscode.ExtensionContext): TlsprobeApi {
+  const deps: CommandDeps = { context, panel: undefined as unknown as PanelProvider };
+  const panel = new PanelProvider(context.extensionUri, context.workspaceState, (req) => {
+    void runProbe(deps, req);
+  });
+  deps.panel = panel;
+  context.subscriptions.push(
+    vscode.window.registerWebviewViewProvider(PanelProvider.viewType, panel, {
+      webviewOptions: { retainContextWhenHidden: true },
+    }),
+    vscode.languages.registerHoverProvider(CIPHER_SELECTOR, new CipherHoverProvider()),
+    vscode.languages.registerCodeLensProvider(
+      [{ scheme: "file" }, { scheme: "untitled" }],
+      new ProbeCodeLensProvider(),
+    ),
+  );
+  registerCommands(deps);
+  registerLint(context);
+  return {
+    panelModel: () => panel.model,
+    probe: (request) => runProbe(deps, request),
+  };
+}
+
+/** Nothing to release beyond the subscriptions. */
+export function deactivate(): void {}

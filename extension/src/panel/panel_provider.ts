@@ -1,0 +1,186 @@
+/**
+ * The "TLS" side panel: a webview view with the probe form, the latest probe
+ * as a table, and the history of recent probes. The model lives here (and in
+ * workspace state, so the history survives a reload); the HTML comes from the
+ * pure renderers in `pure/panel_model.ts`.
+ *
+ * @module
+ */
+import * as vscode from "vscode";
+import {
+  emptyModel,
+  escapeHtml,
+  type PanelModel,
+  type ProbeRequest,
+  renderHistory,
+  renderResult,
+} from "../pure/panel_model.ts";
+import { PANEL_VIEW_ID } from "../constants.ts";
+
+/** Messages from the webview. */
+export type FromWebview =
+  | { type: "ready" }
+  | { type: "probe"; request: ProbeRequest }
+  | { type: "select"; id: number }
+  | { type: "browse"; field: "caFile" | "certFile" | "keyFile" };
+
+/** Messages to the webview. */
+export type ToWebview =
+  | { type: "state"; result: string; history: string; running: boolean; form?: ProbeRequest }
+  | { type: "browsed"; field: string; path: string };
+
+const STATE_KEY = "tlsprobe.panelModel";
+
+/**
+ * A nonce for the webview's script, from the platform's CSPRNG.
+ *
+ * @returns 24 base64 characters
+ */
+export function makeNonce(): string {
+  const bytes = new Uint8Array(18);
+  globalThis.crypto.getRandomValues(bytes);
+  return btoa(String.fromCharCode(...bytes));
+}
+
+/** Provides the side panel's webview view and owns the panel model. */
+export class PanelProvider implements vscode.WebviewViewProvider {
+  static readonly viewType = PANEL_VIEW_ID;
+  private view?: vscode.WebviewView;
+  private state: PanelModel;
+  private pendingForm?: ProbeRequest;
+
+  constructor(
+    private readonly extensionUri: vscode.Uri,
+    private readonly memento: vscode.Memento,
+    private readonly onProbe: (req: ProbeRequest) => void,
+  ) {
+    this.state = memento.get<PanelModel>(STATE_KEY) ?? emptyModel();
+    this.state.running = undefined;
+  }
+
+  /** The current model (read by tests through the extension's API). */
+  get model(): PanelModel {
+    return this.state;
+  }
+
+  /**
+   * Replaces the model, saves it, and re-renders the view when visible.
+   *
+   * @param next the new model
+   * @param form values to put in the form (the probe's request)
+   */
+  update(next: PanelModel, form?: ProbeRequest): void {
+    this.state = next;
+    if (form) this.pendingForm = form;
+    void this.memento.update(STATE_KEY, { ...next, running: undefined });
+    this.render();
+  }
+
+  /** Shows the panel (opening the TLS container). */
+  async reveal(): Promise<void> {
+    if (this.view) {
+      this.view.show(true);
+      return;
+    }
+    await vscode.commands.executeCommand(`${PANEL_VIEW_ID}.focus`);
+  }
+
+  resolveWebviewView(view: vscode.WebviewView): void {
+    this.view = view;
+    const media = vscode.Uri.joinPath(this.extensionUri, "media");
+    view.webview.options = { enableScripts: true, localResourceRoots: [media] };
+    view.webview.html = this.html(view.webview);
+    view.webview.onDidReceiveMessage((m: FromWebview) => this.receive(m));
+    view.onDidDispose(() => {
+      this.view = undefined;
+    });
+  }
+
+  private async receive(m: FromWebview): Promise<void> {
+    switch (m.type) {
+      case "ready":
+        this.render();
+        break;
+      case "probe":
+        this.onProbe(m.request);
+        break;
+      case "select":
+        this.update({ ...this.state, selectedId: m.id });
+        break;
+      case "browse": {
+        const picked = await vscode.window.showOpenDialog({
+          canSelectMany: false,
+          openLabel: "Select",
+          filters: { "PEM files": ["pem", "crt", "cer", "key"], "All files": ["*"] },
+        });
+        if (picked?.[0]) {
+          this.post({ type: "browsed", field: m.field, path: picked[0].fsPath });
+        }
+        break;
+      }
+    }
+  }
+
+  private post(m: ToWebview): void {
+    void this.view?.webview.postMessage(m);
+  }
+
+  private render(): void {
+    if (!this.view) return;
+    const form = this.pendingForm;
+    this.pendingForm = undefined;
+    this.post({
+      type: "state",
+      result: renderResult(this.state, new Date()),
+      history: renderHistory(this.state),
+      running: this.state.running !== undefined,
+      form,
+    });
+  }
+
+  private html(webview: vscode.Webview): string {
+    const nonce = makeNonce();
+    const media = vscode.Uri.joinPath(this.extensionUri, "media");
+    const css = webview.asWebviewUri(vscode.Uri.joinPath(media, "panel.css"));
+    const js = webview.asWebviewUri(vscode.Uri.joinPath(media, "panel.js"));
+    const csp = `default-src 'none'; style-src ${webview.cspSource}; ` +
+      `script-src 'nonce-${nonce}';`;
+    const field = (id: string, label: string, placeholder: string, browse = false) =>
+      `<label for="${id}">${escapeHtml(label)}</label><div class="row">` +
+      `<input id="${id}" name="${id}" type="text" placeholder="${escapeHtml(placeholder)}" ` +
+      `spellcheck="false" autocomplete="off">` +
+      (browse
+        ? `<button type="button" class="secondary browse" data-field="${id}" ` +
+          `aria-label="Browse for ${escapeHtml(label)}">…</button>`
+        : "") +
+      `</div>`;
+    return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="UTF-8">
+<meta http-equiv="Content-Security-Policy" content="${csp}">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<link href="${css}" rel="stylesheet">
+<title>TLS probe</title>
+</head>
+<body>
+<form id="probe-form" aria-label="Probe a TLS endpoint">
+${field("target", "Host:port", "example.com:443")}
+<details id="options">
+<summary>Options</summary>
+${field("caFile", "CA file", "system store", true)}
+${field("certFile", "Client certificate", "none", true)}
+${field("keyFile", "Client key", "none", true)}
+${field("alpn", "ALPN", "h2,http/1.1")}
+${field("serverName", "SNI", "the host name")}
+</details>
+<button type="submit" id="probe-button">Probe</button>
+</form>
+<section id="result" aria-live="polite" aria-label="Latest probe"></section>
+<h3 id="history-title">History</h3>
+<nav id="history" aria-labelledby="history-title"></nav>
+<script nonce="${nonce}" src="${js}"></script>
+</body>
+</html>`;
+  }
+}

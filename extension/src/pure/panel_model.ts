@@ -1,0 +1,267 @@
+/**
+ * The side panel's model (latest probe and a history of recent ones) and the
+ * HTML it renders into the webview. Rendering happens here, in the extension
+ * host, as escaped HTML with no scripts or inline handlers, so the webview's
+ * CSP stays `default-src 'none'` with one nonce'd script. No `vscode` import:
+ * unit-tested under Deno.
+ *
+ * @module
+ */
+import type { CliError, ProbeReport, ReportCertificate } from "./report.ts";
+
+/** What the user asked for: the form's fields. */
+export interface ProbeRequest {
+  target: string;
+  caFile?: string;
+  certFile?: string;
+  keyFile?: string;
+  alpn?: string;
+  serverName?: string;
+}
+
+/** One probe in the history. */
+export interface ProbeEntry {
+  id: number;
+  request: ProbeRequest;
+  /** ISO time the probe started. */
+  startedAt: string;
+  durationMs: number;
+  /** The CLI's report (also present for failures the CLI reported itself). */
+  report?: ProbeReport;
+  /** The failure: the CLI's `error`, or the extension's own (spawn, timeout, format). */
+  error?: CliError;
+}
+
+/** How many probes the history keeps. */
+export const HISTORY_LIMIT = 20;
+
+/** The panel's state. */
+export interface PanelModel {
+  entries: ProbeEntry[];
+  selectedId?: number;
+  running?: ProbeRequest;
+  nextId: number;
+}
+
+/** A fresh, empty model. */
+export function emptyModel(): PanelModel {
+  return { entries: [], nextId: 1 };
+}
+
+/**
+ * Adds a finished probe at the head of the history, selects it, and drops the
+ * oldest beyond {@link HISTORY_LIMIT}.
+ *
+ * @param model the current model
+ * @param entry the probe, without its id
+ * @returns a new model
+ */
+export function addEntry(model: PanelModel, entry: Omit<ProbeEntry, "id">): PanelModel {
+  const id = model.nextId;
+  const entries = [{ ...entry, id }, ...model.entries].slice(0, HISTORY_LIMIT);
+  return { entries, selectedId: id, nextId: id + 1, running: undefined };
+}
+
+/**
+ * The entry the panel shows: the selected one, else the latest.
+ *
+ * @param model the model
+ * @returns the entry, or undefined when there is none
+ */
+export function selectedEntry(model: PanelModel): ProbeEntry | undefined {
+  return model.entries.find((e) => e.id === model.selectedId) ?? model.entries[0];
+}
+
+/**
+ * Escapes text for HTML element content and double-quoted attributes.
+ *
+ * @param s any text
+ * @returns the escaped text
+ */
+export function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+function row(label: string, value: string, id?: string): string {
+  const attr = id ? ` id="${id}"` : "";
+  return `<tr><th scope="row">${escapeHtml(label)}</th><td${attr}>${value}</td></tr>`;
+}
+
+function text(v: unknown): string {
+  return v === undefined || v === null || v === "" ? "—" : escapeHtml(String(v));
+}
+
+/**
+ * Days from `now` until `iso` (negative once past), or undefined for a bad date.
+ *
+ * @param iso an ISO 8601 time
+ * @param now the current time
+ * @returns whole days, rounded down
+ */
+export function daysUntil(iso: string | undefined, now: Date): number | undefined {
+  if (!iso) return undefined;
+  const t = Date.parse(iso);
+  if (Number.isNaN(t)) return undefined;
+  return Math.floor((t - now.getTime()) / 86_400_000);
+}
+
+function expiry(cert: ReportCertificate, now: Date): string {
+  const days = daysUntil(cert.notAfter, now);
+  if (days === undefined) return text(cert.notAfter);
+  const date = escapeHtml(cert.notAfter!.slice(0, 10));
+  if (days < 0) return `<span class="bad">expired ${date} (${-days} days ago)</span>`;
+  const cls = days < 30 ? "warn" : "good";
+  return `<span class="${cls}">${date} (in ${days} days)</span>`;
+}
+
+function keyText(cert: ReportCertificate): string {
+  const k = cert.key;
+  if (!k) return "—";
+  return escapeHtml([k.type, k.bits ? `${k.bits} bits` : k.curve].filter(Boolean).join(" "));
+}
+
+/**
+ * Renders a certificate chain with names, key and expiry.
+ *
+ * @param certs the chain, leaf first
+ * @param now the current time
+ * @returns HTML
+ */
+export function renderChain(certs: ReportCertificate[], now: Date): string {
+  if (certs.length === 0) return "";
+  const items = certs.map((c, i) => {
+    const names = [...(c.sans?.dns ?? []), ...(c.sans?.ip ?? [])];
+    return `<li><div class="subject">${i === 0 ? "Leaf" : `#${i}`}: ${text(c.subject)}</div>` +
+      `<div>Issuer: ${text(c.issuer)}</div>` +
+      (names.length ? `<div>Names: ${escapeHtml(names.join(", "))}</div>` : "") +
+      `<div>Key: ${keyText(c)}</div><div>Expires: ${expiry(c, now)}</div></li>`;
+  });
+  return `<h3>Certificate chain</h3><ol class="chain">${items.join("")}</ol>`;
+}
+
+function renderError(e: CliError): string {
+  return `<div class="error" role="alert" id="error"><span class="code">${
+    escapeHtml(e.code)
+  }</span> ${escapeHtml(e.message)}</div>`;
+}
+
+/**
+ * Renders one probe: the negotiated parameters table, the identity and trust
+ * results, the chain with expiry, or the CLI's friendly error and code.
+ *
+ * @param entry the probe
+ * @param now the current time (for expiry)
+ * @returns HTML (escaped, no scripts)
+ */
+export function renderEntry(entry: ProbeEntry, now: Date): string {
+  const r = entry.report;
+  const head = `<h2 id="result-target">${escapeHtml(entry.request.target)}</h2>`;
+  const error = entry.error ?? r?.error;
+  const parts = [head];
+  if (error) parts.push(renderError(error));
+  const h = r?.handshake;
+  if (h) {
+    const c = h.cipher ?? {};
+    const leaf = r?.certificates?.[0];
+    const id = r?.identity;
+    const trust = r?.trust;
+    const matched = id?.matched === undefined
+      ? "—"
+      : id.matched
+      ? `<span class="good">matches ${text(id.hostname)}</span>${
+        id.rule ? ` <span class="dim">(${escapeHtml(id.rule)})</span>` : ""
+      }`
+      : `<span class="bad">does not match ${text(id.hostname)}</span>`;
+    const verified = trust?.verified === undefined
+      ? "—"
+      : trust.verified
+      ? `<span class="good">verified</span> <span class="dim">(${
+        text(trust.caFile ?? trust.store)
+      })</span>`
+      : `<span class="bad">not verified</span>${trust.code ? ` (${escapeHtml(trust.code)})` : ""}`;
+    const rows = [
+      row("Version", text(h.version), "r-version"),
+      row("Cipher (IANA)", text(c.iana), "r-cipher"),
+      row("Cipher (OpenSSL)", text(c.openssl), "r-cipher-openssl"),
+      row("Cipher bits", text(c.bits)),
+      row("Group", text(h.group?.name), "r-group"),
+      row("Server key", leaf ? keyText(leaf) : "—", "r-key"),
+      row("ALPN", text(h.alpn)),
+      row("Address", text(r?.target?.address)),
+      row("SNI", text(r?.target?.serverName)),
+      row("Names", matched, "r-identity"),
+      row("Trust", verified, "r-trust"),
+    ];
+    parts.push(`<table class="result" aria-label="Negotiated parameters">${rows.join("")}</table>`);
+    if (r?.certificates) parts.push(renderChain(r.certificates, now));
+    if (r?.findings?.length) {
+      parts.push(
+        `<h3>Findings</h3><ul class="findings">${
+          r.findings.map((f) =>
+            `<li class="${escapeHtml(f.severity)}"><b>${escapeHtml(f.rule)}</b> ${
+              escapeHtml(f.message)
+            }</li>`
+          ).join("")
+        }</ul>`,
+      );
+    }
+  }
+  parts.push(
+    `<p class="dim">${escapeHtml(entry.startedAt.replace("T", " ").slice(0, 19))} UTC · ${
+      Math.round(entry.durationMs)
+    } ms</p>`,
+  );
+  return parts.join("");
+}
+
+/**
+ * One line summarising a probe, for the history list.
+ *
+ * @param entry the probe
+ * @returns plain text
+ */
+export function summary(entry: ProbeEntry): string {
+  const e = entry.error ?? entry.report?.error;
+  if (e) return `${entry.request.target}: ${e.code}`;
+  const h = entry.report?.handshake;
+  return `${entry.request.target}: ${h?.version ?? "?"} ${h?.cipher?.iana ?? ""}`.trim();
+}
+
+/**
+ * Renders the history as a list of buttons (keyboard-reachable) that reopen a
+ * probe; the selected one is marked with `aria-current`.
+ *
+ * @param model the model
+ * @returns HTML
+ */
+export function renderHistory(model: PanelModel): string {
+  if (model.entries.length === 0) return `<p class="dim">No probes yet.</p>`;
+  const sel = selectedEntry(model)?.id;
+  const items = model.entries.map((e) => {
+    const bad = e.error ?? e.report?.error;
+    const current = e.id === sel ? ` aria-current="true"` : "";
+    return `<li><button type="button" class="history-item${
+      bad ? " failed" : ""
+    }" data-id="${e.id}"${current}>${escapeHtml(summary(e))}</button></li>`;
+  });
+  return `<ul class="history">${items.join("")}</ul>`;
+}
+
+/**
+ * Renders the result area of the panel: a running notice, the selected
+ * probe, or a hint.
+ *
+ * @param model the model
+ * @param now the current time
+ * @returns HTML
+ */
+export function renderResult(model: PanelModel, now: Date): string {
+  if (model.running) {
+    return `<p role="status" id="running">Probing ${escapeHtml(model.running.target)}…</p>`;
+  }
+  const entry = selectedEntry(model);
+  if (!entry) {
+    return `<p class="dim">Enter host:port and press Probe, or run “TLS: Probe Endpoint…”.</p>`;
+  }
+  return renderEntry(entry, now);
+}

@@ -1,0 +1,41 @@
+/**
+ * Finds `https://host[:port]` URLs in text, for the "Probe TLS" CodeLens.
+ * No `vscode` import: unit-tested under Deno.
+ *
+ * @module
+ */
+
+/** An https URL found in a document. */
+export interface HttpsUrl {
+  line: number;
+  start: number;
+  host: string;
+  port: number;
+}
+
+const URL_RE = /\bhttps:\/\/(?:[^\s/@"'`<>]*@)?(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+)(?::(\d{1,5}))?/g;
+
+/**
+ * The https URLs of a document with a probe target each, skipping template
+ * placeholders and hosts without a dot (except `localhost`).
+ *
+ * @param text the document
+ * @param limit at most this many (CodeLens on a huge file helps no one)
+ * @returns the URLs in document order
+ */
+export function findHttpsUrls(text: string, limit = 200): HttpsUrl[] {
+  const out: HttpsUrl[] = [];
+  const lines = text.split(/\r?\n/);
+  for (let n = 0; n < lines.length && out.length < limit; n++) {
+    for (const m of lines[n].matchAll(URL_RE)) {
+      const host = m[1].replace(/^\[|\]$/g, "").replace(/\.$/, "");
+      const port = m[2] === undefined ? 443 : Number(m[2]);
+      if (port < 1 || port > 65535) continue;
+      if (!host.includes(".") && !host.includes(":") && host !== "localhost") continue;
+      if (/^[.-]|[.-]$|\.\./.test(host)) continue;
+      out.push({ line: n, start: m.index!, host, port });
+      if (out.length >= limit) break;
+    }
+  }
+  return out;
+}

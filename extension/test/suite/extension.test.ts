@@ -1,0 +1,180 @@
+/**
+ * Integration tests in the real extension host (code-server): activation,
+ * commands, the cipher-string hover against `openssl ciphers -v`, lint
+ * diagnostics and quick fixes, and a probe of a local `tlsprobe serve`
+ * through the real CLI filling the panel's model.
+ *
+ * @module
+ */
+import * as assert from "node:assert/strict";
+import { type ChildProcess, execFileSync } from "node:child_process";
+import * as path from "node:path";
+import * as vscode from "vscode";
+import type { TlsprobeApi } from "../../src/extension.ts";
+import { startTlsServer } from "../harness/tls_server.mjs";
+
+const EXTENSION_ID = "tlsprobe.tlsprobe";
+const repo = process.env.TLSPROBE_REPO ?? path.resolve(__dirname, "../../../..");
+
+function workspaceFile(name: string): vscode.Uri {
+  const folder = vscode.workspace.workspaceFolders?.[0];
+  assert.ok(folder, "the test workspace is open");
+  return vscode.Uri.joinPath(folder.uri, name);
+}
+
+async function api(): Promise<TlsprobeApi> {
+  const ext = vscode.extensions.getExtension<TlsprobeApi>(EXTENSION_ID);
+  assert.ok(ext, `${EXTENSION_ID} is installed`);
+  return await ext.activate();
+}
+
+/** Parses `openssl ciphers -v` lines: name, version, Kx, Au, Enc, Mac. */
+function opensslCiphers(str: string): string[][] {
+  const out = execFileSync("openssl", ["ciphers", "-v", str], { encoding: "utf8" });
+  return out.trim().split("\n").map((l) => {
+    const [name, version, ...rest] = l.trim().split(/\s+/);
+    const kv = Object.fromEntries(rest.map((x) => x.split("=")));
+    return [name, version, kv.Kx, kv.Au, kv.Enc, kv.Mac];
+  });
+}
+
+function hoverText(hovers: vscode.Hover[]): string {
+  return hovers.flatMap((h) => h.contents).map((c) =>
+    typeof c === "string" ? c : (c as vscode.MarkdownString).value
+  ).join("\n");
+}
+
+async function waitFor<T>(what: string, f: () => T | undefined, ms = 15_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = f();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+suite("tlsprobe extension in the workbench", () => {
+  test("activates and returns its API", async () => {
+    const a = await api();
+    assert.equal(typeof a.panelModel, "function");
+    assert.ok(vscode.extensions.getExtension(EXTENSION_ID)?.isActive);
+  });
+
+  test("registers its commands", async () => {
+    await api();
+    const all = await vscode.commands.getCommands(true);
+    for (
+      const id of [
+        "tlsprobe.probe",
+        "tlsprobe.expandCipherString",
+        "tlsprobe.showCertificate",
+        "tlsprobe.clearHistory",
+      ]
+    ) {
+      assert.ok(all.includes(id), `${id} is registered`);
+    }
+  });
+
+  test("the hover for ECDH+AES128 matches openssl ciphers -v", async () => {
+    await api();
+    const doc = await vscode.workspace.openTextDocument(workspaceFile("tls_client.py"));
+    await vscode.window.showTextDocument(doc);
+    const line = doc.getText().split("\n").findIndex((l) => l.includes("ECDH+AES128"));
+    const col = doc.lineAt(line).text.indexOf("ECDH+AES128") + 3;
+    const hovers = await vscode.commands.executeCommand<vscode.Hover[]>(
+      "vscode.executeHoverProvider",
+      doc.uri,
+      new vscode.Position(line, col),
+    );
+    const md = hoverText(hovers);
+    const rows = md.split("\n").filter((l) => /^\| [A-Z0-9]/.test(l) && !l.startsWith("| Name"))
+      .map((l) => l.split("|").slice(1, 7).map((c) => c.trim().replace(/\\(.)/g, "$1")));
+    const expected = opensslCiphers("ECDH+AES128");
+    assert.ok(expected.length > 0, "openssl lists suites for ECDH+AES128");
+    assert.deepEqual(rows, expected);
+  });
+
+  test("a Python file with ssl.wrap_socket gets TLS lint diagnostics and a quick fix", async () => {
+    await api();
+    const uri = workspaceFile("tls_client.py");
+    const doc = await vscode.workspace.openTextDocument(uri);
+    await vscode.window.showTextDocument(doc);
+    const diags = await waitFor("diagnostics", () => {
+      const d = vscode.languages.getDiagnostics(uri).filter((x) => x.source === "tlsprobe");
+      return d.some((x) => x.code === "py-wrap-socket") ? d : undefined;
+    });
+    const wrap = diags.find((d) => d.code === "py-wrap-socket")!;
+    assert.equal(doc.getText(wrap.range), "ssl.wrap_socket(");
+    assert.match(wrap.message, /create_default_context/);
+    const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>(
+      "vscode.executeCodeActionProvider",
+      uri,
+      wrap.range,
+    );
+    const fix = actions.find((a) => a.title.includes("py-wrap-socket"));
+    assert.ok(fix?.edit, "a quick fix with an edit is offered");
+    const edits = fix.edit.get(uri);
+    assert.equal(edits[0].newText, "ssl.create_default_context().wrap_socket(");
+  });
+
+  test("nginx.conf enabling TLS 1.0/1.1 gets a diagnostic", async () => {
+    await api();
+    const uri = workspaceFile("nginx.conf");
+    const doc = await vscode.workspace.openTextDocument(uri);
+    await vscode.window.showTextDocument(doc);
+    const d = await waitFor(
+      "nginx diagnostic",
+      () => vscode.languages.getDiagnostics(uri).find((x) => x.code === "nginx-old-protocols"),
+    );
+    assert.match(d.message, /TLSv1, TLSv1\.1/);
+  });
+
+  suite("probing a local tlsprobe serve through the CLI", () => {
+    let server: ChildProcess | undefined;
+    let port = 0;
+
+    suiteSetup(async function () {
+      this.timeout(90_000);
+      ({ child: server, port } = await startTlsServer(repo));
+    });
+
+    suiteTeardown(() => {
+      server?.kill("SIGTERM");
+    });
+
+    test("fills the panel model with the negotiated version and cipher", async function () {
+      this.timeout(90_000);
+      const a = await api();
+      const entry = await a.probe({
+        target: `localhost:${port}`,
+        caFile: path.join(repo, "certs/ca.crt"),
+      });
+      assert.ok(entry, "the probe finished");
+      const model = a.panelModel();
+      assert.equal(model.entries[0].id, entry.id);
+      const shown = model.entries[0];
+      assert.equal(shown.error, undefined, JSON.stringify(shown.error));
+      assert.equal(shown.report?.outcome, "ok", JSON.stringify(shown.report?.error));
+      const h = shown.report?.handshake;
+      assert.match(String(h?.version), /^TLSv1\.[23]$/);
+      assert.match(String(h?.cipher?.iana), /^TLS_[A-Z0-9_]+$/);
+      assert.equal(shown.report?.target?.port, port);
+    });
+
+    test("a refused port is recorded with the CLI's error code", async function () {
+      this.timeout(60_000);
+      const a = await api();
+      const net = await import("node:net");
+      const closed = await new Promise<number>((resolve) => {
+        const s = net.createServer().listen(0, "127.0.0.1", () => {
+          const p = (s.address() as { port: number }).port;
+          s.close(() => resolve(p));
+        });
+      });
+      const entry = await a.probe({ target: `127.0.0.1:${closed}` });
+      const err = entry?.error ?? entry?.report?.error;
+      assert.equal(err?.code, "CONNECTION_REFUSED", JSON.stringify(entry));
+    });
+  });
+});

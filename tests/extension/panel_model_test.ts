@@ -1,0 +1,138 @@
+import assert from "node:assert/strict";
+import {
+  addEntry,
+  daysUntil,
+  emptyModel,
+  escapeHtml,
+  HISTORY_LIMIT,
+  type ProbeEntry,
+  renderEntry,
+  renderHistory,
+  renderResult,
+  selectedEntry,
+  summary,
+} from "../../extension/src/pure/panel_model.ts";
+import type { ProbeReport } from "../../extension/src/pure/report.ts";
+
+const NOW = new Date("2026-11-22T12:00:00Z");
+
+const REPORT: ProbeReport = {
+  schemaVersion: 1,
+  outcome: "ok",
+  target: { host: "localhost", port: 8443, address: "127.0.0.1", serverName: "localhost" },
+  handshake: {
+    version: "TLSv1.3",
+    cipher: { iana: "TLS_AES_128_GCM_SHA256", openssl: "TLS_AES_128_GCM_SHA256", bits: 128 },
+    group: { name: "x25519", bits: 128 },
+    alpn: "h2",
+  },
+  certificates: [{
+    subject: "CN=localhost",
+    issuer: "CN=tlsprobe test CA",
+    sans: { dns: ["localhost"], ip: ["127.0.0.1"] },
+    notAfter: "2027-01-01T00:00:00Z",
+    key: { type: "EC", curve: "P-256" },
+  }],
+  identity: { hostname: "localhost", matched: true, rule: "SAN dNSName" },
+  trust: { verified: true, caFile: "certs/ca.crt" },
+};
+
+function entry(report?: ProbeReport, extra: Partial<ProbeEntry> = {}): Omit<ProbeEntry, "id"> {
+  return {
+    request: { target: "localhost:8443" },
+    startedAt: "2026-11-22T11:59:59.000Z",
+    durationMs: 42,
+    report,
+    ...extra,
+  };
+}
+
+Deno.test("addEntry() puts the newest first, selects it and caps the history", () => {
+  let m = emptyModel();
+  for (let i = 0; i < HISTORY_LIMIT + 5; i++) m = addEntry(m, entry(REPORT));
+  assert.equal(m.entries.length, HISTORY_LIMIT);
+  assert.equal(m.entries[0].id, HISTORY_LIMIT + 5);
+  assert.equal(m.selectedId, HISTORY_LIMIT + 5);
+  assert.equal(selectedEntry(m)?.id, HISTORY_LIMIT + 5);
+  assert.equal(selectedEntry({ ...m, selectedId: 999 })?.id, m.entries[0].id);
+});
+
+Deno.test("renderEntry() shows version, both cipher names, group, key, names and trust", () => {
+  const m = addEntry(emptyModel(), entry(REPORT));
+  const html = renderEntry(m.entries[0], NOW);
+  assert.match(html, /<td id="r-version">TLSv1\.3<\/td>/);
+  assert.match(html, /<td id="r-cipher">TLS_AES_128_GCM_SHA256<\/td>/);
+  assert.match(html, /<td id="r-group">x25519<\/td>/);
+  assert.match(html, /<td id="r-key">EC P-256<\/td>/);
+  assert.match(html, /matches localhost/);
+  assert.match(html, /verified/);
+  assert.match(html, /2027-01-01 \(in 39 days\)/);
+  assert.match(html, /Names: localhost, 127\.0\.0\.1/);
+});
+
+Deno.test("renderEntry() shows the CLI's error code and message, escaped", () => {
+  const failed: ProbeReport = {
+    schemaVersion: 1,
+    outcome: "error",
+    error: { code: "CERT_UNKNOWN_ISSUER", message: "Pass -a <ca.pem> & retry" },
+  };
+  const html = renderEntry(addEntry(emptyModel(), entry(failed)).entries[0], NOW);
+  assert.match(html, /role="alert"/);
+  assert.match(html, /CERT_UNKNOWN_ISSUER<\/span> Pass -a &#60;ca\.pem&#62; &#38; retry/);
+  assert.ok(!html.includes("r-version"));
+});
+
+Deno.test("renderEntry() marks expired and mismatched certificates", () => {
+  const r: ProbeReport = {
+    ...REPORT,
+    certificates: [{ ...REPORT.certificates![0], notAfter: "2026-11-01T00:00:00Z" }],
+    identity: { hostname: "example.com", matched: false },
+    trust: { verified: false, code: "CERT_EXPIRED" },
+  };
+  const html = renderEntry(addEntry(emptyModel(), entry(r)).entries[0], NOW);
+  assert.match(html, /class="bad">expired 2026-11-01 \(22 days ago\)/);
+  assert.match(html, /does not match example\.com/);
+  assert.match(html, /not verified<\/span> \(CERT_EXPIRED\)/);
+});
+
+Deno.test("renderEntry() escapes what the server controls", () => {
+  const r: ProbeReport = {
+    ...REPORT,
+    certificates: [{ subject: "CN=<script>alert(1)</script>", issuer: 'O="x"' }],
+  };
+  const html = renderEntry(addEntry(emptyModel(), entry(r)).entries[0], NOW);
+  assert.ok(!html.includes("<script>"));
+  assert.ok(html.includes("&#60;script&#62;"));
+});
+
+Deno.test("renderHistory() lists buttons with the selection marked", () => {
+  let m = addEntry(emptyModel(), entry(REPORT));
+  m = addEntry(m, entry(undefined, { error: { code: "TIMEOUT", message: "slow" } }));
+  m = { ...m, selectedId: 1 };
+  const html = renderHistory(m);
+  assert.equal(html.match(/<button type="button"/g)?.length, 2);
+  assert.match(html, /class="history-item failed" data-id="2">localhost:8443: TIMEOUT</);
+  assert.match(html, /data-id="1" aria-current="true">localhost:8443: TLSv1\.3 TLS_AES_128/);
+  assert.match(renderHistory(emptyModel()), /No probes yet/);
+});
+
+Deno.test("renderResult() shows the running probe, then the selected one", () => {
+  const running = { ...emptyModel(), running: { target: "a<b:1" } };
+  assert.match(renderResult(running, NOW), /Probing a&#60;b:1…/);
+  assert.match(renderResult(emptyModel(), NOW), /Probe Endpoint/);
+  assert.match(renderResult(addEntry(emptyModel(), entry(REPORT)), NOW), /r-version/);
+});
+
+Deno.test("summary(), daysUntil() and escapeHtml() handle the edges", () => {
+  assert.equal(
+    summary({ ...entry(REPORT), id: 1 }),
+    "localhost:8443: TLSv1.3 TLS_AES_128_GCM_SHA256",
+  );
+  assert.equal(daysUntil("not a date", NOW), undefined);
+  assert.equal(daysUntil(undefined, NOW), undefined);
+  assert.equal(daysUntil("2026-11-23T12:00:00Z", NOW), 1);
+  assert.equal(
+    escapeHtml(`<a href="x">'&'</a>`),
+    "&#60;a href=&#34;x&#34;&#62;&#39;&#38;&#39;&#60;/a&#62;",
+  );
+});

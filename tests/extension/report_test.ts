@@ -1,0 +1,63 @@
+import assert from "node:assert/strict";
+import {
+  formatTarget,
+  parseCliJson,
+  parseTarget,
+  ReportFormatError,
+} from "../../extension/src/pure/report.ts";
+import { findHttpsUrls } from "../../extension/src/pure/urls.ts";
+
+Deno.test("parseCliJson() accepts a schema-1 envelope, ok or error", () => {
+  assert.equal(parseCliJson('{"schemaVersion":1,"outcome":"ok"}\n').outcome, "ok");
+  const e = parseCliJson(
+    '{"schemaVersion":1,"outcome":"error","error":{"code":"TIMEOUT","message":"m","detail":{}}}',
+  );
+  assert.equal(e.error?.code, "TIMEOUT");
+});
+
+Deno.test("parseCliJson() rejects other schema versions, non-JSON and incomplete errors", () => {
+  const bad = [
+    "",
+    "tlsprobe: error: unknown command 'probe'",
+    "[1]",
+    '{"outcome":"ok"}',
+    '{"schemaVersion":2,"outcome":"ok"}',
+    '{"schemaVersion":1,"outcome":"maybe"}',
+    '{"schemaVersion":1,"outcome":"error"}',
+    '{"schemaVersion":1,"outcome":"error","error":{"code":"X"}}',
+  ];
+  for (const s of bad) assert.throws(() => parseCliJson(s), ReportFormatError, s);
+  assert.throws(() => parseCliJson('{"schemaVersion":2,"outcome":"ok"}'), /schema version 2/);
+});
+
+Deno.test("parseTarget() reads host:port, [v6]:port, bare hosts and https URLs", () => {
+  assert.deepEqual(parseTarget("example.com:8443"), { host: "example.com", port: 8443 });
+  assert.deepEqual(parseTarget("example.com"), { host: "example.com", port: 443 });
+  assert.deepEqual(parseTarget("[::1]:1060"), { host: "::1", port: 1060 });
+  assert.deepEqual(parseTarget("https://user@example.com:8443/path?q"), {
+    host: "example.com",
+    port: 8443,
+  });
+  assert.deepEqual(parseTarget("https://example.com/x"), { host: "example.com", port: 443 });
+  for (const s of ["", "a b", "host:0", "host:65536", "host:x", "ftp://x"]) {
+    assert.equal(parseTarget(s), undefined, s);
+  }
+});
+
+Deno.test("formatTarget() brackets IPv6 addresses", () => {
+  assert.equal(formatTarget({ host: "::1", port: 443 }), "[::1]:443");
+  assert.equal(formatTarget({ host: "localhost", port: 1060 }), "localhost:1060");
+});
+
+Deno.test("findHttpsUrls() finds hosts and ports and skips non-hosts", () => {
+  const text = [
+    'fetch("https://example.com/api")',
+    "see https://localhost:8443/x and https://[::1]:9443/",
+    "not http://plain.example.com, not https://intranet/, not https://${HOST}/",
+  ].join("\n");
+  assert.deepEqual(
+    findHttpsUrls(text).map((u) => [u.line, u.host, u.port]),
+    [[0, "example.com", 443], [1, "localhost", 8443], [1, "::1", 9443]],
+  );
+  assert.equal(findHttpsUrls("https://a.example\n".repeat(500), 10).length, 10);
+});
