@@ -1,11 +1,12 @@
 /**
  * The pure core's OpenSSL cipher-string engine, bundled into the extension
  * (esbuild packs `core/openssl/` from the repository), adapted to the rows
- * the hover and the expansion view show. The extension never reimplements it.
+ * the hover and the expansion view show. The extension never reimplements
+ * it: the columns come from the engine's own `openssl ciphers -v` renderer.
  *
  * @module
  */
-import { expandCipherString } from "../../core/openssl/mod.ts";
+import { expandCipherString, formatCiphersV, type OpensslVersion } from "../../core/openssl/mod.ts";
 import type { SuiteRow } from "./pure/cipher_locate.ts";
 
 /** An expansion, or the engine's error (code and message). */
@@ -13,27 +14,47 @@ export type Expansion =
   | { ok: true; rows: SuiteRow[] }
   | { ok: false; code: string; message: string };
 
+/** OpenSSL versions the engine models (the `tlsprobe.opensslVersion` setting's values). */
+const VERSIONS: readonly OpensslVersion[] = ["3.0"];
+
+/**
+ * Splits one `openssl ciphers -v` line (`NAME VERSION Kx=… Au=… Enc=… Mac=…`).
+ *
+ * @param line a line from the engine's renderer
+ * @returns the columns
+ */
+export function parseDescription(line: string): Omit<SuiteRow, "rating"> {
+  const [name, version, ...rest] = line.trim().split(/\s+/);
+  const kv = Object.fromEntries(
+    rest.map((x) => [x.slice(0, x.indexOf("=")), x.slice(x.indexOf("=") + 1)]),
+  );
+  return { name, version, kx: kv.Kx ?? "", au: kv.Au ?? "", enc: kv.Enc ?? "", mac: kv.Mac ?? "" };
+}
+
 /**
  * Expands an OpenSSL cipher string as the given OpenSSL version would.
  *
  * @param cipherString e.g. `ECDH+AES128`
  * @param opensslVersion the `tlsprobe.opensslVersion` setting
- * @returns the suites in OpenSSL's order, or the engine's error
+ * @returns the suites in OpenSSL's order (TLS 1.3 first, as `openssl ciphers -v`), or the engine's error
  */
 export function expand(cipherString: string, opensslVersion: string): Expansion {
+  const version = VERSIONS.find((v) => v === opensslVersion);
+  if (!version) {
+    return {
+      ok: false,
+      code: "UNSUPPORTED",
+      message: `OpenSSL ${opensslVersion} is not modelled; set tlsprobe.opensslVersion to ${
+        VERSIONS.join(" or ")
+      }.`,
+    };
+  }
   try {
-    const suites = expandCipherString(cipherString, { opensslVersion });
+    const { ciphers } = expandCipherString(cipherString, { version });
+    const lines = formatCiphersV(ciphers);
     return {
       ok: true,
-      rows: suites.map((s) => ({
-        name: s.name,
-        version: s.version,
-        kx: s.kx,
-        au: s.au,
-        enc: s.enc,
-        mac: s.mac,
-        rating: s.rating,
-      })),
+      rows: ciphers.map((c, i) => ({ ...parseDescription(lines[i]), rating: c.suite.rating })),
     };
   } catch (e) {
     const err = e as { code?: unknown; message?: unknown };
