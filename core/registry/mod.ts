@@ -1,9 +1,11 @@
 /**
  * Registry tables: one source of truth for TLS code points (cipher suites,
- * named groups, signature schemes, extensions, alerts, versions).
+ * named groups, signature schemes, extensions, alerts, versions). Pure data
+ * and lookups.
  *
  * @module
  */
+export * from "./cipher_suites.ts";
 export * from "./versions.ts";
 export * from "./groups.ts";
 export * from "./signature_schemes.ts";

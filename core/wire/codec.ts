@@ -76,6 +76,11 @@ export class Reader {
     }
   }
 
+  /** The next byte without consuming it, or undefined at the end. */
+  peek(): number | undefined {
+    return this.#pos < this.#end ? this.#b[this.#pos] : undefined;
+  }
+
   /** Reads one byte. */
   u8(field: string): number {
     this.#need(1, field);
