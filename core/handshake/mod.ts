@@ -12,3 +12,4 @@ export * from "./defaults.ts";
 export * from "./key_exchange.ts";
 export * from "./key_schedule.ts";
 export * from "./signature.ts";
+export * from "./offer.ts";
