@@ -5,6 +5,7 @@
  * @module
  */
 import type { Command } from "commander";
+import { register as cert } from "./cert.ts";
 import { register as connect } from "./connect.ts";
 import { register as serve } from "./serve.ts";
 
@@ -15,4 +16,5 @@ export type Register = (program: Command) => void;
 export const COMMANDS: Register[] = [
   connect,
   serve,
+  cert,
 ];

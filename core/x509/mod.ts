@@ -20,3 +20,4 @@ export * from "./pem.ts";
 export * from "./decode.ts";
 export * from "./chain.ts";
 export * from "./identity.ts";
+export * from "./inspect.ts";
