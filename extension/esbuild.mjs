@@ -9,19 +9,26 @@ import { fileURLToPath } from "node:url";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, "..");
-const denoImports = JSON.parse(fs.readFileSync(path.join(root, "deno.json"), "utf8")).imports ?? {};
+const denoImports = JSON.parse(fs.readFileSync(path.join(root, "deno.json"), "utf8")).imports ??
+  {};
 
 /** Maps the core's bare specifiers (deno.json imports) to installed npm packages. */
 const denoImportMap = {
   name: "deno-imports",
   setup(build) {
     build.onResolve({ filter: /^[^./]/ }, async (args) => {
-      if (args.path === "vscode" || args.path.startsWith("node:")) return undefined;
+      if (args.path === "vscode" || args.path.startsWith("node:")) {
+        return undefined;
+      }
       if (args.pluginData === "deno-imports") return undefined; // our own lookup below
       const target = denoImports[args.path];
       if (!target) return undefined;
       const m = /^npm:((?:@[^/]+\/)?[^@/]+)(?:@[^/]*)?(\/.*)?$/.exec(target);
-      if (!m) return { errors: [{ text: `cannot bundle ${args.path} -> ${target}` }] };
+      if (!m) {
+        return {
+          errors: [{ text: `cannot bundle ${args.path} -> ${target}` }],
+        };
+      }
       const spec = m[1] + (m[2] ?? "");
       for (const resolveDir of [root, here]) {
         const r = await build.resolve(spec, {
@@ -32,7 +39,9 @@ const denoImportMap = {
         if (r.errors.length === 0) return { path: r.path };
       }
       return {
-        errors: [{ text: `${spec} is not installed (run deno install at the repository root)` }],
+        errors: [{
+          text: `${spec} is not installed (run deno install at the repository root)`,
+        }],
       };
     });
   },
@@ -59,9 +68,9 @@ if (process.argv.includes("--tests")) {
   const suite = path.join(here, "test", "suite");
   await esbuild.build({
     ...common,
-    entryPoints: fs.readdirSync(suite).filter((f) => f.endsWith(".ts")).map((f) =>
-      path.join(suite, f)
-    ),
+    entryPoints: fs.readdirSync(suite).filter((f) => f.endsWith(".ts")).map((
+      f,
+    ) => path.join(suite, f)),
     outdir: path.join(here, "out", "test", "suite"),
     external: ["vscode", "mocha"],
   });

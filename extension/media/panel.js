@@ -7,7 +7,14 @@
   const result = document.getElementById("result");
   const history = document.getElementById("history");
   const button = document.getElementById("probe-button");
-  const fields = ["target", "caFile", "certFile", "keyFile", "alpn", "serverName"];
+  const fields = [
+    "target",
+    "caFile",
+    "certFile",
+    "keyFile",
+    "alpn",
+    "serverName",
+  ];
 
   const saved = vscode.getState() || {};
   for (const f of fields) {
@@ -40,7 +47,9 @@
   // History items are buttons: Enter and Space work without extra handlers.
   history.addEventListener("click", (e) => {
     const item = e.target.closest("button.history-item");
-    if (item) vscode.postMessage({ type: "select", id: Number(item.dataset.id) });
+    if (item) {
+      vscode.postMessage({ type: "select", id: Number(item.dataset.id) });
+    }
   });
 
   globalThis.addEventListener("message", (event) => {
@@ -50,7 +59,9 @@
       history.innerHTML = m.history;
       button.disabled = m.running;
       if (m.form) {
-        for (const f of fields) document.getElementById(f).value = m.form[f] || "";
+        for (const f of fields) {
+          document.getElementById(f).value = m.form[f] || "";
+        }
         vscode.setState(formValues());
       }
     } else if (m.type === "browsed") {

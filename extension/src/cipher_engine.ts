@@ -28,7 +28,14 @@ export function parseDescription(line: string): Omit<SuiteRow, "rating"> {
   const kv = Object.fromEntries(
     rest.map((x) => [x.slice(0, x.indexOf("=")), x.slice(x.indexOf("=") + 1)]),
   );
-  return { name, version, kx: kv.Kx ?? "", au: kv.Au ?? "", enc: kv.Enc ?? "", mac: kv.Mac ?? "" };
+  return {
+    name,
+    version,
+    kx: kv.Kx ?? "",
+    au: kv.Au ?? "",
+    enc: kv.Enc ?? "",
+    mac: kv.Mac ?? "",
+  };
 }
 
 /**
@@ -38,7 +45,10 @@ export function parseDescription(line: string): Omit<SuiteRow, "rating"> {
  * @param opensslVersion the `tlsprobe.opensslVersion` setting
  * @returns the suites in OpenSSL's order (TLS 1.3 first, as `openssl ciphers -v`), or the engine's error
  */
-export function expand(cipherString: string, opensslVersion: string): Expansion {
+export function expand(
+  cipherString: string,
+  opensslVersion: string,
+): Expansion {
   const version = VERSIONS.find((v) => v === opensslVersion);
   if (!version) {
     return {
@@ -54,7 +64,10 @@ export function expand(cipherString: string, opensslVersion: string): Expansion 
     const lines = formatCiphersV(ciphers);
     return {
       ok: true,
-      rows: ciphers.map((c, i) => ({ ...parseDescription(lines[i]), rating: c.suite.rating })),
+      rows: ciphers.map((c, i) => ({
+        ...parseDescription(lines[i]),
+        rating: c.suite.rating,
+      })),
     };
   } catch (e) {
     const err = e as { code?: unknown; message?: unknown };

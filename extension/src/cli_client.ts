@@ -35,11 +35,20 @@ export interface CliCommand {
 }
 
 /** Codes of failures that happen before or around the CLI, not inside it. */
-export type ClientErrorCode = "CLI_NOT_FOUND" | "CLI_OUTPUT" | "CANCELLED" | "TIMEOUT" | "SPAWN";
+export type ClientErrorCode =
+  | "CLI_NOT_FOUND"
+  | "CLI_OUTPUT"
+  | "CANCELLED"
+  | "TIMEOUT"
+  | "SPAWN";
 
 /** A failure of the extension's side of the boundary. */
 export class CliClientError extends Error {
-  constructor(readonly code: ClientErrorCode, message: string, readonly stderr = "") {
+  constructor(
+    readonly code: ClientErrorCode,
+    message: string,
+    readonly stderr = "",
+  ) {
     super(message);
     this.name = "CliClientError";
   }
@@ -76,7 +85,10 @@ function isExecutable(p: string): boolean {
  * @param envPath the `PATH` value
  * @returns its absolute path, or undefined
  */
-export function which(name: string, envPath: string | undefined): string | undefined {
+export function which(
+  name: string,
+  envPath: string | undefined,
+): string | undefined {
   for (const dir of (envPath ?? "").split(path.delimiter)) {
     if (!dir) continue;
     const p = path.join(dir, name);
@@ -96,7 +108,8 @@ export function findRepository(start: string): string | undefined {
   let dir = path.resolve(start);
   for (;;) {
     if (
-      fs.existsSync(path.join(dir, "deno.json")) && fs.existsSync(path.join(dir, "cli", "main.ts"))
+      fs.existsSync(path.join(dir, "deno.json")) &&
+      fs.existsSync(path.join(dir, "cli", "main.ts"))
     ) {
       return dir;
     }
@@ -224,7 +237,11 @@ function killTree(pid: number | undefined, sig: NodeJS.Signals): void {
  * @returns the envelope, exit status and stderr
  * @throws CliClientError `TIMEOUT`, `CANCELLED`, `SPAWN` or `CLI_OUTPUT`
  */
-export function runCli(cli: CliCommand, args: string[], opts: RunOptions): Promise<CliRun> {
+export function runCli(
+  cli: CliCommand,
+  args: string[],
+  opts: RunOptions,
+): Promise<CliRun> {
   const started = Date.now();
   return new Promise((resolve, reject) => {
     if (opts.signal?.aborted) {
@@ -254,7 +271,12 @@ export function runCli(cli: CliCommand, args: string[], opts: RunOptions): Promi
     child.on("error", (e) => {
       clearTimeout(timer);
       opts.signal?.removeEventListener("abort", onAbort);
-      reject(new CliClientError("SPAWN", `Cannot start ${cli.command}: ${e.message}`));
+      reject(
+        new CliClientError(
+          "SPAWN",
+          `Cannot start ${cli.command}: ${e.message}`,
+        ),
+      );
     });
     child.on("close", (exitCode) => {
       clearTimeout(timer);
@@ -281,7 +303,13 @@ export function runCli(cli: CliCommand, args: string[], opts: RunOptions): Promi
       } catch (e) {
         const msg = e instanceof ReportFormatError ? e.message : String(e);
         const tail = stderr.trim().split("\n").slice(-3).join(" ");
-        reject(new CliClientError("CLI_OUTPUT", tail ? `${msg} (${tail})` : msg, stderr));
+        reject(
+          new CliClientError(
+            "CLI_OUTPUT",
+            tail ? `${msg} (${tail})` : msg,
+            stderr,
+          ),
+        );
         return;
       }
       const version = result.tool?.version;

@@ -14,11 +14,14 @@ export class ProbeCodeLensProvider implements vscode.CodeLensProvider {
     if (!setting<boolean>(CONFIG.codeLensEnabled, true)) return [];
     return findHttpsUrls(doc.getText()).map((u) => {
       const target = formatTarget(u);
-      return new vscode.CodeLens(new vscode.Range(u.line, u.start, u.line, u.start), {
-        title: `Probe TLS ${target}`,
-        command: COMMANDS.probe,
-        arguments: [{ target }],
-      });
+      return new vscode.CodeLens(
+        new vscode.Range(u.line, u.start, u.line, u.start),
+        {
+          title: `Probe TLS ${target}`,
+          command: COMMANDS.probe,
+          arguments: [{ target }],
+        },
+      );
     });
   }
 }

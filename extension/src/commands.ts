@@ -66,7 +66,15 @@ export async function runProbe(
   } catch (e) {
     const err = e instanceof CliClientError ? e : new CliClientError("SPAWN", String(e));
     void vscode.window.showErrorMessage(err.message);
-    panel.update(addEntry(panel.model, { request: req, startedAt, durationMs: 0, error: err }));
+    panel.update(
+      addEntry(panel.model, {
+        request: req,
+        startedAt,
+        durationMs: 0,
+        error: err.toCliError(),
+      }),
+    );
+    void panel.reveal();
     return panel.model.entries[0];
   }
   panel.update({ ...panel.model, running: req }, req);
@@ -107,12 +115,16 @@ export async function runProbe(
   );
   const entry = panel.model.entries[0];
   const failure = entry.error ?? entry.report?.error;
-  if (failure) void vscode.window.showWarningMessage(`${req.target}: ${failure.message}`);
+  if (failure) {
+    void vscode.window.showWarningMessage(`${req.target}: ${failure.message}`);
+  }
   return entry;
 }
 
 function probeCommand(deps: CommandDeps) {
-  return async (arg?: Partial<ProbeRequest>): Promise<ProbeEntry | undefined> => {
+  return async (
+    arg?: Partial<ProbeRequest>,
+  ): Promise<ProbeEntry | undefined> => {
     let target = arg?.target;
     if (!target) {
       const last = deps.panel.model.entries[0]?.request.target;
@@ -135,7 +147,11 @@ function probeCommand(deps: CommandDeps) {
   };
 }
 
-function staticPage(title: string, body: string, extensionUri: vscode.Uri): vscode.WebviewPanel {
+function staticPage(
+  title: string,
+  body: string,
+  extensionUri: vscode.Uri,
+): vscode.WebviewPanel {
   const media = vscode.Uri.joinPath(extensionUri, "media");
   const panel = vscode.window.createWebviewPanel(
     "tlsprobe.view",
@@ -143,7 +159,9 @@ function staticPage(title: string, body: string, extensionUri: vscode.Uri): vsco
     vscode.ViewColumn.Beside,
     { enableScripts: false, localResourceRoots: [media] },
   );
-  const css = panel.webview.asWebviewUri(vscode.Uri.joinPath(media, "panel.css"));
+  const css = panel.webview.asWebviewUri(
+    vscode.Uri.joinPath(media, "panel.css"),
+  );
   // No scripts at all on these pages; the nonce keeps the CSP uniform.
   const csp =
     `default-src 'none'; style-src ${panel.webview.cspSource}; script-src 'nonce-${makeNonce()}';`;
@@ -161,10 +179,16 @@ function expandCommand(deps: CommandDeps) {
     if (!text && editor) {
       const sel = editor.selection;
       if (!sel.isEmpty) {
-        text = editor.document.getText(sel).trim().replace(/^["'`]|["'`]$/g, "");
+        text = editor.document.getText(sel).trim().replace(
+          /^["'`]|["'`]$/g,
+          "",
+        );
       } else {
         const pos = sel.active;
-        text = findCipherStringAt(editor.document.lineAt(pos.line).text, pos.character)?.text;
+        text = findCipherStringAt(
+          editor.document.lineAt(pos.line).text,
+          pos.character,
+        )?.text;
       }
     }
     if (!text) {
@@ -213,7 +237,10 @@ function showCertificateCommand(deps: CommandDeps) {
     } else {
       const picked = await vscode.window.showOpenDialog({
         canSelectMany: false,
-        filters: { Certificates: ["pem", "crt", "cer", "der"], "All files": ["*"] },
+        filters: {
+          Certificates: ["pem", "crt", "cer", "der"],
+          "All files": ["*"],
+        },
       });
       file = picked?.[0]?.fsPath;
     }
@@ -234,10 +261,16 @@ function showCertificateCommand(deps: CommandDeps) {
         `<details><summary>JSON</summary><pre>${
           escapeHtml(JSON.stringify(r, null, 2))
         }</pre></details>`;
-      staticPage(`Certificate: ${path.basename(file)}`, body, deps.context.extensionUri);
+      staticPage(
+        `Certificate: ${path.basename(file)}`,
+        body,
+        deps.context.extensionUri,
+      );
       return run.result;
     } catch (e) {
-      void vscode.window.showErrorMessage(e instanceof Error ? e.message : String(e));
+      void vscode.window.showErrorMessage(
+        e instanceof Error ? e.message : String(e),
+      );
       return undefined;
     } finally {
       if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
@@ -255,13 +288,18 @@ function clearHistoryCommand(deps: CommandDeps) {
  * @param deps context and panel
  */
 export function registerCommands(deps: CommandDeps): void {
-  const table: Record<string, (deps: CommandDeps) => (...args: never[]) => unknown> = {
+  const table: Record<
+    string,
+    (deps: CommandDeps) => (...args: never[]) => unknown
+  > = {
     [COMMANDS.probe]: probeCommand,
     [COMMANDS.expandCipherString]: expandCommand,
     [COMMANDS.showCertificate]: showCertificateCommand,
     [COMMANDS.clearHistory]: clearHistoryCommand,
   };
   for (const [id, factory] of Object.entries(table)) {
-    deps.context.subscriptions.push(vscode.commands.registerCommand(id, factory(deps)));
+    deps.context.subscriptions.push(
+      vscode.commands.registerCommand(id, factory(deps)),
+    );
   }
 }

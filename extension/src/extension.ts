@@ -27,16 +27,26 @@ export interface TlsprobeApi {
  * @returns the extension's API
  */
 export function activate(context: vscode.ExtensionContext): TlsprobeApi {
-  const deps: CommandDeps = { context, panel: undefined as unknown as PanelProvider };
-  const panel = new PanelProvider(context.extensionUri, context.workspaceState, (req) => {
-    void runProbe(deps, req);
-  });
+  const deps: CommandDeps = {
+    context,
+    panel: undefined as unknown as PanelProvider,
+  };
+  const panel = new PanelProvider(
+    context.extensionUri,
+    context.workspaceState,
+    (req) => {
+      void runProbe(deps, req);
+    },
+  );
   deps.panel = panel;
   context.subscriptions.push(
     vscode.window.registerWebviewViewProvider(PanelProvider.viewType, panel, {
       webviewOptions: { retainContextWhenHidden: true },
     }),
-    vscode.languages.registerHoverProvider(CIPHER_SELECTOR, new CipherHoverProvider()),
+    vscode.languages.registerHoverProvider(
+      CIPHER_SELECTOR,
+      new CipherHoverProvider(),
+    ),
     vscode.languages.registerCodeLensProvider(
       [{ scheme: "file" }, { scheme: "untitled" }],
       new ProbeCodeLensProvider(),

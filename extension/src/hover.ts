@@ -34,7 +34,10 @@ export const CIPHER_SELECTOR: vscode.DocumentSelector = [
 
 /** Provides the cipher-string hover. */
 export class CipherHoverProvider implements vscode.HoverProvider {
-  provideHover(doc: vscode.TextDocument, pos: vscode.Position): vscode.Hover | undefined {
+  provideHover(
+    doc: vscode.TextDocument,
+    pos: vscode.Position,
+  ): vscode.Hover | undefined {
     const line = doc.lineAt(pos.line).text;
     const span = findCipherStringAt(line, pos.character);
     if (!span) return undefined;
@@ -45,11 +48,15 @@ export class CipherHoverProvider implements vscode.HoverProvider {
       // Only say "invalid" where a directive names the value a cipher string.
       if (!span.byContext) return undefined;
       const md = new vscode.MarkdownString();
-      md.appendMarkdown(`**Not a valid OpenSSL ${version} cipher string** (${result.code})\n\n`);
+      md.appendMarkdown(
+        `**Not a valid OpenSSL ${version} cipher string** (${result.code})\n\n`,
+      );
       md.appendText(result.message);
       return new vscode.Hover(md, range);
     }
-    const md = new vscode.MarkdownString(renderSuitesMarkdown(span.text, result.rows, version));
+    const md = new vscode.MarkdownString(
+      renderSuitesMarkdown(span.text, result.rows, version),
+    );
     return new vscode.Hover(md, range);
   }
 }

@@ -34,7 +34,9 @@ function rangeOf(f: LintFinding): vscode.Range {
  * @param context the extension context (subscriptions)
  * @returns the diagnostic collection
  */
-export function registerLint(context: vscode.ExtensionContext): vscode.DiagnosticCollection {
+export function registerLint(
+  context: vscode.ExtensionContext,
+): vscode.DiagnosticCollection {
   const collection = vscode.languages.createDiagnosticCollection("tlsprobe");
   const refresh = (doc: vscode.TextDocument) => {
     if (!setting<boolean>(CONFIG.lintEnabled, true)) {
@@ -42,7 +44,11 @@ export function registerLint(context: vscode.ExtensionContext): vscode.Diagnosti
       return;
     }
     const diags = findingsOf(doc).map((f) => {
-      const d = new vscode.Diagnostic(rangeOf(f), f.message, SEVERITY[f.severity]);
+      const d = new vscode.Diagnostic(
+        rangeOf(f),
+        f.message,
+        SEVERITY[f.severity],
+      );
       d.source = LINT_SOURCE;
       d.code = f.rule;
       return d;
@@ -60,11 +66,17 @@ export function registerLint(context: vscode.ExtensionContext): vscode.Diagnosti
     }),
     vscode.workspace.onDidCloseTextDocument((d) => collection.delete(d.uri)),
     vscode.workspace.onDidChangeConfiguration((e) => {
-      if (e.affectsConfiguration("tlsprobe.lint")) vscode.workspace.textDocuments.forEach(refresh);
+      if (e.affectsConfiguration("tlsprobe.lint")) {
+        vscode.workspace.textDocuments.forEach(refresh);
+      }
     }),
-    vscode.languages.registerCodeActionsProvider({ scheme: "*" }, new LintQuickFixes(), {
-      providedCodeActionKinds: [vscode.CodeActionKind.QuickFix],
-    }),
+    vscode.languages.registerCodeActionsProvider(
+      { scheme: "*" },
+      new LintQuickFixes(),
+      {
+        providedCodeActionKinds: [vscode.CodeActionKind.QuickFix],
+      },
+    ),
   );
   vscode.workspace.textDocuments.forEach(refresh);
   return collection;

@@ -6,6 +6,7 @@ import {
   escapeHtml,
   HISTORY_LIMIT,
   type ProbeEntry,
+  renderChain,
   renderEntry,
   renderHistory,
   renderResult,
@@ -135,4 +136,12 @@ Deno.test("summary(), daysUntil() and escapeHtml() handle the edges", () => {
     escapeHtml(`<a href="x">'&'</a>`),
     "&#60;a href=&#34;x&#34;&#62;&#39;&#38;&#39;&#60;/a&#62;",
   );
+});
+
+Deno.test("renderChain() reads decoded names as tlsprobe cert --json gives them", () => {
+  const html = renderChain([{
+    subject: { rfc2253: "CN=localhost,O=x", readable: "O=x, CN=localhost" },
+    issuer: { readable: "CN=CA" },
+  }], NOW);
+  assert.match(html, /Leaf: CN=localhost,O=x<\/div><div>Issuer: CN=CA</);
 });

@@ -26,7 +26,13 @@ export type FromWebview =
 
 /** Messages to the webview. */
 export type ToWebview =
-  | { type: "state"; result: string; history: string; running: boolean; form?: ProbeRequest }
+  | {
+    type: "state";
+    result: string;
+    history: string;
+    running: boolean;
+    form?: ProbeRequest;
+  }
   | { type: "browsed"; field: string; path: string };
 
 const STATE_KEY = "tlsprobe.panelModel";
@@ -111,10 +117,17 @@ export class PanelProvider implements vscode.WebviewViewProvider {
         const picked = await vscode.window.showOpenDialog({
           canSelectMany: false,
           openLabel: "Select",
-          filters: { "PEM files": ["pem", "crt", "cer", "key"], "All files": ["*"] },
+          filters: {
+            "PEM files": ["pem", "crt", "cer", "key"],
+            "All files": ["*"],
+          },
         });
         if (picked?.[0]) {
-          this.post({ type: "browsed", field: m.field, path: picked[0].fsPath });
+          this.post({
+            type: "browsed",
+            field: m.field,
+            path: picked[0].fsPath,
+          });
         }
         break;
       }
@@ -145,7 +158,12 @@ export class PanelProvider implements vscode.WebviewViewProvider {
     const js = webview.asWebviewUri(vscode.Uri.joinPath(media, "panel.js"));
     const csp = `default-src 'none'; style-src ${webview.cspSource}; ` +
       `script-src 'nonce-${nonce}';`;
-    const field = (id: string, label: string, placeholder: string, browse = false) =>
+    const field = (
+      id: string,
+      label: string,
+      placeholder: string,
+      browse = false,
+    ) =>
       `<label for="${id}">${escapeHtml(label)}</label><div class="row">` +
       `<input id="${id}" name="${id}" type="text" placeholder="${escapeHtml(placeholder)}" ` +
       `spellcheck="false" autocomplete="off">` +

@@ -64,7 +64,8 @@ export function looksLikeCipherString(s: string, byContext: boolean): boolean {
   if (byContext) return true;
   // Outside a cipher directive, a lone word such as "RSA" or "DEFAULT" is too
   // common to be worth a hover: ask for an operator, a list, or a suite name.
-  return /[:+!@,]/.test(t) || /^[A-Z0-9]+(?:-[A-Z0-9]+){2,}$/.test(t) || /^TLS_/.test(t);
+  return /[:+!@,]/.test(t) || /^[A-Z0-9]+(?:-[A-Z0-9]+){2,}$/.test(t) ||
+    /^TLS_/.test(t);
 }
 
 function quotedSpans(line: string): Array<{ start: number; end: number }> {
@@ -103,7 +104,10 @@ function quotedSpans(line: string): Array<{ start: number; end: number }> {
  * console.assert(s?.text === "ECDH+AES128");
  * ```
  */
-export function findCipherStringAt(line: string, col: number): CipherSpan | undefined {
+export function findCipherStringAt(
+  line: string,
+  col: number,
+): CipherSpan | undefined {
   for (const q of quotedSpans(line)) {
     if (col < q.start - 1 || col > q.end) continue;
     const text = line.slice(q.start, q.end);
@@ -122,7 +126,8 @@ export function findCipherStringAt(line: string, col: number): CipherSpan | unde
     // shell command further arguments after `-cipher X`: keep the first word.
     if (
       /\s/.test(value) &&
-      (/^-|^ciphers/i.test(m[1]) || ![...value].every((c) => CIPHER_CHAR.test(c)))
+      (/^-|^ciphers/i.test(m[1]) ||
+        ![...value].every((c) => CIPHER_CHAR.test(c)))
     ) {
       value = value.split(/\s+/)[0];
     }
@@ -158,7 +163,10 @@ function ratingText(r: unknown): string {
 }
 
 function cell(s: string): string {
-  return s.replace(/\\/g, "\\\\").replace(/\|/g, "\\|").replace(/[`*_<>[\]]/g, "\\$&");
+  return s.replace(/\\/g, "\\\\").replace(/\|/g, "\\|").replace(
+    /[`*_<>[\]]/g,
+    "\\$&",
+  );
 }
 
 /**
@@ -178,7 +186,9 @@ export function renderSuitesMarkdown(
   const title = `**OpenSSL ${cell(opensslVersion)} cipher string** \`${
     cipherString.replace(/`/g, "'")
   }\` → ${rows.length} suite${rows.length === 1 ? "" : "s"}`;
-  if (rows.length === 0) return `${title}\n\nNo cipher suite matches this string.`;
+  if (rows.length === 0) {
+    return `${title}\n\nNo cipher suite matches this string.`;
+  }
   const lines = [
     "| Name | Version | Kx | Au | Enc | Mac | Rating |",
     "|---|---|---|---|---|---|---|",
@@ -211,7 +221,9 @@ export function renderSuitesHtml(
   const head = `<h2>OpenSSL ${esc(opensslVersion)} cipher string <code>${
     esc(cipherString)
   }</code>: ${rows.length} suite${rows.length === 1 ? "" : "s"}</h2>`;
-  if (rows.length === 0) return `${head}<p>No cipher suite matches this string.</p>`;
+  if (rows.length === 0) {
+    return `${head}<p>No cipher suite matches this string.</p>`;
+  }
   const body = rows.map((r) =>
     `<tr><td>${esc(r.name)}</td><td>${esc(r.version)}</td><td>${esc(r.kx)}</td><td>${
       esc(r.au)

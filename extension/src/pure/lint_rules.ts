@@ -192,7 +192,10 @@ const RULES: Rule[] = [
       `secureProtocol: '${
         m[2]
       }' pins a deprecated protocol version (RFC 8996, RFC 7568). Use minVersion: 'TLSv1.2'.`,
-    fix: () => ({ title: "Use minVersion: 'TLSv1.2'", replacement: "minVersion: 'TLSv1.2'" }),
+    fix: () => ({
+      title: "Use minVersion: 'TLSv1.2'",
+      replacement: "minVersion: 'TLSv1.2'",
+    }),
   },
   {
     id: "deno-unsafe-ignore-cert",
@@ -201,7 +204,10 @@ const RULES: Rule[] = [
     pattern: /\s?--unsafely-ignore-certificate-errors(?:=[^\s"']*)?/,
     why:
       "--unsafely-ignore-certificate-errors turns off certificate verification in Deno. Trust a private CA with --cert <ca.pem> or DENO_CERT instead.",
-    fix: () => ({ title: "Remove --unsafely-ignore-certificate-errors", replacement: "" }),
+    fix: () => ({
+      title: "Remove --unsafely-ignore-certificate-errors",
+      replacement: "",
+    }),
   },
   {
     id: "deno-disable-hostname-verification",
@@ -324,21 +330,33 @@ export function lintText(text: string, dialect: Dialect): LintFinding[] {
  * @param fileName the path
  * @returns the dialect, or undefined when no rule applies
  */
-export function dialectOf(languageId: string, fileName: string): Dialect | undefined {
+export function dialectOf(
+  languageId: string,
+  fileName: string,
+): Dialect | undefined {
   const base = fileName.replace(/\\/g, "/").split("/").pop() ?? "";
   if (languageId === "python") return "python";
   if (/^(?:java|type)script(?:react)?$/.test(languageId)) return "js";
   if (languageId === "go") return "go";
-  if (languageId === "shellscript" || languageId === "dockerfile" || /^\.env/.test(base)) {
+  if (
+    languageId === "shellscript" || languageId === "dockerfile" ||
+    /^\.env/.test(base)
+  ) {
     return "shell";
   }
   if (
-    ["nginx", "apacheconf", "haproxy", "ini", "properties"].includes(languageId) ||
+    ["nginx", "apacheconf", "haproxy", "ini", "properties"].includes(
+      languageId,
+    ) ||
     /\.(?:conf|cfg|htaccess)$/.test(base) || base === ".htaccess" ||
-    /\/(?:sites-(?:available|enabled)|conf\.d|nginx|apache2|httpd)\//.test(fileName)
+    /\/(?:sites-(?:available|enabled)|conf\.d|nginx|apache2|httpd)\//.test(
+      fileName,
+    )
   ) {
     return "conf";
   }
-  if (["yaml", "json", "jsonc", "toml", "makefile"].includes(languageId)) return "data";
+  if (["yaml", "json", "jsonc", "toml", "makefile"].includes(languageId)) {
+    return "data";
+  }
   return undefined;
 }

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import type { CliError, ProbeReport, ReportCertificate } from "./report.ts";
+import { type CliError, nameText, type ProbeReport, type ReportCertificate } from "./report.ts";
 
 /** What the user asked for: the form's fields. */
 export interface ProbeRequest {
@@ -56,7 +56,10 @@ export function emptyModel(): PanelModel {
  * @param entry the probe, without its id
  * @returns a new model
  */
-export function addEntry(model: PanelModel, entry: Omit<ProbeEntry, "id">): PanelModel {
+export function addEntry(
+  model: PanelModel,
+  entry: Omit<ProbeEntry, "id">,
+): PanelModel {
   const id = model.nextId;
   const entries = [{ ...entry, id }, ...model.entries].slice(0, HISTORY_LIMIT);
   return { entries, selectedId: id, nextId: id + 1, running: undefined };
@@ -69,7 +72,8 @@ export function addEntry(model: PanelModel, entry: Omit<ProbeEntry, "id">): Pane
  * @returns the entry, or undefined when there is none
  */
 export function selectedEntry(model: PanelModel): ProbeEntry | undefined {
-  return model.entries.find((e) => e.id === model.selectedId) ?? model.entries[0];
+  return model.entries.find((e) => e.id === model.selectedId) ??
+    model.entries[0];
 }
 
 /**
@@ -98,7 +102,10 @@ function text(v: unknown): string {
  * @param now the current time
  * @returns whole days, rounded down
  */
-export function daysUntil(iso: string | undefined, now: Date): number | undefined {
+export function daysUntil(
+  iso: string | undefined,
+  now: Date,
+): number | undefined {
   if (!iso) return undefined;
   const t = Date.parse(iso);
   if (Number.isNaN(t)) return undefined;
@@ -109,7 +116,9 @@ function expiry(cert: ReportCertificate, now: Date): string {
   const days = daysUntil(cert.notAfter, now);
   if (days === undefined) return text(cert.notAfter);
   const date = escapeHtml(cert.notAfter!.slice(0, 10));
-  if (days < 0) return `<span class="bad">expired ${date} (${-days} days ago)</span>`;
+  if (days < 0) {
+    return `<span class="bad">expired ${date} (${-days} days ago)</span>`;
+  }
   const cls = days < 30 ? "warn" : "good";
   return `<span class="${cls}">${date} (in ${days} days)</span>`;
 }
@@ -117,7 +126,9 @@ function expiry(cert: ReportCertificate, now: Date): string {
 function keyText(cert: ReportCertificate): string {
   const k = cert.key;
   if (!k) return "—";
-  return escapeHtml([k.type, k.bits ? `${k.bits} bits` : k.curve].filter(Boolean).join(" "));
+  return escapeHtml(
+    [k.type, k.bits ? `${k.bits} bits` : k.curve].filter(Boolean).join(" "),
+  );
 }
 
 /**
@@ -131,8 +142,10 @@ export function renderChain(certs: ReportCertificate[], now: Date): string {
   if (certs.length === 0) return "";
   const items = certs.map((c, i) => {
     const names = [...(c.sans?.dns ?? []), ...(c.sans?.ip ?? [])];
-    return `<li><div class="subject">${i === 0 ? "Leaf" : `#${i}`}: ${text(c.subject)}</div>` +
-      `<div>Issuer: ${text(c.issuer)}</div>` +
+    return `<li><div class="subject">${i === 0 ? "Leaf" : `#${i}`}: ${
+      text(nameText(c.subject))
+    }</div>` +
+      `<div>Issuer: ${text(nameText(c.issuer))}</div>` +
       (names.length ? `<div>Names: ${escapeHtml(names.join(", "))}</div>` : "") +
       `<div>Key: ${keyText(c)}</div><div>Expires: ${expiry(c, now)}</div></li>`;
   });
@@ -192,7 +205,9 @@ export function renderEntry(entry: ProbeEntry, now: Date): string {
       row("Names", matched, "r-identity"),
       row("Trust", verified, "r-trust"),
     ];
-    parts.push(`<table class="result" aria-label="Negotiated parameters">${rows.join("")}</table>`);
+    parts.push(
+      `<table class="result" aria-label="Negotiated parameters">${rows.join("")}</table>`,
+    );
     if (r?.certificates) parts.push(renderChain(r.certificates, now));
     if (r?.findings?.length) {
       parts.push(

@@ -37,10 +37,31 @@ export interface ReportCipher {
   mac?: string;
 }
 
+/** A decoded distinguished name, as `tlsprobe cert --json` gives it. */
+export interface DistinguishedName {
+  rfc2253?: string;
+  readable?: string;
+}
+
+/**
+ * A distinguished name as one line, whichever form the CLI gave.
+ *
+ * @param name a string or a decoded name
+ * @returns the RFC 2253 form, or undefined
+ */
+export function nameText(
+  name: string | DistinguishedName | undefined,
+): string | undefined {
+  if (name === undefined || name === null) return undefined;
+  if (typeof name === "string") return name;
+  return name.rfc2253 ?? name.readable;
+}
+
 /** One certificate of the chain the server sent. */
 export interface ReportCertificate {
-  subject?: string;
-  issuer?: string;
+  /** A string (`probe`) or the decoded name (`cert`: `{ rfc2253, readable }`). */
+  subject?: string | DistinguishedName;
+  issuer?: string | DistinguishedName;
   sans?: { dns?: string[]; ip?: string[] };
   notBefore?: string;
   notAfter?: string;
@@ -109,7 +130,9 @@ function isObject(v: unknown): v is Record<string, unknown> {
  */
 export function parseCliJson(stdout: string): CliEnvelope {
   const text = stdout.trim();
-  if (text === "") throw new ReportFormatError("tlsprobe printed nothing on stdout");
+  if (text === "") {
+    throw new ReportFormatError("tlsprobe printed nothing on stdout");
+  }
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -118,7 +141,9 @@ export function parseCliJson(stdout: string): CliEnvelope {
       `tlsprobe printed something that is not JSON: ${text.slice(0, 120)}`,
     );
   }
-  if (!isObject(value)) throw new ReportFormatError("tlsprobe's JSON output is not an object");
+  if (!isObject(value)) {
+    throw new ReportFormatError("tlsprobe's JSON output is not an object");
+  }
   const version = value.schemaVersion;
   if (typeof version !== "number") {
     throw new ReportFormatError("tlsprobe's JSON output has no schemaVersion");
@@ -130,12 +155,19 @@ export function parseCliJson(stdout: string): CliEnvelope {
     );
   }
   if (value.outcome !== "ok" && value.outcome !== "error") {
-    throw new ReportFormatError(`tlsprobe's JSON output has outcome ${String(value.outcome)}`);
+    throw new ReportFormatError(
+      `tlsprobe's JSON output has outcome ${String(value.outcome)}`,
+    );
   }
   if (value.outcome === "error") {
     const e = value.error;
-    if (!isObject(e) || typeof e.code !== "string" || typeof e.message !== "string") {
-      throw new ReportFormatError("tlsprobe reported an error without a code and message");
+    if (
+      !isObject(e) || typeof e.code !== "string" ||
+      typeof e.message !== "string"
+    ) {
+      throw new ReportFormatError(
+        "tlsprobe reported an error without a code and message",
+      );
     }
   }
   return value as unknown as CliEnvelope;

@@ -31,7 +31,9 @@ export function findHttpsUrls(text: string, limit = 200): HttpsUrl[] {
       const host = m[1].replace(/^\[|\]$/g, "").replace(/\.$/, "");
       const port = m[2] === undefined ? 443 : Number(m[2]);
       if (port < 1 || port > 65535) continue;
-      if (!host.includes(".") && !host.includes(":") && host !== "localhost") continue;
+      if (!host.includes(".") && !host.includes(":") && host !== "localhost") {
+        continue;
+      }
       if (/^[.-]|[.-]$|\.\./.test(host)) continue;
       out.push({ line: n, start: m.index!, host, port });
       if (out.length >= limit) break;

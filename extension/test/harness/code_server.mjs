@@ -91,9 +91,13 @@ export function startChild(command, args, opts = {}) {
   });
   children.add(child);
   const dir = process.env.TLSPROBE_PID_DIR;
-  if (dir && child.pid) fs.writeFileSync(path.join(dir, `${child.pid}.pid`), String(child.pid));
+  if (dir && child.pid) {
+    fs.writeFileSync(path.join(dir, `${child.pid}.pid`), String(child.pid));
+  }
   child.once("exit", () => {
-    if (dir && child.pid) fs.rmSync(path.join(dir, `${child.pid}.pid`), { force: true });
+    if (dir && child.pid) {
+      fs.rmSync(path.join(dir, `${child.pid}.pid`), { force: true });
+    }
   });
   return child;
 }
@@ -109,6 +113,7 @@ export const QUIET_SETTINGS = {
   "update.mode": "none",
   "chat.disableAIFeatures": true,
   "workbench.enableExperiments": false,
+  "workbench.secondarySideBar.defaultVisibility": "hidden",
 };
 
 /**
@@ -118,20 +123,29 @@ export const QUIET_SETTINGS = {
 export function prepare(tmp, port, settings = {}) {
   const ud = path.join(tmp, "user-data");
   const ext = path.join(tmp, "extensions");
-  fs.mkdirSync(path.join(ud, "User"), { recursive: true });
   fs.mkdirSync(ext, { recursive: true });
-  fs.writeFileSync(
-    path.join(ud, "User", "settings.json"),
-    JSON.stringify({ ...QUIET_SETTINGS, ...settings }, null, 2),
-  );
+  // The workbench is a remote window: machine-scoped settings (tlsprobe.path)
+  // come from the server's Machine settings, the rest from User settings.
+  for (const scope of ["User", "Machine"]) {
+    fs.mkdirSync(path.join(ud, scope), { recursive: true });
+    fs.writeFileSync(
+      path.join(ud, scope, "settings.json"),
+      JSON.stringify({ ...QUIET_SETTINGS, ...settings }, null, 2),
+    );
+  }
   // Without --config, code-server writes ~/.config/code-server/config.yaml with password auth.
   const cfg = path.join(tmp, "config.yaml");
-  fs.writeFileSync(cfg, `bind-addr: 127.0.0.1:${port}\nauth: none\ncert: false\n`);
+  fs.writeFileSync(
+    cfg,
+    `bind-addr: 127.0.0.1:${port}\nauth: none\ncert: false\n`,
+  );
   return ["--config", cfg, "--user-data-dir", ud, "--extensions-dir", ext];
 }
 
 /** Starts code-server and waits for /healthz; refuses a port already answering. */
-export async function startCodeServer({ port, baseArgs, extraArgs = [], envExtra = {}, logFile }) {
+export async function startCodeServer(
+  { port, baseArgs, extraArgs = [], envExtra = {}, logFile },
+) {
   const { node, entry } = tools();
   try {
     await fetch(`http://127.0.0.1:${port}/healthz`);
@@ -162,7 +176,9 @@ export async function startCodeServer({ port, baseArgs, extraArgs = [], envExtra
     } catch {
       // not up yet
     }
-    if (i > 600) throw new Error("code-server did not answer /healthz within 60 s");
+    if (i > 600) {
+      throw new Error("code-server did not answer /healthz within 60 s");
+    }
     await new Promise((r) => setTimeout(r, 100));
   }
   log("code-server healthy");

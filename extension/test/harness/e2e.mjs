@@ -25,8 +25,12 @@ import {
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, "../../..");
-const vsix = path.resolve(process.argv[2] ?? path.join(repo, "extension/out/tlsprobe.vsix"));
-const outDir = path.resolve(process.env.TLSPROBE_TEST_OUTPUT ?? path.join(repo, "test-output"));
+const vsix = path.resolve(
+  process.argv[2] ?? path.join(repo, "extension/out/tlsprobe.vsix"),
+);
+const outDir = path.resolve(
+  process.env.TLSPROBE_TEST_OUTPUT ?? path.join(repo, "test-output"),
+);
 fs.mkdirSync(outDir, { recursive: true });
 
 const results = [];
@@ -39,7 +43,15 @@ async function check(name, f) {
   } catch (e) {
     results.push({ name, ok: false });
     console.log(`FAIL ${name}: ${e instanceof Error ? e.message : e}`);
+    const shot = path.join(outDir, `e2e-fail-${results.length}.png`);
+    await currentPage?.screenshot({ path: shot }).catch(() => {});
+    console.log(`  screenshot of the failure: ${shot}`);
     return false;
+  }
+}
+async function debugShot(name) {
+  if (process.env.E2E_DEBUG) {
+    await currentPage?.screenshot({ path: path.join(outDir, `debug-${name}.png`) });
   }
 }
 function assert(cond, msg) {
@@ -47,8 +59,7 @@ function assert(cond, msg) {
 }
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "tlsprobe-e2e-"));
-// The installed extension finds the CLI on PATH here (the integration tests
-// cover the "inside the repository" route).
+// The installed extension runs the CLI through this wrapper (tlsprobe.path).
 const bin = path.join(tmp, "bin");
 fs.mkdirSync(bin);
 fs.writeFileSync(
@@ -66,36 +77,55 @@ fs.writeFileSync(
 
 let server;
 let cs;
+let currentPage;
 let browser;
 try {
   server = await startTlsServer(repo);
   const port = await freePort();
   const baseArgs = prepare(tmp, port, {
     "tlsprobe.caFile": path.join(repo, "certs/ca.crt"),
+    // code-server gives the extension host a PATH resolved from the login
+    // shell, not ours: name the CLI by the setting (a wrapper running the
+    // repository's CLI). The PATH and repository routes are covered by
+    // tests/extension/cli_client_test.ts and the integration tests.
+    "tlsprobe.path": path.join(bin, "tlsprobe"),
     "tlsprobe.timeout": 30000,
   });
   const { node, entry } = tools();
   log("installing", vsix);
-  execFileSync(node, [entry, ...baseArgs, "--install-extension", vsix, "--force"], {
+  execFileSync(node, [
+    entry,
+    ...baseArgs,
+    "--install-extension",
+    vsix,
+    "--force",
+  ], {
     stdio: ["ignore", "pipe", "inherit"],
   });
   cs = await startCodeServer({
     port,
     baseArgs,
     extraArgs: [ws],
-    envExtra: { PATH: `${bin}:${process.env.PATH}` },
     logFile: path.join(tmp, "code-server.log"),
   });
   browser = await launchChromium();
-  const page = await browser.newPage({ viewport: { width: 1400, height: 860 } });
+  const page = await browser.newPage({
+    viewport: { width: 1400, height: 860 },
+  });
+  currentPage = page;
   page.on("pageerror", (e) => log("[pageerror]", e.message));
   await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(ws)}`);
   const input = page.locator(".quick-input-widget input");
 
-  await check("the installed extension shows its TLS view container", async () => {
-    await page.locator(".monaco-workbench").waitFor({ timeout: 60_000 });
-    await page.locator('.activitybar [aria-label^="TLS"]').first().waitFor({ timeout: 60_000 });
-  });
+  await check(
+    "the installed extension shows its TLS view container",
+    async () => {
+      await page.locator(".monaco-workbench").waitFor({ timeout: 60_000 });
+      await page.locator('.activitybar [aria-label^="TLS"]').first().waitFor({
+        timeout: 60_000,
+      });
+    },
+  );
 
   // The CLI's own report, to compare the panel with.
   const cliReport = JSON.parse(
@@ -111,25 +141,37 @@ try {
   await check(
     "TLS: Probe Endpoint… from the palette shows version and cipher in the panel",
     async () => {
-      await page.locator(".monaco-workbench").click({ position: { x: 700, y: 400 } }).catch(
+      await page.locator(".monaco-workbench").click({
+        position: { x: 700, y: 400 },
+      }).catch(
         () => {},
       );
       await page.keyboard.press("F1");
       await input.waitFor({ state: "visible" });
       await input.fill(">TLS: Probe Endpoint");
-      await page.locator(".quick-input-list .monaco-list-row", { hasText: "Probe Endpoint" })
+      await page.locator(".quick-input-list .monaco-list-row", {
+        hasText: "Probe Endpoint",
+      })
         .first()
         .waitFor();
       await page.keyboard.press("Enter");
       // Our input box: host:port.
-      await page.locator(".quick-input-widget", { hasText: "host:port" }).waitFor({
-        timeout: 10_000,
-      });
+      await page.locator(".quick-input-widget", { hasText: "host:port" })
+        .waitFor({
+          timeout: 10_000,
+        });
       await input.fill(`localhost:${server.port}`);
+      await debugShot("1-target");
       await page.keyboard.press("Enter");
-      const frame = page.frameLocator("iframe.webview.ready").frameLocator("#active-frame");
-      const version = (await frame.locator("#r-version").textContent({ timeout: 60_000 }))?.trim();
-      const cipher = (await frame.locator("#r-cipher").textContent({ timeout: 5_000 }))?.trim();
+      await page.waitForTimeout(3000);
+      await debugShot("2-after-enter");
+      const frame = page.frameLocator("iframe.webview.ready").frameLocator(
+        "#active-frame",
+      );
+      const version = (await frame.locator("#r-version").textContent({ timeout: 60_000 }))
+        ?.trim();
+      const cipher = (await frame.locator("#r-cipher").textContent({ timeout: 5_000 }))
+        ?.trim();
       log("panel shows", version, cipher);
       assert(
         cliReport.outcome === "ok",
@@ -147,39 +189,63 @@ try {
     },
   );
 
-  await check("the hover on ECDH+AES128 lists what openssl ciphers -v lists", async () => {
-    await page.keyboard.press("Escape");
-    await page.keyboard.press("Control+P");
-    await input.waitFor({ state: "visible" });
-    await input.fill("server.py");
-    await page.locator(".quick-input-list .monaco-list-row", { hasText: "server.py" }).first()
-      .waitFor();
-    await page.keyboard.press("Enter");
-    const word = page.locator(".monaco-editor .view-lines .view-line span", {
-      hasText: "ECDH+AES128",
-    }).first();
-    await word.waitFor({ timeout: 20_000 });
-    const box = await word.boundingBox();
-    const expected = execFileSync("openssl", ["ciphers", "ECDH+AES128"], { encoding: "utf8" })
-      .trim().split(":");
-    const hover = page.locator(".monaco-hover-content, .monaco-hover .hover-contents", {
-      hasText: "cipher string",
-    }).first();
-    // Hovers need the pointer to settle; retry a few positions inside the string.
-    for (let i = 0; i < 5; i++) {
-      await page.mouse.move(box.x + 12 + i * 8, box.y + box.height / 2);
+  await check(
+    "the hover on ECDH+AES128 lists what openssl ciphers -v lists",
+    async () => {
+      await page.keyboard.press("Escape");
+      await page.keyboard.press("Control+P");
+      await input.waitFor({ state: "visible" });
+      await input.fill("server.py");
+      await page.locator(".quick-input-list .monaco-list-row", {
+        hasText: "server.py",
+      }).first()
+        .waitFor();
+      await page.keyboard.press("Enter");
+      // The token span of the string literal (innermost span holding it).
+      const word = page.locator(".monaco-editor .view-lines .view-line span span", {
+        hasText: "ECDH+AES128",
+      }).last();
+      await word.waitFor({ timeout: 20_000 });
+      const expected = execFileSync("openssl", ["ciphers", "ECDH+AES128"], {
+        encoding: "utf8",
+      })
+        .trim().split(":");
+      const hover = page.locator(
+        ".monaco-hover-content, .monaco-hover .hover-contents",
+        {
+          hasText: "cipher string",
+        },
+      ).first();
+      // Point at the string; if the pointer hover does not show, put the
+      // cursor in the string (Go to Line 4:22) and ask for the hover from the
+      // keyboard (editor.action.showHover, Ctrl+K Ctrl+I).
+      const box = await word.boundingBox();
+      if (box?.width) {
+        await page.mouse.move(box.x + box.width / 2 - 3, box.y + box.height / 2);
+        await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+      }
       try {
         await hover.waitFor({ timeout: 4_000 });
-        break;
       } catch {
-        await page.mouse.move(10, 10);
+        await page.keyboard.press("Control+G");
+        await input.waitFor({ state: "visible" });
+        await input.fill(":4:22");
+        await page.keyboard.press("Enter");
+        await page.keyboard.press("Control+K");
+        await page.keyboard.press("Control+I");
+        await hover.waitFor({ timeout: 10_000 });
       }
-    }
-    const text = (await hover.textContent({ timeout: 5_000 })) ?? "";
-    for (const name of expected) assert(text.includes(name), `hover lacks ${name}`);
-    assert(text.includes(`${expected.length} suites`), "hover count differs from openssl");
-    await page.screenshot({ path: path.join(outDir, "e2e-hover.png") });
-  });
+      const text = (await hover.textContent({ timeout: 5_000 })) ?? "";
+      for (const name of expected) {
+        assert(text.includes(name), `hover lacks ${name}`);
+      }
+      assert(
+        text.includes(`${expected.length} suites`),
+        "hover count differs from openssl",
+      );
+      await page.screenshot({ path: path.join(outDir, "e2e-hover.png") });
+    },
+  );
 } catch (e) {
   results.push({ name: "harness", ok: false });
   console.log(`FAIL harness: ${e instanceof Error ? e.stack : e}`);
@@ -191,12 +257,17 @@ try {
   }
   await stop(cs);
   await stop(server?.child);
-  if (process.env.KEEP_TMP !== "1") fs.rmSync(tmp, { recursive: true, force: true });
+  if (process.env.KEEP_TMP !== "1") {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
 }
 const passed = results.filter((r) => r.ok).length;
 const failed = results.length - passed;
 if (process.env.TLSPROBE_E2E_RESULT) {
-  fs.writeFileSync(process.env.TLSPROBE_E2E_RESULT, JSON.stringify({ passed, failed }));
+  fs.writeFileSync(
+    process.env.TLSPROBE_E2E_RESULT,
+    JSON.stringify({ passed, failed }),
+  );
 }
 log(`e2e: ${passed} passed, ${failed} failed; screenshots in ${outDir}`);
 process.exit(failed === 0 ? 0 : 1);

@@ -18,6 +18,9 @@ try {
   });
   process.exit(0);
 } catch (e) {
-  console.error("integration tests failed:", e instanceof Error ? e.message : e);
+  console.error(
+    "integration tests failed:",
+    e instanceof Error ? e.message : e,
+  );
   process.exit(1);
 }

@@ -13,13 +13,17 @@ let dev;
 let tests;
 let folder;
 for (const a of process.argv.slice(2)) {
-  if (a.startsWith("--extensionDevelopmentPath=")) dev ??= a.slice(a.indexOf("=") + 1);
-  else if (a.startsWith("--extensionTestsPath=")) tests = a.slice(a.indexOf("=") + 1);
-  else if (!a.startsWith("-")) folder = a;
+  if (a.startsWith("--extensionDevelopmentPath=")) {
+    dev ??= a.slice(a.indexOf("=") + 1);
+  } else if (a.startsWith("--extensionTestsPath=")) {
+    tests = a.slice(a.indexOf("=") + 1);
+  } else if (!a.startsWith("-")) folder = a;
   // Electron-only flags (--no-sandbox, --disable-updates, …) do not apply.
 }
 if (!dev || !tests) {
-  console.error("launcher: need --extensionDevelopmentPath= and --extensionTestsPath=");
+  console.error(
+    "launcher: need --extensionDevelopmentPath= and --extensionTestsPath=",
+  );
   process.exit(2);
 }
 tests = tests.replace(/\.js$/, "");
@@ -43,10 +47,12 @@ try {
   });
   // The workbench forwards the extension host's console (Mocha's reporter) here.
   const NOISE =
-    /No signed-in session|ChatModelSelection|AccountPolicyGate|AgentHost|open-vsx|gallery|reconnection-grace|Service Worker|builtin extensions cache|socket|connection token|vsda/i;
+    /No signed-in session|ChatModelSelection|AccountPolicyGate|AgentHost|open-vsx|gallery|reconnection-grace|Service Worker|builtin extensions cache|socket was left hanging|WebSocket|connection token|vsda/i;
   await page.exposeFunction("codeAutomationLog", (_type, args) => {
     const line = format(...(Array.isArray(args) ? args : [args]));
-    if (process.env.VERBOSE === "1" || !NOISE.test(line)) console.log(`  ${line}`);
+    if (process.env.VERBOSE === "1" || !NOISE.test(line)) {
+      console.log(`  ${line}`);
+    }
   });
   // The built workbench honours the payload's extensionDevelopmentPath and
   // extensionTestsPath only with developmentOptions.enableSmokeTestDriver,
@@ -56,9 +62,15 @@ try {
     const orig = Element.prototype.getAttribute;
     Element.prototype.getAttribute = function (name) {
       const v = orig.call(this, name);
-      if (name === "data-settings" && this.id === "vscode-workbench-web-configuration" && v) {
+      if (
+        name === "data-settings" &&
+        this.id === "vscode-workbench-web-configuration" && v
+      ) {
         const cfg = JSON.parse(v);
-        cfg.developmentOptions = { ...(cfg.developmentOptions || {}), enableSmokeTestDriver: true };
+        cfg.developmentOptions = {
+          ...(cfg.developmentOptions || {}),
+          enableSmokeTestDriver: true,
+        };
         return JSON.stringify(cfg);
       }
       return v;
@@ -91,8 +103,13 @@ try {
   }
   await stop(cs);
   if (status !== 0 && fs.existsSync(logFile)) {
-    console.log("--- code-server log (tail) ---\n" + fs.readFileSync(logFile, "utf8").slice(-3000));
+    console.log(
+      "--- code-server log (tail) ---\n" +
+        fs.readFileSync(logFile, "utf8").slice(-3000),
+    );
   }
-  if (process.env.KEEP_TMP !== "1") fs.rmSync(tmp, { recursive: true, force: true });
+  if (process.env.KEEP_TMP !== "1") {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
 }
 process.exit(status);

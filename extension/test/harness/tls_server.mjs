@@ -27,7 +27,10 @@ export async function startTlsServer(repo, spawnOptions = {}) {
   ], { cwd: repo, stdio: ["ignore", "pipe", "pipe"], ...spawnOptions });
   let text = "";
   const port = await new Promise((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`tlsprobe serve did not start: ${text}`)), 80_000);
+    const t = setTimeout(
+      () => reject(new Error(`tlsprobe serve did not start: ${text}`)),
+      80_000,
+    );
     const onData = (b) => {
       text += b.toString();
       const m = /Listening at interface '[^']*' and port (\d+)/.exec(text);

@@ -14,7 +14,8 @@ import type { TlsprobeApi } from "../../src/extension.ts";
 import { startTlsServer } from "../harness/tls_server.mjs";
 
 const EXTENSION_ID = "tlsprobe.tlsprobe";
-const repo = process.env.TLSPROBE_REPO ?? path.resolve(__dirname, "../../../..");
+const repo = process.env.TLSPROBE_REPO ??
+  path.resolve(__dirname, "../../../..");
 
 function workspaceFile(name: string): vscode.Uri {
   const folder = vscode.workspace.workspaceFolders?.[0];
@@ -30,7 +31,9 @@ async function api(): Promise<TlsprobeApi> {
 
 /** Parses `openssl ciphers -v` lines: name, version, Kx, Au, Enc, Mac. */
 function opensslCiphers(str: string): string[][] {
-  const out = execFileSync("openssl", ["ciphers", "-v", str], { encoding: "utf8" });
+  const out = execFileSync("openssl", ["ciphers", "-v", str], {
+    encoding: "utf8",
+  });
   return out.trim().split("\n").map((l) => {
     const [name, version, ...rest] = l.trim().split(/\s+/);
     const kv = Object.fromEntries(rest.map((x) => x.split("=")));
@@ -44,7 +47,11 @@ function hoverText(hovers: vscode.Hover[]): string {
   ).join("\n");
 }
 
-async function waitFor<T>(what: string, f: () => T | undefined, ms = 15_000): Promise<T> {
+async function waitFor<T>(
+  what: string,
+  f: () => T | undefined,
+  ms = 15_000,
+): Promise<T> {
   const end = Date.now() + ms;
   for (;;) {
     const v = f();
@@ -78,9 +85,11 @@ suite("tlsprobe extension in the workbench", () => {
 
   test("the hover for ECDH+AES128 matches openssl ciphers -v", async () => {
     await api();
-    const doc = await vscode.workspace.openTextDocument(workspaceFile("tls_client.py"));
+    const doc = await vscode.workspace.openTextDocument(
+      workspaceFile("tls_client.py"),
+    );
     await vscode.window.showTextDocument(doc);
-    const line = doc.getText().split("\n").findIndex((l) => l.includes("ECDH+AES128"));
+    const line = doc.getText().split("\n").findIndex((l) => l.includes("set_ciphers("));
     const col = doc.lineAt(line).text.indexOf("ECDH+AES128") + 3;
     const hovers = await vscode.commands.executeCommand<vscode.Hover[]>(
       "vscode.executeHoverProvider",
@@ -92,7 +101,11 @@ suite("tlsprobe extension in the workbench", () => {
       .map((l) => l.split("|").slice(1, 7).map((c) => c.trim().replace(/\\(.)/g, "$1")));
     const expected = opensslCiphers("ECDH+AES128");
     assert.ok(expected.length > 0, "openssl lists suites for ECDH+AES128");
-    assert.deepEqual(rows, expected);
+    assert.deepEqual(
+      rows,
+      expected,
+      `hover was: ${JSON.stringify(md)} (${hovers.length} hovers)`,
+    );
   });
 
   test("a Python file with ssl.wrap_socket gets TLS lint diagnostics and a quick fix", async () => {
@@ -130,6 +143,38 @@ suite("tlsprobe extension in the workbench", () => {
     assert.match(d.message, /TLSv1, TLSv1\.1/);
   });
 
+  test("TLS: Show Certificate decodes a PEM file through tlsprobe cert", async function () {
+    this.timeout(60_000);
+    await api();
+    const file = vscode.Uri.file(path.join(repo, "certs/localhost.crt"));
+    const result = await vscode.commands.executeCommand<
+      { outcome: string; certificates: Array<{ sha256: string }> }
+    >("tlsprobe.showCertificate", file);
+    assert.equal(result?.outcome, "ok");
+    const fp = execFileSync("openssl", [
+      "x509",
+      "-in",
+      file.fsPath,
+      "-noout",
+      "-fingerprint",
+      "-sha256",
+    ], {
+      encoding: "utf8",
+    }).trim().split("=")[1];
+    assert.equal(result.certificates[0].sha256, fp);
+  });
+
+  test("TLS: Expand Cipher String renders the engine's expansion", async () => {
+    await api();
+    const html = await vscode.commands.executeCommand<string>(
+      "tlsprobe.expandCipherString",
+      "ECDH+AES128",
+    );
+    for (const [name] of opensslCiphers("ECDH+AES128")) {
+      assert.ok(html?.includes(name), name);
+    }
+  });
+
   suite("probing a local tlsprobe serve through the CLI", () => {
     let server: ChildProcess | undefined;
     let port = 0;
@@ -155,7 +200,11 @@ suite("tlsprobe extension in the workbench", () => {
       assert.equal(model.entries[0].id, entry.id);
       const shown = model.entries[0];
       assert.equal(shown.error, undefined, JSON.stringify(shown.error));
-      assert.equal(shown.report?.outcome, "ok", JSON.stringify(shown.report?.error));
+      assert.equal(
+        shown.report?.outcome,
+        "ok",
+        JSON.stringify(shown.report?.error),
+      );
       const h = shown.report?.handshake;
       assert.match(String(h?.version), /^TLSv1\.[23]$/);
       assert.match(String(h?.cipher?.iana), /^TLS_[A-Z0-9_]+$/);

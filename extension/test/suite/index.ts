@@ -11,7 +11,12 @@ import Mocha from "mocha";
 
 /** Runs every `*.test.js` next to this file. */
 export function run(): Promise<void> {
-  const mocha = new Mocha({ ui: "tdd", color: false, timeout: 60_000, reporter: "spec" });
+  const mocha = new Mocha({
+    ui: "tdd",
+    color: false,
+    timeout: 60_000,
+    reporter: "spec",
+  });
   for (const f of fs.readdirSync(__dirname)) {
     if (f.endsWith(".test.js")) mocha.addFile(path.join(__dirname, f));
   }
@@ -22,11 +27,16 @@ export function run(): Promise<void> {
         const s = runner.stats ?? { passes: 0, failures, pending: 0 };
         fs.writeFileSync(
           out,
-          JSON.stringify({ passed: s.passes, failed: s.failures, skipped: s.pending }),
+          JSON.stringify({
+            passed: s.passes,
+            failed: s.failures,
+            skipped: s.pending,
+          }),
         );
       }
-      if (failures > 0) reject(new Error(`${failures} integration test(s) failed`));
-      else resolve();
+      if (failures > 0) {
+        reject(new Error(`${failures} integration test(s) failed`));
+      } else resolve();
     });
   });
 }
