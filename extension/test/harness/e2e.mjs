@@ -51,7 +51,9 @@ async function check(name, f) {
 }
 async function debugShot(name) {
   if (process.env.E2E_DEBUG) {
-    await currentPage?.screenshot({ path: path.join(outDir, `debug-${name}.png`) });
+    await currentPage?.screenshot({
+      path: path.join(outDir, `debug-${name}.png`),
+    });
   }
 }
 function assert(cond, msg) {
@@ -64,7 +66,7 @@ const bin = path.join(tmp, "bin");
 fs.mkdirSync(bin);
 fs.writeFileSync(
   path.join(bin, "tlsprobe"),
-  `#!/bin/sh\nexec deno run --quiet -A --config '${repo}/deno.json' '${repo}/cli/main.ts' "$@"\n`,
+  `#!/bin/sh\nexec deno run --quiet -A --env-file='${repo}/cli/runtime.env' --config '${repo}/deno.json' '${repo}/cli/main.ts' "$@"\n`,
   { mode: 0o755 },
 );
 const ws = path.join(tmp, "workspace");
@@ -72,7 +74,8 @@ fs.mkdirSync(ws);
 fs.writeFileSync(
   path.join(ws, "server.py"),
   "import ssl\n\nctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)\n" +
-    "ctx.set_ciphers('ECDH+AES128')\n",
+    "ctx.set_ciphers('ECDH+AES128')\n" +
+    "ctx.verify_mode = ssl.CERT_NONE\n",
 );
 
 let server;
@@ -202,9 +205,12 @@ try {
         .waitFor();
       await page.keyboard.press("Enter");
       // The token span of the string literal (innermost span holding it).
-      const word = page.locator(".monaco-editor .view-lines .view-line span span", {
-        hasText: "ECDH+AES128",
-      }).last();
+      const word = page.locator(
+        ".monaco-editor .view-lines .view-line span span",
+        {
+          hasText: "ECDH+AES128",
+        },
+      ).last();
       await word.waitFor({ timeout: 20_000 });
       const expected = execFileSync("openssl", ["ciphers", "ECDH+AES128"], {
         encoding: "utf8",
@@ -221,7 +227,10 @@ try {
       // keyboard (editor.action.showHover, Ctrl+K Ctrl+I).
       const box = await word.boundingBox();
       if (box?.width) {
-        await page.mouse.move(box.x + box.width / 2 - 3, box.y + box.height / 2);
+        await page.mouse.move(
+          box.x + box.width / 2 - 3,
+          box.y + box.height / 2,
+        );
         await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
       }
       try {
@@ -244,6 +253,27 @@ try {
         "hover count differs from openssl",
       );
       await page.screenshot({ path: path.join(outDir, "e2e-hover.png") });
+    },
+  );
+
+  await check(
+    "TLS lint marks ssl.CERT_NONE with an error squiggle and a problem",
+    async () => {
+      await page.locator(".monaco-editor .squiggly-error").first().waitFor({
+        timeout: 15_000,
+      });
+      // The Problems view (Ctrl+Shift+M) names the rule.
+      await page.keyboard.press("Control+Shift+M");
+      const row = page.locator(".markers-panel .monaco-list-row", {
+        hasText: "py-cert-none",
+      });
+      await row.first().waitFor({ timeout: 10_000 });
+      const text = (await row.first().textContent()) ?? "";
+      assert(
+        /CERT_NONE accepts any certificate/.test(text),
+        `problem row: ${text}`,
+      );
+      await page.screenshot({ path: path.join(outDir, "e2e-problems.png") });
     },
   );
 } catch (e) {

@@ -47,7 +47,7 @@ try {
   });
   // The workbench forwards the extension host's console (Mocha's reporter) here.
   const NOISE =
-    /No signed-in session|ChatModelSelection|AccountPolicyGate|AgentHost|open-vsx|gallery|reconnection-grace|Service Worker|builtin extensions cache|socket was left hanging|WebSocket|connection token|vsda/i;
+    /No signed-in session|ChatModelSelection|AccountPolicyGate|AgentHost|open-vsx|gallery|reconnection-grace|Service Worker|Creating a socket|builtin extensions cache|socket was left hanging|WebSocket|connection token|vsda/i;
   await page.exposeFunction("codeAutomationLog", (_type, args) => {
     const line = format(...(Array.isArray(args) ? args : [args]));
     if (process.env.VERBOSE === "1" || !NOISE.test(line)) {

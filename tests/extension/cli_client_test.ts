@@ -1,0 +1,183 @@
+import assert from "node:assert/strict";
+import * as path from "node:path";
+import {
+  CliClientError,
+  compareVersions,
+  probeArgs,
+  resolveCli,
+  runCli,
+} from "../../extension/src/cli_client.ts";
+import type { ProbeReport } from "../../extension/src/pure/report.ts";
+import { ROOT, startTlsprobe } from "../_helpers/process.ts";
+
+const DENO_DIR = path.dirname(Deno.execPath());
+
+async function fakeCli(dir: string, name: string, body: string): Promise<string> {
+  const file = path.join(dir, name);
+  await Deno.writeTextFile(file, `#!/bin/sh\n${body}\n`);
+  await Deno.chmod(file, 0o755);
+  return file;
+}
+
+/** Whether a process still runs (a zombie waiting for its reaper does not). */
+function alive(pid: number): boolean {
+  try {
+    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
+  } catch {
+    return false;
+  }
+}
+
+async function rejectsWith(p: Promise<unknown>, code: string): Promise<CliClientError> {
+  try {
+    await p;
+  } catch (e) {
+    assert.ok(e instanceof CliClientError, String(e));
+    assert.equal(e.code, code, e.message);
+    return e;
+  }
+  throw new Error(`expected ${code}`);
+}
+
+Deno.test("resolveCli() takes the setting, then PATH, then the repository", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const onPath = await fakeCli(dir, "tlsprobe", "exit 0");
+    const other = await fakeCli(dir, "other-tlsprobe", "exit 0");
+    assert.deepEqual(resolveCli({ configuredPath: other, envPath: dir }), {
+      command: other,
+      prefix: [],
+      source: "setting",
+    });
+    assert.equal(resolveCli({ envPath: dir, searchRoots: [ROOT] }).command, onPath);
+    const repo = resolveCli({ envPath: DENO_DIR, searchRoots: [path.join(ROOT, "extension")] });
+    assert.equal(repo.source, "repository");
+    assert.equal(repo.cwd, path.resolve(ROOT));
+    assert.equal(repo.prefix.at(-1), path.join(path.resolve(ROOT), "cli", "main.ts"));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("resolveCli() says what to do when nothing is found or the setting is wrong", () => {
+  const none = (() => {
+    try {
+      resolveCli({ envPath: "/nonexistent", searchRoots: ["/"] });
+    } catch (e) {
+      return e;
+    }
+  })();
+  assert.ok(none instanceof CliClientError);
+  assert.equal(none.code, "CLI_NOT_FOUND");
+  assert.match(none.message, /tlsprobe\.path/);
+  assert.throws(
+    () => resolveCli({ configuredPath: "/nonexistent/tlsprobe" }),
+    /tlsprobe\.path is \/nonexistent\/tlsprobe, which is not an executable/,
+  );
+});
+
+Deno.test("runCli() probes a local tlsprobe serve through the real CLI", async () => {
+  const server = await startTlsprobe(
+    ["serve", "--cert", `${ROOT}certs/localhost.pem`, "--port", "0"],
+    /Listening at interface '[^']*' and port (\d+)/,
+  );
+  try {
+    const cli = resolveCli({ envPath: DENO_DIR, searchRoots: [ROOT] });
+    const req = { target: `localhost:${server.port}`, caFile: `${ROOT}certs/ca.crt` };
+    const run = await runCli(cli, probeArgs(req, 10_000), { timeoutMs: 60_000 });
+    const r = run.result as ProbeReport;
+    assert.equal(r.outcome, "ok", JSON.stringify(r.error));
+    assert.equal(r.handshake?.version, "TLSv1.3");
+    assert.match(String(r.handshake?.cipher?.iana), /^TLS_/);
+    assert.equal(r.trust?.verified, true);
+  } finally {
+    await server.stop();
+  }
+});
+
+Deno.test("runCli() kills the CLI and its children on timeout and on cancel", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const pids = path.join(dir, "pids");
+    const slow = await fakeCli(
+      dir,
+      "slow",
+      `echo $$ >> ${pids}; sleep 30 & echo $! >> ${pids}; wait`,
+    );
+    const cli = { command: slow, prefix: [], source: "setting" as const };
+    const t0 = Date.now();
+    await rejectsWith(runCli(cli, ["probe", "x"], { timeoutMs: 500 }), "TIMEOUT");
+    assert.ok(Date.now() - t0 < 10_000);
+    const abort = new AbortController();
+    const p = runCli(cli, ["probe", "x"], { timeoutMs: 60_000, signal: abort.signal });
+    setTimeout(() => abort.abort(), 300);
+    await rejectsWith(p, "CANCELLED");
+    await new Promise((r) => setTimeout(r, 300));
+    const started = (await Deno.readTextFile(pids)).trim().split("\n").map(Number);
+    assert.equal(started.length, 4);
+    for (const pid of started) assert.equal(alive(pid), false, `process ${pid} survived`);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("runCli() refuses other schema versions, old CLIs and non-JSON output", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const cases: Array<[string, RegExp]> = [
+      [`echo '{"schemaVersion":2,"outcome":"ok"}'`, /schema version 2/],
+      [
+        `echo '{"schemaVersion":1,"tool":{"name":"tlsprobe","version":"0.0.9"},"outcome":"ok"}'`,
+        /0\.0\.9 is older than/,
+      ],
+      [`echo 'tlsprobe: error: unknown command' >&2; exit 2`, /printed nothing.*unknown command/],
+    ];
+    for (const [i, [body, re]] of cases.entries()) {
+      const cli = {
+        command: await fakeCli(dir, `c${i}`, body),
+        prefix: [],
+        source: "setting" as const,
+      };
+      const e = await rejectsWith(runCli(cli, ["probe", "x"], { timeoutMs: 10_000 }), "CLI_OUTPUT");
+      assert.match(e.message, re);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("probeArgs() maps the form to the CLI's flags, timeout in seconds", () => {
+  assert.deepEqual(
+    probeArgs({
+      target: " example.com:443 ",
+      caFile: "/ca.pem",
+      certFile: "/c.pem",
+      keyFile: "/k.pem",
+      alpn: "h2",
+      serverName: "www.example.com",
+    }, 12_500),
+    [
+      "probe",
+      "example.com:443",
+      "--timeout",
+      "12",
+      "--cafile",
+      "/ca.pem",
+      "--cert",
+      "/c.pem",
+      "--key",
+      "/k.pem",
+      "--alpn",
+      "h2",
+      "--servername",
+      "www.example.com",
+    ],
+  );
+});
+
+Deno.test("compareVersions() orders dotted versions numerically", () => {
+  assert.ok(compareVersions("0.10.0", "0.9.1") > 0);
+  assert.equal(compareVersions("1.0", "1.0.0"), 0);
+  assert.ok(compareVersions("0.1.0-dev", "0.1.1") < 0);
+});
