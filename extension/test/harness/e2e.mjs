@@ -193,6 +193,35 @@ try {
   );
 
   await check(
+    "the panel's form probes from the keyboard and its history reopens an earlier probe",
+    async () => {
+      const frame = page.frameLocator("iframe.webview.ready").frameLocator(
+        "#active-frame",
+      );
+      const closed = await freePort();
+      const target = frame.locator("#target");
+      await target.fill(`127.0.0.1:${closed}`);
+      await target.press("Enter"); // submits the form
+      const error = frame.locator("#error");
+      await error.waitFor({ timeout: 60_000 });
+      const text = (await error.textContent()) ?? "";
+      assert(text.startsWith("CONNECTION_REFUSED"), `error shown: ${text}`);
+      const items = frame.locator("button.history-item");
+      assert((await items.count()) === 2, "the history lists both probes");
+      const earlier = items.nth(1);
+      await earlier.focus();
+      await page.keyboard.press("Enter");
+      await frame.locator("#r-version").waitFor({ timeout: 10_000 });
+      assert(
+        (await frame.locator("button.history-item").nth(1).getAttribute(
+          "aria-current",
+        )) === "true",
+        "the reopened probe is not marked current",
+      );
+    },
+  );
+
+  await check(
     "the hover on ECDH+AES128 lists what openssl ciphers -v lists",
     async () => {
       await page.keyboard.press("Escape");
