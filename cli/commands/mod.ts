@@ -5,9 +5,14 @@
  * @module
  */
 import type { Command } from "commander";
+import { register as connect } from "./connect.ts";
+import { register as serve } from "./serve.ts";
 
 /** Adds one subcommand to the program. */
 export type Register = (program: Command) => void;
 
 /** Every subcommand. */
-export const COMMANDS: Register[] = [];
+export const COMMANDS: Register[] = [
+  connect,
+  serve,
+];

@@ -1,0 +1,591 @@
+/**
+ * Certificate decoding (RFC 5280 section 4): every field a person or a policy
+ * asks about, from DER.
+ *
+ * The typed ASN.1 structures (the certificate, its extensions) come from
+ * `@peculiar/asn1-x509`; a strict DER reader (`der.ts`) frames the
+ * certificate first, so malformed input fails with an offset, and gives the raw
+ * bytes that must not be re-encoded (the signed TBS, names, the key).
+ *
+ * @module
+ */
+import { AsnConvert } from "@peculiar/asn1-schema";
+import {
+  AuthorityInfoAccessSyntax,
+  AuthorityKeyIdentifier,
+  Certificate,
+  CertificatePolicies,
+  CRLDistributionPoints,
+  ExtendedKeyUsage,
+  type GeneralName,
+  SubjectAlternativeName,
+} from "@peculiar/asn1-x509";
+import { RSAPublicKey, RsaSaPssParams } from "@peculiar/asn1-rsa";
+import { TlsprobeError } from "../errors.ts";
+import {
+  bitStringBits,
+  decodeOid,
+  derError,
+  DerReader,
+  integerValue,
+  TAG,
+  type Tlv,
+  toColonHex,
+  toHex,
+} from "./der.ts";
+import { attributeValues, decodeName, type DistinguishedName, namesEqual } from "./name.ts";
+import {
+  CURVES,
+  EKU_NAMES,
+  EXTENSION_NAMES,
+  HASHES,
+  KEY_ALGORITHMS,
+  KEY_USAGE_BITS,
+  POLICY_NAMES,
+  SIGNATURE_ALGORITHMS,
+} from "./oids.ts";
+import { toPem } from "./pem.ts";
+
+/** The subject public key. */
+export interface PublicKeyInfo {
+  /** `RSA`, `RSA-PSS`, `EC`, `Ed25519`, `Ed448`, `DSA`, `X25519`, … or the dotted OID. */
+  type: string;
+  /** Dotted OID of the key algorithm. */
+  oid: string;
+  /** Size in bits (RSA modulus, DSA p, curve order size). */
+  bits?: number;
+  /** Named curve for EC keys (`P-256`, …, or the dotted OID). */
+  curve?: string;
+  /** RSA public exponent. */
+  exponent?: number;
+  /** The SubjectPublicKeyInfo DER, for WebCrypto `importKey("spki", …)`. */
+  spki: Uint8Array;
+}
+
+/** The signature algorithm and its parameters. */
+export interface SignatureAlgorithmInfo {
+  /** OpenSSL's name (`sha256WithRSAEncryption`, `ecdsa-with-SHA256`, `rsassaPss`, …) or the OID. */
+  name: string;
+  oid: string;
+  /** The digest, where the algorithm names one (`SHA-256`, …). */
+  hash?: string;
+  /** RSA-PSS salt length (RFC 4055 section 3.1). */
+  saltLength?: number;
+}
+
+/** One extension as found, named when known. */
+export interface ExtensionEntry {
+  oid: string;
+  name: string;
+  critical: boolean;
+}
+
+/** Subject alternative names (RFC 5280 section 4.2.1.6). */
+export interface SubjectAltNames {
+  dns: string[];
+  ip: string[];
+  email: string[];
+  uri: string[];
+  /** Directory names, registered IDs and other names, as text. */
+  other: string[];
+}
+
+/** Everything decoded from one certificate. */
+export interface CertificateInfo {
+  /** 1, 2 or 3. */
+  version: number;
+  /** Serial number in upper-case hex, as `openssl x509 -serial` prints it (`-` when negative). */
+  serialNumber: string;
+  signatureAlgorithm: string;
+  signature: SignatureAlgorithmInfo;
+  subject: DistinguishedName;
+  issuer: DistinguishedName;
+  /** Common names of the subject, in order. */
+  commonNames: string[];
+  /** ISO 8601 instants. */
+  notBefore: string;
+  notAfter: string;
+  key: PublicKeyInfo;
+  sans: SubjectAltNames;
+  /** Whether the certificate has a subjectAltName extension at all. */
+  hasSan: boolean;
+  basicConstraints?: { ca: boolean; pathLen?: number; critical: boolean };
+  /** Key usage bit names (RFC 5280 section 4.2.1.3), absent when the extension is. */
+  keyUsage?: string[];
+  /** Extended key usage names (or OIDs), absent when the extension is. */
+  extendedKeyUsage?: string[];
+  /** Subject key identifier, lower-case hex. */
+  subjectKeyId?: string;
+  /** Authority key identifier (its keyIdentifier), lower-case hex. */
+  authorityKeyId?: string;
+  aia: { ocsp: string[]; caIssuers: string[] };
+  crlDistributionPoints: string[];
+  /** Number of embedded SCTs (RFC 6962 section 3.3), absent without the extension. */
+  sctCount?: number;
+  /** Policy OIDs, with names where known (`2.23.140.1.2.1 (DV)`). */
+  policies: string[];
+  extensions: ExtensionEntry[];
+  /** basicConstraints says CA:TRUE. */
+  isCA: boolean;
+  /** Issuer equals subject and (when both are present) AKI equals SKI. Signatures are checked in `verifyChain`. */
+  selfSigned: boolean;
+  /** Fingerprints: upper-case hex with colons, as OpenSSL prints them. */
+  sha256: string;
+  sha1: string;
+  der: Uint8Array;
+  pem: string;
+  /** Raw parts used to verify signatures. */
+  tbs: Uint8Array;
+  signatureValue: Uint8Array;
+  /** Things that are wrong but do not stop decoding (mismatched signature algorithms, …). */
+  warnings: string[];
+}
+
+/** Frames a certificate with the strict reader and returns its raw parts. */
+function frame(der: Uint8Array) {
+  const outer = new DerReader(der, 0, "certificate");
+  const cert = outer.expect(TAG.SEQUENCE, "certificate");
+  outer.expectEmpty("certificate");
+  const c = DerReader.inside(cert, "certificate");
+  const tbs = c.expect(TAG.SEQUENCE, "tbsCertificate");
+  const sigAlg = c.expect(TAG.SEQUENCE, "signatureAlgorithm");
+  const sigValue = c.expect(TAG.BIT_STRING, "signatureValue");
+  c.expectEmpty("certificate");
+  const t = DerReader.inside(tbs, "tbsCertificate");
+  const versionTlv = t.optional(0xa0);
+  const serial = t.expect(TAG.INTEGER, "serialNumber");
+  const innerSigAlg = t.expect(TAG.SEQUENCE, "signature");
+  const issuer = t.expect(TAG.SEQUENCE, "issuer");
+  const validity = t.expect(TAG.SEQUENCE, "validity");
+  const subject = t.expect(TAG.SEQUENCE, "subject");
+  const spki = t.expect(TAG.SEQUENCE, "subjectPublicKeyInfo");
+  // issuerUniqueID [1], subjectUniqueID [2], extensions [3] (RFC 5280 section 4.1).
+  t.optional(0x81);
+  t.optional(0x82);
+  t.optional(0xa3);
+  t.expectEmpty("tbsCertificate");
+  if (sigValue.value.length < 1 || sigValue.value[0] !== 0) {
+    derError(
+      "Cannot read signatureValue: unused bits must be 0",
+      sigValue.valueStart,
+      "signatureValue",
+    );
+  }
+  return {
+    tbs,
+    sigAlg,
+    innerSigAlg,
+    sigValue,
+    serial,
+    issuer,
+    subject,
+    spki,
+    validity,
+    versionTlv,
+  };
+}
+
+function algorithm(tlv: Tlv, field: string): { oid: string; params?: Tlv } {
+  const r = DerReader.inside(tlv, field);
+  const oidTlv = r.expect(TAG.OID, field);
+  const params = r.done ? undefined : r.any();
+  r.expectEmpty(field);
+  return { oid: decodeOid(oidTlv.value, oidTlv.valueStart), params };
+}
+
+function signatureInfo(tlv: Tlv): SignatureAlgorithmInfo {
+  const { oid, params } = algorithm(tlv, "signatureAlgorithm");
+  const name = SIGNATURE_ALGORITHMS[oid] ?? oid;
+  const info: SignatureAlgorithmInfo = { name, oid };
+  const m = /^(?:sha|ecdsa-with-SHA)(\d+)/i.exec(name) ?? /-with-SHA(\d+)$/.exec(name);
+  if (m) info.hash = m[1] === "1" ? "SHA-1" : `SHA-${m[1]}`;
+  if (oid === "1.2.840.113549.1.1.10") {
+    // RFC 4055 section 3.1: absent fields mean SHA-1, MGF1-SHA-1, salt 20.
+    const p = params && params.tag === TAG.SEQUENCE
+      ? AsnConvert.parse(params.raw, RsaSaPssParams)
+      : new RsaSaPssParams();
+    info.hash = HASHES[p.hashAlgorithm.algorithm] ?? p.hashAlgorithm.algorithm;
+    info.saltLength = p.saltLength;
+  }
+  return info;
+}
+
+function keyInfo(spki: Tlv): PublicKeyInfo {
+  const r = DerReader.inside(spki, "subjectPublicKeyInfo");
+  const alg = r.expect(TAG.SEQUENCE, "subjectPublicKeyInfo.algorithm");
+  const bits = r.expect(TAG.BIT_STRING, "subjectPublicKey");
+  r.expectEmpty("subjectPublicKeyInfo");
+  const { oid, params } = algorithm(alg, "subjectPublicKeyInfo.algorithm");
+  const key: PublicKeyInfo = { type: KEY_ALGORITHMS[oid] ?? oid, oid, spki: spki.raw };
+  if (bits.value.length < 1) {
+    derError("Cannot read subjectPublicKey: empty", bits.start, "subjectPublicKey");
+  }
+  const keyBytes = bits.value.subarray(1);
+  switch (key.type) {
+    case "RSA":
+    case "RSA-PSS": {
+      const pub = AsnConvert.parse(keyBytes, RSAPublicKey);
+      const mod = new Uint8Array(pub.modulus);
+      let i = 0;
+      while (i < mod.length && mod[i] === 0) i++;
+      key.bits = i < mod.length ? (mod.length - i) * 8 - Math.clz32(mod[i]) + 24 : 0;
+      const e = new Uint8Array(pub.publicExponent);
+      if (e.length <= 6) key.exponent = e.reduce((a, b) => a * 256 + b, 0);
+      break;
+    }
+    case "EC": {
+      if (params?.tag === TAG.OID) {
+        const curveOid = decodeOid(params.value, params.valueStart);
+        const c = CURVES[curveOid];
+        key.curve = c?.name ?? curveOid;
+        if (c) key.bits = c.bits;
+      } else key.curve = "explicit parameters";
+      break;
+    }
+    case "Ed25519":
+    case "X25519":
+      key.bits = 256;
+      break;
+    case "Ed448":
+      key.bits = 456;
+      break;
+    case "X448":
+      key.bits = 448;
+      break;
+    case "DSA": {
+      if (params?.tag === TAG.SEQUENCE) {
+        const p = DerReader.inside(params, "dsa parameters").expect(TAG.INTEGER, "dsa p").value;
+        let i = 0;
+        while (i < p.length && p[i] === 0) i++;
+        key.bits = i < p.length ? (p.length - i) * 8 - Math.clz32(p[i]) + 24 : 0;
+      }
+      break;
+    }
+  }
+  return key;
+}
+
+function serialHex(tlv: Tlv): string {
+  const n = integerValue(tlv);
+  const mag = n < 0n ? -n : n;
+  let h = mag.toString(16).toUpperCase();
+  if (h.length % 2) h = "0" + h;
+  return (n < 0n ? "-" : "") + h;
+}
+
+function generalNameText(g: GeneralName): { kind: keyof SubjectAltNames; value: string } {
+  if (g.dNSName !== undefined) return { kind: "dns", value: g.dNSName };
+  if (g.iPAddress !== undefined) return { kind: "ip", value: g.iPAddress };
+  if (g.rfc822Name !== undefined) return { kind: "email", value: g.rfc822Name };
+  if (g.uniformResourceIdentifier !== undefined) {
+    return { kind: "uri", value: g.uniformResourceIdentifier };
+  }
+  if (g.registeredID !== undefined) return { kind: "other", value: `RID:${g.registeredID}` };
+  if (g.otherName !== undefined) return { kind: "other", value: `othername:${g.otherName.typeId}` };
+  if (g.directoryName !== undefined) {
+    const der = new Uint8Array(AsnConvert.serialize(g.directoryName));
+    return {
+      kind: "other",
+      value: `DirName:${decodeName(new DerReader(der).any(), "directoryName").readable}`,
+    };
+  }
+  return { kind: "other", value: "unsupported name" };
+}
+
+function isoTime(tlv: Tlv, field: string): string {
+  // RFC 5280 section 4.1.2.5: UTCTime YYMMDDHHMMSSZ (YY >= 50 is 19YY), GeneralizedTime YYYYMMDDHHMMSSZ.
+  const s = String.fromCharCode(...tlv.value);
+  let m: RegExpExecArray | null;
+  let year: number;
+  if (tlv.tag === TAG.UTC_TIME && (m = /^(\d\d)(\d\d)(\d\d)(\d\d)(\d\d)(\d\d)?Z$/.exec(s))) {
+    year = Number(m[1]) + (Number(m[1]) >= 50 ? 1900 : 2000);
+  } else if (
+    tlv.tag === TAG.GENERALIZED_TIME &&
+    (m = /^(\d{4})(\d\d)(\d\d)(\d\d)(\d\d)(\d\d)?(?:\.\d+)?Z$/.exec(s))
+  ) {
+    year = Number(m[1]);
+  } else {
+    derError(
+      `Cannot read ${field}: "${s.slice(0, 32)}" is not a UTCTime or GeneralizedTime in UTC`,
+      tlv.start,
+      field,
+    );
+  }
+  const [mo, d, h, mi, se] = [m[2], m[3], m[4], m[5], m[6] ?? "0"].map(Number);
+  const t = Date.UTC(year, mo - 1, d, h, mi, se);
+  const date = new Date(t);
+  if (
+    Number.isNaN(t) || mo < 1 || mo > 12 || date.getUTCDate() !== d || h > 23 || mi > 59 || se > 60
+  ) {
+    derError(`Cannot read ${field}: "${s}" is not a valid time`, tlv.start, field);
+  }
+  if (year < 1) derError(`Cannot read ${field}: year ${year} is out of range`, tlv.start, field);
+  // Date.UTC maps years 0-99 to 1900-1999.
+  if (year < 100) date.setUTCFullYear(year);
+  return date.toISOString().replace(".000Z", "Z");
+}
+
+function countScts(value: Uint8Array, offset: number): number {
+  // RFC 6962 section 3.3: an OCTET STRING holding a TLS SignedCertificateTimestampList.
+  const inner = new DerReader(value, offset, "SCT list").expect(TAG.OCTET_STRING, "SCT list").value;
+  if (inner.length < 2) derError("Cannot read SCT list: too short", offset, "SCT list");
+  const total = (inner[0] << 8) | inner[1];
+  if (total !== inner.length - 2) {
+    derError("Cannot read SCT list: length mismatch", offset, "SCT list");
+  }
+  let n = 0;
+  for (let p = 2; p < inner.length;) {
+    if (p + 2 > inner.length) derError("Cannot read SCT list: truncated", offset + p, "SCT list");
+    const len = (inner[p] << 8) | inner[p + 1];
+    p += 2 + len;
+    if (p > inner.length) {
+      derError("Cannot read SCT list: SCT overruns the list", offset, "SCT list");
+    }
+    n++;
+  }
+  return n;
+}
+
+/** Parses one extension's value with a schema, turning failures into CERT_INVALID. */
+function parseExt<T>(value: Uint8Array, cls: new () => T, name: string, offset: number): T {
+  try {
+    return AsnConvert.parse(value, cls);
+  } catch (e) {
+    if (e instanceof TlsprobeError) throw e;
+    derError(
+      `Cannot read extension ${name}: ${e instanceof Error ? e.message : String(e)}`,
+      offset,
+      name,
+    );
+  }
+}
+
+/**
+ * Decodes a certificate without computing digests (synchronous).
+ * `sha256` and `sha1` are empty strings; {@link decodeCertificate} fills them.
+ *
+ * @param der the certificate's DER
+ * @returns the decoded certificate
+ * @throws TlsprobeError `CERT_INVALID` (with `detail.offset`) for any malformed input
+ */
+export function decodeCertificateSync(der: Uint8Array): CertificateInfo {
+  if (!(der instanceof Uint8Array)) {
+    throw new TlsprobeError("BAD_INPUT", "Cannot decode certificate: not bytes");
+  }
+  try {
+    return decodeUnchecked(der);
+  } catch (e) {
+    if (e instanceof TlsprobeError) throw e;
+    // The schema library throws plain Errors (and, on hostile input, sometimes
+    // TypeErrors); none may escape as such.
+    throw new TlsprobeError(
+      "CERT_INVALID",
+      `Cannot decode certificate: ${e instanceof Error ? e.message : String(e)}`,
+      { raw: e instanceof Error ? `${e.name}: ${e.message}` : String(e) },
+    );
+  }
+}
+
+function decodeUnchecked(der: Uint8Array): CertificateInfo {
+  const f = frame(der);
+  const warnings: string[] = [];
+  const cert = AsnConvert.parse(der, Certificate);
+  const tbs = cert.tbsCertificate;
+
+  let version = 1;
+  if (f.versionTlv) {
+    const v = DerReader.inside(f.versionTlv, "version").expect(TAG.INTEGER, "version");
+    const n = integerValue(v);
+    if (n < 0n || n > 2n) {
+      derError(`Cannot read version: ${n} is not 0, 1 or 2`, v.start, "version");
+    }
+    version = Number(n) + 1;
+  }
+  const signature = signatureInfo(f.sigAlg);
+  const inner = signatureInfo(f.innerSigAlg);
+  if (inner.oid !== signature.oid) {
+    warnings.push(
+      `signature algorithm ${signature.name} differs from the TBS's ${inner.name} (RFC 5280 section 4.1.1.2)`,
+    );
+  }
+  const subject = decodeName(f.subject, "subject");
+  const issuer = decodeName(f.issuer, "issuer");
+  const vr = DerReader.inside(f.validity, "validity");
+  const notBefore = isoTime(vr.any(), "notBefore");
+  const notAfter = isoTime(vr.any(), "notAfter");
+  vr.expectEmpty("validity");
+
+  const info: CertificateInfo = {
+    version,
+    serialNumber: serialHex(f.serial),
+    signatureAlgorithm: signature.name,
+    signature,
+    subject,
+    issuer,
+    commonNames: attributeValues(subject, "2.5.4.3"),
+    notBefore,
+    notAfter,
+    key: keyInfo(f.spki),
+    sans: { dns: [], ip: [], email: [], uri: [], other: [] },
+    hasSan: false,
+    aia: { ocsp: [], caIssuers: [] },
+    crlDistributionPoints: [],
+    policies: [],
+    extensions: [],
+    isCA: false,
+    selfSigned: false,
+    sha256: "",
+    sha1: "",
+    der,
+    pem: toPem(der),
+    tbs: f.tbs.raw,
+    signatureValue: f.sigValue.value.subarray(1),
+    warnings,
+  };
+
+  if (tbs.extensions && version !== 3) {
+    warnings.push(`extensions in a version ${version} certificate`);
+  }
+  const seen = new Set<string>();
+  for (const ext of tbs.extensions ?? []) {
+    const oid = ext.extnID;
+    const name = EXTENSION_NAMES[oid] ?? oid;
+    // RFC 5280 section 4.2: "A certificate MUST NOT include more than one instance of a particular extension."
+    if (seen.has(oid)) derError(`Cannot read extensions: ${name} appears twice`, f.tbs.start, name);
+    seen.add(oid);
+    info.extensions.push({ oid, name, critical: ext.critical });
+    const value = new Uint8Array(ext.extnValue.buffer);
+    const at = f.tbs.start;
+    switch (oid) {
+      case "2.5.29.17": {
+        info.hasSan = true;
+        for (const g of parseExt(value, SubjectAlternativeName, name, at)) {
+          const { kind, value: v } = generalNameText(g);
+          info.sans[kind].push(v);
+        }
+        break;
+      }
+      case "2.5.29.19": {
+        // Read with the strict reader: the library defaults cA to false silently either way.
+        const r = new DerReader(value, at, name);
+        const seq = DerReader.inside(r.expect(TAG.SEQUENCE, name), name);
+        r.expectEmpty(name);
+        const b = seq.optional(TAG.BOOLEAN);
+        if (b && (b.value.length !== 1)) {
+          derError("Cannot read basicConstraints: bad BOOLEAN", b.start, name);
+        }
+        const ca = b ? b.value[0] !== 0 : false;
+        const pl = seq.optional(TAG.INTEGER);
+        seq.expectEmpty(name);
+        info.basicConstraints = { ca, critical: ext.critical };
+        if (pl) {
+          const n = integerValue(pl);
+          if (n < 0n || n > 0xffffffffn) {
+            derError("Cannot read basicConstraints: bad pathLenConstraint", pl.start, name);
+          }
+          info.basicConstraints.pathLen = Number(n);
+        }
+        info.isCA = ca;
+        break;
+      }
+      case "2.5.29.15": {
+        const r = new DerReader(value, at, name);
+        const bits = bitStringBits(r.expect(TAG.BIT_STRING, name));
+        r.expectEmpty(name);
+        info.keyUsage = bits.map((b) => KEY_USAGE_BITS[b] ?? `bit${b}`);
+        break;
+      }
+      case "2.5.29.37":
+        info.extendedKeyUsage = parseExt(value, ExtendedKeyUsage, name, at).map((o) =>
+          EKU_NAMES[o] ?? o
+        );
+        break;
+      case "2.5.29.14": {
+        const r = new DerReader(value, at, name);
+        info.subjectKeyId = toHex(r.expect(TAG.OCTET_STRING, name).value);
+        r.expectEmpty(name);
+        break;
+      }
+      case "2.5.29.35": {
+        const aki = parseExt(value, AuthorityKeyIdentifier, name, at);
+        if (aki.keyIdentifier) {
+          info.authorityKeyId = toHex(new Uint8Array(aki.keyIdentifier.buffer));
+        }
+        break;
+      }
+      case "1.3.6.1.5.5.7.1.1":
+        for (const ad of parseExt(value, AuthorityInfoAccessSyntax, name, at)) {
+          const loc = ad.accessLocation.uniformResourceIdentifier;
+          if (loc === undefined) continue;
+          if (ad.accessMethod === "1.3.6.1.5.5.7.48.1") info.aia.ocsp.push(loc);
+          else if (ad.accessMethod === "1.3.6.1.5.5.7.48.2") info.aia.caIssuers.push(loc);
+        }
+        break;
+      case "2.5.29.31":
+        for (const dp of parseExt(value, CRLDistributionPoints, name, at)) {
+          for (const g of dp.distributionPoint?.fullName ?? []) {
+            if (g.uniformResourceIdentifier !== undefined) {
+              info.crlDistributionPoints.push(g.uniformResourceIdentifier);
+            }
+          }
+        }
+        break;
+      case "2.5.29.32":
+        for (const p of parseExt(value, CertificatePolicies, name, at)) {
+          const n = POLICY_NAMES[p.policyIdentifier];
+          info.policies.push(n ? `${p.policyIdentifier} (${n})` : p.policyIdentifier);
+        }
+        break;
+      case "1.3.6.1.4.1.11129.2.4.2":
+        info.sctCount = countScts(value, at);
+        break;
+    }
+  }
+  info.selfSigned = namesEqual(subject, issuer) &&
+    (info.authorityKeyId === undefined || info.subjectKeyId === undefined ||
+      info.authorityKeyId === info.subjectKeyId);
+  return info;
+}
+
+/**
+ * Decodes a certificate and computes its SHA-256 and SHA-1 fingerprints
+ * (WebCrypto, hence async).
+ *
+ * @param der the certificate's DER
+ * @returns the decoded certificate
+ * @throws TlsprobeError `CERT_INVALID` (with `detail.offset` where known) for any malformed input
+ * @example
+ * ```ts ignore
+ * import { decodeCertificate, parsePem } from "./mod.ts";
+ * const [der] = parsePem(pemText);
+ * const cert = await decodeCertificate(der);
+ * console.log(cert.subject.rfc2253, cert.notAfter, cert.sans.dns);
+ * ```
+ */
+export async function decodeCertificate(der: Uint8Array): Promise<CertificateInfo> {
+  const info = decodeCertificateSync(der);
+  const bytes = new Uint8Array(der);
+  const [s256, s1] = await Promise.all([
+    crypto.subtle.digest("SHA-256", bytes),
+    crypto.subtle.digest("SHA-1", bytes),
+  ]);
+  info.sha256 = toColonHex(new Uint8Array(s256));
+  info.sha1 = toColonHex(new Uint8Array(s1));
+  return info;
+}
+
+/**
+ * The JSON form of a certificate: everything but the raw byte arrays.
+ *
+ * @param c a decoded certificate
+ */
+export function certificateToJson(c: CertificateInfo): Record<string, unknown> {
+  const { der: _der, tbs: _tbs, signatureValue: _sv, subject, issuer, key, ...rest } = c;
+  const name = (n: DistinguishedName) => ({
+    rfc2253: n.rfc2253,
+    readable: n.readable,
+    rdns: n.rdns,
+  });
+  const { spki: _spki, ...keyRest } = key;
+  return { ...rest, subject: name(subject), issuer: name(issuer), key: keyRest };
+}
