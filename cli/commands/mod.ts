@@ -7,6 +7,7 @@
 import type { Command } from "commander";
 import { register as connect } from "./connect.ts";
 import { register as serve } from "./serve.ts";
+import { register as policy } from "./policy.ts";
 
 /** Adds one subcommand to the program. */
 export type Register = (program: Command) => void;
@@ -15,4 +16,5 @@ export type Register = (program: Command) => void;
 export const COMMANDS: Register[] = [
   connect,
   serve,
+  policy,
 ];

@@ -123,9 +123,7 @@ async function kemShare(group: number): Promise<ClientKeyShare> {
       if (serverValue.length !== g.kem.ctLen + cLen) {
         throw bad(group, `${serverValue.length} bytes, expected ${g.kem.ctLen + cLen}`);
       }
-      const ct = g.kemFirst
-        ? serverValue.subarray(0, g.kem.ctLen)
-        : serverValue.subarray(cLen);
+      const ct = g.kemFirst ? serverValue.subarray(0, g.kem.ctLen) : serverValue.subarray(cLen);
       let ss: Uint8Array;
       try {
         ss = new Uint8Array(

@@ -228,7 +228,10 @@ export class RecordProtection {
    *
    * @throws TlsprobeError PEER_MALFORMED when authentication fails or there is no content type
    */
-  async open(header: Uint8Array, fragment: Uint8Array): Promise<{ type: number; data: Uint8Array }> {
+  async open(
+    header: Uint8Array,
+    fragment: Uint8Array,
+  ): Promise<{ type: number; data: Uint8Array }> {
     let pt: Uint8Array;
     try {
       pt = new Uint8Array(

@@ -51,7 +51,11 @@ function readTlv(r: Reader, expect: number | undefined, field: string): Tlv {
   const start = r.offset;
   const tag = r.u8(`${field}.tag`);
   if (expect !== undefined && tag !== expect) {
-    throw malformed(`Expected DER tag 0x${expect.toString(16)}, got 0x${tag.toString(16)}`, start, field);
+    throw malformed(
+      `Expected DER tag 0x${expect.toString(16)}, got 0x${tag.toString(16)}`,
+      start,
+      field,
+    );
   }
   let len = r.u8(`${field}.length`);
   let hl = 2;

@@ -214,21 +214,26 @@ export function evaluatePolicy(
   }
   if (observed.cipher?.code !== undefined) {
     const code = observed.cipher.code;
+    if (!observed.cipher.openssl && !observed.cipher.iana) {
+      const known = rp.env.findSuite(`0x${code.toString(16).padStart(4, "0")}`);
+      if (known) observed = { ...observed, cipher: { ...known, code } };
+    }
     if (!suiteAllowed(rp, code)) {
+      const cipher = observed.cipher!;
       const list = isTls13Suite(code)
         ? (rp.tls13Suites ?? []).map(suiteName)
         : (allowedSuiteNames ?? []);
       add(
         "cipher",
         listed(list),
-        suiteName(observed.cipher),
+        suiteName(cipher),
         "error",
         list.length === 0
-          ? `${suiteName(observed.cipher)} was chosen, but the policy allows no ${
+          ? `${suiteName(cipher)} was chosen, but the policy allows no ${
             isTls13Suite(code) ? "TLS 1.3" : "TLS 1.0-1.2"
           } suite at all.`
           : `${
-            suiteName(observed.cipher)
+            suiteName(cipher)
           } was chosen; it is not among the ${list.length} suites the policy allows.`,
       );
     }

@@ -26,3 +26,4 @@ export * from "./schema.ts";
 export * from "./resolve.ts";
 export * from "./evaluate.ts";
 export * from "./hello.ts";
+export * from "./env.ts";

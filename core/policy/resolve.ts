@@ -47,6 +47,8 @@ export interface PolicyEnv {
 export interface ResolvedPolicy {
   /** The policy as written. */
   policy: Policy;
+  /** The environment it was resolved with (to name suites seen only by code). */
+  env: PolicyEnv;
   /** Allowed versions, or null when the policy does not restrict them. */
   versions: Set<VersionName> | null;
   /** Allowed TLS 1.0–1.2 suites in policy order, or null when unrestricted. */
@@ -145,7 +147,7 @@ export function resolvePolicy(policy: Policy, env: PolicyEnv): ResolvedPolicy {
   }
 
   const groups = policy.groups ? new Set(policy.groups.map(normalizeGroup)) : null;
-  return { policy, versions, suites, tls13Suites, groups };
+  return { policy, env, versions, suites, tls13Suites, groups };
 }
 
 /**
