@@ -15,6 +15,7 @@ import {
   type Policy,
   VERSION_NAMES,
 } from "./model.ts";
+import { isGrease } from "../registry/groups.ts";
 import {
   isTls13Suite,
   type PolicyEnv,
@@ -141,10 +142,9 @@ function curveBits(curve: string | undefined): number | undefined {
   return EC_GROUP_BITS[g];
 }
 
-/** Whether a code is a GREASE value (RFC 8701) or a signalling suite. */
+/** Whether a code is a GREASE value (RFC 8701) or a signalling suite (RFC 5746, RFC 7507). */
 function isSignal(code: number): boolean {
-  return ((code & 0x0f0f) === 0x0a0a && (code >> 8) === (code & 0xff)) || code === 0x00ff ||
-    code === 0x5600;
+  return isGrease(code) || code === 0x00ff || code === 0x5600;
 }
 
 /**
@@ -405,7 +405,7 @@ export function evaluatePolicy(
         "required",
         null,
         "info",
-        "Whether the client can present a certificate was not observed: Deno.listenTls cannot " +
+        "Whether the client can present a certificate was not observed: the TLS listener (Deno listenTls) cannot " +
           "request client certificates.",
       );
     } else if (!observed.clientCertificatePresented) {

@@ -18,6 +18,7 @@ import {
   offerFindings,
 } from "./evaluate.ts";
 import type { ResolvedPolicy } from "./resolve.ts";
+import { isGrease } from "../registry/groups.ts";
 
 /** The ClientHello fields a policy reads (a subset of `core/wire`'s ClientHello). */
 export interface HelloFacts {
@@ -48,10 +49,6 @@ export interface HelloDecision {
 
 /** Alert codes (RFC 8446 §6). */
 const ALERTS = { protocol_version: 70, handshake_failure: 40, no_application_protocol: 120 };
-
-function isGrease(code: number): boolean {
-  return (code & 0x0f0f) === 0x0a0a && (code >> 8) === (code & 0xff);
-}
 
 /**
  * The versions a ClientHello offers: its supported_versions list (RFC 8446
