@@ -7,6 +7,7 @@
 import type { Command } from "commander";
 import { register as connect } from "./connect.ts";
 import { register as serve } from "./serve.ts";
+import { register as probe } from "./probe.ts";
 import { register as policy } from "./policy.ts";
 
 /** Adds one subcommand to the program. */
@@ -16,5 +17,6 @@ export type Register = (program: Command) => void;
 export const COMMANDS: Register[] = [
   connect,
   serve,
+  probe,
   policy,
 ];

@@ -1,0 +1,342 @@
+/**
+ * The probe report: what `tlsprobe probe` observed, as one versioned object
+ * (DESIGN.md "Output contract"; schema in `probe.schema.json`), built purely
+ * from the inspection {@link Observation}, the decoded chain and the trust
+ * verdict of the runtime's verified connection.
+ *
+ * @module
+ */
+import type { Observation } from "../handshake/inspect.ts";
+import { cipherSuiteByCode, formatCode } from "../registry/cipher_suites.ts";
+import { groupByCode, groupName } from "../registry/groups.ts";
+import { versionByCode, versionName } from "../registry/versions.ts";
+import { decodeCertificate } from "../x509/decode.ts";
+import { DerReader } from "../x509/der.ts";
+import { decodeName } from "../x509/name.ts";
+import { matchHostname } from "./identity.ts";
+
+/** Where the probe connected. */
+export interface ProbeTarget {
+  host: string;
+  port: number;
+  /** The IP address connected to. */
+  address: string | null;
+  /** The SNI sent, or null. */
+  serverName: string | null;
+  /** STARTTLS protocol, when one was used (not yet). */
+  starttls: string | null;
+}
+
+/** The negotiated cipher suite. */
+export interface ProbeCipher {
+  /** `0xC02F`. */
+  code: string;
+  iana: string;
+  openssl: string | null;
+  bits: number | null;
+  definedIn: string | null;
+  kx: string | null;
+  au: string | null;
+  enc: string | null;
+  mac: string | null;
+  rating: string | null;
+  ratingReason: string | null;
+}
+
+/** The handshake as observed by the inspection client. */
+export interface ProbeHandshake {
+  /** OpenSSL's name (`TLSv1.3`). */
+  version: string;
+  cipher: ProbeCipher;
+  /** The key-exchange group (ECDHE, TLS 1.3) or finite-field DH size. */
+  group: { name: string; code: string | null; bits: number | null } | null;
+  /** Key exchange family: `ECDHE`, `DHE`, `RSA`, `other`. */
+  keyExchange: string;
+  alpn: string | null;
+  compression: string;
+  clientCertificateRequested: { caNames: string[]; signatureAlgorithms: string[] } | null;
+  ocspStapled: boolean;
+  /** null when it could not be seen (TLS 1.3 server that closed before tickets). */
+  sessionTicket: boolean | null;
+  helloRetryRequest: { group: string | null } | null;
+  /** The server's handshake signature: checked against the leaf's key. */
+  signature: {
+    message: string;
+    scheme: string;
+    valid: boolean | null;
+    reason: string | null;
+  } | null;
+  /** TLS 1.3: the server Finished MAC verified. */
+  finishedVerified: boolean | null;
+  extendedMasterSecret: boolean;
+  secureRenegotiation: boolean;
+}
+
+/** One certificate of the chain as sent. */
+export interface ProbeCertificate {
+  subject: string;
+  issuer: string;
+  commonNames: string[];
+  sans: { dns: string[]; ip: string[] };
+  notBefore: string;
+  notAfter: string;
+  serialNumber: string;
+  signatureAlgorithm: string;
+  sha256: string;
+  key: { type: string; bits: number | null; curve: string | null };
+  pem: string;
+}
+
+/** The identity check of the leaf against the host name. */
+export interface ProbeIdentity {
+  hostname: string;
+  matched: boolean | null;
+  rule: string;
+}
+
+/** The trust verdict, decided by rustls through the runtime. */
+export interface ProbeTrust {
+  /** true verified, false refused, null not checkable. */
+  verified: boolean | null;
+  store: string | null;
+  caFile: string | null;
+  caCount: number | null;
+  /** The stable error code when refused or not checkable. */
+  code: string | null;
+  message: string | null;
+}
+
+/** One finding: a rule, a severity and why. */
+export interface Finding {
+  rule: string;
+  severity: "info" | "low" | "medium" | "high";
+  message: string;
+}
+
+/** The probe's body (the envelope adds schemaVersion, tool, command, outcome, error). */
+export interface ProbeBody {
+  target: ProbeTarget;
+  handshake: ProbeHandshake | null;
+  certificates: ProbeCertificate[];
+  identity: ProbeIdentity | null;
+  trust: ProbeTrust | null;
+  findings: Finding[];
+}
+
+/** The inputs of {@link buildProbeBody} besides the observation. */
+export interface ProbeFacts {
+  target: ProbeTarget;
+  /** The host name to match (the SNI, else the host). */
+  hostname: string;
+  trust: ProbeTrust | null;
+  /** The current time, for validity findings. */
+  now: Date;
+}
+
+function cipherOf(code: number): ProbeCipher {
+  const s = cipherSuiteByCode(code);
+  return {
+    code: formatCode(code),
+    iana: s?.iana ?? formatCode(code),
+    openssl: s?.openssl ?? null,
+    bits: s?.bits ?? null,
+    definedIn: s?.definedIn ?? null,
+    kx: s?.kx ?? null,
+    au: s?.au ?? null,
+    enc: s?.enc ?? null,
+    mac: s?.mac ?? null,
+    rating: s?.rating ?? null,
+    ratingReason: s?.ratingReason ?? null,
+  };
+}
+
+/**
+ * A CA name from a CertificateRequest, as RFC 2253 text (or hex when it does
+ * not decode).
+ *
+ * @param der the DER DistinguishedName
+ * @returns the text
+ */
+export function caNameText(der: Uint8Array): string {
+  try {
+    return decodeName(new DerReader(der, 0, "certificate_authorities").any(), "name").rfc2253;
+  } catch {
+    return "#" + Array.from(der, (b) => b.toString(16).padStart(2, "0")).join("");
+  }
+}
+
+/**
+ * Decodes the chain for the report.
+ *
+ * @param ders the certificates, leaf first
+ * @returns the report entries (certificates that do not decode are skipped)
+ */
+export async function describeChain(ders: Uint8Array[]): Promise<ProbeCertificate[]> {
+  const out: ProbeCertificate[] = [];
+  for (const der of ders) {
+    try {
+      const c = await decodeCertificate(der);
+      out.push({
+        subject: c.subject.rfc2253,
+        issuer: c.issuer.rfc2253,
+        commonNames: c.commonNames,
+        sans: { dns: c.sans.dns, ip: c.sans.ip },
+        notBefore: c.notBefore,
+        notAfter: c.notAfter,
+        serialNumber: c.serialNumber,
+        signatureAlgorithm: c.signatureAlgorithm,
+        sha256: c.sha256,
+        key: { type: c.key.type, bits: c.key.bits ?? null, curve: c.key.curve ?? null },
+        pem: c.pem,
+      });
+    } catch {
+      // A certificate our decoder refuses stays out of the report; the
+      // chain length in the handshake still counts it.
+    }
+  }
+  return out;
+}
+
+/**
+ * Builds the report body from an observation.
+ *
+ * @param obs what the inspection client saw
+ * @param facts target, host name, trust verdict and the time
+ * @returns the body
+ */
+export async function buildProbeBody(obs: Observation, facts: ProbeFacts): Promise<ProbeBody> {
+  const kx = obs.keyExchange;
+  const g = kx.group !== undefined ? groupByCode(kx.group) : undefined;
+  const group = kx.group !== undefined
+    ? { name: groupName(kx.group), code: formatCode(kx.group), bits: g?.bits ?? null }
+    : kx.dhBits !== undefined
+    ? { name: `DH ${kx.dhBits}`, code: null, bits: kx.dhBits }
+    : null;
+  const cr = obs.certificateRequest;
+  const handshake: ProbeHandshake = {
+    version: versionName(obs.version),
+    cipher: cipherOf(obs.cipherSuite),
+    group,
+    keyExchange: kx.kind,
+    alpn: obs.alpn ?? null,
+    compression: obs.compression === 0
+      ? "none"
+      : obs.compression === 1
+      ? "deflate"
+      : String(obs.compression),
+    clientCertificateRequested: cr
+      ? {
+        caNames: cr.certificateAuthorities.map(caNameText),
+        signatureAlgorithms: (cr.signatureAlgorithms ?? []).map((s) =>
+          "0x" + s.toString(16).padStart(4, "0")
+        ),
+      }
+      : null,
+    ocspStapled: !!obs.ocspResponse,
+    sessionTicket: obs.sessionTicket.offered,
+    helloRetryRequest: obs.helloRetryRequest
+      ? {
+        group: obs.helloRetryRequest.selectedGroup !== undefined
+          ? groupName(obs.helloRetryRequest.selectedGroup)
+          : null,
+      }
+      : null,
+    signature: obs.signature
+      ? {
+        message: obs.signature.message,
+        scheme: obs.signature.scheme,
+        valid: obs.signature.valid,
+        reason: obs.signature.reason ?? null,
+      }
+      : null,
+    finishedVerified: obs.finishedVerified ?? null,
+    extendedMasterSecret: obs.serverHello.extendedMasterSecret,
+    secureRenegotiation: obs.serverHello.secureRenegotiation,
+  };
+  // Signature schemes by name for people; codes stay in the hex form above when unknown.
+  const certificates = await describeChain(obs.certificates);
+  const leaf = certificates[0];
+  const identity: ProbeIdentity | null = leaf
+    ? (() => {
+      const m = matchHostname(
+        { dns: leaf.sans.dns, ip: leaf.sans.ip, commonNames: leaf.commonNames },
+        facts.hostname,
+      );
+      return { hostname: facts.hostname, matched: m.matched, rule: m.rule };
+    })()
+    : null;
+  return {
+    target: facts.target,
+    handshake,
+    certificates,
+    identity,
+    trust: facts.trust,
+    findings: findingsOf(obs, handshake, certificates, facts),
+  };
+}
+
+function findingsOf(
+  obs: Observation,
+  hs: ProbeHandshake,
+  certs: ProbeCertificate[],
+  facts: ProbeFacts,
+): Finding[] {
+  const f: Finding[] = [];
+  const v = versionByCode(obs.version);
+  if (v?.insecure) {
+    f.push({ rule: "protocol-version", severity: "high", message: `${v.name}: ${v.reason}` });
+  }
+  if (hs.cipher.rating === "insecure" || hs.cipher.rating === "weak") {
+    f.push({
+      rule: "cipher-suite",
+      severity: hs.cipher.rating === "insecure" ? "high" : "medium",
+      message: `${
+        hs.cipher.openssl ?? hs.cipher.iana
+      } is ${hs.cipher.rating}: ${hs.cipher.ratingReason}`,
+    });
+  }
+  if (obs.keyExchange.dhBits !== undefined && obs.keyExchange.dhBits < 2048) {
+    f.push({
+      rule: "dh-size",
+      severity: "high",
+      message: `DHE prime of ${obs.keyExchange.dhBits} bits is below 2048 (Logjam)`,
+    });
+  }
+  if (obs.compression !== 0) {
+    f.push({ rule: "compression", severity: "high", message: "TLS compression is on (CRIME)" });
+  }
+  if (obs.signature?.valid === false) {
+    f.push({
+      rule: "handshake-signature",
+      severity: "high",
+      message:
+        `The server's ${obs.signature.message} signature does not verify with the leaf's key`,
+    });
+  }
+  if (obs.finishedVerified === false) {
+    f.push({ rule: "finished", severity: "high", message: "The server Finished MAC is wrong" });
+  }
+  if (obs.version < 0x0304 && !obs.serverHello.secureRenegotiation) {
+    f.push({
+      rule: "secure-renegotiation",
+      severity: "medium",
+      message: "The server does not support secure renegotiation (RFC 5746)",
+    });
+  }
+  const leaf = certs[0];
+  if (leaf) {
+    if (leaf.key.type.startsWith("RSA") && leaf.key.bits !== null && leaf.key.bits < 2048) {
+      f.push({ rule: "key-size", severity: "high", message: `RSA key of ${leaf.key.bits} bits` });
+    }
+    const now = facts.now.getTime();
+    if (Date.parse(leaf.notAfter) < now) {
+      f.push({ rule: "validity", severity: "high", message: `Expired on ${leaf.notAfter}` });
+    } else if (Date.parse(leaf.notBefore) > now) {
+      f.push({ rule: "validity", severity: "high", message: `Not valid before ${leaf.notBefore}` });
+    }
+  }
+  if (facts.trust?.verified === null && facts.trust.message) {
+    f.push({ rule: "trust-uncheckable", severity: "medium", message: facts.trust.message });
+  }
+  return f;
+}
