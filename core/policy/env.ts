@@ -1,10 +1,11 @@
 /**
- * The policy environment backed by the project's registry: suite names and
- * codes from `core/registry/`, cipher strings expanded by whichever OpenSSL
- * 3.0 engine the caller passes in (`core/openssl/`'s `expandCipherString`).
+ * The policy environment backed by the project's registry and cipher-string
+ * engine: suite names and codes from `core/registry/`, cipher strings
+ * expanded with OpenSSL 3.0 semantics by `core/openssl/`.
  *
  * @module
  */
+import { expandCipherString } from "../openssl/cipher_string.ts";
 import { cipherSuiteByCode, cipherSuiteByName } from "../registry/cipher_suites.ts";
 import { groupByCode, groupName } from "../registry/groups.ts";
 import type { PolicyEnv, SuiteRef } from "./resolve.ts";
@@ -40,4 +41,37 @@ export function registryEnv(expandCipherString: (s: string) => SuiteRef[]): Poli
  */
 export function registryGroupName(code: number): string {
   return groupByCode(code)?.name ?? groupName(code);
+}
+
+/**
+ * Expands a policy's cipher string with the OpenSSL 3.0 engine, as
+ * `openssl ciphers STRING` lists it (the list `SSL_CTX_set_cipher_list()`
+ * keeps; TLS 1.3 suites are dropped by resolution).
+ *
+ * @param cipherString the cipher string
+ * @returns the suites in OpenSSL's order
+ * @throws {TlsprobeError} `BAD_INPUT` when OpenSSL would reject the string
+ */
+export function expandPolicyCipherString(cipherString: string): SuiteRef[] {
+  return expandCipherString(cipherString).suites.map((s) => ({
+    code: s.code,
+    iana: s.iana,
+    openssl: s.openssl,
+  }));
+}
+
+/**
+ * The environment policies are resolved in: the registry and the OpenSSL 3.0
+ * cipher-string engine.
+ *
+ * @returns the environment
+ * @example
+ * ```ts
+ * import { defaultPolicyEnv } from "./env.ts";
+ * const env = defaultPolicyEnv();
+ * console.assert(env.expandCipherString("ECDH+AES128").length > 0);
+ * ```
+ */
+export function defaultPolicyEnv(): PolicyEnv {
+  return registryEnv(expandPolicyCipherString);
 }

@@ -2,7 +2,9 @@ import assert from "node:assert/strict";
 import {
   builtinPolicy,
   decideClientHello,
+  defaultPolicyEnv,
   evaluatePolicy,
+  findRegistrySuite,
   observationFromReport,
   type Policy,
   type PolicyEnv,
@@ -11,58 +13,8 @@ import {
 } from "../../../core/policy/mod.ts";
 import { checkServerHello } from "../../../core/policy/hello.ts";
 
-// A fixed table standing in for the registry, and fixed expansions standing in
-// for the cipher-string engine (as `openssl ciphers -V` 3.0.19 prints them), so
-// these tests exercise the evaluator alone.
-const TABLE: SuiteRef[] = [
-  { code: 0xc02b, openssl: "ECDHE-ECDSA-AES128-GCM-SHA256" },
-  { code: 0xc02f, openssl: "ECDHE-RSA-AES128-GCM-SHA256" },
-  { code: 0xc02c, openssl: "ECDHE-ECDSA-AES256-GCM-SHA384" },
-  { code: 0xc030, openssl: "ECDHE-RSA-AES256-GCM-SHA384" },
-  { code: 0xcca9, openssl: "ECDHE-ECDSA-CHACHA20-POLY1305" },
-  { code: 0xcca8, openssl: "ECDHE-RSA-CHACHA20-POLY1305" },
-  { code: 0x009e, openssl: "DHE-RSA-AES128-GCM-SHA256" },
-  { code: 0x009f, openssl: "DHE-RSA-AES256-GCM-SHA384" },
-  { code: 0xccaa, openssl: "DHE-RSA-CHACHA20-POLY1305" },
-  { code: 0xc023, openssl: "ECDHE-ECDSA-AES128-SHA256" },
-  { code: 0xc027, openssl: "ECDHE-RSA-AES128-SHA256" },
-  { code: 0xc009, openssl: "ECDHE-ECDSA-AES128-SHA" },
-  { code: 0xc013, openssl: "ECDHE-RSA-AES128-SHA" },
-  { code: 0xc024, openssl: "ECDHE-ECDSA-AES256-SHA384" },
-  { code: 0xc028, openssl: "ECDHE-RSA-AES256-SHA384" },
-  { code: 0xc00a, openssl: "ECDHE-ECDSA-AES256-SHA" },
-  { code: 0xc014, openssl: "ECDHE-RSA-AES256-SHA" },
-  { code: 0x0067, openssl: "DHE-RSA-AES128-SHA256" },
-  { code: 0x006b, openssl: "DHE-RSA-AES256-SHA256" },
-  { code: 0x009c, openssl: "AES128-GCM-SHA256" },
-  { code: 0x009d, openssl: "AES256-GCM-SHA384" },
-  { code: 0x003c, openssl: "AES128-SHA256" },
-  { code: 0x003d, openssl: "AES256-SHA256" },
-  { code: 0x002f, openssl: "AES128-SHA" },
-  { code: 0x0035, openssl: "AES256-SHA" },
-  { code: 0x000a, openssl: "DES-CBC3-SHA" },
-  { code: 0xc0ae, openssl: "ECDHE-ECDSA-AES128-CCM8" },
-  { code: 0xc0ac, openssl: "ECDHE-ECDSA-AES128-CCM" },
-  { code: 0xc018, openssl: "AECDH-AES128-SHA" },
-];
-const byName = (n: string) => TABLE.find((s) => s.openssl === n)!;
-const EXPANSIONS: Record<string, string[]> = {
-  "ECDH+AES128": [
-    "ECDHE-ECDSA-AES128-GCM-SHA256",
-    "ECDHE-RSA-AES128-GCM-SHA256",
-    "ECDHE-ECDSA-AES128-CCM8",
-    "ECDHE-ECDSA-AES128-CCM",
-    "ECDHE-ECDSA-AES128-SHA256",
-    "ECDHE-RSA-AES128-SHA256",
-    "ECDHE-ECDSA-AES128-SHA",
-    "ECDHE-RSA-AES128-SHA",
-    "AECDH-AES128-SHA",
-  ],
-};
-const env: PolicyEnv = {
-  expandCipherString: (s) => (EXPANSIONS[s] ?? []).map(byName),
-  findSuite: (n) => TABLE.find((s) => s.openssl === n || s.iana === n),
-};
+const env: PolicyEnv = defaultPolicyEnv();
+const byName = (n: string): SuiteRef => findRegistrySuite(n)!;
 
 const mozilla = (name: string) => resolvePolicy(builtinPolicy(name)!, env);
 
