@@ -17,8 +17,15 @@ import {
   resolvePolicy,
   type SuiteRef,
 } from "../../core/policy/mod.ts";
+import { checkServer, type ProbeOffer } from "../../core/policy/check.ts";
+import { probe } from "../../core/net/probe.ts";
+import { DEFAULT_CIPHER_SUITES, DEFAULT_GROUPS } from "../../core/handshake/defaults.ts";
+import { TlsprobeError } from "../../core/errors.ts";
 import { cliPolicyEnv, loadPolicy } from "../policy_load.ts";
-import { out, printJson, styles } from "../output.ts";
+import { out, printError, printJson, styles } from "../output.ts";
+import { parseTimeout } from "../options.ts";
+import { parseTarget } from "./probe.ts";
+import { EXIT_CHECK_FAILED, EXIT_CODES } from "../exit_codes.ts";
 
 /** Adds `policy` to the program. */
 export function register(program: Command): void {
@@ -63,6 +70,117 @@ export function register(program: Command): void {
       }
       for (const line of renderPolicy(rp)) out(line);
     });
+
+  policy
+    .command("check")
+    .description(
+      "Check a server against a policy: exit 0 when it complies, 1 when it does not (a CI gate)",
+    )
+    .argument("<host[:port]>", "the server (port 443 by default)")
+    .argument("[port]", "the port, when not given with the host")
+    .requiredOption("--policy <name|file>", "a built-in policy name or a JSON policy file")
+    .option("-a, --cafile <file>", "trust this CA file (client policies check trust)")
+    .option("--servername <name>", "SNI and the name to check (default: the host)")
+    .option("--no-enumerate", "only the baseline probe: do not test what the policy forbids")
+    .option("--timeout <seconds>", "bound on each probe", parseTimeout, 10_000)
+    .option("--json", "print one JSON object")
+    .option("-v, --verbose", "list every probe made")
+    .addHelpText(
+      "after",
+      `
+A client policy is checked with one probe offering what it allows (and trust, with -a).
+A server policy is also checked with probes offering only what it forbids: a server
+that accepts an older version, another suite or another group fails.
+
+Examples:
+  tlsprobe policy check example.com --policy mozilla-intermediate
+  tlsprobe policy check localhost:4433 --policy ./my-policy.json --json`,
+    )
+    .action(async (target: string, port: string | undefined, flags: CheckFlags) => {
+      try {
+        await runCheck(target, port, flags);
+      } catch (e) {
+        const error = e instanceof TlsprobeError ? e : new TlsprobeError(
+          "INTERNAL",
+          `Internal error: ${e instanceof Error ? e.message : String(e)} (please report this)`,
+          { raw: e instanceof Error ? e.stack : String(e) },
+        );
+        printError(error, { json: !!flags.json, verbose: !!flags.verbose, command: "policy" });
+        Deno.exitCode = EXIT_CODES[error.code];
+      }
+    });
+}
+
+interface CheckFlags {
+  policy: string;
+  cafile?: string;
+  servername?: string;
+  timeout: number;
+  enumerate: boolean;
+  json?: boolean;
+  verbose?: boolean;
+}
+
+/** Errors that mean the server was not reached at all: no verdict, a network exit. */
+const UNREACHED = new Set(["CONNECTION_REFUSED", "TIMEOUT", "DNS", "NETWORK"]);
+
+async function runCheck(target: string, port: string | undefined, flags: CheckFlags) {
+  const t = parseTarget(target, port);
+  const rp = resolvePolicy(await loadPolicy(flags.policy), cliPolicyEnv());
+  const probeOnce = async (offer: ProbeOffer) => {
+    const r = await probe({
+      ...t,
+      serverName: flags.servername,
+      caFile: flags.cafile,
+      versions: offer.versions,
+      cipherSuites: offer.cipherSuites,
+      groups: offer.groups,
+      timeoutMs: flags.timeout,
+      now: new Date(),
+      noTrust: !offer.trust,
+    });
+    if (r.error && UNREACHED.has(r.error.code)) throw r.error;
+    return {
+      outcome: r.error ? "error" : "ok",
+      ...(r.error ? { error: r.error.toJSON() } : {}),
+      ...r.body,
+    };
+  };
+  const result = await checkServer(rp, probeOnce, {
+    versions: ["TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3"],
+    cipherSuites: DEFAULT_CIPHER_SUITES,
+    groups: DEFAULT_GROUPS,
+  }, { enumerate: flags.enumerate ? undefined : false });
+  const ev = result.evaluation;
+  if (flags.json) {
+    printJson(envelope("policy", {
+      target: { host: t.host, port: t.port },
+      policy: rp.policy.name,
+      verdict: ev.verdict,
+      findings: ev.findings,
+      probes: result.probes,
+      baseline: result.baseline,
+    }));
+  } else {
+    const hs = (result.baseline as {
+      handshake?: { version?: string; cipher?: { openssl?: string; iana?: string } };
+    })
+      .handshake;
+    out(dotted("Target", `${t.host}:${t.port}`));
+    out(dotted("Policy", rp.policy.name, `(${rp.policy.role})`));
+    out(dotted("Probes made", result.probes.length));
+    if (flags.verbose) {
+      for (const p of result.probes) {
+        out(`  ${p.outcome.padEnd(7)} ${p.purpose}${p.chose ? ` -> ${p.chose}` : ""}`);
+      }
+    }
+    if (hs?.version) out(dotted("Protocol version negotiated", hs.version));
+    if (hs?.cipher) {
+      out(dotted("Cipher chosen for this connection", hs.cipher.openssl ?? hs.cipher.iana));
+    }
+    for (const line of renderEvaluation(ev)) out(line);
+  }
+  if (ev.verdict === "fail") Deno.exitCode = EXIT_CHECK_FAILED;
 }
 
 const suiteLabel = (s: SuiteRef) => s.openssl ?? s.iana ?? `0x${s.code.toString(16)}`;

@@ -364,6 +364,19 @@ export function evaluatePolicy(
         }); a ${mode} verification policy ${mode === "required" ? "refuses" : "warns about"} it.`,
       );
     }
+    if (
+      mode !== undefined && mode !== "none" && observed.verified === undefined &&
+      observed.verifyCode
+    ) {
+      add(
+        "verification",
+        mode,
+        observed.verifyCode,
+        "info",
+        `Trust could not be checked (${observed.verifyCode}), so the ${mode} verification ` +
+          "was not observed.",
+      );
+    }
     if (p.checkHostname && observed.hostnameMatched === false) {
       add(
         "hostname",
@@ -470,14 +483,23 @@ export function evaluatePolicy(
     }
   }
   if (acc?.groups && rp.groups) {
+    // A server that also accepts groups the policy does not list is a
+    // deviation, not a weakness, unless the group is below the key-size floor:
+    // a client under the policy never offers them.
     const bad = acc.groups.map(normalizeGroup).filter((g) => !rp.groups!.has(g));
+    const weak = bad.filter((g) =>
+      (min.ec !== undefined && EC_GROUP_BITS[g] !== undefined && EC_GROUP_BITS[g] < min.ec) ||
+      (min.dh !== undefined && FFDHE_GROUP_BITS[g] !== undefined && FFDHE_GROUP_BITS[g] < min.dh)
+    );
     if (bad.length) {
       add(
         "accepted.group",
         [...rp.groups],
         bad,
-        "error",
-        `The server accepts group(s) outside the policy: ${bad.join(", ")}.`,
+        weak.length ? "error" : "warning",
+        weak.length
+          ? `The server accepts group(s) below the policy's key sizes: ${weak.join(", ")}.`
+          : `The server also accepts group(s) the policy does not list: ${bad.join(", ")}.`,
       );
     }
   }
@@ -611,11 +633,20 @@ export function observationFromReport(report: unknown): Observation {
     const v = hs.version;
     if (typeof v === "string" || typeof v === "number") o.version = v;
     const c = rec(hs.cipher);
-    if (c) o.cipher = { code: num(c.code), iana: str(c.iana), openssl: str(c.openssl) };
+    if (c) {
+      // The report spells the code `0xC02F`; older shapes used a number.
+      const code = num(c.code) ??
+        (typeof c.code === "string" && /^0x[0-9a-f]{1,4}$/i.test(c.code)
+          ? parseInt(c.code, 16)
+          : undefined);
+      o.cipher = { code, iana: str(c.iana), openssl: str(c.openssl) ?? undefined };
+    }
     const g = rec(hs.group);
-    if (g && str(g.name)) o.group = str(g.name);
-    else if (str(hs.group)) o.group = str(hs.group);
-    if (g && !str(g.name) && num(g.bits)) o.dhBits = num(g.bits);
+    if (g) {
+      // A named group has a code; an unnamed TLS 1.2 DHE prime only a size.
+      if (g.code === null && num(g.bits) !== undefined) o.dhBits = num(g.bits);
+      else if (str(g.name)) o.group = str(g.name);
+    } else if (str(hs.group)) o.group = str(hs.group);
     if (hs.alpn === null || typeof hs.alpn === "string") o.alpn = hs.alpn as string | null;
     if (hs.compression === null || typeof hs.compression === "string") {
       o.compression = hs.compression as string | null;
@@ -631,10 +662,8 @@ export function observationFromReport(report: unknown): Observation {
     o.certificateKey = { type: str(key.type)!, bits: num(key.bits), curve: str(key.curve) };
   }
   const trust = rec(r.trust);
-  if (trust && typeof trust.verified === "boolean") {
-    o.verified = trust.verified;
-    if (str(trust.code)) o.verifyCode = str(trust.code);
-  }
+  if (trust && typeof trust.verified === "boolean") o.verified = trust.verified;
+  if (trust && str(trust.code)) o.verifyCode = str(trust.code);
   const id = rec(r.identity);
   if (id && typeof id.matched === "boolean") o.hostnameMatched = id.matched;
   return o;

@@ -27,3 +27,4 @@ export * from "./resolve.ts";
 export * from "./evaluate.ts";
 export * from "./hello.ts";
 export * from "./env.ts";
+export * from "./check.ts";
