@@ -16,6 +16,15 @@ import {
   type ResolvedPolicy,
   resolvePolicy,
 } from "../core/policy/mod.ts";
+import type { EngineCapabilities } from "../core/policy/check.ts";
+import { DEFAULT_CIPHER_SUITES, DEFAULT_GROUPS } from "../core/handshake/defaults.ts";
+
+/** What the inspection client can offer, for building a policy's offer. */
+export const INSPECTION_ENGINE: EngineCapabilities = {
+  versions: ["TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3"],
+  cipherSuites: DEFAULT_CIPHER_SUITES,
+  groups: DEFAULT_GROUPS,
+};
 
 /** The environment policies are resolved in. */
 export function cliPolicyEnv(): PolicyEnv {

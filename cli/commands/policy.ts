@@ -19,9 +19,8 @@ import {
 } from "../../core/policy/mod.ts";
 import { checkServer, type ProbeOffer } from "../../core/policy/check.ts";
 import { probe } from "../../core/net/probe.ts";
-import { DEFAULT_CIPHER_SUITES, DEFAULT_GROUPS } from "../../core/handshake/defaults.ts";
 import { TlsprobeError } from "../../core/errors.ts";
-import { cliPolicyEnv, loadPolicy } from "../policy_load.ts";
+import { cliPolicyEnv, INSPECTION_ENGINE, loadPolicy } from "../policy_load.ts";
 import { out, printError, printJson, styles } from "../output.ts";
 import { parseTimeout } from "../options.ts";
 import { parseTarget } from "./probe.ts";
@@ -146,11 +145,9 @@ async function runCheck(target: string, port: string | undefined, flags: CheckFl
       ...r.body,
     };
   };
-  const result = await checkServer(rp, probeOnce, {
-    versions: ["TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3"],
-    cipherSuites: DEFAULT_CIPHER_SUITES,
-    groups: DEFAULT_GROUPS,
-  }, { enumerate: flags.enumerate ? undefined : false });
+  const result = await checkServer(rp, probeOnce, INSPECTION_ENGINE, {
+    enumerate: flags.enumerate ? undefined : false,
+  });
   const ev = result.evaluation;
   if (flags.json) {
     printJson(envelope("policy", {

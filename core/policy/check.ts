@@ -85,6 +85,33 @@ function ok(report: unknown): boolean {
 }
 
 /**
+ * What a client under the policy offers, within what the engine can offer:
+ * the allowed versions (newest first), the allowed suites (TLS 1.3 first, in
+ * the policy's order) and the allowed groups (or the engine's default).
+ *
+ * @param rp the resolved policy
+ * @param caps what the engine can offer
+ * @returns the offer
+ */
+export function baselineOffer(
+  rp: ResolvedPolicy,
+  caps: EngineCapabilities,
+): { versions: number[]; cipherSuites: number[]; groups?: number[] } {
+  const versions = allowedVersions(rp).filter((v) => caps.versions.includes(v));
+  const legacy = rp.suites?.map(code) ?? caps.cipherSuites.filter((c) => !isTls13Suite(c));
+  const tls13 = rp.tls13Suites?.map(code) ?? caps.cipherSuites.filter(isTls13Suite);
+  const canOffer = new Set(caps.cipherSuites);
+  const groups = rp.groups
+    ? [...rp.groups].map((g) => groupByName(g)?.code).filter((c): c is number => c !== undefined)
+    : undefined;
+  return {
+    versions: versions.map((v) => VERSION_CODES[v]),
+    cipherSuites: [...tls13, ...legacy].filter((c) => canOffer.has(c)),
+    groups,
+  };
+}
+
+/**
  * Checks a policy against a server.
  *
  * @param rp the resolved policy
@@ -117,21 +144,19 @@ export async function checkServer(
     return report;
   };
   const engineVersions = caps.versions;
+  const offer = baselineOffer(rp, caps);
   const versions = allowedVersions(rp).filter((v) => engineVersions.includes(v));
   const legacyAllowed = (rp.suites ?? null)?.map(code) ??
     caps.cipherSuites.filter((c) => !isTls13Suite(c));
   const tls13Allowed = (rp.tls13Suites ?? null)?.map(code) ??
     caps.cipherSuites.filter(isTls13Suite);
-  const canOffer = new Set(caps.cipherSuites);
-  const allowedOffer = [...tls13Allowed, ...legacyAllowed].filter((c) => canOffer.has(c));
-  const groupCodes = rp.groups
-    ? [...rp.groups].map((g) => groupByName(g)?.code).filter((c): c is number => c !== undefined)
-    : undefined;
+  const allowedOffer = offer.cipherSuites;
+  const groupCodes = offer.groups;
   const vcodes = (vs: VersionName[]) => vs.map((v) => VERSION_CODES[v]);
 
   // 1. The baseline: what a client under this policy offers.
   const baseline = await run({
-    versions: vcodes(versions),
+    versions: offer.versions,
     cipherSuites: allowedOffer,
     groups: groupCodes,
     trust: rp.policy.role === "client",

@@ -197,3 +197,38 @@ Deno.test("the book's client connects where the book's server refuses: a DSS-onl
     await removeTestPki(pki);
   }
 });
+
+Deno.test("probe --policy offers only what the policy allows and checks the result", async () => {
+  await withOpenssl(
+    (pki) => ["-cert", pki.localhostPem],
+    async (server, pki) => {
+      // The server speaks TLS 1.3; under the locked policy the probe offers only
+      // TLS 1.2 and ECDH+AES128, so that is what is negotiated.
+      const r = await tlsprobe([
+        "probe",
+        "--policy",
+        "book-locked-server",
+        "-a",
+        pki.caCrt,
+        "--servername",
+        "localhost",
+        "--json",
+        `127.0.0.1:${server.port}`,
+      ]);
+      assert.equal(r.code, 0, r.stdout + r.stderr);
+      const body = JSON.parse(r.stdout);
+      assert.equal(body.handshake.version, "TLSv1.2");
+      assert.match(body.handshake.cipher.openssl, /^ECDHE-(RSA|ECDSA)-AES128-/);
+      assert.equal(body.policy.verdict, "pass");
+      // Without the policy the same server negotiates TLS 1.3.
+      const plain = await tlsprobe([
+        "probe",
+        "--json",
+        "-a",
+        pki.caCrt,
+        `127.0.0.1:${server.port}`,
+      ]);
+      assert.equal(JSON.parse(plain.stdout).handshake.version, "TLSv1.3");
+    },
+  );
+});
