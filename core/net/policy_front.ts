@@ -12,11 +12,11 @@
  */
 import { TlsprobeError } from "../errors.ts";
 import type { ClientHello } from "../wire/client_hello.ts";
-import { CONTENT, encodeAlert, encodeRecord } from "../wire/record.ts";
 import type { Evaluation } from "../policy/evaluate.ts";
 import { checkServerHello, decideClientHello, type HelloDecision } from "../policy/hello.ts";
 import type { ResolvedPolicy } from "../policy/resolve.ts";
-import { ClientHelloReader, type ServerFlight, ServerFlightReader } from "../policy/stream.ts";
+import { ClientHelloReader, type ServerFlight } from "../policy/stream.ts";
+import { closeQuietly, RELAY_ALERTS, relayWatching, sendAlert } from "./relay.ts";
 import { registryGroupName } from "../policy/env.ts";
 import { classifyNetError } from "./classify.ts";
 import { type ClientInfo, type ServeEvents, type ServeOptions, serveTls } from "./server.ts";
@@ -40,27 +40,9 @@ export interface FrontEvents extends ServeEvents {
   ): void;
 }
 
-const ALERT_CODES: Record<string, number> = {
-  handshake_failure: 40,
-  protocol_version: 70,
-  no_application_protocol: 120,
-  insufficient_security: 71,
-};
-
 async function readSome(conn: Deno.Conn, buf: Uint8Array): Promise<Uint8Array | null> {
   const n = await conn.read(buf);
   return n === null ? null : buf.slice(0, n);
-}
-
-function sendAlert(conn: Deno.Conn, code: number): Promise<number> {
-  // A fatal alert in a plaintext record (RFC 8446 §6; RFC 5246 §7.2).
-  return conn.write(encodeRecord(CONTENT.alert, 0x0303, encodeAlert(2, code)));
-}
-
-function closeQuietly(c: { close(): void } | undefined): void {
-  try {
-    c?.close();
-  } catch { /* closed */ }
 }
 
 /**
@@ -222,84 +204,30 @@ export async function serveWithFront(
       const innerDone = new Promise<void>((r) => settled.set(client.id, r));
       for (const c of first) await backend.write(c);
 
-      const upstream = (async () => {
-        const b = new Uint8Array(16 * 1024);
-        try {
-          while (true) {
-            const n = await conn.read(b);
-            if (n === null) break;
-            let off = 0;
-            while (off < n) off += await backend!.write(b.subarray(off, n));
-          }
-        } catch { /* either side closed */ }
-        try {
-          await backend!.closeWrite();
-        } catch { /* closed */ }
-      })();
-
-      const watcher = new ServerFlightReader();
-      const held: Uint8Array[] = [];
-      let refusedAt: string | undefined;
-      const downstream = (async () => {
-        const b = new Uint8Array(16 * 1024);
-        try {
-          while (true) {
-            const n = await backend!.read(b);
-            if (n === null) break;
-            const chunk = b.slice(0, n);
-            if (!watcher.done) {
-              held.push(chunk);
-              let parsed = true;
-              try {
-                watcher.push(chunk);
-              } catch {
-                parsed = false; // not ours to judge: pass it on untouched
-              }
-              if (!parsed || watcher.done) {
-                const flight = watcher.flight;
-                if (flight && !watcher.alert) {
-                  const evaluation = opts.policy
-                    ? checkServerHello(opts.policy, {
-                      version: flight.serverHello.version,
-                      cipherSuite: flight.serverHello.cipherSuite,
-                      compressionMethod: flight.serverHello.compression,
-                      group: flight.group,
-                    })
-                    : undefined;
-                  events.negotiated(client, { flight, evaluation });
-                  if (evaluation?.verdict === "fail") {
-                    const versionBad = evaluation.findings.some((f) => f.rule === "version");
-                    refusedAt = versionBad ? "protocol_version" : "handshake_failure";
-                    break;
-                  }
-                }
-                for (const h of held.splice(0)) {
-                  let off = 0;
-                  while (off < h.length) off += await conn.write(h.subarray(off));
-                }
-              }
-              continue;
-            }
-            let off = 0;
-            while (off < n) off += await conn.write(b.subarray(off, n));
-          }
-        } catch { /* either side closed */ }
-        if (refusedAt) {
-          frontRefused.add(client.id);
-          await sendAlert(conn, ALERT_CODES[refusedAt]).catch(() => 0);
-          events.refused(client, {
-            alert: refusedAt,
-            alertCode: ALERT_CODES[refusedAt],
-            stage: "server_hello",
-          });
-          closeQuietly(backend);
-        }
-        try {
-          await conn.closeWrite();
-        } catch { /* closed */ }
-      })();
-
-      await Promise.all([downstream, upstream.catch(() => {})]);
+      const result = await relayWatching(conn, backend, (flight) => {
+        const evaluation = opts.policy
+          ? checkServerHello(opts.policy, {
+            version: flight.serverHello.version,
+            cipherSuite: flight.serverHello.cipherSuite,
+            compressionMethod: flight.serverHello.compression,
+            group: flight.group,
+          })
+          : undefined;
+        events.negotiated(client, { flight, evaluation });
+        if (evaluation?.verdict !== "fail") return undefined;
+        frontRefused.add(client.id);
+        return evaluation.findings.some((f) => f.rule === "version")
+          ? "protocol_version"
+          : "handshake_failure";
+      });
+      const refusedAt = result.refusedWith;
+      if (refusedAt) {
+        events.refused(client, {
+          alert: refusedAt,
+          alertCode: RELAY_ALERTS[refusedAt],
+          stage: "server_hello",
+        });
+      }
       closeQuietly(conn);
       closeQuietly(backend);
       if (refusedAt) {
