@@ -130,3 +130,65 @@ export async function relayWatching(
   await Promise.all([downstream, upstream]);
   return outcome;
 }
+
+/** A relay on loopback in front of one outbound connection. */
+export interface ClientRelay {
+  /** The loopback port to connect the TLS client to. */
+  port: number;
+  /** The real server's address. */
+  remote: Deno.NetAddr;
+  /** Resolves when both sides have closed. */
+  done: Promise<RelayOutcome>;
+  /** Stops the relay. */
+  close(): void;
+}
+
+/**
+ * Connects to a server and opens a loopback relay for one TLS client in front
+ * of it (`connect --policy`: the runtime's TLS client cannot be told a
+ * policy, so its session is watched on the way and cut when it breaks it).
+ *
+ * @param target the server and the connect deadline
+ * @param judge decides on the server's first flight
+ * @returns the relay
+ * @throws the runtime's connect error (classify it with `classifyNetError`)
+ */
+export async function openClientRelay(
+  target: { host: string; port: number; timeoutMs: number },
+  judge: (flight: ServerFlight) => string | undefined,
+): Promise<ClientRelay> {
+  const server = await Deno.connect({
+    hostname: target.host,
+    port: target.port,
+    signal: AbortSignal.timeout(target.timeoutMs),
+  });
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const done = (async () => {
+    let client: Deno.Conn | undefined;
+    const timer = setTimeout(() => closeQuietly(listener), target.timeoutMs);
+    try {
+      client = await listener.accept();
+    } catch {
+      closeQuietly(server);
+      return { up: 0, down: 0 };
+    } finally {
+      clearTimeout(timer);
+      closeQuietly(listener);
+    }
+    try {
+      return await relayWatching(client, server, judge);
+    } finally {
+      closeQuietly(client);
+      closeQuietly(server);
+    }
+  })();
+  return {
+    port: (listener.addr as Deno.NetAddr).port,
+    remote: server.remoteAddr as Deno.NetAddr,
+    done,
+    close: () => {
+      closeQuietly(listener);
+      closeQuietly(server);
+    },
+  };
+}
