@@ -9,6 +9,23 @@
 const OUT = new URL("../tests/fixtures/policy/", import.meta.url);
 const CERT = new URL("../certs/localhost.pem", import.meta.url).pathname;
 
+import { concat } from "../core/wire/codec.ts";
+
+/** Reads until the peer closes or stays quiet for `quietMs`. */
+async function readUntilQuiet(conn: Deno.Conn, quietMs: number): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  const buf = new Uint8Array(65536);
+  while (true) {
+    const n = await Promise.race([
+      conn.read(buf),
+      new Promise<number | null>((r) => setTimeout(() => r(-1), quietMs)),
+    ]);
+    if (n === null || n === -1) break;
+    chunks.push(buf.slice(0, n as number));
+  }
+  return concat(...chunks);
+}
+
 const hex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
 
 function opensslVersion(): string {
@@ -27,28 +44,12 @@ async function captureClientHello(args: string[]): Promise<Uint8Array> {
     stderr: "null",
   }).spawn();
   const conn = await l.accept();
-  const chunks: Uint8Array[] = [];
-  const buf = new Uint8Array(65536);
-  // The ClientHello arrives at once on loopback; give it a moment to finish.
-  const deadline = Date.now() + 1000;
-  while (Date.now() < deadline) {
-    const n = await Promise.race([
-      conn.read(buf),
-      new Promise<number | null>((r) => setTimeout(() => r(-1), 200)),
-    ]);
-    if (n === null || n === -1) break;
-    chunks.push(buf.slice(0, n as number));
-  }
+  // The ClientHello arrives at once on loopback.
+  const out = await readUntilQuiet(conn, 200);
   conn.close();
   l.close();
   child.kill();
   await child.status;
-  const out = new Uint8Array(chunks.reduce((a, c) => a + c.length, 0));
-  let o = 0;
-  for (const c of chunks) {
-    out.set(c, o);
-    o += c.length;
-  }
   return out;
 }
 
@@ -72,28 +73,13 @@ async function captureServerFlight(args: string[], hello: Uint8Array): Promise<U
   }
   const conn = await Deno.connect({ hostname: "127.0.0.1", port });
   await conn.write(hello);
-  const chunks: Uint8Array[] = [];
-  const buf = new Uint8Array(65536);
-  while (true) {
-    const n = await Promise.race([
-      conn.read(buf),
-      new Promise<number | null>((r) => setTimeout(() => r(-1), 500)),
-    ]);
-    if (n === null || n === -1) break;
-    chunks.push(buf.slice(0, n as number));
-  }
+  const out = await readUntilQuiet(conn, 500);
   conn.close();
   child.kill();
   reader.releaseLock();
   await child.stdout.cancel().catch(() => {});
   await child.stdin.close().catch(() => {});
   await child.status;
-  const out = new Uint8Array(chunks.reduce((a, c) => a + c.length, 0));
-  let o = 0;
-  for (const c of chunks) {
-    out.set(c, o);
-    o += c.length;
-  }
   return out;
 }
 
