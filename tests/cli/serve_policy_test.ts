@@ -157,3 +157,36 @@ Deno.test("serve --policy rejects a policy file that breaks the schema, naming t
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("serve --policy survives a client that speaks plain text or hangs up mid-hello", async () => {
+  await withServer(["--policy", "book-locked-server", "--timeout", "2"], async (server, pki) => {
+    const c1 = await Deno.connect({ hostname: "127.0.0.1", port: server.port });
+    await c1.write(new TextEncoder().encode("GET / HTTP/1.0\r\n\r\n"));
+    assert.equal(await c1.read(new Uint8Array(16)), null); // closed on us, no bytes
+    c1.close();
+    await expectOutput(server, /NOT_TLS: The peer does not speak TLS/);
+
+    const c2 = await Deno.connect({ hostname: "127.0.0.1", port: server.port });
+    await c2.write(Uint8Array.of(22, 3, 1, 0, 200, 1, 0)); // a record header and 2 bytes
+    c2.close();
+    await expectOutput(server, /CONNECTION_CLOSED: The client closed the connection before/);
+
+    // Still serving.
+    const ok = await sClient(server.port, [
+      "-tls1_2",
+      "-cipher",
+      "ECDH+AES128",
+      "-CAfile",
+      pki.caCrt,
+    ]);
+    assert.match(ok.stdout, /Cipher is ECDHE-RSA-AES128-GCM-SHA256/);
+  });
+});
+
+Deno.test("serve --policy --once exits with the refused client's status", async () => {
+  await withServer(["--policy", "book-locked-server", "--once"], async (server) => {
+    await sClient(server.port, ["-tls1_1", "-cipher", "DEFAULT:@SECLEVEL=0"]);
+    const st = await server.status;
+    assert.equal(st.code, 4);
+  });
+});
