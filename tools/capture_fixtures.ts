@@ -113,7 +113,7 @@ async function startRustls(): Promise<Peer & { listener: Deno.TlsListener }> {
   };
 }
 
-async function freePort(): Promise<number> {
+function freePort(): number {
   const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const p = l.addr.port;
   l.close();
@@ -125,7 +125,7 @@ async function capture(c: Case): Promise<void> {
   if (c.peer === "openssl") {
     peer = await startOpensslServer(c.args);
   } else if (c.peer === "gnutls") {
-    const port = await freePort();
+    const port = freePort();
     peer = await startPeer("gnutls-serv", [...c.args, "-p", String(port)], {
       ready: /listening on IPv4 .*done/,
     });
@@ -172,7 +172,7 @@ async function capture(c: Case): Promise<void> {
         helloRetryRequest: !!obs.helloRetryRequest,
         chainLength: obs.certificates.length,
         leafSha256: toHex(
-          new Uint8Array(await crypto.subtle.digest("SHA-256", obs.certificates[0])),
+          new Uint8Array(await crypto.subtle.digest("SHA-256", new Uint8Array(obs.certificates[0]))),
         ),
         alpn: obs.alpn ?? null,
         ocspStapled: !!obs.ocspResponse,
