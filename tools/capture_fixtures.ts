@@ -172,7 +172,9 @@ async function capture(c: Case): Promise<void> {
         helloRetryRequest: !!obs.helloRetryRequest,
         chainLength: obs.certificates.length,
         leafSha256: toHex(
-          new Uint8Array(await crypto.subtle.digest("SHA-256", new Uint8Array(obs.certificates[0]))),
+          new Uint8Array(
+            await crypto.subtle.digest("SHA-256", new Uint8Array(obs.certificates[0])),
+          ),
         ),
         alpn: obs.alpn ?? null,
         ocspStapled: !!obs.ocspResponse,

@@ -3,6 +3,20 @@
  * `tools/capture_fixtures.ts` (`deno task fixtures`).
  */
 import { fromHex } from "../../../core/wire/codec.ts";
+import {
+  HS,
+  parseCertificate,
+  parseCertificateRequest,
+  parseCertificateStatus,
+  parseCertificateVerify,
+  parseEncryptedExtensions,
+  parseFinished,
+  parseNewSessionTicket,
+  parseServerHello,
+  parseServerHelloDone,
+  parseServerKeyExchange,
+} from "../../../core/wire/mod.ts";
+import { cipherSuiteByCode } from "../../../core/registry/cipher_suites.ts";
 
 /** One captured handshake. */
 export interface Fixture {
@@ -45,4 +59,38 @@ export async function loadFixtures(): Promise<Fixture[]> {
     });
   }
   return out;
+}
+
+/** Parses one message with the parser its type and the negotiated version call for. */
+export function parseAny(type: number, body: Uint8Array, version: number, suite: number): unknown {
+  const tls13 = version === 0x0304;
+  switch (type) {
+    case HS.serverHello:
+      return parseServerHello(body);
+    case HS.encryptedExtensions:
+      return parseEncryptedExtensions(body);
+    case HS.certificate:
+      return parseCertificate(body, tls13);
+    case HS.certificateStatus:
+      return parseCertificateStatus(body);
+    case HS.serverKeyExchange: {
+      const kx = cipherSuiteByCode(suite)?.kx;
+      return parseServerKeyExchange(body, {
+        kind: kx === "DH" ? "DHE" : "ECDHE",
+        tls12: version >= 0x0303,
+      });
+    }
+    case HS.certificateRequest:
+      return parseCertificateRequest(body, version);
+    case HS.serverHelloDone:
+      return parseServerHelloDone(body);
+    case HS.certificateVerify:
+      return parseCertificateVerify(body);
+    case HS.newSessionTicket:
+      return parseNewSessionTicket(body, tls13);
+    case HS.finished:
+      return parseFinished(body, suite === 0x1302 ? 48 : 32);
+    default:
+      return undefined; // not a server-flight message: the engine rejects it by type
+  }
 }

@@ -5,7 +5,7 @@
  * re-encode to the same bytes, and every strict prefix fails cleanly.
  */
 import assert from "node:assert/strict";
-import { loadFixtures } from "./_fixtures.ts";
+import { loadFixtures, parseAny } from "./_fixtures.ts";
 import {
   bytesEqual,
   CONTENT,
@@ -13,58 +13,16 @@ import {
   HS,
   parseCertificate,
   parseCertificateRequest,
-  parseCertificateStatus,
-  parseCertificateVerify,
   parseClientHello,
-  parseEncryptedExtensions,
-  parseFinished,
-  parseNewSessionTicket,
   parseServerHello,
-  parseServerHelloDone,
-  parseServerKeyExchange,
   RecordBuffer,
   toHex,
   writeExtensions,
   Writer,
 } from "../../../core/wire/mod.ts";
 import { TlsprobeError } from "../../../core/errors.ts";
-import { cipherSuiteByCode } from "../../../core/registry/cipher_suites.ts";
 
 const fixtures = await loadFixtures();
-
-/** Parses one message with the parser its type and the negotiated version call for. */
-export function parseAny(type: number, body: Uint8Array, version: number, suite: number): unknown {
-  const tls13 = version === 0x0304;
-  switch (type) {
-    case HS.serverHello:
-      return parseServerHello(body);
-    case HS.encryptedExtensions:
-      return parseEncryptedExtensions(body);
-    case HS.certificate:
-      return parseCertificate(body, tls13);
-    case HS.certificateStatus:
-      return parseCertificateStatus(body);
-    case HS.serverKeyExchange: {
-      const kx = cipherSuiteByCode(suite)?.kx;
-      return parseServerKeyExchange(body, {
-        kind: kx === "DH" ? "DHE" : "ECDHE",
-        tls12: version >= 0x0303,
-      });
-    }
-    case HS.certificateRequest:
-      return parseCertificateRequest(body, version);
-    case HS.serverHelloDone:
-      return parseServerHelloDone(body);
-    case HS.certificateVerify:
-      return parseCertificateVerify(body);
-    case HS.newSessionTicket:
-      return parseNewSessionTicket(body, tls13);
-    case HS.finished:
-      return parseFinished(body, suite === 0x1302 ? 48 : 32);
-    default:
-      throw new Error(`no parser for ${type}`);
-  }
-}
 
 Deno.test("fixtures: there is one per peer configuration and each names its peer", () => {
   assert.ok(fixtures.length >= 12);
