@@ -167,6 +167,9 @@ export async function serveTls(
           events.sent(client, n);
         }
       }
+      // Send close_notify and flush it before the socket goes (a bare close
+      // can lose the greeting's tail when the process exits right after).
+      await conn.closeWrite();
       served++;
     } catch (e) {
       failed++;

@@ -58,24 +58,31 @@ export async function makeTestPki(): Promise<TestPki> {
   await Deno.writeTextFile(`${dir}/wrong.ext`, leafExt("DNS:wrong.example"));
   await Deno.writeTextFile(`${dir}/leaf.ext`, leafExt("DNS:localhost, IP:127.0.0.1"));
 
+  const EC_KEY = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"];
+  const selfSigned = (name: string, subject: string, extra: string[] = []) =>
+    openssl([
+      "req",
+      "-x509",
+      ...EC_KEY,
+      "-keyout",
+      `${name}.key`,
+      "-out",
+      `${name}.crt`,
+      "-days",
+      "30",
+      "-subj",
+      subject,
+      ...extra,
+    ], dir);
+  const bundle = async (name: string, key = name) =>
+    await Deno.writeTextFile(
+      `${dir}/${name}.pem`,
+      (await Deno.readTextFile(`${dir}/${name}.crt`)) +
+        (await Deno.readTextFile(`${dir}/${key}.key`)),
+    );
+
   // Unknown issuer: a second CA nobody passes to the client.
-  await openssl([
-    "req",
-    "-x509",
-    "-newkey",
-    "ec",
-    "-pkeyopt",
-    "ec_paramgen_curve:P-256",
-    "-nodes",
-    "-keyout",
-    "other-ca.key",
-    "-out",
-    "other-ca.crt",
-    "-days",
-    "30",
-    "-subj",
-    "/CN=Some Other CA",
-  ], dir);
+  await selfSigned("other-ca", "/CN=Some Other CA");
 
   // sign(name, ext, dates): a leaf signed by the CA; `dates` uses `openssl ca`
   // because `openssl x509` (3.0) cannot set an arbitrary notBefore.
@@ -83,11 +90,7 @@ export async function makeTestPki(): Promise<TestPki> {
     await openssl([
       "req",
       "-new",
-      "-newkey",
-      "ec",
-      "-pkeyopt",
-      "ec_paramgen_curve:P-256",
-      "-nodes",
+      ...EC_KEY,
       "-keyout",
       `${name}.key`,
       "-out",
@@ -155,44 +158,22 @@ export async function makeTestPki(): Promise<TestPki> {
         "-notext",
       ], dir);
     }
-    const pem = (await Deno.readTextFile(`${dir}/${name}.crt`)) +
-      (await Deno.readTextFile(`${dir}/${name}.key`));
-    await Deno.writeTextFile(`${dir}/${name}.pem`, pem);
+    await bundle(name);
   };
   await sign("wrong-name", `${dir}/wrong.ext`);
   await sign("expired", `${dir}/leaf.ext`, ["20200101000000Z", "20210101000000Z"]);
   await sign("not-yet-valid", `${dir}/leaf.ext`, ["20990101000000Z", "20991231000000Z"]);
 
-  // A self-signed leaf with CA:FALSE.
-  await openssl([
-    "req",
-    "-x509",
-    "-newkey",
-    "ec",
-    "-pkeyopt",
-    "ec_paramgen_curve:P-256",
-    "-nodes",
-    "-keyout",
-    "self.key",
-    "-out",
-    "self.crt",
-    "-days",
-    "30",
-    "-subj",
-    "/CN=localhost",
+  // A self-signed leaf with CA:FALSE, and the CA itself as a server certificate.
+  await selfSigned("self", "/CN=localhost", [
     "-addext",
     "basicConstraints=critical,CA:FALSE",
     "-addext",
     "subjectAltName=DNS:localhost,IP:127.0.0.1",
-  ], dir);
-  await Deno.writeTextFile(
-    `${dir}/self.pem`,
-    (await Deno.readTextFile(`${dir}/self.crt`)) + (await Deno.readTextFile(`${dir}/self.key`)),
-  );
-  await Deno.writeTextFile(
-    `${dir}/ca-as-leaf.pem`,
-    (await Deno.readTextFile(`${dir}/ca.crt`)) + (await Deno.readTextFile(`${dir}/ca.key`)),
-  );
+  ]);
+  await bundle("self");
+  await Deno.copyFile(`${dir}/ca.crt`, `${dir}/ca-as-leaf.crt`);
+  await bundle("ca-as-leaf", "ca");
 
   return {
     dir,

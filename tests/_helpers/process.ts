@@ -165,7 +165,13 @@ export function tlsprobe(
   args: string[],
   opts: { stdin?: string; env?: Record<string, string> } = {},
 ): Promise<{ code: number; stdout: string; stderr: string }> {
-  return run(Deno.execPath(), ["run", "-A", ROOT + "cli/main.ts", ...args], {
+  return run(Deno.execPath(), [
+    "run",
+    `--env-file=${ROOT}cli/runtime.env`,
+    "-A",
+    ROOT + "cli/main.ts",
+    ...args,
+  ], {
     ...opts,
     env: { NO_COLOR: "1", ...opts.env },
   });
@@ -178,7 +184,13 @@ export function tlsprobe(
  * @param ready the readiness pattern (first group: the port)
  */
 export function startTlsprobe(args: string[], ready: RegExp): Promise<Peer> {
-  return startPeer(Deno.execPath(), ["run", "-A", ROOT + "cli/main.ts", ...args], {
+  return startPeer(Deno.execPath(), [
+    "run",
+    `--env-file=${ROOT}cli/runtime.env`,
+    "-A",
+    ROOT + "cli/main.ts",
+    ...args,
+  ], {
     ready,
     env: { NO_COLOR: "1" },
   });
