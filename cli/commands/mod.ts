@@ -6,6 +6,7 @@
  */
 import type { Command } from "commander";
 import { register as cert } from "./cert.ts";
+import { register as certs } from "./certs.ts";
 import { register as connect } from "./connect.ts";
 import { register as serve } from "./serve.ts";
 
@@ -17,4 +18,5 @@ export const COMMANDS: Register[] = [
   connect,
   serve,
   cert,
+  certs,
 ];
