@@ -5,6 +5,8 @@
  * @module
  */
 import type { Command } from "commander";
+import { register as cert } from "./cert.ts";
+import { register as certs } from "./certs.ts";
 import { register as connect } from "./connect.ts";
 import { register as serve } from "./serve.ts";
 import { register as probe } from "./probe.ts";
@@ -17,4 +19,6 @@ export const COMMANDS: Register[] = [
   connect,
   serve,
   probe,
+  cert,
+  certs,
 ];
