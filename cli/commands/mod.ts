@@ -5,9 +5,10 @@
  * @module
  */
 import type { Command } from "commander";
+import { register as ciphers } from "./ciphers.ts";
 
 /** Adds one subcommand to the program. */
 export type Register = (program: Command) => void;
 
 /** Every subcommand. */
-export const COMMANDS: Register[] = [];
+export const COMMANDS: Register[] = [ciphers];
