@@ -7,6 +7,7 @@
 import type { Command } from "commander";
 import { register as cert } from "./cert.ts";
 import { register as certs } from "./certs.ts";
+import { register as ciphers } from "./ciphers.ts";
 import { register as connect } from "./connect.ts";
 import { register as serve } from "./serve.ts";
 import { register as probe } from "./probe.ts";
@@ -21,4 +22,5 @@ export const COMMANDS: Register[] = [
   probe,
   cert,
   certs,
+  ciphers,
 ];
