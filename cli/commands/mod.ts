@@ -11,6 +11,7 @@ import { register as ciphers } from "./ciphers.ts";
 import { register as connect } from "./connect.ts";
 import { register as serve } from "./serve.ts";
 import { register as probe } from "./probe.ts";
+import { register as features } from "./features.ts";
 
 /** Adds one subcommand to the program. */
 export type Register = (program: Command) => void;
@@ -20,6 +21,7 @@ export const COMMANDS: Register[] = [
   connect,
   serve,
   probe,
+  features,
   cert,
   certs,
   ciphers,
