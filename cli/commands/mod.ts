@@ -5,9 +5,13 @@
  * @module
  */
 import type { Command } from "commander";
+import { register as cert } from "./cert.ts";
+import { register as certs } from "./certs.ts";
+import { register as ciphers } from "./ciphers.ts";
 import { register as connect } from "./connect.ts";
 import { register as serve } from "./serve.ts";
 import { register as probe } from "./probe.ts";
+import { register as features } from "./features.ts";
 import { register as policy } from "./policy.ts";
 
 /** Adds one subcommand to the program. */
@@ -18,5 +22,9 @@ export const COMMANDS: Register[] = [
   connect,
   serve,
   probe,
+  features,
+  cert,
+  certs,
+  ciphers,
   policy,
 ];

@@ -35,6 +35,7 @@ import {
   parseCertificateStatus,
   parseCertificateVerify,
   parseEncryptedExtensions,
+  parseFinished,
   parseNewSessionTicket,
   parseServerHelloDone,
   parseServerKeyExchange,
@@ -125,6 +126,8 @@ export interface Observation {
   postHandshakeAlert?: string;
   /** Handshake message types received, in order. */
   messages: number[];
+  /** Every handshake message received, decrypted, with its header (for fixtures). */
+  rawMessages: Uint8Array[];
 }
 
 const DEFAULT_TICKET_WAIT = 1000;
@@ -136,6 +139,7 @@ class FlightReader {
   readonly #hs = new HandshakeBuffer();
   #protection?: RecordProtection;
   readonly types: number[] = [];
+  readonly raws: Uint8Array[] = [];
 
   constructor(t: Transport) {
     this.#t = t;
@@ -169,6 +173,7 @@ class FlightReader {
       const m = this.#hs.next();
       if (m) {
         this.types.push(m.type);
+        this.raws.push(m.raw);
         return m;
       }
       const rec = await this.record(timeoutMs);
@@ -385,6 +390,7 @@ async function finish12(
     certificates: [],
     sessionTicket: { offered: sh.sessionTicket },
     messages: reader.types,
+    rawMessages: reader.raws,
   };
   const tls12 = sh.version >= TLS1_2;
   for (;;) {
@@ -490,6 +496,7 @@ async function finish13(
     certificates: [],
     sessionTicket: { offered: null },
     messages: reader.types,
+    rawMessages: reader.raws,
   };
   let m = await reader.message("EncryptedExtensions");
   if (m.type !== HS.encryptedExtensions) throw unexpected(m, "EncryptedExtensions");
@@ -524,7 +531,7 @@ async function finish13(
       };
     } else if (m.type === HS.finished) {
       const expected = await finishedData(suite, secrets.server, concat(...transcript));
-      obs.finishedVerified = bytesEqual(expected, m.body);
+      obs.finishedVerified = bytesEqual(expected, parseFinished(m.body, suite.hashLen, m.offset));
       transcript.push(m.raw);
       break;
     } else {

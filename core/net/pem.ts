@@ -52,19 +52,40 @@ export async function readFileText(path: string, what: string): Promise<string> 
   try {
     return await Deno.readTextFile(path);
   } catch (e) {
-    if (e instanceof Deno.errors.NotFound) {
-      throw new TlsprobeError("FILE_NOT_FOUND", `Cannot read ${what} ${path}: no such file`);
-    }
-    if (e instanceof Deno.errors.PermissionDenied || e instanceof Deno.errors.NotCapable) {
-      throw new TlsprobeError("PERMISSION", `Cannot read ${what} ${path}: permission denied`);
-    }
-    if (e instanceof Deno.errors.IsADirectory) {
-      throw new TlsprobeError("BAD_INPUT", `Cannot read ${what} ${path}: it is a directory`);
-    }
-    throw new TlsprobeError("BAD_INPUT", `Cannot read ${what} ${path}: ${(e as Error).message}`, {
-      raw: String(e),
-    });
+    throw readError(e, path, what);
   }
+}
+
+/**
+ * Reads a file's bytes (a DER certificate, a bundle), mapping a missing or
+ * unreadable file to a usage error.
+ *
+ * @param path the file
+ * @param what what the file is for, for the message
+ * @returns the bytes
+ * @throws TlsprobeError FILE_NOT_FOUND, PERMISSION
+ */
+export async function readFileBytes(path: string, what: string): Promise<Uint8Array> {
+  try {
+    return await Deno.readFile(path);
+  } catch (e) {
+    throw readError(e, path, what);
+  }
+}
+
+function readError(e: unknown, path: string, what: string): TlsprobeError {
+  if (e instanceof Deno.errors.NotFound) {
+    return new TlsprobeError("FILE_NOT_FOUND", `Cannot read ${what} ${path}: no such file`);
+  }
+  if (e instanceof Deno.errors.PermissionDenied || e instanceof Deno.errors.NotCapable) {
+    return new TlsprobeError("PERMISSION", `Cannot read ${what} ${path}: permission denied`);
+  }
+  if (e instanceof Deno.errors.IsADirectory) {
+    return new TlsprobeError("BAD_INPUT", `Cannot read ${what} ${path}: it is a directory`);
+  }
+  return new TlsprobeError("BAD_INPUT", `Cannot read ${what} ${path}: ${(e as Error).message}`, {
+    raw: String(e),
+  });
 }
 
 /** A certificate chain and its key, ready for `Deno.listenTls`/`connectTls`. */

@@ -589,15 +589,12 @@ export function expandCipherString(str: string | undefined, opts: ExpandOptions 
   const d = p.profile.disabled;
   const list: OsslCipher[] = [];
   for (const c of tls13) if (c && !(c.enc & d.enc)) list.push(c);
-  let tls12 = 0;
   for (let c = order.head; c !== -1; c = order.next[c]) {
-    if (order.active[c]) {
-      list.push(p.ciphers[c]);
-      tls12++;
-    }
+    if (order.active[c]) list.push(p.ciphers[c]);
   }
-  // SSL_CTX_set_cipher_list() fails when no TLS 1.2-or-earlier suite is left.
-  if (str !== undefined && tls12 === 0) {
+  // SSL_CTX_set_cipher_list() fails when no suite below TLS 1.3 is left
+  // (`cipher_list_tls12_num()` counts the whole list, -ciphersuites entries too).
+  if (str !== undefined && !list.some((c) => c.minTls < TLS1_3)) {
     throw badCipherList("no cipher match", { input: str });
   }
   let out = list;

@@ -13,7 +13,7 @@ import { versionByCode, versionName } from "../registry/versions.ts";
 import { decodeCertificate } from "../x509/decode.ts";
 import { DerReader } from "../x509/der.ts";
 import { decodeName } from "../x509/name.ts";
-import { matchHostname } from "./identity.ts";
+import { matchIdentity } from "../x509/identity.ts";
 
 /** Where the probe connected. */
 export interface ProbeTarget {
@@ -91,7 +91,10 @@ export interface ProbeCertificate {
 export interface ProbeIdentity {
   hostname: string;
   matched: boolean | null;
+  /** The RFC 9525 rule that decided (`dns-san-exact`, `dns-san-wildcard`, `ip-san`, …). */
   rule: string;
+  /** Why, in words. */
+  reason: string;
 }
 
 /** The trust verdict, decided by rustls through the runtime. */
@@ -255,14 +258,11 @@ export async function buildProbeBody(obs: Observation, facts: ProbeFacts): Promi
   };
   // Signature schemes by name for people; codes stay in the hex form above when unknown.
   const certificates = await describeChain(obs.certificates);
-  const leaf = certificates[0];
-  const identity: ProbeIdentity | null = leaf
+  const leafInfo = obs.certificates[0] ? await decodeLeaf(obs.certificates[0]) : undefined;
+  const identity: ProbeIdentity | null = leafInfo
     ? (() => {
-      const m = matchHostname(
-        { dns: leaf.sans.dns, ip: leaf.sans.ip, commonNames: leaf.commonNames },
-        facts.hostname,
-      );
-      return { hostname: facts.hostname, matched: m.matched, rule: m.rule };
+      const m = matchIdentity(leafInfo, facts.hostname);
+      return { hostname: facts.hostname, matched: m.matched, rule: m.rule, reason: m.reason };
     })()
     : null;
   return {
@@ -273,6 +273,14 @@ export async function buildProbeBody(obs: Observation, facts: ProbeFacts): Promi
     trust: facts.trust,
     findings: findingsOf(obs, handshake, certificates, facts),
   };
+}
+
+async function decodeLeaf(der: Uint8Array) {
+  try {
+    return await decodeCertificate(der);
+  } catch {
+    return undefined;
+  }
 }
 
 function findingsOf(

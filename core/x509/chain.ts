@@ -155,7 +155,11 @@ export function orderChain(certs: CertificateInfo[]): OrderedChain {
   if (certs.length === 0) return { chain: [], unused: [] };
   const issuesOther = (c: CertificateInfo) =>
     certs.some((o) => o !== c && !o.selfSigned && isIssuerOf(c, o) && !isIssuerOf(o, c));
-  const leaf = certs.find((c) => !issuesOther(c)) ?? certs[0];
+  // Among certificates that issued none of the others, prefer one that is
+  // neither self-signed nor a CA: a stray root in a bundle is not the leaf.
+  const candidates = certs.filter((c) => !issuesOther(c));
+  const leaf = candidates.find((c) => !c.selfSigned && !c.isCA) ??
+    candidates.find((c) => !c.selfSigned) ?? candidates[0] ?? certs[0];
   const chain = [leaf];
   const left = certs.filter((c) => c !== leaf);
   let cur = leaf;

@@ -2,10 +2,13 @@
  * Certificate decoding (RFC 5280 section 4): every field a person or a policy
  * asks about, from DER.
  *
- * The typed ASN.1 structures (the certificate, its extensions) come from
- * `@peculiar/asn1-x509`; a strict DER reader (`der.ts`) frames the
- * certificate first, so malformed input fails with an offset, and gives the raw
- * bytes that must not be re-encoded (the signed TBS, names, the key).
+ * A strict DER reader (`der.ts`) frames the certificate (RFC 5280 section
+ * 4.1: TBS, names, validity, key, the extension list), so malformed input fails
+ * with an offset and the bytes that must not be re-encoded (the signed TBS,
+ * names, the key) stay raw. The typed ASN.1 schemas of
+ * `@peculiar/asn1-x509`, `@peculiar/asn1-rsa` read the structured extension
+ * values (SAN, AKI, AIA, CRL distribution points, policies, EKU), RSA keys and
+ * RSA-PSS parameters.
  *
  * @module
  */
@@ -13,7 +16,6 @@ import { AsnConvert } from "@peculiar/asn1-schema";
 import {
   AuthorityInfoAccessSyntax,
   AuthorityKeyIdentifier,
-  Certificate,
   CertificatePolicies,
   CRLDistributionPoints,
   ExtendedKeyUsage,
@@ -141,6 +143,14 @@ export interface CertificateInfo {
   warnings: string[];
 }
 
+/** One extension as framed: its value stays raw until a schema reads it. */
+interface RawExtension {
+  oid: string;
+  critical: boolean;
+  value: Uint8Array;
+  offset: number;
+}
+
 /** Frames a certificate with the strict reader and returns its raw parts. */
 function frame(der: Uint8Array) {
   const outer = new DerReader(der, 0, "certificate");
@@ -162,7 +172,7 @@ function frame(der: Uint8Array) {
   // issuerUniqueID [1], subjectUniqueID [2], extensions [3] (RFC 5280 section 4.1).
   t.optional(0x81);
   t.optional(0x82);
-  t.optional(0xa3);
+  const extsTlv = t.optional(0xa3);
   t.expectEmpty("tbsCertificate");
   if (sigValue.value.length < 1 || sigValue.value[0] !== 0) {
     derError(
@@ -171,7 +181,31 @@ function frame(der: Uint8Array) {
       "signatureValue",
     );
   }
+  const extensions: RawExtension[] = [];
+  if (extsTlv) {
+    const outerExt = DerReader.inside(extsTlv, "extensions");
+    const list = DerReader.inside(outerExt.expect(TAG.SEQUENCE, "extensions"), "extensions");
+    outerExt.expectEmpty("extensions");
+    if (list.done) derError("Cannot read extensions: empty list", extsTlv.start, "extensions");
+    while (!list.done) {
+      const e = DerReader.inside(list.expect(TAG.SEQUENCE, "extension"), "extension");
+      const oidTlv = e.expect(TAG.OID, "extension");
+      const crit = e.optional(TAG.BOOLEAN);
+      if (crit && crit.value.length !== 1) {
+        derError("Cannot read extension: bad BOOLEAN", crit.start, "extension");
+      }
+      const value = e.expect(TAG.OCTET_STRING, "extension");
+      e.expectEmpty("extension");
+      extensions.push({
+        oid: decodeOid(oidTlv.value, oidTlv.valueStart),
+        critical: crit ? crit.value[0] !== 0 : false,
+        value: value.value,
+        offset: value.valueStart,
+      });
+    }
+  }
   return {
+    extensions,
     tbs,
     sigAlg,
     innerSigAlg,
@@ -389,8 +423,6 @@ export function decodeCertificateSync(der: Uint8Array): CertificateInfo {
 function decodeUnchecked(der: Uint8Array): CertificateInfo {
   const f = frame(der);
   const warnings: string[] = [];
-  const cert = AsnConvert.parse(der, Certificate);
-  const tbs = cert.tbsCertificate;
 
   let version = 1;
   if (f.versionTlv) {
@@ -443,19 +475,19 @@ function decodeUnchecked(der: Uint8Array): CertificateInfo {
     warnings,
   };
 
-  if (tbs.extensions && version !== 3) {
+  if (f.extensions.length && version !== 3) {
     warnings.push(`extensions in a version ${version} certificate`);
   }
   const seen = new Set<string>();
-  for (const ext of tbs.extensions ?? []) {
-    const oid = ext.extnID;
+  for (const ext of f.extensions) {
+    const oid = ext.oid;
     const name = EXTENSION_NAMES[oid] ?? oid;
     // RFC 5280 section 4.2: "A certificate MUST NOT include more than one instance of a particular extension."
-    if (seen.has(oid)) derError(`Cannot read extensions: ${name} appears twice`, f.tbs.start, name);
+    if (seen.has(oid)) derError(`Cannot read extensions: ${name} appears twice`, ext.offset, name);
     seen.add(oid);
     info.extensions.push({ oid, name, critical: ext.critical });
-    const value = new Uint8Array(ext.extnValue.buffer);
-    const at = f.tbs.start;
+    const value = ext.value;
+    const at = ext.offset;
     switch (oid) {
       case "2.5.29.17": {
         info.hasSan = true;
@@ -496,8 +528,9 @@ function decodeUnchecked(der: Uint8Array): CertificateInfo {
         break;
       }
       case "2.5.29.37":
-        info.extendedKeyUsage = parseExt(value, ExtendedKeyUsage, name, at).map((o) =>
-          EKU_NAMES[o] ?? o
+        info.extendedKeyUsage = Array.from(
+          parseExt(value, ExtendedKeyUsage, name, at),
+          (o) => EKU_NAMES[o] ?? o,
         );
         break;
       case "2.5.29.14": {

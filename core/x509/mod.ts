@@ -19,3 +19,6 @@ export * from "./name.ts";
 export * from "./pem.ts";
 export * from "./decode.ts";
 export * from "./chain.ts";
+export * from "./identity.ts";
+export * from "./inspect.ts";
+export * from "./generate.ts";
