@@ -60,9 +60,9 @@ export interface ExpandOptions {
   /** The TLS 1.3 list (`-ciphersuites`); default OpenSSL's default. */
   ciphersuites?: string;
   /**
-   * Keep only suites usable with these protocol versions and the security
-   * level, as `openssl ciphers -s` does (`-tls1_2` is `["TLSv1.2"]`).
-   * Without `supportedOnly` this only matters when given.
+   * Keep only suites usable with these protocol versions (lowest to highest)
+   * and the security level, as `openssl ciphers -s -tls1_2` does (`-tls1_2`
+   * is `["TLSv1.2"]`). Giving it implies the `supportedOnly` filter.
    */
   protocols?: ProtocolName[];
   /** Apply the `openssl ciphers -s` filter. */
