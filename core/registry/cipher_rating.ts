@@ -15,13 +15,21 @@ export type CipherRating = "recommended" | "secure" | "weak" | "insecure" | "sig
 
 /** The parts of a suite the rating looks at (columns of `openssl ciphers -v`). */
 export interface RatedParts {
+  /** Key exchange (`ECDH`, `DH`, `RSA`, `PSK`, `any`, ...). */
   kx: string;
+  /** Authentication (`RSA`, `ECDSA`, `None`, ...). */
   au: string;
+  /** Bulk cipher without size (`AESGCM`, `AES`, `3DES`, `None`, ...). */
   enc: string;
+  /** Key bits. */
   bits: number;
+  /** MAC (`AEAD`, `SHA1`, `MD5`, ...). */
   mac: string;
+  /** Version column (`SSLv3`, `TLSv1`, `TLSv1.2`, `TLSv1.3`). */
   definedIn: string;
+  /** Export-grade. */
   export?: boolean;
+  /** A signalling value. */
   scsv?: boolean;
 }
 
