@@ -3,7 +3,7 @@
  * (`policy.schema.json`), so the schema the extension registers and the checks
  * the CLI runs are one and the same.
  *
- * The validator understands the subset of JSON Schema 2020-12 the policy
+ * The validator understands the subset of JSON Schema (draft-07) the policy
  * schema uses (`type`, `enum`, `properties`, `required`,
  * `additionalProperties: false`, `items`, `minItems`, `uniqueItems`,
  * `minLength`, `maxLength`, `pattern`, `minimum`, `maximum`); it refuses a

@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { makeTestPki, removeTestPki, type TestPki } from "../_helpers/pki.ts";
 import { type Peer, run, startOpensslServer, tlsprobe } from "../_helpers/process.ts";
+import { assertProbeSchema } from "../core/report/_schema.ts";
 
 async function withOpenssl(
   args: (pki: TestPki) => string[],
@@ -217,6 +218,7 @@ Deno.test("probe --policy offers only what the policy allows and checks the resu
       ]);
       assert.equal(r.code, 0, r.stdout + r.stderr);
       const body = JSON.parse(r.stdout);
+      assertProbeSchema(body);
       assert.equal(body.handshake.version, "TLSv1.2");
       assert.match(body.handshake.cipher.openssl, /^ECDHE-(RSA|ECDSA)-AES128-/);
       assert.equal(body.policy.verdict, "pass");

@@ -107,3 +107,25 @@ Deno.test("the policy schema lists exactly the fields of the Policy type", () =>
     "versions",
   ]);
 });
+
+Deno.test("ajv (strict) accepts the policy schema and agrees with validatePolicyJson()", async () => {
+  const { Ajv } = await import("ajv");
+  const ajv = new Ajv({ allErrors: true, strict: true });
+  const validate = ajv.compile(POLICY_SCHEMA);
+  const samples: unknown[] = [
+    ...BUILTIN_POLICIES.map((p) => JSON.parse(JSON.stringify(p))),
+    { name: "x", role: "server", versions: ["TLSv1.2", "TLSv1.4"] },
+    { name: "x", role: "server", versions: [] },
+    { name: "x", role: "client", alpn: { protocols: ["h2", "h2"] } },
+    { name: "bad name!", role: "client" },
+    { name: "x", role: "client", minKeySizes: { rsa: 2048.5 } },
+    { name: "x", role: "client", verification: { trust: "platform" } },
+    { role: "client" },
+    { name: "x", role: "client", ciphers: { string: "" } },
+    { name: "x", role: "client", extra: 1 },
+  ];
+  for (const s of samples) {
+    const ours = validatePolicyJson(s).length === 0;
+    assert.equal(validate(s), ours, JSON.stringify(s));
+  }
+});
