@@ -163,11 +163,13 @@ async function runConnect(host: string, port: number, flags: ConnectFlags): Prom
       host: relay ? "127.0.0.1" : host,
       port: relay ? relay.port : port,
       serverName: flags.servername ?? (relay ? host : undefined),
-      caFile: flags.cafile,
-      platformRoots: flags.platformRoots,
+      // A policy configures what the runtime lets it: the CA file, trust in
+      // both stores, the ALPN list (flags given on the command line win).
+      caFile: flags.cafile ?? rp?.policy.verification?.caFile,
+      platformRoots: flags.platformRoots || rp?.policy.verification?.trust === "both",
       certFile: flags.cert,
       keyFile: flags.key,
-      alpn: flags.alpn,
+      alpn: flags.alpn ?? rp?.policy.alpn?.protocols,
       timeoutMs: flags.timeout,
       onTcpConnected: (remote) => {
         address = relay ? relay.remote.hostname : remote.hostname;

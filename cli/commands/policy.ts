@@ -130,7 +130,8 @@ async function runCheck(target: string, port: string | undefined, flags: CheckFl
     const r = await probe({
       ...t,
       serverName: flags.servername,
-      caFile: flags.cafile,
+      caFile: flags.cafile ?? rp.policy.verification?.caFile,
+      alpn: rp.policy.alpn?.protocols,
       versions: offer.versions,
       cipherSuites: offer.cipherSuites,
       groups: offer.groups,

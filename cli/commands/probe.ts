@@ -133,13 +133,13 @@ async function runProbe(
     const r = await probe({
       ...t,
       serverName: flags.sni === false ? null : flags.servername,
-      caFile: flags.cafile,
+      caFile: flags.cafile ?? rp?.policy.verification?.caFile,
       certFile: flags.cert,
       keyFile: flags.key,
       versions,
       cipherSuites,
       groups,
-      alpn: flags.alpn,
+      alpn: flags.alpn ?? rp?.policy.alpn?.protocols,
       timeoutMs: flags.timeout,
       now: new Date(),
     });

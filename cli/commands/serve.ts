@@ -114,7 +114,7 @@ async function runServe(flags: ServeFlags): Promise<void> {
     host: flags.host,
     port: flags.port,
     certified,
-    alpn: flags.alpn,
+    alpn: flags.alpn ?? policy?.policy.alpn?.protocols,
     mode: flags.echo
       ? { kind: "echo" as const }
       : { kind: "greeting" as const, text: flags.greeting ?? DEFAULT_GREETING },

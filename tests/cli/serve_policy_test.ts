@@ -190,3 +190,28 @@ Deno.test("serve --policy --once exits with the refused client's status", async 
     assert.equal(st.code, 4);
   });
 });
+
+Deno.test("serve --policy FILE: a user policy's ALPN goes to the listener and refuses other protocols", async () => {
+  const dir = await Deno.makeTempDir();
+  const file = `${dir}/h2.json`;
+  await Deno.writeTextFile(
+    file,
+    JSON.stringify({
+      name: "h2-only",
+      role: "server",
+      versions: ["TLSv1.2", "TLSv1.3"],
+      alpn: { protocols: ["h2"], required: true },
+    }),
+  );
+  try {
+    await withServer(["--policy", file], async (server) => {
+      const bad = await sClient(server.port, ["-alpn", "http/1.1"]);
+      assert.match(bad.stdout + bad.stderr, /SSL alert number 120/);
+      await expectOutput(server, /Refused client .* no_application_protocol alert/);
+      const good = await sClient(server.port, ["-alpn", "h2"]);
+      assert.match(good.stdout, /ALPN protocol: h2/);
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
