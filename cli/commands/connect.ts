@@ -16,7 +16,7 @@ import {
 } from "../../core/net/tls_client.ts";
 import { EXIT_CODES } from "../exit_codes.ts";
 import { type ClientRelay, openClientRelay } from "../../core/net/relay.ts";
-import { checkServerHello, type Evaluation } from "../../core/policy/mod.ts";
+import { checkServerHello, type Evaluation, runtimeLimits } from "../../core/policy/mod.ts";
 import { negotiatedReport } from "../../core/report/server_report.ts";
 import { loadResolvedPolicy } from "../policy_load.ts";
 import { renderEvaluation } from "./policy.ts";
@@ -134,6 +134,7 @@ async function runConnect(host: string, port: number, flags: ConnectFlags): Prom
   };
   try {
     const rp = flags.policy ? await loadResolvedPolicy(flags.policy) : undefined;
+    for (const n of rp ? runtimeLimits(rp.policy, "client") : []) err(`note: ${n}`);
     if (rp) {
       if (flags.cert) {
         throw new TlsprobeError(

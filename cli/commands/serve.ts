@@ -18,7 +18,7 @@ import {
   renderOffer,
   renderSessionVerdict,
 } from "../../core/report/server_report.ts";
-import type { ResolvedPolicy } from "../../core/policy/mod.ts";
+import { type ResolvedPolicy, runtimeLimits } from "../../core/policy/mod.ts";
 import { loadResolvedPolicy } from "../policy_load.ts";
 import { EXIT_CODES } from "../exit_codes.ts";
 import { err, out, styles } from "../output.ts";
@@ -101,6 +101,7 @@ async function runServe(flags: ServeFlags): Promise<void> {
   const policy: ResolvedPolicy | undefined = flags.policy
     ? await loadResolvedPolicy(flags.policy)
     : undefined;
+  for (const n of policy ? runtimeLimits(policy.policy, "server") : []) err(`note: ${n}`);
   const s = styles();
   const who = (c: ClientInfo) => `${c.host}:${c.port}`;
   const line = (event: string, fields: Record<string, unknown>) =>

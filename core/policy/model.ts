@@ -193,3 +193,45 @@ export const FFDHE_GROUP_BITS: Record<string, number> = {
   ffdhe6144: 6144,
   ffdhe8192: 8192,
 };
+
+/**
+ * What a policy asks that the runtime cannot do on one side (Deno 2.9:
+ * `Deno.listenTls` cannot request client certificates; `Deno.connectTls` and
+ * `Deno.startTls` always verify the chain and the name), as sentences to show
+ * the user, so nothing is silently not enforced.
+ *
+ * @param p the policy
+ * @param side `server` for `serve`, `client` for `connect`
+ * @returns notices, empty when everything asked can be enforced or checked
+ */
+export function runtimeLimits(p: Policy, side: "client" | "server"): string[] {
+  const out: string[] = [];
+  if (side === "server") {
+    if (p.clientCertificate === "required" || p.clientCertificate === "optional") {
+      out.push(
+        `Policy ${p.name} wants client certificates (${p.clientCertificate}), but Deno.listenTls ` +
+          "cannot request them: not enforced.",
+      );
+    }
+    if (p.verification && p.verification.mode !== "none") {
+      out.push(
+        `Policy ${p.name} asks to verify clients (${p.verification.mode}); without client ` +
+          "certificates there is nothing to verify: not enforced.",
+      );
+    }
+  } else {
+    if (p.verification?.mode === "none" || p.verification?.mode === "optional") {
+      out.push(
+        `Policy ${p.name} relaxes verification (${p.verification.mode}), but the runtime's TLS ` +
+          "client always verifies the chain: a bad chain still fails.",
+      );
+    }
+    if (p.checkHostname === false) {
+      out.push(
+        `Policy ${p.name} turns the hostname check off, but the runtime's TLS client always ` +
+          "checks the name (use --servername to name the certificate).",
+      );
+    }
+  }
+  return out;
+}
