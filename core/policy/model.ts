@@ -209,7 +209,7 @@ export function runtimeLimits(p: Policy, side: "client" | "server"): string[] {
   if (side === "server") {
     if (p.clientCertificate === "required" || p.clientCertificate === "optional") {
       out.push(
-        `Policy ${p.name} wants client certificates (${p.clientCertificate}), but Deno.listenTls ` +
+        `Policy ${p.name} wants client certificates (${p.clientCertificate}), but the runtime (Deno listenTls) ` +
           "cannot request them: not enforced.",
       );
     }
