@@ -47,8 +47,9 @@ export interface RelayOutcome {
   flight?: ServerFlight;
   /** The alert sent to the client when the policy cut the session. */
   refusedWith?: string;
-  /** Bytes relayed each way. */
+  /** Bytes relayed from the client. */
   up: number;
+  /** Bytes relayed from the server. */
   down: number;
 }
 

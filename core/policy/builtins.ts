@@ -9,19 +9,19 @@
 import type { Policy } from "./model.ts";
 
 /** Python 3.10+'s default cipher string (`PY_SSL_DEFAULT_CIPHER_STRING`, `Modules/_ssl.c`). */
-export const PYTHON_313_CIPHER_STRING =
+export const PYTHON_313_CIPHER_STRING: string =
   "@SECLEVEL=2:ECDH+AESGCM:ECDH+CHACHA20:ECDH+AES:DHE+AES:!aNULL:!eNULL:!aDSS:!SHA1:!AESCCM";
 
 /** Python 3.4's client cipher string (`_DEFAULT_CIPHERS`, `Lib/ssl.py`). */
-export const PYTHON_34_CLIENT_CIPHER_STRING =
+export const PYTHON_34_CLIENT_CIPHER_STRING: string =
   "ECDH+AESGCM:DH+AESGCM:ECDH+AES256:DH+AES256:ECDH+AES128:DH+AES:ECDH+HIGH:" +
   "DH+HIGH:ECDH+3DES:DH+3DES:RSA+AESGCM:RSA+AES:RSA+HIGH:RSA+3DES:!aNULL:!eNULL:!MD5";
 
 /** Python 3.4's server cipher string (`_RESTRICTED_SERVER_CIPHERS`, `Lib/ssl.py`). */
-export const PYTHON_34_SERVER_CIPHER_STRING = PYTHON_34_CLIENT_CIPHER_STRING + ":!DSS:!RC4";
+export const PYTHON_34_SERVER_CIPHER_STRING: string = PYTHON_34_CLIENT_CIPHER_STRING + ":!DSS:!RC4";
 
 /** OpenSSL 3.0's default TLS 1.3 suites (`TLS_DEFAULT_CIPHERSUITES`), which Python keeps. */
-export const OPENSSL_DEFAULT_TLS13_SUITES = [
+export const OPENSSL_DEFAULT_TLS13_SUITES: string[] = [
   "TLS_AES_256_GCM_SHA384",
   "TLS_CHACHA20_POLY1305_SHA256",
   "TLS_AES_128_GCM_SHA256",

@@ -49,6 +49,7 @@ export interface EngineCapabilities {
 
 /** The result of a check. */
 export interface CheckResult {
+  /** The verdict and findings. */
   evaluation: Evaluation;
   /** The baseline probe's report. */
   baseline: unknown;

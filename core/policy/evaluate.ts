@@ -51,6 +51,7 @@ export interface Evaluation {
   policy: string;
   /** `pass` when no finding is an error. */
   verdict: "pass" | "fail";
+  /** Every finding, errors and notes alike. */
   findings: Finding[];
 }
 

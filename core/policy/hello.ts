@@ -22,14 +22,21 @@ import { isGrease } from "../registry/groups.ts";
 
 /** The ClientHello fields a policy reads (a subset of `core/wire`'s ClientHello). */
 export interface HelloFacts {
+  /** legacy_version (RFC 8446 §4.1.2). */
   legacyVersion: number;
+  /** Offered suite codes, in the client's order. */
   cipherSuites: number[];
+  /** Offered compression methods (0 is null). */
   compressionMethods: number[];
+  /** supported_versions, when present (RFC 8446 §4.2.1). */
   supportedVersions?: number[];
   /** Group code points (supported_groups). */
   groups?: number[];
+  /** ALPN protocols offered. */
   alpn?: string[];
+  /** SNI host name. */
   serverName?: string;
+  /** signature_algorithms code points. */
   signatureAlgorithms?: number[];
 }
 
@@ -120,10 +127,13 @@ export function decideClientHello(
 export interface ServerHelloFacts {
   /** The negotiated version (supported_versions when present, else legacy_version). */
   version: number;
+  /** The chosen suite. */
   cipherSuite: number;
+  /** The chosen compression method (0 is null). */
   compressionMethod: number;
   /** The key-share group (TLS 1.3), by name. */
   group?: string;
+  /** ALPN chosen, when the ServerHello carries it (TLS 1.2). */
   alpn?: string | null;
 }
 

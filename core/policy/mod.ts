@@ -28,3 +28,4 @@ export * from "./evaluate.ts";
 export * from "./hello.ts";
 export * from "./env.ts";
 export * from "./check.ts";
+export * from "./stream.ts";

@@ -20,7 +20,9 @@ export const POLICY_SCHEMA: Record<string, unknown> = schemaJson;
 
 /** One schema violation: where (a JSON path such as `$.versions[1]`) and what. */
 export interface SchemaViolation {
+  /** A JSON path such as `$.versions[1]`. */
   path: string;
+  /** What is wrong there. */
   message: string;
 }
 

@@ -18,24 +18,39 @@ import { dotted } from "./pyrepr.ts";
 
 /** The JSON form of a client's offer. */
 export interface OfferReport {
+  /** legacy_version, by name. */
   legacyVersion: string;
+  /** Versions offered (supported_versions, else legacy_version and below). */
   versions: string[];
+  /** Suites offered (GREASE left out). */
   cipherSuites: Array<{ code: number; iana: string; openssl?: string }>;
+  /** Groups offered (supported_groups). */
   groups: string[];
+  /** Signature schemes offered (signature_algorithms). */
   signatureSchemes: string[];
+  /** SNI, or null. */
   serverName: string | null;
+  /** ALPN protocols offered. */
   alpn: string[];
+  /** Compression methods offered. */
   compressionMethods: number[];
 }
 
 /** The JSON form of what was negotiated. */
 export interface NegotiatedReport {
+  /** Negotiated version (OpenSSL's name). */
   version: string;
+  /** Chosen suite. */
   cipher: { code: number; iana: string; openssl?: string; bits?: number; definedIn?: string };
+  /** Key-exchange group, when seen. */
   group: string | null;
+  /** TLS 1.2 DHE: the prime's size. */
   dhBits?: number;
+  /** Compression in use. */
   compression: string;
+  /** Whether the server asked for another key share first. */
   helloRetryRequest: boolean;
+  /** ALPN chosen (seen in TLS 1.2 only; TLS 1.3 encrypts it). */
   alpn: string | null;
 }
 
