@@ -9,3 +9,4 @@ export * from "./errors.ts";
 export * from "./version.ts";
 export * from "./report/envelope.ts";
 export * from "./x509/mod.ts";
+export * from "./policy/mod.ts";
