@@ -236,10 +236,12 @@ async function runConnect(host: string, port: number, flags: ConnectFlags): Prom
     });
     if (relay && !vc) {
       // Did the watcher cut the session? Then the policy, not TLS, said no.
+      let timer: ReturnType<typeof setTimeout> | undefined;
       const outcome = await Promise.race([
         relay.done,
-        new Promise<undefined>((r) => setTimeout(() => r(undefined), 1000)),
+        new Promise<undefined>((r) => timer = setTimeout(() => r(undefined), 1000)),
       ]);
+      clearTimeout(timer);
       if (outcome?.refusedWith && evaluation) {
         const why = evaluation.findings.filter((f) => f.severity === "error")
           .map((f) => f.message).join(" ");

@@ -241,7 +241,9 @@ export async function serveWithFront(
         );
       }
       // Let the inner server report the session's end before counting it.
-      await Promise.race([innerDone, new Promise((r) => setTimeout(r, opts.timeoutMs))]);
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([innerDone, new Promise((r) => timer = setTimeout(r, opts.timeoutMs))]);
+      clearTimeout(timer);
       if (innerFailed.has(client.id)) {
         failed++;
         lastError = new TlsprobeError("HANDSHAKE_FAILURE", "The TLS session failed");
