@@ -29,13 +29,15 @@ export const OPENSSL_DEFAULT_TLS13_SUITES: string[] = [
 
 const CPYTHON_313 = "https://github.com/python/cpython/blob/3.13/";
 const PY313_NOTES = [
-  "Modules/_ssl.c (_ssl__SSLContext_impl): minimum version TLS 1.2 for PROTOCOL_TLS_CLIENT " +
-  "and PROTOCOL_TLS_SERVER; options OP_NO_SSLv2, OP_NO_SSLv3, OP_NO_COMPRESSION, " +
-  "OP_CIPHER_SERVER_PREFERENCE, OP_SINGLE_DH_USE, OP_SINGLE_ECDH_USE; cipher string " +
-  "PY_SSL_DEFAULT_CIPHER_STRING (since 3.10).",
-  "Lib/ssl.py (create_default_context): adds VERIFY_X509_PARTIAL_CHAIN | VERIFY_X509_STRICT " +
-  "(3.13); loads the platform CA store only when no cafile/capath/cadata is given and the " +
-  "verify mode is not CERT_NONE.",
+  "Modules/_ssl.c (SSLContext constructor): minimum protocol version TLS 1.2, cipher string " +
+  "PY_SSL_DEFAULT_CIPHER_STRING and security level 2 since Python 3.10 (bpo-43998, " +
+  "python/cpython#25778); options OP_NO_SSLv2, OP_NO_SSLv3, OP_NO_COMPRESSION, " +
+  "OP_CIPHER_SERVER_PREFERENCE, OP_SINGLE_DH_USE, OP_SINGLE_ECDH_USE.",
+  "Lib/ssl.py (create_default_context): PROTOCOL_TLS_CLIENT with CERT_REQUIRED and " +
+  "check_hostname for Purpose.SERVER_AUTH, PROTOCOL_TLS_SERVER (CERT_NONE) for " +
+  "Purpose.CLIENT_AUTH; adds VERIFY_X509_PARTIAL_CHAIN | VERIFY_X509_STRICT (3.13); loads the " +
+  "platform CA store only when no cafile/capath/cadata is given and the verify mode is not " +
+  "CERT_NONE.",
   "Client and server share the cipher list today; they differ in verification only.",
   "@SECLEVEL=2 means at least 112-bit security: RSA and DH keys of 2048 bits, EC keys of " +
   "224 bits (OpenSSL SSL_CTX_set_security_level(3)).",
