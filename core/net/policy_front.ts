@@ -61,10 +61,10 @@ export async function serveWithFront(
   // The inner TLS server, on loopback, serves whatever the front lets through.
   const innerAbort = new AbortController();
   const byBackendPort = new Map<number, ClientInfo>();
-  const innerFailed = new Set<number>();
-  // Clients the front refused after the listener's ServerHello: the listener's
-  // own complaint about the cut connection is noise.
-  const frontRefused = new Set<number>();
+  // The listener's errors, held until the front knows whether it cut the
+  // session itself (then the listener's complaint is noise) or the listener
+  // refused the client (then the front can say why better).
+  const innerErrors = new Map<number, TlsprobeError>();
   const settled = new Map<number, () => void>();
   const stats = new Map<number, { received: number; sent: number }>();
   const count = (c: ClientInfo, k: "received" | "sent", n: number) => {
@@ -108,10 +108,7 @@ export async function serveWithFront(
     },
     clientError: (c, e) => {
       const m = mapped(c);
-      if (m) {
-        innerFailed.add(m.id);
-        if (!frontRefused.has(m.id)) events.clientError(m, e);
-      }
+      if (m) innerErrors.set(m.id, e);
     },
     closed: (c) => {
       const m = mapped(c);
@@ -215,7 +212,6 @@ export async function serveWithFront(
           : undefined;
         events.negotiated(client, { flight, evaluation });
         if (evaluation?.verdict !== "fail") return undefined;
-        frontRefused.add(client.id);
         return evaluation.findings.some((f) => f.rule === "version")
           ? "protocol_version"
           : "handshake_failure";
@@ -244,12 +240,26 @@ export async function serveWithFront(
       let timer: ReturnType<typeof setTimeout> | undefined;
       await Promise.race([innerDone, new Promise((r) => timer = setTimeout(r, opts.timeoutMs))]);
       clearTimeout(timer);
-      if (innerFailed.has(client.id)) {
-        failed++;
-        lastError = new TlsprobeError("HANDSHAKE_FAILURE", "The TLS session failed");
-      } else {
-        served++;
+      const inner = innerErrors.get(client.id);
+      if (result.serverAlert && !result.flight) {
+        throw new TlsprobeError(
+          "HANDSHAKE_FAILURE",
+          `The TLS listener refused the client with a ${result.serverAlert.name} alert: the ` +
+            "runtime's TLS (rustls) speaks TLS 1.2 only with ECDHE and AES-GCM or ChaCha20, and " +
+            "TLS 1.3, so an offer the policy allows may still find nothing it speaks",
+          { alert: result.serverAlert.name, raw: inner?.message },
+        );
       }
+      if (inner) {
+        // The listener names its own loopback peer; name the real client.
+        const b = `127.0.0.1:${backendPort}`;
+        throw new TlsprobeError(
+          inner.code,
+          inner.message.replaceAll(b, `${client.host}:${client.port}`),
+          inner.detail,
+        );
+      }
+      served++;
     } catch (e) {
       failed++;
       lastError = classifyNetError(e, { ...ctx, phase: "handshake" });
@@ -261,7 +271,7 @@ export async function serveWithFront(
       events.closed(client, { ...st, ms: performance.now() - t0 });
       settled.delete(client.id);
       stats.delete(client.id);
-      frontRefused.delete(client.id);
+      innerErrors.delete(client.id);
     }
   };
 

@@ -45,6 +45,8 @@ async function writeAll(conn: Deno.Conn, b: Uint8Array): Promise<void> {
 export interface RelayOutcome {
   /** The server's first flight, when it parsed. */
   flight?: ServerFlight;
+  /** The alert the server sent instead of a ServerHello, if it did. */
+  serverAlert?: { level: number; description: number; name: string };
   /** The alert sent to the client when the policy cut the session. */
   refusedWith?: string;
   /** Bytes relayed from the client. */
@@ -107,6 +109,7 @@ export async function relayWatching(
           parsed = false; // not ours to judge: pass it on untouched
         }
         if (!parsed || watcher.done) {
+          if (watcher.alert) outcome.serverAlert = watcher.alert;
           if (watcher.flight && !watcher.alert) {
             outcome.flight = watcher.flight;
             outcome.refusedWith = judge(watcher.flight);
