@@ -92,6 +92,15 @@ Deno.test("serve --policy book-locked-server refuses a session its TLS listener 
       server.output(),
       /version: TLSv1\.3 was negotiated; the policy allows only TLSv1\.2/,
     );
+
+    // An offer the policy allows but rustls does not speak (CBC in TLS 1.2):
+    // the listener refuses, and the output says why.
+    const cbc = await sClient(server.port, ["-tls1_2", "-cipher", "ECDHE-RSA-AES128-SHA256"]);
+    assert.match(cbc.stdout + cbc.stderr, /SSL alert number 40/);
+    await expectOutput(
+      server,
+      /The TLS listener refused the client with a handshake_failure alert/,
+    );
   });
 });
 
