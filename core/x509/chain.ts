@@ -15,6 +15,7 @@ export type SignatureStatus = "valid" | "invalid" | "unsupported";
 
 /** The result of checking one certificate against its issuer. */
 export interface SignatureCheck {
+  /** `valid`, `invalid` or `unsupported` (WebCrypto cannot check it). */
   status: SignatureStatus;
   /** Why, in one line (`ecdsa-with-SHA256 by P-256 key`, `ED448 is not in WebCrypto`, …). */
   reason: string;
@@ -174,20 +175,27 @@ export function orderChain(certs: CertificateInfo[]): OrderedChain {
 
 /** The check of one link: certificate `index` against the next one (or a root). */
 export interface LinkCheck {
+  /** Position in the chain, 0 for the leaf. */
   index: number;
+  /** RFC 2253 subject of this certificate. */
   subject: string;
+  /** RFC 2253 issuer named by this certificate. */
   issuer: string;
   /** Where the issuer was found: the next certificate, a given root, itself, or nowhere. */
   issuerSource: "chain" | "root" | "self" | "missing";
   /** RFC 2253 subject of the issuing certificate, when found. */
   issuerSubject?: string;
+  /** The issuer name equals the issuing certificate's subject. */
   nameMatch: boolean;
   /** AKI of this certificate equals SKI of the issuer; undefined when either is absent. */
   keyIdMatch?: boolean;
+  /** The signature check, when an issuer was found. */
   signature?: SignatureCheck;
   /** The issuer has basicConstraints CA:TRUE (not checked for a self-signed leaf). */
   issuerIsCA?: boolean;
+  /** Validity at `now`. */
   validity: "valid" | "expired" | "not yet valid";
+  /** Whole days until notAfter (negative once expired). */
   daysLeft: number;
   /** Problems with this link, one line each. */
   problems: string[];
@@ -195,6 +203,7 @@ export interface LinkCheck {
 
 /** The checked chain. */
 export interface ChainReport {
+  /** One check per certificate, leaf first. */
   links: LinkCheck[];
   /** The chain ends in a self-signed certificate or a given root. */
   complete: boolean;

@@ -62,6 +62,8 @@ export class DerReader {
   #field: string;
 
   /**
+   * Makes a reader over `bytes`.
+   *
    * @param bytes the bytes to read
    * @param base offset of `bytes` in the outermost buffer
    * @param field what is being read, for error messages
