@@ -273,6 +273,29 @@ export function integerValue(tlv: Tlv): bigint {
   return n;
 }
 
+/**
+ * Encodes one DER element (definite length, shortest form).
+ *
+ * @param tag the identifier octet
+ * @param content the value octets
+ * @returns the element
+ */
+export function derElement(tag: number, content: Uint8Array): Uint8Array {
+  const n = content.length;
+  const len = n < 0x80
+    ? [n]
+    : n < 0x100
+    ? [0x81, n]
+    : n < 0x10000
+    ? [0x82, n >> 8, n & 0xff]
+    : [0x83, n >> 16, (n >> 8) & 0xff, n & 0xff];
+  const out = new Uint8Array(1 + len.length + n);
+  out[0] = tag;
+  out.set(len, 1);
+  out.set(content, 1 + len.length);
+  return out;
+}
+
 /** Base64 of bytes (standard alphabet, padded). */
 export function toBase64(bytes: Uint8Array): string {
   let bin = "";

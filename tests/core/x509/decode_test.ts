@@ -210,3 +210,12 @@ Deno.test("decodeCertificateSync() rejects duplicate extensions (RFC 5280 sectio
     assert.match(e.message, /twice|subjectKeyIdentifier/);
   }
 });
+
+Deno.test("verifyChain() verifies a certificate whose key is an RSA-PSS key (id-RSASSA-PSS SPKI)", async () => {
+  const [pss] = await load("pss.pem");
+  assert.equal(pss.key.type, "RSA-PSS");
+  assert.equal(pss.key.bits, 2048);
+  assert.equal(pss.signature.name, "rsassaPss");
+  const report = await verifyChain([pss], { now: NOW });
+  assert.equal(report.links[0].signature?.status, "valid", report.links[0].signature?.reason);
+});
