@@ -353,6 +353,13 @@ function generalNameText(g: GeneralName): { kind: keyof SubjectAltNames; value: 
 
 function isoTime(tlv: Tlv, field: string): string {
   // RFC 5280 section 4.1.2.5: UTCTime YYMMDDHHMMSSZ (YY >= 50 is 19YY), GeneralizedTime YYYYMMDDHHMMSSZ.
+  if (tlv.value.length > 32) {
+    derError(
+      `Cannot read ${field}: ${tlv.value.length} bytes is too long for a time`,
+      tlv.start,
+      field,
+    );
+  }
   const s = String.fromCharCode(...tlv.value);
   let m: RegExpExecArray | null;
   let year: number;
