@@ -64,6 +64,20 @@ Deno.test("ciphers matches the live openssl on a sample of the corpus", {
     if (o.stdout !== r.stdout || o.code !== r.status) {
       failures.push(`${JSON.stringify(args)}: openssl ${o.code} ${JSON.stringify(o.stdout)}`);
     }
+    // stderr too, once OpenSSL's thread id and source line are taken out and
+    // tlsprobe's own hint line is left aside.
+    if (!args.some((a) => /^-(-)?help$/.test(a))) {
+      const theirs = o.stderr.replace(/^[0-9A-F]+:error:/gm, "error:").replace(
+        /:\.\.\/ssl\/[^:\n]+:\d+:$/gm,
+        "",
+      );
+      const ours = r.stderr.split("\n").filter((l) => !l.startsWith("tlsprobe: ")).join("\n");
+      if (theirs !== ours) {
+        failures.push(
+          `${JSON.stringify(args)} stderr: ${JSON.stringify(theirs)} vs ${JSON.stringify(ours)}`,
+        );
+      }
+    }
   }
   assert.ok(compared >= 250);
   assert.deepEqual(failures, []);
