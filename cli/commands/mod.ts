@@ -6,9 +6,15 @@
  */
 import type { Command } from "commander";
 import { register as ciphers } from "./ciphers.ts";
+import { register as connect } from "./connect.ts";
+import { register as serve } from "./serve.ts";
 
 /** Adds one subcommand to the program. */
 export type Register = (program: Command) => void;
 
 /** Every subcommand. */
-export const COMMANDS: Register[] = [ciphers];
+export const COMMANDS: Register[] = [
+  connect,
+  serve,
+  ciphers,
+];

@@ -1,0 +1,199 @@
+/**
+ * `tlsprobe connect HOST PORT`: the book's `safe_tls.py` client and Twisted's
+ * echo client. Verifies the server (rustls decides), prints what arrives.
+ *
+ * @module
+ */
+import type { Command } from "commander";
+import { TlsprobeError } from "../../core/errors.ts";
+import { envelope } from "../../core/report/envelope.ts";
+import { pyBytesRepr, pyStrRepr } from "../../core/report/pyrepr.ts";
+import { classifyNetError } from "../../core/net/classify.ts";
+import {
+  connectVerified,
+  readWithDeadline,
+  type VerifiedConnection,
+} from "../../core/net/tls_client.ts";
+import { EXIT_CODES } from "../exit_codes.ts";
+import { err, out, printError, printJson } from "../output.ts";
+import { parseList, parsePort, parseTimeout } from "../options.ts";
+
+interface ConnectFlags {
+  cafile?: string;
+  platformRoots?: boolean;
+  servername?: string;
+  cert?: string;
+  key?: string;
+  alpn?: string[];
+  send?: string;
+  raw?: boolean;
+  timeout: number;
+  json?: boolean;
+  verbose?: boolean;
+}
+
+/** Whether standard input was redirected from a file or pipe (so it is forwarded). */
+function stdinIsData(): boolean {
+  if (Deno.stdin.isTerminal()) return false;
+  try {
+    const st = Deno.statSync("/dev/stdin");
+    return st.isFile || !!st.isFifo || !!st.isSocket;
+  } catch {
+    return false;
+  }
+}
+
+async function writeAll(vc: VerifiedConnection, data: Uint8Array): Promise<void> {
+  let off = 0;
+  while (off < data.length) off += await vc.conn.write(data.subarray(off));
+}
+
+/** Adds `connect` to the program. */
+export function register(program: Command): void {
+  program
+    .command("connect")
+    .description(
+      "Connect with TLS, verify the server, print what it sends (the book's safe_tls.py client)",
+    )
+    .argument("<host>", "host name or IP address to connect to")
+    .argument("<port>", "TCP port", parsePort)
+    .option("-a, --cafile <file>", "trust only the CA certificates in FILE (PEM)")
+    .option("--platform-roots", "with -a, trust the platform's root CAs as well")
+    .option("--servername <name>", "verify the certificate for NAME and send it as SNI")
+    .option("-c, --cert <file>", "present this client certificate (PEM; may hold the key)")
+    .option("--key <file>", "the client certificate's private key, if not in --cert")
+    .option("--alpn <list>", "offer these ALPN protocols (comma-separated)", parseList)
+    .option(
+      "--send <text>",
+      "send TEXT after the handshake (default: standard input, if redirected)",
+    )
+    .option("--raw", "print received bytes as they are, instead of b'…' reprs")
+    .option(
+      "--timeout <seconds>",
+      "bound on connect, handshake and each read",
+      parseTimeout,
+      10_000,
+    )
+    .option("--json", "print one JSON object instead of text")
+    .option("-v, --verbose", "say what was trusted and negotiated; show raw runtime errors")
+    .addHelpText(
+      "after",
+      `
+Trust: without -a the platform's root CAs are trusted; with -a only FILE is
+(the book's semantics), unless --platform-roots is given too.
+
+Examples:
+  tlsprobe connect -a certs/ca.crt localhost 1060
+  tlsprobe connect --servername example.com -a ca.crt 127.0.0.1 8443
+  echo hello | tlsprobe connect -a certs/ca.crt localhost 1060`,
+    )
+    .action(async (host: string, port: number, flags: ConnectFlags) => {
+      await runConnect(host, port, flags);
+    });
+}
+
+async function runConnect(host: string, port: number, flags: ConnectFlags): Promise<void> {
+  const chunks: Uint8Array[] = [];
+  let sent = 0;
+  let vc: VerifiedConnection | undefined;
+  let address: string | undefined;
+  const report = () => {
+    const received = chunks.map((c) => ({
+      text: new TextDecoder().decode(c),
+      base64: btoa(String.fromCharCode(...c)),
+    }));
+    return {
+      target: { host, port, address, serverName: flags.servername ?? host },
+      trust: vc ? { verified: true, ...vc.trust } : { verified: false },
+      handshake: vc ? { alpn: vc.alpn } : undefined,
+      clientCertificate: !!flags.cert,
+      sentBytes: sent,
+      receivedBytes: chunks.reduce((n, c) => n + c.length, 0),
+      received,
+      timings: vc?.timings,
+    };
+  };
+  try {
+    vc = await connectVerified({
+      host,
+      port,
+      serverName: flags.servername,
+      caFile: flags.cafile,
+      platformRoots: flags.platformRoots,
+      certFile: flags.cert,
+      keyFile: flags.key,
+      alpn: flags.alpn,
+      timeoutMs: flags.timeout,
+      onTcpConnected: (remote) => {
+        address = remote.hostname;
+        if (!flags.json) out(`Connected to host ${pyStrRepr(host)} and port ${port}`);
+      },
+    });
+    if (flags.verbose && !flags.json) {
+      const t = vc.trust;
+      const store = t.caFile
+        ? `CA file ${t.caFile} (${t.caCount} certificate${t.caCount === 1 ? "" : "s"})${
+          t.store.startsWith("platform") ? " and the platform roots" : ""
+        }`
+        : `the platform roots${
+          t.platformBundle ? ` (${t.platformBundle}, ${t.platformCount})` : ""
+        }`;
+      err(
+        `Verified ${vc.serverName} against ${store}${
+          t.exact ? "" : " plus Deno's bundled Mozilla roots"
+        }`,
+      );
+      err(`ALPN: ${vc.alpn ?? "none"}`);
+    }
+    const conn = vc;
+    const sender = (async () => {
+      if (flags.send !== undefined) {
+        const data = new TextEncoder().encode(flags.send);
+        await writeAll(conn, data);
+        sent += data.length;
+        await conn.conn.closeWrite();
+      } else if (stdinIsData() || Deno.stdin.isTerminal()) {
+        for await (const chunk of Deno.stdin.readable) {
+          await writeAll(conn, chunk);
+          sent += chunk.length;
+        }
+        await conn.conn.closeWrite();
+      }
+    })().catch(() => {
+      // A failed write shows up as a failed read below, with its cause.
+    });
+    const buf = new Uint8Array(16 * 1024);
+    while (true) {
+      const n = await readWithDeadline(conn, buf, flags.timeout);
+      if (n === null) break;
+      const chunk = buf.slice(0, n);
+      chunks.push(chunk);
+      if (!flags.json) {
+        if (flags.raw) await Deno.stdout.write(chunk);
+        else out(pyBytesRepr(chunk));
+      }
+    }
+    // The peer closed: whatever is still being sent (stdin) no longer matters.
+    void sender;
+    try {
+      conn.conn.close();
+    } catch { /* closed */ }
+    if (flags.json) printJson(envelope("connect", report()));
+  } catch (e) {
+    const error = e instanceof TlsprobeError ? e : classifyNetError(e, {
+      host,
+      port,
+      phase: vc ? "data" : "connect",
+    });
+    try {
+      vc?.conn.close();
+    } catch { /* closed */ }
+    printError(error, {
+      json: !!flags.json,
+      verbose: !!flags.verbose,
+      command: "connect",
+      body: report(),
+    });
+    Deno.exitCode = EXIT_CODES[error.code];
+  }
+}

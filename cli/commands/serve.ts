@@ -1,0 +1,137 @@
+/**
+ * `tlsprobe serve`: the book's `safe_tls.py -s` and Twisted's echo server.
+ * Listens with TLS, greets or echoes each client, logs every client's fate.
+ *
+ * @module
+ */
+import type { Command } from "commander";
+import { SCHEMA_VERSION } from "../../core/report/envelope.ts";
+import { pyStrRepr } from "../../core/report/pyrepr.ts";
+import { loadCertifiedKey } from "../../core/net/pem.ts";
+import { type ClientInfo, serveTls } from "../../core/net/server.ts";
+import { EXIT_CODES } from "../exit_codes.ts";
+import { err, out, styles } from "../output.ts";
+import { parseList, parsePort, parseTimeout } from "../options.ts";
+
+/** The book's greeting. */
+export const DEFAULT_GREETING = "Simple is better than complex.";
+
+interface ServeFlags {
+  cert: string;
+  key?: string;
+  host: string;
+  port: number;
+  echo?: boolean;
+  greeting?: string;
+  alpn?: string[];
+  once?: boolean;
+  timeout: number;
+  json?: boolean;
+  verbose?: boolean;
+}
+
+/** Adds `serve` to the program. */
+export function register(program: Command): void {
+  program
+    .command("serve")
+    .description("Run a TLS server for testing clients (the book's safe_tls.py -s)")
+    .requiredOption("--cert <file>", "certificate chain in PEM, leaf first; may hold the key")
+    .option("--key <file>", "private key (PEM), if not in --cert")
+    .option("--host <host>", "interface to listen on; '' means every interface", "127.0.0.1")
+    .option("--port <port>", "TCP port; 0 picks a free one", parsePort, 1060)
+    .option("--echo", "echo what each client sends, until it closes")
+    .option("--greeting <text>", "send TEXT to each client, then close", DEFAULT_GREETING)
+    .option(
+      "--alpn <list>",
+      "accept these ALPN protocols (comma-separated, preferred first)",
+      parseList,
+    )
+    .option("--once", "serve one client, then exit (with that client's status)")
+    .option(
+      "--timeout <seconds>",
+      "bound on each client's handshake and idle reads",
+      parseTimeout,
+      10_000,
+    )
+    .option("--json", "print one JSON object per event (JSON lines)")
+    .option("-v, --verbose", "log handshakes, bytes and raw runtime errors")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  tlsprobe serve --cert certs/localhost.pem --port 1060
+  tlsprobe serve --cert certs/localhost.crt --key certs/localhost.key --host '' --echo
+  tlsprobe serve --cert certs/localhost.pem --port 0 --once --alpn h2,http/1.1`,
+    )
+    .action(async (flags: ServeFlags) => {
+      await runServe(flags);
+    });
+}
+
+async function runServe(flags: ServeFlags): Promise<void> {
+  const certified = await loadCertifiedKey(flags.cert, flags.key);
+  const s = styles();
+  const who = (c: ClientInfo) => `${c.host}:${c.port}`;
+  const line = (event: string, fields: Record<string, unknown>) =>
+    out(JSON.stringify({ schemaVersion: SCHEMA_VERSION, event, ...fields }));
+
+  const ac = new AbortController();
+  const onSignal = () => ac.abort();
+  Deno.addSignalListener("SIGINT", onSignal);
+  Deno.addSignalListener("SIGTERM", onSignal);
+  try {
+    const result = await serveTls({
+      host: flags.host,
+      port: flags.port,
+      certified,
+      alpn: flags.alpn,
+      mode: flags.echo
+        ? { kind: "echo" }
+        : { kind: "greeting", text: flags.greeting ?? DEFAULT_GREETING },
+      once: flags.once,
+      timeoutMs: flags.timeout,
+      signal: ac.signal,
+    }, {
+      listening: ({ host, port }) =>
+        flags.json
+          ? line("listening", {
+            host,
+            port,
+            chainLength: certified.chainLength,
+            alpn: flags.alpn ?? [],
+          })
+          : out(`Listening at interface ${pyStrRepr(host)} and port ${port}`),
+      connection: (c) =>
+        flags.json
+          ? line("connection", { client: c.id, host: c.host, port: c.port })
+          : out(`Connection from host ${pyStrRepr(c.host)} and port ${c.port}`),
+      handshake: (c, info) =>
+        flags.json
+          ? line("handshake", { client: c.id, alpn: info.alpn })
+          : flags.verbose && out(`  ${who(c)}: TLS handshake done, ALPN ${info.alpn ?? "none"}`),
+      sent: (c, n) =>
+        flags.json
+          ? line("sent", { client: c.id, bytes: n })
+          : flags.verbose && out(`  ${who(c)}: sent ${n} bytes`),
+      received: (c, n) =>
+        flags.json
+          ? line("received", { client: c.id, bytes: n })
+          : flags.verbose && out(`  ${who(c)}: received ${n} bytes`),
+      clientError: (c, e) =>
+        flags.json ? line("clientError", { client: c.id, error: e.toJSON() }) : err(
+          `  ${who(c)}: ${s.red(e.code)}: ${e.message}${
+            flags.verbose && e.detail.raw ? ` (${e.detail.raw})` : ""
+          }`,
+        ),
+      closed: (c, st) =>
+        flags.json
+          ? line("closed", { client: c.id, ...st, ms: Math.round(st.ms) })
+          : flags.verbose && out(`  ${who(c)}: closed after ${Math.round(st.ms)} ms`),
+    });
+    if (flags.json) line("stopped", { served: result.served, failed: result.failed });
+    if (flags.once && result.lastError) Deno.exitCode = EXIT_CODES[result.lastError.code];
+  } finally {
+    Deno.removeSignalListener("SIGINT", onSignal);
+    Deno.removeSignalListener("SIGTERM", onSignal);
+  }
+}

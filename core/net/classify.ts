@@ -1,0 +1,297 @@
+/**
+ * Maps the runtime's network and TLS errors (Deno's error classes and
+ * rustls's messages) to tlsprobe's stable codes, with a one-line message that
+ * says what to do next. The raw message is kept in `detail.raw`.
+ *
+ * The messages matched here were recorded from Deno 2.9.6 (rustls/webpki);
+ * see tests/core/net/classify_test.ts for each, and the integration tests
+ * that produce them against real peers.
+ *
+ * @module
+ */
+import { TlsprobeError } from "../errors.ts";
+
+/** What was being attempted when the error happened. */
+export interface FailureContext {
+  /** The host connected to. */
+  host: string;
+  /** The port connected to. */
+  port: number;
+  /** The name the certificate was checked against. */
+  serverName?: string;
+  /** The CA file in use, if any. */
+  caFile?: string;
+  /** Whether a client certificate was presented. */
+  clientCert?: boolean;
+  /** Which side we are: the client (default) or a server reporting on its client. */
+  role?: "client" | "server";
+  /** The phase: tcp connect, TLS handshake, or data exchange. */
+  phase: "connect" | "handshake" | "data";
+  /** The timeout in force, in milliseconds. */
+  timeoutMs?: number;
+  /** Whether our own timer closed the connection. */
+  timedOut?: boolean;
+}
+
+/** Splits rustls's `only valid for DnsName("a"), IpAddress(…)` list into names. */
+function presentedNames(raw: string): string[] {
+  const names: string[] = [];
+  for (const m of raw.matchAll(/(?:DnsName|IpAddress|DnsNameRef)\(\s*"?([^")]*)"?\s*\)/g)) {
+    names.push(m[1]);
+  }
+  if (names.length === 0) {
+    const m = raw.match(/only valid for (.*)$/);
+    if (m) names.push(m[1]);
+  }
+  return names;
+}
+
+/** The alert name rustls puts in `received fatal alert: X`, or undefined. */
+function receivedAlert(raw: string): string | undefined {
+  return raw.match(/received fatal alert: (\w+)/)?.[1];
+}
+
+/**
+ * Classifies an error thrown by `Deno.connect`, `Deno.connectTls`,
+ * `Deno.startTls`, `handshake()`, `read()` or `write()`.
+ *
+ * @param e the thrown value
+ * @param ctx what was being attempted
+ * @returns a TlsprobeError with a stable code
+ */
+export function classifyNetError(e: unknown, ctx: FailureContext): TlsprobeError {
+  if (e instanceof TlsprobeError) return e;
+  const err = e as { name?: string; message?: string; code?: string };
+  const name = err?.name ?? "";
+  const raw = String(err?.message ?? e);
+  const target = `${ctx.host}:${ctx.port}`;
+  const detail = { raw, phase: ctx.phase, errorName: name };
+  const wanted = ctx.serverName ?? ctx.host;
+
+  if (ctx.timedOut || name === "TimedOut" || name === "TimeoutError") {
+    const secs = ctx.timeoutMs !== undefined ? ` within ${ctx.timeoutMs / 1000} s` : "";
+    const what = ctx.phase === "connect"
+      ? "did not accept the connection"
+      : ctx.phase === "handshake"
+      ? "did not complete the TLS handshake"
+      : "sent nothing";
+    return new TlsprobeError(
+      "TIMEOUT",
+      `${target} ${what}${secs}: check the port speaks TLS, or raise --timeout`,
+      detail,
+    );
+  }
+  if (name === "ConnectionRefused") {
+    return new TlsprobeError(
+      "CONNECTION_REFUSED",
+      `Connection refused by ${target}: is a server listening on that port?`,
+      detail,
+    );
+  }
+  if (name === "NotCapable" || name === "PermissionDenied") {
+    return new TlsprobeError("PERMISSION", `Not allowed to connect to ${target}: ${raw}`, detail);
+  }
+  if (name === "URIError" || /invalid host|invalid char found in FQDN/i.test(raw)) {
+    return new TlsprobeError(
+      "BAD_INPUT",
+      `Cannot use ${
+        JSON.stringify(ctx.host)
+      } as a host name: it is not a valid DNS name or IP address`,
+      detail,
+    );
+  }
+  if (
+    /failed to lookup address|Name or service not known|No address associated|nodename nor servname|Temporary failure in name resolution/i
+      .test(raw)
+  ) {
+    return new TlsprobeError(
+      "DNS",
+      `Cannot resolve ${ctx.host}: check the spelling or your DNS (a literal IP address also works)`,
+      detail,
+    );
+  }
+
+  if (/invalid peer certificate/i.test(raw)) {
+    if (/UnknownIssuer/.test(raw)) {
+      const trusted = ctx.caFile ? `the CA file ${ctx.caFile}` : "the platform's trusted roots";
+      return new TlsprobeError(
+        "CERT_UNKNOWN_ISSUER",
+        `The server's certificate is not signed by a CA in ${trusted}: pass -a/--cafile with the CA certificate that signed it`,
+        detail,
+      );
+    }
+    if (/CaUsedAsEndEntity/.test(raw)) {
+      return new TlsprobeError(
+        "CERT_CA_AS_LEAF",
+        "The server presents a CA certificate (basicConstraints CA:TRUE) as its own: issue it a leaf certificate signed by that CA",
+        detail,
+      );
+    }
+    if (/not valid for name|NotValidForName|CertNotValidForName/.test(raw)) {
+      const names = presentedNames(raw);
+      return new TlsprobeError(
+        "CERT_NAME_MISMATCH",
+        `The certificate is not valid for ${wanted}; it names ${
+          names.length ? names.join(", ") : "other hosts"
+        }: connect by one of those names or use --servername NAME`,
+        { ...detail, wanted, presented: names },
+      );
+    }
+    if (/expired/i.test(raw)) {
+      return new TlsprobeError(
+        "CERT_EXPIRED",
+        "The server's certificate has expired: renew it (or check this machine's clock)",
+        detail,
+      );
+    }
+    if (/not valid yet|NotValidYet/i.test(raw)) {
+      return new TlsprobeError(
+        "CERT_NOT_YET_VALID",
+        "The server's certificate is not valid yet: check its notBefore date and this machine's clock",
+        detail,
+      );
+    }
+    if (/BadSignature|InvalidSignature/i.test(raw)) {
+      return new TlsprobeError(
+        "CERT_BAD_SIGNATURE",
+        "A signature in the server's certificate chain does not verify",
+        detail,
+      );
+    }
+    return new TlsprobeError(
+      "CERT_INVALID",
+      `The server's certificate was refused: ${raw.replace(/^invalid peer certificate: /, "")}`,
+      detail,
+    );
+  }
+
+  const alert = receivedAlert(raw);
+  if (alert && ctx.role === "server") {
+    const refusedOurs = [
+      "UnknownCA",
+      "BadCertificate",
+      "CertificateUnknown",
+      "UnsupportedCertificate",
+    ]
+      .includes(alert);
+    return new TlsprobeError(
+      "ALERT",
+      refusedOurs
+        ? `The client refused this server's certificate (alert ${alert}): give the client the CA that signed it (e.g. tlsprobe connect -a ca.crt)`
+        : `The client ended the handshake with alert ${alert}`,
+      { ...detail, alert },
+    );
+  }
+  if (alert) {
+    const alertDetail = { ...detail, alert };
+    switch (alert) {
+      case "CertificateRequired":
+        return new TlsprobeError(
+          "CLIENT_CERT_REQUIRED",
+          "The server requires a client certificate: pass -c/--cert FILE (and --key FILE)",
+          alertDetail,
+        );
+      case "ProtocolVersion":
+        return new TlsprobeError(
+          "PROTOCOL_VERSION",
+          `${target} refused the TLS versions offered (this client speaks TLS 1.2 and 1.3): use \`tlsprobe probe\` to see what it accepts`,
+          alertDetail,
+        );
+      case "HandshakeFailure":
+      case "InsufficientSecurity":
+        return new TlsprobeError(
+          ctx.clientCert === false && ctx.phase === "data"
+            ? "CLIENT_CERT_REQUIRED"
+            : "HANDSHAKE_FAILURE",
+          `${target} refused the handshake (alert ${alert}): no cipher suite, group or signature scheme in common${
+            ctx.clientCert ? "" : ", or it wants a client certificate"
+          }; \`tlsprobe probe\` shows what it accepts`,
+          alertDetail,
+        );
+      case "UnknownCA":
+      case "BadCertificate":
+      case "UnsupportedCertificate":
+      case "CertificateUnknown":
+      case "CertificateRevoked":
+      case "CertificateExpired":
+      case "AccessDenied":
+        if (ctx.clientCert) {
+          return new TlsprobeError(
+            "CLIENT_CERT_REJECTED",
+            `The server refused our client certificate (alert ${alert}): is it signed by a CA the server trusts?`,
+            alertDetail,
+          );
+        }
+        break;
+    }
+    return new TlsprobeError(
+      "ALERT",
+      `${target} ended the handshake with alert ${alert}`,
+      alertDetail,
+    );
+  }
+
+  if (
+    /corrupt message|InvalidContentType|InvalidMessage|peer is incompatible|peer misbehaved/i.test(
+      raw,
+    )
+  ) {
+    if (ctx.role === "server") {
+      return new TlsprobeError(
+        "NOT_TLS",
+        `The client at ${target} did not speak TLS (it sent something else, e.g. plaintext HTTP)`,
+        detail,
+      );
+    }
+    return new TlsprobeError(
+      "NOT_TLS",
+      `${target} did not answer with TLS: is this a plaintext port, or does it need STARTTLS?`,
+      detail,
+    );
+  }
+  if (
+    name === "UnexpectedEof" ||
+    /unexpected end of file|peer closed connection without sending TLS close_notify/i.test(raw)
+  ) {
+    const hint = ctx.phase === "connect" || ctx.phase === "handshake"
+      ? ctx.clientCert
+        ? ": the server may have refused our client certificate"
+        : ": it may require a client certificate (pass -c/--cert), or not speak TLS on this port"
+      : "";
+    return new TlsprobeError(
+      "CONNECTION_CLOSED",
+      `${target} closed the connection during the ${
+        ctx.phase === "data" ? "exchange" : "handshake"
+      }${hint}`,
+      detail,
+    );
+  }
+  if (
+    name === "ConnectionReset" || name === "BrokenPipe" || /reset by peer|broken pipe/i.test(raw)
+  ) {
+    return new TlsprobeError(
+      "CONNECTION_RESET",
+      `${target} reset the connection${
+        ctx.clientCert ? ": the server may have refused our client certificate" : ""
+      }`,
+      detail,
+    );
+  }
+  if (name === "Interrupted" || name === "BadResource") {
+    return new TlsprobeError("CONNECTION_CLOSED", `The connection to ${target} was closed`, detail);
+  }
+  if (
+    [
+      "NotConnected",
+      "AddrNotAvailable",
+      "ConnectionAborted",
+      "AddrInUse",
+      "NetworkUnreachable",
+      "HostUnreachable",
+    ]
+      .includes(name) || /unreachable/i.test(raw)
+  ) {
+    return new TlsprobeError("NETWORK", `Cannot reach ${target}: ${raw}`, detail);
+  }
+  return new TlsprobeError("NETWORK", `${target}: ${raw}`, detail);
+}

@@ -1,0 +1,206 @@
+/**
+ * The verified client connection: TCP with a deadline, then TLS through the
+ * runtime (rustls decides trust and names), every phase bounded by a timer
+ * that closes the connection.
+ *
+ * @module
+ */
+import { TlsprobeError } from "../errors.ts";
+import { classifyNetError, type FailureContext } from "./classify.ts";
+import { loadCertifiedKey } from "./pem.ts";
+import { configureTrust, type TrustInfo } from "./trust.ts";
+
+/** What to connect to and how to verify it. */
+export interface ClientOptions {
+  /** Host to connect to (name or IP literal). */
+  host: string;
+  /** TCP port. */
+  port: number;
+  /** Name to verify the certificate against (and send as SNI); default: `host`. */
+  serverName?: string;
+  /** Trust only this CA file (the book's `-a`). */
+  caFile?: string;
+  /** Trust the platform roots too (default: only when no CA file is given). */
+  platformRoots?: boolean;
+  /** Client certificate (PEM, optionally with its key). */
+  certFile?: string;
+  /** Client key, when not in `certFile`. */
+  keyFile?: string;
+  /** ALPN protocols to offer. */
+  alpn?: string[];
+  /** Bound on each phase (connect, handshake, each read), in milliseconds. */
+  timeoutMs: number;
+  /** Called once the TCP connection is up, before the handshake. */
+  onTcpConnected?: (remote: Deno.NetAddr, local: Deno.NetAddr) => void;
+}
+
+/** A verified TLS connection and what is known of it. */
+export interface VerifiedConnection {
+  conn: Deno.TlsConn;
+  /** The negotiated ALPN protocol, or null. */
+  alpn: string | null;
+  /** The peer's address. */
+  remote: Deno.NetAddr;
+  /** Our address. */
+  local: Deno.NetAddr;
+  /** What was trusted. */
+  trust: TrustInfo;
+  /** The name the certificate was verified against. */
+  serverName: string;
+  /** Whether a client certificate was presented. */
+  clientCert: boolean;
+  /** Milliseconds spent in TCP connect and in the handshake. */
+  timings: { connectMs: number; handshakeMs: number };
+  /** The failure context, for classifying later read/write errors. */
+  context: FailureContext;
+}
+
+/**
+ * Runs `fn` against a connection, closing the connection if it takes longer
+ * than `ms` (Deno's signals do not bound TLS handshakes or reads).
+ *
+ * @param conn the connection to close on timeout
+ * @param ms the bound
+ * @param fn the operation
+ * @returns fn's result, or throws `{ timedOut: true }`-marked errors
+ */
+export async function withDeadline<T>(
+  conn: { close(): void },
+  ms: number,
+  fn: () => Promise<T>,
+): Promise<{ value?: T; timedOut: boolean; error?: unknown }> {
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    try {
+      conn.close();
+    } catch { /* already closed */ }
+  }, ms);
+  try {
+    return { value: await fn(), timedOut: false };
+  } catch (error) {
+    return { timedOut, error };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Opens a verified TLS connection.
+ *
+ * @param opts where to connect and how to verify
+ * @returns the connection, its ALPN result and the trust used
+ * @throws TlsprobeError with a stable code for every failure
+ */
+export async function connectVerified(opts: ClientOptions): Promise<VerifiedConnection> {
+  const serverName = opts.serverName ?? opts.host;
+  const trust = await configureTrust({ caFile: opts.caFile, platformRoots: opts.platformRoots });
+  const client = opts.certFile ? await loadCertifiedKey(opts.certFile, opts.keyFile) : undefined;
+  const ctx: FailureContext = {
+    host: opts.host,
+    port: opts.port,
+    serverName,
+    caFile: opts.caFile,
+    clientCert: !!client,
+    phase: "connect",
+    timeoutMs: opts.timeoutMs,
+  };
+  if (client && serverName !== opts.host) {
+    // Deno.startTls (needed to verify a name other than the host dialled)
+    // takes no client certificate; Deno.connectTls dials the name it verifies.
+    throw new TlsprobeError(
+      "UNSUPPORTED",
+      "--servername with a client certificate is not possible on this runtime (Deno.startTls cannot present one): connect by the certificate's name instead",
+    );
+  }
+  const t0 = performance.now();
+  let conn: Deno.TlsConn;
+  let tcpLocal: Deno.NetAddr, tcpRemote: Deno.NetAddr;
+  try {
+    if (client) {
+      // connectTls resolves once TCP is up (the handshake is lazy); bound it by a race.
+      const pending = Deno.connectTls({
+        hostname: opts.host,
+        port: opts.port,
+        caCerts: trust.caCerts,
+        alpnProtocols: opts.alpn,
+        cert: client.cert,
+        key: client.key,
+      });
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          pending.then((c) => c.close(), () => {});
+          reject(Object.assign(new Error("connect timed out"), { name: "TimedOut" }));
+        }, opts.timeoutMs);
+      });
+      try {
+        conn = await Promise.race([pending, timeout]);
+      } finally {
+        clearTimeout(timer);
+      }
+      tcpLocal = conn.localAddr;
+      tcpRemote = conn.remoteAddr;
+    } else {
+      const tcp = await Deno.connect({
+        hostname: opts.host,
+        port: opts.port,
+        signal: AbortSignal.timeout(opts.timeoutMs),
+      });
+      tcpLocal = tcp.localAddr;
+      tcpRemote = tcp.remoteAddr;
+      conn = await Deno.startTls(tcp, {
+        hostname: serverName,
+        caCerts: trust.caCerts,
+        alpnProtocols: opts.alpn,
+      });
+    }
+  } catch (e) {
+    throw classifyNetError(e, ctx);
+  }
+  const connectMs = performance.now() - t0;
+  opts.onTcpConnected?.(tcpRemote, tcpLocal);
+
+  ctx.phase = "handshake";
+  const t1 = performance.now();
+  const hs = await withDeadline(conn, opts.timeoutMs, () => conn.handshake());
+  if (hs.error !== undefined || hs.timedOut) {
+    try {
+      conn.close();
+    } catch { /* closed */ }
+    throw classifyNetError(hs.error, { ...ctx, timedOut: hs.timedOut });
+  }
+  ctx.phase = "data";
+  return {
+    conn,
+    alpn: hs.value!.alpnProtocol,
+    remote: tcpRemote,
+    local: tcpLocal,
+    trust: trust.info,
+    serverName,
+    clientCert: !!client,
+    timings: { connectMs, handshakeMs: performance.now() - t1 },
+    context: ctx,
+  };
+}
+
+/**
+ * Reads one chunk with a deadline.
+ *
+ * @param vc the connection
+ * @param buf where to read
+ * @param ms the bound; on timeout the connection is closed
+ * @returns bytes read, or null at end of stream
+ * @throws TlsprobeError TIMEOUT and the codes of classifyNetError
+ */
+export async function readWithDeadline(
+  vc: VerifiedConnection,
+  buf: Uint8Array,
+  ms: number,
+): Promise<number | null> {
+  const r = await withDeadline(vc.conn, ms, () => vc.conn.read(buf));
+  if (r.error !== undefined || r.timedOut) {
+    throw classifyNetError(r.error, { ...vc.context, timedOut: r.timedOut });
+  }
+  return r.value ?? null;
+}

@@ -1,0 +1,115 @@
+/**
+ * Which certificates the runtime's TLS (rustls/webpki) trusts.
+ *
+ * The book's semantics: with a CA file, trust only that file; without one,
+ * the platform's roots. Deno adds `caCerts` to a default root store, so the
+ * default store itself must be chosen: when the process was started with
+ * `DENO_TLS_CA_STORE=system` (the `tlsprobe` task and the compiled binary set
+ * it through `cli/runtime.env`), the store is read lazily, at the first TLS
+ * connection, from `SSL_CERT_FILE` — the platform bundle by default, or the CA
+ * file alone. Started any other way, Deno's bundled Mozilla roots are always
+ * trusted as well, and the trust report says so.
+ *
+ * @module
+ */
+import { TlsprobeError } from "../errors.ts";
+import { loadCaFile } from "./pem.ts";
+
+/** Where trust comes from, as reported. */
+export interface TrustInfo {
+  /** `platform`, `cafile`, `platform+cafile`; `mozilla…` when the runtime uses its bundled roots. */
+  store: string;
+  /** The CA file, if any. */
+  caFile?: string;
+  /** Certificates in the CA file. */
+  caCount?: number;
+  /** The platform bundle used, when the platform store is in use. */
+  platformBundle?: string;
+  /** Certificates in the platform bundle, when it could be counted. */
+  platformCount?: number;
+  /** Whether trust is exactly what was asked (false: the runtime adds roots of its own). */
+  exact: boolean;
+}
+
+/** Trust as configured for the runtime, plus the PEM texts to pass as `caCerts`. */
+export interface TrustConfig {
+  info: TrustInfo;
+  caCerts?: string[];
+}
+
+const PLATFORM_BUNDLES = [
+  "/etc/ssl/certs/ca-certificates.crt", // Debian, Ubuntu, Alpine
+  "/etc/pki/tls/certs/ca-bundle.crt", // Fedora, RHEL
+  "/etc/ssl/ca-bundle.pem", // openSUSE
+  "/etc/ssl/cert.pem", // macOS, BSDs
+];
+
+let configured: string | undefined;
+
+async function countCerts(path: string): Promise<number | undefined> {
+  try {
+    const text = await Deno.readTextFile(path);
+    return text.match(/-----BEGIN CERTIFICATE-----/g)?.length ?? 0;
+  } catch {
+    return undefined;
+  }
+}
+
+async function platformBundle(): Promise<string | undefined> {
+  const fromEnv = Deno.env.get("SSL_CERT_FILE");
+  if (fromEnv) return fromEnv;
+  for (const p of PLATFORM_BUNDLES) {
+    try {
+      if ((await Deno.stat(p)).isFile) return p;
+    } catch { /* next */ }
+  }
+  return undefined;
+}
+
+/**
+ * Chooses the trust store for this process's TLS connections. Call before the
+ * first TLS connection; a process can choose only once (the runtime builds its
+ * root store once).
+ *
+ * @param opts `caFile`: trust this file; `platformRoots`: trust the platform's roots too
+ * @returns what will be trusted, and the `caCerts` to pass to the runtime
+ * @throws TlsprobeError FILE_NOT_FOUND / BAD_INPUT for a bad CA file; INTERNAL when asked twice differently
+ */
+export async function configureTrust(
+  opts: { caFile?: string; platformRoots?: boolean },
+): Promise<TrustConfig> {
+  const platform = opts.platformRoots ?? !opts.caFile;
+  const caCerts = opts.caFile ? await loadCaFile(opts.caFile) : undefined;
+  const systemStore = Deno.env.get("DENO_TLS_CA_STORE") === "system";
+  const key = `${opts.caFile ?? ""}|${platform}`;
+  if (configured !== undefined && configured !== key) {
+    throw new TlsprobeError("INTERNAL", "The trust store can be chosen once per process");
+  }
+  configured = key;
+
+  // Without the system store, Deno always trusts its bundled Mozilla roots.
+  const base = systemStore ? (platform ? "platform" : "") : "mozilla";
+  const info: TrustInfo = {
+    store: [base, opts.caFile ? "cafile" : ""].filter(Boolean).join("+"),
+    exact: systemStore || (platform && !opts.caFile),
+  };
+  if (opts.caFile) {
+    info.caFile = opts.caFile;
+    info.caCount = caCerts!.length;
+  }
+  if (platform && systemStore) {
+    const bundle = await platformBundle();
+    if (bundle) {
+      info.platformBundle = bundle;
+      info.platformCount = await countCerts(bundle);
+    }
+  }
+  if (systemStore) {
+    if (!platform && opts.caFile) {
+      // The platform store becomes the CA file alone (read lazily by rustls-native-certs).
+      Deno.env.set("SSL_CERT_FILE", opts.caFile);
+      Deno.env.delete("SSL_CERT_DIR");
+    }
+  }
+  return { info, caCerts };
+}

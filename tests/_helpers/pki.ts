@@ -1,0 +1,200 @@
+/**
+ * A test PKI made fresh by each test run with openssl: the same layout as the
+ * committed `certs/` (made by `certs/make.sh`), plus certificates for the
+ * failure cases (wrong name, expired, not yet valid, self-signed, CA as leaf).
+ *
+ * @module
+ */
+import { ROOT, run } from "./process.ts";
+
+/** Paths of a test PKI. */
+export interface TestPki {
+  dir: string;
+  caCrt: string;
+  caKey: string;
+  /** localhost leaf + key bundle (the book's `localhost.pem`). */
+  localhostPem: string;
+  localhostCrt: string;
+  localhostKey: string;
+  clientPem: string;
+  clientCrt: string;
+  clientKey: string;
+  /** A second, unrelated CA (for "unknown issuer"). */
+  otherCaCrt: string;
+  /** Leaf for `wrong.example` only, signed by the CA. */
+  wrongNamePem: string;
+  /** Leaf for localhost that expired in 2021. */
+  expiredPem: string;
+  /** Leaf for localhost valid only from 2099. */
+  notYetValidPem: string;
+  /** Self-signed leaf (CA:FALSE) for localhost. */
+  selfSignedPem: string;
+  /** The CA certificate and key used as a server certificate. */
+  caAsLeafPem: string;
+}
+
+async function openssl(args: string[], cwd: string): Promise<void> {
+  const r = await run("openssl", args, { cwd });
+  if (r.code !== 0) throw new Error(`openssl ${args.join(" ")} failed:\n${r.stderr}`);
+}
+
+/**
+ * Makes a test PKI in a new temporary directory.
+ *
+ * @returns the paths
+ */
+export async function makeTestPki(): Promise<TestPki> {
+  const dir = await Deno.makeTempDir({ prefix: "tlsprobe-pki-" });
+  const r = await run("bash", [ROOT + "certs/make.sh", dir]);
+  if (r.code !== 0) throw new Error(`certs/make.sh failed:\n${r.stderr}`);
+
+  const leafExt = (san: string) =>
+    [
+      "basicConstraints = critical, CA:FALSE",
+      "keyUsage = critical, digitalSignature, keyEncipherment",
+      "extendedKeyUsage = serverAuth",
+      `subjectAltName = ${san}`,
+    ].join("\n") + "\n";
+  await Deno.writeTextFile(`${dir}/wrong.ext`, leafExt("DNS:wrong.example"));
+  await Deno.writeTextFile(`${dir}/leaf.ext`, leafExt("DNS:localhost, IP:127.0.0.1"));
+
+  const EC_KEY = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"];
+  const selfSigned = (name: string, subject: string, extra: string[] = []) =>
+    openssl([
+      "req",
+      "-x509",
+      ...EC_KEY,
+      "-keyout",
+      `${name}.key`,
+      "-out",
+      `${name}.crt`,
+      "-days",
+      "30",
+      "-subj",
+      subject,
+      ...extra,
+    ], dir);
+  const bundle = async (name: string, key = name) =>
+    await Deno.writeTextFile(
+      `${dir}/${name}.pem`,
+      (await Deno.readTextFile(`${dir}/${name}.crt`)) +
+        (await Deno.readTextFile(`${dir}/${key}.key`)),
+    );
+
+  // Unknown issuer: a second CA nobody passes to the client.
+  await selfSigned("other-ca", "/CN=Some Other CA");
+
+  // sign(name, ext, dates): a leaf signed by the CA; `dates` uses `openssl ca`
+  // because `openssl x509` (3.0) cannot set an arbitrary notBefore.
+  const sign = async (name: string, ext: string, dates?: [string, string]) => {
+    await openssl([
+      "req",
+      "-new",
+      ...EC_KEY,
+      "-keyout",
+      `${name}.key`,
+      "-out",
+      `${name}.csr`,
+      "-subj",
+      "/CN=localhost",
+    ], dir);
+    if (!dates) {
+      await openssl([
+        "x509",
+        "-req",
+        "-in",
+        `${name}.csr`,
+        "-CA",
+        "ca.crt",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-days",
+        "30",
+        "-extfile",
+        ext,
+        "-out",
+        `${name}.crt`,
+      ], dir);
+    } else {
+      await Deno.mkdir(`${dir}/ca-db`, { recursive: true });
+      await Deno.writeTextFile(`${dir}/ca-db/index.txt`, "");
+      await Deno.writeTextFile(
+        `${dir}/ca.cnf`,
+        [
+          "[ca]",
+          "default_ca = test",
+          "[test]",
+          `database = ${dir}/ca-db/index.txt`,
+          `new_certs_dir = ${dir}/ca-db`,
+          "rand_serial = yes",
+          "default_md = sha256",
+          "policy = anything",
+          "unique_subject = no",
+          "copy_extensions = none",
+          "[anything]",
+          "commonName = supplied",
+        ].join("\n") + "\n",
+      );
+      await openssl([
+        "ca",
+        "-batch",
+        "-config",
+        "ca.cnf",
+        "-cert",
+        "ca.crt",
+        "-keyfile",
+        "ca.key",
+        "-in",
+        `${name}.csr`,
+        "-out",
+        `${name}.crt`,
+        "-extfile",
+        ext,
+        "-startdate",
+        dates[0],
+        "-enddate",
+        dates[1],
+        "-notext",
+      ], dir);
+    }
+    await bundle(name);
+  };
+  await sign("wrong-name", `${dir}/wrong.ext`);
+  await sign("expired", `${dir}/leaf.ext`, ["20200101000000Z", "20210101000000Z"]);
+  await sign("not-yet-valid", `${dir}/leaf.ext`, ["20990101000000Z", "20991231000000Z"]);
+
+  // A self-signed leaf with CA:FALSE, and the CA itself as a server certificate.
+  await selfSigned("self", "/CN=localhost", [
+    "-addext",
+    "basicConstraints=critical,CA:FALSE",
+    "-addext",
+    "subjectAltName=DNS:localhost,IP:127.0.0.1",
+  ]);
+  await bundle("self");
+  await Deno.copyFile(`${dir}/ca.crt`, `${dir}/ca-as-leaf.crt`);
+  await bundle("ca-as-leaf", "ca");
+
+  return {
+    dir,
+    caCrt: `${dir}/ca.crt`,
+    caKey: `${dir}/ca.key`,
+    localhostPem: `${dir}/localhost.pem`,
+    localhostCrt: `${dir}/localhost.crt`,
+    localhostKey: `${dir}/localhost.key`,
+    clientPem: `${dir}/client.pem`,
+    clientCrt: `${dir}/client.crt`,
+    clientKey: `${dir}/client.key`,
+    otherCaCrt: `${dir}/other-ca.crt`,
+    wrongNamePem: `${dir}/wrong-name.pem`,
+    expiredPem: `${dir}/expired.pem`,
+    notYetValidPem: `${dir}/not-yet-valid.pem`,
+    selfSignedPem: `${dir}/self.pem`,
+    caAsLeafPem: `${dir}/ca-as-leaf.pem`,
+  };
+}
+
+/** Removes a test PKI's directory. */
+export async function removeTestPki(pki: TestPki): Promise<void> {
+  await Deno.remove(pki.dir, { recursive: true }).catch(() => {});
+}

@@ -1,0 +1,197 @@
+/**
+ * Test helpers for real peers: start a process, wait until it says it is
+ * ready, and stop it in `finally`.
+ *
+ * @module
+ */
+
+/** A running peer process. */
+export interface Peer {
+  /** The port the peer listens on (when it printed one). */
+  port: number;
+  /** Everything the process printed so far (stdout and stderr). */
+  output(): string;
+  /** Waits until the output matches, or throws after `ms`. */
+  waitFor(re: RegExp, ms?: number): Promise<RegExpMatchArray>;
+  /** Writes to the process's stdin. */
+  write(text: string): Promise<void>;
+  /** Kills the process and waits for it. Safe to call twice. */
+  stop(): Promise<void>;
+  /** Resolves with the exit code when the process ends. */
+  status: Promise<Deno.CommandStatus>;
+}
+
+/**
+ * Starts a command and waits for a line matching `ready` (whose first capture
+ * group, if any, is the port).
+ *
+ * @param cmd the program
+ * @param args its arguments
+ * @param opts `ready`: the readiness pattern; `timeoutMs`: how long to wait
+ * @returns the running peer
+ */
+export async function startPeer(
+  cmd: string,
+  args: string[],
+  opts: { ready: RegExp; timeoutMs?: number; env?: Record<string, string>; cwd?: string },
+): Promise<Peer> {
+  const child = new Deno.Command(cmd, {
+    args,
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+    env: opts.env,
+    cwd: opts.cwd,
+  }).spawn();
+  let text = "";
+  const waiters: Array<() => void> = [];
+  const pump = async (stream: ReadableStream<Uint8Array>) => {
+    const decoder = new TextDecoder();
+    for await (const chunk of stream) {
+      text += decoder.decode(chunk, { stream: true });
+      for (const w of waiters.splice(0)) w();
+    }
+  };
+  const pumps = Promise.all([pump(child.stdout), pump(child.stderr)]);
+  let exited = false;
+  const status = child.status.then(async (s) => {
+    exited = true;
+    await pumps;
+    for (const w of waiters.splice(0)) w();
+    return s;
+  });
+  const writer = child.stdin.getWriter();
+  let stopped = false;
+
+  const waitFor = async (re: RegExp, ms = 10_000): Promise<RegExpMatchArray> => {
+    const deadline = Date.now() + ms;
+    while (true) {
+      const m = text.match(re);
+      if (m) return m;
+      if (exited) {
+        throw new Error(`${cmd} exited before printing ${re}:\n${text}`);
+      }
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`${cmd} did not print ${re} within ${ms} ms:\n${text}`);
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, Math.min(left, 200));
+        waiters.push(() => {
+          clearTimeout(t);
+          resolve();
+        });
+      });
+    }
+  };
+
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    try {
+      await writer.close();
+    } catch { /* already closed */ }
+    if (!exited) {
+      try {
+        child.kill("SIGKILL");
+      } catch { /* already gone */ }
+    }
+    await status;
+  };
+
+  let port = 0;
+  try {
+    const m = await waitFor(opts.ready, opts.timeoutMs ?? 10_000);
+    port = m[1] ? Number(m[1]) : 0;
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+  return {
+    port,
+    output: () => text,
+    waitFor,
+    write: (s: string) => writer.write(new TextEncoder().encode(s)),
+    stop,
+    status,
+  };
+}
+
+/**
+ * Starts `openssl s_server` on 127.0.0.1 with an ephemeral port.
+ *
+ * @param args extra s_server arguments (certificate, versions, ciphers, …)
+ * @returns the running peer with its port
+ */
+export function startOpensslServer(args: string[]): Promise<Peer> {
+  return startPeer("openssl", ["s_server", "-accept", "127.0.0.1:0", ...args], {
+    ready: /ACCEPT 127\.0\.0\.1:(\d+)/,
+  });
+}
+
+/** Runs a command to completion and returns its output. */
+export async function run(
+  cmd: string,
+  args: string[],
+  opts: { stdin?: string; env?: Record<string, string>; cwd?: string } = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const child = new Deno.Command(cmd, {
+    args,
+    stdin: opts.stdin === undefined ? "null" : "piped",
+    stdout: "piped",
+    stderr: "piped",
+    env: opts.env,
+    cwd: opts.cwd,
+  }).spawn();
+  if (opts.stdin !== undefined) {
+    const w = child.stdin.getWriter();
+    await w.write(new TextEncoder().encode(opts.stdin));
+    await w.close();
+  }
+  const r = await child.output();
+  const d = new TextDecoder();
+  return { code: r.code, stdout: d.decode(r.stdout), stderr: d.decode(r.stderr) };
+}
+
+/** The repository root, as a path. */
+export const ROOT = new URL("../../", import.meta.url).pathname;
+
+/**
+ * Runs the tlsprobe CLI from source (`deno run … cli/main.ts`).
+ *
+ * @param args the CLI arguments
+ * @param opts stdin text and environment
+ * @returns exit code and output
+ */
+export function tlsprobe(
+  args: string[],
+  opts: { stdin?: string; env?: Record<string, string> } = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  return run(Deno.execPath(), [
+    "run",
+    `--env-file=${ROOT}cli/runtime.env`,
+    "-A",
+    ROOT + "cli/main.ts",
+    ...args,
+  ], {
+    ...opts,
+    env: { NO_COLOR: "1", ...opts.env },
+  });
+}
+
+/**
+ * Starts the tlsprobe CLI from source as a long-running peer (e.g. `serve`).
+ *
+ * @param args the CLI arguments
+ * @param ready the readiness pattern (first group: the port)
+ */
+export function startTlsprobe(args: string[], ready: RegExp): Promise<Peer> {
+  return startPeer(Deno.execPath(), [
+    "run",
+    `--env-file=${ROOT}cli/runtime.env`,
+    "-A",
+    ROOT + "cli/main.ts",
+    ...args,
+  ], {
+    ready,
+    env: { NO_COLOR: "1" },
+  });
+}

@@ -1,0 +1,86 @@
+import assert from "node:assert/strict";
+import { ROOT, tlsprobe } from "../_helpers/process.ts";
+import { VERSION } from "../../core/version.ts";
+import { ERROR_CODES } from "../../core/errors.ts";
+import { EXIT_CODES } from "../../cli/exit_codes.ts";
+
+Deno.test("tlsprobe --help lists the subcommands and the exit statuses", async () => {
+  const r = await tlsprobe(["--help"]);
+  assert.equal(r.code, 0);
+  for (const verb of ["connect", "serve", "ciphers"]) {
+    assert.match(r.stdout, new RegExp(`^  ${verb}\\b`, "m"));
+  }
+  assert.match(r.stdout, /Exit status:\n\s+0\s+success/);
+});
+
+Deno.test("tlsprobe connect --help lists its options", async () => {
+  const r = await tlsprobe(["connect", "--help"]);
+  assert.equal(r.code, 0);
+  for (
+    const opt of [
+      "-a, --cafile",
+      "--platform-roots",
+      "--servername",
+      "-c, --cert",
+      "--key",
+      "--alpn",
+      "--send",
+      "--raw",
+      "--timeout",
+      "--json",
+    ]
+  ) {
+    assert.ok(r.stdout.includes(opt), `connect --help mentions ${opt}`);
+  }
+});
+
+Deno.test("tlsprobe --version prints the version of deno.json", async () => {
+  const r = await tlsprobe(["--version"]);
+  assert.equal(r.code, 0);
+  assert.equal(r.stdout.trim(), VERSION);
+  const denoJson = JSON.parse(await Deno.readTextFile(ROOT + "deno.json"));
+  assert.equal(denoJson.version, VERSION);
+});
+
+Deno.test("an unknown option is a usage error of one line, exit status 2", async () => {
+  const r = await tlsprobe(["connect", "--bogus", "localhost", "1"]);
+  assert.equal(r.code, 2);
+  assert.equal(r.stderr.trim().split("\n").length, 1);
+  assert.match(r.stderr, /unknown option '--bogus'/);
+  assert.equal(r.stdout, "");
+});
+
+Deno.test("a bad port is a usage error, not a stack trace", async () => {
+  const r = await tlsprobe(["connect", "localhost", "http"]);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /Port "http" is not a number/);
+  assert.doesNotMatch(r.stderr, /at .*\.ts:\d+/);
+});
+
+Deno.test("a missing CA file is a usage error naming the file", async () => {
+  const r = await tlsprobe(["connect", "-a", "/nonexistent/ca.crt", "localhost", "1"]);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /FILE_NOT_FOUND: Cannot read CA file \/nonexistent\/ca\.crt/);
+});
+
+Deno.test("a missing certificate for serve is a usage error", async () => {
+  const r = await tlsprobe(["serve", "--cert", "/nonexistent.pem", "--port", "0"]);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /FILE_NOT_FOUND/);
+  const r2 = await tlsprobe(["serve"]);
+  assert.equal(r2.code, 2);
+  assert.match(r2.stderr, /required option '--cert <file>'/);
+});
+
+Deno.test("--json errors are one JSON object on stdout with schemaVersion and the code", async () => {
+  const r = await tlsprobe(["connect", "-a", "/nonexistent/ca.crt", "localhost", "1", "--json"]);
+  assert.equal(r.code, 2);
+  const o = JSON.parse(r.stdout);
+  assert.equal(o.schemaVersion, 1);
+  assert.equal(o.outcome, "error");
+  assert.equal(o.error.code, "FILE_NOT_FOUND");
+});
+
+Deno.test("every error code has an exit status from the documented table", () => {
+  for (const code of ERROR_CODES) assert.ok([1, 2, 3, 4, 70].includes(EXIT_CODES[code]), code);
+});
