@@ -10,6 +10,7 @@ import { isTlsprobeError, TlsprobeError } from "../core/errors.ts";
 import { VERSION } from "../core/version.ts";
 import { EXIT_CODES, EXIT_INTERNAL, EXIT_USAGE } from "./exit_codes.ts";
 import { COMMANDS } from "./commands/mod.ts";
+import { runCiphers } from "./commands/ciphers.ts";
 import { printError } from "./output.ts";
 
 /** Builds the program with every subcommand registered. */
@@ -56,6 +57,9 @@ function configure(cmd: Command): void {
  * @returns the exit status
  */
 export async function main(args: string[]): Promise<number> {
+  // `ciphers` takes OpenSSL-style options (-v, -V, -tls1_2, -ciphersuites VAL, ...)
+  // that commander cannot parse; it parses its own arguments.
+  if (args[0] === "ciphers") return runCiphers(args.slice(1));
   const program = buildProgram();
   configure(program);
   let status = 0;

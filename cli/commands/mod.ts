@@ -5,6 +5,7 @@
  * @module
  */
 import type { Command } from "commander";
+import { register as ciphers } from "./ciphers.ts";
 import { register as cert } from "./cert.ts";
 import { register as certs } from "./certs.ts";
 import { register as connect } from "./connect.ts";
@@ -17,6 +18,7 @@ export type Register = (program: Command) => void;
 export const COMMANDS: Register[] = [
   connect,
   serve,
+  ciphers,
   cert,
   certs,
 ];
