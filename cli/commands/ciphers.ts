@@ -306,7 +306,10 @@ export function ciphersCommand(args: string[]): CiphersOutcome {
     const head = e.detail.field === "ciphersuites"
       ? "Error setting TLSv1.3 ciphersuites"
       : "Error in cipher list";
-    return { stdout: "", stderr: `${head}\ntlsprobe: ${e.message}\n`, status: 1 };
+    const queue = Array.isArray(e.detail.openssl)
+      ? e.detail.openssl.map((line) => `${line}\n`).join("")
+      : "";
+    return { stdout: "", stderr: `${head}\n${queue}tlsprobe: ${e.message}\n`, status: 1 };
   }
   if (a.json) {
     const body = envelope("ciphers", {

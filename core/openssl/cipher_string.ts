@@ -302,10 +302,25 @@ const isWord = (ch: string) =>
   (ch >= "A" && ch <= "Z") || (ch >= "0" && ch <= "9") || (ch >= "a" && ch <= "z") ||
   ch === "-" || ch === "." || ch === "=";
 
-function badCipherList(reason: string, detail: Record<string, unknown> = {}): TlsprobeError {
+/**
+ * OpenSSL's error-queue entries (`ERR_print_errors()` without thread id and
+ * source line); errors carry them as `detail.openssl`, one per raised error.
+ */
+const OPENSSL_ERRORS = {
+  invalidCommand: "error:0A000118:SSL routines:ssl_cipher_process_rulestr:invalid command",
+  noCipherMatch: "error:0A0000B9:SSL routines:SSL_CTX_set_cipher_list:no cipher match",
+  noCiphersuiteMatch: "error:0A0000B9:SSL routines:set_ciphersuites:no cipher match",
+};
+
+function badCipherList(
+  reason: string,
+  openssl: string[],
+  detail: Record<string, unknown> = {},
+): TlsprobeError {
   return new TlsprobeError("BAD_INPUT", `Error in cipher list: ${reason}`, {
     field: "cipherList",
     reason,
+    openssl,
     ...detail,
   });
 }
@@ -318,7 +333,7 @@ function processRules(
   str: string,
   order: Order,
   p: Prepared,
-  state: { secLevel: number; error?: string; offset?: number },
+  state: { secLevel: number; error?: string; offset?: number; raised: number },
 ): boolean {
   let ok = true;
   let l = 0;
@@ -358,8 +373,9 @@ function processRules(
         buflen++;
       }
       if (buflen === 0) {
-        state.error = `unexpected ${JSON.stringify(at(l))} at offset ${l}`;
-        state.offset = l;
+        state.error ??= `unexpected ${JSON.stringify(at(l))} at offset ${l}`;
+        state.offset ??= l;
+        state.raised++;
         return false;
       }
       if (action === CIPHER_SPECIAL) break;
@@ -449,11 +465,13 @@ function processRules(
           ok = false;
           state.error ??= `invalid security level in @${word} (0 to 5)`;
           state.offset ??= buf - 1;
+          state.raised++;
         } else state.secLevel = level;
       } else {
         ok = false;
         state.error ??= `unknown command @${word} (@STRENGTH or @SECLEVEL=n)`;
         state.offset ??= buf - 1;
+        state.raised++;
       }
       while (at(l) !== "\0" && !isSep(at(l))) l++;
     } else if (found) {
@@ -484,6 +502,7 @@ function parseCiphersuites(str: string, p: Prepared): (OsslCipher | null)[] {
     throw new TlsprobeError("BAD_INPUT", "Error setting TLSv1.3 ciphersuites: no cipher match", {
       field: "ciphersuites",
       reason: "no cipher match",
+      openssl: [OPENSSL_ERRORS.noCiphersuiteMatch],
     });
   }
   return out;
@@ -574,8 +593,9 @@ function protocolRange(
 export function expandCipherString(str: string | undefined, opts: ExpandOptions = {}): Expansion {
   const p = prepare(opts.version ?? "3.0");
   const tls13 = parseCiphersuites(opts.ciphersuites ?? p.profile.defaultCiphersuites, p);
-  const state: { secLevel: number; error?: string; offset?: number } = {
+  const state: { secLevel: number; error?: string; offset?: number; raised: number } = {
     secLevel: p.profile.defaultSecurityLevel,
+    raised: 0,
   };
   let rules = str ?? p.profile.defaultCipherList;
   for (const [prefix, replacement] of SUITEB) {
@@ -598,7 +618,8 @@ export function expandCipherString(str: string | undefined, opts: ExpandOptions 
     const offset = state.offset !== undefined
       ? state.offset + (rules.length - rest.length)
       : undefined;
-    throw badCipherList(state.error ?? "invalid command", {
+    const queue = Array(Math.max(1, state.raised)).fill(OPENSSL_ERRORS.invalidCommand);
+    throw badCipherList(state.error ?? "invalid command", queue, {
       input: str,
       ...(offset !== undefined && rules === str ? { offset } : {}),
     });
@@ -612,7 +633,11 @@ export function expandCipherString(str: string | undefined, opts: ExpandOptions 
   // SSL_CTX_set_cipher_list() fails when no suite below TLS 1.3 is left
   // (`cipher_list_tls12_num()` counts the whole list, -ciphersuites entries too).
   if (str !== undefined && !list.some((c) => c.minTls < TLS1_3)) {
-    throw badCipherList("no cipher matched", { input: str });
+    throw badCipherList(
+      "no cipher matched (unknown names are ignored)",
+      [OPENSSL_ERRORS.noCipherMatch],
+      { input: str },
+    );
   }
   let out = list;
   if (opts.supportedOnly || opts.protocols?.length) {
