@@ -80,7 +80,10 @@ export interface InspectOptions {
   sessionTicket?: boolean;
   /** GREASE (default false). */
   grease?: boolean;
-  /** How long to wait for TLS 1.3 session tickets after our Finished (default 1000 ms). */
+  /**
+   * How long to wait for TLS 1.3 session tickets after our Finished (default
+   * 1000 ms); 0 stops after the server's Finished without answering.
+   */
   ticketWaitMs?: number;
 }
 
@@ -540,6 +543,7 @@ async function finish13(
     transcript.push(m.raw);
   }
   if (!obs.finishedVerified) return obs;
+  if ((o.ticketWaitMs ?? DEFAULT_TICKET_WAIT) <= 0) return obs;
 
   // Answer with our Finished, so the server sends its session tickets.
   const app = await applicationSecrets(suite, secrets.handshakeSecret, concat(...transcript));

@@ -174,3 +174,37 @@ export async function probe(o: ProbeOptions): Promise<ProbeResult> {
   });
   return { body, observation: obs, received };
 }
+
+/**
+ * Fetches a server's certificate chain with the inspection client (any TLS
+ * version, no trust decision): for `cert HOST:PORT` and policy checks.
+ *
+ * @param o host, port, SNI (undefined: the host unless it is an IP; null: none) and deadline
+ * @returns the chain as sent (DER, leaf first), the version and the address connected to
+ * @throws TlsprobeError with the handshake's stable code
+ * @example
+ * ```ts ignore
+ * const { certificates } = await fetchCertificates({ host: "example.com", port: 443, timeoutMs: 5000 });
+ * ```
+ */
+export async function fetchCertificates(
+  o: { host: string; port: number; serverName?: string | null; timeoutMs: number },
+): Promise<{ certificates: Uint8Array[]; version: number; address: string }> {
+  const sni = o.serverName === null
+    ? undefined
+    : o.serverName ?? (isIpLiteral(o.host) ? undefined : o.host);
+  const t = await connectTcp(o);
+  try {
+    const obs = await inspect(t, {
+      versions: [0x0304, 0x0303, 0x0302, 0x0301],
+      cipherSuites: [...DEFAULT_CIPHER_SUITES],
+      groups: [...DEFAULT_GROUPS],
+      signatureAlgorithms: [...DEFAULT_SIGNATURE_ALGORITHMS],
+      serverName: sni,
+      ticketWaitMs: 0,
+    });
+    return { certificates: obs.certificates, version: obs.version, address: t.remote.hostname };
+  } finally {
+    t.close();
+  }
+}
