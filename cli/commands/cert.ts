@@ -40,7 +40,10 @@ export function register(program: Command): void {
   program
     .command("cert")
     .description("Explain a certificate and its chain (PEM, DER or a bundle); check a name")
-    .argument("<target>", "a certificate file (PEM, DER, bundle), or HOST:PORT")
+    .argument(
+      "<target>",
+      "a certificate file (PEM, DER, bundle), - for standard input, or HOST:PORT",
+    )
     .option("--servername <name>", "the name to check the leaf against (shown, not enforced)")
     .option(
       "--check-name <name>",
@@ -78,7 +81,9 @@ async function runCert(target: string, flags: CertFlags): Promise<void> {
       { target },
     );
   }
-  const bytes = await readFileBytes(target, "certificate file");
+  const bytes = target === "-"
+    ? new Uint8Array(await new Response(Deno.stdin.readable).arrayBuffer())
+    : await readFileBytes(target, "certificate file");
   let roots;
   if (flags.cafile) {
     const rootBytes = await readFileBytes(flags.cafile, "CA file");
@@ -88,7 +93,7 @@ async function runCert(target: string, flags: CertFlags): Promise<void> {
   const now = new Date();
   const name = flags.checkName ?? flags.servername;
   const result = await inspectCertificates(bytes, { now, roots, name });
-  const source = { file: target };
+  const source = target === "-" ? { stdin: true } : { file: target };
 
   if (flags.checkName !== undefined) {
     checkName(result, flags, source);
@@ -116,7 +121,7 @@ async function runCert(target: string, flags: CertFlags): Promise<void> {
 }
 
 /** Twisted's `check_server_certificate.py` answer. */
-function checkName(result: Inspection, flags: CertFlags, source: Record<string, unknown>): void {
+function checkName(result: Inspection, flags: CertFlags, source: object): void {
   const m = result.identity!;
   const leaf = result.chain[0];
   if (flags.json) {

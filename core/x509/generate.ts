@@ -47,8 +47,11 @@ export type KeyKind = typeof KEY_KINDS[number];
 
 /** A key pair with its public key's SubjectPublicKeyInfo DER. */
 export interface GeneratedKey {
+  /** The key type. */
   kind: KeyKind;
+  /** The WebCrypto private key (extractable). */
   privateKey: CryptoKey;
+  /** The public key's SubjectPublicKeyInfo DER. */
   spki: Uint8Array;
   /** PKCS#8 PEM (`-----BEGIN PRIVATE KEY-----`). */
   pem: string;
@@ -123,17 +126,23 @@ function ecdsaDer(raw: Uint8Array): Uint8Array {
 
 /** What a certificate is for. */
 export interface IssueOptions {
+  /** The subject name, in order. */
   subject: NamePart[];
   /** The subject's public key (SPKI DER). */
   spki: Uint8Array;
   /** The issuer: its name and key; absent for a self-signed certificate (then `signer` is the subject's own key). */
   issuer?: { subject: NamePart[]; spki: Uint8Array };
+  /** The key that signs: the issuer's, or the subject's own when self-signed. */
   signer: GeneratedKey;
+  /** Start of validity. */
   notBefore: Date;
+  /** End of validity. */
   notAfter: Date;
+  /** A CA certificate (CA:TRUE, keyCertSign) or an end entity (CA:FALSE). */
   ca: boolean;
-  /** DNS names and IP addresses for subjectAltName. */
+  /** DNS names for subjectAltName. */
   dns?: string[];
+  /** IP addresses for subjectAltName. */
   ips?: string[];
   /** Extended key usage OIDs. */
   eku?: string[];
@@ -213,24 +222,33 @@ export interface PkiOptions {
   names?: string[];
   /** IP addresses of the server (default `127.0.0.1` and `::1` when no names nor IPs are given). */
   ips?: string[];
+  /** Key type of all three certificates (default `ecdsa-p256`). */
   key?: KeyKind;
   /** Validity of the server and client certificates in days (the CA gets at least ten years). */
   days?: number;
+  /** The current time (the core reads no clock). */
   now: Date;
 }
 
 /** A file to write: its name in the directory, its text, and whether it holds a private key. */
 export interface PkiFile {
+  /** File name in the directory. */
   name: string;
+  /** PEM text. */
   content: string;
+  /** Holds a private key: write it with mode 0600. */
   secret: boolean;
 }
 
 /** What {@link generatePki} made. */
 export interface Pki {
+  /** The files to write. */
   files: PkiFile[];
+  /** The CA certificate, decoded. */
   ca: CertificateInfo;
+  /** The server certificate, decoded. */
   server: CertificateInfo;
+  /** The client certificate, decoded. */
   client: CertificateInfo;
 }
 

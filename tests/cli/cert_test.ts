@@ -72,3 +72,12 @@ Deno.test("cert gives clear errors: HOST:PORT unsupported yet, a key instead of 
   assert.match(none.stderr, /error FILE_NOT_FOUND/);
   for (const r of [hp, key, none]) assert.doesNotMatch(r.stderr, /\.ts:\d+:\d+/);
 });
+
+Deno.test("cert - reads certificates from standard input", async () => {
+  const pem = await Deno.readTextFile(FIX + "ed25519.pem");
+  const r = await tlsprobe(["cert", "--json", "-"], { stdin: pem });
+  assert.equal(r.code, 0, r.stderr);
+  const j = JSON.parse(r.stdout);
+  assert.deepEqual(j.source, { stdin: true });
+  assert.equal(j.certificates[0].key.type, "Ed25519");
+});
