@@ -345,6 +345,11 @@ export function corpus(randomCount = 1000): CorpusCase[] {
       ["-convert", "TLS_FALLBACK_SCSV"],
       ["-convert", "ECDHE-RSA-AES128-GCM-SHA256"],
       ["a", "b"],
+      ["-help"],
+      ["-v", "-help", "x", "y"],
+      ["-provider", "default", "-v", "ECDH+AES128"],
+      ["-propq", "", "HIGH"],
+      ["-provider-path", "/nonexistent", "HIGH"],
     ]
   ) cases.push({ args });
   return cases;

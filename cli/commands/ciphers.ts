@@ -74,7 +74,6 @@ const OPTIONS: Record<string, boolean> = {
   ciphersuites: true,
   provider: true,
   "provider-path": true,
-  propq: true,
   explain: false,
   json: false,
 };
@@ -185,9 +184,15 @@ export function parseCiphersArgs(args: string[]): CiphersArgs | { error: string 
       case "json":
         a.json = true;
         break;
+      case "provider":
+        // Only the default provider is modelled (legacy would enable SEED and IDEA).
+        if (value !== "default") {
+          return { error: `ciphers: tlsprobe models -provider default only, not ${value}\n` };
+        }
+        break;
       default:
-        // -provider, -provider-path, -propq: only the default provider is modelled.
-        return { error: `ciphers: Option -${name} is not supported by tlsprobe\n` };
+        // -provider-path changes nothing for the default provider.
+        break;
     }
   }
   const rest = args.slice(i);
@@ -265,7 +270,8 @@ export function ciphersCommand(args: string[]): CiphersOutcome {
     return { stdout: "", stderr: parsed.error + "ciphers: Use -help for summary.\n", status: 1 };
   }
   const a = parsed;
-  if (a.help) return { stdout: USAGE, stderr: "", status: 0 };
+  // Like openssl, help goes to stderr.
+  if (a.help) return { stdout: "", stderr: USAGE, status: 0 };
   if (a.convert !== undefined) {
     return {
       stdout: `OpenSSL cipher name: ${opensslCipherName(a.convert)}\n`,
@@ -300,7 +306,10 @@ export function ciphersCommand(args: string[]): CiphersOutcome {
     const head = e.detail.field === "ciphersuites"
       ? "Error setting TLSv1.3 ciphersuites"
       : "Error in cipher list";
-    return { stdout: "", stderr: `${head}\ntlsprobe: ${e.message}\n`, status: 1 };
+    const queue = Array.isArray(e.detail.openssl)
+      ? e.detail.openssl.map((line) => `${line}\n`).join("")
+      : "";
+    return { stdout: "", stderr: `${head}\n${queue}tlsprobe: ${e.message}\n`, status: 1 };
   }
   if (a.json) {
     const body = envelope("ciphers", {

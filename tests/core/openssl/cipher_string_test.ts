@@ -68,6 +68,23 @@ Deno.test("expandCipherString() rejects what OpenSSL rejects with BAD_INPUT", ()
     () => expandCipherString("ALL", { ciphersuites: "NOPE" }),
     (e: unknown) => e instanceof TlsprobeError && e.detail.field === "ciphersuites",
   );
+  // The offset of the offending character, for editor diagnostics.
+  for (
+    const [bad, offset] of [["ALL:_x", 4], ["ALL:@FOO", 4], ["DEFAULT:_x", 8], [
+      "HIGH+(",
+      5,
+    ]] as const
+  ) {
+    assert.throws(() => expandCipherString(bad), (e: unknown) => {
+      assert.ok(e instanceof TlsprobeError);
+      assert.equal(e.detail.offset, offset, bad);
+      return true;
+    });
+  }
+  assert.throws(
+    () => expandCipherString("ALL", { version: "9.9" as "3.0" }),
+    (e: unknown) => e instanceof TlsprobeError && e.code === "UNSUPPORTED",
+  );
   // Unknown names alone are ignored, as OpenSSL ignores them.
   assert.deepEqual(names("FOO:AES128-SHA"), ["AES128-SHA"]);
 });
