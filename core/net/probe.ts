@@ -57,7 +57,7 @@ function isIpLiteral(host: string): boolean {
 
 /** TLS 1.2 suites rustls (the runtime's TLS) speaks: ECDHE with AES-GCM or ChaCha20. */
 function rustlsSpeaks(version: number, suite: number): boolean {
-  if (version > TLS1_2) return true;
+  if (version > TLS1_2) return suite >= 0x1301 && suite <= 0x1303; // rustls has no CCM
   if (version < TLS1_2) return false;
   const s = cipherSuiteByCode(suite);
   return !!s && s.kx === "ECDH" && (s.au === "RSA" || s.au === "ECDSA") &&

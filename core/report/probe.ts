@@ -343,6 +343,9 @@ function findingsOf(
       f.push({ rule: "validity", severity: "high", message: `Not valid before ${leaf.notBefore}` });
     }
   }
+  if (obs.undecrypted) {
+    f.push({ rule: "tls13-undecrypted", severity: "info", message: obs.undecrypted });
+  }
   if (facts.trust?.verified === null && facts.trust.message) {
     f.push({ rule: "trust-uncheckable", severity: "medium", message: facts.trust.message });
   }
