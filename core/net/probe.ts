@@ -21,12 +21,17 @@ import { connectTcp } from "./transport.ts";
 
 /** What to probe and how. */
 export interface ProbeOptions {
+  /** Host name or address. */
   host: string;
+  /** TCP port. */
   port: number;
   /** SNI to send; null sends none; undefined sends the host unless it is an IP. */
   serverName?: string | null;
+  /** CA file for the verified connection (`-a`). */
   caFile?: string;
+  /** Client certificate for the verified connection (`-c`). */
   certFile?: string;
+  /** The client certificate's key, if not in `certFile`. */
   keyFile?: string;
   /** Versions to offer. */
   versions: number[];
@@ -34,7 +39,9 @@ export interface ProbeOptions {
   cipherSuites?: number[];
   /** Groups to offer (default: x25519 first, then the rest). */
   groups?: number[];
+  /** ALPN protocols to offer. */
   alpn?: string[];
+  /** Bound on connect and on each read. */
   timeoutMs: number;
   /** The time, for validity findings. */
   now: Date;
@@ -44,8 +51,11 @@ export interface ProbeOptions {
 
 /** The probe's result: a body to print, the error when the handshake failed. */
 export interface ProbeResult {
+  /** The report body. */
   body: ProbeBody;
+  /** The failure, when the handshake could not be observed. */
   error?: TlsprobeError;
+  /** The inspection client's observation. */
   observation?: Observation;
   /** The server's bytes as received (for fixture capture). */
   received: Uint8Array[];
