@@ -128,6 +128,31 @@ Deno.test("probe reports an unknown issuer with exit status 1 and still shows th
   }
 });
 
+Deno.test("probe --servername that the certificate does not carry fails the name check with status 1", async () => {
+  const p = await setup();
+  const server = await startOpensslServer(["-cert", p.localhostPem, "-www"]);
+  try {
+    const r = await tlsprobe([
+      "probe",
+      "--json",
+      "-a",
+      p.caCrt,
+      "--servername",
+      "wrong.example",
+      `127.0.0.1:${server.port}`,
+    ]);
+    assert.equal(r.code, 1, r.stderr);
+    const j = JSON.parse(r.stdout);
+    assertProbeSchema(j);
+    assert.equal(j.identity.matched, false);
+    assert.equal(j.identity.hostname, "wrong.example");
+    assert.equal(j.trust.verified, false);
+    assert.equal(j.trust.code, "CERT_NAME_MISMATCH");
+  } finally {
+    await server.stop();
+  }
+});
+
 Deno.test("probe --no-sni sends no server name", async () => {
   const p = await setup();
   const server = await startOpensslServer(["-cert", p.localhostPem, "-www"]);
