@@ -53,9 +53,11 @@ export function engineCapabilities(): EngineCapabilities {
 
 /** One WebCrypto algorithm check. */
 export interface AlgorithmSupport {
+  /** The algorithm. */
   name: string;
   /** What it is used for in TLS. */
   use: string;
+  /** Whether the runtime has it. */
   supported: boolean;
 }
 

@@ -80,7 +80,10 @@ export interface InspectOptions {
   sessionTicket?: boolean;
   /** GREASE (default false). */
   grease?: boolean;
-  /** How long to wait for TLS 1.3 session tickets after our Finished (default 1000 ms). */
+  /**
+   * How long to wait for TLS 1.3 session tickets after our Finished (default
+   * 1000 ms); 0 stops after the server's Finished without answering.
+   */
   ticketWaitMs?: number;
 }
 
@@ -128,6 +131,8 @@ export interface Observation {
   messages: number[];
   /** Every handshake message received, decrypted, with its header (for fixtures). */
   rawMessages: Uint8Array[];
+  /** Why the TLS 1.3 encrypted flight could not be read (a suite WebCrypto cannot run). */
+  undecrypted?: string;
 }
 
 const DEFAULT_TICKET_WAIT = 1000;
@@ -346,7 +351,7 @@ function cannotRun13(suite: number): TlsprobeError {
     "UNSUPPORTED",
     `The server chose ${
       cipherSuiteByCode(suite)?.iana ?? suite
-    }, which this engine cannot decrypt (WebCrypto has no AES-CCM): offer other suites with -C`,
+    }, which this engine cannot decrypt (WebCrypto has no AES-CCM), so its certificates were not seen: offer other suites with -C`,
     { cipherSuite: suite },
   );
 }
@@ -476,7 +481,6 @@ async function finish13(
   base: Base,
 ): Promise<Observation> {
   const suite: Tls13Suite | undefined = TLS13_SUITES[sh.cipherSuite];
-  if (!suite) throw cannotRun13(sh.cipherSuite);
   const ks = sh.keyShare!;
   const share = shares.find((s) => s.group === ks.group);
   if (!share) {
@@ -485,6 +489,19 @@ async function finish13(
       sh.offset,
       "server_hello.key_share",
     );
+  }
+  if (!suite) {
+    // Observed, not refused: version, suite and group are known from the
+    // ServerHello; the encrypted flight stays unread.
+    return {
+      ...base,
+      keyExchange: { kind: "ECDHE", group: ks.group },
+      certificates: [],
+      sessionTicket: { offered: null },
+      messages: reader.types,
+      rawMessages: reader.raws,
+      undecrypted: cannotRun13(sh.cipherSuite).message,
+    };
   }
   const shared = await share.derive(ks.keyExchange);
   const secrets = await handshakeSecrets(suite, shared, concat(...transcript));
@@ -540,6 +557,7 @@ async function finish13(
     transcript.push(m.raw);
   }
   if (!obs.finishedVerified) return obs;
+  if ((o.ticketWaitMs ?? DEFAULT_TICKET_WAIT) <= 0) return obs;
 
   // Answer with our Finished, so the server sends its session tickets.
   const app = await applicationSecrets(suite, secrets.handshakeSecret, concat(...transcript));

@@ -22,22 +22,35 @@ import { extensionName } from "../registry/extensions.ts";
 
 /** What the runtime's own TLS (rustls) offers, as seen on the wire. */
 export interface RuntimeTlsOffer {
+  /** Versions offered. */
   versions: string[];
+  /** Suites offered, in order. */
   cipherSuites: string[];
+  /** supported_groups, in order. */
   groups: string[];
+  /** Groups with a key share. */
   keyShares: string[];
+  /** signature_algorithms, in order. */
   signatureAlgorithms: string[];
+  /** ALPN protocols offered. */
   alpn: string[];
+  /** The SNI sent. */
   serverName: string | null;
+  /** Extension names, in order. */
   extensions: string[];
 }
 
 /** The `features` body. */
 export interface FeaturesBody {
+  /** Deno, V8 and TypeScript versions and the platform. */
   runtime: { deno: string; v8: string; typescript: string; os: string; arch: string };
+  /** What the runtime's TLS offers. */
   runtimeTls: RuntimeTlsOffer;
+  /** The inspection engine's capabilities. */
   engine: EngineCapabilities;
+  /** WebCrypto algorithms, each tried. */
   webCrypto: AlgorithmSupport[];
+  /** Feature support with notes. */
   support: { feature: string; supported: boolean; note: string }[];
 }
 

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { makeTestPki, removeTestPki, type TestPki } from "../_helpers/pki.ts";
-import { startOpensslServer, tlsprobe } from "../_helpers/process.ts";
+import { startOpensslServer, startPeer, startTlsprobe, tlsprobe } from "../_helpers/process.ts";
 import { assertProbeSchema } from "../core/report/_schema.ts";
 
 let pki: TestPki | undefined;
@@ -128,6 +128,31 @@ Deno.test("probe reports an unknown issuer with exit status 1 and still shows th
   }
 });
 
+Deno.test("probe --servername that the certificate does not carry fails the name check with status 1", async () => {
+  const p = await setup();
+  const server = await startOpensslServer(["-cert", p.localhostPem, "-www"]);
+  try {
+    const r = await tlsprobe([
+      "probe",
+      "--json",
+      "-a",
+      p.caCrt,
+      "--servername",
+      "wrong.example",
+      `127.0.0.1:${server.port}`,
+    ]);
+    assert.equal(r.code, 1, r.stderr);
+    const j = JSON.parse(r.stdout);
+    assertProbeSchema(j);
+    assert.equal(j.identity.matched, false);
+    assert.equal(j.identity.hostname, "wrong.example");
+    assert.equal(j.trust.verified, false);
+    assert.equal(j.trust.code, "CERT_NAME_MISMATCH");
+  } finally {
+    await server.stop();
+  }
+});
+
 Deno.test("probe --no-sni sends no server name", async () => {
   const p = await setup();
   const server = await startOpensslServer(["-cert", p.localhostPem, "-www"]);
@@ -165,6 +190,77 @@ Deno.test("probe failures give one JSON error object and the exit status of thei
   const badC = await tlsprobe(["probe", "--json", "-C", "NOPE-CIPHER", "localhost:1"]);
   assert.equal(badC.code, 2);
   assertProbeSchema(JSON.parse(badC.stdout));
+});
+
+Deno.test("probe reads tlsprobe serve (rustls) with the ALPN it accepts", async () => {
+  const p = await setup();
+  const server = await startTlsprobe(
+    ["serve", "--cert", p.localhostPem, "--port", "0", "--alpn", "h2"],
+    /port (\d+)/,
+  );
+  try {
+    const r = await tlsprobe([
+      "probe",
+      "--json",
+      "-a",
+      p.caCrt,
+      "--alpn",
+      "h2,http/1.1",
+      `localhost:${server.port}`,
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    const j = JSON.parse(r.stdout);
+    assertProbeSchema(j);
+    assert.equal(j.handshake.version, "TLSv1.3");
+    assert.equal(j.handshake.alpn, "h2");
+    assert.equal(j.handshake.signature.valid, true);
+    assert.equal(j.trust.verified, true);
+    assert.equal(normPem(j.certificates[0].pem), normPem(await Deno.readTextFile(p.localhostCrt)));
+  } finally {
+    await server.stop();
+  }
+});
+
+Deno.test("probe observes 3DES and RC4 from gnutls-serv, marks them, and says trust is uncheckable", async () => {
+  const p = await setup();
+  for (
+    const [prio, iana, rating] of [
+      ["NORMAL:-VERS-TLS1.3:-CIPHER-ALL:+3DES-CBC", "TLS_ECDHE_RSA_WITH_3DES_EDE_CBC_SHA", "weak"],
+      [
+        "NORMAL:-VERS-TLS1.3:-CIPHER-ALL:+ARCFOUR-128:+SHA1",
+        "TLS_ECDHE_RSA_WITH_RC4_128_SHA",
+        "insecure",
+      ],
+    ]
+  ) {
+    const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    const port = l.addr.port;
+    l.close();
+    const server = await startPeer("gnutls-serv", [
+      "--http",
+      "--x509certfile",
+      p.localhostCrt,
+      "--x509keyfile",
+      p.localhostKey,
+      "--priority",
+      prio,
+      "-p",
+      String(port),
+    ], { ready: /listening on IPv4 .*done/ });
+    try {
+      const r = await tlsprobe(["probe", "--json", "-a", p.caCrt, `localhost:${port}`]);
+      assert.equal(r.code, 0, r.stderr);
+      const j = JSON.parse(r.stdout);
+      assertProbeSchema(j);
+      assert.equal(j.handshake.cipher.iana, iana);
+      assert.equal(j.handshake.cipher.rating, rating);
+      assert.ok(j.findings.some((f: { rule: string }) => f.rule === "cipher-suite"));
+      assert.equal(j.trust.verified, null);
+      assert.match(j.trust.message, /could not be checked with a modern TLS stack/);
+    } finally {
+      await server.stop();
+    }
+  }
 });
 
 Deno.test("probe CLI tests clean up the test PKI", async () => {

@@ -8,9 +8,11 @@ import {
   encodeRecord,
   fromHex,
   HandshakeBuffer,
+  isSslv2ClientHello,
   parseAlert,
   parseClientHello,
   parseServerHello,
+  parseSslv2ClientHello,
   Reader,
   RecordBuffer,
   toHex,
@@ -189,4 +191,21 @@ Deno.test("buildClientHello() adds GREASE only when asked and omits TLS 1.3 exte
   assert.equal(old.legacyVersion, 0x0301);
   assert.equal(old.supportedVersions, undefined);
   assert.deepEqual(old.extensions, []);
+});
+
+Deno.test("parseSslv2ClientHello() reads an SSLv2-compatible hello and keeps its TLS suites", () => {
+  // RFC 5246 E.2: header 0x80 len, type 1, version 3.1, specs (3 bytes each), no session, 16-byte challenge.
+  const specs = "010080" + "00002f" + "000035" + "0000ff";
+  const msg = "01" + "0301" + "000c" + "0000" + "0010" + specs + "ab".repeat(16);
+  const rec = fromHex((0x8000 | (msg.length / 2)).toString(16) + msg);
+  assert.ok(isSslv2ClientHello(rec));
+  const h = parseSslv2ClientHello(rec);
+  assert.equal(h.version, 0x0301);
+  assert.deepEqual(h.cipherSpecs, [0x010080, 0x00002f, 0x000035, 0x0000ff]);
+  assert.deepEqual(h.cipherSuites, [0x002f, 0x0035, 0x00ff]);
+  assert.equal(h.challenge.length, 16);
+  for (let n = 0; n < rec.length; n++) {
+    throwsCode(() => parseSslv2ClientHello(rec.subarray(0, n)), "PEER_MALFORMED");
+  }
+  assert.ok(!isSslv2ClientHello(fromHex("160301")));
 });
