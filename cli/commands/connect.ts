@@ -167,7 +167,8 @@ async function runConnect(host: string, port: number, flags: ConnectFlags): Prom
       // A policy configures what the runtime lets it: the CA file, trust in
       // both stores, the ALPN list (flags given on the command line win).
       caFile: flags.cafile ?? rp?.policy.verification?.caFile,
-      platformRoots: flags.platformRoots || rp?.policy.verification?.trust === "both",
+      platformRoots: flags.platformRoots ??
+        (rp?.policy.verification?.trust === "both" ? true : undefined),
       certFile: flags.cert,
       keyFile: flags.key,
       alpn: flags.alpn ?? rp?.policy.alpn?.protocols,
