@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { makeTestPki, removeTestPki, type TestPki } from "../_helpers/pki.ts";
 import { type Peer, run, startOpensslServer, tlsprobe } from "../_helpers/process.ts";
 import { assertProbeSchema } from "../core/report/_schema.ts";
+import { assertPolicySchema } from "./_policy_schema.ts";
 
 async function withOpenssl(
   args: (pki: TestPki) => string[],
@@ -39,6 +40,7 @@ async function check(port: number, policy: string, extra: string[] = []) {
   } catch {
     throw new Error(`policy check printed no JSON (exit ${r.code}):\n${r.stdout}\n${r.stderr}`);
   }
+  assertPolicySchema(body);
   return { code: r.code, body };
 }
 

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { tlsprobe } from "../_helpers/process.ts";
+import { assertPolicySchema } from "./_policy_schema.ts";
 import { BUILTIN_POLICIES } from "../../core/policy/mod.ts";
 
 Deno.test("policy list names every built-in, in text and JSON", async () => {
@@ -61,5 +62,19 @@ Deno.test("policy show: an unknown name is a usage error listing the built-ins; 
     assert.match(missing.stderr, /FILE_NOT_FOUND/);
   } finally {
     await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("policy list/show --json and error envelopes match the committed output schema", async () => {
+  for (
+    const args of [
+      ["policy", "list", "--json"],
+      ["policy", "show", "mozilla-old", "--json"],
+      ["policy", "show", "python-default-server", "--json"],
+      ["policy", "check", "127.0.0.1:1", "--policy", "mozilla-modern", "--json"],
+    ]
+  ) {
+    const r = await tlsprobe(args);
+    assertPolicySchema(JSON.parse(r.stdout));
   }
 });
