@@ -139,7 +139,9 @@ async function runCheck(target: string, port: string | undefined, flags: CheckFl
       now: new Date(),
       noTrust: !offer.trust,
     });
-    if (r.error && UNREACHED.has(r.error.code)) throw r.error;
+    // Unreachable on the baseline: no verdict. A later probe that times out
+    // (a server stalling on an old version) counts as a refusal.
+    if (r.error && offer.baseline && UNREACHED.has(r.error.code)) throw r.error;
     return {
       outcome: r.error ? "error" : "ok",
       ...(r.error ? { error: r.error.toJSON() } : {}),

@@ -32,6 +32,12 @@ export interface ProbeOffer {
   trust: boolean;
   /** Why this probe is made (for `--verbose` and the JSON). */
   purpose: string;
+  /**
+   * The baseline: when the server cannot be reached at all, the check has no
+   * verdict (the caller should throw); any other probe that fails counts as
+   * the server refusing the offer.
+   */
+  baseline?: boolean;
 }
 
 /** Runs one probe and returns its report (the probe report body, with `outcome`). */
@@ -162,6 +168,7 @@ export async function checkServer(
     groups: groupCodes,
     trust: rp.policy.role === "client",
     purpose: "baseline: offer only what the policy allows",
+    baseline: true,
   });
   const observed: Observation = observationFromReport(baseline);
 
