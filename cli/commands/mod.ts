@@ -5,11 +5,13 @@
  * @module
  */
 import type { Command } from "commander";
-import { register as ciphers } from "./ciphers.ts";
 import { register as cert } from "./cert.ts";
 import { register as certs } from "./certs.ts";
+import { register as ciphers } from "./ciphers.ts";
 import { register as connect } from "./connect.ts";
 import { register as serve } from "./serve.ts";
+import { register as probe } from "./probe.ts";
+import { register as features } from "./features.ts";
 
 /** Adds one subcommand to the program. */
 export type Register = (program: Command) => void;
@@ -18,7 +20,9 @@ export type Register = (program: Command) => void;
 export const COMMANDS: Register[] = [
   connect,
   serve,
-  ciphers,
+  probe,
+  features,
   cert,
   certs,
+  ciphers,
 ];

@@ -1,0 +1,220 @@
+/**
+ * `probe`: the inspection handshake over TCP (what was negotiated, from any
+ * server), then a verified connection through the runtime (rustls decides
+ * trust), combined into one report body.
+ *
+ * @module
+ */
+import { isTlsprobeError, TlsprobeError } from "../errors.ts";
+import { inspect, type Observation } from "../handshake/inspect.ts";
+import {
+  DEFAULT_CIPHER_SUITES,
+  DEFAULT_GROUPS,
+  DEFAULT_SIGNATURE_ALGORITHMS,
+} from "../handshake/defaults.ts";
+import { cipherSuiteByCode } from "../registry/cipher_suites.ts";
+import { TLS1_2, versionName } from "../registry/versions.ts";
+import { buildProbeBody, type ProbeBody, type ProbeTrust } from "../report/probe.ts";
+import { connectVerified } from "./tls_client.ts";
+import { configureTrust } from "./trust.ts";
+import { connectTcp } from "./transport.ts";
+
+/** What to probe and how. */
+export interface ProbeOptions {
+  /** Host name or address. */
+  host: string;
+  /** TCP port. */
+  port: number;
+  /** SNI to send; null sends none; undefined sends the host unless it is an IP. */
+  serverName?: string | null;
+  /** CA file for the verified connection (`-a`). */
+  caFile?: string;
+  /** Client certificate for the verified connection (`-c`). */
+  certFile?: string;
+  /** The client certificate's key, if not in `certFile`. */
+  keyFile?: string;
+  /** Versions to offer. */
+  versions: number[];
+  /** Suites to offer (default: every suite the engine can observe). */
+  cipherSuites?: number[];
+  /** Groups to offer (default: x25519 first, then the rest). */
+  groups?: number[];
+  /** ALPN protocols to offer. */
+  alpn?: string[];
+  /** Bound on connect and on each read. */
+  timeoutMs: number;
+  /** The time, for validity findings. */
+  now: Date;
+  /** Skip the verified connection (trust reported as not checked). */
+  noTrust?: boolean;
+}
+
+/** The probe's result: a body to print, the error when the handshake failed. */
+export interface ProbeResult {
+  /** The report body. */
+  body: ProbeBody;
+  /** The failure, when the handshake could not be observed. */
+  error?: TlsprobeError;
+  /** The inspection client's observation. */
+  observation?: Observation;
+  /** The server's bytes as received (for fixture capture). */
+  received: Uint8Array[];
+}
+
+function isIpLiteral(host: string): boolean {
+  return /^\d{1,3}(\.\d{1,3}){3}$/.test(host) || host.includes(":");
+}
+
+/** TLS 1.2 suites rustls (the runtime's TLS) speaks: ECDHE with AES-GCM or ChaCha20. */
+function rustlsSpeaks(version: number, suite: number): boolean {
+  if (version > TLS1_2) return suite >= 0x1301 && suite <= 0x1303; // rustls has no CCM
+  if (version < TLS1_2) return false;
+  const s = cipherSuiteByCode(suite);
+  return !!s && s.kx === "ECDH" && (s.au === "RSA" || s.au === "ECDSA") &&
+    (s.enc.startsWith("AESGCM") || s.enc.startsWith("CHACHA20"));
+}
+
+async function checkTrust(
+  o: ProbeOptions,
+  obs: Observation,
+  sni: string | null,
+): Promise<ProbeTrust> {
+  const cfg = await configureTrust({ caFile: o.caFile });
+  const base = {
+    store: cfg.info.store || null,
+    caFile: cfg.info.caFile ?? null,
+    caCount: cfg.info.caCount ?? cfg.info.platformCount ?? null,
+  };
+  if (!rustlsSpeaks(obs.version, obs.cipherSuite)) {
+    const s = cipherSuiteByCode(obs.cipherSuite);
+    return {
+      ...base,
+      verified: null,
+      code: "UNSUPPORTED",
+      message: `Trust could not be checked with a modern TLS stack: the server negotiated ${
+        versionName(obs.version)
+      } with ${s?.openssl ?? s?.iana ?? obs.cipherSuite}, which rustls refuses`,
+    };
+  }
+  try {
+    const vc = await connectVerified({
+      host: o.host,
+      port: o.port,
+      serverName: sni ?? o.host,
+      caFile: o.caFile,
+      certFile: o.certFile,
+      keyFile: o.keyFile,
+      alpn: o.alpn,
+      timeoutMs: o.timeoutMs,
+    });
+    try {
+      vc.conn.close();
+    } catch { /* closed */ }
+    return { ...base, verified: true, code: null, message: null };
+  } catch (e) {
+    const err = isTlsprobeError(e)
+      ? e
+      : new TlsprobeError("INTERNAL", String(e), { raw: String(e) });
+    const refused = err.code.startsWith("CERT_");
+    return {
+      ...base,
+      verified: refused ? false : null,
+      code: err.code,
+      message: refused ? err.message : `Trust could not be checked: ${err.message}`,
+    };
+  }
+}
+
+/**
+ * Probes a server.
+ *
+ * @param o target and offer
+ * @returns the report body, with the error when the handshake failed
+ * @throws TlsprobeError only for bad options (a CA file that cannot be read)
+ */
+export async function probe(o: ProbeOptions): Promise<ProbeResult> {
+  const sni = o.serverName === null ? null : o.serverName ?? (isIpLiteral(o.host) ? null : o.host);
+  const target = {
+    host: o.host,
+    port: o.port,
+    address: null as string | null,
+    serverName: sni,
+    starttls: null,
+  };
+  const empty: ProbeBody = {
+    target,
+    handshake: null,
+    certificates: [],
+    identity: null,
+    trust: null,
+    findings: [],
+  };
+  let received: Uint8Array[] = [];
+  let obs: Observation;
+  try {
+    const t = await connectTcp({ host: o.host, port: o.port, timeoutMs: o.timeoutMs });
+    target.address = t.remote.hostname;
+    received = t.received;
+    try {
+      obs = await inspect(t, {
+        versions: o.versions,
+        cipherSuites: o.cipherSuites ?? [...DEFAULT_CIPHER_SUITES],
+        groups: o.groups ?? [...DEFAULT_GROUPS],
+        signatureAlgorithms: [...DEFAULT_SIGNATURE_ALGORITHMS],
+        serverName: sni ?? undefined,
+        alpn: o.alpn,
+      });
+    } finally {
+      t.close();
+    }
+  } catch (e) {
+    const err = isTlsprobeError(e) ? e : new TlsprobeError(
+      "INTERNAL",
+      `Internal error during the probe: ${e instanceof Error ? e.message : String(e)}`,
+      { raw: e instanceof Error ? e.stack : String(e) },
+    );
+    return { body: empty, error: err, received };
+  }
+  const trust = o.noTrust ? null : await checkTrust(o, obs, sni);
+  const body = await buildProbeBody(obs, {
+    target,
+    hostname: sni ?? o.host,
+    trust,
+    now: o.now,
+  });
+  return { body, observation: obs, received };
+}
+
+/**
+ * Fetches a server's certificate chain with the inspection client (any TLS
+ * version, no trust decision): for `cert HOST:PORT` and policy checks.
+ *
+ * @param o host, port, SNI (undefined: the host unless it is an IP; null: none) and deadline
+ * @returns the chain as sent (DER, leaf first), the version and the address connected to
+ * @throws TlsprobeError with the handshake's stable code
+ * @example
+ * ```ts ignore
+ * const { certificates } = await fetchCertificates({ host: "example.com", port: 443, timeoutMs: 5000 });
+ * ```
+ */
+export async function fetchCertificates(
+  o: { host: string; port: number; serverName?: string | null; timeoutMs: number },
+): Promise<{ certificates: Uint8Array[]; version: number; address: string }> {
+  const sni = o.serverName === null
+    ? undefined
+    : o.serverName ?? (isIpLiteral(o.host) ? undefined : o.host);
+  const t = await connectTcp(o);
+  try {
+    const obs = await inspect(t, {
+      versions: [0x0304, 0x0303, 0x0302, 0x0301],
+      cipherSuites: [...DEFAULT_CIPHER_SUITES],
+      groups: [...DEFAULT_GROUPS],
+      signatureAlgorithms: [...DEFAULT_SIGNATURE_ALGORITHMS],
+      serverName: sni,
+      ticketWaitMs: 0,
+    });
+    return { certificates: obs.certificates, version: obs.version, address: t.remote.hostname };
+  } finally {
+    t.close();
+  }
+}

@@ -1,0 +1,401 @@
+/**
+ * The probe report: what `tlsprobe probe` observed, as one versioned object
+ * (DESIGN.md "Output contract"; schema in `probe.schema.json`), built purely
+ * from the inspection {@link Observation}, the decoded chain and the trust
+ * verdict of the runtime's verified connection.
+ *
+ * @module
+ */
+import type { Observation } from "../handshake/inspect.ts";
+import { cipherSuiteByCode, formatCode } from "../registry/cipher_suites.ts";
+import { groupByCode, groupName } from "../registry/groups.ts";
+import { versionByCode, versionName } from "../registry/versions.ts";
+import { decodeCertificate } from "../x509/decode.ts";
+import { DerReader } from "../x509/der.ts";
+import { decodeName } from "../x509/name.ts";
+import { matchIdentity } from "../x509/identity.ts";
+
+/** Where the probe connected. */
+export interface ProbeTarget {
+  /** The host name or address asked for. */
+  host: string;
+  /** The TCP port. */
+  port: number;
+  /** The IP address connected to. */
+  address: string | null;
+  /** The SNI sent, or null. */
+  serverName: string | null;
+  /** STARTTLS protocol, when one was used (not yet). */
+  starttls: string | null;
+}
+
+/** The negotiated cipher suite. */
+export interface ProbeCipher {
+  /** `0xC02F`. */
+  code: string;
+  /** The IANA name (or `0x%04X` when unknown). */
+  iana: string;
+  /** OpenSSL's name, when it has one. */
+  openssl: string | null;
+  /** Symmetric key bits. */
+  bits: number | null;
+  /** The version that defined the suite, as `openssl ciphers -v` prints it. */
+  definedIn: string | null;
+  /** Key exchange, as OpenSSL names it. */
+  kx: string | null;
+  /** Authentication. */
+  au: string | null;
+  /** Bulk cipher. */
+  enc: string | null;
+  /** MAC (`AEAD` for AEAD suites). */
+  mac: string | null;
+  /** The registry rating: recommended, secure, weak, insecure. */
+  rating: string | null;
+  /** Why it has that rating. */
+  ratingReason: string | null;
+}
+
+/** The handshake as observed by the inspection client. */
+export interface ProbeHandshake {
+  /** OpenSSL's name (`TLSv1.3`). */
+  version: string;
+  /** The negotiated suite. */
+  cipher: ProbeCipher;
+  /** The key-exchange group (ECDHE, TLS 1.3) or finite-field DH size. */
+  group: { name: string; code: string | null; bits: number | null } | null;
+  /** Key exchange family: `ECDHE`, `DHE`, `RSA`, `other`. */
+  keyExchange: string;
+  /** The ALPN protocol chosen, or null. */
+  alpn: string | null;
+  /** `none`, or the compression method. */
+  compression: string;
+  /** The CertificateRequest: acceptable CA names (RFC 2253) and signature schemes, or null. */
+  clientCertificateRequested: { caNames: string[]; signatureAlgorithms: string[] } | null;
+  /** Whether an OCSP response was stapled. */
+  ocspStapled: boolean;
+  /** null when it could not be seen (TLS 1.3 server that closed before tickets). */
+  sessionTicket: boolean | null;
+  /** The HelloRetryRequest and the group it asked for, or null. */
+  helloRetryRequest: { group: string | null } | null;
+  /** The server's handshake signature: checked against the leaf's key. */
+  signature: {
+    message: string;
+    scheme: string;
+    valid: boolean | null;
+    reason: string | null;
+  } | null;
+  /** TLS 1.3: the server Finished MAC verified. */
+  finishedVerified: boolean | null;
+  /** Extended master secret acknowledged (RFC 7627; always part of TLS 1.3). */
+  extendedMasterSecret: boolean;
+  /** Secure renegotiation acknowledged (RFC 5746). */
+  secureRenegotiation: boolean;
+}
+
+/** One certificate of the chain as sent. */
+export interface ProbeCertificate {
+  /** Subject, RFC 2253. */
+  subject: string;
+  /** Issuer, RFC 2253. */
+  issuer: string;
+  /** The subject's common names. */
+  commonNames: string[];
+  /** DNS and IP subject alternative names. */
+  sans: { dns: string[]; ip: string[] };
+  /** Start of validity (ISO 8601). */
+  notBefore: string;
+  /** End of validity (ISO 8601). */
+  notAfter: string;
+  /** Serial number in upper-case hex. */
+  serialNumber: string;
+  /** The certificate's signature algorithm. */
+  signatureAlgorithm: string;
+  /** SHA-256 fingerprint, colon-separated upper-case hex. */
+  sha256: string;
+  /** Public key type and size or curve. */
+  key: { type: string; bits: number | null; curve: string | null };
+  /** The certificate as PEM. */
+  pem: string;
+}
+
+/** The identity check of the leaf against the host name. */
+export interface ProbeIdentity {
+  /** The name matched (the SNI, else the host). */
+  hostname: string;
+  /** Whether it matched. */
+  matched: boolean | null;
+  /** The RFC 9525 rule that decided (`dns-san-exact`, `dns-san-wildcard`, `ip-san`, …). */
+  rule: string;
+  /** Why, in words. */
+  reason: string;
+}
+
+/** The trust verdict, decided by rustls through the runtime. */
+export interface ProbeTrust {
+  /** true verified, false refused, null not checkable. */
+  verified: boolean | null;
+  /** The trust store: `platform`, `cafile`, `mozilla+cafile`, …. */
+  store: string | null;
+  /** The CA file given with `-a`. */
+  caFile: string | null;
+  /** Certificates in the CA file (or the platform bundle). */
+  caCount: number | null;
+  /** The stable error code when refused or not checkable. */
+  code: string | null;
+  /** Why, in words. */
+  message: string | null;
+}
+
+/** One finding: a rule, a severity and why. */
+export interface Finding {
+  /** The rule that produced it. */
+  rule: string;
+  /** How much it matters. */
+  severity: "info" | "low" | "medium" | "high";
+  /** Why, in words. */
+  message: string;
+}
+
+/** The probe's body (the envelope adds schemaVersion, tool, command, outcome, error). */
+export interface ProbeBody {
+  /** Where the probe connected. */
+  target: ProbeTarget;
+  /** The handshake, or null when it failed. */
+  handshake: ProbeHandshake | null;
+  /** The chain as sent, leaf first. */
+  certificates: ProbeCertificate[];
+  /** The leaf against the host name, or null without a certificate. */
+  identity: ProbeIdentity | null;
+  /** The trust verdict, or null when not checked. */
+  trust: ProbeTrust | null;
+  /** What deserves attention, with severity. */
+  findings: Finding[];
+}
+
+/** The inputs of {@link buildProbeBody} besides the observation. */
+export interface ProbeFacts {
+  /** Where the probe connected. */
+  target: ProbeTarget;
+  /** The host name to match (the SNI, else the host). */
+  hostname: string;
+  /** The trust verdict, or null when not checked. */
+  trust: ProbeTrust | null;
+  /** The current time, for validity findings. */
+  now: Date;
+}
+
+function cipherOf(code: number): ProbeCipher {
+  const s = cipherSuiteByCode(code);
+  return {
+    code: formatCode(code),
+    iana: s?.iana ?? formatCode(code),
+    openssl: s?.openssl ?? null,
+    bits: s?.bits ?? null,
+    definedIn: s?.definedIn ?? null,
+    kx: s?.kx ?? null,
+    au: s?.au ?? null,
+    enc: s?.enc ?? null,
+    mac: s?.mac ?? null,
+    rating: s?.rating ?? null,
+    ratingReason: s?.ratingReason ?? null,
+  };
+}
+
+/**
+ * A CA name from a CertificateRequest, as RFC 2253 text (or hex when it does
+ * not decode).
+ *
+ * @param der the DER DistinguishedName
+ * @returns the text
+ */
+export function caNameText(der: Uint8Array): string {
+  try {
+    return decodeName(new DerReader(der, 0, "certificate_authorities").any(), "name").rfc2253;
+  } catch {
+    return "#" + Array.from(der, (b) => b.toString(16).padStart(2, "0")).join("");
+  }
+}
+
+/**
+ * Decodes the chain for the report.
+ *
+ * @param ders the certificates, leaf first
+ * @returns the report entries (certificates that do not decode are skipped)
+ */
+export async function describeChain(ders: Uint8Array[]): Promise<ProbeCertificate[]> {
+  const out: ProbeCertificate[] = [];
+  for (const der of ders) {
+    try {
+      const c = await decodeCertificate(der);
+      out.push({
+        subject: c.subject.rfc2253,
+        issuer: c.issuer.rfc2253,
+        commonNames: c.commonNames,
+        sans: { dns: c.sans.dns, ip: c.sans.ip },
+        notBefore: c.notBefore,
+        notAfter: c.notAfter,
+        serialNumber: c.serialNumber,
+        signatureAlgorithm: c.signatureAlgorithm,
+        sha256: c.sha256,
+        key: { type: c.key.type, bits: c.key.bits ?? null, curve: c.key.curve ?? null },
+        pem: c.pem,
+      });
+    } catch {
+      // A certificate our decoder refuses stays out of the report; the
+      // chain length in the handshake still counts it.
+    }
+  }
+  return out;
+}
+
+/**
+ * Builds the report body from an observation.
+ *
+ * @param obs what the inspection client saw
+ * @param facts target, host name, trust verdict and the time
+ * @returns the body
+ */
+export async function buildProbeBody(obs: Observation, facts: ProbeFacts): Promise<ProbeBody> {
+  const kx = obs.keyExchange;
+  const g = kx.group !== undefined ? groupByCode(kx.group) : undefined;
+  const group = kx.group !== undefined
+    ? { name: groupName(kx.group), code: formatCode(kx.group), bits: g?.bits ?? null }
+    : kx.dhBits !== undefined
+    ? { name: `DH ${kx.dhBits}`, code: null, bits: kx.dhBits }
+    : null;
+  const cr = obs.certificateRequest;
+  const handshake: ProbeHandshake = {
+    version: versionName(obs.version),
+    cipher: cipherOf(obs.cipherSuite),
+    group,
+    keyExchange: kx.kind,
+    alpn: obs.alpn ?? null,
+    compression: obs.compression === 0
+      ? "none"
+      : obs.compression === 1
+      ? "deflate"
+      : String(obs.compression),
+    clientCertificateRequested: cr
+      ? {
+        caNames: cr.certificateAuthorities.map(caNameText),
+        signatureAlgorithms: (cr.signatureAlgorithms ?? []).map((s) =>
+          "0x" + s.toString(16).padStart(4, "0")
+        ),
+      }
+      : null,
+    ocspStapled: !!obs.ocspResponse,
+    sessionTicket: obs.sessionTicket.offered,
+    helloRetryRequest: obs.helloRetryRequest
+      ? {
+        group: obs.helloRetryRequest.selectedGroup !== undefined
+          ? groupName(obs.helloRetryRequest.selectedGroup)
+          : null,
+      }
+      : null,
+    signature: obs.signature
+      ? {
+        message: obs.signature.message,
+        scheme: obs.signature.scheme,
+        valid: obs.signature.valid,
+        reason: obs.signature.reason ?? null,
+      }
+      : null,
+    finishedVerified: obs.finishedVerified ?? null,
+    extendedMasterSecret: obs.serverHello.extendedMasterSecret,
+    secureRenegotiation: obs.serverHello.secureRenegotiation,
+  };
+  // Signature schemes by name for people; codes stay in the hex form above when unknown.
+  const certificates = await describeChain(obs.certificates);
+  const leafInfo = obs.certificates[0] ? await decodeLeaf(obs.certificates[0]) : undefined;
+  const identity: ProbeIdentity | null = leafInfo
+    ? (() => {
+      const m = matchIdentity(leafInfo, facts.hostname);
+      return { hostname: facts.hostname, matched: m.matched, rule: m.rule, reason: m.reason };
+    })()
+    : null;
+  return {
+    target: facts.target,
+    handshake,
+    certificates,
+    identity,
+    trust: facts.trust,
+    findings: findingsOf(obs, handshake, certificates, facts),
+  };
+}
+
+async function decodeLeaf(der: Uint8Array) {
+  try {
+    return await decodeCertificate(der);
+  } catch {
+    return undefined;
+  }
+}
+
+function findingsOf(
+  obs: Observation,
+  hs: ProbeHandshake,
+  certs: ProbeCertificate[],
+  facts: ProbeFacts,
+): Finding[] {
+  const f: Finding[] = [];
+  const v = versionByCode(obs.version);
+  if (v?.insecure) {
+    f.push({ rule: "protocol-version", severity: "high", message: `${v.name}: ${v.reason}` });
+  }
+  if (hs.cipher.rating === "insecure" || hs.cipher.rating === "weak") {
+    f.push({
+      rule: "cipher-suite",
+      severity: hs.cipher.rating === "insecure" ? "high" : "medium",
+      message: `${
+        hs.cipher.openssl ?? hs.cipher.iana
+      } is ${hs.cipher.rating}: ${hs.cipher.ratingReason}`,
+    });
+  }
+  if (obs.keyExchange.dhBits !== undefined && obs.keyExchange.dhBits < 2048) {
+    f.push({
+      rule: "dh-size",
+      severity: "high",
+      message: `DHE prime of ${obs.keyExchange.dhBits} bits is below 2048 (Logjam)`,
+    });
+  }
+  if (obs.compression !== 0) {
+    f.push({ rule: "compression", severity: "high", message: "TLS compression is on (CRIME)" });
+  }
+  if (obs.signature?.valid === false) {
+    f.push({
+      rule: "handshake-signature",
+      severity: "high",
+      message:
+        `The server's ${obs.signature.message} signature does not verify with the leaf's key`,
+    });
+  }
+  if (obs.finishedVerified === false) {
+    f.push({ rule: "finished", severity: "high", message: "The server Finished MAC is wrong" });
+  }
+  if (obs.version < 0x0304 && !obs.serverHello.secureRenegotiation) {
+    f.push({
+      rule: "secure-renegotiation",
+      severity: "medium",
+      message: "The server does not support secure renegotiation (RFC 5746)",
+    });
+  }
+  const leaf = certs[0];
+  if (leaf) {
+    if (leaf.key.type.startsWith("RSA") && leaf.key.bits !== null && leaf.key.bits < 2048) {
+      f.push({ rule: "key-size", severity: "high", message: `RSA key of ${leaf.key.bits} bits` });
+    }
+    const now = facts.now.getTime();
+    if (Date.parse(leaf.notAfter) < now) {
+      f.push({ rule: "validity", severity: "high", message: `Expired on ${leaf.notAfter}` });
+    } else if (Date.parse(leaf.notBefore) > now) {
+      f.push({ rule: "validity", severity: "high", message: `Not valid before ${leaf.notBefore}` });
+    }
+  }
+  if (obs.undecrypted) {
+    f.push({ rule: "tls13-undecrypted", severity: "info", message: obs.undecrypted });
+  }
+  if (facts.trust?.verified === null && facts.trust.message) {
+    f.push({ rule: "trust-uncheckable", severity: "medium", message: facts.trust.message });
+  }
+  return f;
+}
