@@ -10,11 +10,16 @@ import { isTlsprobeError, TlsprobeError } from "../core/errors.ts";
 import { VERSION } from "../core/version.ts";
 import { EXIT_CODES, EXIT_INTERNAL, EXIT_USAGE } from "./exit_codes.ts";
 import { COMMANDS } from "./commands/mod.ts";
-import { runCiphers } from "./commands/ciphers.ts";
 import { printError } from "./output.ts";
 
-/** Builds the program with every subcommand registered. */
-export function buildProgram(): Command {
+/**
+ * Builds the program with its subcommands registered: only `verb`'s when it
+ * names one (so a run loads only the code it needs), else all of them.
+ *
+ * @param verb the first argument, if any
+ * @returns the program
+ */
+export async function buildProgram(verb?: string): Promise<Command> {
   const program = new Command("tlsprobe")
     .description(
       "A TLS workbench: connect and report what was negotiated, serve TLS for testing " +
@@ -36,7 +41,8 @@ Exit status:
 Environment:
   NO_COLOR   disables colour in text output`,
     );
-  for (const register of COMMANDS) register(program);
+  const wanted = COMMANDS.filter((c) => c.name === verb);
+  for (const c of wanted.length ? wanted : COMMANDS) (await c.load()).register(program);
   return program;
 }
 
@@ -59,8 +65,11 @@ function configure(cmd: Command): void {
 export async function main(args: string[]): Promise<number> {
   // `ciphers` takes OpenSSL-style options (-v, -V, -tls1_2, -ciphersuites VAL, ...)
   // that commander cannot parse; it parses its own arguments.
-  if (args[0] === "ciphers") return runCiphers(args.slice(1));
-  const program = buildProgram();
+  if (args[0] === "ciphers") {
+    const { runCiphers } = await import("./commands/ciphers.ts");
+    return runCiphers(args.slice(1));
+  }
+  const program = await buildProgram(args[0]);
   configure(program);
   let status = 0;
   try {

@@ -608,7 +608,9 @@ async function readTickets(
       const nst = parseNewSessionTicket(m.body, true, m.offset);
       count++;
       obs.sessionTicket = { offered: true, count, lifetime: nst.lifetime };
-      wait = Math.min(wait, 200); // more tickets come in the same flight
+      // Further tickets come in the same flight (OpenSSL sends two back to
+      // back): wait only briefly for them.
+      wait = Math.min(wait, 25);
     }
   }
   if (count === 0 && !obs.postHandshakeAlert) obs.sessionTicket = { offered: false };
