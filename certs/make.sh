@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Remakes the sample PKI: a CA, a localhost server certificate and a client
+# Makes a sample PKI the book's way: a CA, a localhost server certificate and a client
 # certificate, as the book's chapter does with openssl and a config file.
-# Usage: certs/make.sh [DIR] (default: the folder this script is in).
+# Usage: certs/make.sh [DIR] (default: the folder this script is in). The committed
+# certs/ were made by `tlsprobe certs init`; the tests use this script.
 # FOR TESTS AND DEMOS ONLY: the private keys are public. Never trust ca.crt.
 set -euo pipefail
 dir=${1:-$(dirname "$0")}

@@ -12,8 +12,14 @@ import { EXIT_CODES, EXIT_INTERNAL, EXIT_USAGE } from "./exit_codes.ts";
 import { COMMANDS } from "./commands/mod.ts";
 import { printError } from "./output.ts";
 
-/** Builds the program with every subcommand registered. */
-export function buildProgram(): Command {
+/**
+ * Builds the program with its subcommands registered: only `verb`'s when it
+ * names one (so a run loads only the code it needs), else all of them.
+ *
+ * @param verb the first argument, if any
+ * @returns the program
+ */
+export async function buildProgram(verb?: string): Promise<Command> {
   const program = new Command("tlsprobe")
     .description(
       "A TLS workbench: connect and report what was negotiated, serve TLS for testing " +
@@ -35,7 +41,8 @@ Exit status:
 Environment:
   NO_COLOR   disables colour in text output`,
     );
-  for (const register of COMMANDS) register(program);
+  const wanted = COMMANDS.filter((c) => c.name === verb);
+  for (const c of wanted.length ? wanted : COMMANDS) (await c.load()).register(program);
   return program;
 }
 
@@ -56,7 +63,13 @@ function configure(cmd: Command): void {
  * @returns the exit status
  */
 export async function main(args: string[]): Promise<number> {
-  const program = buildProgram();
+  // `ciphers` takes OpenSSL-style options (-v, -V, -tls1_2, -ciphersuites VAL, ...)
+  // that commander cannot parse; it parses its own arguments.
+  if (args[0] === "ciphers") {
+    const { runCiphers } = await import("./commands/ciphers.ts");
+    return runCiphers(args.slice(1));
+  }
+  const program = await buildProgram(args[0]);
   configure(program);
   let status = 0;
   try {

@@ -9,3 +9,8 @@ export * from "./errors.ts";
 export * from "./version.ts";
 export * from "./report/envelope.ts";
 export * from "./x509/mod.ts";
+export * as registry from "./registry/mod.ts";
+export * as wire from "./wire/mod.ts";
+export * as handshake from "./handshake/mod.ts";
+export * from "./report/probe.ts";
+export * as policy from "./policy/mod.ts";

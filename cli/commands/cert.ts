@@ -8,6 +8,9 @@
 import type { Command } from "commander";
 import { TlsprobeError } from "../../core/errors.ts";
 import { readFileBytes } from "../../core/net/pem.ts";
+import { fetchCertificates } from "../../core/net/probe.ts";
+import { connectVerified } from "../../core/net/tls_client.ts";
+import { parseTimeout } from "../options.ts";
 import { certificateRepr, renderCertificates } from "../../core/report/cert_text.ts";
 import { envelope } from "../../core/report/envelope.ts";
 import { decodeCertificate } from "../../core/x509/decode.ts";
@@ -22,6 +25,7 @@ interface CertFlags {
   cafile?: string;
   verbose?: boolean;
   json?: boolean;
+  timeout: number;
 }
 
 /** `host:port` or `[v6]:port`, when the argument is not an existing file. */
@@ -40,13 +44,23 @@ export function register(program: Command): void {
   program
     .command("cert")
     .description("Explain a certificate and its chain (PEM, DER or a bundle); check a name")
-    .argument("<target>", "a certificate file (PEM, DER, bundle), or HOST:PORT")
-    .option("--servername <name>", "the name to check the leaf against (shown, not enforced)")
+    .argument(
+      "<target>",
+      "a certificate file (PEM, DER, bundle), - for standard input, or HOST:PORT",
+    )
+    .option(
+      "--servername <name>",
+      "the name to check the leaf against (shown, not enforced); SNI for HOST:PORT",
+    )
     .option(
       "--check-name <name>",
       "answer OK: <Certificate …> or BAD: <reason> for NAME (exit status 0 / 1)",
     )
-    .option("-a, --cafile <file>", "roots (PEM) to anchor the chain view in")
+    .option(
+      "-a, --cafile <file>",
+      "roots (PEM) to anchor the chain view in; with HOST:PORT --check-name, the only CAs trusted",
+    )
+    .option("--timeout <seconds>", "bound on each network phase (HOST:PORT)", parseTimeout, 10_000)
     .option("-v, --verbose", "the full view: every field of every certificate")
     .option("--json", "print one JSON object instead of text")
     .addHelpText(
@@ -67,18 +81,42 @@ Examples:
 }
 
 async function runCert(target: string, flags: CertFlags): Promise<void> {
-  if (!(await isFile(target)) && HOST_PORT.test(target)) {
-    // The project's handshake engine (core/handshake, on its way) reads a
-    // server's chain, including from TLS 1.3 and legacy servers; until it is
-    // wired here, say so rather than shell out to openssl.
-    throw new TlsprobeError(
-      "UNSUPPORTED",
-      `Reading a server's chain (${target}) needs the probe engine, which this build does not ` +
-        `have yet; save the chain to a file (openssl s_client -showcerts) and pass the file`,
-      { target },
-    );
+  const remote = !(await isFile(target)) && HOST_PORT.test(target);
+  let bytes: Uint8Array;
+  let source: object;
+  let trustError: TlsprobeError | undefined;
+  if (remote) {
+    // The server's chain as sent, read by the project's handshake engine (any
+    // version, TLS 1.3 included); trust, when a name is checked, by rustls.
+    const { host, port } = splitHostPort(target);
+    const serverName = flags.checkName ?? flags.servername;
+    const fetched = await fetchCertificates({ host, port, serverName, timeoutMs: flags.timeout });
+    if (fetched.certificates.length === 0) {
+      throw new TlsprobeError("PEER_MALFORMED", `${target} sent no certificate`, { target });
+    }
+    bytes = concat(fetched.certificates);
+    source = { host, port, address: fetched.address, serverName: serverName ?? host };
+    if (flags.checkName !== undefined) {
+      try {
+        const vc = await connectVerified({
+          host,
+          port,
+          serverName: flags.checkName,
+          caFile: flags.cafile,
+          timeoutMs: flags.timeout,
+        });
+        vc.conn.close();
+      } catch (e) {
+        if (!(e instanceof TlsprobeError)) throw e;
+        trustError = e;
+      }
+    }
+  } else {
+    bytes = target === "-"
+      ? new Uint8Array(await new Response(Deno.stdin.readable).arrayBuffer())
+      : await readFileBytes(target, "certificate file");
+    source = target === "-" ? { stdin: true } : { file: target };
   }
-  const bytes = await readFileBytes(target, "certificate file");
   let roots;
   if (flags.cafile) {
     const rootBytes = await readFileBytes(flags.cafile, "CA file");
@@ -88,10 +126,9 @@ async function runCert(target: string, flags: CertFlags): Promise<void> {
   const now = new Date();
   const name = flags.checkName ?? flags.servername;
   const result = await inspectCertificates(bytes, { now, roots, name });
-  const source = { file: target };
 
   if (flags.checkName !== undefined) {
-    checkName(result, flags, source);
+    checkName(result, flags, source, trustError);
     return;
   }
   if (flags.json) {
@@ -116,22 +153,49 @@ async function runCert(target: string, flags: CertFlags): Promise<void> {
 }
 
 /** Twisted's `check_server_certificate.py` answer. */
-function checkName(result: Inspection, flags: CertFlags, source: Record<string, unknown>): void {
+function checkName(
+  result: Inspection,
+  flags: CertFlags,
+  source: object,
+  trustError?: TlsprobeError,
+): void {
   const m = result.identity!;
   const leaf = result.chain[0];
+  const ok = m.matched && !trustError;
   if (flags.json) {
     printJson(
       envelope("cert", {
         source,
-        check: { name: flags.checkName, ok: m.matched },
+        check: { name: flags.checkName, ok },
         identity: m,
+        trust: trustError ? { verified: false, error: trustError.toJSON() } : undefined,
         certificate: { subject: leaf.subject.rfc2253, sha256: leaf.sha256 },
       }),
     );
-  } else if (m.matched) {
+  } else if (ok) {
     out(`OK: ${certificateRepr(leaf)}`);
-  } else {
+  } else if (!m.matched) {
     out(`BAD: No service reference ID could be validated against certificate: ${m.reason}`);
+  } else {
+    out(`BAD: ${trustError!.code}: ${trustError!.message}`);
   }
-  if (!m.matched) Deno.exitCode = EXIT_CHECK_FAILED;
+  if (!ok) Deno.exitCode = EXIT_CHECK_FAILED;
+}
+
+function splitHostPort(target: string): { host: string; port: number } {
+  const i = target.lastIndexOf(":");
+  return {
+    host: target.slice(0, i).replace(/^\[(.*)\]$/, "$1"),
+    port: Number(target.slice(i + 1)),
+  };
+}
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let off = 0;
+  for (const p of parts) {
+    out.set(p, off);
+    off += p.length;
+  }
+  return out;
 }

@@ -15,6 +15,11 @@ import {
   type VerifiedConnection,
 } from "../../core/net/tls_client.ts";
 import { EXIT_CODES } from "../exit_codes.ts";
+import { type ClientRelay, openClientRelay } from "../../core/net/relay.ts";
+import { checkServerHello, type Evaluation, runtimeLimits } from "../../core/policy/mod.ts";
+import { negotiatedReport } from "../../core/report/server_report.ts";
+import { loadResolvedPolicy } from "../policy_load.ts";
+import { renderEvaluation } from "./policy.ts";
 import { err, out, printError, printJson } from "../output.ts";
 import { parseList, parsePort, parseTimeout } from "../options.ts";
 
@@ -30,6 +35,7 @@ interface ConnectFlags {
   timeout: number;
   json?: boolean;
   verbose?: boolean;
+  policy?: string;
 }
 
 /** Whether standard input was redirected from a file or pipe (so it is forwarded). */
@@ -74,6 +80,10 @@ export function register(program: Command): void {
       parseTimeout,
       10_000,
     )
+    .option(
+      "--policy <name|file>",
+      "refuse to exchange data when the session breaks the policy (checked on the way)",
+    )
     .option("--json", "print one JSON object instead of text")
     .option("-v, --verbose", "say what was trusted and negotiated; show raw runtime errors")
     .addHelpText(
@@ -85,7 +95,12 @@ Trust: without -a the platform's root CAs are trusted; with -a only FILE is
 Examples:
   tlsprobe connect -a certs/ca.crt localhost 1060
   tlsprobe connect --servername example.com -a ca.crt 127.0.0.1 8443
-  echo hello | tlsprobe connect -a certs/ca.crt localhost 1060`,
+  echo hello | tlsprobe connect -a certs/ca.crt localhost 1060
+  tlsprobe connect --policy mozilla-intermediate -a certs/ca.crt localhost 1060
+
+With --policy the connection passes through a watcher on loopback that reads the
+server's ServerHello: the runtime's TLS client (rustls) cannot be told a policy's
+versions or suites, so a session that breaks the policy is cut before any data.`,
     )
     .action(async (host: string, port: number, flags: ConnectFlags) => {
       await runConnect(host, port, flags);
@@ -97,6 +112,9 @@ async function runConnect(host: string, port: number, flags: ConnectFlags): Prom
   let sent = 0;
   let vc: VerifiedConnection | undefined;
   let address: string | undefined;
+  let relay: ClientRelay | undefined;
+  let evaluation: Evaluation | undefined;
+  let negotiated: ReturnType<typeof negotiatedReport> | undefined;
   const report = () => {
     const received = chunks.map((c) => ({
       text: new TextDecoder().decode(c),
@@ -105,7 +123,8 @@ async function runConnect(host: string, port: number, flags: ConnectFlags): Prom
     return {
       target: { host, port, address, serverName: flags.servername ?? host },
       trust: vc ? { verified: true, ...vc.trust } : { verified: false },
-      handshake: vc ? { alpn: vc.alpn } : undefined,
+      handshake: vc ? { alpn: vc.alpn, ...(negotiated ?? {}) } : undefined,
+      ...(evaluation ? { policy: evaluation } : {}),
       clientCertificate: !!flags.cert,
       sentBytes: sent,
       receivedBytes: chunks.reduce((n, c) => n + c.length, 0),
@@ -114,18 +133,48 @@ async function runConnect(host: string, port: number, flags: ConnectFlags): Prom
     };
   };
   try {
+    const rp = flags.policy ? await loadResolvedPolicy(flags.policy) : undefined;
+    for (const n of rp ? runtimeLimits(rp.policy, "client") : []) err(`note: ${n}`);
+    if (rp) {
+      if (flags.cert) {
+        throw new TlsprobeError(
+          "UNSUPPORTED",
+          "--policy with a client certificate is not possible on this runtime: the watched " +
+            "connection needs Deno.startTls, which cannot present one",
+        );
+      }
+      relay = await openClientRelay({ host, port, timeoutMs: flags.timeout }, (flight) => {
+        negotiated = negotiatedReport(flight);
+        evaluation = checkServerHello(rp, {
+          version: flight.serverHello.version,
+          cipherSuite: flight.serverHello.cipherSuite,
+          compressionMethod: flight.serverHello.compression,
+          group: flight.group,
+        });
+        if (evaluation.verdict !== "fail") return undefined;
+        return evaluation.findings.some((f) => f.rule === "version")
+          ? "protocol_version"
+          : "handshake_failure";
+      }).catch((e) => {
+        throw classifyNetError(e, { host, port, phase: "connect", timeoutMs: flags.timeout });
+      });
+      address = relay.remote.hostname;
+    }
     vc = await connectVerified({
-      host,
-      port,
-      serverName: flags.servername,
-      caFile: flags.cafile,
-      platformRoots: flags.platformRoots,
+      host: relay ? "127.0.0.1" : host,
+      port: relay ? relay.port : port,
+      serverName: flags.servername ?? (relay ? host : undefined),
+      // A policy configures what the runtime lets it: the CA file, trust in
+      // both stores, the ALPN list (flags given on the command line win).
+      caFile: flags.cafile ?? rp?.policy.verification?.caFile,
+      platformRoots: flags.platformRoots ??
+        (rp?.policy.verification?.trust === "both" ? true : undefined),
       certFile: flags.cert,
       keyFile: flags.key,
-      alpn: flags.alpn,
+      alpn: flags.alpn ?? rp?.policy.alpn?.protocols,
       timeoutMs: flags.timeout,
       onTcpConnected: (remote) => {
-        address = remote.hostname;
+        address = relay ? relay.remote.hostname : remote.hostname;
         if (!flags.json) out(`Connected to host ${pyStrRepr(host)} and port ${port}`);
       },
     });
@@ -145,6 +194,7 @@ async function runConnect(host: string, port: number, flags: ConnectFlags): Prom
       );
       err(`ALPN: ${vc.alpn ?? "none"}`);
     }
+    if (evaluation && !flags.json) { for (const line of renderEvaluation(evaluation)) err(line); }
     const conn = vc;
     const sender = (async () => {
       if (flags.send !== undefined) {
@@ -180,11 +230,30 @@ async function runConnect(host: string, port: number, flags: ConnectFlags): Prom
     } catch { /* closed */ }
     if (flags.json) printJson(envelope("connect", report()));
   } catch (e) {
-    const error = e instanceof TlsprobeError ? e : classifyNetError(e, {
+    let error = e instanceof TlsprobeError ? e : classifyNetError(e, {
       host,
       port,
       phase: vc ? "data" : "connect",
     });
+    if (relay && !vc) {
+      // Did the watcher cut the session? Then the policy, not TLS, said no.
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const outcome = await Promise.race([
+        relay.done,
+        new Promise<undefined>((r) => timer = setTimeout(() => r(undefined), 1000)),
+      ]);
+      clearTimeout(timer);
+      if (outcome?.refusedWith && evaluation) {
+        const why = evaluation.findings.filter((f) => f.severity === "error")
+          .map((f) => f.message).join(" ");
+        error = new TlsprobeError(
+          "CHECK_FAILED",
+          `Session refused by policy ${evaluation.policy}: ${why} No data was exchanged.`,
+          { findings: evaluation.findings, raw: error.message },
+        );
+        if (!flags.json) { for (const line of renderEvaluation(evaluation)) err(line); }
+      }
+    }
     try {
       vc?.conn.close();
     } catch { /* closed */ }
@@ -195,5 +264,7 @@ async function runConnect(host: string, port: number, flags: ConnectFlags): Prom
       body: report(),
     });
     Deno.exitCode = EXIT_CODES[error.code];
+  } finally {
+    relay?.close();
   }
 }

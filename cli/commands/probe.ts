@@ -6,6 +6,10 @@
  * @module
  */
 import type { Command } from "commander";
+import { baselineOffer } from "../../core/policy/check.ts";
+import { evaluatePolicy, observationFromReport } from "../../core/policy/mod.ts";
+import { INSPECTION_ENGINE, loadResolvedPolicy } from "../policy_load.ts";
+import { renderEvaluation } from "./policy.ts";
 import { TlsprobeError } from "../../core/errors.ts";
 import { envelope } from "../../core/report/envelope.ts";
 import { probe } from "../../core/net/probe.ts";
@@ -28,6 +32,7 @@ interface ProbeFlags {
   timeout: number;
   verbose?: boolean;
   json?: boolean;
+  policy?: string;
 }
 
 /**
@@ -83,6 +88,10 @@ export function register(program: Command): void {
     .option("--servername <name>", "send NAME as SNI and match the certificate against it")
     .option("--no-sni", "send no server_name extension")
     .option("--timeout <seconds>", "bound on connect and on each read", parseTimeout, 10_000)
+    .option(
+      "--policy <name|file>",
+      "offer only what the policy allows (-p, -C, --groups narrow it) and check the result",
+    )
     .option("-v, --verbose", "print the certificate chain decoded")
     .option("--json", "print one JSON object instead of text")
     .addHelpText(
@@ -95,47 +104,78 @@ through a second, verified connection, which such servers cannot have.
 Examples:
   tlsprobe probe -a certs/ca.crt localhost:1060
   tlsprobe probe -p TLSv1.2 -C ECDHE-RSA-AES128-GCM-SHA256 example.com
-  tlsprobe probe --groups X25519MLKEM768 --json example.com`,
+  tlsprobe probe --groups X25519MLKEM768 --json example.com
+  tlsprobe probe --policy python-default-client -a certs/ca.crt localhost:1060`,
     )
-    .action(async (target: string, port: string | undefined, flags: ProbeFlags) => {
-      await runProbe(target, port, flags);
-    });
+    .action(
+      async (target: string, port: string | undefined, flags: ProbeFlags, cmd: Command) => {
+        await runProbe(target, port, flags, cmd.getOptionValueSource("protocol") === "cli");
+      },
+    );
 }
 
 async function runProbe(
   target: string,
   port: string | undefined,
   flags: ProbeFlags,
+  protocolGiven = false,
 ): Promise<void> {
   let body: object = {};
   try {
     const t = parseTarget(target, port);
-    const versions = parseProtocols(flags.protocol ?? "TLSv1:TLSv1.3");
-    const cipherSuites = flags.ciphers ? parseCipherList(flags.ciphers) : undefined;
-    const groups = flags.groups ? parseGroupList(flags.groups) : undefined;
+    const rp = flags.policy ? await loadResolvedPolicy(flags.policy) : undefined;
+    const offer = rp ? baselineOffer(rp, INSPECTION_ENGINE) : undefined;
+    const versions = offer && !protocolGiven
+      ? offer.versions
+      : parseProtocols(flags.protocol ?? "TLSv1:TLSv1.3");
+    const cipherSuites = flags.ciphers ? parseCipherList(flags.ciphers) : offer?.cipherSuites;
+    const groups = flags.groups ? parseGroupList(flags.groups) : offer?.groups;
     const r = await probe({
       ...t,
       serverName: flags.sni === false ? null : flags.servername,
-      caFile: flags.cafile,
+      caFile: flags.cafile ?? rp?.policy.verification?.caFile,
       certFile: flags.cert,
       keyFile: flags.key,
       versions,
       cipherSuites,
       groups,
-      alpn: flags.alpn,
+      alpn: flags.alpn ?? rp?.policy.alpn?.protocols,
       timeoutMs: flags.timeout,
       now: new Date(),
     });
     body = r.body;
-    if (r.error) throw r.error;
-    if (flags.json) printJson(envelope("probe", r.body));
+    // With a policy, a refused handshake is a verdict (the server turns away
+    // what the policy allows), not only an error.
+    const evaluation = rp
+      ? evaluatePolicy(
+        rp,
+        observationFromReport({
+          outcome: r.error ? "error" : "ok",
+          ...(r.error ? { error: r.error.toJSON() } : {}),
+          ...r.body,
+        }),
+      )
+      : undefined;
+    if (evaluation) {
+      body = { ...r.body, policy: evaluation };
+      if (evaluation.verdict === "fail") Deno.exitCode = EXIT_CHECK_FAILED;
+    }
+    if (r.error) {
+      if (evaluation && !flags.json) { for (const line of renderEvaluation(evaluation)) out(line); }
+      throw r.error;
+    }
+    if (flags.json) printJson(envelope("probe", body));
     else {
       out("");
       for (const line of renderProbeText(r.body, { verbose: flags.verbose })) out(line);
+      if (evaluation) { for (const line of renderEvaluation(evaluation)) out(line); }
       out("");
     }
     const trust = r.body.trust;
-    if (trust?.verified === false || r.body.identity?.matched === false) {
+    if (
+      trust?.verified === false || r.body.identity?.matched === false ||
+      evaluation?.verdict === "fail"
+    ) {
       Deno.exitCode = EXIT_CHECK_FAILED;
     }
   } catch (e) {

@@ -86,4 +86,6 @@ export const DEFAULT_SIGNATURE_ALGORITHMS: readonly number[] = [
   0x0301,
   0x0201,
   0x0203,
+  0x0402, // dsa_sha256 (RFC 5246 §7.4.1.4.1): DSS servers answer only when offered
+  0x0202, // dsa_sha1
 ];

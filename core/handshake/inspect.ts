@@ -35,6 +35,7 @@ import {
   parseCertificateStatus,
   parseCertificateVerify,
   parseEncryptedExtensions,
+  parseFinished,
   parseNewSessionTicket,
   parseServerHelloDone,
   parseServerKeyExchange,
@@ -79,7 +80,10 @@ export interface InspectOptions {
   sessionTicket?: boolean;
   /** GREASE (default false). */
   grease?: boolean;
-  /** How long to wait for TLS 1.3 session tickets after our Finished (default 1000 ms). */
+  /**
+   * How long to wait for TLS 1.3 session tickets after our Finished (default
+   * 1000 ms); 0 stops after the server's Finished without answering.
+   */
   ticketWaitMs?: number;
 }
 
@@ -125,6 +129,10 @@ export interface Observation {
   postHandshakeAlert?: string;
   /** Handshake message types received, in order. */
   messages: number[];
+  /** Every handshake message received, decrypted, with its header (for fixtures). */
+  rawMessages: Uint8Array[];
+  /** Why the TLS 1.3 encrypted flight could not be read (a suite WebCrypto cannot run). */
+  undecrypted?: string;
 }
 
 const DEFAULT_TICKET_WAIT = 1000;
@@ -136,6 +144,7 @@ class FlightReader {
   readonly #hs = new HandshakeBuffer();
   #protection?: RecordProtection;
   readonly types: number[] = [];
+  readonly raws: Uint8Array[] = [];
 
   constructor(t: Transport) {
     this.#t = t;
@@ -169,6 +178,7 @@ class FlightReader {
       const m = this.#hs.next();
       if (m) {
         this.types.push(m.type);
+        this.raws.push(m.raw);
         return m;
       }
       const rec = await this.record(timeoutMs);
@@ -341,7 +351,7 @@ function cannotRun13(suite: number): TlsprobeError {
     "UNSUPPORTED",
     `The server chose ${
       cipherSuiteByCode(suite)?.iana ?? suite
-    }, which this engine cannot decrypt (WebCrypto has no AES-CCM): offer other suites with -C`,
+    }, which this engine cannot decrypt (WebCrypto has no AES-CCM), so its certificates were not seen: offer other suites with -C`,
     { cipherSuite: suite },
   );
 }
@@ -385,6 +395,7 @@ async function finish12(
     certificates: [],
     sessionTicket: { offered: sh.sessionTicket },
     messages: reader.types,
+    rawMessages: reader.raws,
   };
   const tls12 = sh.version >= TLS1_2;
   for (;;) {
@@ -470,7 +481,6 @@ async function finish13(
   base: Base,
 ): Promise<Observation> {
   const suite: Tls13Suite | undefined = TLS13_SUITES[sh.cipherSuite];
-  if (!suite) throw cannotRun13(sh.cipherSuite);
   const ks = sh.keyShare!;
   const share = shares.find((s) => s.group === ks.group);
   if (!share) {
@@ -479,6 +489,19 @@ async function finish13(
       sh.offset,
       "server_hello.key_share",
     );
+  }
+  if (!suite) {
+    // Observed, not refused: version, suite and group are known from the
+    // ServerHello; the encrypted flight stays unread.
+    return {
+      ...base,
+      keyExchange: { kind: "ECDHE", group: ks.group },
+      certificates: [],
+      sessionTicket: { offered: null },
+      messages: reader.types,
+      rawMessages: reader.raws,
+      undecrypted: cannotRun13(sh.cipherSuite).message,
+    };
   }
   const shared = await share.derive(ks.keyExchange);
   const secrets = await handshakeSecrets(suite, shared, concat(...transcript));
@@ -490,6 +513,7 @@ async function finish13(
     certificates: [],
     sessionTicket: { offered: null },
     messages: reader.types,
+    rawMessages: reader.raws,
   };
   let m = await reader.message("EncryptedExtensions");
   if (m.type !== HS.encryptedExtensions) throw unexpected(m, "EncryptedExtensions");
@@ -524,7 +548,7 @@ async function finish13(
       };
     } else if (m.type === HS.finished) {
       const expected = await finishedData(suite, secrets.server, concat(...transcript));
-      obs.finishedVerified = bytesEqual(expected, m.body);
+      obs.finishedVerified = bytesEqual(expected, parseFinished(m.body, suite.hashLen, m.offset));
       transcript.push(m.raw);
       break;
     } else {
@@ -533,6 +557,7 @@ async function finish13(
     transcript.push(m.raw);
   }
   if (!obs.finishedVerified) return obs;
+  if ((o.ticketWaitMs ?? DEFAULT_TICKET_WAIT) <= 0) return obs;
 
   // Answer with our Finished, so the server sends its session tickets.
   const app = await applicationSecrets(suite, secrets.handshakeSecret, concat(...transcript));
@@ -583,7 +608,9 @@ async function readTickets(
       const nst = parseNewSessionTicket(m.body, true, m.offset);
       count++;
       obs.sessionTicket = { offered: true, count, lifetime: nst.lifetime };
-      wait = Math.min(wait, 200); // more tickets come in the same flight
+      // Further tickets come in the same flight (OpenSSL sends two back to
+      // back): wait only briefly for them.
+      wait = Math.min(wait, 25);
     }
   }
   if (count === 0 && !obs.postHandshakeAlert) obs.sessionTicket = { offered: false };

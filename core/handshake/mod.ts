@@ -13,3 +13,4 @@ export * from "./key_exchange.ts";
 export * from "./key_schedule.ts";
 export * from "./signature.ts";
 export * from "./offer.ts";
+export * from "./capabilities.ts";

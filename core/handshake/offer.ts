@@ -10,6 +10,7 @@ import { cipherSuiteByName } from "../registry/cipher_suites.ts";
 import { groupByName } from "../registry/groups.ts";
 import { TLS1_0, TLS1_3, versionByName, VERSIONS } from "../registry/versions.ts";
 import { DEFAULT_TLS13_SUITES } from "./defaults.ts";
+import { expandCipherString } from "../openssl/cipher_string.ts";
 
 /**
  * Parses a protocol option: one version (`TLSv1.2`, `SSLv3`) or a range
@@ -57,32 +58,46 @@ function range(lo: number, hi: number): number[] {
 }
 
 /**
- * Parses a cipher list: OpenSSL or IANA names separated by colons (or commas).
- * Without a TLS 1.3 name in the list, the default TLS 1.3 suites stay on
- * offer, as with OpenSSL's separate `-ciphersuites`.
+ * Parses the `-C` option: a colon-separated list of OpenSSL or IANA suite
+ * names (any suite the registry knows, even ones this OpenSSL build lacks,
+ * such as RC4), or else a full OpenSSL cipher string (`ECDH+AES128`,
+ * `HIGH:!aNULL`, `ALL:@SECLEVEL=0`) expanded as OpenSSL 3.0 would. Without a
+ * TLS 1.3 suite in the list, the default TLS 1.3 suites stay on offer, as
+ * with OpenSSL's separate `-ciphersuites`.
  *
  * @param spec the option value
- * @returns suite codes in the given order
- * @throws TlsprobeError BAD_INPUT naming the unknown entries
+ * @returns suite codes in preference order
+ * @throws TlsprobeError BAD_INPUT when it is neither a list of names nor a valid cipher string
+ * @example
+ * ```ts
+ * import { parseCipherList } from "./offer.ts";
+ * console.assert(parseCipherList("ECDHE-RSA-AES128-GCM-SHA256").includes(0xc02f));
+ * ```
  */
 export function parseCipherList(spec: string): number[] {
   const names = spec.split(/[:,\s]+/).filter(Boolean);
-  const unknown: string[] = [];
-  const codes: number[] = [];
-  for (const n of names) {
-    const s = cipherSuiteByName(n) ?? cipherSuiteByName(n.toUpperCase());
-    if (!s) unknown.push(n);
-    else if (!codes.includes(s.code)) codes.push(s.code);
+  if (!names.length) throw new TlsprobeError("BAD_INPUT", "The cipher list is empty");
+  const found = names.map((n) => cipherSuiteByName(n) ?? cipherSuiteByName(n.toUpperCase()));
+  let codes: number[];
+  if (found.every((s) => s !== undefined)) {
+    codes = [...new Set(found.map((s) => s!.code))];
+  } else {
+    let expanded: number[];
+    try {
+      expanded = expandCipherString(spec).suites.map((s) => s.code);
+    } catch (e) {
+      const unknown = names.filter((_, i) => !found[i]);
+      throw new TlsprobeError(
+        "BAD_INPUT",
+        `Cannot use -C ${JSON.stringify(spec)}: not a list of suite names (unknown: ${
+          unknown.join(", ")
+        }) nor an OpenSSL cipher string OpenSSL 3.0 accepts (${
+          e instanceof Error ? e.message : String(e)
+        })`,
+      );
+    }
+    return expanded;
   }
-  if (unknown.length) {
-    throw new TlsprobeError(
-      "BAD_INPUT",
-      `Unknown cipher suite name(s): ${
-        unknown.join(", ")
-      } (give OpenSSL names such as ECDHE-RSA-AES128-GCM-SHA256 or IANA names, separated by colons)`,
-    );
-  }
-  if (!codes.length) throw new TlsprobeError("BAD_INPUT", "The cipher list is empty");
   const has13 = codes.some((c) => c >> 8 === 0x13);
   return has13 ? codes : [...DEFAULT_TLS13_SUITES, ...codes];
 }

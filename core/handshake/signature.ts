@@ -124,6 +124,16 @@ function algorithmFor(scheme: number): VerifyAlg | string {
   return `${name} is not available in WebCrypto`;
 }
 
+/**
+ * Whether this engine can check a server signature made with a scheme.
+ *
+ * @param scheme the signature scheme code
+ * @returns true when WebCrypto has what it needs
+ */
+export function canVerify(scheme: number): boolean {
+  return typeof algorithmFor(scheme) !== "string";
+}
+
 /** ECDSA signatures are DER in TLS and fixed-width r||s in WebCrypto. */
 function ecdsaDerToRaw(sig: Uint8Array, n: number): Uint8Array {
   const seq = readTlv(new Reader(sig), 0x30, "ecdsa_signature");
@@ -183,9 +193,11 @@ export async function verifySignature(
       return { scheme: name, valid: false };
     }
   }
+  // No import worked: the key type does not fit the scheme, or WebCrypto
+  // cannot import it (an id-RSASSA-PSS key): not checkable rather than invalid.
   return {
     scheme: name,
-    valid: false,
-    reason: `the leaf's public key does not fit ${name}`,
+    valid: null,
+    reason: `the leaf's public key cannot be used for ${name} here`,
   };
 }

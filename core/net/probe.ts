@@ -21,12 +21,17 @@ import { connectTcp } from "./transport.ts";
 
 /** What to probe and how. */
 export interface ProbeOptions {
+  /** Host name or address. */
   host: string;
+  /** TCP port. */
   port: number;
   /** SNI to send; null sends none; undefined sends the host unless it is an IP. */
   serverName?: string | null;
+  /** CA file for the verified connection (`-a`). */
   caFile?: string;
+  /** Client certificate for the verified connection (`-c`). */
   certFile?: string;
+  /** The client certificate's key, if not in `certFile`. */
   keyFile?: string;
   /** Versions to offer. */
   versions: number[];
@@ -34,7 +39,9 @@ export interface ProbeOptions {
   cipherSuites?: number[];
   /** Groups to offer (default: x25519 first, then the rest). */
   groups?: number[];
+  /** ALPN protocols to offer. */
   alpn?: string[];
+  /** Bound on connect and on each read. */
   timeoutMs: number;
   /** The time, for validity findings. */
   now: Date;
@@ -44,8 +51,11 @@ export interface ProbeOptions {
 
 /** The probe's result: a body to print, the error when the handshake failed. */
 export interface ProbeResult {
+  /** The report body. */
   body: ProbeBody;
+  /** The failure, when the handshake could not be observed. */
   error?: TlsprobeError;
+  /** The inspection client's observation. */
   observation?: Observation;
   /** The server's bytes as received (for fixture capture). */
   received: Uint8Array[];
@@ -57,7 +67,7 @@ function isIpLiteral(host: string): boolean {
 
 /** TLS 1.2 suites rustls (the runtime's TLS) speaks: ECDHE with AES-GCM or ChaCha20. */
 function rustlsSpeaks(version: number, suite: number): boolean {
-  if (version > TLS1_2) return true;
+  if (version > TLS1_2) return suite >= 0x1301 && suite <= 0x1303; // rustls has no CCM
   if (version < TLS1_2) return false;
   const s = cipherSuiteByCode(suite);
   return !!s && s.kx === "ECDH" && (s.au === "RSA" || s.au === "ECDSA") &&
@@ -173,4 +183,38 @@ export async function probe(o: ProbeOptions): Promise<ProbeResult> {
     now: o.now,
   });
   return { body, observation: obs, received };
+}
+
+/**
+ * Fetches a server's certificate chain with the inspection client (any TLS
+ * version, no trust decision): for `cert HOST:PORT` and policy checks.
+ *
+ * @param o host, port, SNI (undefined: the host unless it is an IP; null: none) and deadline
+ * @returns the chain as sent (DER, leaf first), the version and the address connected to
+ * @throws TlsprobeError with the handshake's stable code
+ * @example
+ * ```ts ignore
+ * const { certificates } = await fetchCertificates({ host: "example.com", port: 443, timeoutMs: 5000 });
+ * ```
+ */
+export async function fetchCertificates(
+  o: { host: string; port: number; serverName?: string | null; timeoutMs: number },
+): Promise<{ certificates: Uint8Array[]; version: number; address: string }> {
+  const sni = o.serverName === null
+    ? undefined
+    : o.serverName ?? (isIpLiteral(o.host) ? undefined : o.host);
+  const t = await connectTcp(o);
+  try {
+    const obs = await inspect(t, {
+      versions: [0x0304, 0x0303, 0x0302, 0x0301],
+      cipherSuites: [...DEFAULT_CIPHER_SUITES],
+      groups: [...DEFAULT_GROUPS],
+      signatureAlgorithms: [...DEFAULT_SIGNATURE_ALGORITHMS],
+      serverName: sni,
+      ticketWaitMs: 0,
+    });
+    return { certificates: obs.certificates, version: obs.version, address: t.remote.hostname };
+  } finally {
+    t.close();
+  }
 }

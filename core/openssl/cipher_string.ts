@@ -36,9 +36,9 @@ import {
   mAEAD,
   mMD5,
   mSHA1,
-  openssl30,
   type OpensslProfile,
   type OsslCipher,
+  PROFILES,
   PSK_ALL,
   STRONG_MASK,
   TLS1,
@@ -60,9 +60,9 @@ export interface ExpandOptions {
   /** The TLS 1.3 list (`-ciphersuites`); default OpenSSL's default. */
   ciphersuites?: string;
   /**
-   * Keep only suites usable with these protocol versions and the security
-   * level, as `openssl ciphers -s` does (`-tls1_2` is `["TLSv1.2"]`).
-   * Without `supportedOnly` this only matters when given.
+   * Keep only suites usable with these protocol versions (lowest to highest)
+   * and the security level, as `openssl ciphers -s -tls1_2` does (`-tls1_2`
+   * is `["TLSv1.2"]`). Giving it implies the `supportedOnly` filter.
    */
   protocols?: ProtocolName[];
   /** Apply the `openssl ciphers -s` filter. */
@@ -229,7 +229,13 @@ const prepared = new Map<string, Prepared>();
 function prepare(version: OpensslVersion): Prepared {
   const hit = prepared.get(version);
   if (hit) return hit;
-  const profile = openssl30();
+  const make = PROFILES[version];
+  if (!make) {
+    throw new TlsprobeError("UNSUPPORTED", `Cannot model OpenSSL ${version}: only 3.0 is known`, {
+      field: "version",
+    });
+  }
+  const profile = make();
   const d = profile.disabled;
   // ssl_cipher_collect_ciphers(): OpenSSL sorts its table by id and walks it backwards.
   const ciphers = profile.ciphers
@@ -296,10 +302,25 @@ const isWord = (ch: string) =>
   (ch >= "A" && ch <= "Z") || (ch >= "0" && ch <= "9") || (ch >= "a" && ch <= "z") ||
   ch === "-" || ch === "." || ch === "=";
 
-function badCipherList(reason: string, detail: Record<string, unknown> = {}): TlsprobeError {
+/**
+ * OpenSSL's error-queue entries (`ERR_print_errors()` without thread id and
+ * source line); errors carry them as `detail.openssl`, one per raised error.
+ */
+const OPENSSL_ERRORS = {
+  invalidCommand: "error:0A000118:SSL routines:ssl_cipher_process_rulestr:invalid command",
+  noCipherMatch: "error:0A0000B9:SSL routines:SSL_CTX_set_cipher_list:no cipher match",
+  noCiphersuiteMatch: "error:0A0000B9:SSL routines:set_ciphersuites:no cipher match",
+};
+
+function badCipherList(
+  reason: string,
+  openssl: string[],
+  detail: Record<string, unknown> = {},
+): TlsprobeError {
   return new TlsprobeError("BAD_INPUT", `Error in cipher list: ${reason}`, {
     field: "cipherList",
     reason,
+    openssl,
     ...detail,
   });
 }
@@ -312,7 +333,7 @@ function processRules(
   str: string,
   order: Order,
   p: Prepared,
-  state: { secLevel: number; error?: string },
+  state: { secLevel: number; error?: string; offset?: number; raised: number },
 ): boolean {
   let ok = true;
   let l = 0;
@@ -352,7 +373,9 @@ function processRules(
         buflen++;
       }
       if (buflen === 0) {
-        state.error = `invalid command at offset ${l}`;
+        state.error ??= `unexpected ${JSON.stringify(at(l))} at offset ${l}`;
+        state.offset ??= l;
+        state.raised++;
         return false;
       }
       if (action === CIPHER_SPECIAL) break;
@@ -440,11 +463,15 @@ function processRules(
         const level = word.charCodeAt(9) - 48;
         if (level < 0 || level > 5) {
           ok = false;
-          state.error ??= `invalid security level in @${word}`;
+          state.error ??= `invalid security level in @${word} (0 to 5)`;
+          state.offset ??= buf - 1;
+          state.raised++;
         } else state.secLevel = level;
       } else {
         ok = false;
-        state.error ??= `unknown command @${word}`;
+        state.error ??= `unknown command @${word} (@STRENGTH or @SECLEVEL=n)`;
+        state.offset ??= buf - 1;
+        state.raised++;
       }
       while (at(l) !== "\0" && !isSep(at(l))) l++;
     } else if (found) {
@@ -475,6 +502,7 @@ function parseCiphersuites(str: string, p: Prepared): (OsslCipher | null)[] {
     throw new TlsprobeError("BAD_INPUT", "Error setting TLSv1.3 ciphersuites: no cipher match", {
       field: "ciphersuites",
       reason: "no cipher match",
+      openssl: [OPENSSL_ERRORS.noCiphersuiteMatch],
     });
   }
   return out;
@@ -565,9 +593,9 @@ function protocolRange(
 export function expandCipherString(str: string | undefined, opts: ExpandOptions = {}): Expansion {
   const p = prepare(opts.version ?? "3.0");
   const tls13 = parseCiphersuites(opts.ciphersuites ?? p.profile.defaultCiphersuites, p);
-  const state = {
+  const state: { secLevel: number; error?: string; offset?: number; raised: number } = {
     secLevel: p.profile.defaultSecurityLevel,
-    error: undefined as string | undefined,
+    raised: 0,
   };
   let rules = str ?? p.profile.defaultCipherList;
   for (const [prefix, replacement] of SUITEB) {
@@ -585,20 +613,31 @@ export function expandCipherString(str: string | undefined, opts: ExpandOptions 
     if (rest.startsWith(":")) rest = rest.slice(1);
   }
   if (ok && rest !== "") ok = processRules(rest, order, p, state);
-  if (!ok) throw badCipherList(state.error ?? "invalid command", { input: str });
+  if (!ok) {
+    // Offsets count in the string as given (DEFAULT's expansion cannot fail).
+    const offset = state.offset !== undefined
+      ? state.offset + (rules.length - rest.length)
+      : undefined;
+    const queue = Array(Math.max(1, state.raised)).fill(OPENSSL_ERRORS.invalidCommand);
+    throw badCipherList(state.error ?? "invalid command", queue, {
+      input: str,
+      ...(offset !== undefined && rules === str ? { offset } : {}),
+    });
+  }
   const d = p.profile.disabled;
   const list: OsslCipher[] = [];
   for (const c of tls13) if (c && !(c.enc & d.enc)) list.push(c);
-  let tls12 = 0;
   for (let c = order.head; c !== -1; c = order.next[c]) {
-    if (order.active[c]) {
-      list.push(p.ciphers[c]);
-      tls12++;
-    }
+    if (order.active[c]) list.push(p.ciphers[c]);
   }
-  // SSL_CTX_set_cipher_list() fails when no TLS 1.2-or-earlier suite is left.
-  if (str !== undefined && tls12 === 0) {
-    throw badCipherList("no cipher match", { input: str });
+  // SSL_CTX_set_cipher_list() fails when no suite below TLS 1.3 is left
+  // (`cipher_list_tls12_num()` counts the whole list, -ciphersuites entries too).
+  if (str !== undefined && !list.some((c) => c.minTls < TLS1_3)) {
+    throw badCipherList(
+      "no cipher matched (unknown names are ignored)",
+      [OPENSSL_ERRORS.noCipherMatch],
+      { input: str },
+    );
   }
   let out = list;
   if (opts.supportedOnly || opts.protocols?.length) {

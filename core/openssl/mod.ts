@@ -6,4 +6,4 @@
  */
 export * from "./cipher_string.ts";
 export * from "./format.ts";
-export type { OpensslProfile, OsslCipher } from "./profile.ts";
+export type { OpensslProfile, OsslAlias, OsslCipher } from "./profile.ts";

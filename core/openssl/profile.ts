@@ -43,33 +43,53 @@ export const SSL3 = 0x300, TLS1 = 0x301, TLS1_1 = 0x302, TLS1_2 = 0x303, TLS1_3 
 
 /** One suite as OpenSSL holds it internally (`SSL_CIPHER`). */
 export interface OsslCipher {
+  /** The registry entry. */
   suite: CipherSuite;
+  /** OpenSSL's id: `0x0300HHLL`. */
   id: number;
+  /** The OpenSSL name (for TLS 1.3 suites and SCSVs, the standard name). */
   name: string;
+  /** The standard (IANA) name. */
   stdname: string;
+  /** `algorithm_mkey` bits. */
   mkey: number;
+  /** `algorithm_auth` bits. */
   auth: number;
+  /** `algorithm_enc` bits. */
   enc: number;
+  /** `algorithm_mac` bits. */
   mac: number;
+  /** Lowest protocol version (`0x0301` for TLS 1.0; 0 for SCSVs). */
   minTls: number;
+  /** Highest protocol version. */
   maxTls: number;
+  /** `algo_strength` bits (HIGH, MEDIUM, LOW, FIPS, NOT_DEFAULT, ...). */
   strength: number;
+  /** Strength bits `@STRENGTH` sorts by. */
   strengthBits: number;
 }
 
 /** An alias of `cipher_aliases[]` in `ssl/ssl_ciph.c`. */
 export interface OsslAlias {
+  /** The alias as written in cipher strings (case-sensitive). */
   name: string;
+  /** `algorithm_mkey` bits it selects (0: any). */
   mkey: number;
+  /** `algorithm_auth` bits it selects (0: any). */
   auth: number;
+  /** `algorithm_enc` bits it selects (0: any). */
   enc: number;
+  /** `algorithm_mac` bits it selects (0: any). */
   mac: number;
+  /** The exact `min_tls` it selects (0: any). */
   minTls: number;
+  /** `algo_strength` bits it selects (0: any). */
   strength: number;
 }
 
 /** Everything the engine needs to model one OpenSSL version and build. */
 export interface OpensslProfile {
+  /** The version family modelled, e.g. "3.0". */
   version: string;
   /** The `openssl version` line of the build the data came from. */
   build: string;
@@ -81,13 +101,19 @@ export interface OpensslProfile {
   disabledStdnames: Set<string>;
   /** Signalling values, found by standard name in `-ciphersuites`. */
   scsvs: OsslCipher[];
+  /** `cipher_aliases[]`, in OpenSSL's order. */
   aliases: OsslAlias[];
+  /** Algorithms the build lacks at run time (`ssl_load_ciphers()`). */
   disabled: { mkey: number; auth: number; enc: number; mac: number };
+  /** `OSSL_default_cipher_list()`. */
   defaultCipherList: string;
+  /** `OSSL_default_ciphersuites()`. */
   defaultCiphersuites: string;
+  /** The build's default security level (`OPENSSL_TLS_SECURITY_LEVEL`). */
   defaultSecurityLevel: number;
-  /** Lowest and highest protocol versions the build has. */
+  /** Lowest protocol version the build has (no SSLv3 here). */
   minProtocol: number;
+  /** Highest protocol version the build has. */
   maxProtocol: number;
 }
 
@@ -353,3 +379,12 @@ export function openssl30(): OpensslProfile {
   };
   return cached;
 }
+
+/**
+ * The profiles the engine can model, by version family. Another version is
+ * one more entry here: its suite data (generated like `data_3_0.ts`), its
+ * alias table, disabled algorithms and defaults.
+ */
+export const PROFILES: Record<string, () => OpensslProfile> = {
+  "3.0": openssl30,
+};

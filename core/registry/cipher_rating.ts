@@ -15,20 +15,31 @@ export type CipherRating = "recommended" | "secure" | "weak" | "insecure" | "sig
 
 /** The parts of a suite the rating looks at (columns of `openssl ciphers -v`). */
 export interface RatedParts {
+  /** Key exchange (`ECDH`, `DH`, `RSA`, `PSK`, `any`, ...). */
   kx: string;
+  /** Authentication (`RSA`, `ECDSA`, `None`, ...). */
   au: string;
+  /** Bulk cipher without size (`AESGCM`, `AES`, `3DES`, `None`, ...). */
   enc: string;
+  /** Key bits. */
   bits: number;
+  /** MAC (`AEAD`, `SHA1`, `MD5`, ...). */
   mac: string;
+  /** Version column (`SSLv3`, `TLSv1`, `TLSv1.2`, `TLSv1.3`). */
   definedIn: string;
+  /** Export-grade. */
   export?: boolean;
+  /** A signalling value. */
   scsv?: boolean;
 }
+
+/** Block ciphers TLS uses in CBC mode (MAC-then-encrypt). */
+const CBC = new Set(["AES", "Camellia", "ARIA", "3DES", "DES", "IDEA", "SEED", "RC2"]);
 
 const ORDER: CipherRating[] = ["recommended", "secure", "weak", "insecure"];
 
 /** Key exchanges that give forward secrecy (ephemeral (EC)DH, SRP, TLS 1.3). */
-const PFS_KX = new Set(["DH", "ECDH", "DHEPSK", "ECDHEPSK", "SRP", "any"]);
+const PFS_KX = new Set(["DH", "ECDH", "DHEPSK", "ECDHEPSK", "SRP", "ECCPWD", "any"]);
 
 /**
  * Whether a key exchange (as `openssl ciphers -v` names it) gives forward secrecy.
@@ -71,14 +82,17 @@ export function rateCipherSuite(s: RatedParts): { rating: CipherRating; reasons:
   if (s.enc === "IDEA") add("weak", "IDEA: 64-bit block (SWEET32)");
   if (s.enc === "GOST89" || s.enc === "MAGMA") add("weak", "64-bit block cipher (SWEET32)");
   if (s.kx !== "None" && !hasForwardSecrecy(s.kx)) add("weak", "no forward secrecy");
-  if (!aead && s.enc !== "None" && s.enc !== "RC4") {
+  if (CBC.has(s.enc)) {
     add(
       "weak",
       s.mac === "SHA1"
         ? "CBC mode with SHA-1 MAC (padding oracles such as Lucky13)"
         : "CBC mode (padding oracles such as Lucky13)",
     );
+  } else if (!aead && s.enc !== "None" && s.enc !== "RC4") {
+    add("weak", "not AEAD: counter mode with a separate MAC");
   }
+  if (s.kx === "ECCPWD") add("secure", "ECCPWD: password-based key exchange, rarely deployed");
   if (s.enc === "AESCCM8") add("secure", "8-byte authentication tag");
   if (aead && /^(ARIA|Camellia|SM4|KUZNYECHIK|MAGMA)/.test(s.enc)) {
     add("secure", `${s.enc.replace(/GCM|CCM|MGM/, "")}: sound but rarely deployed`);

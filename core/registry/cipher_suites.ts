@@ -8,7 +8,7 @@
 import { CIPHER_SUITE_TABLE } from "./cipher_suites_table.ts";
 import type { CipherRating } from "./cipher_rating.ts";
 
-export type { CipherRating } from "./cipher_rating.ts";
+export type { CipherRating, RatedParts } from "./cipher_rating.ts";
 export { hasForwardSecrecy, rateCipherSuite } from "./cipher_rating.ts";
 
 /** The protocol version a suite was defined in, as `openssl ciphers -v` prints it. */

@@ -13,11 +13,13 @@ import { versionByCode, versionName } from "../registry/versions.ts";
 import { decodeCertificate } from "../x509/decode.ts";
 import { DerReader } from "../x509/der.ts";
 import { decodeName } from "../x509/name.ts";
-import { matchHostname } from "./identity.ts";
+import { matchIdentity } from "../x509/identity.ts";
 
 /** Where the probe connected. */
 export interface ProbeTarget {
+  /** The host name or address asked for. */
   host: string;
+  /** The TCP port. */
   port: number;
   /** The IP address connected to. */
   address: string | null;
@@ -31,15 +33,25 @@ export interface ProbeTarget {
 export interface ProbeCipher {
   /** `0xC02F`. */
   code: string;
+  /** The IANA name (or `0x%04X` when unknown). */
   iana: string;
+  /** OpenSSL's name, when it has one. */
   openssl: string | null;
+  /** Symmetric key bits. */
   bits: number | null;
+  /** The version that defined the suite, as `openssl ciphers -v` prints it. */
   definedIn: string | null;
+  /** Key exchange, as OpenSSL names it. */
   kx: string | null;
+  /** Authentication. */
   au: string | null;
+  /** Bulk cipher. */
   enc: string | null;
+  /** MAC (`AEAD` for AEAD suites). */
   mac: string | null;
+  /** The registry rating: recommended, secure, weak, insecure. */
   rating: string | null;
+  /** Why it has that rating. */
   ratingReason: string | null;
 }
 
@@ -47,17 +59,23 @@ export interface ProbeCipher {
 export interface ProbeHandshake {
   /** OpenSSL's name (`TLSv1.3`). */
   version: string;
+  /** The negotiated suite. */
   cipher: ProbeCipher;
   /** The key-exchange group (ECDHE, TLS 1.3) or finite-field DH size. */
   group: { name: string; code: string | null; bits: number | null } | null;
   /** Key exchange family: `ECDHE`, `DHE`, `RSA`, `other`. */
   keyExchange: string;
+  /** The ALPN protocol chosen, or null. */
   alpn: string | null;
+  /** `none`, or the compression method. */
   compression: string;
+  /** The CertificateRequest: acceptable CA names (RFC 2253) and signature schemes, or null. */
   clientCertificateRequested: { caNames: string[]; signatureAlgorithms: string[] } | null;
+  /** Whether an OCSP response was stapled. */
   ocspStapled: boolean;
   /** null when it could not be seen (TLS 1.3 server that closed before tickets). */
   sessionTicket: boolean | null;
+  /** The HelloRetryRequest and the group it asked for, or null. */
   helloRetryRequest: { group: string | null } | null;
   /** The server's handshake signature: checked against the leaf's key. */
   signature: {
@@ -68,66 +86,99 @@ export interface ProbeHandshake {
   } | null;
   /** TLS 1.3: the server Finished MAC verified. */
   finishedVerified: boolean | null;
+  /** Extended master secret acknowledged (RFC 7627; always part of TLS 1.3). */
   extendedMasterSecret: boolean;
+  /** Secure renegotiation acknowledged (RFC 5746). */
   secureRenegotiation: boolean;
 }
 
 /** One certificate of the chain as sent. */
 export interface ProbeCertificate {
+  /** Subject, RFC 2253. */
   subject: string;
+  /** Issuer, RFC 2253. */
   issuer: string;
+  /** The subject's common names. */
   commonNames: string[];
+  /** DNS and IP subject alternative names. */
   sans: { dns: string[]; ip: string[] };
+  /** Start of validity (ISO 8601). */
   notBefore: string;
+  /** End of validity (ISO 8601). */
   notAfter: string;
+  /** Serial number in upper-case hex. */
   serialNumber: string;
+  /** The certificate's signature algorithm. */
   signatureAlgorithm: string;
+  /** SHA-256 fingerprint, colon-separated upper-case hex. */
   sha256: string;
+  /** Public key type and size or curve. */
   key: { type: string; bits: number | null; curve: string | null };
+  /** The certificate as PEM. */
   pem: string;
 }
 
 /** The identity check of the leaf against the host name. */
 export interface ProbeIdentity {
+  /** The name matched (the SNI, else the host). */
   hostname: string;
+  /** Whether it matched. */
   matched: boolean | null;
+  /** The RFC 9525 rule that decided (`dns-san-exact`, `dns-san-wildcard`, `ip-san`, …). */
   rule: string;
+  /** Why, in words. */
+  reason: string;
 }
 
 /** The trust verdict, decided by rustls through the runtime. */
 export interface ProbeTrust {
   /** true verified, false refused, null not checkable. */
   verified: boolean | null;
+  /** The trust store: `platform`, `cafile`, `mozilla+cafile`, …. */
   store: string | null;
+  /** The CA file given with `-a`. */
   caFile: string | null;
+  /** Certificates in the CA file (or the platform bundle). */
   caCount: number | null;
   /** The stable error code when refused or not checkable. */
   code: string | null;
+  /** Why, in words. */
   message: string | null;
 }
 
 /** One finding: a rule, a severity and why. */
 export interface Finding {
+  /** The rule that produced it. */
   rule: string;
+  /** How much it matters. */
   severity: "info" | "low" | "medium" | "high";
+  /** Why, in words. */
   message: string;
 }
 
 /** The probe's body (the envelope adds schemaVersion, tool, command, outcome, error). */
 export interface ProbeBody {
+  /** Where the probe connected. */
   target: ProbeTarget;
+  /** The handshake, or null when it failed. */
   handshake: ProbeHandshake | null;
+  /** The chain as sent, leaf first. */
   certificates: ProbeCertificate[];
+  /** The leaf against the host name, or null without a certificate. */
   identity: ProbeIdentity | null;
+  /** The trust verdict, or null when not checked. */
   trust: ProbeTrust | null;
+  /** What deserves attention, with severity. */
   findings: Finding[];
 }
 
 /** The inputs of {@link buildProbeBody} besides the observation. */
 export interface ProbeFacts {
+  /** Where the probe connected. */
   target: ProbeTarget;
   /** The host name to match (the SNI, else the host). */
   hostname: string;
+  /** The trust verdict, or null when not checked. */
   trust: ProbeTrust | null;
   /** The current time, for validity findings. */
   now: Date;
@@ -255,14 +306,11 @@ export async function buildProbeBody(obs: Observation, facts: ProbeFacts): Promi
   };
   // Signature schemes by name for people; codes stay in the hex form above when unknown.
   const certificates = await describeChain(obs.certificates);
-  const leaf = certificates[0];
-  const identity: ProbeIdentity | null = leaf
+  const leafInfo = obs.certificates[0] ? await decodeLeaf(obs.certificates[0]) : undefined;
+  const identity: ProbeIdentity | null = leafInfo
     ? (() => {
-      const m = matchHostname(
-        { dns: leaf.sans.dns, ip: leaf.sans.ip, commonNames: leaf.commonNames },
-        facts.hostname,
-      );
-      return { hostname: facts.hostname, matched: m.matched, rule: m.rule };
+      const m = matchIdentity(leafInfo, facts.hostname);
+      return { hostname: facts.hostname, matched: m.matched, rule: m.rule, reason: m.reason };
     })()
     : null;
   return {
@@ -273,6 +321,14 @@ export async function buildProbeBody(obs: Observation, facts: ProbeFacts): Promi
     trust: facts.trust,
     findings: findingsOf(obs, handshake, certificates, facts),
   };
+}
+
+async function decodeLeaf(der: Uint8Array) {
+  try {
+    return await decodeCertificate(der);
+  } catch {
+    return undefined;
+  }
 }
 
 function findingsOf(
@@ -334,6 +390,9 @@ function findingsOf(
     } else if (Date.parse(leaf.notBefore) > now) {
       f.push({ rule: "validity", severity: "high", message: `Not valid before ${leaf.notBefore}` });
     }
+  }
+  if (obs.undecrypted) {
+    f.push({ rule: "tls13-undecrypted", severity: "info", message: obs.undecrypted });
   }
   if (facts.trust?.verified === null && facts.trust.message) {
     f.push({ rule: "trust-uncheckable", severity: "medium", message: facts.trust.message });

@@ -75,7 +75,7 @@ export function renderProbeText(b: ProbeBody, o: { verbose?: boolean } = {}): st
   if (b.identity) {
     out.push(say(
       "Whether name(s) match the hostname",
-      b.identity.matched ? `Yes (${b.identity.rule})` : `No: ${b.identity.rule}`,
+      b.identity.matched ? `Yes (${b.identity.rule})` : `No: ${b.identity.reason}`,
     ));
   }
   if (b.trust) {

@@ -46,6 +46,8 @@ export class Reader {
   readonly #base: number;
 
   /**
+   * Makes a reader over bytes.
+   *
    * @param bytes the bytes to read
    * @param base the absolute offset of `bytes[0]`, for error messages
    */

@@ -391,3 +391,18 @@ export function parseNewSessionTicket(
   }
   return t;
 }
+
+/**
+ * Parses a Finished body (RFC 8446 §4.4.4): verify_data of the hash length.
+ *
+ * @param body the body
+ * @param length the expected length (the suite's hash length in TLS 1.3; 12 before)
+ * @param offset absolute offset
+ * @returns verify_data
+ */
+export function parseFinished(body: Uint8Array, length: number, offset = 0): Uint8Array {
+  const r = new Reader(body, offset);
+  const data = r.bytes(length, "finished.verify_data");
+  r.expectEmpty("finished");
+  return data;
+}

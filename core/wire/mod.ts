@@ -13,3 +13,4 @@ export * from "./extensions.ts";
 export * from "./client_hello.ts";
 export * from "./server_hello.ts";
 export * from "./messages.ts";
+export * from "./sslv2.ts";

@@ -150,7 +150,7 @@ function checkContentType(b: Uint8Array, offset: number): void {
 }
 
 function notTls(b: Uint8Array, offset: number, what: string): TlsprobeError {
-  const text = new TextDecoder("latin1").decode(b.subarray(0, 16));
+  const text = new TextDecoder("latin1").decode(b.subarray(0, 64));
   const printable = /^[\x20-\x7e\r\n]{4,}/.test(text);
   const hint = (b[0] & 0x80) && b.length > 2 && b[2] === 4
     ? "the peer answered with an SSLv2 record"

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { DerReader, TAG } from "./der.ts";
+import { derElement, DerReader, TAG } from "./der.ts";
 import type { CertificateInfo } from "./decode.ts";
 import { namesEqual } from "./name.ts";
 
@@ -15,6 +15,7 @@ export type SignatureStatus = "valid" | "invalid" | "unsupported";
 
 /** The result of checking one certificate against its issuer. */
 export interface SignatureCheck {
+  /** `valid`, `invalid` or `unsupported` (WebCrypto cannot check it). */
   status: SignatureStatus;
   /** Why, in one line (`ecdsa-with-SHA256 by P-256 key`, `ED448 is not in WebCrypto`, …). */
   reason: string;
@@ -42,6 +43,23 @@ function ecdsaRaw(sig: Uint8Array, size: number): Uint8Array | undefined {
   }
 }
 
+/** rsaEncryption AlgorithmIdentifier with NULL parameters (RFC 3279 section 2.3.1). */
+const RSA_ENCRYPTION = Uint8Array.from(
+  "300d06092a864886f70d0101010500".match(/../g)!,
+  (h) => parseInt(h, 16),
+);
+
+/**
+ * WebCrypto imports RSA keys only under rsaEncryption: an id-RSASSA-PSS key
+ * (RFC 4055 section 1.2) is the same RSAPublicKey, so re-wrap its BIT STRING.
+ */
+function asRsaEncryptionSpki(spki: Uint8Array): Uint8Array {
+  const r = DerReader.inside(new DerReader(spki).expect(TAG.SEQUENCE, "spki"), "spki");
+  r.expect(TAG.SEQUENCE, "spki algorithm");
+  const bits = r.expect(TAG.BIT_STRING, "subjectPublicKey").raw;
+  return derElement(TAG.SEQUENCE, Uint8Array.from([...RSA_ENCRYPTION, ...bits]));
+}
+
 /**
  * Verifies `cert`'s signature with `issuer`'s public key (WebCrypto).
  * Supported: RSA PKCS#1 v1.5 and RSA-PSS with SHA-1/256/384/512, ECDSA on
@@ -62,13 +80,21 @@ export async function verifySignature(
   let verifyAlg: Algorithm | RsaPssParams | EcdsaParams;
   let signature = cert.signatureValue;
   const hashOk = hash !== undefined && ["SHA-1", "SHA-256", "SHA-384", "SHA-512"].includes(hash);
+  let spki = key.spki;
   if (/WithRSAEncryption$/.test(sig.name) && key.type === "RSA") {
     if (!hashOk) return { status: "unsupported", reason: `${sig.name} is not in WebCrypto` };
     importAlg = { name: "RSASSA-PKCS1-v1_5", hash };
     verifyAlg = { name: "RSASSA-PKCS1-v1_5" };
-  } else if (sig.name === "rsassaPss" && key.type === "RSA") {
+  } else if (sig.name === "rsassaPss" && (key.type === "RSA" || key.type === "RSA-PSS")) {
     if (!hashOk) {
       return { status: "unsupported", reason: `RSA-PSS with ${hash} is not in WebCrypto` };
+    }
+    if (key.type === "RSA-PSS") {
+      try {
+        spki = asRsaEncryptionSpki(spki);
+      } catch {
+        return { status: "unsupported", reason: "the issuer's RSA-PSS key is malformed" };
+      }
     }
     importAlg = { name: "RSA-PSS", hash };
     verifyAlg = { name: "RSA-PSS", saltLength: sig.saltLength ?? 20 } as RsaPssParams;
@@ -93,7 +119,7 @@ export async function verifySignature(
   }
   let cryptoKey: CryptoKey;
   try {
-    cryptoKey = await crypto.subtle.importKey("spki", new Uint8Array(key.spki), importAlg, false, [
+    cryptoKey = await crypto.subtle.importKey("spki", new Uint8Array(spki), importAlg, false, [
       "verify",
     ]);
   } catch (e) {
@@ -174,20 +200,27 @@ export function orderChain(certs: CertificateInfo[]): OrderedChain {
 
 /** The check of one link: certificate `index` against the next one (or a root). */
 export interface LinkCheck {
+  /** Position in the chain, 0 for the leaf. */
   index: number;
+  /** RFC 2253 subject of this certificate. */
   subject: string;
+  /** RFC 2253 issuer named by this certificate. */
   issuer: string;
   /** Where the issuer was found: the next certificate, a given root, itself, or nowhere. */
   issuerSource: "chain" | "root" | "self" | "missing";
   /** RFC 2253 subject of the issuing certificate, when found. */
   issuerSubject?: string;
+  /** The issuer name equals the issuing certificate's subject. */
   nameMatch: boolean;
   /** AKI of this certificate equals SKI of the issuer; undefined when either is absent. */
   keyIdMatch?: boolean;
+  /** The signature check, when an issuer was found. */
   signature?: SignatureCheck;
   /** The issuer has basicConstraints CA:TRUE (not checked for a self-signed leaf). */
   issuerIsCA?: boolean;
+  /** Validity at `now`. */
   validity: "valid" | "expired" | "not yet valid";
+  /** Whole days until notAfter (negative once expired). */
   daysLeft: number;
   /** Problems with this link, one line each. */
   problems: string[];
@@ -195,6 +228,7 @@ export interface LinkCheck {
 
 /** The checked chain. */
 export interface ChainReport {
+  /** One check per certificate, leaf first. */
   links: LinkCheck[];
   /** The chain ends in a self-signed certificate or a given root. */
   complete: boolean;

@@ -68,6 +68,7 @@ export interface PublicKeyInfo {
 export interface SignatureAlgorithmInfo {
   /** OpenSSL's name (`sha256WithRSAEncryption`, `ecdsa-with-SHA256`, `rsassaPss`, …) or the OID. */
   name: string;
+  /** Dotted object identifier. */
   oid: string;
   /** The digest, where the algorithm names one (`SHA-256`, …). */
   hash?: string;
@@ -77,16 +78,23 @@ export interface SignatureAlgorithmInfo {
 
 /** One extension as found, named when known. */
 export interface ExtensionEntry {
+  /** Dotted object identifier. */
   oid: string;
+  /** OpenSSL's name for it, or the dotted OID. */
   name: string;
+  /** Whether the extension is marked critical. */
   critical: boolean;
 }
 
 /** Subject alternative names (RFC 5280 section 4.2.1.6). */
 export interface SubjectAltNames {
+  /** dNSName entries, as encoded (A-labels, wildcards kept). */
   dns: string[];
+  /** iPAddress entries: dotted IPv4, compressed lower-case IPv6. */
   ip: string[];
+  /** rfc822Name entries. */
   email: string[];
+  /** uniformResourceIdentifier entries. */
   uri: string[];
   /** Directory names, registered IDs and other names, as text. */
   other: string[];
@@ -98,19 +106,27 @@ export interface CertificateInfo {
   version: number;
   /** Serial number in upper-case hex, as `openssl x509 -serial` prints it (`-` when negative). */
   serialNumber: string;
+  /** Name of the signature algorithm (`signature.name`). */
   signatureAlgorithm: string;
+  /** The signature algorithm with its digest and PSS salt. */
   signature: SignatureAlgorithmInfo;
+  /** The subject name. */
   subject: DistinguishedName;
+  /** The issuer name. */
   issuer: DistinguishedName;
   /** Common names of the subject, in order. */
   commonNames: string[];
   /** ISO 8601 instants. */
   notBefore: string;
+  /** End of validity (ISO 8601). */
   notAfter: string;
+  /** The subject public key. */
   key: PublicKeyInfo;
+  /** Subject alternative names by kind. */
   sans: SubjectAltNames;
   /** Whether the certificate has a subjectAltName extension at all. */
   hasSan: boolean;
+  /** basicConstraints (RFC 5280 section 4.2.1.9), absent when the extension is. */
   basicConstraints?: { ca: boolean; pathLen?: number; critical: boolean };
   /** Key usage bit names (RFC 5280 section 4.2.1.3), absent when the extension is. */
   keyUsage?: string[];
@@ -120,12 +136,15 @@ export interface CertificateInfo {
   subjectKeyId?: string;
   /** Authority key identifier (its keyIdentifier), lower-case hex. */
   authorityKeyId?: string;
+  /** Authority information access URIs (RFC 5280 section 4.2.2.1). */
   aia: { ocsp: string[]; caIssuers: string[] };
+  /** CRL distribution point URIs (RFC 5280 section 4.2.1.13). */
   crlDistributionPoints: string[];
   /** Number of embedded SCTs (RFC 6962 section 3.3), absent without the extension. */
   sctCount?: number;
   /** Policy OIDs, with names where known (`2.23.140.1.2.1 (DV)`). */
   policies: string[];
+  /** Every extension, in certificate order. */
   extensions: ExtensionEntry[];
   /** basicConstraints says CA:TRUE. */
   isCA: boolean;
@@ -133,11 +152,15 @@ export interface CertificateInfo {
   selfSigned: boolean;
   /** Fingerprints: upper-case hex with colons, as OpenSSL prints them. */
   sha256: string;
+  /** SHA-1 fingerprint, `AB:CD:…` (empty from `decodeCertificateSync`). */
   sha1: string;
+  /** The certificate's DER. */
   der: Uint8Array;
+  /** The certificate as PEM. */
   pem: string;
   /** Raw parts used to verify signatures. */
   tbs: Uint8Array;
+  /** The signature bytes (BIT STRING content without the unused-bits octet). */
   signatureValue: Uint8Array;
   /** Things that are wrong but do not stop decoding (mismatched signature algorithms, …). */
   warnings: string[];
@@ -145,7 +168,9 @@ export interface CertificateInfo {
 
 /** One extension as framed: its value stays raw until a schema reads it. */
 interface RawExtension {
+  /** Dotted object identifier. */
   oid: string;
+  /** Whether the extension is marked critical. */
   critical: boolean;
   value: Uint8Array;
   offset: number;
@@ -328,6 +353,13 @@ function generalNameText(g: GeneralName): { kind: keyof SubjectAltNames; value: 
 
 function isoTime(tlv: Tlv, field: string): string {
   // RFC 5280 section 4.1.2.5: UTCTime YYMMDDHHMMSSZ (YY >= 50 is 19YY), GeneralizedTime YYYYMMDDHHMMSSZ.
+  if (tlv.value.length > 32) {
+    derError(
+      `Cannot read ${field}: ${tlv.value.length} bytes is too long for a time`,
+      tlv.start,
+      field,
+    );
+  }
   const s = String.fromCharCode(...tlv.value);
   let m: RegExpExecArray | null;
   let year: number;

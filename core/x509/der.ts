@@ -62,6 +62,8 @@ export class DerReader {
   #field: string;
 
   /**
+   * Makes a reader over `bytes`.
+   *
    * @param bytes the bytes to read
    * @param base offset of `bytes` in the outermost buffer
    * @param field what is being read, for error messages
@@ -269,6 +271,29 @@ export function integerValue(tlv: Tlv): bigint {
   for (const b of v) n = (n << 8n) | BigInt(b);
   if (v[0] & 0x80) n -= 1n << BigInt(v.length * 8);
   return n;
+}
+
+/**
+ * Encodes one DER element (definite length, shortest form).
+ *
+ * @param tag the identifier octet
+ * @param content the value octets
+ * @returns the element
+ */
+export function derElement(tag: number, content: Uint8Array): Uint8Array {
+  const n = content.length;
+  const len = n < 0x80
+    ? [n]
+    : n < 0x100
+    ? [0x81, n]
+    : n < 0x10000
+    ? [0x82, n >> 8, n & 0xff]
+    : [0x83, n >> 16, (n >> 8) & 0xff, n & 0xff];
+  const out = new Uint8Array(1 + len.length + n);
+  out[0] = tag;
+  out.set(len, 1);
+  out.set(content, 1 + len.length);
+  return out;
 }
 
 /** Base64 of bytes (standard alphabet, padded). */

@@ -16,6 +16,7 @@ export interface Inspection {
   chain: CertificateInfo[];
   /** Certificates of the input that are not on the leaf's path. */
   unused: CertificateInfo[];
+  /** The check of each link. */
   report: ChainReport;
   /** The name check, when a name was given. */
   identity?: IdentityMatch;

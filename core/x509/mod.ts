@@ -21,3 +21,4 @@ export * from "./decode.ts";
 export * from "./chain.ts";
 export * from "./identity.ts";
 export * from "./inspect.ts";
+export * from "./generate.ts";

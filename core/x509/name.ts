@@ -82,8 +82,15 @@ export function decodeString(tlv: Tlv): string | undefined {
     }
     default:
       if (!STRING_TAGS.has(tlv.tag)) return undefined;
-      return String.fromCharCode(...v);
+      return latin1(v);
   }
+}
+
+/** Bytes as Latin-1 text, in chunks (a spread of a huge value would overflow the stack). */
+function latin1(v: Uint8Array): string {
+  let s = "";
+  for (let i = 0; i < v.length; i += 0x4000) s += String.fromCharCode(...v.subarray(i, i + 0x4000));
+  return s;
 }
 
 /** Escapes a value per RFC 4514 section 2.4 the way OpenSSL's RFC2253 option does. */

@@ -12,8 +12,11 @@ const CERT_LABELS = new Set(["CERTIFICATE", "X509 CERTIFICATE", "TRUSTED CERTIFI
 
 /** One PEM block: its label, its bytes and where it starts in the text. */
 export interface PemBlock {
+  /** The label after BEGIN (`CERTIFICATE`, `PRIVATE KEY`, …). */
   label: string;
+  /** The decoded body. */
   der: Uint8Array;
+  /** Offset of `-----BEGIN` in the text. */
   offset: number;
 }
 

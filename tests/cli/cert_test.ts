@@ -3,7 +3,8 @@
  * answering as Twisted's check_server_certificate.py does.
  */
 import assert from "node:assert/strict";
-import { tlsprobe } from "../_helpers/process.ts";
+import { startOpensslServer, tlsprobe } from "../_helpers/process.ts";
+import { makeTestPki, removeTestPki } from "../_helpers/pki.ts";
 
 const FIX = new URL("../fixtures/x509/", import.meta.url).pathname;
 
@@ -57,13 +58,13 @@ Deno.test("cert --check-name answers OK: <Certificate …> or BAD: reason, exit 
   );
 });
 
-Deno.test("cert gives clear errors: HOST:PORT unsupported yet, a key instead of a certificate, no file", async () => {
-  const hp = await tlsprobe(["cert", "example.com:443"]);
-  assert.equal(hp.code, 2);
-  assert.match(
-    hp.stderr,
-    /error UNSUPPORTED: Reading a server's chain \(example\.com:443\) needs the probe engine/,
-  );
+Deno.test("cert gives clear errors: a refused HOST:PORT, a key instead of a certificate, no file", async () => {
+  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (l.addr as Deno.NetAddr).port;
+  l.close();
+  const hp = await tlsprobe(["cert", `127.0.0.1:${port}`]);
+  assert.equal(hp.code, 3);
+  assert.match(hp.stderr, /error CONNECTION_REFUSED/);
   const key = await tlsprobe(["cert", FIX + "leaf.key"]);
   assert.equal(key.code, 2);
   assert.match(key.stderr, /error BAD_INPUT: .*PRIVATE KEY, not a CERTIFICATE/);
@@ -71,4 +72,62 @@ Deno.test("cert gives clear errors: HOST:PORT unsupported yet, a key instead of 
   assert.equal(none.code, 2);
   assert.match(none.stderr, /error FILE_NOT_FOUND/);
   for (const r of [hp, key, none]) assert.doesNotMatch(r.stderr, /\.ts:\d+:\d+/);
+});
+
+Deno.test("cert - reads certificates from standard input", async () => {
+  const pem = await Deno.readTextFile(FIX + "ed25519.pem");
+  const r = await tlsprobe(["cert", "--json", "-"], { stdin: pem });
+  assert.equal(r.code, 0, r.stderr);
+  const j = JSON.parse(r.stdout);
+  assert.deepEqual(j.source, { stdin: true });
+  assert.equal(j.certificates[0].key.type, "Ed25519");
+});
+
+Deno.test("cert HOST:PORT reads the server's chain with the probe engine; --check-name answers OK or BAD", async () => {
+  const pki = await makeTestPki();
+  const peer = await startOpensslServer([
+    "-cert",
+    pki.localhostCrt,
+    "-key",
+    pki.localhostKey,
+    "-cert_chain",
+    pki.caCrt,
+  ]);
+  try {
+    const target = `localhost:${peer.port}`;
+    const view = await tlsprobe(["cert", "--json", target]);
+    assert.equal(view.code, 0, view.stderr);
+    const j = JSON.parse(view.stdout);
+    const served = new TextDecoder().decode(await Deno.readFile(pki.localhostCrt)).trim();
+    assert.equal(j.certificates[0].pem.trim(), served);
+    assert.equal(j.certificates.length, 2);
+
+    const ok = await tlsprobe(["cert", "--check-name", "localhost", "-a", pki.caCrt, target]);
+    assert.equal(ok.code, 0, ok.stdout + ok.stderr);
+    assert.match(ok.stdout, /^OK: <Certificate Subject=localhost/);
+    const wrongName = await tlsprobe([
+      "cert",
+      "--check-name",
+      "example.com",
+      "-a",
+      pki.caCrt,
+      target,
+    ]);
+    assert.equal(wrongName.code, 1);
+    assert.match(wrongName.stdout, /^BAD: No service reference ID could be validated/);
+    // The name matches, but nothing trusted signed it: Twisted says BAD too.
+    const untrusted = await tlsprobe([
+      "cert",
+      "--check-name",
+      "localhost",
+      "-a",
+      pki.otherCaCrt,
+      target,
+    ]);
+    assert.equal(untrusted.code, 1);
+    assert.match(untrusted.stdout, /^BAD: CERT_UNKNOWN_ISSUER: /);
+  } finally {
+    await peer.stop();
+    await removeTestPki(pki);
+  }
 });

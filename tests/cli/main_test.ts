@@ -7,7 +7,9 @@ import { EXIT_CODES } from "../../cli/exit_codes.ts";
 Deno.test("tlsprobe --help lists the subcommands and the exit statuses", async () => {
   const r = await tlsprobe(["--help"]);
   assert.equal(r.code, 0);
-  for (const verb of ["connect", "serve"]) assert.match(r.stdout, new RegExp(`^  ${verb}\\b`, "m"));
+  for (const verb of ["connect", "serve", "ciphers"]) {
+    assert.match(r.stdout, new RegExp(`^  ${verb}\\b`, "m"));
+  }
   assert.match(r.stdout, /Exit status:\n\s+0\s+success/);
 });
 

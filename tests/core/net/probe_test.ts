@@ -242,6 +242,36 @@ Deno.test("probe() observes TLS 1.0 and TLS 1.1 servers and marks them insecure"
   }
 });
 
+Deno.test("probe() reports a TLS 1.3 CCM server's handshake though it cannot decrypt the flight", async () => {
+  const p = await setup();
+  const server = await startOpensslServer([
+    "-cert",
+    p.localhostCrt,
+    "-key",
+    p.localhostKey,
+    "-www",
+    "-tls1_3",
+    "-ciphersuites",
+    "TLS_AES_128_CCM_SHA256",
+  ]);
+  try {
+    const r = await probe(
+      opts(server.port, { cipherSuites: [0x1304, 0x1301], noTrust: false, caFile: p.caCrt }),
+    );
+    assert.equal(r.error, undefined, r.error?.message);
+    const h = r.body.handshake!;
+    assert.equal(h.version, "TLSv1.3");
+    assert.equal(h.cipher.iana, "TLS_AES_128_CCM_SHA256");
+    assert.equal(h.group?.name, "x25519");
+    assert.equal(r.body.certificates.length, 0);
+    assert.ok(r.body.findings.some((f) => f.rule === "tls13-undecrypted"));
+    assert.equal(r.body.trust?.verified, null);
+    assert.match(r.body.trust!.message!, /modern TLS stack/);
+  } finally {
+    await server.stop();
+  }
+});
+
 Deno.test("probe() says trust is uncheckable for a TLS 1.0 server instead of failing", async () => {
   const p = await setup();
   const server = await startOpensslServer([

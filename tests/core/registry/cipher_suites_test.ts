@@ -17,7 +17,7 @@ import {
   TABLE_PATH,
 } from "../../../tools/gen_cipher_suites.ts";
 import { OPENSSL_3_0_VERSION } from "../../../core/openssl/data_3_0.ts";
-import { opensslVersion } from "../../_openssl.ts";
+import { opensslVersion } from "../../_helpers/openssl.ts";
 
 const version = await opensslVersion();
 const sameOpenssl = version !== undefined && OPENSSL_3_0_VERSION === version;

@@ -210,3 +210,23 @@ Deno.test("decodeCertificateSync() rejects duplicate extensions (RFC 5280 sectio
     assert.match(e.message, /twice|subjectKeyIdentifier/);
   }
 });
+
+Deno.test("verifyChain() verifies a certificate whose key is an RSA-PSS key (id-RSASSA-PSS SPKI)", async () => {
+  const [pss] = await load("pss.pem");
+  assert.equal(pss.key.type, "RSA-PSS");
+  assert.equal(pss.key.bits, 2048);
+  assert.equal(pss.signature.name, "rsassaPss");
+  const report = await verifyChain([pss], { now: NOW });
+  assert.equal(report.links[0].signature?.status, "valid", report.links[0].signature?.reason);
+});
+
+Deno.test("parsePem() takes CRLF line ends, explanatory text and TRUSTED CERTIFICATE blocks", async () => {
+  const pem = await Deno.readTextFile(new URL("leaf.pem", FIXTURES));
+  const [der] = parsePem(pem);
+  const crlf = "Subject: the leaf\r\n" + pem.replaceAll("\n", "\r\n");
+  assert.deepEqual(parsePem(crlf), [der]);
+  // OpenSSL's TRUSTED CERTIFICATE is the certificate followed by trust settings.
+  const trusted = toPem(Uint8Array.from([...der, 0x30, 0x02, 0x05, 0x00]), "TRUSTED CERTIFICATE");
+  assert.deepEqual(parsePem(trusted), [der]);
+  assert.equal(toPem(der), pem);
+});

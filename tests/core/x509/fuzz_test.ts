@@ -91,7 +91,7 @@ function mutate(src: Uint8Array, rnd: () => number, lens: number[]): Uint8Array 
 
 Deno.test("decodeCertificateSync() gives only TlsprobeError on 100,000 mutated certificates", async () => {
   const seeds: Uint8Array[] = [];
-  for (const f of ["leaf", "inter", "root", "ed25519", "v1"]) {
+  for (const f of ["leaf", "inter", "root", "ed25519", "v1", "pss"]) {
     seeds.push(...parsePem(await Deno.readTextFile(new URL(`${f}.pem`, FIXTURES))));
   }
   // A few real CA certificates too, chosen to keep the run short.

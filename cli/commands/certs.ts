@@ -1,0 +1,151 @@
+/**
+ * `tlsprobe certs init DIR`: a local CA, a server certificate and a client
+ * certificate, in the book's layout (the certs Makefile, `www.cnf`,
+ * `cat www.crt www.key > www.pem`), made with WebCrypto; no openssl needed.
+ *
+ * @module
+ */
+import { type Command, InvalidArgumentError, Option } from "commander";
+import { TlsprobeError } from "../../core/errors.ts";
+import { envelope } from "../../core/report/envelope.ts";
+import { keyLine, namesLine } from "../../core/report/cert_text.ts";
+import { certificateToJson } from "../../core/x509/decode.ts";
+import { generatePki, KEY_KINDS, type KeyKind } from "../../core/x509/generate.ts";
+import { out, printJson } from "../output.ts";
+
+interface InitFlags {
+  name: string[];
+  ip: string[];
+  key: KeyKind;
+  days: number;
+  force?: boolean;
+  json?: boolean;
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+function parseDays(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < 1 || n > 36500) {
+    throw new InvalidArgumentError(
+      `Days ${JSON.stringify(value)} is not a number from 1 to 36500.`,
+    );
+  }
+  return n;
+}
+
+/** Adds `certs` (with `certs init`) to the program. */
+export function register(program: Command): void {
+  const certs = program
+    .command("certs")
+    .description("Make certificates for testing: a local CA, a server and a client");
+  certs
+    .command("init")
+    .description("Make ca.crt/ca.key, localhost.{crt,key,pem} and client.{crt,key,pem} in DIR")
+    .argument("<dir>", "directory to write to (made if missing)")
+    .option(
+      "--name <name>",
+      "a DNS name of the server (repeatable; default localhost)",
+      collect,
+      [],
+    )
+    .option("--ip <address>", "an IP address of the server (repeatable)", collect, [])
+    .addOption(
+      new Option("--key <type>", "key type of all three certificates").choices(KEY_KINDS).default(
+        "ecdsa-p256",
+      ),
+    )
+    .option("--days <n>", "validity of the server and client certificates", parseDays, 825)
+    .option("--force", "overwrite files that exist")
+    .option("--json", "print one JSON object instead of text")
+    .addHelpText(
+      "after",
+      `
+Without --name and --ip the server certificate is for localhost, 127.0.0.1
+and ::1. The CA is valid for at least ten years. Private keys (*.key, and the
+*.pem bundles, which hold certificate then key) are written with mode 0600.
+FOR TESTING ONLY: never trust this CA beyond your own machine.
+
+Examples:
+  tlsprobe certs init ./pki
+  tlsprobe certs init --name localhost --name app.test --ip 127.0.0.1 --key rsa2048 ./pki
+  tlsprobe serve --cert ./pki/localhost.pem
+  tlsprobe connect -a ./pki/ca.crt localhost 1060`,
+    )
+    .action(async (dir: string, flags: InitFlags) => {
+      await runInit(dir, flags);
+    });
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.lstat(path);
+    return true;
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return false;
+    throw e;
+  }
+}
+
+async function runInit(dir: string, flags: InitFlags): Promise<void> {
+  const pki = await generatePki({
+    names: flags.name,
+    ips: flags.ip,
+    key: flags.key,
+    days: flags.days,
+    now: new Date(),
+  });
+  const path = (name: string) => `${dir.replace(/\/+$/, "") || "/"}/${name}`;
+  try {
+    await Deno.mkdir(dir, { recursive: true });
+    if (!flags.force) {
+      const present = [];
+      for (const f of pki.files) if (await exists(path(f.name))) present.push(f.name);
+      if (present.length) {
+        throw new TlsprobeError(
+          "BAD_INPUT",
+          `${dir} already holds ${present.join(", ")}; pass --force to overwrite`,
+          { present },
+        );
+      }
+    }
+    for (const f of pki.files) {
+      const p = path(f.name);
+      const mode = f.secret ? 0o600 : 0o644;
+      await Deno.writeTextFile(p, f.content, { mode });
+      // `mode` applies only to new files; an overwritten key must not keep a wider mode.
+      await Deno.chmod(p, mode);
+    }
+  } catch (e) {
+    if (e instanceof TlsprobeError) throw e;
+    if (e instanceof Deno.errors.PermissionDenied || e instanceof Deno.errors.NotCapable) {
+      throw new TlsprobeError("PERMISSION", `Cannot write to ${dir}: permission denied`, {
+        raw: String(e),
+      });
+    }
+    throw new TlsprobeError("BAD_INPUT", `Cannot write to ${dir}: ${(e as Error).message}`, {
+      raw: String(e),
+    });
+  }
+  if (flags.json) {
+    printJson(envelope("certs init", {
+      dir,
+      files: pki.files.map((f) => ({ name: f.name, path: path(f.name), secret: f.secret })),
+      ca: certificateToJson(pki.ca),
+      server: certificateToJson(pki.server),
+      client: certificateToJson(pki.client),
+    }));
+    return;
+  }
+  out(`Made a local PKI in ${dir} (${keyLine(pki.ca)} keys; for testing only, never trust it):`);
+  out(`  ca.crt, ca.key            CA       ${pki.ca.subject.rfc2253}, until ${pki.ca.notAfter}`);
+  out(
+    `  localhost.{crt,key,pem}   server   ${namesLine(pki.server)}, until ${pki.server.notAfter}`,
+  );
+  out(`  client.{crt,key,pem}      client   ${pki.client.subject.rfc2253}`);
+  out(`Keys and .pem bundles are mode 0600. Try:`);
+  out(`  tlsprobe serve --cert ${path("localhost.pem")}`);
+  out(`  tlsprobe connect -a ${path("ca.crt")} localhost 1060`);
+}

@@ -1,0 +1,78 @@
+/**
+ * Loading a policy for `--policy NAME|FILE`: a built-in by name, or a JSON
+ * file validated against the committed schema; then resolving its cipher
+ * string and suite names.
+ *
+ * @module
+ */
+import { TlsprobeError } from "../core/errors.ts";
+import {
+  BUILTIN_POLICIES,
+  builtinPolicy,
+  defaultPolicyEnv,
+  parsePolicyJson,
+  type Policy,
+  type PolicyEnv,
+  type ResolvedPolicy,
+  resolvePolicy,
+} from "../core/policy/mod.ts";
+import type { EngineCapabilities } from "../core/policy/check.ts";
+import { DEFAULT_CIPHER_SUITES, DEFAULT_GROUPS } from "../core/handshake/defaults.ts";
+
+/** What the inspection client can offer, for building a policy's offer. */
+export const INSPECTION_ENGINE: EngineCapabilities = {
+  versions: ["TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3"],
+  cipherSuites: DEFAULT_CIPHER_SUITES,
+  groups: DEFAULT_GROUPS,
+};
+
+/** The environment policies are resolved in. */
+export function cliPolicyEnv(): PolicyEnv {
+  return defaultPolicyEnv();
+}
+
+/**
+ * Loads a policy: a built-in name, or a path to a JSON file.
+ *
+ * @param nameOrFile `book-locked-server` or `./policy.json`
+ * @returns the policy
+ * @throws {TlsprobeError} `USAGE` for an unknown name, `FILE_NOT_FOUND`,
+ *   `BAD_INPUT` for a file that breaks the schema (with the JSON path)
+ */
+export async function loadPolicy(nameOrFile: string): Promise<Policy> {
+  const builtin = builtinPolicy(nameOrFile);
+  if (builtin) return builtin;
+  const looksLikeFile = /[\/\\.]/.test(nameOrFile);
+  let text: string;
+  try {
+    text = await Deno.readTextFile(nameOrFile);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound && !looksLikeFile) {
+      throw new TlsprobeError(
+        "USAGE",
+        `No policy named ${nameOrFile}: use one of ${
+          BUILTIN_POLICIES.map((p) => p.name).join(", ")
+        }, or a JSON file`,
+      );
+    }
+    if (e instanceof Deno.errors.NotFound) {
+      throw new TlsprobeError("FILE_NOT_FOUND", `Policy file ${nameOrFile} does not exist`);
+    }
+    throw new TlsprobeError(
+      "PERMISSION",
+      `Cannot read policy file ${nameOrFile}: ${e instanceof Error ? e.message : String(e)}`,
+      { raw: e instanceof Error ? e.message : String(e) },
+    );
+  }
+  return parsePolicyJson(text, nameOrFile);
+}
+
+/**
+ * Loads and resolves a policy.
+ *
+ * @param nameOrFile a built-in name or a JSON file
+ * @returns the resolved policy
+ */
+export async function loadResolvedPolicy(nameOrFile: string): Promise<ResolvedPolicy> {
+  return resolvePolicy(await loadPolicy(nameOrFile), cliPolicyEnv());
+}

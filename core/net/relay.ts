@@ -1,0 +1,198 @@
+/**
+ * A byte relay between a TLS client and a TLS server that watches the
+ * server's first flight on its way back (ServerHello, and in TLS 1.2 the key
+ * exchange) and lets a policy cut the session before the client sees it.
+ * Used by `serve --policy` (client → front → Deno.listenTls) and
+ * `connect --policy` (Deno.startTls → relay → server).
+ *
+ * @module
+ */
+import { CONTENT, encodeAlert, encodeRecord } from "../wire/record.ts";
+import { type ServerFlight, ServerFlightReader } from "../policy/stream.ts";
+
+/** Alert codes the relay may send (RFC 8446 §6). */
+export const RELAY_ALERTS: Record<string, number> = {
+  handshake_failure: 40,
+  protocol_version: 70,
+  insufficient_security: 71,
+  no_application_protocol: 120,
+};
+
+/**
+ * Sends a fatal alert in a plaintext record (RFC 8446 §6; RFC 5246 §7.2).
+ *
+ * @param conn where to send it
+ * @param code the alert description
+ * @returns bytes written
+ */
+export function sendAlert(conn: Deno.Conn, code: number): Promise<number> {
+  return conn.write(encodeRecord(CONTENT.alert, 0x0303, encodeAlert(2, code)));
+}
+
+/** Closes, ignoring an already-closed resource. */
+export function closeQuietly(c: { close(): void } | undefined): void {
+  try {
+    c?.close();
+  } catch { /* closed */ }
+}
+
+async function writeAll(conn: Deno.Conn, b: Uint8Array): Promise<void> {
+  let off = 0;
+  while (off < b.length) off += await conn.write(b.subarray(off));
+}
+
+/** What the relay saw and did. */
+export interface RelayOutcome {
+  /** The server's first flight, when it parsed. */
+  flight?: ServerFlight;
+  /** The alert the server sent instead of a ServerHello, if it did. */
+  serverAlert?: { level: number; description: number; name: string };
+  /** The alert sent to the client when the policy cut the session. */
+  refusedWith?: string;
+  /** Bytes relayed from the client. */
+  up: number;
+  /** Bytes relayed from the server. */
+  down: number;
+}
+
+/**
+ * Relays bytes both ways until both sides close. The server's bytes are held
+ * until its first flight has been read; `judge` then names an alert to cut
+ * the session with (sent to the client; the server connection is closed), or
+ * undefined to let it through.
+ *
+ * @param client the client side
+ * @param server the server side
+ * @param judge decides on the first flight
+ * @returns what was seen and done
+ */
+export async function relayWatching(
+  client: Deno.Conn,
+  server: Deno.Conn,
+  judge: (flight: ServerFlight) => string | undefined,
+): Promise<RelayOutcome> {
+  const outcome: RelayOutcome = { up: 0, down: 0 };
+  const upstream = (async () => {
+    const b = new Uint8Array(16 * 1024);
+    try {
+      while (true) {
+        const n = await client.read(b);
+        if (n === null) break;
+        await writeAll(server, b.subarray(0, n));
+        outcome.up += n;
+      }
+    } catch { /* either side closed */ }
+    try {
+      await server.closeWrite();
+    } catch { /* closed */ }
+  })();
+
+  const watcher = new ServerFlightReader();
+  const held: Uint8Array[] = [];
+  const downstream = (async () => {
+    const b = new Uint8Array(16 * 1024);
+    try {
+      while (true) {
+        const n = await server.read(b);
+        if (n === null) break;
+        const chunk = b.slice(0, n);
+        outcome.down += n;
+        if (watcher.done) {
+          await writeAll(client, chunk);
+          continue;
+        }
+        held.push(chunk);
+        let parsed = true;
+        try {
+          watcher.push(chunk);
+        } catch {
+          parsed = false; // not ours to judge: pass it on untouched
+        }
+        if (!parsed || watcher.done) {
+          if (watcher.alert) outcome.serverAlert = watcher.alert;
+          if (watcher.flight && !watcher.alert) {
+            outcome.flight = watcher.flight;
+            outcome.refusedWith = judge(watcher.flight);
+            if (outcome.refusedWith) break;
+          }
+          for (const h of held.splice(0)) await writeAll(client, h);
+        }
+      }
+    } catch { /* either side closed */ }
+    if (outcome.refusedWith) {
+      await sendAlert(client, RELAY_ALERTS[outcome.refusedWith] ?? 40).catch(() => 0);
+      closeQuietly(server);
+    } else {
+      // Whatever is still held (a flight cut short) goes through as it is.
+      for (const h of held.splice(0)) await writeAll(client, h).catch(() => {});
+    }
+    try {
+      await client.closeWrite();
+    } catch { /* closed */ }
+  })();
+
+  await Promise.all([downstream, upstream]);
+  return outcome;
+}
+
+/** A relay on loopback in front of one outbound connection. */
+export interface ClientRelay {
+  /** The loopback port to connect the TLS client to. */
+  port: number;
+  /** The real server's address. */
+  remote: Deno.NetAddr;
+  /** Resolves when both sides have closed. */
+  done: Promise<RelayOutcome>;
+  /** Stops the relay. */
+  close(): void;
+}
+
+/**
+ * Connects to a server and opens a loopback relay for one TLS client in front
+ * of it (`connect --policy`: the runtime's TLS client cannot be told a
+ * policy, so its session is watched on the way and cut when it breaks it).
+ *
+ * @param target the server and the connect deadline
+ * @param judge decides on the server's first flight
+ * @returns the relay
+ * @throws the runtime's connect error (classify it with `classifyNetError`)
+ */
+export async function openClientRelay(
+  target: { host: string; port: number; timeoutMs: number },
+  judge: (flight: ServerFlight) => string | undefined,
+): Promise<ClientRelay> {
+  const server = await Deno.connect({
+    hostname: target.host,
+    port: target.port,
+    signal: AbortSignal.timeout(target.timeoutMs),
+  });
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const done = (async () => {
+    let client: Deno.Conn | undefined;
+    const timer = setTimeout(() => closeQuietly(listener), target.timeoutMs);
+    try {
+      client = await listener.accept();
+    } catch {
+      closeQuietly(server);
+      return { up: 0, down: 0 };
+    } finally {
+      clearTimeout(timer);
+      closeQuietly(listener);
+    }
+    try {
+      return await relayWatching(client, server, judge);
+    } finally {
+      closeQuietly(client);
+      closeQuietly(server);
+    }
+  })();
+  return {
+    port: (listener.addr as Deno.NetAddr).port,
+    remote: server.remoteAddr as Deno.NetAddr,
+    done,
+    close: () => {
+      closeQuietly(listener);
+      closeQuietly(server);
+    },
+  };
+}

@@ -1,0 +1,312 @@
+/**
+ * Recaptures the handshake fixtures under `tests/fixtures/handshake/`: starts
+ * each peer on loopback (openssl s_server, gnutls-serv, rustls through
+ * Deno.listenTls) with the committed sample PKI in `certs/`, runs the
+ * inspection client against it, and writes what was sent and received byte
+ * for byte, with the decrypted handshake messages and what they mean.
+ *
+ * Usage: deno task fixtures   (deno run -A tools/capture_fixtures.ts)
+ */
+import { connectTcp } from "../core/net/transport.ts";
+import { inspect, type InspectOptions } from "../core/handshake/inspect.ts";
+import {
+  DEFAULT_CIPHER_SUITES,
+  DEFAULT_GROUPS,
+  DEFAULT_SIGNATURE_ALGORITHMS,
+} from "../core/handshake/defaults.ts";
+import { concat, toHex } from "../core/wire/codec.ts";
+import { type Peer, run, startOpensslServer, startPeer } from "../tests/_helpers/process.ts";
+
+const ROOT = new URL("../", import.meta.url).pathname;
+const OUT = `${ROOT}tests/fixtures/handshake/`;
+const CERT = `${ROOT}certs/localhost.crt`;
+const KEY = `${ROOT}certs/localhost.key`;
+const CA = `${ROOT}certs/ca.crt`;
+
+interface Case {
+  name: string;
+  peer: "openssl" | "gnutls" | "rustls";
+  args: string[];
+  offer?: Partial<InspectOptions>;
+}
+
+async function makeExtras(dir: string): Promise<{ ecCrt: string; ecKey: string; ocsp: string }> {
+  await run("openssl", [
+    "req",
+    "-x509",
+    "-newkey",
+    "ec",
+    "-pkeyopt",
+    "ec_paramgen_curve:P-256",
+    "-nodes",
+    "-keyout",
+    "ec.key",
+    "-out",
+    "ec.crt",
+    "-days",
+    "3650",
+    "-subj",
+    "/CN=localhost",
+    "-addext",
+    "subjectAltName=DNS:localhost",
+  ], { cwd: dir });
+  const serial = (await run("openssl", ["x509", "-in", CERT, "-noout", "-serial"])).stdout.trim()
+    .split("=")[1];
+  await Deno.writeTextFile(
+    `${dir}/index.txt`,
+    `V\t361231000000Z\t\t${serial}\tunknown\t/CN=localhost\n`,
+  );
+  await run("openssl", ["ocsp", "-issuer", CA, "-cert", CERT, "-no_nonce", "-reqout", "req.der"], {
+    cwd: dir,
+  });
+  await run("openssl", [
+    "ocsp",
+    "-index",
+    "index.txt",
+    "-rsigner",
+    CA,
+    "-rkey",
+    `${ROOT}certs/ca.key`,
+    "-CA",
+    CA,
+    "-reqin",
+    "req.der",
+    "-respout",
+    "resp.der",
+    "-ndays",
+    "3650",
+  ], { cwd: dir });
+  return { ecCrt: `${dir}/ec.crt`, ecKey: `${dir}/ec.key`, ocsp: `${dir}/resp.der` };
+}
+
+async function startRustls(): Promise<Peer & { listener: Deno.TlsListener }> {
+  const listener = Deno.listenTls({
+    hostname: "127.0.0.1",
+    port: 0,
+    cert: await Deno.readTextFile(CERT),
+    key: await Deno.readTextFile(KEY),
+    alpnProtocols: ["h2"],
+  });
+  const conns: Deno.TlsConn[] = [];
+  const loop = (async () => {
+    for await (const c of listener) {
+      conns.push(c);
+      c.handshake().catch(() => {});
+    }
+  })();
+  return {
+    listener,
+    port: listener.addr.port,
+    output: () => "",
+    waitFor: () => Promise.reject(new Error("n/a")),
+    write: () => Promise.resolve(),
+    async stop() {
+      listener.close();
+      conns.forEach((c) => {
+        try {
+          c.close();
+        } catch { /* closed */ }
+      });
+      await loop.catch(() => {});
+    },
+    status: new Promise(() => {}),
+  };
+}
+
+function freePort(): number {
+  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const p = l.addr.port;
+  l.close();
+  return p;
+}
+
+async function capture(c: Case): Promise<void> {
+  let peer: Peer;
+  if (c.peer === "openssl") {
+    peer = await startOpensslServer(c.args);
+  } else if (c.peer === "gnutls") {
+    const port = freePort();
+    peer = await startPeer("gnutls-serv", [...c.args, "-p", String(port)], {
+      ready: /listening on IPv4 .*done/,
+    });
+    peer.port = port;
+  } else {
+    peer = await startRustls();
+  }
+  try {
+    const t = await connectTcp({ host: "127.0.0.1", port: peer.port, timeoutMs: 5000 });
+    const offer: InspectOptions = {
+      versions: [0x0304, 0x0303, 0x0302, 0x0301],
+      cipherSuites: [...DEFAULT_CIPHER_SUITES],
+      groups: [...DEFAULT_GROUPS],
+      signatureAlgorithms: [...DEFAULT_SIGNATURE_ALGORITHMS],
+      serverName: "localhost",
+      ...c.offer,
+    };
+    const obs = await inspect(t, offer);
+    t.close();
+    const fixture = {
+      name: c.name,
+      peer: c.peer === "openssl"
+        ? `openssl s_server ${
+          c.args.map((a) => a.replace(ROOT, "").replace(/\/tmp\/[^/]+\//, "")).join(" ")
+        }`
+        : c.peer === "gnutls"
+        ? `gnutls-serv ${c.args.map((a) => a.replace(ROOT, "")).join(" ")}`
+        : "Deno.listenTls (rustls)",
+      peerVersion: c.peer === "openssl"
+        ? (await run("openssl", ["version"])).stdout.trim()
+        : c.peer === "gnutls"
+        ? (await run("gnutls-serv", ["--version"])).stdout.split("\n")[0]
+        : `deno ${Deno.version.deno}`,
+      note:
+        "clientHello: the first ClientHello sent; serverBytes: every byte received, as records; messages: every handshake message received, decrypted (TLS 1.3), with headers",
+      clientHello: toHex(obs.clientHello),
+      serverBytes: toHex(concat(...t.received)),
+      messages: obs.rawMessages.map(toHex),
+      expect: {
+        version: obs.version,
+        cipherSuite: obs.cipherSuite,
+        group: obs.keyExchange.group ?? null,
+        dhBits: obs.keyExchange.dhBits ?? null,
+        helloRetryRequest: !!obs.helloRetryRequest,
+        chainLength: obs.certificates.length,
+        leafSha256: toHex(
+          new Uint8Array(
+            await crypto.subtle.digest("SHA-256", new Uint8Array(obs.certificates[0])),
+          ),
+        ),
+        alpn: obs.alpn ?? null,
+        ocspStapled: !!obs.ocspResponse,
+        certificateRequest: !!obs.certificateRequest,
+        caNames: obs.certificateRequest?.certificateAuthorities.length ?? 0,
+        messageTypes: obs.messages,
+      },
+    };
+    await Deno.writeTextFile(`${OUT}${c.name}.json`, JSON.stringify(fixture, null, 2) + "\n");
+    console.log(`captured ${c.name}: ${obs.messages.join(",")}`);
+  } finally {
+    await peer.stop();
+  }
+}
+
+if (import.meta.main) {
+  const dir = await Deno.makeTempDir({ prefix: "tlsprobe-fixtures-" });
+  try {
+    const x = await makeExtras(dir);
+    const base = ["-cert", CERT, "-key", KEY, "-www"];
+    const cases: Case[] = [
+      {
+        name: "openssl_tls13_aes128",
+        peer: "openssl",
+        args: [...base, "-tls1_3", "-ciphersuites", "TLS_AES_128_GCM_SHA256"],
+      },
+      {
+        name: "openssl_tls13_chacha_hrr_p384",
+        peer: "openssl",
+        args: [
+          ...base,
+          "-tls1_3",
+          "-ciphersuites",
+          "TLS_CHACHA20_POLY1305_SHA256",
+          "-groups",
+          "P-384",
+        ],
+      },
+      {
+        name: "openssl_tls13_certreq_ocsp_alpn",
+        peer: "openssl",
+        args: [
+          ...base,
+          "-tls1_3",
+          "-Verify",
+          "1",
+          "-CAfile",
+          CA,
+          "-status_file",
+          x.ocsp,
+          "-alpn",
+          "http/1.1",
+        ],
+        offer: { alpn: ["h2", "http/1.1"] },
+      },
+      {
+        name: "openssl_tls12_ecdhe_rsa_certreq_ocsp",
+        peer: "openssl",
+        args: [
+          ...base,
+          "-tls1_2",
+          "-cipher",
+          "ECDHE-RSA-AES128-GCM-SHA256",
+          "-Verify",
+          "1",
+          "-CAfile",
+          CA,
+          "-status_file",
+          x.ocsp,
+        ],
+      },
+      {
+        name: "openssl_tls12_ecdhe_ecdsa",
+        peer: "openssl",
+        args: [
+          "-cert",
+          x.ecCrt,
+          "-key",
+          x.ecKey,
+          "-www",
+          "-tls1_2",
+          "-cipher",
+          "ECDHE-ECDSA-AES256-GCM-SHA384",
+        ],
+      },
+      {
+        name: "openssl_tls12_dhe",
+        peer: "openssl",
+        args: [...base, "-tls1_2", "-cipher", "DHE-RSA-AES256-GCM-SHA384"],
+      },
+      {
+        name: "openssl_tls12_rsa",
+        peer: "openssl",
+        args: [...base, "-tls1_2", "-cipher", "AES128-SHA"],
+      },
+      {
+        name: "openssl_tls10",
+        peer: "openssl",
+        args: [...base, "-tls1", "-cipher", "ALL:@SECLEVEL=0"],
+      },
+      {
+        name: "openssl_tls11_certreq",
+        peer: "openssl",
+        args: [...base, "-tls1_1", "-cipher", "ALL:@SECLEVEL=0", "-Verify", "1", "-CAfile", CA],
+      },
+      {
+        name: "gnutls_tls13",
+        peer: "gnutls",
+        args: ["--http", "--x509certfile", CERT, "--x509keyfile", KEY],
+      },
+      {
+        name: "gnutls_tls12",
+        peer: "gnutls",
+        args: [
+          "--http",
+          "--x509certfile",
+          CERT,
+          "--x509keyfile",
+          KEY,
+          "--priority",
+          "NORMAL:-VERS-TLS1.3",
+        ],
+      },
+      {
+        name: "rustls_tls13_x25519mlkem768",
+        peer: "rustls",
+        args: [],
+        offer: { groups: [0x11ec, 0x001d], alpn: ["h2"] },
+      },
+    ];
+    for (const c of cases) await capture(c);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}

@@ -1,0 +1,101 @@
+/**
+ * Speed against the anchors, measured in one run (`deno task compare`):
+ *
+ * - `tlsprobe ciphers -v STRING` against `openssl ciphers -v STRING`, as
+ *   commands (process start included), and the engine alone in-process;
+ * - `tlsprobe probe` against `openssl s_client -brief` (a TLS 1.3 and a TLS
+ *   1.2 handshake reported), both against one local `openssl s_server`, as
+ *   commands and (tlsprobe) as a library call.
+ *
+ * It prints medians and ratios; timings never go into tests.
+ */
+import { expandCipherString, formatCiphers } from "../core/openssl/mod.ts";
+import { probe } from "../core/net/probe.ts";
+import { makeTestPki, removeTestPki } from "../tests/_helpers/pki.ts";
+import { ROOT, run, startOpensslServer } from "../tests/_helpers/process.ts";
+
+const ROUNDS = Number(Deno.env.get("ROUNDS") ?? 15);
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+async function time(fn: () => Promise<unknown>, rounds = ROUNDS): Promise<number> {
+  await fn(); // warm up (caches, JIT)
+  const xs: number[] = [];
+  for (let i = 0; i < rounds; i++) {
+    const t0 = performance.now();
+    await fn();
+    xs.push(performance.now() - t0);
+  }
+  return median(xs);
+}
+
+const rows: Array<[string, number, number, string]> = [];
+function row(what: string, ours: number, anchor: number, anchorName: string) {
+  rows.push([what, ours, anchor, anchorName]);
+}
+
+const cli = (args: string[]) =>
+  run(Deno.execPath(), [
+    "run",
+    `--env-file=${ROOT}cli/runtime.env`,
+    "-A",
+    ROOT + "cli/main.ts",
+    ...args,
+  ]);
+
+// 1. Cipher strings.
+for (const str of ["ECDH+AES128", "HIGH:!aNULL:!MD5", "ALL:COMPLEMENTOFALL:@STRENGTH"]) {
+  const anchor = await time(() => run("openssl", ["ciphers", "-v", str]));
+  const ours = await time(() => cli(["ciphers", "-v", str]));
+  row(`ciphers -v '${str}' (command)`, ours, anchor, "openssl ciphers -v");
+  const lib = await time(
+    () => Promise.resolve(formatCiphers(expandCipherString(str).ciphers, { v: true })),
+    200,
+  );
+  row(`ciphers -v '${str}' (engine in-process)`, lib, anchor, "openssl ciphers -v");
+}
+
+// 2. Probes of a local server.
+const pki = await makeTestPki();
+for (const [label, args] of [["TLS 1.3", ["-tls1_3"]], ["TLS 1.2", ["-tls1_2"]]] as const) {
+  const server = await startOpensslServer(["-cert", pki.localhostPem, ...args]);
+  try {
+    const target = `localhost:${server.port}`;
+    const anchor = await time(() =>
+      run("openssl", ["s_client", "-brief", "-connect", target, "-CAfile", pki.caCrt], {
+        stdin: "",
+      })
+    );
+    const ours = await time(() => cli(["probe", "-a", pki.caCrt, target]));
+    row(`probe ${label} server (command)`, ours, anchor, "openssl s_client -brief");
+    const lib = await time(() =>
+      probe({
+        host: "localhost",
+        port: server.port,
+        timeoutMs: 5000,
+        caFile: pki.caCrt,
+        versions: [0x0304, 0x0303, 0x0302, 0x0301],
+        now: new Date(),
+      })
+    );
+    row(`probe ${label} server (library call)`, lib, anchor, "openssl s_client -brief");
+  } finally {
+    await server.stop();
+  }
+}
+await removeTestPki(pki);
+
+const { stdout: ov } = await run("openssl", ["version"]);
+console.log(`Deno ${Deno.version.deno}, ${ov.trim()}, median of ${ROUNDS} runs after a warm-up\n`);
+console.log("| what | tlsprobe | anchor | anchor ms | ratio (anchor / tlsprobe) |");
+console.log("|---|---:|---|---:|---:|");
+for (const [what, ours, anchor, name] of rows) {
+  console.log(
+    `| ${what} | ${ours.toFixed(ours < 1 ? 3 : 1)} ms | ${name} | ${anchor.toFixed(1)} | ${
+      (anchor / ours).toFixed(2)
+    }× |`,
+  );
+}
