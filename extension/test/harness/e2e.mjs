@@ -9,6 +9,7 @@
 // counts to $TLSPROBE_E2E_RESULT.
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
+import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -55,6 +56,21 @@ async function debugShot(name) {
       path: path.join(outDir, `debug-${name}.png`),
     });
   }
+}
+/** PIDs of live processes whose command line mentions `needle` (Linux /proc). */
+function processesWith(needle) {
+  const pids = [];
+  for (const d of fs.readdirSync("/proc")) {
+    if (!/^\d+$/.test(d) || Number(d) === process.pid) continue;
+    try {
+      const cmd = fs.readFileSync(`/proc/${d}/cmdline`, "utf8");
+      const stat = fs.readFileSync(`/proc/${d}/stat`, "utf8");
+      if (cmd.includes(needle) && stat[stat.lastIndexOf(")") + 2] !== "Z") pids.push(Number(d));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return pids;
 }
 function assert(cond, msg) {
   if (!cond) throw new Error(msg);
@@ -218,6 +234,57 @@ try {
         )) === "true",
         "the reopened probe is not marked current",
       );
+    },
+  );
+
+  await check(
+    "Cancel on the progress notification stops a stalled probe and kills the CLI",
+    async () => {
+      // A TCP server that accepts and never answers: the probe waits for a ServerHello.
+      const stall = net.createServer(() => {}).listen(0, "127.0.0.1");
+      await new Promise((r) => stall.once("listening", r));
+      const stallTarget = `127.0.0.1:${stall.address().port}`;
+      try {
+        const before = await page.frameLocator("iframe.webview.ready").frameLocator("#active-frame")
+          .locator("button.history-item").count();
+        await page.keyboard.press("F1");
+        await input.waitFor({ state: "visible" });
+        await input.fill(">TLS: Probe Endpoint");
+        await page.locator(".quick-input-list .monaco-list-row", { hasText: "Probe Endpoint" })
+          .first().waitFor();
+        await page.keyboard.press("Enter");
+        await page.locator(".quick-input-widget", { hasText: "host:port" }).waitFor();
+        await input.fill(stallTarget);
+        await page.keyboard.press("Enter");
+        const toast = page.locator(".notifications-toasts .notification-toast", {
+          hasText: `probing ${stallTarget}`,
+        });
+        await toast.waitFor({ timeout: 15_000 });
+        // The CLI is running now (deno … probe <target>).
+        let pids = [];
+        for (let i = 0; i < 100 && pids.length === 0; i++) {
+          pids = processesWith(stallTarget);
+          if (pids.length === 0) await page.waitForTimeout(100);
+        }
+        assert(pids.length > 0, "no CLI process for the probe was found");
+        await toast.hover();
+        await toast.locator(".monaco-button, a.monaco-button", { hasText: "Cancel" }).first()
+          .click();
+        await toast.waitFor({ state: "detached", timeout: 10_000 });
+        for (let i = 0; i < 50 && processesWith(stallTarget).length > 0; i++) {
+          await page.waitForTimeout(100);
+        }
+        assert(processesWith(stallTarget).length === 0, "the CLI still runs after Cancel");
+        const frame = page.frameLocator("iframe.webview.ready").frameLocator("#active-frame");
+        await frame.locator("#running").waitFor({ state: "detached", timeout: 5_000 });
+        const after = await frame.locator("button.history-item").count();
+        assert(
+          after === before,
+          `a cancelled probe was added to the history (${before} -> ${after})`,
+        );
+      } finally {
+        stall.close();
+      }
     },
   );
 
