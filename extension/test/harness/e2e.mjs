@@ -348,6 +348,7 @@ try {
         text.includes(`${expected.length} suites`),
         "hover count differs from openssl",
       );
+      await page.waitForTimeout(500); // let the hover finish fading in
       await page.screenshot({ path: path.join(outDir, "e2e-hover.png") });
     },
   );
