@@ -108,6 +108,37 @@ suite("tlsprobe extension in the workbench", () => {
     );
   });
 
+  test("the hover on an nginx ssl_ciphers value matches openssl ciphers -v", async () => {
+    await api();
+    const doc = await vscode.workspace.openTextDocument(workspaceFile("nginx.conf"));
+    await vscode.window.showTextDocument(doc);
+    const line = doc.getText().split("\n").findIndex((l) => l.includes("ssl_ciphers"));
+    const col = doc.lineAt(line).text.indexOf("HIGH") + 2;
+    const hovers = await vscode.commands.executeCommand<vscode.Hover[]>(
+      "vscode.executeHoverProvider",
+      doc.uri,
+      new vscode.Position(line, col),
+    );
+    const names = hoverText(hovers).split("\n").filter((l) => /^\| [A-Z0-9]/.test(l))
+      .filter((l) => !l.startsWith("| Name")).map((l) =>
+        l.split("|")[1].trim().replace(/\\(.)/g, "$1")
+      );
+    assert.deepEqual(names, opensslCiphers("HIGH:!aNULL:!MD5").map((r) => r[0]));
+  });
+
+  test("a CodeLens offers Probe TLS above an https URL", async () => {
+    await api();
+    const uri = workspaceFile("tls_client.py");
+    const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>(
+      "vscode.executeCodeLensProvider",
+      uri,
+    );
+    const lens = lenses.find((l) => l.command?.command === "tlsprobe.probe");
+    assert.ok(lens, "a Probe TLS lens");
+    assert.deepEqual(lens.command?.arguments, [{ target: "localhost:8443" }]);
+    assert.equal(lens.command?.title, "Probe TLS localhost:8443");
+  });
+
   test("a Python file with ssl.wrap_socket gets TLS lint diagnostics and a quick fix", async () => {
     await api();
     const uri = workspaceFile("tls_client.py");

@@ -8,3 +8,5 @@ ctx.set_ciphers('ECDH+AES128')
 
 sock = socket.create_connection(("localhost", 1060))
 tls = ssl.wrap_socket(sock)
+
+API = "https://localhost:8443/v1"
