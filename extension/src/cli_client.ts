@@ -13,7 +13,9 @@ import * as path from "node:path";
 import {
   type CliEnvelope,
   type CliError,
+  formatTarget,
   parseCliJson,
+  parseTarget,
   type ProbeReport,
   ReportFormatError,
 } from "./pure/report.ts";
@@ -40,7 +42,8 @@ export type ClientErrorCode =
   | "CLI_OUTPUT"
   | "CANCELLED"
   | "TIMEOUT"
-  | "SPAWN";
+  | "SPAWN"
+  | "BAD_INPUT";
 
 /** A failure of the extension's side of the boundary. */
 export class CliClientError extends Error {
@@ -337,11 +340,23 @@ export function runCli(
  * @param req the form's fields
  * @param timeoutMs the CLI's own network timeout, in milliseconds
  * @returns the arguments, without `--json`
+ * @throws CliClientError `BAD_INPUT` when the target is not host:port
  */
 export function probeArgs(req: ProbeRequest, timeoutMs: number): string[] {
   // The CLI's --timeout is in seconds (like `connect`'s).
   const seconds = Math.max(1, Math.floor(timeoutMs / 1000));
-  const args = ["probe", req.target.trim(), "--timeout", String(seconds)];
+  // Only a well-formed host:port reaches the command line: a target from
+  // the webview starting with "-" must not be read as an option.
+  const target = parseTarget(req.target);
+  if (!target) {
+    throw new CliClientError(
+      "BAD_INPUT",
+      `Not a target: ${
+        JSON.stringify(req.target)
+      }. Enter host:port, [ipv6]:port or an https:// URL.`,
+    );
+  }
+  const args = ["probe", formatTarget(target), "--timeout", String(seconds)];
   if (req.caFile) args.push("--cafile", req.caFile);
   if (req.certFile) args.push("--cert", req.certFile);
   if (req.keyFile) args.push("--key", req.keyFile);

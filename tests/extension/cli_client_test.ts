@@ -176,6 +176,17 @@ Deno.test("probeArgs() maps the form to the CLI's flags, timeout in seconds", ()
   );
 });
 
+Deno.test("probeArgs() refuses a target that is not host:port (e.g. an option)", () => {
+  for (const target of ["--help", "-a", "a b:1", "host:99999", ""]) {
+    assert.throws(
+      () => probeArgs({ target }, 5000),
+      (e) => e instanceof CliClientError && e.code === "BAD_INPUT",
+      target,
+    );
+  }
+  assert.equal(probeArgs({ target: "https://example.com/x" }, 5000)[1], "example.com:443");
+});
+
 Deno.test("compareVersions() orders dotted versions numerically", () => {
   assert.ok(compareVersions("0.10.0", "0.9.1") > 0);
   assert.equal(compareVersions("1.0", "1.0.0"), 0);

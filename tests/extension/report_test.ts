@@ -39,7 +39,7 @@ Deno.test("parseTarget() reads host:port, [v6]:port, bare hosts and https URLs",
     port: 8443,
   });
   assert.deepEqual(parseTarget("https://example.com/x"), { host: "example.com", port: 443 });
-  for (const s of ["", "a b", "host:0", "host:65536", "host:x", "ftp://x"]) {
+  for (const s of ["", "a b", "host:0", "host:65536", "host:x", "ftp://x", "-x:1", "--help"]) {
     assert.equal(parseTarget(s), undefined, s);
   }
 });

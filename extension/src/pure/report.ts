@@ -199,7 +199,7 @@ export function parseTarget(
     host = v6[1];
     if (v6[2] !== undefined) port = Number(v6[2]);
   } else {
-    const m = /^([A-Za-z0-9._-]+)(?::(\d+))?$/.exec(s);
+    const m = /^([A-Za-z0-9][A-Za-z0-9._-]*)(?::(\d+))?$/.exec(s);
     if (!m) return undefined;
     host = m[1];
     if (m[2] !== undefined) port = Number(m[2]);
