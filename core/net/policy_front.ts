@@ -19,7 +19,13 @@ import { ClientHelloReader, type ServerFlight } from "../policy/stream.ts";
 import { closeQuietly, RELAY_ALERTS, relayWatching, sendAlert } from "./relay.ts";
 import { registryGroupName } from "../policy/env.ts";
 import { classifyNetError } from "./classify.ts";
-import { type ClientInfo, type ServeEvents, type ServeOptions, serveTls } from "./server.ts";
+import {
+  acceptClients,
+  type ClientInfo,
+  type ServeEvents,
+  type ServeOptions,
+  serveTls,
+} from "./server.ts";
 
 /** Options of the front: the server's, plus the policy and whether to report. */
 export interface FrontOptions extends ServeOptions {
@@ -136,9 +142,8 @@ export async function serveWithFront(
   const stop = () => closeQuietly(front);
   opts.signal?.addEventListener("abort", stop, { once: true });
 
-  let ids = 0, served = 0, failed = 0;
+  let served = 0, failed = 0;
   let lastError: TlsprobeError | undefined;
-  const active = new Set<Promise<void>>();
 
   const handle = async (conn: Deno.Conn, client: ClientInfo) => {
     const t0 = performance.now();
@@ -275,28 +280,7 @@ export async function serveWithFront(
     }
   };
 
-  try {
-    for await (const conn of front) {
-      const remote = conn.remoteAddr as Deno.NetAddr;
-      const client = { id: ++ids, host: remote.hostname, port: remote.port };
-      events.connection(client);
-      const task = handle(conn, client);
-      active.add(task);
-      task.finally(() => active.delete(task));
-      if (opts.once) {
-        await task;
-        break;
-      }
-    }
-  } catch (e) {
-    if (!opts.signal?.aborted) {
-      throw classifyNetError(e, { host: opts.host, port: opts.port, phase: "connect" });
-    }
-  } finally {
-    stop();
-    opts.signal?.removeEventListener("abort", stop);
-  }
-  await Promise.allSettled([...active]);
+  await acceptClients(front, opts, events.connection, handle, stop);
   innerAbort.abort();
   await inner.catch(() => {});
   return { served, failed, lastError };

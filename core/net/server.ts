@@ -116,10 +116,8 @@ export async function serveTls(
   };
   opts.signal?.addEventListener("abort", stop, { once: true });
 
-  let ids = 0;
   let served = 0, failed = 0;
   let lastError: TlsprobeError | undefined;
-  const active = new Set<Promise<void>>();
 
   const handle = async (conn: Deno.TlsConn, client: ClientInfo) => {
     const t0 = performance.now();
@@ -183,11 +181,36 @@ export async function serveTls(
     }
   };
 
+  await acceptClients(listener, { ...opts, port: addr.port }, events.connection, handle, stop);
+  return { served, failed, lastError };
+}
+
+/**
+ * Accepts clients until the listener closes (or one, with `once`), each
+ * handled in its own task so that none can hold up another; then waits for
+ * the tasks still running. A listener closed by `signal` is a normal stop.
+ *
+ * @param listener the listener (TCP or TLS)
+ * @param opts where it listens (for errors), `once` and the stop signal
+ * @param onConnection called for each client, before its task starts
+ * @param handle serves one client; must not throw
+ * @param stop closes the listener
+ * @throws TlsprobeError when accepting fails other than by the signal
+ */
+export async function acceptClients<C extends Deno.Conn>(
+  listener: AsyncIterable<C>,
+  opts: { host: string; port: number; once?: boolean; signal?: AbortSignal },
+  onConnection: (client: ClientInfo) => void,
+  handle: (conn: C, client: ClientInfo) => Promise<void>,
+  stop: () => void,
+): Promise<void> {
+  let ids = 0;
+  const active = new Set<Promise<void>>();
   try {
     for await (const conn of listener) {
       const remote = conn.remoteAddr as Deno.NetAddr;
       const client = { id: ++ids, host: remote.hostname, port: remote.port };
-      events.connection(client);
+      onConnection(client);
       const task = handle(conn, client);
       active.add(task);
       task.finally(() => active.delete(task));
@@ -197,14 +220,12 @@ export async function serveTls(
       }
     }
   } catch (e) {
-    // The listener was closed by the signal: a normal stop.
     if (!opts.signal?.aborted) {
-      throw classifyNetError(e, { host: opts.host, port: addr.port, phase: "connect" });
+      throw classifyNetError(e, { host: opts.host, port: opts.port, phase: "connect" });
     }
   } finally {
     stop();
     opts.signal?.removeEventListener("abort", stop);
   }
   await Promise.allSettled([...active]);
-  return { served, failed, lastError };
 }
