@@ -9,6 +9,7 @@
  *
  * @module
  */
+import { prng as rng } from "../tests/_helpers/prng.ts";
 
 /** Cipher strings from real configurations and documentation. */
 export const REAL_STRINGS: string[] = [
@@ -230,18 +231,6 @@ const SPECIALS = [
 const PREFIXES = ["", "", "", "!", "-", "+"];
 const SEPARATORS = [":", ":", ":", ",", " ", ";", "::"];
 const JUNK = ["_", "#", "(", "*", "/", "$", "'", "\t", "é"];
-
-/** A small seeded PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6D2B79F5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * Random cipher strings: 1-8 terms, each an optional operator and 1-3 words

@@ -6,8 +6,8 @@
 import assert from "node:assert/strict";
 import { makeTestPki, removeTestPki, type TestPki } from "../_helpers/pki.ts";
 import { type Peer, run, startOpensslServer, tlsprobe } from "../_helpers/process.ts";
-import { assertProbeSchema } from "../core/report/_schema.ts";
-import { assertPolicySchema } from "./_policy_schema.ts";
+import { assertProbeSchema } from "../_helpers/schema.ts";
+import { assertPolicySchema } from "../_helpers/schema.ts";
 
 async function withOpenssl(
   args: (pki: TestPki) => string[],

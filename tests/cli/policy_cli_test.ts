@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { tlsprobe } from "../_helpers/process.ts";
-import { assertPolicySchema } from "./_policy_schema.ts";
+import { assertPolicySchema } from "../_helpers/schema.ts";
 import { BUILTIN_POLICIES } from "../../core/policy/mod.ts";
 
 Deno.test("policy list names every built-in, in text and JSON", async () => {

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { makeTestPki, removeTestPki, type TestPki } from "../_helpers/pki.ts";
 import { startOpensslServer, startPeer, startTlsprobe, tlsprobe } from "../_helpers/process.ts";
-import { assertProbeSchema } from "../core/report/_schema.ts";
+import { assertProbeSchema } from "../_helpers/schema.ts";
 
 let pki: TestPki | undefined;
 async function setup(): Promise<TestPki> {

@@ -15,7 +15,7 @@ import {
 import { buildProbeBody } from "../../../core/report/probe.ts";
 import { renderProbeText, say } from "../../../core/report/probe_text.ts";
 import { envelope } from "../../../core/report/envelope.ts";
-import { assertProbeSchema } from "./_schema.ts";
+import { assertProbeSchema } from "../../_helpers/schema.ts";
 
 const fixtures = (await loadFixtures()).filter((f) => f.expect.version < 0x0304);
 

@@ -20,18 +20,7 @@ import {
   DEFAULT_GROUPS,
   DEFAULT_SIGNATURE_ALGORITHMS,
 } from "../../../core/handshake/defaults.ts";
-
-/** A small seeded PRNG (mulberry32), so a failure can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from "../../_helpers/prng.ts";
 
 /** Applies one to three mutations: flips, byte sets, length-field smashes, cuts, inserts, splices. */
 export function mutate(input: Uint8Array, rnd: () => number): Uint8Array {

@@ -12,21 +12,10 @@ import {
   readCertificates,
   verifySignature,
 } from "../../../core/x509/mod.ts";
+import { prng } from "../../_helpers/prng.ts";
 
 const FIXTURES = new URL("../../fixtures/x509/", import.meta.url);
 const ITERATIONS = 100_000;
-
-/** mulberry32: a small seeded PRNG, enough for choosing mutations. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Offsets of every length octet in a DER tree (where tweaks hurt most). */
 function lengthOffsets(der: Uint8Array): number[] {

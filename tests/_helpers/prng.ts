@@ -1,0 +1,17 @@
+/**
+ * mulberry32: a small seeded PRNG for fuzz tests and generated corpora, so a
+ * failure can be replayed from its seed. Not for anything secret.
+ *
+ * @param seed any 32-bit number
+ * @returns a function giving numbers in [0, 1)
+ */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
