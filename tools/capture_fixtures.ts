@@ -16,6 +16,7 @@ import {
 } from "../core/handshake/defaults.ts";
 import { concat, toHex } from "../core/wire/codec.ts";
 import { type Peer, run, startOpensslServer, startPeer } from "../tests/_helpers/process.ts";
+import { makeEcdsaLeaf, makeOcspResponse } from "../tests/_helpers/pki.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 const OUT = `${ROOT}tests/fixtures/handshake/`;
@@ -31,52 +32,14 @@ interface Case {
 }
 
 async function makeExtras(dir: string): Promise<{ ecCrt: string; ecKey: string; ocsp: string }> {
-  await run("openssl", [
-    "req",
-    "-x509",
-    "-newkey",
-    "ec",
-    "-pkeyopt",
-    "ec_paramgen_curve:P-256",
-    "-nodes",
-    "-keyout",
-    "ec.key",
-    "-out",
-    "ec.crt",
-    "-days",
-    "3650",
-    "-subj",
-    "/CN=localhost",
-    "-addext",
-    "subjectAltName=DNS:localhost",
-  ], { cwd: dir });
-  const serial = (await run("openssl", ["x509", "-in", CERT, "-noout", "-serial"])).stdout.trim()
-    .split("=")[1];
-  await Deno.writeTextFile(
-    `${dir}/index.txt`,
-    `V\t361231000000Z\t\t${serial}\tunknown\t/CN=localhost\n`,
-  );
-  await run("openssl", ["ocsp", "-issuer", CA, "-cert", CERT, "-no_nonce", "-reqout", "req.der"], {
-    cwd: dir,
+  const ec = await makeEcdsaLeaf(dir, 3650);
+  const ocsp = await makeOcspResponse(dir, {
+    caCrt: CA,
+    caKey: `${ROOT}certs/ca.key`,
+    cert: CERT,
+    days: 3650,
   });
-  await run("openssl", [
-    "ocsp",
-    "-index",
-    "index.txt",
-    "-rsigner",
-    CA,
-    "-rkey",
-    `${ROOT}certs/ca.key`,
-    "-CA",
-    CA,
-    "-reqin",
-    "req.der",
-    "-respout",
-    "resp.der",
-    "-ndays",
-    "3650",
-  ], { cwd: dir });
-  return { ecCrt: `${dir}/ec.crt`, ecKey: `${dir}/ec.key`, ocsp: `${dir}/resp.der` };
+  return { ecCrt: ec.crt, ecKey: ec.key, ocsp };
 }
 
 async function startRustls(): Promise<Peer & { listener: Deno.TlsListener }> {

@@ -198,3 +198,80 @@ export async function makeTestPki(): Promise<TestPki> {
 export async function removeTestPki(pki: TestPki): Promise<void> {
   await Deno.remove(pki.dir, { recursive: true }).catch(() => {});
 }
+
+/**
+ * Makes a self-signed ECDSA P-256 certificate for `localhost` (`ec.crt`,
+ * `ec.key` in `dir`), for servers that must sign with ECDSA.
+ *
+ * @param dir where to write
+ * @param days validity
+ * @returns the two paths
+ */
+export async function makeEcdsaLeaf(
+  dir: string,
+  days: number,
+): Promise<{ crt: string; key: string }> {
+  await openssl([
+    "req",
+    "-x509",
+    "-newkey",
+    "ec",
+    "-pkeyopt",
+    "ec_paramgen_curve:P-256",
+    "-nodes",
+    "-keyout",
+    "ec.key",
+    "-out",
+    "ec.crt",
+    "-days",
+    String(days),
+    "-subj",
+    "/CN=localhost",
+    "-addext",
+    "subjectAltName=DNS:localhost",
+  ], dir);
+  return { crt: `${dir}/ec.crt`, key: `${dir}/ec.key` };
+}
+
+/**
+ * Makes an OCSP response saying `cert` is good, signed by its CA
+ * (`resp.der` in `dir`), for `openssl s_server -status_file`.
+ *
+ * @param dir where to write
+ * @param o the CA certificate and key, the certificate, and the validity in days
+ * @returns the response's path
+ * @throws Error when openssl cannot make it
+ */
+export async function makeOcspResponse(
+  dir: string,
+  o: { caCrt: string; caKey: string; cert: string; days: number },
+): Promise<string> {
+  const serial = (await run("openssl", ["x509", "-in", o.cert, "-noout", "-serial"]))
+    .stdout.trim().split("=")[1];
+  await Deno.writeTextFile(
+    `${dir}/index.txt`,
+    `V\t361231000000Z\t\t${serial}\tunknown\t/CN=localhost\n`,
+  );
+  await openssl(
+    ["ocsp", "-issuer", o.caCrt, "-cert", o.cert, "-no_nonce", "-reqout", "req.der"],
+    dir,
+  );
+  await openssl([
+    "ocsp",
+    "-index",
+    "index.txt",
+    "-rsigner",
+    o.caCrt,
+    "-rkey",
+    o.caKey,
+    "-CA",
+    o.caCrt,
+    "-reqin",
+    "req.der",
+    "-respout",
+    "resp.der",
+    "-ndays",
+    String(o.days),
+  ], dir);
+  return `${dir}/resp.der`;
+}
