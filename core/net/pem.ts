@@ -5,8 +5,9 @@
  * @module
  */
 import { TlsprobeError } from "../errors.ts";
+import { parsePemBlocks, toPem } from "../x509/pem.ts";
 
-const BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----\r?\n[\s\S]*?-----END \1-----\r?\n?/g;
+const CERT_LABELS = new Set(["CERTIFICATE", "X509 CERTIFICATE", "TRUSTED CERTIFICATE"]);
 
 /** The PEM blocks of a text, by label. */
 export interface PemParts {
@@ -17,24 +18,25 @@ export interface PemParts {
 }
 
 /**
- * Splits PEM text into certificates and a private key.
+ * Splits PEM text into certificates and a private key, re-encoded as clean
+ * PEM for the runtime (the one PEM reader is `core/x509/pem.ts`).
  *
  * @param text the file's contents
  * @returns certificates and key
+ * @throws TlsprobeError BAD_INPUT for an encrypted key or a block that is not base64
  */
 export function splitPem(text: string): PemParts {
   const parts: PemParts = { certificates: [] };
-  for (const m of text.matchAll(BLOCK)) {
-    const label = m[1];
-    if (label === "CERTIFICATE" || label === "TRUSTED CERTIFICATE") {
-      parts.certificates.push(m[0].trimEnd() + "\n");
-    } else if (/PRIVATE KEY$/.test(label) && !label.startsWith("ENCRYPTED") && !parts.key) {
-      parts.key = m[0].trimEnd() + "\n";
+  for (const { label, der } of parsePemBlocks(text)) {
+    if (CERT_LABELS.has(label)) {
+      parts.certificates.push(toPem(der, "CERTIFICATE"));
     } else if (label === "ENCRYPTED PRIVATE KEY") {
       throw new TlsprobeError(
         "BAD_INPUT",
         "The private key is encrypted; decrypt it first (openssl pkey -in KEY -out plain.key)",
       );
+    } else if (/PRIVATE KEY$/.test(label) && !parts.key) {
+      parts.key = toPem(der, label);
     }
   }
   return parts;

@@ -49,3 +49,15 @@ Deno.test("loadCertifiedKey() says what is missing, with stable codes", async ()
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("splitPem() refuses a certificate block that is not base64, and re-encodes the rest cleanly", async () => {
+  assert.throws(
+    () => splitPem("-----BEGIN CERTIFICATE-----\n%%%not base64%%%\n-----END CERTIFICATE-----\n"),
+    (e: unknown) =>
+      e instanceof TlsprobeError && e.code === "BAD_INPUT" && /not base64/.test(e.message),
+  );
+  const text = await Deno.readTextFile(ROOT + "certs/localhost.pem");
+  const parts = splitPem(text.replaceAll("\n", "\r\n"));
+  assert.equal(parts.certificates[0], splitPem(text).certificates[0]);
+  assert.ok(text.includes(parts.certificates[0].trim()));
+});
