@@ -15,9 +15,8 @@ import {
   type VerifiedConnection,
 } from "../../core/net/tls_client.ts";
 import { EXIT_CODES } from "../exit_codes.ts";
-import { type ClientRelay, openClientRelay } from "../../core/net/relay.ts";
-import { checkServerHello, type Evaluation, runtimeLimits } from "../../core/policy/mod.ts";
-import { negotiatedReport } from "../../core/report/server_report.ts";
+import { connectUnderPolicy, type PolicyWatch } from "../../core/net/policy_client.ts";
+import { runtimeLimits } from "../../core/policy/mod.ts";
 import { loadResolvedPolicy } from "../policy_load.ts";
 import { renderEvaluation } from "./policy.ts";
 import { err, out, printError, printJson } from "../output.ts";
@@ -112,19 +111,23 @@ async function runConnect(host: string, port: number, flags: ConnectFlags): Prom
   let sent = 0;
   let vc: VerifiedConnection | undefined;
   let address: string | undefined;
-  let relay: ClientRelay | undefined;
-  let evaluation: Evaluation | undefined;
-  let negotiated: ReturnType<typeof negotiatedReport> | undefined;
+  const watch: PolicyWatch = {};
+  let closeWatcher: (() => void) | undefined;
   const report = () => {
     const received = chunks.map((c) => ({
       text: new TextDecoder().decode(c),
       base64: btoa(String.fromCharCode(...c)),
     }));
     return {
-      target: { host, port, address, serverName: flags.servername ?? host },
+      target: {
+        host,
+        port,
+        address: watch.address ?? address,
+        serverName: flags.servername ?? host,
+      },
       trust: vc ? { verified: true, ...vc.trust } : { verified: false },
-      handshake: vc ? { alpn: vc.alpn, ...(negotiated ?? {}) } : undefined,
-      ...(evaluation ? { policy: evaluation } : {}),
+      handshake: vc ? { alpn: vc.alpn, ...(watch.negotiated ?? {}) } : undefined,
+      ...(watch.evaluation ? { policy: watch.evaluation } : {}),
       clientCertificate: !!flags.cert,
       sentBytes: sent,
       receivedBytes: chunks.reduce((n, c) => n + c.length, 0),
@@ -135,49 +138,28 @@ async function runConnect(host: string, port: number, flags: ConnectFlags): Prom
   try {
     const rp = flags.policy ? await loadResolvedPolicy(flags.policy) : undefined;
     for (const n of rp ? runtimeLimits(rp.policy, "client") : []) err(`note: ${n}`);
-    if (rp) {
-      if (flags.cert) {
-        throw new TlsprobeError(
-          "UNSUPPORTED",
-          "--policy with a client certificate is not possible on this runtime: the watched " +
-            "connection needs Deno.startTls, which cannot present one",
-        );
-      }
-      relay = await openClientRelay({ host, port, timeoutMs: flags.timeout }, (flight) => {
-        negotiated = negotiatedReport(flight);
-        evaluation = checkServerHello(rp, {
-          version: flight.serverHello.version,
-          cipherSuite: flight.serverHello.cipherSuite,
-          compressionMethod: flight.serverHello.compression,
-          group: flight.group,
-        });
-        if (evaluation.verdict !== "fail") return undefined;
-        return evaluation.findings.some((f) => f.rule === "version")
-          ? "protocol_version"
-          : "handshake_failure";
-      }).catch((e) => {
-        throw classifyNetError(e, { host, port, phase: "connect", timeoutMs: flags.timeout });
-      });
-      address = relay.remote.hostname;
-    }
-    vc = await connectVerified({
-      host: relay ? "127.0.0.1" : host,
-      port: relay ? relay.port : port,
-      serverName: flags.servername ?? (relay ? host : undefined),
-      // A policy configures what the runtime lets it: the CA file, trust in
-      // both stores, the ALPN list (flags given on the command line win).
-      caFile: flags.cafile ?? rp?.policy.verification?.caFile,
-      platformRoots: flags.platformRoots ??
-        (rp?.policy.verification?.trust === "both" ? true : undefined),
+    const options = {
+      host,
+      port,
+      serverName: flags.servername,
+      caFile: flags.cafile,
+      platformRoots: flags.platformRoots,
       certFile: flags.cert,
       keyFile: flags.key,
-      alpn: flags.alpn ?? rp?.policy.alpn?.protocols,
+      alpn: flags.alpn,
       timeoutMs: flags.timeout,
-      onTcpConnected: (remote) => {
-        address = relay ? relay.remote.hostname : remote.hostname;
+      onTcpConnected: (remote: Deno.NetAddr) => {
+        address = remote.hostname;
         if (!flags.json) out(`Connected to host ${pyStrRepr(host)} and port ${port}`);
       },
-    });
+    };
+    if (rp) {
+      const pc = await connectUnderPolicy(options, rp, watch);
+      closeWatcher = pc.close;
+      vc = pc.vc;
+    } else {
+      vc = await connectVerified(options);
+    }
     if (flags.verbose && !flags.json) {
       const t = vc.trust;
       const store = t.caFile
@@ -194,7 +176,9 @@ async function runConnect(host: string, port: number, flags: ConnectFlags): Prom
       );
       err(`ALPN: ${vc.alpn ?? "none"}`);
     }
-    if (evaluation && !flags.json) { for (const line of renderEvaluation(evaluation)) err(line); }
+    if (watch.evaluation && !flags.json) {
+      for (const line of renderEvaluation(watch.evaluation)) err(line);
+    }
     const conn = vc;
     const sender = (async () => {
       if (flags.send !== undefined) {
@@ -230,29 +214,13 @@ async function runConnect(host: string, port: number, flags: ConnectFlags): Prom
     } catch { /* closed */ }
     if (flags.json) printJson(envelope("connect", report()));
   } catch (e) {
-    let error = e instanceof TlsprobeError ? e : classifyNetError(e, {
+    const error = e instanceof TlsprobeError ? e : classifyNetError(e, {
       host,
       port,
       phase: vc ? "data" : "connect",
     });
-    if (relay && !vc) {
-      // Did the watcher cut the session? Then the policy, not TLS, said no.
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const outcome = await Promise.race([
-        relay.done,
-        new Promise<undefined>((r) => timer = setTimeout(() => r(undefined), 1000)),
-      ]);
-      clearTimeout(timer);
-      if (outcome?.refusedWith && evaluation) {
-        const why = evaluation.findings.filter((f) => f.severity === "error")
-          .map((f) => f.message).join(" ");
-        error = new TlsprobeError(
-          "CHECK_FAILED",
-          `Session refused by policy ${evaluation.policy}: ${why} No data was exchanged.`,
-          { findings: evaluation.findings, raw: error.message },
-        );
-        if (!flags.json) { for (const line of renderEvaluation(evaluation)) err(line); }
-      }
+    if (error.code === "CHECK_FAILED" && watch.evaluation && !flags.json) {
+      for (const line of renderEvaluation(watch.evaluation)) err(line);
     }
     try {
       vc?.conn.close();
@@ -265,6 +233,6 @@ async function runConnect(host: string, port: number, flags: ConnectFlags): Prom
     });
     Deno.exitCode = EXIT_CODES[error.code];
   } finally {
-    relay?.close();
+    closeWatcher?.();
   }
 }

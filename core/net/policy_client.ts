@@ -1,0 +1,119 @@
+/**
+ * `connect --policy`: the verified connection (rustls) run through a loopback
+ * watcher that reads the server's ServerHello and judges it against a policy.
+ * The runtime's TLS client cannot be told a policy's versions or suites, so a
+ * session that breaks the policy is cut before any data (the watcher sends
+ * the alert a policy-bound client would) and reported as `CHECK_FAILED`.
+ *
+ * @module
+ */
+import { TlsprobeError } from "../errors.ts";
+import { checkServerHello, type Evaluation, type ResolvedPolicy } from "../policy/mod.ts";
+import { type NegotiatedReport, negotiatedReport } from "../report/server_report.ts";
+import { classifyNetError } from "./classify.ts";
+import { type ClientRelay, openClientRelay } from "./relay.ts";
+import { type ClientOptions, connectVerified, type VerifiedConnection } from "./tls_client.ts";
+
+/** What the watcher saw, filled in as the handshake goes (also when it fails). */
+export interface PolicyWatch {
+  /** The policy's verdict on the ServerHello. */
+  evaluation?: Evaluation;
+  /** What the ServerHello negotiated. */
+  negotiated?: NegotiatedReport;
+  /** The real server's address. */
+  address?: string;
+}
+
+/** A policy-checked verified connection; close the relay with `close()`. */
+export interface PolicyConnection {
+  vc: VerifiedConnection;
+  close(): void;
+}
+
+/**
+ * Opens a verified connection whose session is checked against a policy.
+ * The policy supplies what the runtime can take (CA file, trust in both
+ * stores, ALPN) where `opts` leaves it unset.
+ *
+ * @param opts the connection, as for connectVerified (no client certificate)
+ * @param rp the resolved policy
+ * @param watch filled with the verdict, the negotiated session and the address
+ * @returns the connection and a way to close the watcher
+ * @throws TlsprobeError CHECK_FAILED when the policy refused the session;
+ *   UNSUPPORTED with a client certificate; the codes of connectVerified otherwise
+ */
+export async function connectUnderPolicy(
+  opts: ClientOptions,
+  rp: ResolvedPolicy,
+  watch: PolicyWatch,
+): Promise<PolicyConnection> {
+  if (opts.certFile) {
+    throw new TlsprobeError(
+      "UNSUPPORTED",
+      "--policy with a client certificate is not possible on this runtime: the watched " +
+        "connection needs Deno.startTls, which cannot present one",
+    );
+  }
+  const relay: ClientRelay = await openClientRelay(
+    { host: opts.host, port: opts.port, timeoutMs: opts.timeoutMs },
+    (flight) => {
+      watch.negotiated = negotiatedReport(flight);
+      watch.evaluation = checkServerHello(rp, {
+        version: flight.serverHello.version,
+        cipherSuite: flight.serverHello.cipherSuite,
+        compressionMethod: flight.serverHello.compression,
+        group: flight.group,
+      });
+      if (watch.evaluation.verdict !== "fail") return undefined;
+      return watch.evaluation.findings.some((f) => f.rule === "version")
+        ? "protocol_version"
+        : "handshake_failure";
+    },
+  ).catch((e) => {
+    throw classifyNetError(e, {
+      host: opts.host,
+      port: opts.port,
+      phase: "connect",
+      timeoutMs: opts.timeoutMs,
+    });
+  });
+  watch.address = relay.remote.hostname;
+  const v = rp.policy.verification;
+  try {
+    const vc = await connectVerified({
+      ...opts,
+      host: "127.0.0.1",
+      port: relay.port,
+      serverName: opts.serverName ?? opts.host,
+      caFile: opts.caFile ?? v?.caFile,
+      platformRoots: opts.platformRoots ?? (v?.trust === "both" ? true : undefined),
+      alpn: opts.alpn ?? rp.policy.alpn?.protocols,
+      onTcpConnected: (_remote, local) => opts.onTcpConnected?.(relay.remote, local),
+    });
+    return { vc, close: () => relay.close() };
+  } catch (e) {
+    const error = e instanceof TlsprobeError ? e : classifyNetError(e, {
+      host: opts.host,
+      port: opts.port,
+      phase: "handshake",
+    });
+    // Did the watcher cut the session? Then the policy, not TLS, said no.
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const outcome = await Promise.race([
+      relay.done,
+      new Promise<undefined>((r) => timer = setTimeout(() => r(undefined), 1000)),
+    ]);
+    clearTimeout(timer);
+    relay.close();
+    if (outcome?.refusedWith && watch.evaluation) {
+      const why = watch.evaluation.findings.filter((f) => f.severity === "error")
+        .map((f) => f.message).join(" ");
+      throw new TlsprobeError(
+        "CHECK_FAILED",
+        `Session refused by policy ${watch.evaluation.policy}: ${why} No data was exchanged.`,
+        { findings: watch.evaluation.findings, raw: error.message },
+      );
+    }
+    throw error;
+  }
+}
