@@ -12,24 +12,9 @@ import {
   defaultPolicyEnv,
   parsePolicyJson,
   type Policy,
-  type PolicyEnv,
   type ResolvedPolicy,
   resolvePolicy,
 } from "../core/policy/mod.ts";
-import type { EngineCapabilities } from "../core/policy/check.ts";
-import { DEFAULT_CIPHER_SUITES, DEFAULT_GROUPS } from "../core/handshake/defaults.ts";
-
-/** What the inspection client can offer, for building a policy's offer. */
-export const INSPECTION_ENGINE: EngineCapabilities = {
-  versions: ["TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3"],
-  cipherSuites: DEFAULT_CIPHER_SUITES,
-  groups: DEFAULT_GROUPS,
-};
-
-/** The environment policies are resolved in. */
-export function cliPolicyEnv(): PolicyEnv {
-  return defaultPolicyEnv();
-}
 
 /**
  * Loads a policy: a built-in name, or a path to a JSON file.
@@ -74,5 +59,5 @@ export async function loadPolicy(nameOrFile: string): Promise<Policy> {
  * @returns the resolved policy
  */
 export async function loadResolvedPolicy(nameOrFile: string): Promise<ResolvedPolicy> {
-  return resolvePolicy(await loadPolicy(nameOrFile), cliPolicyEnv());
+  return resolvePolicy(await loadPolicy(nameOrFile), defaultPolicyEnv());
 }

@@ -11,16 +11,16 @@ import { dotted } from "../../core/report/pyrepr.ts";
 import {
   allowedVersions,
   BUILTIN_POLICIES,
+  defaultPolicyEnv,
   type Evaluation,
   type Policy,
   type ResolvedPolicy,
   resolvePolicy,
   type SuiteRef,
 } from "../../core/policy/mod.ts";
-import { checkServer, type ProbeOffer } from "../../core/policy/check.ts";
-import { probe } from "../../core/net/probe.ts";
+import { checkServerPolicy } from "../../core/net/policy_check.ts";
 import { TlsprobeError } from "../../core/errors.ts";
-import { cliPolicyEnv, INSPECTION_ENGINE, loadPolicy } from "../policy_load.ts";
+import { loadPolicy } from "../policy_load.ts";
 import { out, printError, printJson, styles } from "../output.ts";
 import { parseTimeout } from "../options.ts";
 import { parseTarget } from "./probe.ts";
@@ -62,7 +62,7 @@ export function register(program: Command): void {
     .option("--json", "print one JSON object")
     .action(async (name: string, flags: { json?: boolean }) => {
       const p = await loadPolicy(name);
-      const rp = resolvePolicy(p, cliPolicyEnv());
+      const rp = resolvePolicy(p, defaultPolicyEnv());
       if (flags.json) {
         printJson(envelope("policy", { policy: p, resolved: resolvedJson(rp) }));
         return;
@@ -120,37 +120,17 @@ interface CheckFlags {
   verbose?: boolean;
 }
 
-/** Errors that mean the server was not reached at all: no verdict, a network exit. */
-const UNREACHED = new Set(["CONNECTION_REFUSED", "TIMEOUT", "DNS", "NETWORK"]);
-
 async function runCheck(target: string, port: string | undefined, flags: CheckFlags) {
   const t = parseTarget(target, port);
-  const rp = resolvePolicy(await loadPolicy(flags.policy), cliPolicyEnv());
-  const probeOnce = async (offer: ProbeOffer) => {
-    const r = await probe({
-      ...t,
-      serverName: flags.servername,
-      caFile: flags.cafile ?? rp.policy.verification?.caFile,
-      alpn: rp.policy.alpn?.protocols,
-      versions: offer.versions,
-      cipherSuites: offer.cipherSuites,
-      groups: offer.groups,
-      timeoutMs: flags.timeout,
-      now: new Date(),
-      noTrust: !offer.trust,
-    });
-    // Unreachable on the baseline: no verdict. A later probe that times out
-    // (a server stalling on an old version) counts as a refusal.
-    if (r.error && offer.baseline && UNREACHED.has(r.error.code)) throw r.error;
-    return {
-      outcome: r.error ? "error" : "ok",
-      ...(r.error ? { error: r.error.toJSON() } : {}),
-      ...r.body,
-    };
-  };
-  const result = await checkServer(rp, probeOnce, INSPECTION_ENGINE, {
+  const rp = resolvePolicy(await loadPolicy(flags.policy), defaultPolicyEnv());
+  const result = await checkServerPolicy({
+    ...t,
+    serverName: flags.servername,
+    caFile: flags.cafile,
+    timeoutMs: flags.timeout,
     enumerate: flags.enumerate ? undefined : false,
-  });
+    now: new Date(),
+  }, rp);
   const ev = result.evaluation;
   if (flags.json) {
     printJson(envelope("policy", {

@@ -8,7 +8,8 @@
 import type { Command } from "commander";
 import { baselineOffer } from "../../core/policy/check.ts";
 import { evaluatePolicy, observationFromReport } from "../../core/policy/mod.ts";
-import { INSPECTION_ENGINE, loadResolvedPolicy } from "../policy_load.ts";
+import { loadResolvedPolicy } from "../policy_load.ts";
+import { INSPECTION_ENGINE } from "../../core/net/policy_check.ts";
 import { renderEvaluation } from "./policy.ts";
 import { TlsprobeError } from "../../core/errors.ts";
 import { envelope } from "../../core/report/envelope.ts";
