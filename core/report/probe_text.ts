@@ -6,6 +6,7 @@
  * @module
  */
 import type { ProbeBody } from "./probe.ts";
+import { dotted, fill } from "./pyrepr.ts";
 
 /**
  * One dotted line, wrapped like `textwrap.fill(…, subsequent_indent='    ')`
@@ -22,23 +23,7 @@ import type { ProbeBody } from "./probe.ts";
  * ```
  */
 export function say(title: string, value: string, width = 70): string {
-  const lead = /^\s*/.exec(title)![0];
-  const text = title.trimStart().padEnd(36 - lead.length, ".") + " " + value;
-  const words = text.split(" ").filter((w) => w !== "");
-  words[0] = lead + words[0];
-  const lines: string[] = [];
-  let line = "";
-  for (const w of words) {
-    const indent = lines.length ? "    " : "";
-    if (line && (indent + line + " " + w).length > width) {
-      lines.push(indent + line);
-      line = w;
-    } else {
-      line = line ? line + " " + w : w;
-    }
-  }
-  if (line) lines.push((lines.length ? "    " : "") + line);
-  return lines.join("\n");
+  return fill(dotted(title, value), width).join("\n");
 }
 
 const yesNo = (b: boolean | null | undefined, unknown = "unknown") =>

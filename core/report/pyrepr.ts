@@ -79,3 +79,37 @@ export function pyBytesRepr(b: Uint8Array): string {
 export function dotted(title: string, ...words: unknown[]): string {
   return title.padEnd(36, ".") + " " + words.map(String).join(" ");
 }
+
+/**
+ * Wraps a line as Python's `textwrap.fill(text, width, subsequent_indent='    ',
+ * break_long_words=False, break_on_hyphens=False)` does, which is how
+ * `test_tls.py` prints its dotted lines; leading spaces of the first line stay.
+ *
+ * @param text one line
+ * @param width the wrap width (70, Python's default)
+ * @returns the wrapped lines
+ * @example
+ * ```ts
+ * import { fill } from "./pyrepr.ts";
+ * console.assert(fill("a b", 2).join("|") === "a|    b");
+ * ```
+ */
+export function fill(text: string, width = 70): string[] {
+  const lead = /^\s*/.exec(text)![0];
+  const words = text.slice(lead.length).split(" ").filter((w) => w !== "");
+  if (words.length === 0) return [lead];
+  words[0] = lead + words[0];
+  const lines: string[] = [];
+  let line = "";
+  for (const w of words) {
+    const indent = lines.length ? "    " : "";
+    if (line && (indent + line + " " + w).length > width) {
+      lines.push(indent + line);
+      line = w;
+    } else {
+      line = line ? line + " " + w : w;
+    }
+  }
+  lines.push((lines.length ? "    " : "") + line);
+  return lines;
+}

@@ -14,7 +14,7 @@ import type { Evaluation } from "../policy/evaluate.ts";
 import type { HelloDecision } from "../policy/hello.ts";
 import { offeredVersions } from "../policy/hello.ts";
 import type { ServerFlight } from "../policy/stream.ts";
-import { dotted } from "./pyrepr.ts";
+import { dotted, fill } from "./pyrepr.ts";
 
 /** The JSON form of a client's offer. */
 export interface OfferReport {
@@ -102,29 +102,6 @@ export function negotiatedReport(flight: ServerFlight): NegotiatedReport {
     helloRetryRequest: sh.helloRetryRequest,
     alpn: sh.alpn ?? null,
   };
-}
-
-/**
- * Python's `textwrap.fill(text, subsequent_indent='    ')` at 70 columns,
- * without breaking words (as `test_tls.py`'s `fill`).
- *
- * @param text one line
- * @returns the wrapped lines
- */
-export function fill(text: string, width = 70): string[] {
-  const lead = /^ */.exec(text)![0];
-  const words = text.slice(lead.length).split(" ");
-  const lines: string[] = [];
-  let cur = lead;
-  for (const w of words) {
-    const indent = lines.length ? "    " : "";
-    if (cur.trim() && (indent + cur + " " + w).length > width) {
-      lines.push(indent + cur);
-      cur = w;
-    } else cur = cur.trim() ? cur + " " + w : cur + w;
-  }
-  lines.push((lines.length ? "    " : "") + cur);
-  return lines;
 }
 
 const say = (title: string, ...words: unknown[]) => fill(dotted(title, ...words));

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { dotted, pyBytesRepr, pyStrRepr } from "../../../core/report/pyrepr.ts";
+import { dotted, fill, pyBytesRepr, pyStrRepr } from "../../../core/report/pyrepr.ts";
 
 const enc = (s: string) => new TextEncoder().encode(s);
 
@@ -37,4 +37,16 @@ Deno.test("dotted() pads the title to 36 columns with dots, as test_tls.py does"
     dotted("Cipher key has this many bits", 128),
     "Cipher key has this many bits....... 128",
   );
+});
+
+Deno.test("fill() wraps like textwrap.fill with a four-space hanging indent, never breaking words", () => {
+  assert.deepEqual(fill("Name(s) on peer certificate......... a b", 40), [
+    "Name(s) on peer certificate......... a b",
+  ]);
+  assert.deepEqual(fill("Name(s) on peer certificate......... a b", 39), [
+    "Name(s) on peer certificate......... a",
+    "    b",
+  ]);
+  assert.deepEqual(fill("  lead kept", 70), ["  lead kept"]);
+  assert.deepEqual(fill("averyveryverylongword next", 5), ["averyveryverylongword", "    next"]);
 });
