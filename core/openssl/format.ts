@@ -18,6 +18,39 @@ const VERSION_NAMES: Record<number, string> = {
 
 const pad = (s: string, n: number) => s.padEnd(n, " ");
 
+/** The columns of one `SSL_CIPHER_description()` line. */
+export interface CipherColumns {
+  /** OpenSSL's name. */
+  name: string;
+  /** The version that defines the suite (`TLSv1.2`, `SSLv3`, …). */
+  version: string;
+  kx: string;
+  au: string;
+  /** Cipher with its bits, e.g. `AESGCM(128)`. */
+  enc: string;
+  mac: string;
+}
+
+/**
+ * The columns `openssl ciphers -v` shows for a suite, as data (the hover
+ * and the expansion view use them; {@link formatCipherDescription} lays them out).
+ *
+ * @param c the suite as OpenSSL holds it
+ * @returns its columns
+ */
+export function cipherColumns(c: OsslCipher): CipherColumns {
+  const s = c.suite;
+  const signalling = c.minTls === 0;
+  return {
+    name: c.name,
+    version: VERSION_NAMES[c.minTls] ?? "unknown",
+    kx: signalling ? "any" : s.kx,
+    au: signalling ? "any" : s.au,
+    enc: signalling ? "unknown" : s.enc === "None" ? "None" : `${s.enc}(${s.bits})`,
+    mac: signalling ? "unknown" : s.mac,
+  };
+}
+
 /**
  * One `SSL_CIPHER_description()` line (with its newline), e.g.
  * `ECDHE-RSA-AES128-GCM-SHA256   TLSv1.2 Kx=ECDH     Au=RSA   Enc=AESGCM(128)            Mac=AEAD\n`.
@@ -26,14 +59,8 @@ const pad = (s: string, n: number) => s.padEnd(n, " ");
  * @returns the line
  */
 export function formatCipherDescription(c: OsslCipher): string {
-  const s = c.suite;
-  const signalling = c.minTls === 0;
-  const ver = VERSION_NAMES[c.minTls] ?? "unknown";
-  const kx = signalling ? "any" : s.kx;
-  const au = signalling ? "any" : s.au;
-  const enc = signalling ? "unknown" : s.enc === "None" ? "None" : `${s.enc}(${s.bits})`;
-  const mac = signalling ? "unknown" : s.mac;
-  return `${pad(c.name, 30)} ${pad(ver, 7)} Kx=${pad(kx, 8)} Au=${pad(au, 5)} Enc=${
+  const { name, version, kx, au, enc, mac } = cipherColumns(c);
+  return `${pad(name, 30)} ${pad(version, 7)} Kx=${pad(kx, 8)} Au=${pad(au, 5)} Enc=${
     pad(enc, 22)
   } Mac=${pad(mac, 4)}\n`;
 }

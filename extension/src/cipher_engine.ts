@@ -2,11 +2,11 @@
  * The pure core's OpenSSL cipher-string engine, bundled into the extension
  * (esbuild packs `core/openssl/` from the repository), adapted to the rows
  * the hover and the expansion view show. The extension never reimplements
- * it: the columns come from the engine's own `openssl ciphers -v` renderer.
+ * it: the columns are the engine's own `openssl ciphers -v` columns.
  *
  * @module
  */
-import { expandCipherString, formatCiphersV, type OpensslVersion } from "../../core/openssl/mod.ts";
+import { cipherColumns, expandCipherString, type OpensslVersion } from "../../core/openssl/mod.ts";
 import type { SuiteRow } from "./pure/cipher_locate.ts";
 
 /** An expansion, or the engine's error (code and message). */
@@ -16,27 +16,6 @@ export type Expansion =
 
 /** OpenSSL versions the engine models (the `tlsprobe.opensslVersion` setting's values). */
 const VERSIONS: readonly OpensslVersion[] = ["3.0"];
-
-/**
- * Splits one `openssl ciphers -v` line (`NAME VERSION Kx=… Au=… Enc=… Mac=…`).
- *
- * @param line a line from the engine's renderer
- * @returns the columns
- */
-export function parseDescription(line: string): Omit<SuiteRow, "rating"> {
-  const [name, version, ...rest] = line.trim().split(/\s+/);
-  const kv = Object.fromEntries(
-    rest.map((x) => [x.slice(0, x.indexOf("=")), x.slice(x.indexOf("=") + 1)]),
-  );
-  return {
-    name,
-    version,
-    kx: kv.Kx ?? "",
-    au: kv.Au ?? "",
-    enc: kv.Enc ?? "",
-    mac: kv.Mac ?? "",
-  };
-}
 
 /**
  * Expands an OpenSSL cipher string as the given OpenSSL version would.
@@ -61,13 +40,9 @@ export function expand(
   }
   try {
     const { ciphers } = expandCipherString(cipherString, { version });
-    const lines = formatCiphersV(ciphers);
     return {
       ok: true,
-      rows: ciphers.map((c, i) => ({
-        ...parseDescription(lines[i]),
-        rating: c.suite.rating,
-      })),
+      rows: ciphers.map((c) => ({ ...cipherColumns(c), rating: c.suite.rating })),
     };
   } catch (e) {
     const err = e as { code?: unknown; message?: unknown };

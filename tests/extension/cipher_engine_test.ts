@@ -1,5 +1,14 @@
 import assert from "node:assert/strict";
-import { expand, parseDescription } from "../../extension/src/cipher_engine.ts";
+import { expand } from "../../extension/src/cipher_engine.ts";
+
+/** Splits one line of openssl's `-v` output (the oracle) into its columns. */
+function parseDescription(line: string) {
+  const [name, version, ...rest] = line.trim().split(/\s+/);
+  const kv = Object.fromEntries(
+    rest.map((x) => [x.slice(0, x.indexOf("=")), x.slice(x.indexOf("=") + 1)]),
+  );
+  return { name, version, kx: kv.Kx, au: kv.Au, enc: kv.Enc, mac: kv.Mac };
+}
 
 async function opensslV(str: string): Promise<string[][]> {
   const out = await new Deno.Command("openssl", { args: ["ciphers", "-v", str] }).output();
@@ -35,20 +44,4 @@ Deno.test("expand() reports the engine's BAD_INPUT and an unknown version as err
   assert.equal(!bad.ok && bad.code, "BAD_INPUT");
   const v = expand("HIGH", "1.1.1");
   assert.equal(!v.ok && v.code, "UNSUPPORTED");
-});
-
-Deno.test("parseDescription() splits a -v line", () => {
-  assert.deepEqual(
-    parseDescription(
-      "ECDHE-RSA-AES128-GCM-SHA256   TLSv1.2 Kx=ECDH     Au=RSA   Enc=AESGCM(128)            Mac=AEAD",
-    ),
-    {
-      name: "ECDHE-RSA-AES128-GCM-SHA256",
-      version: "TLSv1.2",
-      kx: "ECDH",
-      au: "RSA",
-      enc: "AESGCM(128)",
-      mac: "AEAD",
-    },
-  );
 });
