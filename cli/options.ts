@@ -5,6 +5,9 @@
  * @module
  */
 import { InvalidArgumentError } from "commander";
+import { TlsprobeError } from "../core/errors.ts";
+import type { StarttlsRequest } from "../core/net/starttls.ts";
+import { parseStarttlsProtocol, STARTTLS_PROTOCOLS } from "../core/starttls/mod.ts";
 
 /** Parses a TCP port (0–65535). */
 export function parsePort(value: string): number {
@@ -34,3 +37,27 @@ export function parseList(value: string): string[] {
   if (items.length === 0) throw new InvalidArgumentError("The list is empty.");
   return items;
 }
+
+/**
+ * Reads `--starttls PROTO` and `--xmpp-host NAME` into a request (USAGE for an unknown protocol).
+ *
+ * @param flags the parsed flags
+ * @returns the request, or undefined without `--starttls`
+ */
+export function starttlsRequest(
+  flags: { starttls?: string; xmppHost?: string },
+): StarttlsRequest | undefined {
+  if (flags.starttls === undefined) {
+    if (flags.xmppHost !== undefined) {
+      throw new TlsprobeError("USAGE", "--xmpp-host needs --starttls xmpp or xmpp-server");
+    }
+    return undefined;
+  }
+  const protocol = parseStarttlsProtocol(flags.starttls);
+  return { protocol, ...(flags.xmppHost !== undefined ? { xmppHost: flags.xmppHost } : {}) };
+}
+
+/** The help line of `-t/--starttls`. */
+export const STARTTLS_HELP = `upgrade a plaintext connection first: ${
+  STARTTLS_PROTOCOLS.join(", ")
+} (the protocol's standard port when none is given)`;

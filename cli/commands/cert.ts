@@ -10,7 +10,8 @@ import { TlsprobeError } from "../../core/errors.ts";
 import { readFileBytes } from "../../core/net/pem.ts";
 import { fetchCertificates } from "../../core/net/probe.ts";
 import { connectVerified } from "../../core/net/tls_client.ts";
-import { parseTimeout } from "../options.ts";
+import { parseTimeout, STARTTLS_HELP, starttlsRequest } from "../options.ts";
+import { STARTTLS_PORTS } from "../../core/starttls/mod.ts";
 import { certificateRepr, renderCertificates } from "../../core/report/cert_text.ts";
 import { envelope } from "../../core/report/envelope.ts";
 import { decodeCertificate } from "../../core/x509/decode.ts";
@@ -26,6 +27,8 @@ interface CertFlags {
   verbose?: boolean;
   json?: boolean;
   timeout: number;
+  starttls?: string;
+  xmppHost?: string;
 }
 
 /** `host:port` or `[v6]:port`, when the argument is not an existing file. */
@@ -61,6 +64,8 @@ export function register(program: Command): void {
       "roots (PEM) to anchor the chain view in; with HOST:PORT --check-name, the only CAs trusted",
     )
     .option("--timeout <seconds>", "bound on each network phase (HOST:PORT)", parseTimeout, 10_000)
+    .option("-t, --starttls <proto>", `with HOST:PORT, ${STARTTLS_HELP}`)
+    .option("--xmpp-host <name>", "with --starttls xmpp: the domain sent in the stream's to=")
     .option("-v, --verbose", "the full view: every field of every certificate")
     .option("--json", "print one JSON object instead of text")
     .addHelpText(
@@ -73,7 +78,8 @@ view, not a trust decision (use tlsprobe connect for that).
 Examples:
   tlsprobe cert certs/localhost.pem
   tlsprobe cert -v --cafile certs/ca.crt certs/localhost.crt
-  tlsprobe cert --check-name localhost certs/localhost.crt`,
+  tlsprobe cert --check-name localhost certs/localhost.crt
+  tlsprobe cert --starttls smtp mail.example.com:25`,
     )
     .action(async (target: string, flags: CertFlags) => {
       await runCert(target, flags);
@@ -81,16 +87,26 @@ Examples:
 }
 
 async function runCert(target: string, flags: CertFlags): Promise<void> {
-  const remote = !(await isFile(target)) && HOST_PORT.test(target);
+  const starttls = starttlsRequest(flags);
+  const remote = !(await isFile(target)) &&
+    (HOST_PORT.test(target) || (!!starttls && /^[\w.-]+$/.test(target)));
   let bytes: Uint8Array;
   let source: object;
   let trustError: TlsprobeError | undefined;
   if (remote) {
     // The server's chain as sent, read by the project's handshake engine (any
     // version, TLS 1.3 included); trust, when a name is checked, by rustls.
-    const { host, port } = splitHostPort(target);
+    const { host, port } = HOST_PORT.test(target)
+      ? splitHostPort(target)
+      : { host: target, port: STARTTLS_PORTS[starttls!.protocol] };
     const serverName = flags.checkName ?? flags.servername;
-    const fetched = await fetchCertificates({ host, port, serverName, timeoutMs: flags.timeout });
+    const fetched = await fetchCertificates({
+      host,
+      port,
+      serverName,
+      timeoutMs: flags.timeout,
+      starttls,
+    });
     if (fetched.certificates.length === 0) {
       throw new TlsprobeError("PEER_MALFORMED", `${target} sent no certificate`, { target });
     }
@@ -104,6 +120,7 @@ async function runCert(target: string, flags: CertFlags): Promise<void> {
           serverName: flags.checkName,
           caFile: flags.cafile,
           timeoutMs: flags.timeout,
+          starttls,
         });
         vc.conn.close();
       } catch (e) {

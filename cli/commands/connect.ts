@@ -20,7 +20,7 @@ import { runtimeLimits } from "../../core/policy/mod.ts";
 import { loadResolvedPolicy } from "../policy_load.ts";
 import { renderEvaluation } from "./policy.ts";
 import { err, out, printError, printJson } from "../output.ts";
-import { parseList, parsePort, parseTimeout } from "../options.ts";
+import { parseList, parsePort, parseTimeout, STARTTLS_HELP, starttlsRequest } from "../options.ts";
 
 interface ConnectFlags {
   cafile?: string;
@@ -35,6 +35,8 @@ interface ConnectFlags {
   json?: boolean;
   verbose?: boolean;
   policy?: string;
+  starttls?: string;
+  xmppHost?: string;
 }
 
 /** Whether standard input was redirected from a file or pipe (so it is forwarded). */
@@ -83,6 +85,8 @@ export function register(program: Command): void {
       "--policy <name|file>",
       "refuse to exchange data when the session breaks the policy (checked on the way)",
     )
+    .option("-t, --starttls <proto>", STARTTLS_HELP)
+    .option("--xmpp-host <name>", "with --starttls xmpp: the domain sent in the stream's to=")
     .option("--json", "print one JSON object instead of text")
     .option("-v, --verbose", "say what was trusted and negotiated; show raw runtime errors")
     .addHelpText(
@@ -95,6 +99,7 @@ Examples:
   tlsprobe connect -a certs/ca.crt localhost 1060
   tlsprobe connect --servername example.com -a ca.crt 127.0.0.1 8443
   echo hello | tlsprobe connect -a certs/ca.crt localhost 1060
+  echo 'a1 CAPABILITY' | tlsprobe connect --starttls imap -a ca.crt mail.example.com 143
   tlsprobe connect --policy mozilla-intermediate -a certs/ca.crt localhost 1060
 
 With --policy the connection passes through a watcher on loopback that reads the
@@ -124,7 +129,18 @@ async function runConnect(host: string, port: number, flags: ConnectFlags): Prom
         port,
         address: watch.address ?? address,
         serverName: flags.servername ?? host,
+        starttls: flags.starttls ? vc?.starttls?.protocol ?? flags.starttls : null,
       },
+      ...(vc?.starttls
+        ? {
+          starttls: {
+            protocol: vc.starttls.protocol,
+            banner: vc.starttls.banner,
+            capabilities: vc.starttls.capabilities,
+            ...(flags.verbose ? { transcript: vc.starttls.transcript } : {}),
+          },
+        }
+        : {}),
       trust: vc ? { verified: true, ...vc.trust } : { verified: false },
       handshake: vc ? { alpn: vc.alpn, ...(watch.negotiated ?? {}) } : undefined,
       ...(watch.evaluation ? { policy: watch.evaluation } : {}),
@@ -138,7 +154,9 @@ async function runConnect(host: string, port: number, flags: ConnectFlags): Prom
   try {
     const rp = flags.policy ? await loadResolvedPolicy(flags.policy) : undefined;
     for (const n of rp ? runtimeLimits(rp.policy, "client") : []) err(`note: ${n}`);
+    const starttls = starttlsRequest(flags);
     const options = {
+      starttls,
       host,
       port,
       serverName: flags.servername,
@@ -159,6 +177,10 @@ async function runConnect(host: string, port: number, flags: ConnectFlags): Prom
       vc = pc.vc;
     } else {
       vc = await connectVerified(options);
+    }
+    if (flags.verbose && !flags.json && vc.starttls) {
+      for (const e of vc.starttls.transcript) err(`${e.from}: ${e.text}`);
+      err(`STARTTLS (${vc.starttls.protocol}) done; TLS from here on`);
     }
     if (flags.verbose && !flags.json) {
       const t = vc.trust;

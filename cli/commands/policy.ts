@@ -22,7 +22,8 @@ import { checkServerPolicy } from "../../core/net/policy_check.ts";
 import { TlsprobeError } from "../../core/errors.ts";
 import { loadPolicy } from "../policy_load.ts";
 import { out, printError, printJson, styles } from "../output.ts";
-import { parseTimeout } from "../options.ts";
+import { parseTimeout, STARTTLS_HELP, starttlsRequest } from "../options.ts";
+import { STARTTLS_PORTS } from "../../core/starttls/mod.ts";
 import { parseTarget } from "./probe.ts";
 import { EXIT_CHECK_FAILED, EXIT_CODES } from "../exit_codes.ts";
 
@@ -82,6 +83,8 @@ export function register(program: Command): void {
     .option("--servername <name>", "SNI and the name to check (default: the host)")
     .option("--no-enumerate", "only the baseline probe: do not test what the policy forbids")
     .option("--timeout <seconds>", "bound on each probe", parseTimeout, 10_000)
+    .option("-t, --starttls <proto>", STARTTLS_HELP)
+    .option("--xmpp-host <name>", "with --starttls xmpp: the domain sent in the stream's to=")
     .option("--json", "print one JSON object")
     .option("-v, --verbose", "list every probe made")
     .addHelpText(
@@ -118,10 +121,13 @@ interface CheckFlags {
   enumerate: boolean;
   json?: boolean;
   verbose?: boolean;
+  starttls?: string;
+  xmppHost?: string;
 }
 
 async function runCheck(target: string, port: string | undefined, flags: CheckFlags) {
-  const t = parseTarget(target, port);
+  const starttls = starttlsRequest(flags);
+  const t = parseTarget(target, port, starttls ? STARTTLS_PORTS[starttls.protocol] : 443);
   const rp = resolvePolicy(await loadPolicy(flags.policy), defaultPolicyEnv());
   const result = await checkServerPolicy({
     ...t,
@@ -130,11 +136,12 @@ async function runCheck(target: string, port: string | undefined, flags: CheckFl
     timeoutMs: flags.timeout,
     enumerate: flags.enumerate ? undefined : false,
     now: new Date(),
+    starttls,
   }, rp);
   const ev = result.evaluation;
   if (flags.json) {
     printJson(envelope("policy", {
-      target: { host: t.host, port: t.port },
+      target: { host: t.host, port: t.port, ...(starttls ? { starttls: starttls.protocol } : {}) },
       policy: rp.policy.name,
       verdict: ev.verdict,
       findings: ev.findings,

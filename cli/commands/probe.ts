@@ -18,7 +18,8 @@ import { parseCipherList, parseGroupList, parseProtocols } from "../../core/hand
 import { renderProbeText } from "../../core/report/probe_text.ts";
 import { EXIT_CHECK_FAILED, EXIT_CODES } from "../exit_codes.ts";
 import { out, printError, printJson } from "../output.ts";
-import { parseList, parsePort, parseTimeout } from "../options.ts";
+import { parseList, parsePort, parseTimeout, STARTTLS_HELP, starttlsRequest } from "../options.ts";
+import { STARTTLS_PORTS } from "../../core/starttls/mod.ts";
 
 interface ProbeFlags {
   cafile?: string;
@@ -34,6 +35,8 @@ interface ProbeFlags {
   verbose?: boolean;
   json?: boolean;
   policy?: string;
+  starttls?: string;
+  xmppHost?: string;
 }
 
 /**
@@ -41,9 +44,14 @@ interface ProbeFlags {
  *
  * @param target the first argument
  * @param port the optional second argument
+ * @param defaultPort the port when none is given (443; a STARTTLS protocol's own)
  * @returns host and port
  */
-export function parseTarget(target: string, port?: string): { host: string; port: number } {
+export function parseTarget(
+  target: string,
+  port?: string,
+  defaultPort = 443,
+): { host: string; port: number } {
   let host = target;
   let p: string | undefined = port;
   const v6 = /^\[([^\]]+)\](?::(\d+))?$/.exec(target);
@@ -56,7 +64,7 @@ export function parseTarget(target: string, port?: string): { host: string; port
     p ??= target.slice(i + 1);
   }
   if (!host) throw new TlsprobeError("USAGE", `No host in ${JSON.stringify(target)}`);
-  const n = p === undefined ? 443 : Number(p);
+  const n = p === undefined ? defaultPort : Number(p);
   if (p !== undefined && (!/^\d+$/.test(p) || n > 65535 || n === 0)) {
     throw new TlsprobeError("USAGE", `Port ${JSON.stringify(p)} is not a number from 1 to 65535`);
   }
@@ -89,6 +97,8 @@ export function register(program: Command): void {
     .option("--servername <name>", "send NAME as SNI and match the certificate against it")
     .option("--no-sni", "send no server_name extension")
     .option("--timeout <seconds>", "bound on connect and on each read", parseTimeout, 10_000)
+    .option("-t, --starttls <proto>", STARTTLS_HELP)
+    .option("--xmpp-host <name>", "with --starttls xmpp: the domain sent in the stream's to=")
     .option(
       "--policy <name|file>",
       "offer only what the policy allows (-p, -C, --groups narrow it) and check the result",
@@ -106,6 +116,7 @@ Examples:
   tlsprobe probe -a certs/ca.crt localhost:1060
   tlsprobe probe -p TLSv1.2 -C ECDHE-RSA-AES128-GCM-SHA256 example.com
   tlsprobe probe --groups X25519MLKEM768 --json example.com
+  tlsprobe probe --starttls smtp mail.example.com:587
   tlsprobe probe --policy python-default-client -a certs/ca.crt localhost:1060`,
     )
     .action(
@@ -123,7 +134,8 @@ async function runProbe(
 ): Promise<void> {
   let body: object = {};
   try {
-    const t = parseTarget(target, port);
+    const starttls = starttlsRequest(flags);
+    const t = parseTarget(target, port, starttls ? STARTTLS_PORTS[starttls.protocol] : 443);
     const rp = flags.policy ? await loadResolvedPolicy(flags.policy) : undefined;
     const offer = rp ? baselineOffer(rp, INSPECTION_ENGINE) : undefined;
     const versions = offer && !protocolGiven
@@ -143,6 +155,8 @@ async function runProbe(
       alpn: flags.alpn ?? rp?.policy.alpn?.protocols,
       timeoutMs: flags.timeout,
       now: new Date(),
+      starttls,
+      transcript: flags.verbose,
     });
     body = r.body;
     // With a policy, a refused handshake is a verdict (the server turns away
