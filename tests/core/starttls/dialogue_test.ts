@@ -197,6 +197,7 @@ const GOOD: Array<{
         ...enc("1.3.6.1.4.1.1466.20037"),
       ]),
     ],
+    // deno-lint-ignore no-control-regex -- the binary protocols' bytes, as sent
     sent: /^0\x1d\x02\x01\x01w\x18\x80\x161\.3\.6\.1\.4\.1\.1466\.20037$/,
     banner: "",
     caps: [],
@@ -204,6 +205,7 @@ const GOOD: Array<{
   {
     protocol: "postgres",
     server: [enc("S")],
+    // deno-lint-ignore no-control-regex -- the binary protocols' bytes, as sent
     sent: /^\x00\x00\x00\x08\x04\xd2\x16\/$/,
     banner: "",
     caps: [],
@@ -211,6 +213,7 @@ const GOOD: Array<{
   {
     protocol: "telnet",
     server: [new Uint8Array([255, 253, 46]), new Uint8Array([255, 250, 46, 1, 255, 240])],
+    // deno-lint-ignore no-control-regex -- the binary protocols' bytes, as sent
     sent: /^\xff\xfb\.\xff\xfa\.\x01\xff\xf0$/,
     banner: "",
     caps: [],
