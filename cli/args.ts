@@ -131,6 +131,8 @@ export interface CommandSpec {
   epilog?: string;
   /** Nested verbs (`certs init`). */
   subcommands?: CommandSpec[];
+  /** The `command` of its JSON envelope, when not the verb's full name (`policy`). */
+  jsonName?: string;
   /** Does the work and returns the exit status (undefined: 0). */
   run?: (inv: Invocation) => Promise<number | void> | number | void;
 }

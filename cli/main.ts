@@ -80,7 +80,7 @@ export async function runAction(spec: CommandSpec, inv: Invocation): Promise<num
       printError(error, {
         json: !!inv.flags.json,
         verbose: !!inv.flags.verbose,
-        command: inv.command,
+        command: spec.jsonName ?? inv.command,
         body: inv.body,
       });
     } catch (e2) {

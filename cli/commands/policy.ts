@@ -19,6 +19,7 @@ import { EXIT_CHECK_FAILED } from "../exit_codes.ts";
 
 const list: CommandSpec = {
   name: "list",
+  jsonName: "policy",
   summary: "List the built-in policies",
   options: [option("--json", "print one JSON object")],
   run: ({ flags }) => {
@@ -43,6 +44,7 @@ const list: CommandSpec = {
 
 const show: CommandSpec = {
   name: "show",
+  jsonName: "policy",
   summary: "Show a policy, with its cipher string expanded (OpenSSL 3.0)",
   args: [{ name: "policy", help: "a built-in name or a JSON policy file" }],
   options: [option("--json", "print one JSON object")],
@@ -69,6 +71,7 @@ interface CheckFlags {
 
 const check: CommandSpec = {
   name: "check",
+  jsonName: "policy",
   summary:
     "Check a server against a policy: exit 0 when it complies, 1 when it does not (a CI gate)",
   args: [
