@@ -11,13 +11,13 @@ import { readFileBytes } from "../../core/net/pem.ts";
 import { fetchCertificates } from "../../core/net/probe.ts";
 import { connectVerified } from "../../core/net/tls_client.ts";
 import { parseTimeout } from "../options.ts";
-import { certificateRepr, renderCertificates } from "../../core/report/cert_text.ts";
+import { certificateRepr, findingLines, renderCertificates } from "../../core/report/cert_text.ts";
 import { envelope } from "../../core/report/envelope.ts";
-import { decodeCertificate } from "../../core/x509/decode.ts";
+import { decodeCertificate, isMalformed } from "../../core/x509/decode.ts";
 import { inspectCertificates, type Inspection, inspectionToJson } from "../../core/x509/inspect.ts";
 import { readCertificates } from "../../core/x509/pem.ts";
-import { EXIT_CHECK_FAILED } from "../exit_codes.ts";
-import { out, printJson, styles } from "../output.ts";
+import { EXIT_CHECK_FAILED, EXIT_CODES } from "../exit_codes.ts";
+import { out, printError, printJson, styles } from "../output.ts";
 
 interface CertFlags {
   servername?: string;
@@ -125,14 +125,19 @@ async function runCert(target: string, flags: CertFlags): Promise<void> {
   }
   const now = new Date();
   const name = flags.checkName ?? flags.servername;
-  const result = await inspectCertificates(bytes, { now, roots, name });
+  // The name check stays on the strict decoder; the explanation shows every
+  // certificate as far as it can be read, with its findings.
+  const tolerant = flags.checkName === undefined;
+  const result = await inspectCertificates(bytes, { now, roots, name, tolerant });
 
   if (flags.checkName !== undefined) {
     checkName(result, flags, source, trustError);
     return;
   }
+  const malformed = result.malformed ? malformedError(result) : undefined;
+  if (malformed) Deno.exitCode = EXIT_CODES.CERT_INVALID;
   if (flags.json) {
-    printJson(envelope("cert", { source, ...inspectionToJson(result) }));
+    printJson(envelope("cert", { source, ...inspectionToJson(result) }, malformed?.toJSON()));
     return;
   }
   const s = styles();
@@ -148,8 +153,25 @@ async function runCert(target: string, flags: CertFlags): Promise<void> {
   if (result.unused.length) {
     out("");
     out(`Not on the leaf's path (${result.unused.length}):`);
-    for (const c of result.unused) out(`  ${c.subject.rfc2253}`);
+    for (const c of result.unused) {
+      out(`  ${c.subject.rfc2253}`);
+      for (const line of findingLines(c)) out(`  ${line}`);
+    }
   }
+  if (malformed) printError(malformed, { json: false, verbose: false });
+}
+
+/** `CERT_INVALID` naming how many certificates are malformed and the first violation. */
+function malformedError(result: Inspection): TlsprobeError {
+  const all = [...result.chain, ...result.unused];
+  const bad = all.filter(isMalformed);
+  const first = bad[0].findings.find((f) => f.severity !== "low")!;
+  return new TlsprobeError(
+    "CERT_INVALID",
+    `${bad.length} of ${all.length} certificate${all.length === 1 ? " is" : "s are"} malformed ` +
+      `(${first.rule}: ${first.message}); shown as far as it can be read, each violation a finding`,
+    { field: first.field, ...(first.offset !== undefined ? { offset: first.offset } : {}) },
+  );
 }
 
 /** Twisted's `check_server_certificate.py` answer. */
