@@ -7,13 +7,13 @@
  */
 import { type CommandSpec, type Invocation, option } from "../args.ts";
 import { parseTarget } from "../../core/address.ts";
-import type { TlsprobeError } from "../../core/errors.ts";
+import { TlsprobeError } from "../../core/errors.ts";
 import { readFileBytes } from "../../core/net/pem.ts";
 import { fetchRemoteChain } from "../../core/net/cert_remote.ts";
 import { parseServerName, parseTimeout } from "../options.ts";
-import { certificateRepr, renderCertificates } from "../../core/report/cert_text.ts";
+import { certificateRepr, findingLines, renderCertificates } from "../../core/report/cert_text.ts";
 import { envelope } from "../../core/report/envelope.ts";
-import { decodeCertificate } from "../../core/x509/decode.ts";
+import { decodeCertificate, isMalformed } from "../../core/x509/decode.ts";
 import { inspectCertificates, type Inspection, inspectionToJson } from "../../core/x509/inspect.ts";
 import { readCertificates } from "../../core/x509/pem.ts";
 import { EXIT_CHECK_FAILED } from "../exit_codes.ts";
@@ -117,11 +117,19 @@ async function runCert(inv: Invocation): Promise<number> {
   }
   const now = new Date();
   const name = flags.checkName ?? flags.servername;
-  const result = await inspectCertificates(bytes, { now, roots, name });
+  // The name check stays on the strict decoder; the explanation shows every
+  // certificate as far as it can be read, with its findings.
+  const tolerant = flags.checkName === undefined;
+  const result = await inspectCertificates(bytes, { now, roots, name, tolerant });
 
   if (flags.checkName !== undefined) return checkName(result, flags, source, trustError);
+  // A malformed certificate is shown as far as it can be read, then reported
+  // as CERT_INVALID (runAction prints it, inside the JSON body with --json).
+  const malformed = result.malformed ? malformedError(result) : undefined;
+  inv.body = { source, ...inspectionToJson(result) };
   if (flags.json) {
-    printJson(envelope("cert", { source, ...inspectionToJson(result) }));
+    if (malformed) throw malformed;
+    printJson(envelope("cert", inv.body));
     return 0;
   }
   const s = styles();
@@ -137,9 +145,26 @@ async function runCert(inv: Invocation): Promise<number> {
   if (result.unused.length) {
     out("");
     out(`Not on the leaf's path (${result.unused.length}):`);
-    for (const c of result.unused) out(`  ${c.subject.rfc2253}`);
+    for (const c of result.unused) {
+      out(`  ${c.subject.rfc2253}`);
+      for (const line of findingLines(c)) out(`  ${line}`);
+    }
   }
+  if (malformed) throw malformed;
   return 0;
+}
+
+/** `CERT_INVALID` naming how many certificates are malformed and the first violation. */
+function malformedError(result: Inspection): TlsprobeError {
+  const all = [...result.chain, ...result.unused];
+  const bad = all.filter(isMalformed);
+  const first = bad[0].findings.find((f) => f.severity !== "low")!;
+  return new TlsprobeError(
+    "CERT_INVALID",
+    `${bad.length} of ${all.length} certificate${all.length === 1 ? " is" : "s are"} malformed ` +
+      `(${first.rule}: ${first.message}); shown as far as it can be read, each violation a finding`,
+    { field: first.field, ...(first.offset !== undefined ? { offset: first.offset } : {}) },
+  );
 }
 
 /** Twisted's `check_server_certificate.py` answer. */
