@@ -7,7 +7,7 @@
  */
 import type { Command } from "commander";
 import { baselineOffer } from "../../core/policy/check.ts";
-import { evaluatePolicy, observationFromReport } from "../../core/policy/mod.ts";
+import { evaluatePolicy, policyFactsFromProbe } from "../../core/policy/mod.ts";
 import { loadResolvedPolicy } from "../policy_load.ts";
 import { INSPECTION_ENGINE } from "../../core/net/policy_check.ts";
 import { renderEvaluation } from "./policy.ts";
@@ -150,11 +150,7 @@ async function runProbe(
     const evaluation = rp
       ? evaluatePolicy(
         rp,
-        observationFromReport({
-          outcome: r.error ? "error" : "ok",
-          ...(r.error ? { error: r.error.toJSON() } : {}),
-          ...r.body,
-        }),
+        policyFactsFromProbe(r),
       )
       : undefined;
     if (evaluation) {

@@ -33,8 +33,8 @@ import {
   TAG,
   type Tlv,
   toColonHex,
-  toHex,
 } from "./der.ts";
+import { toHex } from "../wire/codec.ts";
 import { attributeValues, decodeName, type DistinguishedName, namesEqual } from "./name.ts";
 import {
   CURVES,

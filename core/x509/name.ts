@@ -9,7 +9,8 @@
  *
  * @module
  */
-import { decodeOid, derError, DerReader, TAG, type Tlv, toHex } from "./der.ts";
+import { decodeOid, derError, DerReader, TAG, type Tlv } from "./der.ts";
+import { toHex } from "../wire/codec.ts";
 import { ATTRIBUTE_NAMES } from "./oids.ts";
 
 /** One attribute of a distinguished name. */
