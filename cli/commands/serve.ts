@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { Command } from "commander";
+import { type CommandSpec, option } from "../args.ts";
 import { SCHEMA_VERSION } from "../../core/report/envelope.ts";
 import { pyStrRepr } from "../../core/report/pyrepr.ts";
 import { loadCertifiedKey } from "../../core/net/pem.ts";
@@ -22,7 +22,7 @@ import { type ResolvedPolicy, runtimeLimits } from "../../core/policy/mod.ts";
 import { loadResolvedPolicy } from "../policy_load.ts";
 import { EXIT_CODES } from "../exit_codes.ts";
 import { err, out, styles } from "../output.ts";
-import { parseList, parsePort, parseTimeout } from "../options.ts";
+import { parseAlpn, parseListenPort, parseTimeout } from "../options.ts";
 
 /** The book's greeting. */
 export const DEFAULT_GREETING = "Simple is better than complex.";
@@ -43,43 +43,44 @@ interface ServeFlags {
   report?: boolean;
 }
 
-/** Adds `serve` to the program. */
-export function register(program: Command): void {
-  program
-    .command("serve")
-    .description("Run a TLS server for testing clients (the book's safe_tls.py -s)")
-    .requiredOption("--cert <file>", "certificate chain in PEM, leaf first; may hold the key")
-    .option("--key <file>", "private key (PEM), if not in --cert")
-    .option("--host <host>", "interface to listen on; '' means every interface", "127.0.0.1")
-    .option("--port <port>", "TCP port; 0 picks a free one", parsePort, 1060)
-    .option("--echo", "echo what each client sends, until it closes")
-    .option("--greeting <text>", "send TEXT to each client, then close", DEFAULT_GREETING)
-    .option(
-      "--alpn <list>",
-      "accept these ALPN protocols (comma-separated, preferred first)",
-      parseList,
-    )
-    .option("--once", "serve one client, then exit (with that client's status)")
-    .option(
-      "--timeout <seconds>",
-      "bound on each client's handshake and idle reads",
-      parseTimeout,
-      10_000,
-    )
-    .option(
+/** `tlsprobe serve`. */
+export const command: CommandSpec = {
+  name: "serve",
+  summary: "Run a TLS server for testing clients (the book's safe_tls.py -s)",
+  options: [
+    option("--cert <file>", "certificate chain in PEM, leaf first; may hold the key", {
+      required: true,
+    }),
+    option("--key <file>", "private key (PEM), if not in --cert"),
+    option("--host <host>", "interface to listen on; '' means every interface", {
+      default: "127.0.0.1",
+    }),
+    option("--port <port>", "TCP port; 0 picks a free one", {
+      parse: parseListenPort,
+      default: "1060",
+    }),
+    option("--echo", "echo what each client sends, until it closes"),
+    option("--greeting <text>", "send TEXT to each client, then close", {
+      default: DEFAULT_GREETING,
+    }),
+    option("--alpn <list>", "accept these ALPN protocols (comma-separated, preferred first)", {
+      parse: parseAlpn,
+    }),
+    option("--once", "serve one client, then exit (with that client's status)"),
+    option("--timeout <seconds>", "bound on each client's handshake and idle reads, in seconds", {
+      parse: parseTimeout,
+      default: "10",
+    }),
+    option(
       "--policy <name|file>",
       "read each ClientHello first; refuse clients the policy refuses, with the alert a real " +
         "server sends",
-    )
-    .option(
-      "--report",
-      "print what each client offered and what was negotiated (test_tls.py -s)",
-    )
-    .option("--json", "print one JSON object per event (JSON lines)")
-    .option("-v, --verbose", "log handshakes, bytes and raw runtime errors")
-    .addHelpText(
-      "after",
-      `
+    ),
+    option("--report", "print what each client offered and what was negotiated (test_tls.py -s)"),
+    option("--json", "print one JSON object per event (JSON lines)"),
+    option("-v, --verbose", "log handshakes, bytes and raw runtime errors"),
+  ],
+  epilog: `
 Examples:
   tlsprobe serve --cert certs/localhost.pem --port 1060
   tlsprobe serve --cert certs/localhost.crt --key certs/localhost.key --host '' --echo
@@ -90,13 +91,10 @@ With --policy or --report a TCP front reads each ClientHello and passes the byte
 to the TLS listener (Deno.listenTls); that listener cannot be told a policy's
 versions or suites, so when it chooses outside the policy the session is refused
 and the output says so.`,
-    )
-    .action(async (flags: ServeFlags) => {
-      await runServe(flags);
-    });
-}
+  run: (inv) => runServe(inv.flags as unknown as ServeFlags),
+};
 
-async function runServe(flags: ServeFlags): Promise<void> {
+async function runServe(flags: ServeFlags): Promise<number> {
   const certified = await loadCertifiedKey(flags.cert, flags.key);
   const policy: ResolvedPolicy | undefined = flags.policy
     ? await loadResolvedPolicy(flags.policy)
@@ -206,7 +204,7 @@ async function runServe(flags: ServeFlags): Promise<void> {
       })
       : await serveTls(opts, events);
     if (flags.json) line("stopped", { served: result.served, failed: result.failed });
-    if (flags.once && result.lastError) Deno.exitCode = EXIT_CODES[result.lastError.code];
+    return flags.once && result.lastError ? EXIT_CODES[result.lastError.code] : 0;
   } finally {
     Deno.removeSignalListener("SIGINT", onSignal);
     Deno.removeSignalListener("SIGTERM", onSignal);
