@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { type Command, InvalidArgumentError } from "commander";
+import { type CommandSpec, option, UsageError } from "../args.ts";
 import { SCHEMA_VERSION } from "../../core/report/envelope.ts";
 import { pyStrRepr } from "../../core/report/pyrepr.ts";
 import { loadCertifiedKey } from "../../core/net/pem.ts";
@@ -32,7 +32,7 @@ import { type ResolvedPolicy, runtimeLimits } from "../../core/policy/mod.ts";
 import { loadResolvedPolicy } from "../policy_load.ts";
 import { EXIT_CODES } from "../exit_codes.ts";
 import { err, out, styles } from "../output.ts";
-import { parseList, parsePort, parseTimeout } from "../options.ts";
+import { parseAlpn, parseListenPort, parseTimeout } from "../options.ts";
 import { stopSignals } from "../stop_signals.ts";
 
 /** The book's greeting. */
@@ -72,7 +72,7 @@ export function parseServeProtocol(value: string): { min: EngineVersion; max: En
   const parts = value.split(":");
   const vs = parts.map((p) => VERSION_SPELLINGS[p.trim().toLowerCase()]);
   if (parts.length > 2 || vs.some((v) => v === undefined)) {
-    throw new InvalidArgumentError(
+    throw new UsageError(
       `${
         JSON.stringify(value)
       } is not TLSv1.2, TLSv1.3 or MIN:MAX of those (the runtime's TLS serves TLS 1.2 and 1.3 only).`,
@@ -80,83 +80,78 @@ export function parseServeProtocol(value: string): { min: EngineVersion; max: En
   }
   const [min, max] = vs.length === 1 ? [vs[0], vs[0]] : [vs[0], vs[1]];
   if (min > max) {
-    throw new InvalidArgumentError(`${JSON.stringify(value)}: the minimum is above the maximum.`);
+    throw new UsageError(`${JSON.stringify(value)}: the minimum is above the maximum.`);
   }
   return { min, max };
-}
-
-function parseVerifyClient(value: string): "request" | "require" {
-  if (value !== "request" && value !== "require") {
-    throw new InvalidArgumentError(`${JSON.stringify(value)} is not request or require.`);
-  }
-  return value;
 }
 
 function parseCount(value: string): number {
   const n = Number(value);
   if (!/^\d+$/.test(value) || n < 1 || n > 100_000) {
-    throw new InvalidArgumentError(`${JSON.stringify(value)} is not a number from 1 to 100000.`);
+    throw new UsageError(`${JSON.stringify(value)} is not a number from 1 to 100000.`);
   }
   return n;
 }
 
-/** Adds `serve` to the program. */
-export function register(program: Command): void {
-  program
-    .command("serve")
-    .description("Run a TLS server for testing clients (the book's safe_tls.py -s)")
-    .requiredOption("--cert <file>", "certificate chain in PEM, leaf first; may hold the key")
-    .option("--key <file>", "private key (PEM), if not in --cert")
-    .option("--host <host>", "interface to listen on; '' means every interface", "127.0.0.1")
-    .option("--port <port>", "TCP port; 0 picks a free one", parsePort, 1060)
-    .option("--echo", "echo what each client sends, until it closes")
-    .option("--greeting <text>", "send TEXT to each client, then close", DEFAULT_GREETING)
-    .option(
-      "--alpn <list>",
-      "accept these ALPN protocols (comma-separated, preferred first)",
-      parseList,
-    )
-    .option("--once", "serve one client, then exit (with that client's status)")
-    .option(
+/** `tlsprobe serve`. */
+export const command: CommandSpec = {
+  name: "serve",
+  summary: "Run a TLS server for testing clients (the book's safe_tls.py -s)",
+  options: [
+    option("--cert <file>", "certificate chain in PEM, leaf first; may hold the key", {
+      required: true,
+    }),
+    option("--key <file>", "private key (PEM), if not in --cert"),
+    option("--host <host>", "interface to listen on; '' means every interface", {
+      default: "127.0.0.1",
+    }),
+    option("--port <port>", "TCP port; 0 picks a free one", {
+      parse: parseListenPort,
+      default: "1060",
+    }),
+    option("--echo", "echo what each client sends, until it closes"),
+    option("--greeting <text>", "send TEXT to each client, then close", {
+      default: DEFAULT_GREETING,
+    }),
+    option("--alpn <list>", "accept these ALPN protocols (comma-separated, preferred first)", {
+      parse: parseAlpn,
+    }),
+    option("--once", "serve one client, then exit (with that client's status)"),
+    option(
       "--timeout <seconds>",
-      "bound on each client's handshake, idle periods and each write",
-      parseTimeout,
-      10_000,
-    )
-    .option(
+      "bound on each client's handshake, idle periods and each write, in seconds",
+      {
+        parse: parseTimeout,
+        default: "10",
+      },
+    ),
+    option(
       "-p, --protocol <range>",
       "versions to speak: TLSv1.2, TLSv1.3 or MIN:MAX (default TLSv1.2:TLSv1.3)",
-      parseServeProtocol,
-    )
-    .option(
-      "--client-ca <file>",
-      "ask each client for a certificate signed by a CA in FILE (PEM)",
-    )
-    .option(
+      { parse: parseServeProtocol },
+    ),
+    option("--client-ca <file>", "ask each client for a certificate signed by a CA in FILE (PEM)"),
+    option(
       "--verify-client <mode>",
-      "with --client-ca: 'require' refuses clients without a valid certificate (default); " +
+      "with --client-ca: 'require' refuses clients without a valid certificate (the default); " +
         "'request' accepts none but refuses a bad one",
-      parseVerifyClient,
-    )
-    .option(
+      { choices: ["request", "require"] },
+    ),
+    option(
       "--max-connections <n>",
       "cap on concurrent clients; more are closed at once (default 512)",
-      parseCount,
-    )
-    .option(
+      { parse: parseCount },
+    ),
+    option(
       "--policy <name|file>",
       "read each ClientHello first; refuse clients the policy refuses, with the alert a real " +
         "server sends",
-    )
-    .option(
-      "--report",
-      "print what each client offered and what was negotiated (test_tls.py -s)",
-    )
-    .option("--json", "print one JSON object per event (JSON lines)")
-    .option("-v, --verbose", "log handshakes, bytes and raw runtime errors")
-    .addHelpText(
-      "after",
-      `
+    ),
+    option("--report", "print what each client offered and what was negotiated (test_tls.py -s)"),
+    option("--json", "print one JSON object per event (JSON lines)"),
+    option("-v, --verbose", "log handshakes, bytes and raw runtime errors"),
+  ],
+  epilog: `
 Examples:
   tlsprobe serve --cert certs/localhost.pem --port 1060
   tlsprobe serve --cert certs/localhost.crt --key certs/localhost.key --host '' --echo
@@ -173,13 +168,10 @@ cannot be told a cipher list: when it chooses a suite outside the policy the
 session is refused and the output says so.
 
 SIGINT and SIGTERM stop the server (exit 130 and 143).`,
-    )
-    .action(async (flags: ServeFlags) => {
-      await runServe(flags);
-    });
-}
+  run: (inv) => runServe(inv.flags as unknown as ServeFlags),
+};
 
-async function runServe(flags: ServeFlags): Promise<void> {
+async function runServe(flags: ServeFlags): Promise<number> {
   const certified = await loadCertifiedKey(flags.cert, flags.key);
   const policy: ResolvedPolicy | undefined = flags.policy
     ? await loadResolvedPolicy(flags.policy)
@@ -322,8 +314,8 @@ async function runServe(flags: ServeFlags): Promise<void> {
     const result = await serveTls(opts, events);
     if (flags.json) line("stopped", { served: result.served, failed: result.failed });
     const signalled = stopper.exitCode();
-    if (signalled !== undefined) Deno.exitCode = signalled;
-    else if (flags.once && result.lastError) Deno.exitCode = EXIT_CODES[result.lastError.code];
+    if (signalled !== undefined) return signalled;
+    return flags.once && result.lastError ? EXIT_CODES[result.lastError.code] : 0;
   } finally {
     stopper.dispose();
   }
