@@ -14,3 +14,4 @@ export * as wire from "./wire/mod.ts";
 export * as handshake from "./handshake/mod.ts";
 export * from "./report/probe.ts";
 export * as policy from "./policy/mod.ts";
+export * as scan from "./scan/mod.ts";

@@ -27,4 +27,5 @@ export const COMMANDS: CommandEntry[] = [
   { name: "certs", load: () => import("./certs.ts") },
   { name: "ciphers", load: () => import("./ciphers.ts") },
   { name: "policy", load: () => import("./policy.ts") },
+  { name: "scan", load: () => import("./scan.ts") },
 ];
