@@ -67,6 +67,34 @@ export interface PlanOptions {
 
 const X25519 = 0x001d;
 
+/** How many times one elimination may split its set after dropped connections. */
+export const SPLIT_BUDGET = 32;
+
+/**
+ * Suites a server that dropped the large ClientHello is asked again with:
+ * common AES suites only (servers that drop rather than alert often do it on
+ * legacy ciphers).
+ */
+const COMMON_SUITES = [
+  0x1301,
+  0x1302,
+  0x1303,
+  0xc02f,
+  0xc030,
+  0xc02b,
+  0xc02c,
+  0x009c,
+  0x009d,
+  0xc013,
+  0xc014,
+  0xc009,
+  0xc00a,
+  0x002f,
+  0x0035,
+  0x0033,
+  0x0039,
+];
+
 /** What the plan found: the scan result before certificates are decoded and verdicts given. */
 export type PlannedScan = Omit<ScanResult, "certificates" | "weaknesses" | "profiles" | "grade"> & {
   /** Each distinct chain, with the key type it was asked for (DER, leaf first). */
@@ -100,6 +128,7 @@ export async function eliminate<T, A extends Answer>(
   ask: (set: T[]) => Promise<A>,
   chosen: (a: A) => T | undefined,
   first?: A,
+  budget: { splits: number } = { splits: SPLIT_BUDGET },
 ): Promise<{ found: T[]; error?: HandshakeFailure }> {
   const found: T[] = [];
   let rest = [...candidates];
@@ -116,10 +145,22 @@ export async function eliminate<T, A extends Answer>(
       continue;
     }
     if (answer.kind === "dropped" && rest.length > 1) {
+      if (budget.splits <= 0) {
+        return {
+          found,
+          error: {
+            code: answer.code,
+            message:
+              `The server kept closing the connection instead of answering; ${rest.length} ` +
+              "candidates were left untested",
+          },
+        };
+      }
+      budget.splits--;
       const half = Math.ceil(rest.length / 2);
       const [a, b] = await Promise.all([
-        eliminate(rest.slice(0, half), ask, chosen),
-        eliminate(rest.slice(half), ask, chosen),
+        eliminate(rest.slice(0, half), ask, chosen, undefined, budget),
+        eliminate(rest.slice(half), ask, chosen, undefined, budget),
       ]);
       found.push(...a.found, ...b.found);
       return { found, error: a.error ?? b.error };
@@ -245,19 +286,35 @@ async function run(
     trySslv2 ? p.sslv2() : Promise.resolve({ accepted: false }),
   ]);
   r.sslv2 = v2.accepted;
-  const accepted = wanted.filter((v, i) => {
-    const a = firsts[i];
-    return a.kind === "hello" && a.serverHello.version === v;
-  });
+  // A server that dropped the connection may choke on the large ClientHello or
+  // on one suite in it: ask again with a few common suites.
+  const retried = await Promise.all(
+    wanted.map((v, i) =>
+      firsts[i].kind === "dropped"
+        ? helloAt(v, COMMON_SUITES.filter((c) => suitesFor(v).includes(c)))
+        : undefined
+    ),
+  );
+  const answered = (a: HelloAnswer | undefined, v: number) =>
+    a?.kind === "hello" && a.serverHello.version === v;
+  const accepted = wanted.filter((v, i) => answered(firsts[i], v) || answered(retried[i], v));
   if (!accepted.length && !r.sslv2) {
     const fatal = firsts.map(failureOf).find((f) => f && FATAL.has(f.code));
     const any = firsts.map(failureOf).find((f) => f);
-    r.error = fatal ?? any ?? {
-      code: "HANDSHAKE_FAILURE",
-      message: `${o.host}:${o.port} accepted none of the versions tried (${
-        wanted.map(versionName).join(", ")
-      })`,
-    };
+    const dropped = firsts.every((a) => a.kind === "dropped");
+    r.error = fatal ?? any ?? (dropped
+      ? {
+        code: "CONNECTION_CLOSED",
+        message:
+          `${o.host}:${o.port} closed the connection after every ClientHello without an answer`,
+      }
+      : undefined) ??
+      {
+        code: "HANDSHAKE_FAILURE",
+        message: `${o.host}:${o.port} accepted none of the versions tried (${
+          wanted.map(versionName).join(", ")
+        })`,
+      };
     r.versions = wanted.map(emptyVersion);
     return;
   }
@@ -276,6 +333,7 @@ async function run(
     vr.accepted = true;
     const ask = (set: number[]) => helloAt(v, set);
     const e = await eliminate(suitesFor(v), ask, pickSuite, firsts[i] as HelloAnswer);
+    if (!e.found.length) vr.accepted = false;
     vr.suites = e.found;
     if (e.error) vr.error = e.error;
     vr.serverOrder = await serverOrder(vr.suites, ask, pickSuite);
