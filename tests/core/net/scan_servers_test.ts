@@ -26,7 +26,7 @@ async function hasCommand(cmd: string): Promise<boolean> {
   }
 }
 
-async function freePort(): Promise<number> {
+function freePort(): number {
   const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = (l.addr as Deno.NetAddr).port;
   l.close();
@@ -211,7 +211,7 @@ const configs: Config[] = [
     name: "gnutls-serv defaults",
     full: true,
     start: async () => {
-      const port = await freePort();
+      const port = freePort();
       const p = await startPeer("gnutls-serv", [
         "-p",
         String(port),
@@ -228,7 +228,7 @@ const configs: Config[] = [
     name: "gnutls-serv with a legacy priority string",
     full: true,
     start: async () => {
-      const port = await freePort();
+      const port = freePort();
       const p = await startPeer("gnutls-serv", [
         "-p",
         String(port),
@@ -249,7 +249,7 @@ const configs: Config[] = [
     start: async () => {
       const ec = await ecdsaLeaf();
       const dir = await Deno.makeTempDir({ prefix: "tlsprobe-nginx-" });
-      const port = await freePort();
+      const port = freePort();
       await Deno.writeTextFile(
         `${dir}/nginx.conf`,
         `worker_processes 1;
