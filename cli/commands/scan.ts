@@ -6,8 +6,9 @@
  *
  * @module
  */
-import type { Command } from "commander";
-import { isTlsprobeError, TlsprobeError } from "../../core/errors.ts";
+import { type CommandSpec, type Invocation, option, UsageError } from "../args.ts";
+import { TlsprobeError } from "../../core/errors.ts";
+import { parseTarget } from "../../core/address.ts";
 import { envelope } from "../../core/report/envelope.ts";
 import { renderScanText, scanReportBody } from "../../core/report/scan.ts";
 import { parseProtocols } from "../../core/handshake/offer.ts";
@@ -16,9 +17,9 @@ import { readFileText } from "../../core/net/pem.ts";
 import type { ScanResult } from "../../core/scan/model.ts";
 import { loadResolvedPolicy } from "../policy_load.ts";
 import { EXIT_CHECK_FAILED, EXIT_CODES } from "../exit_codes.ts";
-import { err, out, printError, styles } from "../output.ts";
-import { parseTimeout } from "../options.ts";
-import { parseTarget } from "./probe.ts";
+import { err, out, styles } from "../output.ts";
+import { parseServerName, parseTimeout } from "../options.ts";
+import { stopSignals } from "../stop_signals.ts";
 
 interface ScanFlags {
   targets?: string;
@@ -33,7 +34,6 @@ interface ScanFlags {
   policy?: string;
   json?: boolean;
   quiet?: boolean;
-  verbose?: boolean;
 }
 
 /** Largest `--targets` file read. */
@@ -42,56 +42,67 @@ const MAX_TARGETS_FILE = 1 << 20;
 function parseConcurrency(value: string): number {
   const n = Number(value);
   if (!/^\d+$/.test(value) || n < 1 || n > 256) {
-    throw new TlsprobeError(
-      "USAGE",
-      `Concurrency ${JSON.stringify(value)} is not a number from 1 to 256`,
-    );
+    throw new UsageError(`Concurrency ${JSON.stringify(value)} is not a number from 1 to 256.`);
   }
   return n;
 }
 
-/** Adds `scan` to the program. */
-export function register(program: Command): void {
-  program
-    .command("scan")
-    .description(
-      "Enumerate what TLS servers accept (versions, suites and order, groups, signature " +
-        "schemes, certificates, ALPN, features) and grade them",
-    )
-    .argument("[targets...]", "HOST[:PORT] to scan (port 443 by default)")
-    .option("--targets <file>", "read more targets from FILE, one HOST[:PORT] per line")
-    .option("-a, --cafile <file>", "trust the CA certificates in FILE for the trust verdict")
-    .option("-c, --cert <file>", "client certificate for the trust check (PEM)")
-    .option("--key <file>", "the client certificate's private key, if not in --cert")
-    .option(
+/** `tlsprobe scan`. */
+export const command: CommandSpec = {
+  name: "scan",
+  summary:
+    "Enumerate what TLS servers accept (versions, suites, groups, certificates) and grade them",
+  description: "Enumerate what TLS servers accept: versions, every cipher suite per version and " +
+    "the server's order, groups, DHE sizes, signature schemes, certificates per key type, ALPN, " +
+    "SNI behaviour and features; then weaknesses, Mozilla profiles and a grade.",
+  args: [
+    {
+      name: "host[:port]...",
+      help: "servers to scan (port 443 by default; [::1]:PORT for IPv6)",
+      optional: true,
+      variadic: true,
+    },
+  ],
+  options: [
+    option(
+      "--targets <file>",
+      "read more targets from FILE, one HOST[:PORT] per line (# comments)",
+    ),
+    option("-a, --cafile <file>", "trust the CA certificates in FILE for the trust verdict"),
+    option("-c, --cert <file>", "client certificate for the trust check (PEM)"),
+    option("--key <file>", "the client certificate's private key, if not in --cert"),
+    option(
       "-p, --protocol <version>",
-      "try only these versions: SSLv3, TLSv1, TLSv1.1, TLSv1.2, TLSv1.3, or a MIN:MAX range",
-    )
-    .option("--servername <name>", "send NAME as SNI and match the certificate against it")
-    .option("--no-sni", "send no server_name extension")
-    .option("--timeout <seconds>", "bound on each handshake", parseTimeout, 5_000)
-    .option(
+      "try only SSLv3, TLSv1, TLSv1.1, TLSv1.2, TLSv1.3, or a MIN:MAX range (default: all)",
+    ),
+    option("--servername <name>", "send NAME as SNI and match the certificate against it", {
+      parse: parseServerName,
+    }),
+    option("--no-sni", "send no server_name extension"),
+    option("--timeout <seconds>", "bound on each handshake, in seconds", {
+      parse: parseTimeout,
+      default: "5",
+    }),
+    option(
       "--concurrency <n>",
-      `handshakes in flight per target (default ${DEFAULT_CONCURRENCY}; four times that across targets)`,
-      parseConcurrency,
-      DEFAULT_CONCURRENCY,
-    )
-    .option("--policy <name|file>", "judge each server by this policy (exit 1 when one fails)")
-    .option("--json", "print one JSON object (JSON lines with several targets)")
-    .option("-q, --quiet", "no progress bar")
-    .option("-v, --verbose", "print the raw runtime message of errors")
-    .addHelpText(
-      "after",
-      `
+      "handshakes in flight per target; four times that across targets",
+      { parse: parseConcurrency, default: String(DEFAULT_CONCURRENCY) },
+    ),
+    option("--policy <name|file>", "judge each server by this policy (exit 1 when one fails)"),
+    option("--json", "print one JSON object (JSON lines with several targets)"),
+    option("-q, --quiet", "no progress bar on stderr"),
+  ],
+  epilog: `
+Handshakes are cut as soon as the ServerHello (or the alert) is read; suites
+are found by elimination (offer all, remove the chosen one, repeat). The
+grade rules are in the README.
+
 Examples:
   tlsprobe scan -a certs/ca.crt localhost:4433
   tlsprobe scan --json example.com:443 example.org
   tlsprobe scan --targets hosts.txt --policy mozilla-intermediate`,
-    )
-    .action(async (targets: string[], flags: ScanFlags) => {
-      await runScan(targets, flags);
-    });
-}
+  run: (inv) => runScan(inv),
+};
 
 async function readTargets(file: string): Promise<string[]> {
   let info: Deno.FileInfo;
@@ -152,91 +163,87 @@ function progressBar(total: number): {
   };
 }
 
-async function runScan(args: string[], flags: ScanFlags): Promise<void> {
-  try {
-    const specs = [...args, ...(flags.targets ? await readTargets(flags.targets) : [])];
-    if (!specs.length) {
-      throw new TlsprobeError("USAGE", "No target: give HOST[:PORT] or --targets FILE");
-    }
-    const targets = specs.map((s) => parseTarget(s));
-    const versions = flags.protocol ? parseProtocols(flags.protocol) : undefined;
-    const policy = flags.policy ? await loadResolvedPolicy(flags.policy) : undefined;
-    const controller = new AbortController();
-    const onSigint = () => controller.abort();
-    Deno.addSignalListener("SIGINT", onSigint);
-    const global = new Limiter(flags.concurrency * 4);
-    const bar = !flags.quiet && Deno.stderr.isTerminal() ? progressBar(targets.length) : undefined;
-    const results: (ScanResult | undefined)[] = new Array(targets.length);
-    const st = styles("stdout");
-    let printed = 0;
-    // Print in target order as results arrive.
-    const flush = () => {
-      while (printed < results.length && results[printed]) {
-        const r = results[printed]!;
-        bar?.clear();
-        if (flags.json) {
-          const body = scanReportBody(r);
-          const e = r.error && !r.versions.some((v) => v.accepted) ? r.error : undefined;
-          const obj = envelope("scan", body, e ? { ...e, detail: e.detail ?? {} } : undefined);
-          out(targets.length > 1 ? JSON.stringify(obj) : JSON.stringify(obj, null, 2));
-        } else {
-          if (printed > 0) out("");
-          for (const line of renderScanText(r, st)) out(line);
-        }
-        printed++;
-      }
-    };
-    let next = 0;
-    const worker = async () => {
-      while (next < targets.length) {
-        const i = next++;
-        const t = targets[i];
-        results[i] = await scanTarget({
-          ...t,
-          serverName: flags.sni === false ? null : flags.servername,
-          timeoutMs: flags.timeout,
-          concurrency: flags.concurrency,
-          globalLimiter: global,
-          versions,
-          caFile: flags.cafile,
-          certFile: flags.cert,
-          keyFile: flags.key,
-          policy,
-          signal: controller.signal,
-          onProgress: bar ? (p) => bar.update(i, p.phase, p.handshakes) : undefined,
-          now: new Date(),
-        });
-        bar?.finish(i);
-        flush();
-      }
-    };
-    try {
-      await Promise.all(Array.from({ length: Math.min(4, targets.length) }, worker));
-    } finally {
-      Deno.removeSignalListener("SIGINT", onSigint);
+async function runScan(inv: Invocation): Promise<number> {
+  const flags = inv.flags as unknown as ScanFlags;
+  const specs = [
+    ...(inv.args[0] as string[]),
+    ...(flags.targets ? await readTargets(flags.targets) : []),
+  ];
+  if (!specs.length) throw new UsageError("No target: give HOST[:PORT] or --targets FILE");
+  // Every value is checked before any connection is made.
+  const targets = specs.map((s) => parseTarget(s));
+  const versions = flags.protocol ? parseProtocols(flags.protocol) : undefined;
+  const policy = flags.policy ? await loadResolvedPolicy(flags.policy) : undefined;
+  const stop = stopSignals();
+  const global = new Limiter(flags.concurrency * 4);
+  const bar = !flags.quiet && Deno.stderr.isTerminal() ? progressBar(targets.length) : undefined;
+  const results: (ScanResult | undefined)[] = new Array(targets.length);
+  const st = styles();
+  let printed = 0;
+  // Print in target order as results arrive.
+  const flush = () => {
+    while (printed < results.length && results[printed]) {
+      const r = results[printed]!;
       bar?.clear();
-    }
-    const all = results.filter((r): r is ScanResult => !!r);
-    const failed = all.find((r) => r.error && !r.versions.some((v) => v.accepted));
-    if (controller.signal.aborted) {
-      if (!flags.json) err("tlsprobe: interrupted; the results above are partial");
-      Deno.exitCode = 130;
-    } else if (failed?.error) {
-      if (!flags.json) {
-        const s = styles("stderr");
-        err(`${s.red("tlsprobe: error")} ${s.bold(failed.error.code)}: ${failed.error.message}`);
+      if (flags.json) {
+        const e = r.error && !r.versions.some((v) => v.accepted) ? r.error : undefined;
+        const obj = envelope(
+          "scan",
+          scanReportBody(r),
+          e ? { code: e.code, message: e.message, detail: e.detail ?? {} } : undefined,
+        );
+        out(targets.length > 1 ? JSON.stringify(obj) : JSON.stringify(obj, null, 2));
+      } else {
+        if (printed > 0) out("");
+        for (const line of renderScanText(r, st)) out(line);
       }
-      Deno.exitCode = EXIT_CODES[failed.error.code];
-    } else if (all.some((r) => r.policy?.verdict === "fail")) {
-      Deno.exitCode = EXIT_CHECK_FAILED;
+      printed++;
     }
-  } catch (e) {
-    const error = isTlsprobeError(e) ? e : new TlsprobeError(
-      "INTERNAL",
-      `Internal error: ${e instanceof Error ? e.message : String(e)} (please report this)`,
-      { raw: e instanceof Error ? e.stack : String(e) },
-    );
-    printError(error, { json: !!flags.json, verbose: !!flags.verbose, command: "scan" });
-    Deno.exitCode = EXIT_CODES[error.code];
+  };
+  let next = 0;
+  const worker = async () => {
+    while (next < targets.length && !stop.signal.aborted) {
+      const i = next++;
+      const t = targets[i];
+      results[i] = await scanTarget({
+        host: t.host,
+        port: t.port,
+        serverName: flags.sni === false ? null : flags.servername,
+        timeoutMs: flags.timeout,
+        concurrency: flags.concurrency,
+        globalLimiter: global,
+        versions,
+        caFile: flags.cafile,
+        certFile: flags.cert,
+        keyFile: flags.key,
+        policy,
+        signal: stop.signal,
+        onProgress: bar ? (p) => bar.update(i, p.phase, p.handshakes) : undefined,
+        now: new Date(),
+      });
+      bar?.finish(i);
+      flush();
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: Math.min(4, targets.length) }, worker));
+  } finally {
+    stop.dispose();
+    bar?.clear();
   }
+  const all = results.filter((r): r is ScanResult => !!r);
+  const failed = all.find((r) => r.error && !r.versions.some((v) => v.accepted));
+  const interrupted = stop.exitCode();
+  if (interrupted !== undefined) {
+    if (!flags.json) err("tlsprobe: interrupted; the results above are partial");
+    return interrupted;
+  }
+  if (failed?.error) {
+    if (!flags.json) {
+      const s = styles("stderr");
+      err(`${s.red("tlsprobe: error")} ${s.bold(failed.error.code)}: ${failed.error.message}`);
+    }
+    return EXIT_CODES[failed.error.code];
+  }
+  return all.some((r) => r.policy?.verdict === "fail") ? EXIT_CHECK_FAILED : 0;
 }
