@@ -28,7 +28,8 @@ import type {
 import { planScan } from "../scan/plan.ts";
 import { evaluateScan } from "../scan/evaluate.ts";
 import type { ResolvedPolicy } from "../policy/resolve.ts";
-import { connectTcp, type TcpTransport } from "./transport.ts";
+import type { TcpTransport } from "./transport.ts";
+import { openStream, type StarttlsRequest } from "./starttls.ts";
 import { connectVerified } from "./tls_client.ts";
 
 /** Bytes read for one ClientHello's answer, at most (a ServerHello flight is far smaller). */
@@ -40,6 +41,8 @@ export interface ScanTarget {
   port: number;
   /** SNI: undefined sends the host unless it is an IP address; null sends none. */
   serverName?: string | null;
+  /** Run this STARTTLS dialogue before every handshake (`--starttls`). */
+  starttls?: StarttlsRequest;
 }
 
 /** Options of {@link scanTarget}. */
@@ -96,7 +99,13 @@ function failure(e: unknown): HandshakeFailure {
  * fires), the transport is closed and the result is a TIMEOUT failure.
  */
 async function bounded<T>(
-  o: { host: string; port: number; timeoutMs: number; signal?: AbortSignal },
+  o: {
+    host: string;
+    port: number;
+    timeoutMs: number;
+    signal?: AbortSignal;
+    starttls?: StarttlsRequest;
+  },
   work: (t: TcpTransport) => Promise<T>,
   onFailure: (f: HandshakeFailure) => T,
 ): Promise<T> {
@@ -122,7 +131,7 @@ async function bounded<T>(
   });
   const go = (async () => {
     try {
-      t = await connectTcp(o);
+      t = (await openStream(o)).transport;
       return await work(t);
     } catch (e) {
       return onFailure(failure(e));
@@ -174,7 +183,13 @@ export function tcpProber(
     }
     return s;
   };
-  const conn = { host: o.host, port: o.port, timeoutMs: o.timeoutMs, signal: o.signal };
+  const conn = {
+    host: o.host,
+    port: o.port,
+    timeoutMs: o.timeoutMs,
+    signal: o.signal,
+    starttls: o.starttls,
+  };
   return {
     hello(offer: HelloOffer): Promise<HelloAnswer> {
       return runLimited(limiters, async () => {
@@ -276,6 +291,7 @@ async function checkTrust(
       certFile: o.certFile,
       keyFile: o.keyFile,
       timeoutMs: o.timeoutMs,
+      starttls: o.starttls,
     });
     try {
       vc.conn.close();

@@ -64,6 +64,8 @@ export class Dialogue {
   readonly transcript: TranscriptEntry[] = [];
 
   /**
+   * Starts the dialogue's clock.
+   *
    * @param t the byte stream (left open)
    * @param o deadline, clock and caps
    */
