@@ -260,6 +260,13 @@ export async function readClientHello(
           e.detail,
         );
       }
+      if (e instanceof TlsprobeError && e.code === "PEER_MALFORMED") {
+        throw new TlsprobeError(
+          "PEER_MALFORMED",
+          `The client at ${who} sent malformed TLS: ${e.message}`,
+          e.detail,
+        );
+      }
       throw e;
     }
   };
