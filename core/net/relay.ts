@@ -106,6 +106,8 @@ export interface RelayLimits {
   idleMs: number;
   /** Ends the relay when one write has not completed for this long (ms). */
   writeMs: number;
+  /** Rewrites the server's bytes after its first flight (e.g. an alert TLS 1.2 lacks). */
+  mapDown?: (chunk: Uint8Array, flight: ServerFlight | undefined) => Uint8Array;
 }
 
 /**
@@ -157,7 +159,7 @@ export async function relayWatching(
         const chunk = b.slice(0, n);
         outcome.down += n;
         if (watcher.done) {
-          await writeAll(client, chunk);
+          await writeAll(client, limits?.mapDown ? limits.mapDown(chunk, outcome.flight) : chunk);
           continue;
         }
         held.push(chunk);
