@@ -10,7 +10,8 @@ import type { Observation } from "../handshake/inspect.ts";
 import { cipherSuiteByCode, formatCode } from "../registry/cipher_suites.ts";
 import { groupByCode, groupName } from "../registry/groups.ts";
 import { versionByCode, versionName } from "../registry/versions.ts";
-import { decodeCertificate } from "../x509/decode.ts";
+import { decodeCertificate, decodeForDisplay } from "../x509/decode.ts";
+import type { CertFinding } from "../x509/findings.ts";
 import { DerReader } from "../x509/der.ts";
 import { decodeName } from "../x509/name.ts";
 import { matchIdentity } from "../x509/identity.ts";
@@ -116,6 +117,8 @@ export interface ProbeCertificate {
   key: { type: string; bits: number | null; curve: string | null };
   /** The certificate as PEM. */
   pem: string;
+  /** Violations found while decoding it for display (absent when none). */
+  findings?: CertFinding[];
 }
 
 /** The identity check of the leaf against the host name. */
@@ -226,7 +229,7 @@ export async function describeChain(ders: Uint8Array[]): Promise<ProbeCertificat
   const out: ProbeCertificate[] = [];
   for (const der of ders) {
     try {
-      const c = await decodeCertificate(der);
+      const c = await decodeForDisplay(der);
       out.push({
         subject: c.subject.rfc2253,
         issuer: c.issuer.rfc2253,
@@ -239,10 +242,11 @@ export async function describeChain(ders: Uint8Array[]): Promise<ProbeCertificat
         sha256: c.sha256,
         key: { type: c.key.type, bits: c.key.bits ?? null, curve: c.key.curve ?? null },
         pem: c.pem,
+        ...(c.findings.length ? { findings: c.findings } : {}),
       });
     } catch {
-      // A certificate our decoder refuses stays out of the report; the
-      // chain length in the handshake still counts it.
+      // A certificate whose outer frame cannot be read stays out of the
+      // report; the chain length in the handshake still counts it.
     }
   }
   return out;
