@@ -157,7 +157,7 @@ async function runCert(inv: Invocation): Promise<number> {
 function malformedError(result: Inspection): TlsprobeError {
   const all = [...result.chain, ...result.unused];
   const bad = all.filter(isMalformed);
-  const first = bad[0].findings.find((f) => f.severity !== "low")!;
+  const first = bad[0].findings.find((f) => f.severity !== "info")!;
   return new TlsprobeError(
     "CERT_INVALID",
     `${bad.length} of ${all.length} certificate${all.length === 1 ? " is" : "s are"} malformed ` +
