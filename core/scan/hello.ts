@@ -87,7 +87,11 @@ export class HelloReader {
   answer?: HelloAnswer;
   #partial?: Extract<HelloAnswer, { kind: "hello" }>;
 
-  /** @param offer what was offered (to check the choice and to know how far to read) */
+  /**
+   * Makes a reader for one answer.
+   *
+   * @param offer what was offered (to check the choice and to know how far to read)
+   */
   constructor(offer: HelloOffer) {
     this.#offer = offer;
   }
