@@ -26,3 +26,4 @@ export type {
   ServerKeyExchange,
 } from "./wire/messages.ts";
 export * as policy from "./policy/mod.ts";
+export * as scan from "./scan/mod.ts";
