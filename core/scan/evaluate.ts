@@ -28,7 +28,7 @@ const SEVERITY_ORDER: WeaknessSeverity[] = ["critical", "high", "medium", "low",
 
 /** What evaluation needs besides the plan's result. */
 export interface EvaluateFacts {
-  /** The time, for validity findings. */
+  /** The time, for validity. */
   now: Date;
   /** rustls's verdict on the chain and name (null: not checked). */
   trust: { verified: boolean | null; code: string | null; message: string | null } | null;

@@ -88,7 +88,7 @@ export class HelloReader {
   #partial?: Extract<HelloAnswer, { kind: "hello" }>;
 
   /**
-   * Makes a reader for one answer.
+   * Creates a reader for one ClientHello's answer.
    *
    * @param offer what was offered (to check the choice and to know how far to read)
    */

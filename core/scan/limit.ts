@@ -13,7 +13,7 @@ export class Limiter {
   #queue: (() => void)[] = [];
 
   /**
-   * Makes a limiter.
+   * Creates a limiter.
    *
    * @param max how many at once (at least 1)
    */

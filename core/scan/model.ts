@@ -40,11 +40,11 @@ export interface HelloOffer {
 
 /** The failure of one handshake, as data. */
 export interface HandshakeFailure {
-  /** The stable error code. */
+  /** The stable code. */
   code: ErrorCode;
   /** One line for a person. */
   message: string;
-  /** Structured detail (alert, offset, raw runtime message). */
+  /** Structured detail (offset, alert, the runtime's message). */
   detail?: ErrorDetail;
 }
 
@@ -65,13 +65,13 @@ export type HelloAnswer =
 
 /** A full inspection handshake (certificates, the TLS 1.3 encrypted flight). */
 export interface InspectOffer {
-  /** Versions offered. */
+  /** Version codes to offer. */
   versions: number[];
-  /** Suites offered, in preference order. */
+  /** Suite codes to offer, in order. */
   suites: number[];
-  /** signature_algorithms; undefined sends the default list. */
+  /** Signature schemes to offer. */
   sigalgs?: number[];
-  /** ALPN protocols offered. */
+  /** ALPN protocols to offer. */
   alpn?: string[];
   /** SNI: undefined sends the target's name; null sends none. */
   serverName?: string | null;
@@ -118,9 +118,9 @@ export interface ScanChain {
   asked: string;
   /** Leaf key, e.g. `RSA 2048` or `EC P-256`. */
   key: { type: string; bits: number | null; curve: string | null };
-  /** Subject (RFC 2253). */
+  /** The leaf's subject, RFC 2253. */
   subject: string;
-  /** Issuer (RFC 2253). */
+  /** The leaf's issuer, RFC 2253. */
   issuer: string;
   /** DNS and IP subject alternative names. */
   sans: string[];
@@ -143,13 +143,13 @@ export type WeaknessSeverity = "critical" | "high" | "medium" | "low" | "info";
 
 /** One weakness found. */
 export interface Weakness {
-  /** Stable identifier (`rc4`, `sweet32`, `tlsv1`, …). */
+  /** Stable identifier. */
   id: string;
   /** How much it matters. */
   severity: WeaknessSeverity;
-  /** One line for a person. */
+  /** One line: what was found. */
   message: string;
-  /** Where it is described (RFC, CVE). */
+  /** Where the weakness is described (RFC, CVE, guideline). */
   reference: string;
 }
 
@@ -157,7 +157,7 @@ export interface Weakness {
 export interface FeatureFinding {
   /** true / false, or null when not determinable (with the reason in `note`). */
   value: boolean | null;
-  /** One line saying what was seen. */
+  /** Why, in one line. */
   note: string;
 }
 
@@ -167,7 +167,7 @@ export interface VersionResult {
   version: string;
   /** Wire code. */
   code: number;
-  /** Whether the server accepts this version. */
+  /** Whether the server accepts the version at all. */
   accepted: boolean;
   /** Suites accepted, in the order found (the server's order when it chooses). */
   suites: number[];
@@ -187,25 +187,25 @@ export interface VersionResult {
 
 /** The result of scanning one target. */
 export interface ScanResult {
-  /** What was scanned, and the SNI sent. */
+  /** What was scanned. */
   target: { host: string; port: number; serverName: string | null };
   /** The error that stopped the scan (the server could not be reached or spoke no TLS). */
   error?: HandshakeFailure;
   /** The scan was stopped (Ctrl-C) before the end: what is here is what was found. */
   interrupted: boolean;
-  /** Whether an SSLv2 SERVER-HELLO came back. */
+  /** Whether the server answers an SSLv2 hello. */
   sslv2: boolean;
-  /** Each version tried, highest first. */
+  /** Each version's result, newest first. */
   versions: VersionResult[];
-  /** ALPN protocols accepted, and whether the server's order decides. */
+  /** ALPN protocols accepted and whether the server's order decides. */
   alpn: { protocols: string[]; serverOrder: boolean | null };
-  /** What happens without SNI and with a name the server cannot know. */
+  /** What the server does without SNI and with a wrong one. */
   sni: { withoutSni: string; wrongSni: string };
-  /** Each distinct chain, per key type. */
+  /** The chains the server sends, one per key type asked for. */
   certificates: ScanChain[];
-  /** Features (fallback SCSV, renegotiation, compression, tickets, …). */
+  /** Features (renegotiation, tickets, OCSP, …), each a value and a note. */
   features: Record<string, FeatureFinding>;
-  /** Whether a client certificate is requested or required, and the CA names sent. */
+  /** Whether the server asks for (or requires) a client certificate, and the CA names. */
   clientCertificate: { requested: boolean; required: boolean | null; caNames: string[] };
   /** Weaknesses, most severe first. */
   weaknesses: Weakness[];
@@ -217,6 +217,6 @@ export interface ScanResult {
   policy?: { name: string; verdict: "pass" | "fail"; reasons: string[] };
   /** Handshakes made (TCP connections). */
   handshakes: number;
-  /** Wall time of the scan in milliseconds. */
+  /** Wall time of the scan, in milliseconds. */
   elapsedMs: number;
 }
