@@ -96,6 +96,8 @@ export interface ArgSpec {
   optional?: boolean;
   /** Turns the text into the value; throws {@link UsageError} when bad. */
   parse?: (value: string) => unknown;
+  /** The last argument only: takes every remaining positional, as an array. */
+  variadic?: boolean;
 }
 
 /** What a verb's `run` receives. */
@@ -283,14 +285,14 @@ export function parseArgs(
   if (positional.length < needed) {
     throw new UsageError(`missing required argument '${specArgs[positional.length].name}'`);
   }
-  if (positional.length > specArgs.length) {
+  const variadic = specArgs[specArgs.length - 1]?.variadic === true;
+  if (!variadic && positional.length > specArgs.length) {
     throw new UsageError(
       `too many arguments: expected ${specArgs.length}, got ${positional.length} ` +
         `(${positional.map((p) => JSON.stringify(p)).join(" ")})`,
     );
   }
-  const args = specArgs.map((s, i) => {
-    const v = positional[i];
+  const parseArg = (s: ArgSpec, v: string | undefined): unknown => {
     if (v === undefined || !s.parse) return v;
     try {
       return s.parse(v);
@@ -302,7 +304,10 @@ export function parseArgs(
         }`,
       );
     }
-  });
+  };
+  const args = specArgs.map((s, i) =>
+    s.variadic ? positional.slice(i).map((v) => parseArg(s, v)) : parseArg(s, positional[i])
+  );
   return { args, flags, given };
 }
 

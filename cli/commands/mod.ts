@@ -69,4 +69,11 @@ export const COMMANDS: CommandEntry[] = [
     summary: "List, show and check context policies (Python's defaults, Mozilla's profiles)",
     load: () => import("./policy.ts"),
   },
+  {
+    name: "scan",
+    usage: "[options] <host[:port]...>",
+    summary:
+      "Enumerate what TLS servers accept (versions, suites, groups, certificates) and grade them",
+    load: () => import("./scan.ts"),
+  },
 ];

@@ -6,7 +6,7 @@
  * @module
  */
 import { baselineOffer } from "../policy/check.ts";
-import { evaluatePolicy, type Evaluation, observationFromReport } from "../policy/evaluate.ts";
+import { evaluatePolicy, type Evaluation, policyFactsFromProbe } from "../policy/evaluate.ts";
 import type { ResolvedPolicy } from "../policy/resolve.ts";
 import { INSPECTION_ENGINE } from "./policy_check.ts";
 import { probe, type ProbeOptions, type ProbeResult } from "./probe.ts";
@@ -36,13 +36,6 @@ export async function probeUnderPolicy(
     caFile: o.caFile ?? rp.policy.verification?.caFile,
     alpn: o.alpn ?? rp.policy.alpn?.protocols,
   });
-  const evaluation = evaluatePolicy(
-    rp,
-    observationFromReport({
-      outcome: r.error ? "error" : "ok",
-      ...(r.error ? { error: r.error.toJSON() } : {}),
-      ...r.body,
-    }),
-  );
+  const evaluation = evaluatePolicy(rp, policyFactsFromProbe(r));
   return { ...r, evaluation };
 }
