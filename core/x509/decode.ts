@@ -701,14 +701,31 @@ function readExtension(
       info.hasSan = true;
       if (ctx.tolerant) {
         const from = ctx.findings.length;
-        for (const g of displayGeneralNames(value, at, ctx, name)) info.sans[g.kind].push(g.value);
         // What the strict decoder accepts is not `high` (the scale says who refuses).
-        let strictReads = true;
+        let strictNames: GeneralName[] | undefined;
         try {
-          parseExt(value, SubjectAlternativeName, name, at);
+          strictNames = Array.from(parseExt(value, SubjectAlternativeName, name, at));
         } catch {
-          strictReads = false;
+          strictNames = undefined;
         }
+        const strictReads = strictNames !== undefined;
+        let shown;
+        try {
+          shown = displayGeneralNames(value, at, ctx, name);
+        } catch (e) {
+          if (!strictNames) throw e;
+          // The strict (schema) reader takes an encoding the display reader does not.
+          note(ctx, {
+            rule: "x509.malformed-subjectAltName",
+            severity: "medium",
+            message: e instanceof Error ? e.message : String(e),
+            clause: "RFC 5280 section 4.2.1.6; X.690 section 10",
+            offset: at,
+            field: name,
+          });
+          shown = strictNames.map(generalNameText);
+        }
+        for (const g of shown) info.sans[g.kind].push(g.value);
         const added = ctx.findings.slice(from);
         if (strictReads) {
           for (const f of added) if (f.severity === "high") f.severity = "medium";
