@@ -12,7 +12,7 @@ import { signatureSchemeName } from "../registry/signature_schemes.ts";
 const subtle = crypto.subtle as any;
 
 /** The outcome of a signature check. */
-export interface SignatureCheck {
+export interface HandshakeSignature {
   /** The scheme's IANA name. */
   scheme: string;
   /** true valid, false invalid, null when it could not be checked. */
@@ -163,12 +163,12 @@ function ecdsaDerToRaw(sig: Uint8Array, n: number): Uint8Array {
  * @param signed the signed content
  * @returns valid, invalid, or not checkable (with why)
  */
-export async function verifySignature(
+export async function verifyHandshakeSignature(
   leafDer: Uint8Array,
   scheme: number,
   signature: Uint8Array,
   signed: Uint8Array,
-): Promise<SignatureCheck> {
+): Promise<HandshakeSignature> {
   const name = signatureSchemeName(scheme);
   const alg = algorithmFor(scheme);
   if (typeof alg === "string") return { scheme: name, valid: null, reason: alg };

@@ -8,14 +8,14 @@ import { DEFAULT_CIPHER_SUITES, DEFAULT_GROUPS } from "../handshake/defaults.ts"
 import {
   type CheckResult,
   checkServer,
-  type EngineCapabilities,
+  type ProbeCapabilities,
   type ProbeOffer,
 } from "../policy/check.ts";
 import type { ResolvedPolicy } from "../policy/resolve.ts";
 import { probe } from "./probe.ts";
 
 /** What the inspection client can offer, for building a policy's offer. */
-export const INSPECTION_ENGINE: EngineCapabilities = {
+export const INSPECTION_ENGINE: ProbeCapabilities = {
   versions: ["TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3"],
   cipherSuites: DEFAULT_CIPHER_SUITES,
   groups: DEFAULT_GROUPS,
@@ -66,11 +66,7 @@ export function checkServerPolicy(t: PolicyCheckTarget, rp: ResolvedPolicy): Pro
     // Unreachable on the baseline: no verdict. A later probe that times out
     // (a server stalling on an old version) counts as a refusal.
     if (r.error && offer.baseline && UNREACHED.has(r.error.code)) throw r.error;
-    return {
-      outcome: r.error ? "error" : "ok",
-      ...(r.error ? { error: r.error.toJSON() } : {}),
-      ...r.body,
-    };
+    return r;
   };
   return checkServer(rp, probeOnce, INSPECTION_ENGINE, { enumerate: t.enumerate });
 }

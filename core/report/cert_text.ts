@@ -60,7 +60,7 @@ export function keyLine(c: CertificateInfo): string {
 
 /**
  * The findings of one certificate, one line each:
- * `Finding  high x509.duplicate-extension: … [RFC 5280 section 4.2]`.
+ * `Finding  error x509.duplicate-extension: … [RFC 5280 section 4.2]`.
  */
 export function findingLines(c: CertificateInfo): string[] {
   return c.findings.map((f) =>

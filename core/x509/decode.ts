@@ -33,8 +33,8 @@ import {
   TAG,
   type Tlv,
   toColonHex,
-  toHex,
 } from "./der.ts";
+import { toHex } from "../wire/codec.ts";
 import {
   attempt,
   type CertFinding,
@@ -550,7 +550,7 @@ function decodeUnchecked(der: Uint8Array, ctx: DecodeContext): CertificateInfo {
   const warnings: string[] = [];
   const warn = (rule: string, message: string, clause: string) => {
     warnings.push(`${message} (${clause})`);
-    note(ctx, { rule, severity: "low", message, clause });
+    note(ctx, { rule, severity: "info", message, clause });
   };
 
   let version = 1;
@@ -875,7 +875,7 @@ export function decodeForDisplay(der: Uint8Array): Promise<CertificateInfo> {
  * finding): `tlsprobe cert` then exits with `CERT_INVALID`.
  */
 export function isMalformed(c: CertificateInfo): boolean {
-  return c.findings.some((f) => f.severity === "high" || f.severity === "medium");
+  return c.findings.some((f) => f.severity === "error" || f.severity === "warning");
 }
 
 /**

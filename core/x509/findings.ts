@@ -13,19 +13,21 @@
  */
 import { derError } from "./der.ts";
 import { TlsprobeError } from "../errors.ts";
+import type { Finding, Severity } from "../report/finding.ts";
 
 /**
- * How bad a finding is, on the report's scale: `high` for an encoding the
- * strict decoder refuses (the certificate is malformed), `medium` for a value
- * that breaks its type, `low` for a rule broken without harm to reading.
+ * How bad a finding is, on the one scale of every finding: `error` for an
+ * encoding the strict decoder refuses (the certificate is malformed),
+ * `warning` for a value that breaks its type, `info` for a rule broken without
+ * harm to reading.
  */
-export type CertFindingSeverity = "high" | "medium" | "low";
+export type CertFindingSeverity = Severity;
 
-/** One violation found in a certificate. */
-export interface CertFinding {
+/** One violation found in a certificate: a {@link Finding} with the clause and where. */
+export interface CertFinding extends Finding {
   /** Stable rule name, `x509.<kind>` (`x509.duplicate-extension`, …). */
   rule: string;
-  /** `high`, `medium` or `low`. */
+  /** `error`, `warning` or `info`. */
   severity: CertFindingSeverity;
   /** One line: what is wrong and where. */
   message: string;
@@ -52,14 +54,14 @@ export function decodeContext(tolerant: boolean): DecodeContext {
 
 /**
  * A violation the strict decoder refuses: throws `CERT_INVALID` (the strict
- * decoder's message) in strict mode, records a `high` finding in tolerant mode.
+ * decoder's message) in strict mode, records an `error` finding in tolerant mode.
  */
 export function refuse(
   ctx: DecodeContext,
   f: Omit<CertFinding, "severity"> & { offset: number },
 ): void {
   if (!ctx.tolerant) derError(f.message, f.offset, f.field);
-  ctx.findings.push({ ...f, severity: "high" });
+  ctx.findings.push({ ...f, severity: "error" });
 }
 
 /** A violation recorded in both modes (the strict decoder never refused it). */
@@ -69,7 +71,7 @@ export function note(ctx: DecodeContext, f: CertFinding): void {
 
 /**
  * Runs one field's decoding. Strict: as is (its errors propagate). Tolerant: a
- * failure becomes a `high` finding for `field` and `fallback` is returned.
+ * failure becomes an `error` finding for `field` and `fallback` is returned.
  */
 export function attempt<T>(
   ctx: DecodeContext,
@@ -85,7 +87,7 @@ export function attempt<T>(
     const offset = e instanceof TlsprobeError ? e.detail.offset : undefined;
     ctx.findings.push({
       rule: `x509.malformed-${field.replace(/[^A-Za-z0-9]+/g, "-").replace(/-+$/, "")}`,
-      severity: "high",
+      severity: "error",
       message: e instanceof Error ? e.message : String(e),
       clause,
       ...(offset !== undefined ? { offset } : {}),

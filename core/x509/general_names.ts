@@ -6,7 +6,8 @@
  *
  * @module
  */
-import { decodeOid, derError, DerReader, TAG, type Tlv, toHex } from "./der.ts";
+import { decodeOid, derError, DerReader, TAG, type Tlv } from "./der.ts";
+import { toHex } from "../wire/codec.ts";
 import { attempt, type DecodeContext, note, refuse } from "./findings.ts";
 import { decodeName, decodeString } from "./name.ts";
 import { oidShortName } from "./oids.ts";
@@ -60,7 +61,7 @@ function ia5(tlv: Tlv, what: string, ctx: DecodeContext, field: string): string 
   if (v.some((b) => b > 0x7f)) {
     note(ctx, {
       rule: "x509.san-not-ia5",
-      severity: "medium",
+      severity: "warning",
       message: `${field}: ${what} holds bytes above 0x7F (an IA5String is ASCII; shown as UTF-8)`,
       clause: `${CLAUSE}; X.680 section 41.4`,
       offset: tlv.start,

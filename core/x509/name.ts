@@ -9,7 +9,8 @@
  *
  * @module
  */
-import { decodeOid, DerReader, TAG, type Tlv, toHex } from "./der.ts";
+import { decodeOid, DerReader, TAG, type Tlv } from "./der.ts";
+import { toHex } from "../wire/codec.ts";
 import { type DecodeContext, decodeContext, note, refuse } from "./findings.ts";
 import { attributeShortName } from "./oids.ts";
 
@@ -98,7 +99,7 @@ export function decodeString(
   const bad = (rule: string, what: string, clause: string) =>
     note(ctx, {
       rule,
-      severity: "medium",
+      severity: "warning",
       message: `${field}: ${what}`,
       clause,
       offset: tlv.start,
@@ -300,7 +301,7 @@ function checkAttributeType(
   if (!isString) {
     note(ctx, {
       rule: "x509.attribute-not-a-string",
-      severity: "medium",
+      severity: "warning",
       message: `${field} ${short}: value of ${
         stringTypeName(value.tag)
       } is not a string type (shown as #hex)`,
@@ -314,7 +315,7 @@ function checkAttributeType(
   if (allowed && !allowed.includes(value.tag)) {
     note(ctx, {
       rule: "x509.attribute-string-type",
-      severity: "low",
+      severity: "info",
       message: `${field} ${short}: ${stringTypeName(value.tag)} where ${
         allowed.map(stringTypeName).join(" or ")
       } is required`,
