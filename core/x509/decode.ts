@@ -717,7 +717,7 @@ function readExtension(
           // The strict (schema) reader takes an encoding the display reader does not.
           note(ctx, {
             rule: "x509.malformed-subjectAltName",
-            severity: "medium",
+            severity: "warning",
             message: e instanceof Error ? e.message : String(e),
             clause: "RFC 5280 section 4.2.1.6; X.690 section 10",
             offset: at,
@@ -728,11 +728,11 @@ function readExtension(
         for (const g of shown) info.sans[g.kind].push(g.value);
         const added = ctx.findings.slice(from);
         if (strictReads) {
-          for (const f of added) if (f.severity === "high") f.severity = "medium";
-        } else if (!added.some((f) => f.severity === "high")) {
+          for (const f of added) if (f.severity === "error") f.severity = "warning";
+        } else if (!added.some((f) => f.severity === "error")) {
           note(ctx, {
             rule: "x509.strict-decoder-refuses",
-            severity: "low",
+            severity: "info",
             message:
               `${name}: shown here, but the strict decoder (trust, --check-name) cannot read it (ediPartyName, x400Address or an unusual otherName) and refuses the certificate`,
             clause: "RFC 5280 section 4.2.1.6",

@@ -51,7 +51,7 @@ function ia5(tlv: Tlv, what: string, ctx: DecodeContext, field: string): string 
   if (v.includes(0)) {
     note(ctx, {
       rule: "x509.san-nul",
-      severity: "medium",
+      severity: "warning",
       message: `${field}: ${what} holds a NUL byte (a name that C code reads cut short)`,
       clause: `${CLAUSE}; X.680 section 41.4`,
       offset: tlv.start,

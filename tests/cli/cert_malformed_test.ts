@@ -24,18 +24,18 @@ Deno.test("cert shows a malformed certificate's fields and findings, and exits 1
   const cases: [string, RegExp][] = [
     [
       "duplicate subjectAltName",
-      /high x509\.duplicate-extension: .*subjectAltName appears twice \[RFC 5280 section 4\.2\]/,
+      /error x509\.duplicate-extension: .*subjectAltName appears twice \[RFC 5280 section 4\.2\]/,
     ],
     [
       "signature BIT STRING with 1 unused bit",
-      /high x509\.signature-unused-bits: .*\[RFC 5280 section 4\.1\.1\.3/,
+      /error x509\.signature-unused-bits: .*\[RFC 5280 section 4\.1\.1\.3/,
     ],
     [
       "validity UTCTime month 13",
-      /high x509\.malformed-notBefore: .*"251301000000Z" is not a valid time/,
+      /error x509\.malformed-notBefore: .*"251301000000Z" is not a valid time/,
     ],
-    ["version 4 (unknown)", /high x509\.unknown-version: Cannot read version: 3 is not 0, 1 or 2/],
-    ["SAN dNSName with UTF-8 bytes", /medium x509\.san-not-ia5: .*dNSName holds bytes above 0x7F/],
+    ["version 4 (unknown)", /error x509\.unknown-version: Cannot read version: 3 is not 0, 1 or 2/],
+    ["SAN dNSName with UTF-8 bytes", /warning x509\.san-not-ia5: .*dNSName holds bytes above 0x7F/],
   ];
   for (const [name, finding] of cases) {
     await withCert(name, async (path) => {
@@ -67,7 +67,7 @@ Deno.test("cert --json carries the findings and the CERT_INVALID error", async (
     );
     assert.deepEqual(
       [f.severity, f.clause, f.field],
-      ["high", "RFC 5280 section 4.2", "basicConstraints"],
+      ["error", "RFC 5280 section 4.2", "basicConstraints"],
     );
   });
 });
@@ -77,7 +77,7 @@ Deno.test("cert shows ediPartyName, x400Address and GOST names, exit 0; --check-
     const r = await tlsprobe(["cert", path]);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /Names +EdiPartyName:assigner\/party/);
-    assert.match(r.stdout, /low x509\.strict-decoder-refuses/);
+    assert.match(r.stdout, /info x509\.strict-decoder-refuses/);
     const strict = await tlsprobe(["cert", "--check-name", "odd.example", path]);
     assert.equal(strict.code, 1);
     assert.match(strict.stderr, /CERT_INVALID/);

@@ -161,20 +161,20 @@ Deno.test("decodeForDisplay() gives only TlsprobeError on 20,000 mutated certifi
     try {
       strict = decodeCertificateSync(input);
     } catch {
-      // A certificate the strict decoder refuses has a high finding, or a
+      // A certificate the strict decoder refuses has an error finding, or a
       // subjectAltName only the tolerant reader understands.
       assert.ok(
         shown.findings.some((f) =>
-          f.severity === "high" || f.rule === "x509.strict-decoder-refuses"
+          f.severity === "error" || f.rule === "x509.strict-decoder-refuses"
         ),
-        `iteration ${i}: refused by the strict decoder, but no high finding`,
+        `iteration ${i}: refused by the strict decoder, but no error finding`,
       );
       continue;
     }
     counts.strictToo++;
     assert.ok(
-      !shown.findings.some((f) => f.severity === "high"),
-      `iteration ${i}: high finding ${JSON.stringify(shown.findings)}`,
+      !shown.findings.some((f) => f.severity === "error"),
+      `iteration ${i}: error finding ${JSON.stringify(shown.findings)}`,
     );
     const view = (c: typeof strict) => [
       c.version,

@@ -4,7 +4,7 @@
  * subject, issuer, subjectAltName, key algorithm and size, signature
  * algorithm. Every certificate openssl can display must be shown by the
  * tolerant decoder; each case's violations must be named as findings; the
- * strict decoder must refuse exactly what has a `high` finding. Each expected
+ * strict decoder must refuse exactly what has an `error` finding. Each expected
  * disagreement is listed in the corpus with its reason, and a listed one that
  * no longer happens fails too (the list stays exact).
  */
@@ -89,7 +89,7 @@ Deno.test("the odd-certificate corpus holds at least 200 distinct certificates",
   assert.equal(ders.size, corpus.length, "every certificate differs");
 });
 
-Deno.test("decodeForDisplay() names each violation of the corpus, and the strict decoder refuses exactly the high ones", async () => {
+Deno.test("decodeForDisplay() names each violation of the corpus, and the strict decoder refuses exactly the error ones", async () => {
   let findings = 0, refused = 0;
   for (const c of corpus) {
     const shown = await decodeForDisplay(c.der);
@@ -101,7 +101,7 @@ Deno.test("decodeForDisplay() names each violation of the corpus, and the strict
       assert.match(f.clause, /^(RFC|X\.6)/, `${c.name}: ${f.rule} names no clause`);
     }
     findings += shown.findings.length;
-    const high = shown.findings.filter((f) => f.severity === "high");
+    const high = shown.findings.filter((f) => f.severity === "error");
     let strictError: unknown;
     try {
       decodeCertificateSync(c.der);
@@ -112,7 +112,7 @@ Deno.test("decodeForDisplay() names each violation of the corpus, and the strict
       refused++;
       assert.ok(
         strictError instanceof TlsprobeError && strictError.code === "CERT_INVALID",
-        `${c.name}: the strict decoder accepts what has a high finding (${high[0]?.rule})`,
+        `${c.name}: the strict decoder accepts what has an error finding (${high[0]?.rule})`,
       );
     } else {
       assert.equal(strictError, undefined, `${c.name}: the strict decoder refuses ${strictError}`);
