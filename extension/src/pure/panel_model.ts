@@ -30,6 +30,8 @@ export interface ProbeEntry {
   report?: ProbeReport;
   /** The failure: the CLI's `error`, or the extension's own (spawn, timeout, format). */
   error?: CliError;
+  /** Which CLI answered (`bundled tlsprobe 0.1.0`, `PATH tlsprobe 0.1.0`…). */
+  cli?: string;
 }
 
 /** How many probes the history keeps. */
@@ -226,9 +228,11 @@ export function renderEntry(entry: ProbeEntry, now: Date): string {
     }
   }
   parts.push(
-    `<p class="dim">${escapeHtml(entry.startedAt.replace("T", " ").slice(0, 19))} UTC · ${
-      Math.round(entry.durationMs)
-    } ms</p>`,
+    `<p class="dim" id="r-meta">${
+      escapeHtml(entry.startedAt.replace("T", " ").slice(0, 19))
+    } UTC · ${Math.round(entry.durationMs)} ms${
+      entry.cli ? ` · <span id="r-cli">${escapeHtml(entry.cli)}</span>` : ""
+    }</p>`,
   );
   return parts.join("");
 }
