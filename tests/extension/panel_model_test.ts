@@ -49,7 +49,7 @@ const REPORT: ProbeReport = {
     keyExchange: "ECDHE",
     alpn: "h2",
     compression: "none",
-    clientCertificateRequested: null,
+    clientCertificateRequested: false,
     ocspStapled: false,
     sessionTicket: true,
     helloRetryRequest: null,
