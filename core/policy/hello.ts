@@ -166,6 +166,7 @@ const ENGINE_TLS12_SUITES = [0xc02b, 0xc02c, 0xc02f, 0xc030, 0xcca8, 0xcca9];
 export interface EngineRefusal {
   /** The alert a server sends. */
   alert: "protocol_version" | "handshake_failure";
+  /** The alert's code (RFC 8446 §6). */
   alertCode: number;
   /** The stable error code. */
   code: "PROTOCOL_VERSION" | "NO_SHARED_CIPHER";

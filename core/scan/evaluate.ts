@@ -16,7 +16,7 @@ import { decodeCertificate } from "../x509/decode.ts";
 import { matchIdentity } from "../x509/identity.ts";
 import { builtinPolicy } from "../policy/builtins.ts";
 import { defaultPolicyEnv } from "../policy/env.ts";
-import { evaluatePolicy, type Observation } from "../policy/evaluate.ts";
+import { evaluatePolicy, type PolicyFacts } from "../policy/evaluate.ts";
 import { type ResolvedPolicy, resolvePolicy } from "../policy/resolve.ts";
 import type { ScanChain, ScanResult, Weakness, WeaknessSeverity } from "./model.ts";
 import type { PlannedScan } from "./plan.ts";
@@ -28,6 +28,7 @@ const SEVERITY_ORDER: WeaknessSeverity[] = ["critical", "high", "medium", "low",
 
 /** What evaluation needs besides the plan's result. */
 export interface EvaluateFacts {
+  /** The time, for validity. */
   now: Date;
   /** rustls's verdict on the chain and name (null: not checked). */
   trust: { verified: boolean | null; code: string | null; message: string | null } | null;
@@ -128,7 +129,7 @@ export async function evaluateScan(
   return result;
 }
 
-function policyObservation(r: ScanResult, facts: EvaluateFacts): Observation {
+function policyObservation(r: ScanResult, facts: EvaluateFacts): PolicyFacts {
   const acc = r.versions.filter((v) => v.accepted);
   const top = acc[0];
   const leaf = r.certificates[0];

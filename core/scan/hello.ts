@@ -87,7 +87,11 @@ export class HelloReader {
   answer?: HelloAnswer;
   #partial?: Extract<HelloAnswer, { kind: "hello" }>;
 
-  /** @param offer what was offered (to check the choice and to know how far to read) */
+  /**
+   * Creates a reader for one ClientHello's answer.
+   *
+   * @param offer what was offered (to check the choice and to know how far to read)
+   */
   constructor(offer: HelloOffer) {
     this.#offer = offer;
   }

@@ -7,11 +7,16 @@
 
 /** At most `max` tasks run at once; the others wait in order. */
 export class Limiter {
+  /** How many tasks may run at once. */
   readonly max: number;
   #active = 0;
   #queue: (() => void)[] = [];
 
-  /** @param max how many at once (at least 1) */
+  /**
+   * Creates a limiter.
+   *
+   * @param max how many at once (at least 1)
+   */
   constructor(max: number) {
     this.max = Math.max(1, Math.floor(max));
   }

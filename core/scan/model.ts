@@ -40,8 +40,11 @@ export interface HelloOffer {
 
 /** The failure of one handshake, as data. */
 export interface HandshakeFailure {
+  /** The stable code. */
   code: ErrorCode;
+  /** One line for a person. */
   message: string;
+  /** Structured detail (offset, alert, the runtime's message). */
   detail?: ErrorDetail;
 }
 
@@ -62,9 +65,13 @@ export type HelloAnswer =
 
 /** A full inspection handshake (certificates, the TLS 1.3 encrypted flight). */
 export interface InspectOffer {
+  /** Version codes to offer. */
   versions: number[];
+  /** Suite codes to offer, in order. */
   suites: number[];
+  /** Signature schemes to offer. */
   sigalgs?: number[];
+  /** ALPN protocols to offer. */
   alpn?: string[];
   /** SNI: undefined sends the target's name; null sends none. */
   serverName?: string | null;
@@ -111,12 +118,19 @@ export interface ScanChain {
   asked: string;
   /** Leaf key, e.g. `RSA 2048` or `EC P-256`. */
   key: { type: string; bits: number | null; curve: string | null };
+  /** The leaf's subject, RFC 2253. */
   subject: string;
+  /** The leaf's issuer, RFC 2253. */
   issuer: string;
+  /** DNS and IP subject alternative names. */
   sans: string[];
+  /** Start of validity (ISO 8601). */
   notBefore: string;
+  /** End of validity (ISO 8601). */
   notAfter: string;
+  /** The leaf's signature algorithm. */
   signatureAlgorithm: string;
+  /** SHA-256 fingerprint of the leaf. */
   sha256: string;
   /** Whether the requested host name matches the leaf. */
   nameMatches: boolean | null;
@@ -129,9 +143,13 @@ export type WeaknessSeverity = "critical" | "high" | "medium" | "low" | "info";
 
 /** One weakness found. */
 export interface Weakness {
+  /** Stable identifier. */
   id: string;
+  /** How much it matters. */
   severity: WeaknessSeverity;
+  /** One line: what was found. */
   message: string;
+  /** Where the weakness is described (RFC, CVE, guideline). */
   reference: string;
 }
 
@@ -139,6 +157,7 @@ export interface Weakness {
 export interface FeatureFinding {
   /** true / false, or null when not determinable (with the reason in `note`). */
   value: boolean | null;
+  /** Why, in one line. */
   note: string;
 }
 
@@ -148,6 +167,7 @@ export interface VersionResult {
   version: string;
   /** Wire code. */
   code: number;
+  /** Whether the server accepts the version at all. */
   accepted: boolean;
   /** Suites accepted, in the order found (the server's order when it chooses). */
   suites: number[];
@@ -167,17 +187,25 @@ export interface VersionResult {
 
 /** The result of scanning one target. */
 export interface ScanResult {
+  /** What was scanned. */
   target: { host: string; port: number; serverName: string | null };
   /** The error that stopped the scan (the server could not be reached or spoke no TLS). */
   error?: HandshakeFailure;
   /** The scan was stopped (Ctrl-C) before the end: what is here is what was found. */
   interrupted: boolean;
+  /** Whether the server answers an SSLv2 hello. */
   sslv2: boolean;
+  /** Each version's result, newest first. */
   versions: VersionResult[];
+  /** ALPN protocols accepted and whether the server's order decides. */
   alpn: { protocols: string[]; serverOrder: boolean | null };
+  /** What the server does without SNI and with a wrong one. */
   sni: { withoutSni: string; wrongSni: string };
+  /** The chains the server sends, one per key type asked for. */
   certificates: ScanChain[];
+  /** Features (renegotiation, tickets, OCSP, …), each a value and a note. */
   features: Record<string, FeatureFinding>;
+  /** Whether the server asks for (or requires) a client certificate, and the CA names. */
   clientCertificate: { requested: boolean; required: boolean | null; caNames: string[] };
   /** Weaknesses, most severe first. */
   weaknesses: Weakness[];
@@ -189,5 +217,6 @@ export interface ScanResult {
   policy?: { name: string; verdict: "pass" | "fail"; reasons: string[] };
   /** Handshakes made (TCP connections). */
   handshakes: number;
+  /** Wall time of the scan, in milliseconds. */
   elapsedMs: number;
 }

@@ -51,7 +51,9 @@ import type {
 
 /** Options of one target's scan. */
 export interface PlanOptions {
+  /** Host name or address. */
   host: string;
+  /** TCP port. */
   port: number;
   /** The SNI sent (null: none). */
   serverName: string | null;
