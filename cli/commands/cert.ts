@@ -137,6 +137,7 @@ async function runCert(inv: Invocation): Promise<number> {
       verbose: flags.verbose,
       now,
       identity: result.identity,
+      fromServer: remote,
     })
   ) {
     out(/^(Certificate|Chain) /.test(line) ? s.bold(line) : line);

@@ -9,6 +9,8 @@
 export interface Peer {
   /** The port the peer listens on (when it printed one). */
   port: number;
+  /** The process id (to read /proc/PID/fd, or to signal it). */
+  pid: number;
   /** Everything the process printed so far (stdout and stderr). */
   output(): string;
   /** Waits until the output matches, or throws after `ms`. */
@@ -107,6 +109,7 @@ export async function startPeer(
   }
   return {
     port,
+    pid: child.pid,
     output: () => text,
     waitFor,
     write: (s: string) => writer.write(new TextEncoder().encode(s)),
