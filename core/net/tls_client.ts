@@ -179,7 +179,8 @@ export async function connectVerified(opts: ClientOptions): Promise<VerifiedConn
     trust: trust.info,
     serverName,
     clientCert: !!client,
-    timings: { connectMs, handshakeMs: performance.now() - t1 },
+    // Rounded to 0.1 ms: finer digits are noise, not information.
+    timings: { connectMs: round1(connectMs), handshakeMs: round1(performance.now() - t1) },
     context: ctx,
   };
 }
@@ -203,4 +204,8 @@ export async function readWithDeadline(
     throw classifyNetError(r.error, { ...vc.context, timedOut: r.timedOut });
   }
   return r.value ?? null;
+}
+
+function round1(ms: number): number {
+  return Math.round(ms * 10) / 10;
 }

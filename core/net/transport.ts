@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { formatAddress } from "../address.ts";
 import { TlsprobeError } from "../errors.ts";
 import type { Transport } from "../handshake/transport.ts";
 import { classifyNetError } from "./classify.ts";
@@ -86,7 +87,7 @@ export async function connectTcp(
         if (timedOut) {
           throw new TlsprobeError(
             "TIMEOUT",
-            `${o.host}:${o.port} sent nothing for ${
+            `${formatAddress(o.host, o.port)} sent nothing for ${
               ms / 1000
             } s during the handshake (raise --timeout if it is slow)`,
             { raw: String(e) },

@@ -76,7 +76,8 @@ export interface ProbeHandshake {
   /** `none`, or the compression method. */
   compression: string;
   /** The CertificateRequest: acceptable CA names (RFC 2253) and signature schemes, or null. */
-  clientCertificateRequested: { caNames: string[]; signatureAlgorithms: string[] } | null;
+  /** What the server asked of a client certificate, or false when it asked for none. */
+  clientCertificateRequested: { caNames: string[]; signatureAlgorithms: string[] } | false;
   /** Whether an OCSP response was stapled. */
   ocspStapled: boolean;
   /** null when it could not be seen (TLS 1.3 server that closed before tickets). */
@@ -306,7 +307,7 @@ export async function buildProbeBody(obs: Observation, facts: ProbeFacts): Promi
           "0x" + s.toString(16).padStart(4, "0")
         ),
       }
-      : null,
+      : false,
     ocspStapled: !!obs.ocspResponse,
     sessionTicket: obs.sessionTicket.offered,
     helloRetryRequest: obs.helloRetryRequest
