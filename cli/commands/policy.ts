@@ -18,7 +18,14 @@ import { checkServerPolicy } from "../../core/net/policy_check.ts";
 import { loadCaFile } from "../../core/net/pem.ts";
 import { loadPolicy } from "../policy_load.ts";
 import { out, printJson, styles } from "../output.ts";
-import { parsePort, parseServerName, parseTimeout } from "../options.ts";
+import {
+  parsePort,
+  parseServerName,
+  parseTimeout,
+  starttlsOptions,
+  starttlsRequest,
+} from "../options.ts";
+import { STARTTLS_PORTS } from "../../core/starttls/mod.ts";
 import { EXIT_CHECK_FAILED } from "../exit_codes.ts";
 
 const list: CommandSpec = {
@@ -93,6 +100,8 @@ interface CheckFlags {
   enumerate: boolean;
   json?: boolean;
   verbose?: boolean;
+  starttls?: string;
+  xmppHost?: string;
 }
 
 const check: CommandSpec = {
@@ -117,6 +126,7 @@ const check: CommandSpec = {
       parse: parseTimeout,
       default: "10",
     }),
+    ...starttlsOptions("each probe"),
     option("--json", "print one JSON object"),
     option("-v, --verbose", "list every probe made"),
   ],
@@ -142,12 +152,17 @@ async function runCheck(inv: Invocation): Promise<number> {
   const flags = inv.flags as unknown as CheckFlags;
   const port = inv.args[1] as string | undefined;
   if (port !== undefined) parsePort(port);
-  const t = parseTarget(inv.args[0] as string, port);
+  const starttls = starttlsRequest(flags);
+  const t = parseTarget(
+    inv.args[0] as string,
+    port,
+    starttls ? STARTTLS_PORTS[starttls.protocol] : 443,
+  );
   const rp = resolvePolicy(await loadPolicy(flags.policy), defaultPolicyEnv());
   if (flags.cafile) await loadCaFile(flags.cafile); // a broken CA file is found before any probe
   // An error result names the policy too, so any result can be reproduced.
   const named = {
-    target: { host: t.host, port: t.port },
+    target: { host: t.host, port: t.port, ...(starttls ? { starttls: starttls.protocol } : {}) },
     policy: rp.policy.name,
     policySource: flags.policy,
     policyDefinition: rp.policy,
@@ -160,6 +175,7 @@ async function runCheck(inv: Invocation): Promise<number> {
     timeoutMs: flags.timeout,
     enumerate: flags.enumerate ? undefined : false,
     now: new Date(),
+    starttls,
   }, rp);
   const ev = result.evaluation;
   if (flags.json) {

@@ -31,8 +31,20 @@ export interface ProbeTarget {
   address: string | null;
   /** The SNI sent, or null. */
   serverName: string | null;
-  /** STARTTLS protocol, when one was used (not yet). */
+  /** STARTTLS protocol, when one was used. */
   starttls: string | null;
+}
+
+/** The plaintext dialogue before TLS (`--starttls`). */
+export interface ProbeStarttls {
+  /** The protocol. */
+  protocol: string;
+  /** The server's greeting. */
+  banner: string;
+  /** What the server advertised before the upgrade. */
+  capabilities: string[];
+  /** What was said in clear (with `-v`). */
+  transcript?: { from: "C" | "S"; text: string }[];
 }
 
 /** The negotiated cipher suite. */
@@ -159,6 +171,8 @@ export interface ProbeTrust {
 export interface ProbeBody {
   /** Where the probe connected. */
   target: ProbeTarget;
+  /** The STARTTLS dialogue, when one ran. */
+  starttls?: ProbeStarttls;
   /** The handshake, or null when it failed. */
   handshake: ProbeHandshake | null;
   /** The chain as sent, leaf first. */

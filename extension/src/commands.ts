@@ -338,7 +338,8 @@ function showCertificateCommand(deps: CommandDeps) {
         void vscode.window.showErrorMessage(
           `${run.result.error!.code}: ${run.result.error!.message}`,
         );
-        return run.result;
+        // A malformed certificate (CERT_INVALID) is still shown, with its findings.
+        if (certificatesOf(r).length === 0) return run.result;
       }
       const body = `<h2>${escapeHtml(path.basename(file))}</h2>` +
         renderChain(certificatesOf(r), new Date()) +

@@ -138,8 +138,18 @@ function keyText(cert: ReportCertificate): string {
   );
 }
 
+/** A certificate's findings (malformed encodings), one line each. */
+function findingsHtml(c: ReportCertificate): string {
+  return (c.findings ?? []).map((f) => {
+    const cls = f.severity === "error" ? "bad" : f.severity === "warning" ? "warn" : "dim";
+    const line = `${f.severity} ${f.rule}: ${f.message}${f.clause ? ` [${f.clause}]` : ""}`;
+    return `<div class="finding ${cls}">${escapeHtml(line)}</div>`;
+  }).join("");
+}
+
 /**
- * Renders a certificate chain with names, key and expiry.
+ * Renders a certificate chain with names, key, expiry and the decoder's
+ * findings.
  *
  * @param certs the chain, leaf first
  * @param now the current time
@@ -154,7 +164,8 @@ export function renderChain(certs: ReportCertificate[], now: Date): string {
     }</div>` +
       `<div>Issuer: ${text(nameText(c.issuer))}</div>` +
       (names.length ? `<div>Names: ${escapeHtml(names.join(", "))}</div>` : "") +
-      `<div>Key: ${keyText(c)}</div><div>Expires: ${expiry(c, now)}</div></li>`;
+      `<div>Key: ${keyText(c)}</div><div>Expires: ${expiry(c, now)}</div>` +
+      findingsHtml(c) + `</li>`;
   });
   return `<h3>Certificate chain</h3><ol class="chain">${items.join("")}</ol>`;
 }
