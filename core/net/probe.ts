@@ -17,7 +17,7 @@ import { TLS1_2, versionName } from "../registry/versions.ts";
 import { buildProbeBody, type ProbeBody, type ProbeTrust } from "../report/probe.ts";
 import { connectVerified } from "./tls_client.ts";
 import { configureTrust } from "./trust.ts";
-import { connectTcp } from "./transport.ts";
+import { connectTcp, remainingMs } from "./transport.ts";
 
 /** What to probe and how. */
 export interface ProbeOptions {
@@ -41,7 +41,7 @@ export interface ProbeOptions {
   groups?: number[];
   /** ALPN protocols to offer. */
   alpn?: string[];
-  /** Bound on connect and on each read. */
+  /** Bound on the whole probe (inspection handshake and trust pass together). */
   timeoutMs: number;
   /** The time, for validity findings. */
   now: Date;
@@ -78,6 +78,7 @@ async function checkTrust(
   o: ProbeOptions,
   obs: Observation,
   sni: string | null,
+  deadline: number,
 ): Promise<ProbeTrust> {
   const cfg = await configureTrust({ caFile: o.caFile });
   const base = {
@@ -96,6 +97,15 @@ async function checkTrust(
       } with ${s?.openssl ?? s?.iana ?? obs.cipherSuite}, which rustls refuses`,
     };
   }
+  const left = remainingMs(o.timeoutMs, deadline);
+  if (left < 1) {
+    return {
+      ...base,
+      verified: null,
+      code: "TIMEOUT",
+      message: `Trust could not be checked: the probe's ${o.timeoutMs / 1000} s were spent`,
+    };
+  }
   try {
     const vc = await connectVerified({
       host: o.host,
@@ -105,7 +115,7 @@ async function checkTrust(
       certFile: o.certFile,
       keyFile: o.keyFile,
       alpn: o.alpn,
-      timeoutMs: o.timeoutMs,
+      timeoutMs: left,
     });
     try {
       vc.conn.close();
@@ -151,8 +161,10 @@ export async function probe(o: ProbeOptions): Promise<ProbeResult> {
   };
   let received: Uint8Array[] = [];
   let obs: Observation;
+  // One deadline for the whole probe: the inspection handshake and the trust pass.
+  const deadline = Date.now() + o.timeoutMs;
   try {
-    const t = await connectTcp({ host: o.host, port: o.port, timeoutMs: o.timeoutMs });
+    const t = await connectTcp({ host: o.host, port: o.port, timeoutMs: o.timeoutMs, deadline });
     target.address = t.remote.hostname;
     received = t.received;
     try {
@@ -175,7 +187,7 @@ export async function probe(o: ProbeOptions): Promise<ProbeResult> {
     );
     return { body: empty, error: err, received };
   }
-  const trust = o.noTrust ? null : await checkTrust(o, obs, sni);
+  const trust = o.noTrust ? null : await checkTrust(o, obs, sni, deadline);
   const body = await buildProbeBody(obs, {
     target,
     hostname: sni ?? o.host,

@@ -1,7 +1,8 @@
 /**
- * The TCP transport of the inspection client: `Deno.connect` with a deadline
- * on the connect and on every read; on timeout the connection is closed and
- * the read rejects with `TIMEOUT` (Deno's signals do not bound reads).
+ * The TCP transport of the inspection client: one overall deadline for the
+ * operation (connect and handshake together) and a bound on every read inside
+ * it; on timeout the connection is closed and the read rejects with `TIMEOUT`
+ * (Deno's signals do not bound reads).
  *
  * @module
  */
@@ -19,22 +20,42 @@ export interface TcpTransport extends Transport {
   received: Uint8Array[];
 }
 
+/** Bytes kept in `received` for fixture capture; what comes after is not kept. */
+const MAX_RECORDED = 4 << 20;
+
+/**
+ * Milliseconds left before a deadline (`Date.now()` time), within `timeoutMs`.
+ *
+ * @param timeoutMs the per-phase bound
+ * @param deadline the operation's deadline, if any
+ * @returns the smaller of the two, at least 0
+ */
+export function remainingMs(timeoutMs: number, deadline?: number): number {
+  return Math.max(
+    0,
+    Math.min(timeoutMs, deadline === undefined ? Infinity : deadline - Date.now()),
+  );
+}
+
 /**
  * Connects over TCP.
  *
- * @param o host, port and the per-operation deadline in milliseconds
+ * @param o host, port, the per-read bound in milliseconds and the
+ *   operation's overall deadline (`Date.now()` time; default: now + timeoutMs),
+ *   which bounds the connect and every read together
  * @returns the transport
  * @throws TlsprobeError CONNECTION_REFUSED, DNS, TIMEOUT, NETWORK
  */
 export async function connectTcp(
-  o: { host: string; port: number; timeoutMs: number },
+  o: { host: string; port: number; timeoutMs: number; deadline?: number },
 ): Promise<TcpTransport> {
+  const deadline = o.deadline ?? Date.now() + o.timeoutMs;
   let conn: Deno.TcpConn;
   try {
     conn = await Deno.connect({
       hostname: o.host,
       port: o.port,
-      signal: AbortSignal.timeout(o.timeoutMs),
+      signal: AbortSignal.timeout(Math.max(1, remainingMs(o.timeoutMs, deadline))),
     });
   } catch (e) {
     throw classifyNetError(e, {
@@ -44,6 +65,14 @@ export async function connectTcp(
       timeoutMs: o.timeoutMs,
     });
   }
+  const overallTimeout = (raw?: string) =>
+    new TlsprobeError(
+      "TIMEOUT",
+      `${o.host}:${o.port} did not complete the handshake within ${
+        o.timeoutMs / 1000
+      } s (raise --timeout if it is slow)`,
+      { raw: raw ?? "deadline passed", phase: "handshake" },
+    );
   let closed = false;
   const close = () => {
     if (closed) return;
@@ -53,6 +82,7 @@ export async function connectTcp(
     } catch { /* already closed */ }
   };
   const received: Uint8Array[] = [];
+  let recorded = 0;
   const buf = new Uint8Array(65536);
   return {
     remote: conn.remoteAddr,
@@ -69,7 +99,12 @@ export async function connectTcp(
     },
     async read(timeoutMs?: number): Promise<Uint8Array | null> {
       if (closed) return null;
-      const ms = Math.min(timeoutMs ?? o.timeoutMs, o.timeoutMs);
+      const ms = remainingMs(Math.min(timeoutMs ?? o.timeoutMs, o.timeoutMs), deadline);
+      const overall = deadline - Date.now() <= ms;
+      if (ms <= 0) {
+        close();
+        throw overallTimeout();
+      }
       let timedOut = false;
       const timer = setTimeout(() => {
         timedOut = true;
@@ -80,9 +115,11 @@ export async function connectTcp(
         if (timedOut) throw new Error("timed out");
         if (n === null) return null;
         const chunk = buf.slice(0, n);
-        received.push(chunk);
+        if (recorded < MAX_RECORDED) received.push(chunk);
+        recorded += n;
         return chunk;
       } catch (e) {
+        if (timedOut && overall) throw overallTimeout(String(e));
         if (timedOut) {
           throw new TlsprobeError(
             "TIMEOUT",
