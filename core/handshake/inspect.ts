@@ -518,7 +518,7 @@ async function finish13(
     // ServerHello; the encrypted flight stays unread.
     return {
       ...base,
-      keyExchange: { kind: "ECDHE", group: ks.group },
+      keyExchange: { kind: ks.group >> 8 === 1 ? "DHE" : "ECDHE", group: ks.group },
       certificates: [],
       sessionTicket: { offered: null },
       messages: reader.types,
@@ -532,7 +532,7 @@ async function finish13(
 
   const obs: Observation = {
     ...base,
-    keyExchange: { kind: "ECDHE", group: ks.group },
+    keyExchange: { kind: ks.group >> 8 === 1 ? "DHE" : "ECDHE", group: ks.group },
     certificates: [],
     sessionTicket: { offered: null },
     messages: reader.types,

@@ -232,6 +232,19 @@ export function classifyNetError(e: unknown, ctx: FailureContext): TlsprobeError
   }
 
   if (
+    !/InvalidContentType/.test(raw) &&
+    /unexpected (handshake )?message|cannot decrypt|decrypt ?error|peer misbehaved|peer sent no certificates|InvalidMessage|corrupt message of type (?!InvalidContentType)/i
+      .test(raw)
+  ) {
+    // The peer spoke TLS but broke the protocol: a TLS error (exit 4), blamed on it.
+    const who = ctx.role === "server" ? `The client at ${target}` : target;
+    return new TlsprobeError(
+      "PEER_MALFORMED",
+      `${who} broke the TLS protocol (${raw})`,
+      detail,
+    );
+  }
+  if (
     /corrupt message|InvalidContentType|InvalidMessage|peer is incompatible|peer misbehaved/i.test(
       raw,
     )

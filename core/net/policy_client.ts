@@ -92,11 +92,17 @@ export async function connectUnderPolicy(
     });
     return { vc, close: () => relay.close() };
   } catch (e) {
-    const error = e instanceof TlsprobeError ? e : classifyNetError(e, {
+    const caught = e instanceof TlsprobeError ? e : classifyNetError(e, {
       host: opts.host,
       port: opts.port,
       phase: "handshake",
     });
+    // The runtime connected to the loopback relay: name the real target.
+    const error = new TlsprobeError(
+      caught.code,
+      caught.message.replaceAll(`127.0.0.1:${relay.port}`, `${opts.host}:${opts.port}`),
+      caught.detail,
+    );
     // Did the watcher cut the session? Then the policy, not TLS, said no.
     let timer: ReturnType<typeof setTimeout> | undefined;
     const outcome = await Promise.race([
@@ -105,6 +111,14 @@ export async function connectUnderPolicy(
     ]);
     clearTimeout(timer);
     relay.close();
+    if (outcome?.watchError) {
+      // The server's own bytes were at fault: blame it, not the runtime's TLS.
+      const w = outcome.watchError;
+      throw new TlsprobeError(w.code, `${opts.host}:${opts.port}: ${w.message}`, {
+        ...w.detail,
+        raw: error.message,
+      });
+    }
     if (outcome?.refusedWith && watch.evaluation) {
       const why = watch.evaluation.findings.filter((f) => f.severity === "error")
         .map((f) => f.message).join(" ");

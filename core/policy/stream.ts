@@ -12,7 +12,7 @@ import { groupByCode } from "../registry/groups.ts";
 import { type ClientHello, parseClientHello } from "../wire/client_hello.ts";
 import { parseServerKeyExchange } from "../wire/messages.ts";
 import { HS } from "../wire/record.ts";
-import { FlightReader } from "../wire/flight.ts";
+import { FlightReader, MAX_HANDSHAKE_MESSAGE } from "../wire/flight.ts";
 import { parseServerHello, type ServerHello } from "../wire/server_hello.ts";
 
 /**
@@ -77,7 +77,16 @@ export interface ServerFlight {
  * alert.
  */
 export class ServerFlightReader {
-  #reader = new FlightReader();
+  // Both ends of a watched session are rustls, which refuses any handshake
+  // message over 64 KiB: the watcher holds no more than that per message.
+  #reader = new FlightReader({ maxMessageLength: () => MAX_HANDSHAKE_MESSAGE });
+  #retried = false;
+  /**
+   * Set when a HelloRetryRequest was read: the bytes held so far must reach
+   * the client (it answers with a second ClientHello) before the ServerHello
+   * that is judged can come. The caller clears it after passing them on.
+   */
+  retryPending = false;
   #flight?: ServerFlight;
   #done = false;
   /** The alert the server sent instead, if any. */
@@ -132,6 +141,19 @@ export class ServerFlightReader {
           );
         }
         const sh = parseServerHello(msg.body, msg.offset);
+        if (sh.helloRetryRequest) {
+          // RFC 8446 §4.1.4: at most one; the ServerHello after it is judged.
+          if (this.#retried) {
+            throw new TlsprobeError(
+              "PEER_MALFORMED",
+              "The server sent a second HelloRetryRequest",
+              { offset: msg.offset - 4, field: "server_hello" },
+            );
+          }
+          this.#retried = true;
+          this.retryPending = true;
+          continue;
+        }
         const g = sh.keyShare?.group ?? sh.selectedGroup;
         this.#flight = { serverHello: sh };
         if (g !== undefined) this.#flight.group = groupByCode(g)?.name ?? `0x${g.toString(16)}`;
