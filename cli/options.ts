@@ -1,36 +1,115 @@
 /**
- * Option parsers shared by the subcommands: each turns a bad value into a
- * one-line usage error (exit status 2).
+ * Option value parsers shared by the verbs: each turns a bad value into a
+ * one-line usage error (exit status 2) before any connection is made.
  *
  * @module
  */
-import { InvalidArgumentError } from "commander";
+import { TlsprobeError } from "../core/errors.ts";
+import { UsageError } from "./args.ts";
 
-/** Parses a TCP port (0–65535). */
+/**
+ * Parses a TCP port to connect to (1–65535).
+ *
+ * @param value the text given
+ * @returns the port
+ * @throws {UsageError} for anything else (`0`, `99999`, `http`, `0x10`)
+ */
 export function parsePort(value: string): number {
   const n = Number(value);
-  if (!/^\d+$/.test(value) || n > 65535) {
-    throw new InvalidArgumentError(
-      `Port ${JSON.stringify(value)} is not a number from 0 to 65535.`,
-    );
+  if (!/^\d{1,5}$/.test(value) || n < 1 || n > 65535) {
+    throw new UsageError(`Port ${JSON.stringify(value)} is not a number from 1 to 65535.`);
   }
   return n;
 }
 
-/** Parses a timeout in seconds (may be fractional) into milliseconds. */
+/**
+ * Parses a TCP port to listen on (0–65535; 0 picks a free one).
+ *
+ * @param value the text given
+ * @returns the port
+ * @throws {UsageError} for anything else
+ */
+export function parseListenPort(value: string): number {
+  const n = Number(value);
+  if (!/^\d{1,5}$/.test(value) || n > 65535) {
+    throw new UsageError(`Port ${JSON.stringify(value)} is not a number from 0 to 65535.`);
+  }
+  return n;
+}
+
+/**
+ * Parses a timeout in decimal seconds (0.01 to 86400) into milliseconds.
+ *
+ * @param value the text given (`10`, `2.5`)
+ * @returns milliseconds
+ * @throws {UsageError} for `0`, `0.0001`, `0x10`, `1e3`, `-1`, `abc`
+ */
 export function parseTimeout(value: string): number {
   const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0 || n > 86400) {
-    throw new InvalidArgumentError(
-      `Timeout ${JSON.stringify(value)} is not a number of seconds above 0.`,
+  if (!/^\d+(\.\d+)?$/.test(value) || n < 0.01 || n > 86400) {
+    throw new UsageError(
+      `Timeout ${JSON.stringify(value)} is not a number of seconds from 0.01 to 86400.`,
     );
   }
   return Math.round(n * 1000);
 }
 
-/** Parses a comma-separated list (ALPN protocols, groups, …). */
+/**
+ * Parses a comma-separated list (groups, …).
+ *
+ * @param value the text given
+ * @returns the items
+ * @throws {UsageError} for an empty list
+ */
 export function parseList(value: string): string[] {
   const items = value.split(",").map((s) => s.trim()).filter(Boolean);
-  if (items.length === 0) throw new InvalidArgumentError("The list is empty.");
+  if (items.length === 0) throw new UsageError("The list is empty.");
   return items;
+}
+
+/**
+ * Parses a comma-separated ALPN list: each protocol 1–255 bytes (RFC 7301,
+ * Section 3.1).
+ *
+ * @param value the text given (`h2,http/1.1`)
+ * @returns the protocols
+ * @throws {TlsprobeError} `BAD_INPUT` for an empty or over-long protocol name
+ */
+export function parseAlpn(value: string): string[] {
+  const items = value.split(",").map((s) => s.trim()).filter(Boolean);
+  if (items.length === 0) throw new TlsprobeError("BAD_INPUT", "The ALPN list is empty");
+  for (const p of items) {
+    const n = new TextEncoder().encode(p).length;
+    if (n > 255) {
+      throw new TlsprobeError(
+        "BAD_INPUT",
+        `ALPN protocol ${JSON.stringify(p.slice(0, 20) + "…")} is ${n} bytes; at most 255 fit`,
+        { field: "alpn", length: n },
+      );
+    }
+  }
+  return items;
+}
+
+/**
+ * Parses a server name for SNI and name checks: 1–253 bytes of a DNS name or
+ * an IP address (RFC 6066, Section 3; RFC 1035 limits).
+ *
+ * @param value the text given
+ * @returns the name
+ * @throws {TlsprobeError} `BAD_INPUT` for an empty or over-long name
+ */
+export function parseServerName(value: string): string {
+  if (value.trim() === "") {
+    throw new TlsprobeError("BAD_INPUT", "The server name is empty", { field: "servername" });
+  }
+  const n = new TextEncoder().encode(value).length;
+  if (n > 253) {
+    throw new TlsprobeError(
+      "BAD_INPUT",
+      `The server name is ${n} bytes; a DNS name has at most 253`,
+      { field: "servername", length: n },
+    );
+  }
+  return value;
 }

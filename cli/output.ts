@@ -29,14 +29,32 @@ export function styles(rid: "stdout" | "stderr" = "stdout") {
   };
 }
 
+/**
+ * Whether an error is a closed pipe on our output (the reader went away, as
+ * `| head -1` does): the command then ends quietly.
+ *
+ * @param e what was thrown
+ * @returns true for EPIPE
+ */
+export function isBrokenPipe(e: unknown): boolean {
+  return e instanceof Deno.errors.BrokenPipe ||
+    (e instanceof Error && /Broken pipe|os error 32\b|EPIPE/.test(e.message));
+}
+
 /** Writes a line to stdout, synchronously, so ordering with stderr holds. */
 export function out(line: string): void {
-  Deno.stdout.writeSync(encoder.encode(line + "\n"));
+  writeAllSync(Deno.stdout, encoder.encode(line + "\n"));
+}
+
+/** Writes all of `data` (a single writeSync may write less). */
+export function writeAllSync(w: { writeSync(p: Uint8Array): number }, data: Uint8Array): void {
+  let off = 0;
+  while (off < data.length) off += w.writeSync(data.subarray(off));
 }
 
 /** Writes a line to stderr. */
 export function err(line: string): void {
-  Deno.stderr.writeSync(encoder.encode(line + "\n"));
+  writeAllSync(Deno.stderr, encoder.encode(line + "\n"));
 }
 
 /** Prints one JSON object on stdout. */

@@ -80,6 +80,8 @@ export class TlsprobeError extends Error {
   readonly detail: ErrorDetail;
 
   /**
+   * Creates an error with a stable code.
+   *
    * @param code the stable code
    * @param message one line for a person, saying what to do next where it can
    * @param detail structured detail (raw runtime message, offset, …)

@@ -13,4 +13,17 @@ export * as registry from "./registry/mod.ts";
 export * as wire from "./wire/mod.ts";
 export * as handshake from "./handshake/mod.ts";
 export * from "./report/probe.ts";
+export * from "./report/finding.ts";
+// The types an Observation is made of, so the report types stand on their own.
+export type { InspectOptions } from "./handshake/inspect.ts";
+export type { HandshakeSignature } from "./handshake/signature.ts";
+export type { ServerHello } from "./wire/server_hello.ts";
+export type { Extension } from "./wire/extensions.ts";
+export type {
+  CertificateRequest,
+  EncryptedExtensions,
+  KeyExchangeKind,
+  ServerKeyExchange,
+} from "./wire/messages.ts";
 export * as policy from "./policy/mod.ts";
+export * as scan from "./scan/mod.ts";

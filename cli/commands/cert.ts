@@ -5,15 +5,15 @@
  *
  * @module
  */
-import type { Command } from "commander";
+import { type CommandSpec, type Invocation, option } from "../args.ts";
+import { parseTarget } from "../../core/address.ts";
 import { TlsprobeError } from "../../core/errors.ts";
 import { readFileBytes } from "../../core/net/pem.ts";
-import { fetchCertificates } from "../../core/net/probe.ts";
-import { connectVerified } from "../../core/net/tls_client.ts";
-import { parseTimeout } from "../options.ts";
-import { certificateRepr, renderCertificates } from "../../core/report/cert_text.ts";
+import { fetchRemoteChain } from "../../core/net/cert_remote.ts";
+import { parseServerName, parseTimeout } from "../options.ts";
+import { certificateRepr, findingLines, renderCertificates } from "../../core/report/cert_text.ts";
 import { envelope } from "../../core/report/envelope.ts";
-import { decodeCertificate } from "../../core/x509/decode.ts";
+import { decodeCertificate, isMalformed } from "../../core/x509/decode.ts";
 import { inspectCertificates, type Inspection, inspectionToJson } from "../../core/x509/inspect.ts";
 import { readCertificates } from "../../core/x509/pem.ts";
 import { EXIT_CHECK_FAILED } from "../exit_codes.ts";
@@ -39,33 +39,37 @@ async function isFile(path: string): Promise<boolean> {
   }
 }
 
-/** Adds `cert` to the program. */
-export function register(program: Command): void {
-  program
-    .command("cert")
-    .description("Explain a certificate and its chain (PEM, DER or a bundle); check a name")
-    .argument(
-      "<target>",
-      "a certificate file (PEM, DER, bundle), - for standard input, or HOST:PORT",
-    )
-    .option(
+/** `tlsprobe cert`. */
+export const command: CommandSpec = {
+  name: "cert",
+  summary: "Explain a certificate and its chain (PEM, DER or a bundle); check a name",
+  args: [{
+    name: "target",
+    help: "a certificate file (PEM, DER, bundle), - for standard input, or HOST:PORT",
+  }],
+  options: [
+    option(
       "--servername <name>",
       "the name to check the leaf against (shown, not enforced); SNI for HOST:PORT",
-    )
-    .option(
+      { parse: parseServerName },
+    ),
+    option(
       "--check-name <name>",
       "answer OK: <Certificate …> or BAD: <reason> for NAME (exit status 0 / 1)",
-    )
-    .option(
+      { parse: parseServerName },
+    ),
+    option(
       "-a, --cafile <file>",
       "roots (PEM) to anchor the chain view in; with HOST:PORT --check-name, the only CAs trusted",
-    )
-    .option("--timeout <seconds>", "bound on each network phase (HOST:PORT)", parseTimeout, 10_000)
-    .option("-v, --verbose", "the full view: every field of every certificate")
-    .option("--json", "print one JSON object instead of text")
-    .addHelpText(
-      "after",
-      `
+    ),
+    option("--timeout <seconds>", "bound on each network phase (HOST:PORT), in seconds", {
+      parse: parseTimeout,
+      default: "10",
+    }),
+    option("-v, --verbose", "the full view: every field of every certificate"),
+    option("--json", "print one JSON object instead of text"),
+  ],
+  epilog: `
 The chain view checks each link: issuer name, key identifiers, the issuer's
 signature (RSA, RSA-PSS, ECDSA, Ed25519), validity and the CA flag. It is a
 view, not a trust decision (use tlsprobe connect for that).
@@ -73,44 +77,32 @@ view, not a trust decision (use tlsprobe connect for that).
 Examples:
   tlsprobe cert certs/localhost.pem
   tlsprobe cert -v --cafile certs/ca.crt certs/localhost.crt
-  tlsprobe cert --check-name localhost certs/localhost.crt`,
-    )
-    .action(async (target: string, flags: CertFlags) => {
-      await runCert(target, flags);
-    });
-}
+  tlsprobe cert --check-name localhost certs/localhost.crt
+  tlsprobe cert --check-name example.com example.com:443
+  cat chain.pem | tlsprobe cert -`,
+  run: (inv) => runCert(inv),
+};
 
-async function runCert(target: string, flags: CertFlags): Promise<void> {
-  const remote = !(await isFile(target)) && HOST_PORT.test(target);
+async function runCert(inv: Invocation): Promise<number> {
+  const target = inv.args[0] as string;
+  const flags = inv.flags as unknown as CertFlags;
+  const remote = target !== "-" && !(await isFile(target)) && HOST_PORT.test(target);
   let bytes: Uint8Array;
   let source: object;
   let trustError: TlsprobeError | undefined;
   if (remote) {
-    // The server's chain as sent, read by the project's handshake engine (any
-    // version, TLS 1.3 included); trust, when a name is checked, by rustls.
-    const { host, port } = splitHostPort(target);
-    const serverName = flags.checkName ?? flags.servername;
-    const fetched = await fetchCertificates({ host, port, serverName, timeoutMs: flags.timeout });
-    if (fetched.certificates.length === 0) {
-      throw new TlsprobeError("PEER_MALFORMED", `${target} sent no certificate`, { target });
-    }
-    bytes = concat(fetched.certificates);
-    source = { host, port, address: fetched.address, serverName: serverName ?? host };
-    if (flags.checkName !== undefined) {
-      try {
-        const vc = await connectVerified({
-          host,
-          port,
-          serverName: flags.checkName,
-          caFile: flags.cafile,
-          timeoutMs: flags.timeout,
-        });
-        vc.conn.close();
-      } catch (e) {
-        if (!(e instanceof TlsprobeError)) throw e;
-        trustError = e;
-      }
-    }
+    const { host, port } = parseTarget(target);
+    const fetched = await fetchRemoteChain({
+      host,
+      port,
+      serverName: flags.servername,
+      checkName: flags.checkName,
+      caFile: flags.cafile,
+      timeoutMs: flags.timeout,
+    });
+    bytes = fetched.bytes;
+    source = fetched.source;
+    trustError = fetched.trustError;
   } else {
     bytes = target === "-"
       ? new Uint8Array(await new Response(Deno.stdin.readable).arrayBuffer())
@@ -125,15 +117,20 @@ async function runCert(target: string, flags: CertFlags): Promise<void> {
   }
   const now = new Date();
   const name = flags.checkName ?? flags.servername;
-  const result = await inspectCertificates(bytes, { now, roots, name });
+  // The name check stays on the strict decoder; the explanation shows every
+  // certificate as far as it can be read, with its findings.
+  const tolerant = flags.checkName === undefined;
+  const result = await inspectCertificates(bytes, { now, roots, name, tolerant });
 
-  if (flags.checkName !== undefined) {
-    checkName(result, flags, source, trustError);
-    return;
-  }
+  if (flags.checkName !== undefined) return checkName(result, flags, source, trustError);
+  // A malformed certificate is shown as far as it can be read, then reported
+  // as CERT_INVALID (runAction prints it, inside the JSON body with --json).
+  const malformed = result.malformed ? malformedError(result) : undefined;
+  inv.body = { source, ...inspectionToJson(result) };
   if (flags.json) {
-    printJson(envelope("cert", { source, ...inspectionToJson(result) }));
-    return;
+    if (malformed) throw malformed;
+    printJson(envelope("cert", inv.body));
+    return 0;
   }
   const s = styles();
   for (
@@ -148,8 +145,26 @@ async function runCert(target: string, flags: CertFlags): Promise<void> {
   if (result.unused.length) {
     out("");
     out(`Not on the leaf's path (${result.unused.length}):`);
-    for (const c of result.unused) out(`  ${c.subject.rfc2253}`);
+    for (const c of result.unused) {
+      out(`  ${c.subject.rfc2253}`);
+      for (const line of findingLines(c)) out(`  ${line}`);
+    }
   }
+  if (malformed) throw malformed;
+  return 0;
+}
+
+/** `CERT_INVALID` naming how many certificates are malformed and the first violation. */
+function malformedError(result: Inspection): TlsprobeError {
+  const all = [...result.chain, ...result.unused];
+  const bad = all.filter(isMalformed);
+  const first = bad[0].findings.find((f) => f.severity !== "info")!;
+  return new TlsprobeError(
+    "CERT_INVALID",
+    `${bad.length} of ${all.length} certificate${all.length === 1 ? " is" : "s are"} malformed ` +
+      `(${first.rule}: ${first.message}); shown as far as it can be read, each violation a finding`,
+    { field: first.field, ...(first.offset !== undefined ? { offset: first.offset } : {}) },
+  );
 }
 
 /** Twisted's `check_server_certificate.py` answer. */
@@ -158,7 +173,7 @@ function checkName(
   flags: CertFlags,
   source: object,
   trustError?: TlsprobeError,
-): void {
+): number {
   const m = result.identity!;
   const leaf = result.chain[0];
   const ok = m.matched && !trustError;
@@ -179,23 +194,5 @@ function checkName(
   } else {
     out(`BAD: ${trustError!.code}: ${trustError!.message}`);
   }
-  if (!ok) Deno.exitCode = EXIT_CHECK_FAILED;
-}
-
-function splitHostPort(target: string): { host: string; port: number } {
-  const i = target.lastIndexOf(":");
-  return {
-    host: target.slice(0, i).replace(/^\[(.*)\]$/, "$1"),
-    port: Number(target.slice(i + 1)),
-  };
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let off = 0;
-  for (const p of parts) {
-    out.set(p, off);
-    off += p.length;
-  }
-  return out;
+  return ok ? 0 : EXIT_CHECK_FAILED;
 }

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { type Command, InvalidArgumentError, Option } from "commander";
+import { type CommandSpec, option, UsageError } from "../args.ts";
 import { TlsprobeError } from "../../core/errors.ts";
 import { envelope } from "../../core/report/envelope.ts";
 import { keyLine, namesLine } from "../../core/report/cert_text.ts";
@@ -22,47 +22,37 @@ interface InitFlags {
   json?: boolean;
 }
 
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
-}
-
 function parseDays(value: string): number {
   const n = Number(value);
   if (!/^\d+$/.test(value) || n < 1 || n > 36500) {
-    throw new InvalidArgumentError(
+    throw new UsageError(
       `Days ${JSON.stringify(value)} is not a number from 1 to 36500.`,
     );
   }
   return n;
 }
 
-/** Adds `certs` (with `certs init`) to the program. */
-export function register(program: Command): void {
-  const certs = program
-    .command("certs")
-    .description("Make certificates for testing: a local CA, a server and a client");
-  certs
-    .command("init")
-    .description("Make ca.crt/ca.key, localhost.{crt,key,pem} and client.{crt,key,pem} in DIR")
-    .argument("<dir>", "directory to write to (made if missing)")
-    .option(
-      "--name <name>",
-      "a DNS name of the server (repeatable; default localhost)",
-      collect,
-      [],
-    )
-    .option("--ip <address>", "an IP address of the server (repeatable)", collect, [])
-    .addOption(
-      new Option("--key <type>", "key type of all three certificates").choices(KEY_KINDS).default(
-        "ecdsa-p256",
-      ),
-    )
-    .option("--days <n>", "validity of the server and client certificates", parseDays, 825)
-    .option("--force", "overwrite files that exist")
-    .option("--json", "print one JSON object instead of text")
-    .addHelpText(
-      "after",
-      `
+const init: CommandSpec = {
+  name: "init",
+  summary: "Make ca.crt/ca.key, localhost.{crt,key,pem} and client.{crt,key,pem} in DIR",
+  args: [{ name: "dir", help: "directory to write to (made if missing)" }],
+  options: [
+    option("--name <name>", "a DNS name of the server (repeatable; default: localhost)", {
+      repeat: true,
+    }),
+    option("--ip <address>", "an IP address of the server (repeatable)", { repeat: true }),
+    option("--key <type>", "key type of all three certificates", {
+      choices: KEY_KINDS,
+      default: "ecdsa-p256",
+    }),
+    option("--days <n>", "validity of the server and client certificates, in days", {
+      parse: parseDays,
+      default: "825",
+    }),
+    option("--force", "replace files that exist (regular files only; never through a link)"),
+    option("--json", "print one JSON object instead of text"),
+  ],
+  epilog: `
 Without --name and --ip the server certificate is for localhost, 127.0.0.1
 and ::1. The CA is valid for at least ten years. Private keys (*.key, and the
 *.pem bundles, which hold certificate then key) are written with mode 0600.
@@ -73,11 +63,15 @@ Examples:
   tlsprobe certs init --name localhost --name app.test --ip 127.0.0.1 --key rsa2048 ./pki
   tlsprobe serve --cert ./pki/localhost.pem
   tlsprobe connect -a ./pki/ca.crt localhost 1060`,
-    )
-    .action(async (dir: string, flags: InitFlags) => {
-      await runInit(dir, flags);
-    });
-}
+  run: ({ args, flags }) => runInit(args[0] as string, flags as unknown as InitFlags),
+};
+
+/** `tlsprobe certs`. */
+export const command: CommandSpec = {
+  name: "certs",
+  summary: "Make certificates for testing: a local CA, a server and a client",
+  subcommands: [init],
+};
 
 async function exists(path: string): Promise<boolean> {
   try {

@@ -6,11 +6,11 @@
  *
  * Its arguments are parsed the way OpenSSL's apps parse them (single-dash long
  * options, `-opt=value`, options before the string, `--` ends options), so
- * `cli/main.ts` hands them to {@link runCiphers} before commander sees them.
+ * `cli/main.ts` hands them to {@link runCiphers} untouched.
  *
  * @module
  */
-import type { Command } from "commander";
+import type { CommandSpec } from "../args.ts";
 import { isTlsprobeError } from "../../core/errors.ts";
 import {
   expandCipherString,
@@ -22,11 +22,11 @@ import {
 import type { CipherRating, CipherSuite } from "../../core/registry/cipher_suites.ts";
 import { envelope } from "../../core/report/envelope.ts";
 import { EXIT_CODES } from "../exit_codes.ts";
-import { styles } from "../output.ts";
+import { styles, writeAllSync } from "../output.ts";
 
 const encoder = new TextEncoder();
-const write = (s: string) => Deno.stdout.writeSync(encoder.encode(s));
-const writeErr = (s: string) => Deno.stderr.writeSync(encoder.encode(s));
+const write = (s: string) => writeAllSync(Deno.stdout, encoder.encode(s));
+const writeErr = (s: string) => writeAllSync(Deno.stderr, encoder.encode(s));
 
 const USAGE = `Usage: tlsprobe ciphers [options] [cipher]
 
@@ -344,22 +344,11 @@ export function runCiphers(args: string[]): number {
 }
 
 /**
- * Adds `ciphers` to the program (for help and listing; `cli/main.ts` runs
- * {@link runCiphers} directly so OpenSSL-style options reach it untouched).
- *
- * @param program the root command
+ * `tlsprobe ciphers`: no declared options, so `cli/main.ts` hands it the
+ * arguments untouched and OpenSSL-style options reach {@link runCiphers}.
  */
-export function register(program: Command): void {
-  program
-    .command("ciphers")
-    .description(
-      "expand an OpenSSL cipher string exactly like `openssl ciphers` (-v, -V, -s, -stdname, " +
-        "-tls1_2, -ciphersuites …), with --explain ratings and --json",
-    )
-    .argument("[args...]", "openssl ciphers arguments: [options] [cipher]")
-    .allowUnknownOption(true)
-    .helpOption(false)
-    .action((rest: string[]) => {
-      Deno.exitCode = runCiphers(rest);
-    });
-}
+export const command: CommandSpec = {
+  name: "ciphers",
+  summary: "Expand an OpenSSL cipher string exactly as `openssl ciphers` does (OpenSSL 3.0)",
+  run: ({ args }) => runCiphers(args as string[]),
+};

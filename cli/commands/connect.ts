@@ -4,7 +4,9 @@
  *
  * @module
  */
-import type { Command } from "commander";
+import type { CommandSpec, Invocation } from "../args.ts";
+import { option } from "../args.ts";
+import { parseTarget } from "../../core/address.ts";
 import { TlsprobeError } from "../../core/errors.ts";
 import { envelope } from "../../core/report/envelope.ts";
 import { pyBytesRepr, pyStrRepr } from "../../core/report/pyrepr.ts";
@@ -14,13 +16,12 @@ import {
   readWithDeadline,
   type VerifiedConnection,
 } from "../../core/net/tls_client.ts";
-import { EXIT_CODES } from "../exit_codes.ts";
 import { connectUnderPolicy, type PolicyWatch } from "../../core/net/policy_client.ts";
 import { runtimeLimits } from "../../core/policy/mod.ts";
 import { loadResolvedPolicy } from "../policy_load.ts";
-import { renderEvaluation } from "./policy.ts";
-import { err, out, printError, printJson } from "../output.ts";
-import { parseList, parsePort, parseTimeout } from "../options.ts";
+import { renderEvaluation } from "../../core/report/policy_text.ts";
+import { err, isBrokenPipe, out, printJson, styles } from "../output.ts";
+import { parseAlpn, parsePort, parseServerName, parseTimeout } from "../options.ts";
 
 interface ConnectFlags {
   cafile?: string;
@@ -37,76 +38,66 @@ interface ConnectFlags {
   policy?: string;
 }
 
-/** Whether standard input was redirected from a file or pipe (so it is forwarded). */
-function stdinIsData(): boolean {
-  if (Deno.stdin.isTerminal()) return false;
-  try {
-    const st = Deno.statSync("/dev/stdin");
-    return st.isFile || !!st.isFifo || !!st.isSocket;
-  } catch {
-    return false;
-  }
-}
-
 async function writeAll(vc: VerifiedConnection, data: Uint8Array): Promise<void> {
   let off = 0;
   while (off < data.length) off += await vc.conn.write(data.subarray(off));
 }
 
-/** Adds `connect` to the program. */
-export function register(program: Command): void {
-  program
-    .command("connect")
-    .description(
-      "Connect with TLS, verify the server, print what it sends (the book's safe_tls.py client)",
-    )
-    .argument("<host>", "host name or IP address to connect to")
-    .argument("<port>", "TCP port", parsePort)
-    .option("-a, --cafile <file>", "trust only the CA certificates in FILE (PEM)")
-    .option("--platform-roots", "with -a, trust the platform's root CAs as well")
-    .option("--servername <name>", "verify the certificate for NAME and send it as SNI")
-    .option("-c, --cert <file>", "present this client certificate (PEM; may hold the key)")
-    .option("--key <file>", "the client certificate's private key, if not in --cert")
-    .option("--alpn <list>", "offer these ALPN protocols (comma-separated)", parseList)
-    .option(
+/** `tlsprobe connect`. */
+export const command: CommandSpec = {
+  name: "connect",
+  summary:
+    "Connect with TLS, verify the server, print what it sends (the book's safe_tls.py client)",
+  args: [
+    { name: "host", help: "host name or IP address to connect to ([::1] or ::1 for IPv6)" },
+    { name: "port", help: "TCP port (1-65535)", parse: parsePort },
+  ],
+  options: [
+    option("-a, --cafile <file>", "trust only the CA certificates in FILE (PEM)"),
+    option("--platform-roots", "with -a, trust the platform's root CAs as well"),
+    option("--servername <name>", "verify the certificate for NAME and send it as SNI", {
+      parse: parseServerName,
+    }),
+    option("-c, --cert <file>", "present this client certificate (PEM; may hold the key)"),
+    option("--key <file>", "the client certificate's private key, if not in --cert"),
+    option("--alpn <list>", "offer these ALPN protocols (comma-separated)", { parse: parseAlpn }),
+    option(
       "--send <text>",
-      "send TEXT after the handshake (default: standard input, if redirected)",
-    )
-    .option("--raw", "print received bytes as they are, instead of b'…' reprs")
-    .option(
-      "--timeout <seconds>",
-      "bound on connect, handshake and each read",
-      parseTimeout,
-      10_000,
-    )
-    .option(
+      "send TEXT after the handshake (default: what standard input holds, if redirected)",
+    ),
+    option("--raw", "print received bytes as they are, instead of b'…' reprs"),
+    option("--timeout <seconds>", "bound on connect, handshake and each read, in seconds", {
+      parse: parseTimeout,
+      default: "10",
+    }),
+    option(
       "--policy <name|file>",
       "refuse to exchange data when the session breaks the policy (checked on the way)",
-    )
-    .option("--json", "print one JSON object instead of text")
-    .option("-v, --verbose", "say what was trusted and negotiated; show raw runtime errors")
-    .addHelpText(
-      "after",
-      `
+    ),
+    option("--json", "print one JSON object instead of text"),
+    option("-v, --verbose", "say what was trusted and negotiated; show raw runtime errors"),
+  ],
+  epilog: `
 Trust: without -a the platform's root CAs are trusted; with -a only FILE is
 (the book's semantics), unless --platform-roots is given too.
 
 Examples:
   tlsprobe connect -a certs/ca.crt localhost 1060
   tlsprobe connect --servername example.com -a ca.crt 127.0.0.1 8443
+  tlsprobe connect -a certs/ca.crt '[::1]' 1060
   echo hello | tlsprobe connect -a certs/ca.crt localhost 1060
   tlsprobe connect --policy mozilla-intermediate -a certs/ca.crt localhost 1060
 
 With --policy the connection passes through a watcher on loopback that reads the
 server's ServerHello: the runtime's TLS client (rustls) cannot be told a policy's
 versions or suites, so a session that breaks the policy is cut before any data.`,
-    )
-    .action(async (host: string, port: number, flags: ConnectFlags) => {
-      await runConnect(host, port, flags);
-    });
-}
+  run: (inv) => runConnect(inv),
+};
 
-async function runConnect(host: string, port: number, flags: ConnectFlags): Promise<void> {
+async function runConnect(inv: Invocation): Promise<number> {
+  const flags = inv.flags as unknown as ConnectFlags;
+  const { host } = parseTarget(inv.args[0] as string, String(inv.args[1]));
+  const port = inv.args[1] as number;
   const chunks: Uint8Array[] = [];
   let sent = 0;
   let vc: VerifiedConnection | undefined;
@@ -177,7 +168,7 @@ async function runConnect(host: string, port: number, flags: ConnectFlags): Prom
       err(`ALPN: ${vc.alpn ?? "none"}`);
     }
     if (watch.evaluation && !flags.json) {
-      for (const line of renderEvaluation(watch.evaluation)) err(line);
+      for (const line of renderEvaluation(watch.evaluation, styles("stderr"))) err(line);
     }
     const conn = vc;
     const sender = (async () => {
@@ -186,13 +177,17 @@ async function runConnect(host: string, port: number, flags: ConnectFlags): Prom
         await writeAll(conn, data);
         sent += data.length;
         await conn.conn.closeWrite();
-      } else if (stdinIsData() || Deno.stdin.isTerminal()) {
-        for await (const chunk of Deno.stdin.readable) {
-          await writeAll(conn, chunk);
-          sent += chunk.length;
-        }
-        await conn.conn.closeWrite();
+        return;
       }
+      // Standard input is forwarded as it comes (a pipe, a file, a terminal).
+      // It is never stat'ed: /dev/stdin needs more permission than the task
+      // grants. An input that ends at once (/dev/null) sends nothing and
+      // leaves the connection open in both directions.
+      for await (const chunk of Deno.stdin.readable) {
+        await writeAll(conn, chunk);
+        sent += chunk.length;
+      }
+      if (sent > 0) await conn.conn.closeWrite();
     })().catch(() => {
       // A failed write shows up as a failed read below, with its cause.
     });
@@ -213,25 +208,22 @@ async function runConnect(host: string, port: number, flags: ConnectFlags): Prom
       conn.conn.close();
     } catch { /* closed */ }
     if (flags.json) printJson(envelope("connect", report()));
+    return 0;
   } catch (e) {
+    if (isBrokenPipe(e)) throw e;
     const error = e instanceof TlsprobeError ? e : classifyNetError(e, {
       host,
       port,
       phase: vc ? "data" : "connect",
     });
     if (error.code === "CHECK_FAILED" && watch.evaluation && !flags.json) {
-      for (const line of renderEvaluation(watch.evaluation)) err(line);
+      for (const line of renderEvaluation(watch.evaluation, styles("stderr"))) err(line);
     }
     try {
       vc?.conn.close();
     } catch { /* closed */ }
-    printError(error, {
-      json: !!flags.json,
-      verbose: !!flags.verbose,
-      command: "connect",
-      body: report(),
-    });
-    Deno.exitCode = EXIT_CODES[error.code];
+    inv.body = report();
+    throw error;
   } finally {
     closeWatcher?.();
   }

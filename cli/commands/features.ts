@@ -5,66 +5,55 @@
  *
  * @module
  */
-import type { Command } from "commander";
-import { TlsprobeError } from "../../core/errors.ts";
+import { type CommandSpec, option } from "../args.ts";
 import { envelope } from "../../core/report/envelope.ts";
 import { collectFeatures } from "../../core/net/features.ts";
 import { say } from "../../core/report/probe_text.ts";
-import { EXIT_CODES } from "../exit_codes.ts";
-import { out, printError, printJson } from "../output.ts";
+import { out, printJson } from "../output.ts";
 
-/** Adds `features` to the program. */
-export function register(program: Command): void {
-  program
-    .command("features")
-    .description("Show what this build can do: runtime TLS, inspection engine, WebCrypto")
-    .option("--json", "print one JSON object instead of text")
-    .action(async (flags: { json?: boolean }) => {
-      try {
-        const f = await collectFeatures();
-        if (flags.json) {
-          printJson(envelope("features", f));
-          return;
-        }
-        const list = (xs: string[]) => xs.join(" ") || "none";
-        out("");
-        out(say("Deno", f.runtime.deno));
-        out(say("V8", f.runtime.v8));
-        out(say("TypeScript", f.runtime.typescript));
-        out(say("Platform", `${f.runtime.os} ${f.runtime.arch}`));
-        out("");
-        out("Runtime TLS (rustls), from the ClientHello it sends:");
-        out(say("  Versions", list(f.runtimeTls.versions)));
-        out(say("  Cipher suites", list(f.runtimeTls.cipherSuites)));
-        out(say("  Groups", list(f.runtimeTls.groups)));
-        out(say("  Key shares", list(f.runtimeTls.keyShares)));
-        out(say("  Signature schemes", list(f.runtimeTls.signatureAlgorithms)));
-        out(say("  ALPN offered", list(f.runtimeTls.alpn)));
-        out("");
-        out("Inspection engine:");
-        out(say("  Versions", list(f.engine.versions)));
-        out(say("  Suites it can offer", String(f.engine.offerableSuites)));
-        out(say("  TLS 1.3 suites decrypted", list(f.engine.tls13Suites)));
-        out(say("  Key-share groups", list(f.engine.keyShareGroups)));
-        out(say("  Groups it can name", String(f.engine.observableGroups)));
-        out(say("  Signatures checked", list(f.engine.verifiableSignatureSchemes)));
-        out("");
-        out("WebCrypto:");
-        for (const a of f.webCrypto) {
-          out(say(`  ${a.name}`, `${a.supported ? "yes" : "no"} (${a.use})`));
-        }
-        out("");
-        out("Support:");
-        for (const s of f.support) {
-          out(say(`  ${s.feature}`, `${s.supported ? "yes" : "no"}: ${s.note}`));
-        }
-        out("");
-      } catch (e) {
-        const error = e instanceof TlsprobeError
-          ? e
-          : new TlsprobeError("INTERNAL", `Internal error: ${String(e)} (please report this)`);
-        printError(error, { json: !!flags.json, verbose: false, command: "features" });
-        Deno.exitCode = EXIT_CODES[error.code];
-      }
-    });
-}
+/** `tlsprobe features`. */
+export const command: CommandSpec = {
+  name: "features",
+  summary: "Show what this build can do: runtime TLS, inspection engine, WebCrypto",
+  options: [option("--json", "print one JSON object instead of text")],
+  run: async ({ flags }) => {
+    const f = await collectFeatures();
+    if (flags.json) {
+      printJson(envelope("features", f));
+      return;
+    }
+    const list = (xs: string[]) => xs.join(" ") || "none";
+    out("");
+    out(say("Deno", f.runtime.deno));
+    out(say("V8", f.runtime.v8));
+    out(say("TypeScript", f.runtime.typescript));
+    out(say("Platform", `${f.runtime.os} ${f.runtime.arch}`));
+    out("");
+    out("Runtime TLS (rustls), from the ClientHello it sends:");
+    out(say("  Versions", list(f.runtimeTls.versions)));
+    out(say("  Cipher suites", list(f.runtimeTls.cipherSuites)));
+    out(say("  Groups", list(f.runtimeTls.groups)));
+    out(say("  Key shares", list(f.runtimeTls.keyShares)));
+    out(say("  Signature schemes", list(f.runtimeTls.signatureAlgorithms)));
+    out(say("  ALPN offered", list(f.runtimeTls.alpn)));
+    out("");
+    out("Inspection engine:");
+    out(say("  Versions", list(f.engine.versions)));
+    out(say("  Suites it can offer", String(f.engine.offerableSuites)));
+    out(say("  TLS 1.3 suites decrypted", list(f.engine.tls13Suites)));
+    out(say("  Key-share groups", list(f.engine.keyShareGroups)));
+    out(say("  Groups it can name", String(f.engine.observableGroups)));
+    out(say("  Signatures checked", list(f.engine.verifiableSignatureSchemes)));
+    out("");
+    out("WebCrypto:");
+    for (const a of f.webCrypto) {
+      out(say(`  ${a.name}`, `${a.supported ? "yes" : "no"} (${a.use})`));
+    }
+    out("");
+    out("Support:");
+    for (const s of f.support) {
+      out(say(`  ${s.feature}`, `${s.supported ? "yes" : "no"}: ${s.note}`));
+    }
+    out("");
+  },
+};

@@ -5,27 +5,25 @@
  *
  * @module
  */
-import type { Command } from "commander";
-import { baselineOffer } from "../../core/policy/check.ts";
-import { evaluatePolicy, observationFromReport } from "../../core/policy/mod.ts";
+import { type CommandSpec, type Invocation, option } from "../args.ts";
+import { parseTarget } from "../../core/address.ts";
 import { loadResolvedPolicy } from "../policy_load.ts";
-import { INSPECTION_ENGINE } from "../../core/net/policy_check.ts";
-import { renderEvaluation } from "./policy.ts";
-import { TlsprobeError } from "../../core/errors.ts";
+import { renderEvaluation } from "../../core/report/policy_text.ts";
 import { envelope } from "../../core/report/envelope.ts";
 import { probe } from "../../core/net/probe.ts";
+import { probeUnderPolicy } from "../../core/net/probe_policy.ts";
 import { parseCipherList, parseGroupList, parseProtocols } from "../../core/handshake/offer.ts";
 import { renderProbeText } from "../../core/report/probe_text.ts";
-import { EXIT_CHECK_FAILED, EXIT_CODES } from "../exit_codes.ts";
-import { out, printError, printJson } from "../output.ts";
-import { parseList, parsePort, parseTimeout } from "../options.ts";
+import { EXIT_CHECK_FAILED } from "../exit_codes.ts";
+import { out, printJson, styles } from "../output.ts";
+import { parseAlpn, parsePort, parseServerName, parseTimeout } from "../options.ts";
 
 interface ProbeFlags {
   cafile?: string;
   cert?: string;
   key?: string;
   ciphers?: string;
-  protocol?: string;
+  protocol: string;
   groups?: string;
   alpn?: string[];
   servername?: string;
@@ -36,156 +34,105 @@ interface ProbeFlags {
   policy?: string;
 }
 
-/**
- * Splits `HOST[:PORT]` (IPv6 in brackets), with an optional separate port.
- *
- * @param target the first argument
- * @param port the optional second argument
- * @returns host and port
- */
-export function parseTarget(target: string, port?: string): { host: string; port: number } {
-  let host = target;
-  let p: string | undefined = port;
-  const v6 = /^\[([^\]]+)\](?::(\d+))?$/.exec(target);
-  if (v6) {
-    host = v6[1];
-    p ??= v6[2];
-  } else if ((target.match(/:/g) ?? []).length === 1) {
-    const i = target.lastIndexOf(":");
-    host = target.slice(0, i);
-    p ??= target.slice(i + 1);
-  }
-  if (!host) throw new TlsprobeError("USAGE", `No host in ${JSON.stringify(target)}`);
-  const n = p === undefined ? 443 : Number(p);
-  if (p !== undefined && (!/^\d+$/.test(p) || n > 65535 || n === 0)) {
-    throw new TlsprobeError("USAGE", `Port ${JSON.stringify(p)} is not a number from 1 to 65535`);
-  }
-  return { host, port: n };
-}
-
-/** Adds `probe` to the program. */
-export function register(program: Command): void {
-  program
-    .command("probe")
-    .description(
-      "Handshake with a TLS server and report what was negotiated (the book's test_tls.py)",
-    )
-    .argument("<host[:port]>", "server to probe (port 443 by default)")
-    .argument("[port]", "TCP port, as test_tls.py takes it", (v: string) => String(parsePort(v)))
-    .option("-a, --cafile <file>", "trust only the CA certificates in FILE (PEM)")
-    .option("-c, --cert <file>", "client certificate for the verified connection (PEM)")
-    .option("--key <file>", "the client certificate's private key, if not in --cert")
-    .option(
+/** `tlsprobe probe`. */
+export const command: CommandSpec = {
+  name: "probe",
+  summary: "Handshake with a TLS server and report what was negotiated (the book's test_tls.py)",
+  args: [
+    { name: "host[:port]", help: "server to probe (port 443 by default; [::1]:PORT for IPv6)" },
+    {
+      name: "port",
+      help: "TCP port, as test_tls.py takes it",
+      optional: true,
+      parse: (v) => String(parsePort(v)),
+    },
+  ],
+  options: [
+    option("-a, --cafile <file>", "trust only the CA certificates in FILE (PEM)"),
+    option("-c, --cert <file>", "client certificate for the verified connection (PEM)"),
+    option("--key <file>", "the client certificate's private key, if not in --cert"),
+    option(
       "-C, --ciphers <list>",
       "offer only these suites (OpenSSL or IANA names, colon-separated)",
-    )
-    .option(
+    ),
+    option(
       "-p, --protocol <version>",
       "offer SSLv3, TLSv1, TLSv1.1, TLSv1.2, TLSv1.3, or a MIN:MAX range",
-      "TLSv1:TLSv1.3",
-    )
-    .option("--groups <list>", "offer these groups, key share for the first (e.g. P-256:x25519)")
-    .option("--alpn <list>", "offer these ALPN protocols (comma-separated)", parseList)
-    .option("--servername <name>", "send NAME as SNI and match the certificate against it")
-    .option("--no-sni", "send no server_name extension")
-    .option("--timeout <seconds>", "bound on connect and on each read", parseTimeout, 10_000)
-    .option(
+      { default: "TLSv1:TLSv1.3" },
+    ),
+    option("--groups <list>", "offer these groups, key share for the first (e.g. P-256:x25519)"),
+    option("--alpn <list>", "offer these ALPN protocols (comma-separated)", { parse: parseAlpn }),
+    option("--servername <name>", "send NAME as SNI and match the certificate against it", {
+      parse: parseServerName,
+    }),
+    option("--no-sni", "send no server_name extension"),
+    option("--timeout <seconds>", "bound on connect and on each read, in seconds", {
+      parse: parseTimeout,
+      default: "10",
+    }),
+    option(
       "--policy <name|file>",
       "offer only what the policy allows (-p, -C, --groups narrow it) and check the result",
-    )
-    .option("-v, --verbose", "print the certificate chain decoded")
-    .option("--json", "print one JSON object instead of text")
-    .addHelpText(
-      "after",
-      `
+    ),
+    option("-v, --verbose", "print the certificate chain decoded"),
+    option("--json", "print one JSON object instead of text"),
+  ],
+  epilog: `
 The handshake is observed by tlsprobe's own inspection client, so TLS 1.0/1.1
 and legacy suites are seen too (marked insecure); trust is decided by rustls
 through a second, verified connection, which such servers cannot have.
 
 Examples:
   tlsprobe probe -a certs/ca.crt localhost:1060
+  tlsprobe probe -a certs/ca.crt '[::1]:1060'
   tlsprobe probe -p TLSv1.2 -C ECDHE-RSA-AES128-GCM-SHA256 example.com
   tlsprobe probe --groups X25519MLKEM768 --json example.com
   tlsprobe probe --policy python-default-client -a certs/ca.crt localhost:1060`,
-    )
-    .action(
-      async (target: string, port: string | undefined, flags: ProbeFlags, cmd: Command) => {
-        await runProbe(target, port, flags, cmd.getOptionValueSource("protocol") === "cli");
-      },
-    );
-}
+  run: (inv) => runProbe(inv),
+};
 
-async function runProbe(
-  target: string,
-  port: string | undefined,
-  flags: ProbeFlags,
-  protocolGiven = false,
-): Promise<void> {
-  let body: object = {};
-  try {
-    const t = parseTarget(target, port);
-    const rp = flags.policy ? await loadResolvedPolicy(flags.policy) : undefined;
-    const offer = rp ? baselineOffer(rp, INSPECTION_ENGINE) : undefined;
-    const versions = offer && !protocolGiven
-      ? offer.versions
-      : parseProtocols(flags.protocol ?? "TLSv1:TLSv1.3");
-    const cipherSuites = flags.ciphers ? parseCipherList(flags.ciphers) : offer?.cipherSuites;
-    const groups = flags.groups ? parseGroupList(flags.groups) : offer?.groups;
-    const r = await probe({
-      ...t,
-      serverName: flags.sni === false ? null : flags.servername,
-      caFile: flags.cafile ?? rp?.policy.verification?.caFile,
-      certFile: flags.cert,
-      keyFile: flags.key,
-      versions,
-      cipherSuites,
-      groups,
-      alpn: flags.alpn ?? rp?.policy.alpn?.protocols,
-      timeoutMs: flags.timeout,
-      now: new Date(),
-    });
-    body = r.body;
-    // With a policy, a refused handshake is a verdict (the server turns away
-    // what the policy allows), not only an error.
-    const evaluation = rp
-      ? evaluatePolicy(
-        rp,
-        observationFromReport({
-          outcome: r.error ? "error" : "ok",
-          ...(r.error ? { error: r.error.toJSON() } : {}),
-          ...r.body,
-        }),
-      )
-      : undefined;
-    if (evaluation) {
-      body = { ...r.body, policy: evaluation };
-      if (evaluation.verdict === "fail") Deno.exitCode = EXIT_CHECK_FAILED;
+async function runProbe(inv: Invocation): Promise<number> {
+  const flags = inv.flags as unknown as ProbeFlags;
+  const t = parseTarget(inv.args[0] as string, inv.args[1] as string | undefined);
+  // Every value is checked before any connection is made.
+  const protocolGiven = inv.given.has("protocol");
+  const versions = parseProtocols(flags.protocol);
+  const cipherSuites = flags.ciphers ? parseCipherList(flags.ciphers) : undefined;
+  const groups = flags.groups ? parseGroupList(flags.groups) : undefined;
+  const rp = flags.policy ? await loadResolvedPolicy(flags.policy) : undefined;
+  const options = {
+    ...t,
+    serverName: flags.sni === false ? null : flags.servername,
+    caFile: flags.cafile,
+    certFile: flags.cert,
+    keyFile: flags.key,
+    cipherSuites,
+    groups,
+    alpn: flags.alpn,
+    timeoutMs: flags.timeout,
+    now: new Date(),
+  };
+  const r = rp
+    ? await probeUnderPolicy({ ...options, versions: protocolGiven ? versions : undefined }, rp)
+    : { ...(await probe({ ...options, versions })), evaluation: undefined };
+  const evaluation = r.evaluation;
+  inv.body = evaluation ? { ...r.body, policy: evaluation } : r.body;
+  const s = styles();
+  if (r.error) {
+    // With a policy, a refused handshake is a verdict too.
+    if (evaluation && !flags.json) {
+      for (const line of renderEvaluation(evaluation, s)) out(line);
     }
-    if (r.error) {
-      if (evaluation && !flags.json) { for (const line of renderEvaluation(evaluation)) out(line); }
-      throw r.error;
-    }
-    if (flags.json) printJson(envelope("probe", body));
-    else {
-      out("");
-      for (const line of renderProbeText(r.body, { verbose: flags.verbose })) out(line);
-      if (evaluation) { for (const line of renderEvaluation(evaluation)) out(line); }
-      out("");
-    }
-    const trust = r.body.trust;
-    if (
-      trust?.verified === false || r.body.identity?.matched === false ||
-      evaluation?.verdict === "fail"
-    ) {
-      Deno.exitCode = EXIT_CHECK_FAILED;
-    }
-  } catch (e) {
-    const error = e instanceof TlsprobeError ? e : new TlsprobeError(
-      "INTERNAL",
-      `Internal error: ${e instanceof Error ? e.message : String(e)} (please report this)`,
-      { raw: e instanceof Error ? e.stack : String(e) },
-    );
-    printError(error, { json: !!flags.json, verbose: !!flags.verbose, command: "probe", body });
-    Deno.exitCode = EXIT_CODES[error.code];
+    throw r.error;
   }
+  if (flags.json) printJson(envelope("probe", inv.body));
+  else {
+    out("");
+    for (const line of renderProbeText(r.body, { verbose: flags.verbose })) out(line);
+    if (evaluation) { for (const line of renderEvaluation(evaluation, s)) out(line); }
+    out("");
+  }
+  const failed = r.body.trust?.verified === false || r.body.identity?.matched === false ||
+    evaluation?.verdict === "fail";
+  return failed ? EXIT_CHECK_FAILED : 0;
 }

@@ -4,15 +4,25 @@
  *
  * @module
  */
-import type { Command } from "commander";
+import { type CommandSpec, option, UsageError } from "../args.ts";
 import { SCHEMA_VERSION } from "../../core/report/envelope.ts";
 import { pyStrRepr } from "../../core/report/pyrepr.ts";
 import { loadCertifiedKey } from "../../core/net/pem.ts";
-import { type ClientInfo, type ServeEvents, serveTls } from "../../core/net/server.ts";
-import { serveWithFront } from "../../core/net/policy_front.ts";
 import {
+  type ClientAuth,
+  type ClientInfo,
+  type EngineSession,
+  type EngineVersion,
+  type ServeEvents,
+  serveTls,
+} from "../../core/net/server.ts";
+import { loadCaFile } from "../../core/net/pem.ts";
+import { TlsprobeError } from "../../core/errors.ts";
+import {
+  type ClientCertificateReport,
   negotiatedReport,
   offerReport,
+  renderClientCertificate,
   renderDecision,
   renderNegotiated,
   renderOffer,
@@ -22,7 +32,8 @@ import { type ResolvedPolicy, runtimeLimits } from "../../core/policy/mod.ts";
 import { loadResolvedPolicy } from "../policy_load.ts";
 import { EXIT_CODES } from "../exit_codes.ts";
 import { err, out, styles } from "../output.ts";
-import { parseList, parsePort, parseTimeout } from "../options.ts";
+import { parseAlpn, parseListenPort, parseTimeout } from "../options.ts";
+import { stopSignals } from "../stop_signals.ts";
 
 /** The book's greeting. */
 export const DEFAULT_GREETING = "Simple is better than complex.";
@@ -41,76 +52,143 @@ interface ServeFlags {
   verbose?: boolean;
   policy?: string;
   report?: boolean;
+  clientCa?: string;
+  verifyClient?: "request" | "require";
+  protocol?: { min: EngineVersion; max: EngineVersion };
+  maxConnections?: number;
 }
 
-/** Adds `serve` to the program. */
-export function register(program: Command): void {
-  program
-    .command("serve")
-    .description("Run a TLS server for testing clients (the book's safe_tls.py -s)")
-    .requiredOption("--cert <file>", "certificate chain in PEM, leaf first; may hold the key")
-    .option("--key <file>", "private key (PEM), if not in --cert")
-    .option("--host <host>", "interface to listen on; '' means every interface", "127.0.0.1")
-    .option("--port <port>", "TCP port; 0 picks a free one", parsePort, 1060)
-    .option("--echo", "echo what each client sends, until it closes")
-    .option("--greeting <text>", "send TEXT to each client, then close", DEFAULT_GREETING)
-    .option(
-      "--alpn <list>",
-      "accept these ALPN protocols (comma-separated, preferred first)",
-      parseList,
-    )
-    .option("--once", "serve one client, then exit (with that client's status)")
-    .option(
+const VERSION_SPELLINGS: Record<string, EngineVersion> = {
+  "tlsv1.2": "TLSv1.2",
+  "tls1.2": "TLSv1.2",
+  "1.2": "TLSv1.2",
+  "tlsv1.3": "TLSv1.3",
+  "tls1.3": "TLSv1.3",
+  "1.3": "TLSv1.3",
+};
+
+/** Parses `-p TLSv1.2`, `-p TLSv1.3` or `-p MIN:MAX` (the versions this server speaks). */
+export function parseServeProtocol(value: string): { min: EngineVersion; max: EngineVersion } {
+  const parts = value.split(":");
+  const vs = parts.map((p) => VERSION_SPELLINGS[p.trim().toLowerCase()]);
+  if (parts.length > 2 || vs.some((v) => v === undefined)) {
+    throw new UsageError(
+      `${
+        JSON.stringify(value)
+      } is not TLSv1.2, TLSv1.3 or MIN:MAX of those (the runtime's TLS serves TLS 1.2 and 1.3 only).`,
+    );
+  }
+  const [min, max] = vs.length === 1 ? [vs[0], vs[0]] : [vs[0], vs[1]];
+  if (min > max) {
+    throw new UsageError(`${JSON.stringify(value)}: the minimum is above the maximum.`);
+  }
+  return { min, max };
+}
+
+function parseCount(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < 1 || n > 100_000) {
+    throw new UsageError(`${JSON.stringify(value)} is not a number from 1 to 100000.`);
+  }
+  return n;
+}
+
+/** `tlsprobe serve`. */
+export const command: CommandSpec = {
+  name: "serve",
+  summary: "Run a TLS server for testing clients (the book's safe_tls.py -s)",
+  options: [
+    option("--cert <file>", "certificate chain in PEM, leaf first; may hold the key", {
+      required: true,
+    }),
+    option("--key <file>", "private key (PEM), if not in --cert"),
+    option("--host <host>", "interface to listen on; '' means every interface", {
+      default: "127.0.0.1",
+    }),
+    option("--port <port>", "TCP port; 0 picks a free one", {
+      parse: parseListenPort,
+      default: "1060",
+    }),
+    option("--echo", "echo what each client sends, until it closes"),
+    option("--greeting <text>", "send TEXT to each client, then close", {
+      default: DEFAULT_GREETING,
+    }),
+    option("--alpn <list>", "accept these ALPN protocols (comma-separated, preferred first)", {
+      parse: parseAlpn,
+    }),
+    option("--once", "serve one client, then exit (with that client's status)"),
+    option(
       "--timeout <seconds>",
-      "bound on each client's handshake and idle reads",
-      parseTimeout,
-      10_000,
-    )
-    .option(
+      "bound on each client's handshake, idle periods and each write, in seconds",
+      {
+        parse: parseTimeout,
+        default: "10",
+      },
+    ),
+    option(
+      "-p, --protocol <range>",
+      "versions to speak: TLSv1.2, TLSv1.3 or MIN:MAX (default TLSv1.2:TLSv1.3)",
+      { parse: parseServeProtocol },
+    ),
+    option("--client-ca <file>", "ask each client for a certificate signed by a CA in FILE (PEM)"),
+    option(
+      "--verify-client <mode>",
+      "with --client-ca: 'require' refuses clients without a valid certificate (the default); " +
+        "'request' accepts none but refuses a bad one",
+      { choices: ["request", "require"] },
+    ),
+    option(
+      "--max-connections <n>",
+      "cap on concurrent clients; more are closed at once (default 512)",
+      { parse: parseCount },
+    ),
+    option(
       "--policy <name|file>",
       "read each ClientHello first; refuse clients the policy refuses, with the alert a real " +
         "server sends",
-    )
-    .option(
-      "--report",
-      "print what each client offered and what was negotiated (test_tls.py -s)",
-    )
-    .option("--json", "print one JSON object per event (JSON lines)")
-    .option("-v, --verbose", "log handshakes, bytes and raw runtime errors")
-    .addHelpText(
-      "after",
-      `
+    ),
+    option("--report", "print what each client offered and what was negotiated (test_tls.py -s)"),
+    option("--json", "print one JSON object per event (JSON lines)"),
+    option("-v, --verbose", "log handshakes, bytes and raw runtime errors"),
+  ],
+  epilog: `
 Examples:
   tlsprobe serve --cert certs/localhost.pem --port 1060
   tlsprobe serve --cert certs/localhost.crt --key certs/localhost.key --host '' --echo
   tlsprobe serve --cert certs/localhost.pem --port 0 --once --alpn h2,http/1.1
   tlsprobe serve --cert certs/localhost.pem --policy book-locked-server --report
+  tlsprobe serve --cert certs/localhost.pem --client-ca certs/ca.crt --report
+  tlsprobe serve --cert certs/localhost.pem -p TLSv1.2
 
-With --policy or --report a TCP front reads each ClientHello and passes the bytes
-to the TLS listener (Deno.listenTls); that listener cannot be told a policy's
-versions or suites, so when it chooses outside the policy the session is refused
-and the output says so.`,
-    )
-    .action(async (flags: ServeFlags) => {
-      await runServe(flags);
-    });
-}
+Each client's ClientHello is read first (so the server can say what the client
+offered, and refuse what it cannot serve with the alert a real server sends),
+then the bytes pass to the runtime's TLS (node:tls over rustls). That TLS keeps
+to versions (-p, a policy's versions) and verifies client certificates, but
+cannot be told a cipher list: when it chooses a suite outside the policy the
+session is refused and the output says so.
 
-async function runServe(flags: ServeFlags): Promise<void> {
+SIGINT and SIGTERM stop the server (exit 130 and 143).`,
+  run: (inv) => runServe(inv.flags as unknown as ServeFlags),
+};
+
+async function runServe(flags: ServeFlags): Promise<number> {
   const certified = await loadCertifiedKey(flags.cert, flags.key);
   const policy: ResolvedPolicy | undefined = flags.policy
     ? await loadResolvedPolicy(flags.policy)
     : undefined;
   for (const n of policy ? runtimeLimits(policy.policy, "server") : []) err(`note: ${n}`);
+  const clientAuth = await clientAuthFor(flags, policy);
   const s = styles();
-  const who = (c: ClientInfo) => `${c.host}:${c.port}`;
+  const who = (c: ClientInfo) =>
+    c.host.includes(":") ? `[${c.host}]:${c.port}` : `${c.host}:${c.port}`;
   const line = (event: string, fields: Record<string, unknown>) =>
     out(JSON.stringify({ schemaVersion: SCHEMA_VERSION, event, ...fields }));
+  const certReport = (info: EngineSession): ClientCertificateReport => ({
+    requested: info.clientCertificateRequested,
+    certificate: info.clientCertificate,
+  });
 
-  const ac = new AbortController();
-  const onSignal = () => ac.abort();
-  Deno.addSignalListener("SIGINT", onSignal);
-  Deno.addSignalListener("SIGTERM", onSignal);
+  const stopper = stopSignals();
   const opts = {
     host: flags.host,
     port: flags.port,
@@ -121,8 +199,13 @@ async function runServe(flags: ServeFlags): Promise<void> {
       : { kind: "greeting" as const, text: flags.greeting ?? DEFAULT_GREETING },
     once: flags.once,
     timeoutMs: flags.timeout,
-    signal: ac.signal,
+    signal: stopper.signal,
+    versions: flags.protocol,
+    clientAuth,
+    policy,
+    maxConnections: flags.maxConnections,
   };
+  const reporting = !!(flags.report || flags.policy);
   const events: ServeEvents = {
     listening: ({ host, port }) =>
       flags.json
@@ -130,17 +213,37 @@ async function runServe(flags: ServeFlags): Promise<void> {
           host,
           port,
           chainLength: certified.chainLength,
-          alpn: flags.alpn ?? [],
+          alpn: opts.alpn ?? [],
+          clientCertificate: clientAuth ? clientAuth.mode : "none",
         })
         : out(`Listening at interface ${pyStrRepr(host)} and port ${port}`),
     connection: (c) =>
       flags.json
         ? line("connection", { client: c.id, host: c.host, port: c.port })
         : out(`Connection from host ${pyStrRepr(c.host)} and port ${c.port}`),
-    handshake: (c, info) =>
-      flags.json
-        ? line("handshake", { client: c.id, alpn: info.alpn })
-        : flags.verbose && out(`  ${who(c)}: TLS handshake done, ALPN ${info.alpn ?? "none"}`),
+    handshake: (c, info) => {
+      if (flags.json) {
+        line("handshake", {
+          client: c.id,
+          alpn: info.alpn,
+          version: info.version,
+          cipher: info.cipher,
+          clientCertificateRequested: info.clientCertificateRequested,
+          clientCertificate: info.clientCertificate,
+        });
+        return;
+      }
+      if (flags.verbose) {
+        out(
+          `  ${who(c)}: TLS handshake done: ${info.version} ${info.cipher.name}, ALPN ${
+            info.alpn ?? "none"
+          }`,
+        );
+      }
+      if (flags.report || flags.verbose || clientAuth) {
+        for (const l of renderClientCertificate(certReport(info))) out(l);
+      }
+    },
     sent: (c, n) =>
       flags.json
         ? line("sent", { client: c.id, bytes: n })
@@ -159,56 +262,96 @@ async function runServe(flags: ServeFlags): Promise<void> {
       flags.json
         ? line("closed", { client: c.id, ...st, ms: Math.round(st.ms) })
         : flags.verbose && out(`  ${who(c)}: closed after ${Math.round(st.ms)} ms`),
+    acceptError: (e, retryMs) =>
+      flags.json ? line("acceptError", { error: e.toJSON(), retryMs }) : err(
+        `  ${s.red(e.code)}: ${e.message}`,
+      ),
+    hello: (c, { hello, decision }) => {
+      if (!reporting) return;
+      if (flags.json) {
+        line("hello", {
+          client: c.id,
+          offer: offerReport(hello),
+          ...(decision
+            ? {
+              policy: policy!.policy.name,
+              decision: decision.action,
+              alert: decision.alert ?? null,
+              findings: decision.findings,
+            }
+            : {}),
+        });
+        return;
+      }
+      if (flags.report) { for (const l of renderOffer(offerReport(hello))) out(l); }
+      if (decision) { for (const l of renderDecision(policy!.policy.name, decision)) out(l); }
+    },
+    negotiated: (c, { flight, evaluation }) => {
+      if (!reporting) return;
+      if (flags.json) {
+        line("negotiated", {
+          client: c.id,
+          negotiated: negotiatedReport(flight),
+          ...(evaluation ? { evaluation } : {}),
+        });
+        return;
+      }
+      if (flags.report) { for (const l of renderNegotiated(negotiatedReport(flight))) out(l); }
+      if (evaluation) { for (const l of renderSessionVerdict(evaluation)) out(l); }
+    },
+    refused: (c, info) =>
+      flags.json ? line("refused", { client: c.id, ...info }) : out(
+        `Refused client ${who(c)} with a ${info.alert} alert (${
+          info.by === "server"
+            ? "this server cannot serve its offer"
+            : info.stage === "client_hello"
+            ? "its offer cannot meet the policy"
+            : "the TLS engine chose outside the policy"
+        })`,
+      ),
   };
   try {
-    const result = flags.policy || flags.report
-      ? await serveWithFront({ ...opts, policy }, {
-        ...events,
-        hello: (c, { hello, decision }) => {
-          if (flags.json) {
-            line("hello", {
-              client: c.id,
-              offer: offerReport(hello),
-              ...(decision
-                ? {
-                  policy: policy!.policy.name,
-                  decision: decision.action,
-                  alert: decision.alert ?? null,
-                  findings: decision.findings,
-                }
-                : {}),
-            });
-            return;
-          }
-          if (flags.report) { for (const l of renderOffer(offerReport(hello))) out(l); }
-          if (decision) { for (const l of renderDecision(policy!.policy.name, decision)) out(l); }
-        },
-        negotiated: (c, { flight, evaluation }) => {
-          if (flags.json) {
-            line("negotiated", {
-              client: c.id,
-              negotiated: negotiatedReport(flight),
-              ...(evaluation ? { evaluation } : {}),
-            });
-            return;
-          }
-          if (flags.report) { for (const l of renderNegotiated(negotiatedReport(flight))) out(l); }
-          if (evaluation) { for (const l of renderSessionVerdict(evaluation)) out(l); }
-        },
-        refused: (c, info) =>
-          flags.json ? line("refused", { client: c.id, ...info }) : out(
-            `Refused client ${who(c)} with a ${info.alert} alert (${
-              info.stage === "client_hello"
-                ? "its offer cannot meet the policy"
-                : "the TLS listener chose outside the policy"
-            })`,
-          ),
-      })
-      : await serveTls(opts, events);
+    const result = await serveTls(opts, events);
     if (flags.json) line("stopped", { served: result.served, failed: result.failed });
-    if (flags.once && result.lastError) Deno.exitCode = EXIT_CODES[result.lastError.code];
+    const signalled = stopper.exitCode();
+    if (signalled !== undefined) return signalled;
+    return flags.once && result.lastError ? EXIT_CODES[result.lastError.code] : 0;
   } finally {
-    Deno.removeSignalListener("SIGINT", onSignal);
-    Deno.removeSignalListener("SIGTERM", onSignal);
+    stopper.dispose();
   }
+}
+
+/** Client authentication from `--client-ca`/`--verify-client`, or the policy's rule. */
+async function clientAuthFor(
+  flags: ServeFlags,
+  policy: ResolvedPolicy | undefined,
+): Promise<(ClientAuth & { caFile: string }) | undefined> {
+  const rule = policy?.policy.clientCertificate;
+  const caFile = flags.clientCa ??
+    (rule && rule !== "none" ? policy?.policy.verification?.caFile : undefined);
+  if (!caFile) {
+    if (flags.verifyClient) {
+      throw new TlsprobeError("USAGE", "--verify-client needs --client-ca FILE");
+    }
+    if (rule === "required" || rule === "optional") {
+      throw new TlsprobeError(
+        "USAGE",
+        `Policy ${
+          policy!.policy.name
+        } wants client certificates (${rule}): pass --client-ca FILE with the CA that signs them`,
+      );
+    }
+    return undefined;
+  }
+  const mode = flags.verifyClient ??
+    (rule === "optional" ? "request" : "require");
+  if (rule === "required" && mode === "request") {
+    throw new TlsprobeError(
+      "USAGE",
+      `Policy ${
+        policy!.policy.name
+      } requires client certificates: --verify-client request would not enforce it`,
+    );
+  }
+  return { caCerts: await loadCaFile(caFile), mode, caFile };
 }

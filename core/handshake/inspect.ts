@@ -49,7 +49,7 @@ import {
   TLS13_SUITES,
   type Tls13Suite,
 } from "./key_schedule.ts";
-import { type SignatureCheck, verifySignature } from "./signature.ts";
+import { type HandshakeSignature, verifyHandshakeSignature } from "./signature.ts";
 import type { Transport } from "./transport.ts";
 import { cipherSuiteByCode } from "../registry/cipher_suites.ts";
 import { groupName } from "../registry/groups.ts";
@@ -83,10 +83,46 @@ export interface InspectOptions {
    * 1000 ms); 0 stops after the server's Finished without answering.
    */
   ticketWaitMs?: number;
+  /** A monotonic clock in milliseconds (`performance.now`); without one, no timings are kept. */
+  clock?: () => number;
 }
 
-/** What the server's answer showed. */
+/** What the inspection client offered (the first ClientHello's choices). */
+export interface OfferedHello {
+  /** Versions offered, newest first. */
+  versions: number[];
+  /** Cipher suites offered, in preference order. */
+  cipherSuites: number[];
+  /** Groups offered (supported_groups), in preference order. */
+  groups: number[];
+  /** Groups a key share was sent for (TLS 1.3). */
+  keyShareGroups: number[];
+  /** Signature schemes offered. */
+  signatureAlgorithms: number[];
+  /** The SNI sent, if any. */
+  serverName?: string;
+  /** ALPN protocols offered, if any. */
+  alpn?: string[];
+}
+
+/** How long the handshake took, in milliseconds from sending the ClientHello. */
+export interface HandshakeTimings {
+  /** Until the ServerHello (or the HelloRetryRequest) arrived. */
+  serverHelloMs?: number;
+  /** Until the observation was complete. */
+  doneMs?: number;
+}
+
+/**
+ * What one inspection handshake saw: what was offered, what the server chose
+ * and sent, the timings, and the raw bytes the reports and fixtures need. The
+ * probe report, the policy evaluator and the scanner all read this type.
+ */
 export interface Observation {
+  /** What was offered. */
+  offered: OfferedHello;
+  /** How long it took (empty without a clock). */
+  timings: HandshakeTimings;
   /** The first ClientHello sent (handshake message). */
   clientHello: Uint8Array;
   /** The ServerHello (after any HelloRetryRequest). */
@@ -118,7 +154,7 @@ export interface Observation {
   /** TLS 1.2 ServerKeyExchange. */
   serverKeyExchange?: ServerKeyExchange;
   /** The server's handshake signature and whether it verified. */
-  signature?: SignatureCheck & { message: "CertificateVerify" | "ServerKeyExchange" };
+  signature?: HandshakeSignature & { message: "CertificateVerify" | "ServerKeyExchange" };
   /** TLS 1.3: whether the server Finished MAC verified. */
   finishedVerified?: boolean;
   /** Session tickets: offered (TLS 1.2 extension or TLS 1.3 NewSessionTicket), or unknown. */
@@ -273,12 +309,24 @@ export async function inspect(t: Transport, o: InspectOptions): Promise<Observat
     });
   }
   const clientHello = buildClientHello(chOptions);
+  const offered: OfferedHello = {
+    versions: chOptions.versions,
+    cipherSuites: chOptions.cipherSuites,
+    groups: chOptions.groups ?? [],
+    keyShareGroups: shares.map((s) => s.group),
+    signatureAlgorithms: chOptions.signatureAlgorithms ?? [],
+    ...(chOptions.serverName !== undefined ? { serverName: chOptions.serverName } : {}),
+    ...(chOptions.alpn !== undefined ? { alpn: chOptions.alpn } : {}),
+  };
   // RFC 8446 §5.1: 0x0301 in the first ClientHello's record for compatibility.
   const recordVersion = min <= SSL3 ? SSL3 : 0x0301;
+  const started = o.clock?.();
   await t.write(encodeHandshakeRecords(clientHello, recordVersion));
+  const since = () => started === undefined ? undefined : o.clock!() - started;
 
   const reader = new MessageReader(t);
   let m = await reader.message("ServerHello");
+  const timings: HandshakeTimings = started === undefined ? {} : { serverHelloMs: since() };
   if (m.type !== HS.serverHello) throw unexpected(m, "ServerHello");
   let sh = parseServerHello(m.body, m.offset);
   checkServerHello(sh, o, max);
@@ -332,6 +380,8 @@ export async function inspect(t: Transport, o: InspectOptions): Promise<Observat
   }
 
   const base = {
+    offered,
+    timings,
     clientHello,
     serverHello: sh,
     version: sh.version,
@@ -339,10 +389,11 @@ export async function inspect(t: Transport, o: InspectOptions): Promise<Observat
     compression: sh.compression,
     helloRetryRequest,
   };
-  if (sh.version === TLS1_3) {
-    return await finish13(t, reader, o, sh, shares, transcript, base);
-  }
-  return await finish12(reader, sh, random, base);
+  const obs = sh.version === TLS1_3
+    ? await finish13(t, reader, o, sh, shares, transcript, base)
+    : await finish12(reader, sh, random, base);
+  if (started !== undefined) timings.doneMs = since();
+  return obs;
 }
 
 function cannotRun13(suite: number): TlsprobeError {
@@ -378,7 +429,14 @@ function checkServerHello(sh: ServerHello, o: InspectOptions, max: number): void
 
 type Base = Pick<
   Observation,
-  "clientHello" | "serverHello" | "version" | "cipherSuite" | "compression" | "helloRetryRequest"
+  | "offered"
+  | "timings"
+  | "clientHello"
+  | "serverHello"
+  | "version"
+  | "cipherSuite"
+  | "compression"
+  | "helloRetryRequest"
 >;
 
 async function finish12(
@@ -432,7 +490,7 @@ async function finish12(
             const signed = concat(clientRandom, sh.random, ske.params);
             obs.signature = {
               message: "ServerKeyExchange",
-              ...(await verifySignature(
+              ...(await verifyHandshakeSignature(
                 obs.certificates[0],
                 ske.signatureScheme,
                 ske.signature,
@@ -572,7 +630,7 @@ async function finish13(
       );
       obs.signature = {
         message: "CertificateVerify",
-        ...(await verifySignature(obs.certificates[0], cv.scheme, cv.signature, signed)),
+        ...(await verifyHandshakeSignature(obs.certificates[0], cv.scheme, cv.signature, signed)),
       };
     } else if (m.type === HS.finished) {
       const expected = await finishedData(suite, secrets.server, concat(...transcript));

@@ -69,7 +69,9 @@ export function classifyNetError(e: unknown, ctx: FailureContext): TlsprobeError
   const wanted = ctx.serverName ?? ctx.host;
 
   if (ctx.timedOut || name === "TimedOut" || name === "TimeoutError") {
-    const secs = ctx.timeoutMs !== undefined ? ` within ${ctx.timeoutMs / 1000} s` : "";
+    const secs = ctx.timeoutMs !== undefined
+      ? ` within ${Math.round(ctx.timeoutMs / 100) / 10} s`
+      : "";
     const what = ctx.phase === "connect"
       ? "did not accept the connection"
       : ctx.phase === "handshake"
@@ -177,7 +179,7 @@ export function classifyNetError(e: unknown, ctx: FailureContext): TlsprobeError
     return new TlsprobeError(
       "ALERT",
       refusedOurs
-        ? `The client refused this server's certificate (alert ${alert}): give the client the CA that signed it (e.g. tlsprobe connect -a ca.crt)`
+        ? `The client at ${target} refused this server's certificate (alert ${alert}): it does not trust the CA that signed it`
         : `The client ended the handshake with alert ${alert}`,
       { ...detail, alert },
     );
@@ -266,7 +268,9 @@ export function classifyNetError(e: unknown, ctx: FailureContext): TlsprobeError
     name === "UnexpectedEof" ||
     /unexpected end of file|peer closed connection without sending TLS close_notify/i.test(raw)
   ) {
-    const hint = ctx.phase === "connect" || ctx.phase === "handshake"
+    const hint = ctx.role === "server"
+      ? ""
+      : ctx.phase === "connect" || ctx.phase === "handshake"
       ? ctx.clientCert
         ? ": the server may have refused our client certificate"
         : ": it may require a client certificate (pass -c/--cert), or not speak TLS on this port"
@@ -307,4 +311,104 @@ export function classifyNetError(e: unknown, ctx: FailureContext): TlsprobeError
     return new TlsprobeError("NETWORK", `Cannot reach ${target}: ${raw}`, detail);
   }
   return new TlsprobeError("NETWORK", `${target}: ${raw}`, detail);
+}
+
+/** rustls's alert names (`UnknownCA`) in the RFC's spelling (`unknown_ca`). */
+function rfcAlertName(name: string): string {
+  return name.replace(/CA$/, "Ca").replace(/([a-z])([A-Z])/g, "$1_$2").toLowerCase();
+}
+
+/** The runtime's verification codes for a client certificate, in words. */
+const CLIENT_CERT_ERRORS: Record<string, string> = {
+  UNABLE_TO_GET_ISSUER_CERT: "it is not signed by a CA in the client CA file",
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: "it is not signed by a CA in the client CA file",
+  DEPTH_ZERO_SELF_SIGNED_CERT: "it is self-signed, not signed by a CA in the client CA file",
+  SELF_SIGNED_CERT_IN_CHAIN: "its chain ends in a CA that is not in the client CA file",
+  CERT_HAS_EXPIRED: "it has expired",
+  CERT_NOT_YET_VALID: "it is not valid yet",
+  CERT_SIGNATURE_FAILURE: "its signature does not verify",
+  INVALID_PURPOSE: "its extended key usage does not allow client authentication",
+};
+
+/**
+ * Classifies why the server's TLS engine failed a client's handshake, from
+ * the server's side: what the client sent, refused or lacked.
+ *
+ * @param f the engine's failure (runtime code, message, client certificate)
+ * @param who the client's address
+ * @param serverAlert the alert the engine sent, when the relay saw it
+ * @returns a TlsprobeError with a stable code
+ */
+export function classifyClientFailure(
+  f: {
+    code?: string;
+    message: string;
+    authorizationError?: string;
+    clientCertificate?: { subject: string; issuer: string } | null;
+  },
+  who: string,
+  serverAlert?: { name: string },
+): TlsprobeError {
+  const raw = `${f.code ?? ""} ${f.message}`.trim();
+  const detail = { raw, alert: serverAlert?.name };
+  const cert = f.clientCertificate;
+  if (f.code === "ERR_SSL_PEER_DID_NOT_RETURN_A_CERTIFICATE" || /sent no certificates/.test(raw)) {
+    return new TlsprobeError(
+      "CLIENT_CERT_REQUIRED",
+      `Refused the client at ${who}: it sent no certificate and this server requires one (--verify-client require)`,
+      { ...detail, alert: serverAlert?.name ?? "certificate_required" },
+    );
+  }
+  if (f.authorizationError || f.code === "CLIENT_CERT_UNTRUSTED") {
+    const why = CLIENT_CERT_ERRORS[f.authorizationError ?? ""] ??
+      `it did not verify (${f.authorizationError ?? "unknown reason"})`;
+    return new TlsprobeError(
+      "CLIENT_CERT_REJECTED",
+      `Refused the client at ${who}: its certificate${
+        cert ? ` (subject ${cert.subject}, issuer ${cert.issuer})` : ""
+      } was refused: ${why}`,
+      { ...detail, verifyError: f.authorizationError, subject: cert?.subject },
+    );
+  }
+  const alert = receivedAlert(raw);
+  if (alert) {
+    const name = rfcAlertName(alert);
+    const ours = ["UnknownCA", "BadCertificate", "CertificateUnknown", "UnsupportedCertificate"]
+      .includes(alert);
+    return new TlsprobeError(
+      "ALERT",
+      ours
+        ? `The client at ${who} refused this server's certificate (alert ${name}): it does not trust the CA that signed it, or the name does not match what it asked for`
+        : `The client at ${who} ended the handshake with alert ${name}`,
+      { ...detail, alert: name },
+    );
+  }
+  if (/incompatible|NoCipherSuitesInCommon|SignatureAlgorithmsExtensionRequired/i.test(raw)) {
+    return new TlsprobeError(
+      "HANDSHAKE_FAILURE",
+      `Could not agree a session with the client at ${who}: ${
+        f.message.replace(/^peer is incompatible: /, "")
+      }`,
+      detail,
+    );
+  }
+  if (/corrupt|InvalidMessage|misbehaved|decrypt|bad record mac/i.test(raw)) {
+    return new TlsprobeError(
+      "PEER_MALFORMED",
+      `The client at ${who} sent malformed TLS: ${f.message}`,
+      detail,
+    );
+  }
+  if (/ECONNRESET|socket hang up|EPIPE/.test(raw)) {
+    return new TlsprobeError(
+      "CONNECTION_RESET",
+      `The client at ${who} went away during the handshake`,
+      detail,
+    );
+  }
+  return new TlsprobeError(
+    "HANDSHAKE_FAILURE",
+    `The handshake with the client at ${who} failed: ${f.message}`,
+    detail,
+  );
 }

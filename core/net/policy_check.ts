@@ -8,7 +8,7 @@ import { DEFAULT_CIPHER_SUITES, DEFAULT_GROUPS } from "../handshake/defaults.ts"
 import {
   type CheckResult,
   checkServer,
-  type EngineCapabilities,
+  type ProbeCapabilities,
   type ProbeOffer,
 } from "../policy/check.ts";
 import type { ResolvedPolicy } from "../policy/resolve.ts";
@@ -20,7 +20,7 @@ import { probe } from "./probe.ts";
  * no AES-CCM), but a ServerHello choosing one is observed, so a server that
  * accepts them when a policy forbids them is found.
  */
-export const INSPECTION_ENGINE: EngineCapabilities = {
+export const INSPECTION_ENGINE: ProbeCapabilities = {
   versions: ["TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3"],
   cipherSuites: [
     ...DEFAULT_CIPHER_SUITES,
@@ -94,11 +94,7 @@ export function checkServerPolicy(t: PolicyCheckTarget, rp: ResolvedPolicy): Pro
     if (r.error && !(offer.baseline ? REFUSALS : LATER_REFUSALS).has(r.error.code)) {
       throw r.error;
     }
-    return {
-      outcome: r.error ? "error" : "ok",
-      ...(r.error ? { error: r.error.toJSON() } : {}),
-      ...r.body,
-    };
+    return r;
   };
   return checkServer(rp, probeOnce, INSPECTION_ENGINE, { enumerate: t.enumerate });
 }

@@ -54,6 +54,8 @@ export async function connectUnderPolicy(
         "connection needs Deno.startTls, which cannot present one",
     );
   }
+  // One deadline for the relay's connect and the watched handshake together.
+  const deadline = Date.now() + opts.timeoutMs;
   const relay: ClientRelay = await openClientRelay(
     { host: opts.host, port: opts.port, timeoutMs: opts.timeoutMs },
     (flight) => {
@@ -89,6 +91,7 @@ export async function connectUnderPolicy(
       platformRoots: opts.platformRoots ?? (v?.trust === "both" ? true : undefined),
       alpn: opts.alpn ?? rp.policy.alpn?.protocols,
       onTcpConnected: (_remote, local) => opts.onTcpConnected?.(relay.remote, local),
+      timeoutMs: Math.max(1, deadline - Date.now()),
     });
     return { vc, close: () => relay.close() };
   } catch (e) {

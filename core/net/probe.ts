@@ -14,7 +14,12 @@ import {
 } from "../handshake/defaults.ts";
 import { cipherSuiteByCode } from "../registry/cipher_suites.ts";
 import { TLS1_2, versionName } from "../registry/versions.ts";
-import { buildProbeBody, type ProbeBody, type ProbeTrust } from "../report/probe.ts";
+import {
+  buildProbeBody,
+  type ProbeBody,
+  type ProbeOutcome,
+  type ProbeTrust,
+} from "../report/probe.ts";
 import { connectVerified } from "./tls_client.ts";
 import { configureTrust } from "./trust.ts";
 import { connectTcp, remainingMs } from "./transport.ts";
@@ -49,14 +54,8 @@ export interface ProbeOptions {
   noTrust?: boolean;
 }
 
-/** The probe's result: a body to print, the error when the handshake failed. */
-export interface ProbeResult {
-  /** The report body. */
-  body: ProbeBody;
-  /** The failure, when the handshake could not be observed. */
-  error?: TlsprobeError;
-  /** The inspection client's observation. */
-  observation?: Observation;
+/** The probe's result: a body to print, the observation, the error when the handshake failed. */
+export interface ProbeResult extends ProbeOutcome {
   /** The server's bytes as received (for fixture capture). */
   received: Uint8Array[];
 }
@@ -175,6 +174,7 @@ export async function probe(o: ProbeOptions): Promise<ProbeResult> {
         signatureAlgorithms: [...DEFAULT_SIGNATURE_ALGORITHMS],
         serverName: sni ?? undefined,
         alpn: o.alpn,
+        clock: () => performance.now(),
       });
     } finally {
       t.close();

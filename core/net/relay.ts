@@ -42,6 +42,48 @@ async function writeAll(conn: Deno.Conn, b: Uint8Array): Promise<void> {
   while (off < b.length) off += await conn.write(b.subarray(off));
 }
 
+/** Tracks activity and writes in flight; closes both sides when a limit passes. */
+function watchdog(
+  a: Deno.Conn,
+  b: Deno.Conn,
+  limits: RelayLimits | undefined,
+  outcome: RelayOutcome,
+) {
+  let last = Date.now();
+  const writing = new Set<number>();
+  let timer: ReturnType<typeof setInterval> | undefined;
+  if (limits) {
+    const tick = Math.max(20, Math.min(limits.idleMs, limits.writeMs) / 4);
+    timer = setInterval(() => {
+      const now = Date.now();
+      const stalled = [...writing].some((t) => now - t > limits.writeMs);
+      const idle = writing.size === 0 && now - last > limits.idleMs;
+      if (stalled || idle) {
+        outcome.timedOut = stalled ? "write" : "idle";
+        closeQuietly(a);
+        closeQuietly(b);
+        clearInterval(timer);
+      }
+    }, tick);
+  }
+  return {
+    touch: () => {
+      last = Date.now();
+    },
+    write: async (conn: Deno.Conn, bytes: Uint8Array) => {
+      const t = Date.now();
+      writing.add(t);
+      try {
+        await writeAll(conn, bytes);
+      } finally {
+        writing.delete(t);
+        last = Date.now();
+      }
+    },
+    stop: () => clearInterval(timer),
+  };
+}
+
 /** What the relay saw and did. */
 export interface RelayOutcome {
   /** The server's first flight, when it parsed. */
@@ -59,6 +101,16 @@ export interface RelayOutcome {
    * the flight reader's bounds), when the relay was told to cut on it.
    */
   watchError?: TlsprobeError;
+  /** Set when a deadline closed both sides: nothing moved (`idle`) or a write stalled (`write`). */
+  timedOut?: "idle" | "write";
+}
+
+/** Deadlines for a relay: no bytes either way, or one write held, for this long ends it. */
+export interface RelayLimits {
+  /** Ends the relay when no byte has moved either way for this long (ms). */
+  idleMs: number;
+  /** Ends the relay when one write has not completed for this long (ms). */
+  writeMs: number;
 }
 
 /**
@@ -70,21 +122,28 @@ export interface RelayOutcome {
  * @param client the client side
  * @param server the server side
  * @param judge decides on the first flight
+ * @param limits idle and write deadlines (none when omitted)
+ * @param opts `cutOnMalformed`: a server flight that cannot be read ends the
+ *   relay with `watchError` set, instead of passing through unjudged
  * @returns what was seen and done
  */
 export async function relayWatching(
   client: Deno.Conn,
   server: Deno.Conn,
   judge: (flight: ServerFlight) => string | undefined,
+  limits?: RelayLimits,
   opts: { cutOnMalformed?: boolean } = {},
 ): Promise<RelayOutcome> {
   const outcome: RelayOutcome = { up: 0, down: 0 };
+  const dog = watchdog(client, server, limits, outcome);
+  const writeAll = dog.write;
   const upstream = (async () => {
     const b = new Uint8Array(16 * 1024);
     try {
       while (true) {
         const n = await client.read(b);
         if (n === null) break;
+        dog.touch();
         await writeAll(server, b.subarray(0, n));
         outcome.up += n;
       }
@@ -102,6 +161,7 @@ export async function relayWatching(
       while (true) {
         const n = await server.read(b);
         if (n === null) break;
+        dog.touch();
         const chunk = b.slice(0, n);
         outcome.down += n;
         if (watcher.done) {
@@ -153,6 +213,7 @@ export async function relayWatching(
   })();
 
   await Promise.all([downstream, upstream]);
+  dog.stop();
   return outcome;
 }
 
@@ -201,7 +262,7 @@ export async function openClientRelay(
       closeQuietly(listener);
     }
     try {
-      return await relayWatching(client, server, judge, { cutOnMalformed: true });
+      return await relayWatching(client, server, judge, undefined, { cutOnMalformed: true });
     } finally {
       closeQuietly(client);
       closeQuietly(server);

@@ -10,13 +10,18 @@
  *
  * @module
  */
-import { groupByCode, groupByName } from "../registry/groups.ts";
+import { TlsprobeError } from "../errors.ts";
+import { formatCode } from "../registry/cipher_suites.ts";
+import { groupByCode, groupByName, groupName } from "../registry/groups.ts";
+import type { Observation } from "../handshake/inspect.ts";
+import type { ProbeBody, ProbeOutcome } from "../report/probe.ts";
+import type { JsonError } from "../report/envelope.ts";
 import { normalizeGroup, normalizeVersion, VERSION_CODES, type VersionName } from "./model.ts";
 import {
   evaluatePolicy,
   type Evaluation,
-  type Observation,
-  observationFromReport,
+  type PolicyFacts,
+  policyFactsFromProbe,
 } from "./evaluate.ts";
 import { allowedVersions, isTls13Suite, type ResolvedPolicy, type SuiteRef } from "./resolve.ts";
 
@@ -40,11 +45,18 @@ export interface ProbeOffer {
   baseline?: boolean;
 }
 
-/** Runs one probe and returns its report (the probe report body, with `outcome`). */
-export type ProbeFn = (offer: ProbeOffer) => Promise<unknown>;
+/**
+ * Runs one probe. A failed handshake comes back as the outcome's `error`
+ * (the server refusing the offer); the function throws only when the check
+ * cannot go on (the server cannot be reached for the baseline).
+ */
+export type ProbeFn = (offer: ProbeOffer) => Promise<ProbeOutcome>;
 
-/** What the probe engine can offer. */
-export interface EngineCapabilities {
+/** The baseline probe as the JSON output carries it: the report body with its outcome. */
+export type BaselineReport = ProbeBody & { outcome: "ok" | "error"; error?: JsonError };
+
+/** What the probe engine can offer (a policy's offers are cut to it). */
+export interface ProbeCapabilities {
   /** Versions it speaks. */
   versions: VersionName[];
   /** Suites it can offer (TLS 1.3 and earlier), strongest first. */
@@ -58,7 +70,7 @@ export interface CheckResult {
   /** The verdict and findings. */
   evaluation: Evaluation;
   /** The baseline probe's report. */
-  baseline: unknown;
+  baseline: BaselineReport;
   /** Each probe made: its purpose and the outcome. */
   probes: Array<{ purpose: string; outcome: "ok" | "refused"; chose?: string }>;
 }
@@ -73,22 +85,16 @@ export interface CheckOptions {
 
 const code = (s: SuiteRef) => s.code;
 
-function chosenSuite(report: unknown): number | undefined {
-  const hs = (report as { handshake?: { cipher?: { code?: unknown } } } | null)?.handshake;
-  const c = hs?.cipher?.code;
-  if (typeof c === "number") return c;
-  if (typeof c === "string" && /^0x[0-9a-f]+$/i.test(c)) return parseInt(c, 16);
-  return undefined;
-}
+/**
+ * Failures on our side (a bug, a file that cannot be read): never counted as
+ * the server refusing an offer.
+ */
+const OUR_FAILURES = new Set(["INTERNAL", "USAGE", "BAD_INPUT", "FILE_NOT_FOUND", "PERMISSION"]);
 
-function chosenGroup(report: unknown): string | undefined {
-  const g = (report as { handshake?: { group?: { name?: unknown; code?: unknown } } } | null)
-    ?.handshake?.group;
-  return typeof g?.name === "string" && g.code !== null ? g.name : undefined;
-}
-
-function ok(report: unknown): boolean {
-  return observationFromReport(report).outcome === "ok";
+/** The named group the server chose, when a session was agreed with one. */
+function groupOf(obs: Observation | undefined): string | undefined {
+  const g = obs?.keyExchange.group;
+  return g === undefined ? undefined : groupName(g);
 }
 
 /**
@@ -102,7 +108,7 @@ function ok(report: unknown): boolean {
  */
 export function baselineOffer(
   rp: ResolvedPolicy,
-  caps: EngineCapabilities,
+  caps: ProbeCapabilities,
 ): { versions: number[]; cipherSuites: number[]; groups?: number[] } {
   const versions = allowedVersions(rp).filter((v) => caps.versions.includes(v));
   const legacy = rp.suites?.map(code) ?? caps.cipherSuites.filter((c) => !isTls13Suite(c));
@@ -130,25 +136,27 @@ export function baselineOffer(
 export async function checkServer(
   rp: ResolvedPolicy,
   probe: ProbeFn,
-  caps: EngineCapabilities,
+  caps: ProbeCapabilities,
   opts: CheckOptions = {},
 ): Promise<CheckResult> {
   const probes: CheckResult["probes"] = [];
-  const run = async (offer: ProbeOffer) => {
-    const report = await probe(offer);
-    const s = chosenSuite(report);
-    const g = chosenGroup(report);
-    const name = s === undefined
-      ? undefined
-      : rp.env.findSuite(`0x${s.toString(16).padStart(4, "0")}`);
+  const run = async (offer: ProbeOffer): Promise<ProbeOutcome> => {
+    const r = await probe(offer);
+    if (r.error && OUR_FAILURES.has(r.error.code)) throw r.error;
+    if (!r.error === !r.observation) {
+      throw new TlsprobeError("INTERNAL", "A probe must return an observation or an error");
+    }
+    const s = r.observation?.cipherSuite;
+    const g = groupOf(r.observation);
+    const name = s === undefined ? undefined : rp.env.findSuite(formatCode(s));
     probes.push({
       purpose: offer.purpose,
-      outcome: ok(report) ? "ok" : "refused",
-      ...(s !== undefined && ok(report)
-        ? { chose: (name?.openssl ?? name?.iana ?? `0x${s.toString(16)}`) + (g ? ` ${g}` : "") }
+      outcome: r.observation ? "ok" : "refused",
+      ...(s !== undefined
+        ? { chose: (name?.openssl ?? name?.iana ?? formatCode(s)) + (g ? ` ${g}` : "") }
         : {}),
     });
-    return report;
+    return r;
   };
   const engineVersions = caps.versions;
   const offer = baselineOffer(rp, caps);
@@ -170,12 +178,12 @@ export async function checkServer(
     purpose: "baseline: offer only what the policy allows",
     baseline: true,
   });
-  const observed: Observation = observationFromReport(baseline);
+  const observed: PolicyFacts = policyFactsFromProbe(baseline);
 
   const enumerate = opts.enumerate ?? rp.policy.role === "server";
   if (enumerate) {
     const max = opts.maxSuites ?? 6;
-    const accepted: NonNullable<Observation["accepted"]> = { versions: [], suites: [], groups: [] };
+    const accepted: NonNullable<PolicyFacts["accepted"]> = { versions: [], suites: [], groups: [] };
 
     // 2. Versions the policy forbids, one at a time.
     for (const v of engineVersions) {
@@ -187,7 +195,7 @@ export async function checkServer(
         trust: false,
         purpose: `does the server accept ${v}?`,
       });
-      if (ok(r)) accepted.versions!.push(v);
+      if (r.observation) accepted.versions!.push(v);
     }
 
     // 3. Suites the policy forbids, with the versions it allows.
@@ -218,11 +226,9 @@ export async function checkServer(
           trust: false,
           purpose: `does the server accept suites the policy forbids (${fam.versions.join(", ")})?`,
         });
-        const c = chosenSuite(r);
-        if (!ok(r) || c === undefined) break;
-        accepted.suites!.push(
-          rp.env.findSuite(`0x${c.toString(16).padStart(4, "0")}`) ?? { code: c },
-        );
+        const c = r.observation?.cipherSuite;
+        if (c === undefined) break;
+        accepted.suites!.push(rp.env.findSuite(formatCode(c)) ?? { code: c });
         offer = offer.filter((x) => x !== c);
       }
     }
@@ -245,8 +251,8 @@ export async function checkServer(
           trust: false,
           purpose: "does the server accept groups the policy forbids?",
         });
-        const g = chosenGroup(r);
-        if (!ok(r) || g === undefined) break;
+        const g = groupOf(r.observation);
+        if (g === undefined) break;
         accepted.groups!.push(g);
         const gc = groupByName(g)?.code;
         offer = offer.filter((x) => x !== gc);
@@ -257,7 +263,7 @@ export async function checkServer(
   }
 
   // 5. Server cipher preference, when the policy asks for it.
-  const first = chosenSuite(baseline);
+  const first = baseline.observation?.cipherSuite;
   if (
     rp.policy.serverCipherPreference === true && observed.outcome === "ok" && first !== undefined
   ) {
@@ -274,27 +280,41 @@ export async function checkServer(
         purpose: "server preference: is a second allowed suite accepted?",
       })
       : undefined;
-    const second = r1 && ok(r1) ? chosenSuite(r1) : undefined;
+    const second = r1?.observation?.cipherSuite;
     if (second !== undefined) {
-      const a = chosenSuite(
+      const a = (
         await run({
           versions: vc,
           cipherSuites: [first, second],
           trust: false,
           purpose: "server preference: order A",
-        }),
-      );
-      const b = chosenSuite(
+        })
+      ).observation?.cipherSuite;
+      const b = (
         await run({
           versions: vc,
           cipherSuites: [second, first],
           trust: false,
           purpose: "server preference: order B",
-        }),
-      );
+        })
+      ).observation?.cipherSuite;
       if (a !== undefined && b !== undefined) observed.serverCipherPreference = a === b;
     }
   }
 
-  return { evaluation: evaluatePolicy(rp, observed), baseline, probes };
+  return { evaluation: evaluatePolicy(rp, observed), baseline: baselineReport(baseline), probes };
+}
+
+/**
+ * The baseline probe as the JSON output carries it.
+ *
+ * @param r the probe's outcome
+ * @returns the report body with `outcome` (and `error` when it failed)
+ */
+export function baselineReport(r: ProbeOutcome): BaselineReport {
+  return {
+    outcome: r.error ? "error" : "ok",
+    ...(r.error ? { error: r.error.toJSON() } : {}),
+    ...r.body,
+  };
 }

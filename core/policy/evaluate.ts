@@ -15,7 +15,10 @@ import {
   type Policy,
   VERSION_NAMES,
 } from "./model.ts";
-import { isGrease } from "../registry/groups.ts";
+import { groupName, isGrease } from "../registry/groups.ts";
+import { cipherSuiteByCode, formatCode } from "../registry/cipher_suites.ts";
+import type { Finding, FindingValue, Severity } from "../report/finding.ts";
+import { compressionName, type ProbeOutcome } from "../report/probe.ts";
 import {
   isTls13Suite,
   type PolicyEnv,
@@ -25,25 +28,7 @@ import {
   type SuiteRef,
 } from "./resolve.ts";
 
-/** How much a finding matters: `error` breaks the policy, the others inform. */
-export type Severity = "error" | "warning" | "info";
-
-/** A JSON value a finding may carry. */
-export type FindingValue = string | number | boolean | null | string[];
-
-/** One finding. */
-export interface Finding {
-  /** Stable rule name (`version`, `cipher`, `accepted.version`, …). */
-  rule: string;
-  /** What the policy asks for. */
-  expected: FindingValue;
-  /** What was seen. */
-  observed: FindingValue;
-  /** `error` makes the verdict fail. */
-  severity: Severity;
-  /** One sentence: what is wrong and why it matters. */
-  message: string;
-}
+export type { Finding, FindingValue, Severity } from "../report/finding.ts";
 
 /** The outcome of an evaluation. */
 export interface Evaluation {
@@ -80,11 +65,12 @@ export interface ObservedOffer {
 }
 
 /**
- * What was observed, in the shape the evaluator reads. Build one with
- * {@link observationFromReport} (a probe report) or from a served client's
- * handshake (`core/policy/hello.ts`). Fields left out were not observed.
+ * What was observed of a peer, in the shape the evaluator reads. Build one
+ * with {@link policyFactsFromProbe} (from a probe's typed observation) or from
+ * a served client's handshake (`core/policy/hello.ts`). Fields left out were
+ * not observed.
  */
-export interface Observation {
+export interface PolicyFacts {
   /** Whose behaviour this is: a server we connected to, or a client we served. */
   peer: "server" | "client";
   /** Whether a session was agreed; `refused` when the peer sent an alert or hung up. */
@@ -174,7 +160,7 @@ function isSignal(code: number): boolean {
  */
 export function evaluatePolicy(
   policy: Policy | ResolvedPolicy,
-  observed: Observation,
+  observed: PolicyFacts,
   env?: PolicyEnv,
 ): Evaluation {
   const rp: ResolvedPolicy = "policy" in policy ? policy : resolvePolicy(policy, mustEnv(env));
@@ -604,80 +590,66 @@ function mustEnv(env: PolicyEnv | undefined): PolicyEnv {
   return env;
 }
 
-function rec(v: unknown): Record<string, unknown> | undefined {
-  return v !== null && typeof v === "object" && !Array.isArray(v)
-    ? v as Record<string, unknown>
-    : undefined;
-}
-
-function str(v: unknown): string | undefined {
-  return typeof v === "string" ? v : undefined;
-}
-
-function num(v: unknown): number | undefined {
-  return typeof v === "number" && Number.isFinite(v) ? v : undefined;
-}
-
 /**
- * Reads a probe report (the JSON output contract: `outcome`, `error`,
- * `handshake`, `certificates`, `identity`, `trust`) into an observation of a
- * server. Unknown or missing fields are left out, never guessed.
+ * The facts a policy reads from one probe: the negotiated session from the
+ * inspection handshake's typed observation, the leaf's key, the trust verdict
+ * and the identity check from the report body. A probe that failed is a
+ * refusal carrying the error's code and alert.
  *
- * @param report a probe report object
- * @returns the observation
+ * @param probe the probe's outcome
+ * @returns the facts about the server
+ * @example
+ * ```ts
+ * import { policyFactsFromProbe } from "./evaluate.ts";
+ * const body = { target: { host: "h", port: 1, address: null, serverName: null, starttls: null },
+ *   handshake: null, certificates: [], identity: null, trust: null, findings: [] };
+ * console.assert(policyFactsFromProbe({ body }).outcome === "refused");
+ * ```
  */
-export function observationFromReport(report: unknown): Observation {
-  const r = rec(report) ?? {};
-  const hs = rec(r.handshake);
-  const err = rec(r.error);
-  const o: Observation = {
-    peer: "server",
-    outcome: r.outcome === "ok" && hs ? "ok" : "refused",
-  };
-  if (o.outcome === "refused") {
-    const detail = rec(err?.detail);
-    o.refusal = {
-      code: str(err?.code) ?? "UNKNOWN",
-      message: str(err?.message) ?? "no handshake",
-      alert: str(detail?.alert),
+export function policyFactsFromProbe(probe: ProbeOutcome): PolicyFacts {
+  const obs = probe.error ? undefined : probe.observation;
+  if (!obs) {
+    const e = probe.error;
+    return {
+      peer: "server",
+      outcome: "refused",
+      refusal: {
+        code: e?.code ?? "UNKNOWN",
+        message: e?.message ?? "no handshake",
+        alert: e?.detail.alert,
+      },
     };
   }
-  if (hs) {
-    const v = hs.version;
-    if (typeof v === "string" || typeof v === "number") o.version = v;
-    const c = rec(hs.cipher);
-    if (c) {
-      // The report spells the code `0xC02F`; older shapes used a number.
-      const code = num(c.code) ??
-        (typeof c.code === "string" && /^0x[0-9a-f]{1,4}$/i.test(c.code)
-          ? parseInt(c.code, 16)
-          : undefined);
-      o.cipher = { code, iana: str(c.iana), openssl: str(c.openssl) ?? undefined };
-    }
-    const g = rec(hs.group);
-    if (g) {
-      // A named group has a code; an unnamed TLS 1.2 DHE prime only a size.
-      if (g.code === null && num(g.bits) !== undefined) o.dhBits = num(g.bits);
-      else if (str(g.name)) o.group = str(g.name);
-    } else if (str(hs.group)) o.group = str(hs.group);
-    if (hs.alpn === null || typeof hs.alpn === "string") o.alpn = hs.alpn as string | null;
-    if (hs.compression === null || typeof hs.compression === "string") {
-      o.compression = hs.compression as string | null;
-    }
-    if ("clientCertificateRequested" in hs) {
-      o.clientCertificateRequested = hs.clientCertificateRequested !== null &&
-        hs.clientCertificateRequested !== false && hs.clientCertificateRequested !== undefined;
-    }
+  const suite = cipherSuiteByCode(obs.cipherSuite);
+  const kx = obs.keyExchange;
+  const o: PolicyFacts = {
+    peer: "server",
+    outcome: "ok",
+    version: obs.version,
+    cipher: {
+      code: obs.cipherSuite,
+      iana: suite?.iana ?? formatCode(obs.cipherSuite),
+      openssl: suite?.openssl ?? undefined,
+    },
+    alpn: obs.alpn ?? null,
+    compression: compressionName(obs.compression),
+    clientCertificateRequested: obs.certificateRequest !== undefined,
+  };
+  // A named group has a code; an unnamed TLS 1.2 DHE prime only a size.
+  if (kx.group !== undefined) o.group = groupName(kx.group);
+  else if (kx.dhBits !== undefined) o.dhBits = kx.dhBits;
+  const key = probe.body.certificates[0]?.key;
+  if (key) {
+    o.certificateKey = {
+      type: key.type,
+      bits: key.bits ?? undefined,
+      curve: key.curve ?? undefined,
+    };
   }
-  const certs = Array.isArray(r.certificates) ? r.certificates : [];
-  const key = rec(rec(certs[0])?.key);
-  if (key && str(key.type)) {
-    o.certificateKey = { type: str(key.type)!, bits: num(key.bits), curve: str(key.curve) };
-  }
-  const trust = rec(r.trust);
+  const trust = probe.body.trust;
   if (trust && typeof trust.verified === "boolean") o.verified = trust.verified;
-  if (trust && str(trust.code)) o.verifyCode = str(trust.code);
-  const id = rec(r.identity);
-  if (id && typeof id.matched === "boolean") o.hostnameMatched = id.matched;
+  if (trust?.code) o.verifyCode = trust.code;
+  const matched = probe.body.identity?.matched;
+  if (typeof matched === "boolean") o.hostnameMatched = matched;
   return o;
 }

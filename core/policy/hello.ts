@@ -156,3 +156,78 @@ export function checkServerHello(rp: ResolvedPolicy, sh: ServerHelloFacts): Eval
     compression: sh.compressionMethod === 0 ? null : `method ${sh.compressionMethod}`,
   });
 }
+
+/** TLS 1.3 suites the runtime's server (rustls) speaks (RFC 8446 §B.4). */
+const ENGINE_TLS13_SUITES = [0x1301, 0x1302, 0x1303];
+/** TLS 1.2 suites the runtime's server (rustls) speaks: ECDHE with AES-GCM or ChaCha20. */
+const ENGINE_TLS12_SUITES = [0xc02b, 0xc02c, 0xc02f, 0xc030, 0xcca8, 0xcca9];
+
+/** Why the runtime's own server cannot serve a ClientHello. */
+export interface EngineRefusal {
+  /** The alert a server sends. */
+  alert: "protocol_version" | "handshake_failure";
+  /** The alert's code (RFC 8446 §6). */
+  alertCode: number;
+  /** The stable error code. */
+  code: "PROTOCOL_VERSION" | "NO_SHARED_CIPHER";
+  /** Written from the server's side: what the client offered and what this server speaks. */
+  message: string;
+}
+
+function versionLabel(v: VersionName): string {
+  return v === "TLSv1" ? "TLS 1.0" : v.replace("TLSv", "TLS ").replace("SSLv", "SSL ");
+}
+
+/**
+ * Checks a ClientHello against what the runtime's server speaks (TLS 1.2 and
+ * 1.3 within `range`; ECDHE with AES-GCM or ChaCha20 in TLS 1.2), so a
+ * client that cannot be served is refused with the alert a server sends and a
+ * message naming what it offered.
+ *
+ * @param hello the ClientHello facts
+ * @param range the versions this server is configured for
+ * @returns the refusal, or undefined when the runtime can serve it
+ */
+export function engineRefusal(
+  hello: HelloFacts,
+  range: { min: "TLSv1.2" | "TLSv1.3"; max: "TLSv1.2" | "TLSv1.3" },
+): EngineRefusal | undefined {
+  const offered = offeredVersions(hello);
+  const lo = VERSION_CODES[range.min], hi = VERSION_CODES[range.max];
+  const usable = offered.filter((v) => VERSION_CODES[v] >= lo && VERSION_CODES[v] <= hi);
+  const speaks = range.min === range.max
+    ? versionLabel(range.min)
+    : `${versionLabel(range.min)} to ${versionLabel(range.max)}`;
+  if (usable.length === 0) {
+    const highest = offered.length
+      ? versionLabel(
+        offered.reduce((a, b) => (VERSION_CODES[a] >= VERSION_CODES[b] ? a : b)),
+      )
+      : `version 0x${hello.legacyVersion.toString(16).padStart(4, "0")}`;
+    return {
+      alert: "protocol_version",
+      alertCode: ALERTS.protocol_version,
+      code: "PROTOCOL_VERSION",
+      message: `The client offered at most ${highest} (${
+        offered.map(versionLabel).join(", ") || "nothing this server knows"
+      }); this server speaks ${speaks}`,
+    };
+  }
+  const suites = hello.cipherSuites.filter((s) =>
+    (usable.includes("TLSv1.3") && ENGINE_TLS13_SUITES.includes(s)) ||
+    (usable.includes("TLSv1.2") && ENGINE_TLS12_SUITES.includes(s))
+  );
+  if (suites.length === 0) {
+    // Signalling values (renegotiation_info, fallback) and GREASE are not suites.
+    const real = hello.cipherSuites.filter((c) => c !== 0x00ff && c !== 0x5600 && !isGrease(c));
+    return {
+      alert: "handshake_failure",
+      alertCode: ALERTS.handshake_failure,
+      code: "NO_SHARED_CIPHER",
+      message: `The client offered ${real.length} cipher suite${real.length === 1 ? "" : "s"} for ${
+        usable.map(versionLabel).join("/")
+      }, none that this server speaks (TLS 1.3: AES-GCM, ChaCha20-Poly1305; TLS 1.2: ECDHE with AES-GCM or ChaCha20-Poly1305)`,
+    };
+  }
+  return undefined;
+}

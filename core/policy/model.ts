@@ -207,18 +207,7 @@ export const FFDHE_GROUP_BITS: Record<string, number> = {
 export function runtimeLimits(p: Policy, side: "client" | "server"): string[] {
   const out: string[] = [];
   if (side === "server") {
-    if (p.clientCertificate === "required" || p.clientCertificate === "optional") {
-      out.push(
-        `Policy ${p.name} wants client certificates (${p.clientCertificate}), but the runtime (Deno listenTls) ` +
-          "cannot request them: not enforced.",
-      );
-    }
-    if (p.verification && p.verification.mode !== "none") {
-      out.push(
-        `Policy ${p.name} asks to verify clients (${p.verification.mode}); without client ` +
-          "certificates there is nothing to verify: not enforced.",
-      );
-    }
+    // Client certificates and versions are enforced by serve (node:tls); suites by its gate.
   } else {
     if (p.verification?.mode === "none" || p.verification?.mode === "optional") {
       out.push(

@@ -64,6 +64,7 @@ export class ClientHelloReader {
 
 /** What the server's first flight shows. */
 export interface ServerFlight {
+  /** The ServerHello. */
   serverHello: ServerHello;
   /** Key-exchange group: TLS 1.3 key share, TLS 1.2 ECDHE ServerKeyExchange. */
   group?: string;

@@ -46,17 +46,34 @@ export function namesLine(c: CertificateInfo): string {
   return c.commonNames.length ? `(no SAN; CN ${c.commonNames.join(", ")})` : "(none)";
 }
 
-/** `EC P-256`, `RSA 2048 bits`, `Ed25519`. */
+/** `EC P-256`, `RSA 2048 bits`, `Ed25519`, `EC explicit parameters (256 bits)`, `DSA 2048 bits`. */
 export function keyLine(c: CertificateInfo): string {
   const k = c.key;
-  if (k.curve) return `${k.type} ${k.curve}`;
-  if (k.bits && k.type.startsWith("RSA")) return `${k.type} ${k.bits} bits`;
+  if (k.curve) {
+    return k.bits && !/\d/.test(k.curve)
+      ? `${k.type} ${k.curve} (${k.bits} bits)`
+      : `${k.type} ${k.curve}`;
+  }
+  if (k.bits && !/^(Ed|X)\d/.test(k.type)) return `${k.type} ${k.bits} bits`;
   return k.type;
+}
+
+/**
+ * The findings of one certificate, one line each:
+ * `Finding  error x509.duplicate-extension: … [RFC 5280 section 4.2]`.
+ */
+export function findingLines(c: CertificateInfo): string[] {
+  return c.findings.map((f) =>
+    `  ${"Finding".padEnd(15)}${f.severity} ${f.rule}: ${f.message} [${f.clause}]`
+  );
 }
 
 function validityLine(c: CertificateInfo, now: Date): string {
   const na = Date.parse(c.notAfter);
   const nb = Date.parse(c.notBefore);
+  if (Number.isNaN(na) || Number.isNaN(nb)) {
+    return `${c.notBefore || "(unreadable)"} .. ${c.notAfter || "(unreadable)"} (validity unknown)`;
+  }
   const days = Math.floor((na - now.getTime()) / 86_400_000);
   const state = now.getTime() < nb
     ? `NOT YET VALID (starts in ${Math.ceil((nb - now.getTime()) / 86_400_000)} days)`
@@ -111,7 +128,12 @@ function detail(c: CertificateInfo): string[] {
         ? `${c.signatureAlgorithm} (${c.signature.hash}, salt ${c.signature.saltLength})`
         : c.signatureAlgorithm,
     ],
-    ["Key", `${keyLine(c)}${c.key.exponent ? `, e=${c.key.exponent}` : ""}`],
+    [
+      "Key",
+      `${keyLine(c)}${c.key.exponent ? `, e=${c.key.exponent}` : ""}${
+        c.key.algorithm !== c.key.type ? ` (${c.key.algorithm})` : ""
+      }`,
+    ],
     [
       "Basic constr.",
       c.basicConstraints
@@ -166,7 +188,7 @@ export function renderCertificates(
       lines.push(...detail(c));
     }
     lines.push(`  ${"SHA-256".padEnd(15)}${c.sha256}`);
-    for (const w of c.warnings) lines.push(`  ${"Warning".padEnd(15)}${w}`);
+    lines.push(...findingLines(c));
     if (i === 0 && options.identity) {
       const m = options.identity;
       lines.push(

@@ -14,17 +14,25 @@ export const SCHEMA_VERSION = 1;
 
 /** The error part of a JSON output. */
 export interface JsonError {
+  /** The stable code (README's error table). */
   code: ErrorCode;
+  /** One line for a person. */
   message: string;
+  /** Structured detail: offset, field, alert, the runtime's own message. */
   detail: ErrorDetail;
 }
 
 /** The common head of every JSON output. */
 export interface Envelope {
+  /** The version of the JSON contract ({@link SCHEMA_VERSION}). */
   schemaVersion: number;
+  /** The tool that wrote it. */
   tool: { name: string; version: string };
+  /** The subcommand (`probe`, `policy`, …). */
   command: string;
+  /** `error` when the command failed; `error` then says why. */
   outcome: "ok" | "error";
+  /** The failure, when the outcome is an error. */
   error?: JsonError;
 }
 

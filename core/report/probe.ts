@@ -10,10 +10,16 @@ import type { Observation } from "../handshake/inspect.ts";
 import { cipherSuiteByCode, formatCode } from "../registry/cipher_suites.ts";
 import { groupByCode, groupName } from "../registry/groups.ts";
 import { versionByCode, versionName } from "../registry/versions.ts";
-import { decodeCertificate } from "../x509/decode.ts";
+import { decodeCertificate, decodeForDisplay } from "../x509/decode.ts";
+import type { CertFinding } from "../x509/findings.ts";
 import { DerReader } from "../x509/der.ts";
 import { decodeName } from "../x509/name.ts";
 import { matchIdentity } from "../x509/identity.ts";
+import type { TlsprobeError } from "../errors.ts";
+import type { Finding } from "./finding.ts";
+
+export type { Finding, FindingValue, Severity } from "./finding.ts";
+export type { HandshakeTimings, Observation, OfferedHello } from "../handshake/inspect.ts";
 
 /** Where the probe connected. */
 export interface ProbeTarget {
@@ -119,6 +125,8 @@ export interface ProbeCertificate {
   key: { type: string; bits: number | null; curve: string | null };
   /** The certificate as PEM. */
   pem: string;
+  /** Violations found while decoding it for display (absent when none). */
+  findings?: CertFinding[];
 }
 
 /** The identity check of the leaf against the host name. */
@@ -149,16 +157,6 @@ export interface ProbeTrust {
   message: string | null;
 }
 
-/** One finding: a rule, a severity and why. */
-export interface Finding {
-  /** The rule that produced it. */
-  rule: string;
-  /** How much it matters. */
-  severity: "info" | "low" | "medium" | "high";
-  /** Why, in words. */
-  message: string;
-}
-
 /** The probe's body (the envelope adds schemaVersion, tool, command, outcome, error). */
 export interface ProbeBody {
   /** Where the probe connected. */
@@ -173,6 +171,35 @@ export interface ProbeBody {
   trust: ProbeTrust | null;
   /** What deserves attention, with severity. */
   findings: Finding[];
+}
+
+/**
+ * What one probe gives its callers: the report body, the typed observation
+ * of the inspection handshake when there was one, and the error when the
+ * handshake could not be observed (never both an error and an observation).
+ */
+export interface ProbeOutcome {
+  /** The report body. */
+  body: ProbeBody;
+  /** The failure, when the handshake could not be observed. */
+  error?: TlsprobeError;
+  /** What the inspection client saw. */
+  observation?: Observation;
+}
+
+/**
+ * The name of a compression method as the report spells it.
+ *
+ * @param method the method's code (0 is null compression, RFC 5246 §6.1)
+ * @returns `none`, `deflate` (RFC 3749), or the code
+ * @example
+ * ```ts
+ * import { compressionName } from "./probe.ts";
+ * console.assert(compressionName(0) === "none" && compressionName(1) === "deflate");
+ * ```
+ */
+export function compressionName(method: number): string {
+  return method === 0 ? "none" : method === 1 ? "deflate" : String(method);
 }
 
 /** The inputs of {@link buildProbeBody} besides the observation. */
@@ -229,7 +256,7 @@ export async function describeChain(ders: Uint8Array[]): Promise<ProbeCertificat
   const out: ProbeCertificate[] = [];
   for (const der of ders) {
     try {
-      const c = await decodeCertificate(der);
+      const c = await decodeForDisplay(der);
       out.push({
         subject: c.subject.rfc2253,
         issuer: c.issuer.rfc2253,
@@ -242,10 +269,11 @@ export async function describeChain(ders: Uint8Array[]): Promise<ProbeCertificat
         sha256: c.sha256,
         key: { type: c.key.type, bits: c.key.bits ?? null, curve: c.key.curve ?? null },
         pem: c.pem,
+        ...(c.findings.length ? { findings: c.findings } : {}),
       });
     } catch {
-      // A certificate our decoder refuses stays out of the report; the
-      // chain length in the handshake still counts it.
+      // A certificate whose outer frame cannot be read stays out of the
+      // report; the chain length in the handshake still counts it.
     }
   }
   return out;
@@ -273,11 +301,7 @@ export async function buildProbeBody(obs: Observation, facts: ProbeFacts): Promi
     group,
     keyExchange: kx.kind,
     alpn: obs.alpn ?? null,
-    compression: obs.compression === 0
-      ? "none"
-      : obs.compression === 1
-      ? "deflate"
-      : String(obs.compression),
+    compression: compressionName(obs.compression),
     clientCertificateRequested: cr
       ? {
         caNames: cr.certificateAuthorities.map(caNameText),
@@ -343,12 +367,12 @@ function findingsOf(
   const f: Finding[] = [];
   const v = versionByCode(obs.version);
   if (v?.insecure) {
-    f.push({ rule: "protocol-version", severity: "high", message: `${v.name}: ${v.reason}` });
+    f.push({ rule: "protocol-version", severity: "error", message: `${v.name}: ${v.reason}` });
   }
   if (hs.cipher.rating === "insecure" || hs.cipher.rating === "weak") {
     f.push({
       rule: "cipher-suite",
-      severity: hs.cipher.rating === "insecure" ? "high" : "medium",
+      severity: hs.cipher.rating === "insecure" ? "error" : "warning",
       message: `${
         hs.cipher.openssl ?? hs.cipher.iana
       } is ${hs.cipher.rating}: ${hs.cipher.ratingReason}`,
@@ -357,48 +381,52 @@ function findingsOf(
   if (obs.keyExchange.dhBits !== undefined && obs.keyExchange.dhBits < 2048) {
     f.push({
       rule: "dh-size",
-      severity: "high",
+      severity: "error",
       message: `DHE prime of ${obs.keyExchange.dhBits} bits is below 2048 (Logjam)`,
     });
   }
   if (obs.compression !== 0) {
-    f.push({ rule: "compression", severity: "high", message: "TLS compression is on (CRIME)" });
+    f.push({ rule: "compression", severity: "error", message: "TLS compression is on (CRIME)" });
   }
   if (obs.signature?.valid === false) {
     f.push({
       rule: "handshake-signature",
-      severity: "high",
+      severity: "error",
       message:
         `The server's ${obs.signature.message} signature does not verify with the leaf's key`,
     });
   }
   if (obs.finishedVerified === false) {
-    f.push({ rule: "finished", severity: "high", message: "The server Finished MAC is wrong" });
+    f.push({ rule: "finished", severity: "error", message: "The server Finished MAC is wrong" });
   }
   if (obs.version < 0x0304 && !obs.serverHello.secureRenegotiation) {
     f.push({
       rule: "secure-renegotiation",
-      severity: "medium",
+      severity: "warning",
       message: "The server does not support secure renegotiation (RFC 5746)",
     });
   }
   const leaf = certs[0];
   if (leaf) {
     if (leaf.key.type.startsWith("RSA") && leaf.key.bits !== null && leaf.key.bits < 2048) {
-      f.push({ rule: "key-size", severity: "high", message: `RSA key of ${leaf.key.bits} bits` });
+      f.push({ rule: "key-size", severity: "error", message: `RSA key of ${leaf.key.bits} bits` });
     }
     const now = facts.now.getTime();
     if (Date.parse(leaf.notAfter) < now) {
-      f.push({ rule: "validity", severity: "high", message: `Expired on ${leaf.notAfter}` });
+      f.push({ rule: "validity", severity: "error", message: `Expired on ${leaf.notAfter}` });
     } else if (Date.parse(leaf.notBefore) > now) {
-      f.push({ rule: "validity", severity: "high", message: `Not valid before ${leaf.notBefore}` });
+      f.push({
+        rule: "validity",
+        severity: "error",
+        message: `Not valid before ${leaf.notBefore}`,
+      });
     }
   }
   if (obs.undecrypted) {
     f.push({ rule: "tls13-undecrypted", severity: "info", message: obs.undecrypted });
   }
   if (facts.trust?.verified === null && facts.trust.message) {
-    f.push({ rule: "trust-uncheckable", severity: "medium", message: facts.trust.message });
+    f.push({ rule: "trust-uncheckable", severity: "warning", message: facts.trust.message });
   }
   return f;
 }

@@ -142,6 +142,9 @@ export function renderProbeText(b: ProbeBody, o: { verbose?: boolean } = {}): st
         ));
       }
       out.push(say("  SHA-256 fingerprint", c.sha256));
+      for (const f of c.findings ?? []) {
+        out.push(say(`  Finding (${f.severity})`, `${f.rule}: ${f.message} [${f.clause}]`));
+      }
     });
   }
   return out;

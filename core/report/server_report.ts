@@ -181,3 +181,41 @@ export function renderSessionVerdict(e: Evaluation): string[] {
     ),
   ];
 }
+
+/** What a server saw of its client's certificate, for the log and `--report`. */
+export interface ClientCertificateReport {
+  /** Whether the server asked for one. */
+  requested: boolean;
+  /** The certificate, or null when the client sent none. */
+  certificate: {
+    subject: string;
+    issuer: string;
+    names: string[];
+    notBefore: string;
+    notAfter: string;
+    sha256: string;
+    chain: string[];
+    verified: boolean;
+    error?: string;
+  } | null;
+}
+
+/**
+ * Renders what the server saw of the client's certificate.
+ *
+ * @param r the report
+ * @returns lines (none when no certificate was requested)
+ */
+export function renderClientCertificate(r: ClientCertificateReport): string[] {
+  if (!r.requested) return [];
+  const c = r.certificate;
+  if (!c) return ["Client certificate ............ none (requested, not required)"];
+  return [
+    `Client certificate ............ ${c.subject}`,
+    `  issuer ...................... ${c.issuer}`,
+    ...(c.names.length ? [`  names ....................... ${c.names.join(", ")}`] : []),
+    `  valid ....................... ${c.notBefore} to ${c.notAfter}`,
+    ...(c.chain.length > 1 ? [`  chain ....................... ${c.chain.join(" <- ")}`] : []),
+    `  verified .................... ${c.verified ? "yes" : `no (${c.error ?? "unknown"})`}`,
+  ];
+}

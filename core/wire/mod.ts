@@ -15,3 +15,4 @@ export * from "./server_hello.ts";
 export * from "./messages.ts";
 export * from "./sslv2.ts";
 export * from "./flight.ts";
+export * from "./encode.ts";

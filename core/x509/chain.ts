@@ -8,7 +8,7 @@
  */
 import { derElement, DerReader, TAG } from "./der.ts";
 import type { CertificateInfo } from "./decode.ts";
-import { namesEqual } from "./name.ts";
+import { nameKey, namesEqual } from "./name.ts";
 
 /** The outcome of a signature check. */
 export type SignatureStatus = "valid" | "invalid" | "unsupported";
@@ -153,7 +153,7 @@ export async function verifySignature(
 
 /** Whether `issuer` may have issued `cert`: names, then key identifiers when both exist. */
 export function isIssuerOf(issuer: CertificateInfo, cert: CertificateInfo): boolean {
-  if (!namesEqual(cert.issuer, issuer.subject)) return false;
+  if (nameKey(cert.issuer) !== nameKey(issuer.subject)) return false;
   if (cert.authorityKeyId && issuer.subjectKeyId) {
     return cert.authorityKeyId === issuer.subjectKeyId;
   }
@@ -179,23 +179,43 @@ export interface OrderedChain {
  */
 export function orderChain(certs: CertificateInfo[]): OrderedChain {
   if (certs.length === 0) return { chain: [], unused: [] };
+  // Linear: certificates indexed by subject and by issuer name key (a name is
+  // normalised once), so each lookup touches only certificates of that name.
+  const bySubject = groupBy(certs, (c) => nameKey(c.subject));
+  const byIssuer = groupBy(certs, (c) => nameKey(c.issuer));
   const issuesOther = (c: CertificateInfo) =>
-    certs.some((o) => o !== c && !o.selfSigned && isIssuerOf(c, o) && !isIssuerOf(o, c));
+    (byIssuer.get(nameKey(c.subject)) ?? []).some((o) =>
+      o !== c && !o.selfSigned && isIssuerOf(c, o) && !isIssuerOf(o, c)
+    );
   // Among certificates that issued none of the others, prefer one that is
   // neither self-signed nor a CA: a stray root in a bundle is not the leaf.
   const candidates = certs.filter((c) => !issuesOther(c));
   const leaf = candidates.find((c) => !c.selfSigned && !c.isCA) ??
     candidates.find((c) => !c.selfSigned) ?? candidates[0] ?? certs[0];
   const chain = [leaf];
-  const left = certs.filter((c) => c !== leaf);
+  const used = new Set<CertificateInfo>([leaf]);
   let cur = leaf;
   while (!cur.selfSigned) {
-    const i = left.findIndex((c) => isIssuerOf(c, cur));
-    if (i < 0) break;
-    cur = left.splice(i, 1)[0];
-    chain.push(cur);
+    const next = (bySubject.get(nameKey(cur.issuer)) ?? []).find((c) =>
+      !used.has(c) && isIssuerOf(c, cur)
+    );
+    if (!next) break;
+    used.add(next);
+    chain.push(next);
+    cur = next;
   }
-  return { chain, unused: left };
+  return { chain, unused: certs.filter((c) => !used.has(c)) };
+}
+
+function groupBy<T>(items: T[], key: (t: T) => string): Map<string, T[]> {
+  const m = new Map<string, T[]>();
+  for (const t of items) {
+    const k = key(t);
+    const g = m.get(k);
+    if (g) g.push(t);
+    else m.set(k, [t]);
+  }
+  return m;
 }
 
 /** The check of one link: certificate `index` against the next one (or a root). */
@@ -218,8 +238,8 @@ export interface LinkCheck {
   signature?: SignatureCheck;
   /** The issuer has basicConstraints CA:TRUE (not checked for a self-signed leaf). */
   issuerIsCA?: boolean;
-  /** Validity at `now`. */
-  validity: "valid" | "expired" | "not yet valid";
+  /** Validity at `now` (`unreadable` when a malformed time could not be read). */
+  validity: "valid" | "expired" | "not yet valid" | "unreadable";
   /** Whole days until notAfter (negative once expired). */
   daysLeft: number;
   /** Problems with this link, one line each. */
@@ -280,12 +300,22 @@ export async function verifyChain(
       issuer: c.issuer.rfc2253,
       issuerSource: source,
       nameMatch: issuer ? namesEqual(c.issuer, issuer.subject) : false,
-      validity: now < nb ? "not yet valid" : now > na ? "expired" : "valid",
+      validity: Number.isNaN(nb) || Number.isNaN(na)
+        ? "unreadable"
+        : now < nb
+        ? "not yet valid"
+        : now > na
+        ? "expired"
+        : "valid",
       daysLeft: Math.floor((na - now) / 86_400_000),
       problems: [],
     };
     if (link.validity !== "valid") {
-      link.problems.push(`${link.validity} (${c.notBefore} .. ${c.notAfter})`);
+      link.problems.push(
+        link.validity === "unreadable"
+          ? "the validity period cannot be read"
+          : `${link.validity} (${c.notBefore} .. ${c.notAfter})`,
+      );
     }
     if (issuer) {
       link.issuerSubject = issuer.subject.rfc2253;

@@ -33,16 +33,28 @@ import {
   TAG,
   type Tlv,
   toColonHex,
-  toHex,
 } from "./der.ts";
+import { toHex } from "../wire/codec.ts";
+import {
+  attempt,
+  type CertFinding,
+  type DecodeContext,
+  decodeContext,
+  note,
+  refuse,
+} from "./findings.ts";
+import { displayGeneralNames } from "./general_names.ts";
 import { attributeValues, decodeName, type DistinguishedName, namesEqual } from "./name.ts";
 import {
+  curveBits,
   CURVES,
   EKU_NAMES,
   EXTENSION_NAMES,
   HASHES,
   KEY_ALGORITHMS,
   KEY_USAGE_BITS,
+  oidLongName,
+  oidShortName,
   POLICY_NAMES,
   SIGNATURE_ALGORITHMS,
 } from "./oids.ts";
@@ -52,6 +64,8 @@ import { toPem } from "./pem.ts";
 export interface PublicKeyInfo {
   /** `RSA`, `RSA-PSS`, `EC`, `Ed25519`, `Ed448`, `DSA`, `X25519`, … or the dotted OID. */
   type: string;
+  /** OpenSSL's long name of the key algorithm (`rsaEncryption`, `id-ecPublicKey`, `GOST R 34.10-2001`). */
+  algorithm: string;
   /** Dotted OID of the key algorithm. */
   oid: string;
   /** Size in bits (RSA modulus, DSA p, curve order size). */
@@ -164,6 +178,12 @@ export interface CertificateInfo {
   signatureValue: Uint8Array;
   /** Things that are wrong but do not stop decoding (mismatched signature algorithms, …). */
   warnings: string[];
+  /**
+   * Every violation found, with severity and clause. The strict decoder
+   * refuses the `high` ones; the tolerant one (`decodeForDisplay`) records
+   * them and shows what it could read.
+   */
+  findings: CertFinding[];
 }
 
 /** One extension as framed: its value stays raw until a schema reads it. */
@@ -177,7 +197,7 @@ interface RawExtension {
 }
 
 /** Frames a certificate with the strict reader and returns its raw parts. */
-function frame(der: Uint8Array) {
+function frame(der: Uint8Array, ctx: DecodeContext) {
   const outer = new DerReader(der, 0, "certificate");
   const cert = outer.expect(TAG.SEQUENCE, "certificate");
   outer.expectEmpty("certificate");
@@ -200,33 +220,49 @@ function frame(der: Uint8Array) {
   const extsTlv = t.optional(0xa3);
   t.expectEmpty("tbsCertificate");
   if (sigValue.value.length < 1 || sigValue.value[0] !== 0) {
-    derError(
-      "Cannot read signatureValue: unused bits must be 0",
-      sigValue.valueStart,
-      "signatureValue",
-    );
+    refuse(ctx, {
+      rule: "x509.signature-unused-bits",
+      message: sigValue.value.length < 1
+        ? "Cannot read signatureValue: unused bits must be 0 (the BIT STRING is empty)"
+        : `Cannot read signatureValue: unused bits must be 0 (found ${sigValue.value[0]})`,
+      clause: "RFC 5280 section 4.1.1.3; X.690 section 11.2",
+      offset: sigValue.valueStart,
+      field: "signatureValue",
+    });
   }
   const extensions: RawExtension[] = [];
   if (extsTlv) {
     const outerExt = DerReader.inside(extsTlv, "extensions");
     const list = DerReader.inside(outerExt.expect(TAG.SEQUENCE, "extensions"), "extensions");
     outerExt.expectEmpty("extensions");
-    if (list.done) derError("Cannot read extensions: empty list", extsTlv.start, "extensions");
-    while (!list.done) {
-      const e = DerReader.inside(list.expect(TAG.SEQUENCE, "extension"), "extension");
-      const oidTlv = e.expect(TAG.OID, "extension");
-      const crit = e.optional(TAG.BOOLEAN);
-      if (crit && crit.value.length !== 1) {
-        derError("Cannot read extension: bad BOOLEAN", crit.start, "extension");
-      }
-      const value = e.expect(TAG.OCTET_STRING, "extension");
-      e.expectEmpty("extension");
-      extensions.push({
-        oid: decodeOid(oidTlv.value, oidTlv.valueStart),
-        critical: crit ? crit.value[0] !== 0 : false,
-        value: value.value,
-        offset: value.valueStart,
+    if (list.done) {
+      refuse(ctx, {
+        rule: "x509.empty-extensions",
+        message: "Cannot read extensions: empty list",
+        clause: "RFC 5280 section 4.1 (Extensions SIZE (1..MAX))",
+        offset: extsTlv.start,
+        field: "extensions",
       });
+    }
+    while (!list.done) {
+      const item = list.expect(TAG.SEQUENCE, "extension");
+      const ext = attempt(ctx, "extension", "RFC 5280 section 4.1 (Extension)", () => {
+        const e = DerReader.inside(item, "extension");
+        const oidTlv = e.expect(TAG.OID, "extension");
+        const crit = e.optional(TAG.BOOLEAN);
+        if (crit && crit.value.length !== 1) {
+          derError("Cannot read extension: bad BOOLEAN", crit.start, "extension");
+        }
+        const value = e.expect(TAG.OCTET_STRING, "extension");
+        e.expectEmpty("extension");
+        return {
+          oid: decodeOid(oidTlv.value, oidTlv.valueStart),
+          critical: crit ? crit.value[0] !== 0 : false,
+          value: value.value,
+          offset: value.valueStart,
+        };
+      }, undefined);
+      if (ext) extensions.push(ext);
     }
   }
   return {
@@ -254,7 +290,7 @@ function algorithm(tlv: Tlv, field: string): { oid: string; params?: Tlv } {
 
 function signatureInfo(tlv: Tlv): SignatureAlgorithmInfo {
   const { oid, params } = algorithm(tlv, "signatureAlgorithm");
-  const name = SIGNATURE_ALGORITHMS[oid] ?? oid;
+  const name = SIGNATURE_ALGORITHMS[oid] ?? oidLongName(oid);
   const info: SignatureAlgorithmInfo = { name, oid };
   const m = /^(?:sha|ecdsa-with-SHA)(\d+)/i.exec(name) ?? /-with-SHA(\d+)$/.exec(name);
   if (m) info.hash = m[1] === "1" ? "SHA-1" : `SHA-${m[1]}`;
@@ -275,7 +311,12 @@ function keyInfo(spki: Tlv): PublicKeyInfo {
   const bits = r.expect(TAG.BIT_STRING, "subjectPublicKey");
   r.expectEmpty("subjectPublicKeyInfo");
   const { oid, params } = algorithm(alg, "subjectPublicKeyInfo.algorithm");
-  const key: PublicKeyInfo = { type: KEY_ALGORITHMS[oid] ?? oid, oid, spki: spki.raw };
+  const key: PublicKeyInfo = {
+    type: KEY_ALGORITHMS[oid] ?? oidLongName(oid),
+    algorithm: oidLongName(oid),
+    oid,
+    spki: spki.raw,
+  };
   if (bits.value.length < 1) {
     derError("Cannot read subjectPublicKey: empty", bits.start, "subjectPublicKey");
   }
@@ -284,10 +325,7 @@ function keyInfo(spki: Tlv): PublicKeyInfo {
     case "RSA":
     case "RSA-PSS": {
       const pub = AsnConvert.parse(keyBytes, RSAPublicKey);
-      const mod = new Uint8Array(pub.modulus);
-      let i = 0;
-      while (i < mod.length && mod[i] === 0) i++;
-      key.bits = i < mod.length ? (mod.length - i) * 8 - Math.clz32(mod[i]) + 24 : 0;
+      key.bits = bitLength(new Uint8Array(pub.modulus));
       const e = new Uint8Array(pub.publicExponent);
       if (e.length <= 6) key.exponent = e.reduce((a, b) => a * 256 + b, 0);
       break;
@@ -296,9 +334,20 @@ function keyInfo(spki: Tlv): PublicKeyInfo {
       if (params?.tag === TAG.OID) {
         const curveOid = decodeOid(params.value, params.valueStart);
         const c = CURVES[curveOid];
-        key.curve = c?.name ?? curveOid;
-        if (c) key.bits = c.bits;
-      } else key.curve = "explicit parameters";
+        key.curve = c?.name ?? oidShortName(curveOid);
+        key.bits = curveBits(curveOid);
+      } else {
+        key.curve = "explicit parameters";
+        // RFC 3279 section 2.3.5: ECParameters; the key's size is the order's (as OpenSSL's).
+        if (params?.tag === TAG.SEQUENCE) {
+          const ep = DerReader.inside(params, "ecParameters");
+          ep.expect(TAG.INTEGER, "ecParameters.version");
+          ep.expect(TAG.SEQUENCE, "ecParameters.fieldID");
+          ep.expect(TAG.SEQUENCE, "ecParameters.curve");
+          ep.expect(TAG.OCTET_STRING, "ecParameters.base");
+          key.bits = bitLength(ep.expect(TAG.INTEGER, "ecParameters.order").value);
+        }
+      }
       break;
     }
     case "Ed25519":
@@ -314,14 +363,19 @@ function keyInfo(spki: Tlv): PublicKeyInfo {
     case "DSA": {
       if (params?.tag === TAG.SEQUENCE) {
         const p = DerReader.inside(params, "dsa parameters").expect(TAG.INTEGER, "dsa p").value;
-        let i = 0;
-        while (i < p.length && p[i] === 0) i++;
-        key.bits = i < p.length ? (p.length - i) * 8 - Math.clz32(p[i]) + 24 : 0;
+        key.bits = bitLength(p);
       }
       break;
     }
   }
   return key;
+}
+
+/** The size in bits of an unsigned big-endian integer. */
+function bitLength(v: Uint8Array): number {
+  let i = 0;
+  while (i < v.length && v[i] === 0) i++;
+  return i < v.length ? (v.length - i) * 8 - Math.clz32(v[i]) + 24 : 0;
 }
 
 function serialHex(tlv: Tlv): string {
@@ -426,20 +480,34 @@ function parseExt<T>(value: Uint8Array, cls: new () => T, name: string, offset: 
   }
 }
 
+/** Options of {@link decodeCertificateSync}. */
+export interface DecodeOptions {
+  /**
+   * Record violations as findings and show what can be read, instead of
+   * refusing the certificate (the display path; never for trust or identity).
+   */
+  tolerant?: boolean;
+}
+
 /**
  * Decodes a certificate without computing digests (synchronous).
  * `sha256` and `sha1` are empty strings; {@link decodeCertificate} fills them.
  *
  * @param der the certificate's DER
+ * @param options `tolerant` for the display path
  * @returns the decoded certificate
  * @throws TlsprobeError `CERT_INVALID` (with `detail.offset`) for any malformed input
+ *   (tolerant: only when the outer frame cannot be read at all)
  */
-export function decodeCertificateSync(der: Uint8Array): CertificateInfo {
+export function decodeCertificateSync(
+  der: Uint8Array,
+  options: DecodeOptions = {},
+): CertificateInfo {
   if (!(der instanceof Uint8Array)) {
     throw new TlsprobeError("BAD_INPUT", "Cannot decode certificate: not bytes");
   }
   try {
-    return decodeUnchecked(der);
+    return decodeUnchecked(der, decodeContext(options.tolerant === true));
   } catch (e) {
     if (e instanceof TlsprobeError) throw e;
     // The schema library throws plain Errors (and, on hostile input, sometimes
@@ -452,32 +520,88 @@ export function decodeCertificateSync(der: Uint8Array): CertificateInfo {
   }
 }
 
-function decodeUnchecked(der: Uint8Array): CertificateInfo {
-  const f = frame(der);
+const UNREADABLE_ALGORITHM: SignatureAlgorithmInfo = { name: "(unreadable)", oid: "" };
+
+function unreadableName(tlv: Tlv): DistinguishedName {
+  return { rfc2253: "", readable: "(unreadable)", rdns: [], der: tlv.raw };
+}
+
+function decodeUnchecked(der: Uint8Array, ctx: DecodeContext): CertificateInfo {
+  const f = frame(der, ctx);
   const warnings: string[] = [];
+  const warn = (rule: string, message: string, clause: string) => {
+    warnings.push(`${message} (${clause})`);
+    note(ctx, { rule, severity: "info", message, clause });
+  };
 
   let version = 1;
   if (f.versionTlv) {
-    const v = DerReader.inside(f.versionTlv, "version").expect(TAG.INTEGER, "version");
-    const n = integerValue(v);
-    if (n < 0n || n > 2n) {
-      derError(`Cannot read version: ${n} is not 0, 1 or 2`, v.start, "version");
-    }
-    version = Number(n) + 1;
+    version = attempt(ctx, "version", "RFC 5280 section 4.1.2.1", () => {
+      const v = DerReader.inside(f.versionTlv!, "version").expect(TAG.INTEGER, "version");
+      const n = integerValue(v);
+      if (n < 0n || n > 2n) {
+        refuse(ctx, {
+          rule: "x509.unknown-version",
+          message: `Cannot read version: ${n} is not 0, 1 or 2`,
+          clause: "RFC 5280 section 4.1.2.1",
+          offset: v.start,
+          field: "version",
+        });
+        // Shown as read (OpenSSL prints "Version: 4 (0x3)" too); fields read as version 3.
+        return n >= 0n && n < 1000n ? Number(n) + 1 : 3;
+      }
+      return Number(n) + 1;
+    }, 3);
   }
-  const signature = signatureInfo(f.sigAlg);
-  const inner = signatureInfo(f.innerSigAlg);
+  const sigClause = "RFC 5280 section 4.1.1.2";
+  const signature = attempt(
+    ctx,
+    "signatureAlgorithm",
+    sigClause,
+    () => signatureInfo(f.sigAlg),
+    UNREADABLE_ALGORITHM,
+  );
+  const inner = attempt(
+    ctx,
+    "signature",
+    "RFC 5280 section 4.1.2.3",
+    () => signatureInfo(f.innerSigAlg),
+    UNREADABLE_ALGORITHM,
+  );
   if (inner.oid !== signature.oid) {
-    warnings.push(
-      `signature algorithm ${signature.name} differs from the TBS's ${inner.name} (RFC 5280 section 4.1.1.2)`,
+    warn(
+      "x509.signature-algorithm-mismatch",
+      `signature algorithm ${signature.name} differs from the TBS's ${inner.name}`,
+      sigClause,
     );
   }
-  const subject = decodeName(f.subject, "subject");
-  const issuer = decodeName(f.issuer, "issuer");
+  const nameClause = "RFC 5280 section 4.1.2.4";
+  const subject = attempt(
+    ctx,
+    "subject",
+    nameClause,
+    () => decodeName(f.subject, "subject", ctx),
+    unreadableName(f.subject),
+  );
+  const issuer = attempt(
+    ctx,
+    "issuer",
+    nameClause,
+    () => decodeName(f.issuer, "issuer", ctx),
+    unreadableName(f.issuer),
+  );
   const vr = DerReader.inside(f.validity, "validity");
-  const notBefore = isoTime(vr.any(), "notBefore");
-  const notAfter = isoTime(vr.any(), "notAfter");
-  vr.expectEmpty("validity");
+  const timeClause = "RFC 5280 section 4.1.2.5";
+  const notBefore = attempt(ctx, "notBefore", timeClause, () => isoTime(vr.any(), "notBefore"), "");
+  const notAfter = attempt(ctx, "notAfter", timeClause, () => isoTime(vr.any(), "notAfter"), "");
+  attempt(ctx, "validity", timeClause, () => vr.expectEmpty("validity"), undefined);
+  const key = attempt(
+    ctx,
+    "subjectPublicKeyInfo",
+    "RFC 5280 section 4.1.2.7",
+    () => keyInfo(f.spki),
+    { type: "(unreadable)", algorithm: "(unreadable)", oid: "", spki: f.spki.raw },
+  );
 
   const info: CertificateInfo = {
     version,
@@ -489,7 +613,7 @@ function decodeUnchecked(der: Uint8Array): CertificateInfo {
     commonNames: attributeValues(subject, "2.5.4.3"),
     notBefore,
     notAfter,
-    key: keyInfo(f.spki),
+    key,
     sans: { dns: [], ip: [], email: [], uri: [], other: [] },
     hasSan: false,
     aia: { ocsp: [], caIssuers: [] },
@@ -505,111 +629,143 @@ function decodeUnchecked(der: Uint8Array): CertificateInfo {
     tbs: f.tbs.raw,
     signatureValue: f.sigValue.value.subarray(1),
     warnings,
+    findings: ctx.findings,
   };
 
   if (f.extensions.length && version !== 3) {
-    warnings.push(`extensions in a version ${version} certificate`);
+    warn(
+      "x509.extensions-before-v3",
+      `extensions in a version ${version} certificate`,
+      "RFC 5280 section 4.1.2.9",
+    );
   }
   const seen = new Set<string>();
   for (const ext of f.extensions) {
     const oid = ext.oid;
-    const name = EXTENSION_NAMES[oid] ?? oid;
+    const name = EXTENSION_NAMES[oid] ?? oidShortName(oid);
     // RFC 5280 section 4.2: "A certificate MUST NOT include more than one instance of a particular extension."
-    if (seen.has(oid)) derError(`Cannot read extensions: ${name} appears twice`, ext.offset, name);
+    if (seen.has(oid)) {
+      refuse(ctx, {
+        rule: "x509.duplicate-extension",
+        message: `Cannot read extensions: ${name} appears twice`,
+        clause: "RFC 5280 section 4.2",
+        offset: ext.offset,
+        field: name,
+      });
+    }
     seen.add(oid);
     info.extensions.push({ oid, name, critical: ext.critical });
-    const value = ext.value;
-    const at = ext.offset;
-    switch (oid) {
-      case "2.5.29.17": {
-        info.hasSan = true;
-        for (const g of parseExt(value, SubjectAlternativeName, name, at)) {
-          const { kind, value: v } = generalNameText(g);
-          info.sans[kind].push(v);
-        }
-        break;
-      }
-      case "2.5.29.19": {
-        // Read with the strict reader: the library defaults cA to false silently either way.
-        const r = new DerReader(value, at, name);
-        const seq = DerReader.inside(r.expect(TAG.SEQUENCE, name), name);
-        r.expectEmpty(name);
-        const b = seq.optional(TAG.BOOLEAN);
-        if (b && (b.value.length !== 1)) {
-          derError("Cannot read basicConstraints: bad BOOLEAN", b.start, name);
-        }
-        const ca = b ? b.value[0] !== 0 : false;
-        const pl = seq.optional(TAG.INTEGER);
-        seq.expectEmpty(name);
-        info.basicConstraints = { ca, critical: ext.critical };
-        if (pl) {
-          const n = integerValue(pl);
-          if (n < 0n || n > 0xffffffffn) {
-            derError("Cannot read basicConstraints: bad pathLenConstraint", pl.start, name);
-          }
-          info.basicConstraints.pathLen = Number(n);
-        }
-        info.isCA = ca;
-        break;
-      }
-      case "2.5.29.15": {
-        const r = new DerReader(value, at, name);
-        const bits = bitStringBits(r.expect(TAG.BIT_STRING, name));
-        r.expectEmpty(name);
-        info.keyUsage = bits.map((b) => KEY_USAGE_BITS[b] ?? `bit${b}`);
-        break;
-      }
-      case "2.5.29.37":
-        info.extendedKeyUsage = Array.from(
-          parseExt(value, ExtendedKeyUsage, name, at),
-          (o) => EKU_NAMES[o] ?? o,
-        );
-        break;
-      case "2.5.29.14": {
-        const r = new DerReader(value, at, name);
-        info.subjectKeyId = toHex(r.expect(TAG.OCTET_STRING, name).value);
-        r.expectEmpty(name);
-        break;
-      }
-      case "2.5.29.35": {
-        const aki = parseExt(value, AuthorityKeyIdentifier, name, at);
-        if (aki.keyIdentifier) {
-          info.authorityKeyId = toHex(new Uint8Array(aki.keyIdentifier.buffer));
-        }
-        break;
-      }
-      case "1.3.6.1.5.5.7.1.1":
-        for (const ad of parseExt(value, AuthorityInfoAccessSyntax, name, at)) {
-          const loc = ad.accessLocation.uniformResourceIdentifier;
-          if (loc === undefined) continue;
-          if (ad.accessMethod === "1.3.6.1.5.5.7.48.1") info.aia.ocsp.push(loc);
-          else if (ad.accessMethod === "1.3.6.1.5.5.7.48.2") info.aia.caIssuers.push(loc);
-        }
-        break;
-      case "2.5.29.31":
-        for (const dp of parseExt(value, CRLDistributionPoints, name, at)) {
-          for (const g of dp.distributionPoint?.fullName ?? []) {
-            if (g.uniformResourceIdentifier !== undefined) {
-              info.crlDistributionPoints.push(g.uniformResourceIdentifier);
-            }
-          }
-        }
-        break;
-      case "2.5.29.32":
-        for (const p of parseExt(value, CertificatePolicies, name, at)) {
-          const n = POLICY_NAMES[p.policyIdentifier];
-          info.policies.push(n ? `${p.policyIdentifier} (${n})` : p.policyIdentifier);
-        }
-        break;
-      case "1.3.6.1.4.1.11129.2.4.2":
-        info.sctCount = countScts(value, at);
-        break;
-    }
+    attempt(
+      ctx,
+      name,
+      `RFC 5280 section 4.2 (${name})`,
+      () => readExtension(info, ext, name, ctx),
+      undefined,
+    );
   }
   info.selfSigned = namesEqual(subject, issuer) &&
     (info.authorityKeyId === undefined || info.subjectKeyId === undefined ||
       info.authorityKeyId === info.subjectKeyId);
   return info;
+}
+
+/** Reads one extension's value into `info`. */
+function readExtension(
+  info: CertificateInfo,
+  ext: RawExtension,
+  name: string,
+  ctx: DecodeContext,
+): void {
+  const { oid, value, offset: at } = ext;
+  switch (oid) {
+    case "2.5.29.17": {
+      info.hasSan = true;
+      if (ctx.tolerant) {
+        for (const g of displayGeneralNames(value, at, ctx, name)) info.sans[g.kind].push(g.value);
+        break;
+      }
+      for (const g of parseExt(value, SubjectAlternativeName, name, at)) {
+        const { kind, value: v } = generalNameText(g);
+        info.sans[kind].push(v);
+      }
+      break;
+    }
+    case "2.5.29.19": {
+      // Read with the strict reader: the library defaults cA to false silently either way.
+      const r = new DerReader(value, at, name);
+      const seq = DerReader.inside(r.expect(TAG.SEQUENCE, name), name);
+      r.expectEmpty(name);
+      const b = seq.optional(TAG.BOOLEAN);
+      if (b && (b.value.length !== 1)) {
+        derError("Cannot read basicConstraints: bad BOOLEAN", b.start, name);
+      }
+      const ca = b ? b.value[0] !== 0 : false;
+      const pl = seq.optional(TAG.INTEGER);
+      seq.expectEmpty(name);
+      info.basicConstraints = { ca, critical: ext.critical };
+      if (pl) {
+        const n = integerValue(pl);
+        if (n < 0n || n > 0xffffffffn) {
+          derError("Cannot read basicConstraints: bad pathLenConstraint", pl.start, name);
+        }
+        info.basicConstraints.pathLen = Number(n);
+      }
+      info.isCA = ca;
+      break;
+    }
+    case "2.5.29.15": {
+      const r = new DerReader(value, at, name);
+      const bits = bitStringBits(r.expect(TAG.BIT_STRING, name));
+      r.expectEmpty(name);
+      info.keyUsage = bits.map((b) => KEY_USAGE_BITS[b] ?? `bit${b}`);
+      break;
+    }
+    case "2.5.29.37":
+      info.extendedKeyUsage = Array.from(
+        parseExt(value, ExtendedKeyUsage, name, at),
+        (o) => EKU_NAMES[o] ?? o,
+      );
+      break;
+    case "2.5.29.14": {
+      const r = new DerReader(value, at, name);
+      info.subjectKeyId = toHex(r.expect(TAG.OCTET_STRING, name).value);
+      r.expectEmpty(name);
+      break;
+    }
+    case "2.5.29.35": {
+      const aki = parseExt(value, AuthorityKeyIdentifier, name, at);
+      if (aki.keyIdentifier) {
+        info.authorityKeyId = toHex(new Uint8Array(aki.keyIdentifier.buffer));
+      }
+      break;
+    }
+    case "1.3.6.1.5.5.7.1.1":
+      for (const ad of parseExt(value, AuthorityInfoAccessSyntax, name, at)) {
+        const loc = ad.accessLocation.uniformResourceIdentifier;
+        if (loc === undefined) continue;
+        if (ad.accessMethod === "1.3.6.1.5.5.7.48.1") info.aia.ocsp.push(loc);
+        else if (ad.accessMethod === "1.3.6.1.5.5.7.48.2") info.aia.caIssuers.push(loc);
+      }
+      break;
+    case "2.5.29.31":
+      for (const dp of parseExt(value, CRLDistributionPoints, name, at)) {
+        for (const g of dp.distributionPoint?.fullName ?? []) {
+          if (g.uniformResourceIdentifier !== undefined) {
+            info.crlDistributionPoints.push(g.uniformResourceIdentifier);
+          }
+        }
+      }
+      break;
+    case "2.5.29.32":
+      for (const p of parseExt(value, CertificatePolicies, name, at)) {
+        const n = POLICY_NAMES[p.policyIdentifier];
+        info.policies.push(n ? `${p.policyIdentifier} (${n})` : p.policyIdentifier);
+      }
+      break;
+    case "1.3.6.1.4.1.11129.2.4.2":
+      info.sctCount = countScts(value, at);
+      break;
+  }
 }
 
 /**
@@ -627,8 +783,11 @@ function decodeUnchecked(der: Uint8Array): CertificateInfo {
  * console.log(cert.subject.rfc2253, cert.notAfter, cert.sans.dns);
  * ```
  */
-export async function decodeCertificate(der: Uint8Array): Promise<CertificateInfo> {
-  const info = decodeCertificateSync(der);
+export async function decodeCertificate(
+  der: Uint8Array,
+  options: DecodeOptions = {},
+): Promise<CertificateInfo> {
+  const info = decodeCertificateSync(der, options);
   const bytes = new Uint8Array(der);
   const [s256, s1] = await Promise.all([
     crypto.subtle.digest("SHA-256", bytes),
@@ -637,6 +796,28 @@ export async function decodeCertificate(der: Uint8Array): Promise<CertificateInf
   info.sha256 = toColonHex(new Uint8Array(s256));
   info.sha1 = toColonHex(new Uint8Array(s1));
   return info;
+}
+
+/**
+ * Decodes a certificate for display (`cert`, `probe -v`, the extension, the
+ * scanner's chain): every field that can be read, each violation a finding
+ * (`findings`). Never use the result for trust or identity decisions.
+ *
+ * @param der the certificate's DER
+ * @returns the decoded certificate with its findings
+ * @throws TlsprobeError `CERT_INVALID` only when not even the outer frame
+ *   (certificate, TBS, signature) can be read
+ */
+export function decodeForDisplay(der: Uint8Array): Promise<CertificateInfo> {
+  return decodeCertificate(der, { tolerant: true });
+}
+
+/**
+ * Whether a certificate's findings say it is malformed (a `high` or `medium`
+ * finding): `tlsprobe cert` then exits with `CERT_INVALID`.
+ */
+export function isMalformed(c: CertificateInfo): boolean {
+  return c.findings.some((f) => f.severity === "error" || f.severity === "warning");
 }
 
 /**

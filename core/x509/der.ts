@@ -202,13 +202,6 @@ function hex2(n: number): string {
   return n.toString(16).padStart(2, "0");
 }
 
-/** Lower-case hex of bytes, no separators. */
-export function toHex(bytes: Uint8Array): string {
-  let s = "";
-  for (const b of bytes) s += hex2(b);
-  return s;
-}
-
 /** Upper-case hex with colons, as `openssl x509 -fingerprint` prints it. */
 export function toColonHex(bytes: Uint8Array): string {
   return Array.from(bytes, (b) => hex2(b).toUpperCase()).join(":");

@@ -22,3 +22,4 @@ export * from "./chain.ts";
 export * from "./identity.ts";
 export * from "./inspect.ts";
 export * from "./generate.ts";
+export type { CertFinding, CertFindingSeverity, DecodeContext } from "./findings.ts";

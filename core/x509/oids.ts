@@ -3,11 +3,54 @@
  * OpenSSL's (`crypto/objects/objects.txt`) so output lines up with
  * `openssl x509`; unknown identifiers stay dotted.
  *
+ * The small tables below give tlsprobe's own names (key types, curve sizes,
+ * EKU purposes); everything else OpenSSL names comes from the generated
+ * {@link OID_TABLE} (`tools/gen_oids.ts`), which only certificate code loads.
+ *
  * @module
  */
+import { OID_TABLE } from "./oid_table.ts";
+
+/**
+ * OpenSSL's short and long names of an object identifier.
+ *
+ * @param oid dotted form
+ * @returns `{sn, ln}`, or undefined when OpenSSL does not know it
+ */
+export function oidNames(oid: string): { sn: string; ln: string } | undefined {
+  const v = Object.hasOwn(OID_TABLE, oid) ? OID_TABLE[oid] : undefined;
+  if (v === undefined) return undefined;
+  const bar = v.indexOf("|");
+  return bar < 0 ? { sn: v, ln: v } : { sn: v.slice(0, bar), ln: v.slice(bar + 1) };
+}
+
+/** OpenSSL's short name (`CN`, `INN`, `gost2001`), or the dotted OID. */
+export function oidShortName(oid: string): string {
+  return oidNames(oid)?.sn ?? oid;
+}
+
+/** OpenSSL's long name (`commonName`, `GOST R 34.10-2001`), as `x509 -text` prints algorithms, or the dotted OID. */
+export function oidLongName(oid: string): string {
+  return oidNames(oid)?.ln ?? oid;
+}
+
+/**
+ * The size in bits of a named curve: the table below, else the size in
+ * OpenSSL's name (`secp112r1`, `brainpoolP320t1`, `sect283k1`, `prime239v1`).
+ */
+export function curveBits(oid: string): number | undefined {
+  const known = CURVES[oid]?.bits;
+  if (known) return known;
+  const sn = oidNames(oid)?.sn ?? "";
+  if (/^sect571/.test(sn)) return 570;
+  const m = /^(?:secp|sect|brainpoolP|prime|c2pnb|c2tnb|c2onb|wap-wsg-idm-ecid-wtls)(\d+)/.exec(sn);
+  return m ? Number(m[1]) : undefined;
+}
 
 /** Attribute types of distinguished names (RFC 5280 section 4.1.2.4, RFC 4519). */
 export const ATTRIBUTE_NAMES: Record<string, string> = {
+  // What OpenSSL's table names differently is listed here; the rest (INN,
+  // OGRN, SNILS, …) comes from the generated table through attributeShortName().
   "2.5.4.3": "CN",
   "2.5.4.4": "SN",
   "2.5.4.5": "serialNumber",
@@ -88,6 +131,7 @@ export const CURVES: Record<string, { name: string; bits: number }> = {
   "1.3.36.3.3.2.8.1.1.7": { name: "brainpoolP256r1", bits: 256 },
   "1.3.36.3.3.2.8.1.1.11": { name: "brainpoolP384r1", bits: 384 },
   "1.3.36.3.3.2.8.1.1.13": { name: "brainpoolP512r1", bits: 512 },
+  "1.2.156.10197.1.301": { name: "SM2", bits: 256 },
 };
 
 /** Hash algorithms (RFC 4055 section 2.1). */
@@ -158,3 +202,8 @@ export const POLICY_NAMES: Record<string, string> = {
   "2.23.140.1.2.2": "OV",
   "2.23.140.1.2.3": "IV",
 };
+
+/** The short name of a name attribute (`CN`, `INN`, `jurisdictionC`), undefined when unknown. */
+export function attributeShortName(oid: string): string | undefined {
+  return Object.hasOwn(ATTRIBUTE_NAMES, oid) ? ATTRIBUTE_NAMES[oid] : oidNames(oid)?.sn;
+}

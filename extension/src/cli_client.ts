@@ -32,8 +32,10 @@ export interface CliCommand {
   prefix: string[];
   /** Working directory, when it matters (the repository for `deno run`). */
   cwd?: string;
-  /** How it was found, for messages: `setting`, `PATH` or `repository`. */
-  source: "setting" | "PATH" | "repository";
+  /** Extra environment (the bundled runtime's launch settings). */
+  env?: Record<string, string>;
+  /** How it was found, for messages: `setting`, `PATH`, `bundled` or `repository`. */
+  source: "setting" | "PATH" | "bundled" | "repository";
 }
 
 /** Codes of failures that happen before or around the CLI, not inside it. */
@@ -70,6 +72,56 @@ export interface ResolveOptions {
   envPath?: string;
   /** Folders that may be inside the tlsprobe repository (extension, workspace). */
   searchRoots?: string[];
+  /**
+   * The `runtime/` folder of a platform-specific package (Deno runtime, the
+   * CLI bundle and `lib/launch.json`), used when neither the setting nor
+   * `PATH` gives a CLI.
+   */
+  bundledDir?: string;
+}
+
+/** What `deno task dist` writes to `runtime/lib/launch.json`. */
+interface LaunchSpec {
+  version: string;
+  deno: string;
+  args: string[];
+  env?: Record<string, string>;
+}
+
+/**
+ * The bundled CLI of a platform-specific package, if this package has one.
+ *
+ * @param dir the package's `runtime/` folder
+ * @returns how to start it, or undefined when absent or unreadable
+ */
+export function bundledCli(dir: string): CliCommand | undefined {
+  let spec: LaunchSpec;
+  try {
+    spec = JSON.parse(
+      fs.readFileSync(path.join(dir, "lib", "launch.json"), "utf8"),
+    );
+  } catch {
+    return undefined;
+  }
+  if (typeof spec.deno !== "string" || !Array.isArray(spec.args)) {
+    return undefined;
+  }
+  const deno = path.join(dir, spec.deno);
+  if (!fs.existsSync(deno)) return undefined;
+  if (process.platform !== "win32" && !isExecutable(deno)) {
+    // A .vsix may lose the executable bit on the way.
+    try {
+      fs.chmodSync(deno, 0o755);
+    } catch {
+      return undefined;
+    }
+  }
+  return {
+    command: deno,
+    prefix: spec.args.map((a) => String(a).replaceAll("${here}", dir)),
+    env: spec.env,
+    source: "bundled",
+  };
 }
 
 function isExecutable(p: string): boolean {
@@ -124,7 +176,9 @@ export function findRepository(start: string): string | undefined {
 
 /**
  * Finds the CLI: the `tlsprobe.path` setting, else `tlsprobe` on `PATH`,
- * else `deno run cli/main.ts` when a search root is inside the repository.
+ * else the package's bundled runtime and CLI, else `deno run cli/main.ts`
+ * when a search root is inside the repository (the caller passes only roots
+ * it trusts: never an untrusted workspace's folders).
  *
  * @param opts the setting, `PATH` and search roots
  * @returns how to start it
@@ -145,6 +199,8 @@ export function resolveCli(opts: ResolveOptions): CliCommand {
   }
   const onPath = which("tlsprobe", envPath);
   if (onPath) return { command: onPath, prefix: [], source: "PATH" };
+  const bundled = opts.bundledDir ? bundledCli(opts.bundledDir) : undefined;
+  if (bundled) return bundled;
   for (const root of opts.searchRoots ?? []) {
     const repo = findRepository(root);
     if (!repo) continue;
@@ -180,8 +236,9 @@ export function resolveCli(opts: ResolveOptions): CliCommand {
   }
   throw new CliClientError(
     "CLI_NOT_FOUND",
-    "tlsprobe was not found. Build it with `deno task compile` in the tlsprobe repository " +
-      "and put dist/tlsprobe on PATH, or set tlsprobe.path to the binary.",
+    "tlsprobe was not found: this package carries no CLI and none is on PATH. " +
+      "Install the platform-specific package (tlsprobe-<version>-<platform>.vsix) or the " +
+      "portable archive, or set tlsprobe.path to a tlsprobe executable.",
   );
 }
 
@@ -256,7 +313,7 @@ export function runCli(
     }
     const child = spawn(cli.command, [...cli.prefix, ...args, "--json"], {
       cwd: cli.cwd,
-      env: { ...process.env, NO_COLOR: "1" },
+      env: { ...process.env, ...cli.env, NO_COLOR: "1" },
       stdio: ["ignore", "pipe", "pipe"],
       detached: true,
     });

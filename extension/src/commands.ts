@@ -30,11 +30,23 @@ export interface CommandDeps {
   panel: PanelProvider;
 }
 
+/**
+ * Finds the CLI. The `tlsprobe.path` setting counts only from user (or
+ * remote machine) settings: a workspace must not choose the program the
+ * extension runs. The repository route (`deno run cli/main.ts`) looks at the
+ * workspace's folders only in a trusted workspace.
+ */
 function findCli(context: vscode.ExtensionContext): CliCommand {
+  const inspected = vscode.workspace.getConfiguration("tlsprobe").inspect<
+    string
+  >(CONFIG.path);
   return resolveCli({
-    configuredPath: setting<string>(CONFIG.path, ""),
+    configuredPath: inspected?.globalValue ?? "",
+    bundledDir: path.join(context.extensionUri.fsPath, "runtime"),
     searchRoots: [
-      ...(vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath),
+      ...(vscode.workspace.isTrusted
+        ? (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath)
+        : []),
       context.extensionUri.fsPath,
     ],
   });
@@ -65,7 +77,15 @@ export async function runProbe(
     cli = findCli(deps.context);
   } catch (e) {
     const err = e instanceof CliClientError ? e : new CliClientError("SPAWN", String(e));
-    void vscode.window.showErrorMessage(err.message);
+    if (err.code === "CLI_NOT_FOUND") {
+      void vscode.window.showErrorMessage(err.message, SET_PATH).then(
+        (pick) => {
+          if (pick === SET_PATH) {
+            void vscode.commands.executeCommand(COMMANDS.setCliPath);
+          }
+        },
+      );
+    } else void vscode.window.showErrorMessage(err.message);
     panel.update(
       addEntry(panel.model, {
         request: req,
@@ -91,7 +111,10 @@ export async function runProbe(
       const sub = token.onCancellationRequested(() => abort.abort());
       try {
         const run = await probe(cli, req, { timeoutMs, signal: abort.signal });
-        return { report: run.result };
+        return {
+          report: run.result,
+          cli: describeCli(cli, run.result.tool?.version),
+        };
       } catch (e) {
         if (e instanceof CliClientError) return { error: e };
         return { error: new CliClientError("SPAWN", String(e)) };
@@ -111,6 +134,7 @@ export async function runProbe(
       durationMs: Date.now() - t0,
       report: outcome.report,
       error: outcome.error?.toCliError(),
+      cli: "cli" in outcome ? outcome.cli : undefined,
     }),
   );
   const entry = panel.model.entries[0];
@@ -144,6 +168,46 @@ function probeCommand(deps: CommandDeps) {
       return undefined;
     }
     return await runProbe(deps, { ...arg, target: formatTarget(parsed) });
+  };
+}
+
+const SET_PATH = "Set tlsprobe.path…";
+
+/** How the panel names the CLI that answered: `bundled tlsprobe 0.1.0`. */
+function describeCli(cli: CliCommand, version: string | undefined): string {
+  const where = {
+    setting: "tlsprobe.path",
+    PATH: "PATH",
+    bundled: "bundled",
+    repository: "repository",
+  }[
+    cli.source
+  ];
+  return `${where} tlsprobe ${version ?? "?"}`;
+}
+
+/**
+ * Picks a tlsprobe executable and saves it as the user-level
+ * `tlsprobe.path` (the universal package's way to a CLI).
+ */
+function setCliPathCommand(_deps: CommandDeps) {
+  return async (): Promise<string | undefined> => {
+    const picked = await vscode.window.showOpenDialog({
+      title: "The tlsprobe executable (portable archive: the tlsprobe launcher)",
+      canSelectFiles: true,
+      canSelectFolders: false,
+      canSelectMany: false,
+      openLabel: "Use this tlsprobe",
+    });
+    const file = picked?.[0]?.fsPath;
+    if (!file) return undefined;
+    await vscode.workspace.getConfiguration("tlsprobe").update(
+      CONFIG.path,
+      file,
+      vscode.ConfigurationTarget.Global,
+    );
+    void vscode.window.showInformationMessage(`tlsprobe.path is now ${file}.`);
+    return file;
   };
 }
 
@@ -296,6 +360,7 @@ export function registerCommands(deps: CommandDeps): void {
     [COMMANDS.expandCipherString]: expandCommand,
     [COMMANDS.showCertificate]: showCertificateCommand,
     [COMMANDS.clearHistory]: clearHistoryCommand,
+    [COMMANDS.setCliPath]: setCliPathCommand,
   };
   for (const [id, factory] of Object.entries(table)) {
     deps.context.subscriptions.push(

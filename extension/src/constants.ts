@@ -12,6 +12,7 @@ export const COMMANDS = {
   expandCipherString: "tlsprobe.expandCipherString",
   showCertificate: "tlsprobe.showCertificate",
   clearHistory: "tlsprobe.clearHistory",
+  setCliPath: "tlsprobe.setCliPath",
 } as const;
 
 /** The side panel's webview view id. */

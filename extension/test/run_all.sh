@@ -107,5 +107,22 @@ export TLSPROBE_TEST_OUTPUT="$REPO/test-output"
 add_counts "$TLSPROBE_E2E_RESULT"
 ts "e2e done; screenshots in test-output/"
 
+# 7. Out of the box: the linux-x64 package carrying the portable runtime
+#    (deno task dist), in a profile with no tlsprobe and no deno on PATH,
+#    opened in Restricted Mode.
+DIST_OUT="$RUN_TMP/dist"
+if (cd "$REPO" && deno run -A tools/dist.ts dist --target linux-x64 --out "$DIST_OUT") \
+  >"$RUN_TMP/dist.log" 2>&1; then
+  ts "built $(cd "$DIST_OUT" && ls)"
+  export TLSPROBE_E2E_BUNDLED_RESULT="$RUN_TMP/e2e-bundled.json"
+  "$TLSPROBE_NODE24" "$EXT/test/harness/e2e_bundled.mjs" "$DIST_OUT"/tlsprobe-*-linux-x64.vsix
+  add_counts "$TLSPROBE_E2E_BUNDLED_RESULT"
+  ts "e2e of the bundled package done"
+else
+  cat "$RUN_TMP/dist.log"
+  ts "deno task dist failed"
+  failed=$((failed + 1))
+fi
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -80,26 +80,27 @@ Deno.test("serve --policy book-locked-server: the book's two refusals and a comp
   });
 });
 
-Deno.test("serve --policy book-locked-server refuses a session its TLS listener takes to TLS 1.3, and says why", async () => {
-  await withServer(["--policy", "book-locked-server"], async (server) => {
-    // A client offering TLS 1.3 and 1.2: OpenSSL locked to 1.2 would answer
-    // with 1.2; Deno.listenTls cannot be limited, chooses 1.3, and the front
-    // refuses the session before the ServerHello reaches the client.
+Deno.test("serve --policy book-locked-server keeps a TLS 1.2+1.3 client to TLS 1.2, and says why it refuses the suite the engine chose", async () => {
+  await withServer(["--policy", "book-locked-server", "--report"], async (server) => {
+    // A client offering TLS 1.3 and 1.2: the policy's versions pin the engine
+    // to TLS 1.2, as OpenSSL locked to 1.2 would. The runtime's TLS cannot be
+    // told a cipher list, follows this client's order (AES256 first) and the
+    // session is refused before the ServerHello reaches the client.
     const r = await sClient(server.port, []);
-    assert.match(r.stdout + r.stderr, /SSL alert number 70/);
-    await expectOutput(server, /the TLS listener chose outside the policy/);
-    assert.match(
-      server.output(),
-      /version: TLSv1\.3 was negotiated; the policy allows only TLSv1\.2/,
-    );
+    assert.match(r.stdout + r.stderr, /SSL alert number 40/);
+    await expectOutput(server, /the TLS engine chose outside the policy/);
+    assert.match(server.output(), /Versions offered\.+ TLSv1\.3 TLSv1\.2/);
+    assert.match(server.output(), /Protocol version negotiated\.+ TLSv1\.2/);
+    assert.doesNotMatch(server.output(), /negotiated\.+ TLSv1\.3/);
+    assert.match(server.output(), /Policy on the session\.+ fail \(book-locked-server\)/);
 
-    // An offer the policy allows but rustls does not speak (CBC in TLS 1.2):
-    // the listener refuses, and the output says why.
+    // An offer the policy allows but the runtime's TLS does not speak (CBC in
+    // TLS 1.2): refused at the ClientHello, naming what was offered.
     const cbc = await sClient(server.port, ["-tls1_2", "-cipher", "ECDHE-RSA-AES128-SHA256"]);
     assert.match(cbc.stdout + cbc.stderr, /SSL alert number 40/);
     await expectOutput(
       server,
-      /The TLS listener refused the client with a handshake_failure alert/,
+      /NO_SHARED_CIPHER: The client at 127\.0\.0\.1:\d+ offered 1 cipher suite for TLS 1\.2, none that this server speaks/,
     );
   });
 });
@@ -173,12 +174,18 @@ Deno.test("serve --policy survives a client that speaks plain text or hangs up m
     await c1.write(new TextEncoder().encode("GET / HTTP/1.0\r\n\r\n"));
     assert.equal(await c1.read(new Uint8Array(16)), null); // closed on us, no bytes
     c1.close();
-    await expectOutput(server, /NOT_TLS: The peer does not speak TLS/);
+    await expectOutput(
+      server,
+      /NOT_TLS: The client at 127\.0\.0\.1:\d+ did not speak TLS: it sent plain text "GET \/ HTTP\/1\.0"/,
+    );
 
     const c2 = await Deno.connect({ hostname: "127.0.0.1", port: server.port });
     await c2.write(Uint8Array.of(22, 3, 1, 0, 200, 1, 0)); // a record header and 2 bytes
     c2.close();
-    await expectOutput(server, /CONNECTION_CLOSED: The client closed the connection before/);
+    await expectOutput(
+      server,
+      /CONNECTION_CLOSED: The client at 127\.0\.0\.1:\d+ closed the connection after 7 bytes, before its ClientHello was complete/,
+    );
 
     // Still serving.
     const ok = await sClient(server.port, [

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import * as path from "node:path";
 import {
+  bundledCli,
   CliClientError,
   compareVersions,
   probeArgs,
@@ -58,6 +59,47 @@ Deno.test("resolveCli() takes the setting, then PATH, then the repository", asyn
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("resolveCli() falls back to the bundled runtime, before the repository, and runs it", async () => {
+  // A runtime/ folder as `deno task dist` lays it out, over this Deno and the CLI's source.
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.mkdir(path.join(dir, "bin"));
+    await Deno.mkdir(path.join(dir, "lib"));
+    await Deno.copyFile(Deno.execPath(), path.join(dir, "bin", "deno"));
+    await Deno.chmod(path.join(dir, "bin", "deno"), 0o644); // as a .vsix may leave it
+    await Deno.writeTextFile(
+      path.join(dir, "lib", "launch.json"),
+      JSON.stringify({
+        version: "0.1.0",
+        deno: "bin/deno",
+        args: ["run", "--quiet", "--env-file=${here}/runtime.env", "-A", `${ROOT}cli/main.ts`],
+      }),
+    );
+    await Deno.copyFile(`${ROOT}cli/runtime.env`, path.join(dir, "runtime.env"));
+    const cli = resolveCli({ envPath: "/nonexistent", bundledDir: dir, searchRoots: [ROOT] });
+    assert.equal(cli.source, "bundled");
+    assert.equal(cli.command, path.join(dir, "bin", "deno"));
+    assert.equal(cli.prefix[2], `--env-file=${dir}/runtime.env`);
+    const run = await runCli(cli, ["cert", `${ROOT}certs/ca.crt`], { timeoutMs: 60_000 });
+    assert.equal(run.exitCode, 0, run.stderr);
+    assert.equal(run.result.tool?.name, "tlsprobe");
+    // PATH still wins over the bundled runtime; a package without runtime/ has none.
+    const onPath = await fakeCli(dir, "tlsprobe", "exit 0");
+    assert.equal(resolveCli({ envPath: dir, bundledDir: dir }).command, onPath);
+    assert.equal(bundledCli(path.join(dir, "absent")), undefined);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("resolveCli() never runs a repository it was not given (an untrusted workspace)", () => {
+  // commands.ts passes workspace folders only when the workspace is trusted.
+  assert.throws(
+    () => resolveCli({ envPath: DENO_DIR, searchRoots: [] }),
+    (e) => e instanceof CliClientError && e.code === "CLI_NOT_FOUND",
+  );
 });
 
 Deno.test("resolveCli() says what to do when nothing is found or the setting is wrong", () => {

@@ -13,30 +13,86 @@ import {
   selectedEntry,
   summary,
 } from "../../extension/src/pure/panel_model.ts";
-import type { ProbeReport } from "../../extension/src/pure/report.ts";
+import type { ProbeCertificate, ProbeReport } from "../../extension/src/pure/report.ts";
 
 const NOW = new Date("2026-11-22T12:00:00Z");
 
+/** A probe report as the CLI writes it for a TLS 1.3 server (values written by hand). */
 const REPORT: ProbeReport = {
   schemaVersion: 1,
+  tool: { name: "tlsprobe", version: "0.1.0" },
+  command: "probe",
   outcome: "ok",
-  target: { host: "localhost", port: 8443, address: "127.0.0.1", serverName: "localhost" },
+  target: {
+    host: "localhost",
+    port: 8443,
+    address: "127.0.0.1",
+    serverName: "localhost",
+    starttls: null,
+  },
   handshake: {
     version: "TLSv1.3",
-    cipher: { iana: "TLS_AES_128_GCM_SHA256", openssl: "TLS_AES_128_GCM_SHA256", bits: 128 },
-    group: { name: "x25519", bits: 128 },
+    cipher: {
+      code: "0x1301",
+      iana: "TLS_AES_128_GCM_SHA256",
+      openssl: "TLS_AES_128_GCM_SHA256",
+      bits: 128,
+      definedIn: "TLSv1.3",
+      kx: "any",
+      au: "any",
+      enc: "AESGCM(128)",
+      mac: "AEAD",
+      rating: "recommended",
+      ratingReason: "AEAD, forward secrecy",
+    },
+    group: { name: "x25519", code: "0x001D", bits: 128 },
+    keyExchange: "ECDHE",
     alpn: "h2",
+    compression: "none",
+    clientCertificateRequested: null,
+    ocspStapled: false,
+    sessionTicket: true,
+    helloRetryRequest: null,
+    signature: null,
+    finishedVerified: true,
+    extendedMasterSecret: true,
+    secureRenegotiation: false,
   },
-  certificates: [{
+  certificates: [leaf({
     subject: "CN=localhost",
     issuer: "CN=tlsprobe test CA",
     sans: { dns: ["localhost"], ip: ["127.0.0.1"] },
     notAfter: "2027-01-01T00:00:00Z",
-    key: { type: "EC", curve: "P-256" },
-  }],
-  identity: { hostname: "localhost", matched: true, rule: "SAN dNSName" },
-  trust: { verified: true, caFile: "certs/ca.crt" },
+    key: { type: "EC", bits: null, curve: "P-256" },
+  })],
+  identity: { hostname: "localhost", matched: true, rule: "dns-san-exact", reason: "SAN matches" },
+  trust: {
+    verified: true,
+    store: "cafile",
+    caFile: "certs/ca.crt",
+    caCount: 1,
+    code: null,
+    message: null,
+  },
+  findings: [],
 };
+
+function leaf(over: Partial<ProbeCertificate>): ProbeCertificate {
+  return {
+    subject: "CN=x",
+    issuer: "CN=x",
+    commonNames: [],
+    sans: { dns: [], ip: [] },
+    notBefore: "2026-01-01T00:00:00Z",
+    notAfter: "2027-01-01T00:00:00Z",
+    serialNumber: "01",
+    signatureAlgorithm: "ecdsa-with-SHA256",
+    sha256: "00",
+    key: { type: "EC", bits: null, curve: "P-256" },
+    pem: "",
+    ...over,
+  };
+}
 
 function entry(report?: ProbeReport, extra: Partial<ProbeEntry> = {}): Omit<ProbeEntry, "id"> {
   return {
@@ -87,8 +143,13 @@ Deno.test("renderEntry() marks expired and mismatched certificates", () => {
   const r: ProbeReport = {
     ...REPORT,
     certificates: [{ ...REPORT.certificates![0], notAfter: "2026-11-01T00:00:00Z" }],
-    identity: { hostname: "example.com", matched: false },
-    trust: { verified: false, code: "CERT_EXPIRED" },
+    identity: {
+      hostname: "example.com",
+      matched: false,
+      rule: "dns-san",
+      reason: "no SAN matches",
+    },
+    trust: { ...REPORT.trust!, verified: false, code: "CERT_EXPIRED", message: "expired" },
   };
   const html = renderEntry(addEntry(emptyModel(), entry(r)).entries[0], NOW);
   assert.match(html, /class="bad">expired 2026-11-01 \(22 days ago\)/);
@@ -96,10 +157,20 @@ Deno.test("renderEntry() marks expired and mismatched certificates", () => {
   assert.match(html, /not verified<\/span> \(CERT_EXPIRED\)/);
 });
 
+Deno.test("renderEntry() says trust was not checked when the CLI could not check it", () => {
+  const r: ProbeReport = {
+    ...REPORT,
+    trust: { ...REPORT.trust!, verified: null, code: "UNSUPPORTED", message: "rustls refuses" },
+  };
+  const html = renderEntry(addEntry(emptyModel(), entry(r)).entries[0], NOW);
+  assert.match(html, /not checked<\/span> \(UNSUPPORTED\)/);
+  assert.ok(!html.includes("not verified"));
+});
+
 Deno.test("renderEntry() escapes what the server controls", () => {
   const r: ProbeReport = {
     ...REPORT,
-    certificates: [{ subject: "CN=<script>alert(1)</script>", issuer: 'O="x"' }],
+    certificates: [leaf({ subject: "CN=<script>alert(1)</script>", issuer: 'O="x"' })],
   };
   const html = renderEntry(addEntry(emptyModel(), entry(r)).entries[0], NOW);
   assert.ok(!html.includes("<script>"));

@@ -83,6 +83,11 @@ interface Case {
   behaviour: Behaviour;
   expect: Expect;
   readFirst?: boolean;
+  /**
+   * A longer deadline for a case that must be read to its end to show what it
+   * tests (linear reassembly), so a loaded machine does not turn it into a TIMEOUT.
+   */
+  timeoutMs?: number;
 }
 
 const TLS = [4];
@@ -144,8 +149,9 @@ function cases(leafDer: Uint8Array): Case[] {
         await send(c.conn, BIG_IN_TINY_RECORDS);
         while (!c.stopped()) await sleep(100);
       },
-      // The message is read (linearly) and does not parse as a chain.
+      // The message is read (linearly: 65,536 records) and does not parse as a chain.
       expect: { engine: "PEER_MALFORMED", runtimeExit: TLS },
+      timeoutMs: 6000,
     },
     {
       name: "announces a 16 MiB handshake message",
@@ -366,6 +372,7 @@ const intermediate = resolvePolicy(builtinPolicy("mozilla-intermediate")!, env);
 async function runVerb(
   verb: Verb,
   port: number,
+  timeoutMs: number,
 ): Promise<{ code: string; exit: number; message?: string }> {
   const host = "127.0.0.1";
   const fail = (e: unknown) => {
@@ -379,27 +386,27 @@ async function runVerb(
           host,
           port,
           versions: [0x0304, 0x0303, 0x0302, 0x0301],
-          timeoutMs: TIMEOUT_MS,
+          timeoutMs,
           now: new Date(),
         });
         return r.error ? fail(r.error) : { code: "ok", exit: 0 };
       }
       case "cert":
-        await fetchCertificates({ host, port, timeoutMs: TIMEOUT_MS });
+        await fetchCertificates({ host, port, timeoutMs });
         return { code: "ok", exit: 0 };
       case "connect": {
         const vc = await connectVerified({
           host,
           port,
           serverName: "localhost",
-          timeoutMs: TIMEOUT_MS,
+          timeoutMs,
         });
         vc.conn.close();
         return { code: "ok", exit: 0 };
       }
       case "connect --policy": {
         const pc = await connectUnderPolicy(
-          { host, port, serverName: "localhost", timeoutMs: TIMEOUT_MS },
+          { host, port, serverName: "localhost", timeoutMs },
           intermediate,
           {},
         );
@@ -409,7 +416,7 @@ async function runVerb(
       }
       case "policy check": {
         const r = await checkServerPolicy(
-          { host, port, timeoutMs: TIMEOUT_MS, now: new Date() },
+          { host, port, timeoutMs, now: new Date() },
           intermediate,
         );
         return {
@@ -423,8 +430,9 @@ async function runVerb(
   }
 }
 
-function budget(verb: Verb): number {
-  return TIMEOUT_MS + MARGIN_MS + (verb === "connect --policy" ? RELAY_WAIT_MS : 0);
+function budget(verb: Verb, c: Case): number {
+  return (c.timeoutMs ?? TIMEOUT_MS) + MARGIN_MS +
+    (verb === "connect --policy" ? RELAY_WAIT_MS : 0);
 }
 
 async function leafDer(): Promise<{ der: Uint8Array; cleanup: () => Promise<void> }> {
@@ -454,7 +462,7 @@ Deno.test("hostile servers: every client verb ends in time with the right code, 
     const worker = async () => {
       for (let job = jobs.shift(); job; job = jobs.shift()) {
         const t0 = performance.now();
-        const r = await runVerb(job.verb, job.port);
+        const r = await runVerb(job.verb, job.port, job.c.timeoutMs ?? TIMEOUT_MS);
         results.push({ c: job.c, verb: job.verb, ...r, ms: performance.now() - t0 });
       }
     };
@@ -464,7 +472,7 @@ Deno.test("hostile servers: every client verb ends in time with the right code, 
       const where = `${r.verb} vs a server that ${r.c.name}: ${r.code} (exit ${r.exit}) in ${
         Math.round(r.ms)
       } ms [${r.message ?? ""}]`;
-      if (r.ms > budget(r.verb)) problems.push(`${where}: over ${budget(r.verb)} ms`);
+      if (r.ms > budget(r.verb, r.c)) problems.push(`${where}: over ${budget(r.verb, r.c)} ms`);
       const engineVerb = r.verb === "probe" || r.verb === "cert" || r.verb === "policy check";
       const codes = [r.c.expect.engine].flat();
       if (r.verb === "policy check" && r.c.expect.policyExit !== undefined) {
@@ -549,16 +557,20 @@ Deno.test("hostile servers against the CLI: the worst floods end in time with ex
       for (let job = jobs.shift(); job; job = jobs.shift()) {
         const target = `127.0.0.1:${job.port}`;
         const args = job.verb === "probe" ? ["probe", target, "--json"] : ["cert", target];
-        const r = await cliPeak([...args, "--timeout", String(TIMEOUT_MS / 1000)]);
+        const r = await cliPeak([
+          ...args,
+          "--timeout",
+          String((job.c.timeoutMs ?? TIMEOUT_MS) / 1000),
+        ]);
         results.push({ c: job.c, verb: job.verb, r });
       }
     };
     await Promise.all(Array.from({ length: 3 }, worker));
-    const allowed = startup.ms * 2 + TIMEOUT_MS + MARGIN_MS;
+    const allowed = (c: Case) => startup.ms * 2 + (c.timeoutMs ?? TIMEOUT_MS) + MARGIN_MS;
     console.log(
       `CLI start-up and refusal: ${Math.round(startup.ms)} ms; allowed per run: ${
-        Math.round(allowed)
-      } ms`,
+        Math.round(allowed(worst[0]))
+      } ms (more where a case has a longer deadline)`,
     );
     for (const { c, verb, r } of results) {
       const where = `${verb} vs a server that ${c.name}: exit ${r.code} in ${
@@ -567,7 +579,7 @@ Deno.test("hostile servers against the CLI: the worst floods end in time with ex
       console.log(where);
       const want = EXIT_CODES[[c.expect.engine].flat()[0] as keyof typeof EXIT_CODES];
       assert.equal(r.code, want, where);
-      assert.ok(r.ms < allowed, where);
+      assert.ok(r.ms < allowed(c), where);
       assert.ok(r.hwm > 0 && r.hwm < CHILD_HWM_LIMIT, where);
     }
   } finally {

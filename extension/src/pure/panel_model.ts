@@ -30,6 +30,8 @@ export interface ProbeEntry {
   report?: ProbeReport;
   /** The failure: the CLI's `error`, or the extension's own (spawn, timeout, format). */
   error?: CliError;
+  /** Which CLI answered (`bundled tlsprobe 0.1.0`, `PATH tlsprobe 0.1.0`…). */
+  cli?: string;
 }
 
 /** How many probes the history keeps. */
@@ -178,15 +180,19 @@ export function renderEntry(entry: ProbeEntry, now: Date): string {
     const leaf = r?.certificates?.[0];
     const id = r?.identity;
     const trust = r?.trust;
-    const matched = id?.matched === undefined
+    // null: the name could not be checked; the CLI says so with a reason.
+    const matched = id?.matched === undefined || id.matched === null
       ? "—"
       : id.matched
       ? `<span class="good">matches ${text(id.hostname)}</span>${
         id.rule ? ` <span class="dim">(${escapeHtml(id.rule)})</span>` : ""
       }`
       : `<span class="bad">does not match ${text(id.hostname)}</span>`;
-    const verified = trust?.verified === undefined
+    // null: trust could not be checked (e.g. a suite rustls refuses), which is not "not verified".
+    const verified = !trust
       ? "—"
+      : trust.verified === null
+      ? `<span class="dim">not checked</span>${trust.code ? ` (${escapeHtml(trust.code)})` : ""}`
       : trust.verified
       ? `<span class="good">verified</span> <span class="dim">(${
         text(trust.caFile ?? trust.store)
@@ -222,9 +228,11 @@ export function renderEntry(entry: ProbeEntry, now: Date): string {
     }
   }
   parts.push(
-    `<p class="dim">${escapeHtml(entry.startedAt.replace("T", " ").slice(0, 19))} UTC · ${
-      Math.round(entry.durationMs)
-    } ms</p>`,
+    `<p class="dim" id="r-meta">${
+      escapeHtml(entry.startedAt.replace("T", " ").slice(0, 19))
+    } UTC · ${Math.round(entry.durationMs)} ms${
+      entry.cli ? ` · <span id="r-cli">${escapeHtml(entry.cli)}</span>` : ""
+    }</p>`,
   );
   return parts.join("");
 }

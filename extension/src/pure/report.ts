@@ -3,38 +3,53 @@
  * DESIGN.md, "Output contract"), and the checks applied before anything is
  * shown. No `vscode` import: unit-tested under Deno.
  *
+ * The report's types are core's own (`import type`: nothing of core is
+ * bundled for them), so they cannot drift from what the CLI emits.
+ *
  * @module
  */
+import type { ErrorDetail } from "../../../core/errors.ts";
+import type { Evaluation } from "../../../core/policy/evaluate.ts";
+import type { ProbeBody } from "../../../core/report/probe.ts";
+
+export type {
+  Finding,
+  ProbeCertificate,
+  ProbeCipher,
+  ProbeHandshake,
+} from "../../../core/report/probe.ts";
 
 /** JSON schema versions of the CLI output this extension understands. */
 export const SUPPORTED_SCHEMA_VERSIONS: readonly number[] = [1];
 
-/** The error object every failing `--json` output carries. */
+/**
+ * An error to show: the CLI's `{code, message, detail}` (core's `JsonError`),
+ * or one of the extension's own (`CLI_NOT_FOUND`, …).
+ */
 export interface CliError {
+  /** A stable code. */
   code: string;
+  /** One line for a person. */
   message: string;
-  detail?: Record<string, unknown>;
+  /** Structured detail, from the CLI. */
+  detail?: ErrorDetail;
 }
 
-/** Common head of every `--json` output. */
+/**
+ * The head of every `--json` output that {@link parseCliJson} checks (core's
+ * `Envelope`; `tool` and `command` are not relied upon).
+ */
 export interface CliEnvelope {
+  /** The JSON contract's version. */
   schemaVersion: number;
+  /** The CLI that wrote it. */
   tool?: { name?: string; version?: string };
+  /** The subcommand. */
   command?: string;
+  /** `error` when the command failed. */
   outcome: "ok" | "error";
+  /** Why, when it failed. */
   error?: CliError;
-}
-
-/** A negotiated cipher suite. */
-export interface ReportCipher {
-  code?: number;
-  iana?: string;
-  openssl?: string;
-  bits?: number;
-  kx?: string;
-  au?: string;
-  enc?: string;
-  mac?: string;
 }
 
 /** A decoded distinguished name, as `tlsprobe cert --json` gives it. */
@@ -57,49 +72,33 @@ export function nameText(
   return name.rfc2253 ?? name.readable;
 }
 
-/** One certificate of the chain the server sent. */
+/**
+ * One certificate as the panel shows it: from `probe` (core's
+ * `ProbeCertificate`, names as strings) or from `cert --json` (decoded names).
+ */
 export interface ReportCertificate {
   /** A string (`probe`) or the decoded name (`cert`: `{ rfc2253, readable }`). */
   subject?: string | DistinguishedName;
+  /** The issuer, in the same form. */
   issuer?: string | DistinguishedName;
+  /** DNS and IP subject alternative names. */
   sans?: { dns?: string[]; ip?: string[] };
+  /** Start of validity (ISO 8601). */
   notBefore?: string;
+  /** End of validity (ISO 8601). */
   notAfter?: string;
+  /** SHA-256 fingerprint. */
   sha256?: string;
-  key?: { type?: string; bits?: number; curve?: string };
+  /** Key type and size or curve (null when it does not apply). */
+  key?: { type?: string; bits?: number | null; curve?: string | null };
 }
 
-/** A finding (policy or lint-like observation) attached to a report. */
-export interface ReportFinding {
-  rule: string;
-  severity: string;
-  message: string;
-}
-
-/** The probe report: `tlsprobe probe HOST:PORT --json`. */
-export interface ProbeReport extends CliEnvelope {
-  target?: {
-    host?: string;
-    port?: number;
-    address?: string;
-    serverName?: string;
-  };
-  handshake?: {
-    version?: string;
-    cipher?: ReportCipher;
-    group?: { name?: string; bits?: number };
-    alpn?: string | null;
-  };
-  certificates?: ReportCertificate[];
-  identity?: { hostname?: string; matched?: boolean; rule?: string };
-  trust?: {
-    verified?: boolean;
-    store?: string;
-    caFile?: string;
-    code?: string;
-  };
-  findings?: ReportFinding[];
-}
+/**
+ * The probe report, `tlsprobe probe HOST:PORT --json`: the envelope and
+ * core's report body (absent when the CLI failed before probing), with the
+ * policy verdict under `--policy`.
+ */
+export type ProbeReport = CliEnvelope & Partial<ProbeBody> & { policy?: Evaluation };
 
 /** Why a CLI output was not accepted. */
 export class ReportFormatError extends Error {

@@ -142,9 +142,12 @@ export function prepare(tmp, port, settings = {}) {
   return ["--config", cfg, "--user-data-dir", ud, "--extensions-dir", ext];
 }
 
-/** Starts code-server and waits for /healthz; refuses a port already answering. */
+/**
+ * Starts code-server and waits for /healthz; refuses a port already answering.
+ * `trust: true` keeps workspace trust on (Restricted Mode tests).
+ */
 export async function startCodeServer(
-  { port, baseArgs, extraArgs = [], envExtra = {}, logFile },
+  { port, baseArgs, extraArgs = [], envExtra = {}, logFile, trust = false },
 ) {
   const { node, entry } = tools();
   try {
@@ -158,7 +161,7 @@ export async function startCodeServer(
     ...baseArgs,
     "--disable-telemetry",
     "--disable-update-check",
-    "--disable-workspace-trust",
+    ...(trust ? [] : ["--disable-workspace-trust"]),
     "--disable-getting-started-override",
     "--ignore-last-opened",
     ...extraArgs,

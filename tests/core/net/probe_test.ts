@@ -15,6 +15,7 @@ import {
 } from "../../_helpers/pki.ts";
 import { startOpensslServer, startPeer } from "../../_helpers/process.ts";
 import { probe, type ProbeOptions } from "../../../core/net/probe.ts";
+import { policyFactsFromProbe } from "../../../core/policy/evaluate.ts";
 import { parsePem } from "../../../core/x509/pem.ts";
 import { bytesEqual } from "../../../core/wire/codec.ts";
 import { TLS1_0, TLS1_1, TLS1_2, TLS1_3 } from "../../../core/registry/versions.ts";
@@ -197,7 +198,7 @@ Deno.test("probe() observes TLS 1.0 and TLS 1.1 servers and marks them insecure"
       group: "x25519",
       leaf: p.localhostCrt,
     });
-    assert.ok(r.body.findings.some((f) => f.rule === "protocol-version" && f.severity === "high"));
+    assert.ok(r.body.findings.some((f) => f.rule === "protocol-version" && f.severity === "error"));
   }
 });
 
@@ -263,6 +264,13 @@ Deno.test("probe() verifies trust through rustls with the CA file, and reports n
     assert.equal(r.body.trust?.verified, true);
     assert.equal(r.body.trust?.caCount, 1);
     assert.equal(r.body.identity?.matched, true);
+    // What a policy reads of it: the session from the observation, trust and name from the body.
+    const facts = policyFactsFromProbe(r);
+    assert.equal(facts.outcome, "ok");
+    assert.equal(facts.version, TLS1_3);
+    assert.equal(facts.verified, true);
+    assert.equal(facts.hostnameMatched, true);
+    assert.equal(facts.certificateKey?.type, r.body.certificates[0].key.type);
   } finally {
     await server.stop();
   }
@@ -415,6 +423,9 @@ Deno.test("probe() reports a handshake failure alert with its stable code", asyn
   try {
     const r = await probe(opts(server.port, { cipherSuites: [0xc02f] }));
     assert.equal(r.error?.code, "HANDSHAKE_FAILURE");
+    const facts = policyFactsFromProbe(r);
+    assert.equal(facts.outcome, "refused");
+    assert.equal(facts.refusal?.alert, "handshake_failure");
   } finally {
     await server.stop();
   }

@@ -9,13 +9,25 @@ import {
   builtinPolicy,
   checkServer,
   defaultPolicyEnv,
-  type EngineCapabilities,
+  type ProbeCapabilities,
   type ProbeOffer,
   resolvePolicy,
 } from "../../../core/policy/mod.ts";
 import { DEFAULT_CIPHER_SUITES, DEFAULT_GROUPS } from "../../../core/handshake/defaults.ts";
+import type { Observation } from "../../../core/handshake/inspect.ts";
+import type { ProbeBody, ProbeOutcome } from "../../../core/report/probe.ts";
+import { TlsprobeError } from "../../../core/errors.ts";
 
-const CAPS: EngineCapabilities = {
+const EMPTY_BODY: ProbeBody = {
+  target: { host: "model", port: 1, address: null, serverName: null, starttls: null },
+  handshake: null,
+  certificates: [],
+  identity: null,
+  trust: null,
+  findings: [],
+};
+
+const CAPS: ProbeCapabilities = {
   versions: ["TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3"],
   cipherSuites: DEFAULT_CIPHER_SUITES,
   groups: DEFAULT_GROUPS,
@@ -28,10 +40,15 @@ interface ServerModel {
   serverPreference: boolean;
 }
 
-const NAMES: Record<number, string> = { 0x1d: "x25519", 0x17: "secp256r1", 0x19: "secp521r1" };
+function refused(code: "PROTOCOL_VERSION" | "HANDSHAKE_FAILURE", alert: string): ProbeOutcome {
+  return {
+    body: EMPTY_BODY,
+    error: new TlsprobeError(code, `the server sent ${alert}`, { alert }),
+  };
+}
 
 function modelProbe(m: ServerModel, log: ProbeOffer[]) {
-  return (offer: ProbeOffer): Promise<unknown> => {
+  return (offer: ProbeOffer): Promise<ProbeOutcome> => {
     log.push(offer);
     const v = offer.versions.filter((x) => m.versions.includes(x)).sort((a, b) => b - a)[0];
     const usable = (c: number) => (v === 0x0304) === (c >= 0x1301 && c <= 0x1305);
@@ -39,26 +56,22 @@ function modelProbe(m: ServerModel, log: ProbeOffer[]) {
       ? m.suites.filter((c) => offer.cipherSuites.includes(c) && usable(c))
       : offer.cipherSuites.filter((c) => m.suites.includes(c) && usable(c));
     const groups = (offer.groups ?? [...DEFAULT_GROUPS]).filter((g) => m.groups.includes(g));
-    if (v === undefined) {
-      return Promise.resolve({
-        outcome: "error",
-        error: { code: "PROTOCOL_VERSION", detail: { alert: "protocol_version" } },
-      });
-    }
+    if (v === undefined) return Promise.resolve(refused("PROTOCOL_VERSION", "protocol_version"));
     if (!common.length || !groups.length) {
-      return Promise.resolve({
-        outcome: "error",
-        error: { code: "HANDSHAKE_FAILURE", detail: { alert: "handshake_failure" } },
-      });
+      return Promise.resolve(refused("HANDSHAKE_FAILURE", "handshake_failure"));
     }
-    return Promise.resolve({
-      outcome: "ok",
-      handshake: {
-        version: { 0x0301: "TLSv1", 0x0302: "TLSv1.1", 0x0303: "TLSv1.2", 0x0304: "TLSv1.3" }[v],
-        cipher: { code: `0x${common[0].toString(16).padStart(4, "0")}` },
-        group: { name: NAMES[groups[0]], code: `0x${groups[0].toString(16)}`, bits: 256 },
-      },
-    });
+    // Only the fields the probe plan reads: the model chooses, it does not speak TLS.
+    const observation = {
+      version: v,
+      cipherSuite: common[0],
+      compression: 0,
+      keyExchange: { kind: "ECDHE", group: groups[0] },
+      certificates: [],
+      sessionTicket: { offered: null },
+      messages: [],
+      rawMessages: [],
+    } as unknown as Observation;
+    return Promise.resolve({ body: EMPTY_BODY, observation });
   };
 }
 
@@ -141,4 +154,35 @@ Deno.test("checkServer(): a client policy probes once, with trust", async () => 
   // Only the @SECLEVEL=2 list: no RSA key exchange, no SHA-1 suites.
   assert.ok(!log[0].cipherSuites.includes(0x002f));
   assert.ok(!log[0].cipherSuites.includes(0xc013));
+});
+
+Deno.test("checkServer(): a probe that fails on our side is an error, never the server refusing", async () => {
+  const rp = resolvePolicy(builtinPolicy("mozilla-intermediate")!, env);
+  const good = modelProbe(
+    { versions: [0x0303], suites: [0xc02f], groups: [0x1d], serverPreference: false },
+    [],
+  );
+  let n = 0;
+  // The baseline works; the next probe (TLS 1.0, which the policy forbids) breaks inside the engine.
+  const broken = (offer: ProbeOffer): Promise<ProbeOutcome> =>
+    n++ === 0
+      ? good(offer)
+      : Promise.resolve({ body: EMPTY_BODY, error: new TlsprobeError("INTERNAL", "engine bug") });
+  await assert.rejects(
+    () => checkServer(rp, broken, CAPS),
+    (e: unknown) => e instanceof TlsprobeError && e.code === "INTERNAL",
+  );
+  await assert.rejects(
+    () =>
+      checkServer(
+        rp,
+        () =>
+          Promise.resolve({
+            body: EMPTY_BODY,
+            error: new TlsprobeError("FILE_NOT_FOUND", "no CA file"),
+          }),
+        CAPS,
+      ),
+    (e: unknown) => e instanceof TlsprobeError && e.code === "FILE_NOT_FOUND",
+  );
 });

@@ -5,9 +5,9 @@ import {
   defaultPolicyEnv,
   evaluatePolicy,
   findRegistrySuite,
-  observationFromReport,
   type Policy,
   type PolicyEnv,
+  type PolicyFacts,
   resolvePolicy,
   type SuiteRef,
 } from "../../../core/policy/mod.ts";
@@ -18,32 +18,30 @@ const byName = (n: string): SuiteRef => findRegistrySuite(n)!;
 
 const mozilla = (name: string) => resolvePolicy(builtinPolicy(name)!, env);
 
-/** A probe report of a TLS 1.2 ECDHE-RSA-AES128-GCM server, per the output contract. */
-function tls12Report(over: Record<string, unknown> = {}) {
+/** What a probe of a TLS 1.2 ECDHE-RSA-AES128-GCM server with a verified 2048-bit RSA leaf shows. */
+function tls12Facts(over: Partial<PolicyFacts> = {}): PolicyFacts {
   return {
-    schemaVersion: 1,
+    peer: "server",
     outcome: "ok",
-    handshake: {
-      version: "TLSv1.2",
-      cipher: {
-        code: 0xc02f,
-        iana: "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
-        openssl: "ECDHE-RSA-AES128-GCM-SHA256",
-      },
-      group: { name: "x25519", bits: 253 },
-      alpn: null,
-      compression: null,
-      clientCertificateRequested: null,
+    version: 0x0303,
+    cipher: {
+      code: 0xc02f,
+      iana: "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
+      openssl: "ECDHE-RSA-AES128-GCM-SHA256",
     },
-    certificates: [{ key: { type: "RSA", bits: 2048 } }],
-    identity: { hostname: "localhost", matched: true },
-    trust: { verified: true },
+    group: "x25519",
+    alpn: null,
+    compression: "none",
+    clientCertificateRequested: false,
+    certificateKey: { type: "RSA", bits: 2048 },
+    verified: true,
+    hostnameMatched: true,
     ...over,
   };
 }
 
 Deno.test("evaluatePolicy(): a TLS 1.2 ECDHE-AESGCM server fails mozilla-modern and passes intermediate", () => {
-  const obs = observationFromReport(tls12Report());
+  const obs = tls12Facts();
   const modern = evaluatePolicy(mozilla("mozilla-modern"), obs);
   assert.equal(modern.verdict, "fail");
   assert.deepEqual(modern.findings.filter((f) => f.severity === "error").map((f) => f.rule), [
@@ -58,9 +56,7 @@ Deno.test("evaluatePolicy(): a TLS 1.2 ECDHE-AESGCM server fails mozilla-modern 
 });
 
 Deno.test("evaluatePolicy(): an RSA-key-exchange suite passes only mozilla-old", () => {
-  const obs = observationFromReport(tls12Report({
-    handshake: { version: "TLSv1.2", cipher: { code: 0x002f, openssl: "AES128-SHA" } },
-  }));
+  const obs = tls12Facts({ cipher: { code: 0x002f, openssl: "AES128-SHA" }, group: undefined });
   const inter = evaluatePolicy(mozilla("mozilla-intermediate"), obs);
   assert.equal(inter.verdict, "fail");
   assert.equal(inter.findings[0].rule, "cipher");
@@ -69,7 +65,7 @@ Deno.test("evaluatePolicy(): an RSA-key-exchange suite passes only mozilla-old",
 });
 
 Deno.test("evaluatePolicy(): accepted versions and suites beyond the policy are errors", () => {
-  const obs = observationFromReport(tls12Report());
+  const obs = tls12Facts();
   obs.accepted = {
     versions: ["TLSv1.1", "TLSv1.2"],
     suites: [byName("ECDHE-RSA-AES128-GCM-SHA256"), byName("AES128-SHA")],
@@ -82,14 +78,15 @@ Deno.test("evaluatePolicy(): accepted versions and suites beyond the policy are 
 });
 
 Deno.test("evaluatePolicy(): key sizes, groups and certificate types are checked", () => {
-  const obs = observationFromReport(tls12Report({
-    handshake: {
-      version: "TLSv1.3",
-      cipher: { code: 0x1301, iana: "TLS_AES_128_GCM_SHA256" },
-      group: { name: "ffdhe2048", bits: 2048 },
-    },
-    certificates: [{ key: { type: "RSA", bits: 1024 } }],
-  }));
+  const obs = tls12Facts({
+    version: "TLSv1.3",
+    cipher: { code: 0x1301, iana: "TLS_AES_128_GCM_SHA256" },
+    group: "ffdhe2048",
+    alpn: undefined,
+    compression: undefined,
+    clientCertificateRequested: undefined,
+    certificateKey: { type: "RSA", bits: 1024 },
+  });
   const r = evaluatePolicy(mozilla("mozilla-modern"), obs);
   assert.deepEqual(r.findings.map((f) => `${f.rule}:${f.severity}`), [
     "group:error",
@@ -105,25 +102,27 @@ Deno.test("evaluatePolicy(): a client policy fails on an unverified chain or a n
     ...env,
     expandCipherString: () => [byName("ECDHE-RSA-AES128-GCM-SHA256")],
   });
-  const bad = observationFromReport(tls12Report({
-    trust: { verified: false, code: "CERT_UNKNOWN_ISSUER" },
-    identity: { matched: false },
-  }));
+  const bad = tls12Facts({
+    verified: false,
+    verifyCode: "CERT_UNKNOWN_ISSUER",
+    hostnameMatched: false,
+  });
   const r = evaluatePolicy(rp, bad);
   assert.deepEqual(r.findings.map((f) => f.rule), ["verification", "hostname"]);
   assert.equal(r.findings[0].observed, "CERT_UNKNOWN_ISSUER");
-  assert.equal(evaluatePolicy(rp, observationFromReport(tls12Report())).verdict, "pass");
+  assert.equal(evaluatePolicy(rp, tls12Facts()).verdict, "pass");
 });
 
 Deno.test("evaluatePolicy(): a refused probe is a failing handshake finding with the alert", () => {
-  const obs = observationFromReport({
-    outcome: "error",
-    error: {
+  const obs: PolicyFacts = {
+    peer: "server",
+    outcome: "refused",
+    refusal: {
       code: "PROTOCOL_VERSION",
       message: "server said protocol_version",
-      detail: { alert: "protocol_version" },
+      alert: "protocol_version",
     },
-  });
+  };
   const r = evaluatePolicy(mozilla("mozilla-modern"), obs);
   assert.equal(r.verdict, "fail");
   assert.equal(r.findings[0].rule, "handshake");
@@ -146,12 +145,6 @@ Deno.test("evaluatePolicy(): compression and ALPN are checked", () => {
   assert.deepEqual(r.findings.map((f) => f.rule), ["alpn", "compression"]);
   const ok = evaluatePolicy(resolvePolicy(p, env), { peer: "server", outcome: "ok", alpn: "h2" });
   assert.equal(ok.verdict, "pass");
-});
-
-Deno.test("observationFromReport() leaves out what a report does not carry", () => {
-  const o = observationFromReport({ outcome: "ok", handshake: { version: "TLSv1.3" } });
-  assert.deepEqual(o, { peer: "server", outcome: "ok", version: "TLSv1.3" });
-  assert.equal(observationFromReport("nonsense").outcome, "refused");
 });
 
 const names = (c: number) =>

@@ -1,0 +1,331 @@
+/**
+ * The scanner's I/O: a {@link Prober} over TCP (one connection per
+ * handshake, cut as soon as the answer is read, each bounded by one overall
+ * deadline and a byte cap, run under the target's and the global concurrency
+ * limits), and `scanTarget`, which plans, probes and evaluates one target.
+ *
+ * The scanner reaches the handshake engine only here (`inspect` for full
+ * handshakes; the ClientHello/ServerHello codec through `core/scan/hello.ts`).
+ *
+ * @module
+ */
+import { isTlsprobeError, TlsprobeError } from "../errors.ts";
+import { inspect, type Observation } from "../handshake/inspect.ts";
+import { DEFAULT_GROUPS, DEFAULT_SIGNATURE_ALGORITHMS } from "../handshake/defaults.ts";
+import { canShare, makeKeyShare } from "../handshake/key_exchange.ts";
+import { caNameText } from "../report/probe.ts";
+import { encodeHello, encodeSslv2Hello, HelloReader, isSslv2ServerHello } from "../scan/hello.ts";
+import { Limiter, runLimited } from "../scan/limit.ts";
+import type {
+  HandshakeFailure,
+  HelloAnswer,
+  HelloOffer,
+  InspectAnswer,
+  InspectOffer,
+  Prober,
+  ScanResult,
+} from "../scan/model.ts";
+import { planScan } from "../scan/plan.ts";
+import { evaluateScan } from "../scan/evaluate.ts";
+import type { ResolvedPolicy } from "../policy/resolve.ts";
+import { connectTcp, type TcpTransport } from "./transport.ts";
+import { connectVerified } from "./tls_client.ts";
+
+/** Bytes read for one ClientHello's answer, at most (a ServerHello flight is far smaller). */
+const MAX_HELLO_BYTES = 1 << 20;
+
+/** Where and how to connect. */
+export interface ScanTarget {
+  host: string;
+  port: number;
+  /** SNI: undefined sends the host unless it is an IP address; null sends none. */
+  serverName?: string | null;
+}
+
+/** Options of {@link scanTarget}. */
+export interface ScanOptions extends ScanTarget {
+  /** Overall deadline of each handshake, in milliseconds. */
+  timeoutMs: number;
+  /** Handshakes in flight for this target (default 8). */
+  concurrency?: number;
+  /** A limit shared with other targets. */
+  globalLimiter?: Limiter;
+  /** Versions to try (wire codes). */
+  versions?: number[];
+  /** CA file for the trust check. */
+  caFile?: string;
+  /** Client certificate and key for the trust check. */
+  certFile?: string;
+  keyFile?: string;
+  /** A policy to judge the server by (`--policy`). */
+  policy?: ResolvedPolicy;
+  signal?: AbortSignal;
+  onProgress?: (p: { handshakes: number; phase: string }) => void;
+  now: Date;
+}
+
+/** The default number of handshakes in flight per target. */
+export const DEFAULT_CONCURRENCY = 8;
+
+function isIpLiteral(host: string): boolean {
+  return /^\d{1,3}(\.\d{1,3}){3}$/.test(host) || host.includes(":");
+}
+
+/**
+ * The SNI a scan sends for a target.
+ *
+ * @param t the target
+ * @returns the name, or null for none
+ */
+export function scanServerName(t: ScanTarget): string | null {
+  if (t.serverName === null) return null;
+  return t.serverName ?? (isIpLiteral(t.host) ? null : t.host);
+}
+
+function failure(e: unknown): HandshakeFailure {
+  if (isTlsprobeError(e)) return { code: e.code, message: e.message, detail: e.detail };
+  return {
+    code: "INTERNAL",
+    message: `Internal error during the scan: ${e instanceof Error ? e.message : String(e)}`,
+    detail: { raw: e instanceof Error ? e.stack : String(e) },
+  };
+}
+
+/**
+ * Runs `work` with an overall deadline: when it passes (or the signal
+ * fires), the transport is closed and the result is a TIMEOUT failure.
+ */
+async function bounded<T>(
+  o: { host: string; port: number; timeoutMs: number; signal?: AbortSignal },
+  work: (t: TcpTransport) => Promise<T>,
+  onFailure: (f: HandshakeFailure) => T,
+): Promise<T> {
+  let t: TcpTransport | undefined;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let onAbort: (() => void) | undefined;
+  const stop = new Promise<T>((resolve) => {
+    const fire = (why: "timeout" | "abort") => {
+      t?.close();
+      resolve(onFailure({
+        code: "TIMEOUT",
+        message: why === "timeout"
+          ? `${o.host}:${o.port} did not answer within ${
+            o.timeoutMs / 1000
+          } s (raise --timeout if it is slow)`
+          : "Stopped",
+        detail: why === "abort" ? { interrupted: true } : {},
+      }));
+    };
+    timer = setTimeout(() => fire("timeout"), o.timeoutMs);
+    onAbort = () => fire("abort");
+    o.signal?.addEventListener("abort", onAbort, { once: true });
+  });
+  const go = (async () => {
+    try {
+      t = await connectTcp(o);
+      return await work(t);
+    } catch (e) {
+      return onFailure(failure(e));
+    } finally {
+      t?.close();
+    }
+  })();
+  try {
+    return await Promise.race([go, stop]);
+  } finally {
+    clearTimeout(timer);
+    if (onAbort) o.signal?.removeEventListener("abort", onAbort);
+  }
+}
+
+function asAnswer(f: HandshakeFailure): HelloAnswer & InspectAnswer {
+  if (f.code === "CONNECTION_CLOSED" || f.code === "CONNECTION_RESET") {
+    return { kind: "dropped", code: f.code };
+  }
+  if (typeof f.detail?.alert === "string") {
+    return { kind: "alert", alert: f.detail.alert, code: f.code };
+  }
+  return { kind: "error", error: f };
+}
+
+/**
+ * A prober over TCP for one target.
+ *
+ * @param o target, deadline, limits
+ * @returns the prober
+ */
+export function tcpProber(
+  o: ScanTarget & {
+    timeoutMs: number;
+    concurrency?: number;
+    globalLimiter?: Limiter;
+    signal?: AbortSignal;
+  },
+): Prober {
+  const limiters = [new Limiter(o.concurrency ?? DEFAULT_CONCURRENCY)];
+  if (o.globalLimiter) limiters.push(o.globalLimiter);
+  const sni = scanServerName(o) ?? undefined;
+  const shares = new Map<number, Promise<Uint8Array>>();
+  const share = (g: number) => {
+    let s = shares.get(g);
+    if (!s) {
+      s = makeKeyShare(g).then((k) => k.publicValue);
+      shares.set(g, s);
+    }
+    return s;
+  };
+  const conn = { host: o.host, port: o.port, timeoutMs: o.timeoutMs, signal: o.signal };
+  return {
+    hello(offer: HelloOffer): Promise<HelloAnswer> {
+      return runLimited(limiters, async () => {
+        const wanted = (offer.keyShares ?? []).filter(canShare);
+        const values = new Map<number, Uint8Array>();
+        for (const g of wanted) values.set(g, await share(g));
+        const bytes = encodeHello(offer, values, sni);
+        return bounded<HelloAnswer>(conn, async (t) => {
+          await t.write(bytes);
+          const reader = new HelloReader(offer);
+          let total = 0;
+          for (;;) {
+            let chunk: Uint8Array | null;
+            try {
+              chunk = await t.read();
+            } catch (e) {
+              const f = failure(e);
+              if (reader.partial && (f.code === "CONNECTION_RESET")) return reader.partial;
+              return asAnswer(f);
+            }
+            if (chunk === null) {
+              return reader.partial ?? { kind: "dropped", code: "CONNECTION_CLOSED" };
+            }
+            total += chunk.length;
+            if (total > MAX_HELLO_BYTES) {
+              return asAnswer({
+                code: "PEER_MALFORMED",
+                message: `The server sent more than ${MAX_HELLO_BYTES} bytes without a ServerHello`,
+              });
+            }
+            reader.push(chunk);
+            if (reader.answer) return reader.answer;
+          }
+        }, asAnswer);
+      });
+    },
+    inspect(offer: InspectOffer): Promise<InspectAnswer> {
+      return runLimited(limiters, () =>
+        bounded<InspectAnswer>(conn, async (t) => {
+          const name = offer.serverName === undefined ? sni : offer.serverName ?? undefined;
+          const obs = await inspect(t, {
+            versions: offer.versions,
+            cipherSuites: offer.suites,
+            groups: [...DEFAULT_GROUPS],
+            signatureAlgorithms: offer.sigalgs ?? [...DEFAULT_SIGNATURE_ALGORITHMS],
+            serverName: name,
+            alpn: offer.alpn,
+            ticketWaitMs: offer.ticketWaitMs ?? 0,
+          });
+          return fromObservation(obs);
+        }, asAnswer));
+    },
+    sslv2(): Promise<{ accepted: boolean; error?: HandshakeFailure }> {
+      return runLimited(limiters, () =>
+        bounded(conn, async (t) => {
+          await t.write(encodeSslv2Hello());
+          try {
+            const b = await t.read();
+            return { accepted: b !== null && isSslv2ServerHello(b) };
+          } catch (e) {
+            return { accepted: false, error: failure(e) };
+          }
+        }, (error) => ({ accepted: false, error })));
+    },
+  };
+}
+
+function fromObservation(obs: Observation): InspectAnswer {
+  return {
+    kind: "ok",
+    version: obs.version,
+    cipherSuite: obs.cipherSuite,
+    certificates: obs.certificates,
+    ocspStapled: !!obs.ocspResponse,
+    certificateRequest: obs.certificateRequest
+      ? { caNames: obs.certificateRequest.certificateAuthorities.map(caNameText) }
+      : undefined,
+    postHandshakeAlert: obs.postHandshakeAlert,
+    sessionTicket: obs.sessionTicket.offered,
+    alpn: obs.alpn,
+    signatureScheme: obs.signature?.scheme,
+  };
+}
+
+/**
+ * Whether rustls (through the runtime) trusts the server's chain and name.
+ * Only TLS 1.2/1.3 with suites rustls speaks can be checked.
+ */
+async function checkTrust(
+  o: ScanOptions,
+  serverName: string | null,
+): Promise<{ verified: boolean | null; code: string | null; message: string | null }> {
+  try {
+    const vc = await connectVerified({
+      host: o.host,
+      port: o.port,
+      serverName: serverName ?? o.host,
+      caFile: o.caFile,
+      certFile: o.certFile,
+      keyFile: o.keyFile,
+      timeoutMs: o.timeoutMs,
+    });
+    try {
+      vc.conn.close();
+    } catch { /* closed */ }
+    return { verified: true, code: null, message: null };
+  } catch (e) {
+    const f = failure(e);
+    const refused = f.code.startsWith("CERT_");
+    return {
+      verified: refused ? false : null,
+      code: f.code,
+      message: refused ? f.message : `Trust could not be checked: ${f.message}`,
+    };
+  }
+}
+
+/**
+ * Scans one target: plans and runs the handshakes, decodes the chains,
+ * checks trust through the runtime and gives the verdicts.
+ *
+ * @param o target and options
+ * @returns the result (with `error` when the target could not be scanned)
+ * @example
+ * ```ts ignore
+ * const r = await scanTarget({ host: "127.0.0.1", port: 4433, timeoutMs: 5000, now: new Date() });
+ * console.log(r.versions.filter((v) => v.accepted).map((v) => v.version));
+ * ```
+ */
+export async function scanTarget(o: ScanOptions): Promise<ScanResult> {
+  const serverName = scanServerName(o);
+  const prober = tcpProber(o);
+  const planned = await planScan(prober, {
+    host: o.host,
+    port: o.port,
+    serverName,
+    versions: o.versions,
+    signal: o.signal,
+    onProgress: o.onProgress,
+  });
+  const canTrust = !planned.error && !planned.interrupted &&
+    planned.versions.some((v) => v.accepted && v.code >= 0x0303);
+  const trust = canTrust ? await checkTrust(o, serverName) : null;
+  if (trust) planned.handshakes++;
+  return await evaluateScan(planned, { now: o.now, trust, policy: o.policy });
+}
+
+/** Re-exported for callers that build one global limit across targets. */
+export { Limiter };
+
+/** For errors thrown outside a handshake (bad options). */
+export function scanError(code: "BAD_INPUT" | "USAGE", message: string): TlsprobeError {
+  return new TlsprobeError(code, message);
+}

@@ -1,0 +1,250 @@
+/**
+ * The scan report: the JSON body of `tlsprobe scan --json` (one object per
+ * target, inside the common envelope; validated by `scan.schema.json`) and its
+ * text rendering, grouped by version like sslscan's.
+ *
+ * @module
+ */
+import { cipherSuiteByCode, formatCode } from "../registry/cipher_suites.ts";
+import { groupName } from "../registry/groups.ts";
+import { signatureSchemeName } from "../registry/signature_schemes.ts";
+import type { ScanResult, WeaknessSeverity } from "../scan/model.ts";
+
+/** A suite as the report shows it. */
+export interface ScanSuite {
+  code: string;
+  iana: string;
+  openssl: string | null;
+  kx: string | null;
+  au: string | null;
+  bits: number | null;
+  rating: string | null;
+}
+
+function suite(code: number): ScanSuite {
+  const s = cipherSuiteByCode(code);
+  return {
+    code: formatCode(code),
+    iana: s?.iana ?? formatCode(code),
+    openssl: s?.openssl ?? null,
+    kx: s?.kx ?? null,
+    au: s?.au ?? null,
+    bits: s?.bits ?? null,
+    rating: s?.rating ?? null,
+  };
+}
+
+/**
+ * The JSON body for one target (without the envelope).
+ *
+ * @param r the scan result
+ * @returns a JSON-ready object
+ */
+export function scanReportBody(r: ScanResult): Record<string, unknown> {
+  return {
+    target: r.target,
+    interrupted: r.interrupted,
+    handshakes: r.handshakes,
+    elapsedMs: Math.round(r.elapsedMs),
+    sslv2: r.sslv2,
+    versions: r.versions.map((v) => ({
+      version: v.version,
+      accepted: v.accepted,
+      serverOrder: v.serverOrder,
+      suites: v.suites.map(suite),
+      groups: v.groups.map(groupName),
+      serverGroupOrder: v.serverGroupOrder,
+      dhBits: v.dhBits,
+      signatureSchemes: v.sigalgs.map(signatureSchemeName),
+      ...(v.error ? { error: v.error } : {}),
+    })),
+    alpn: r.alpn,
+    sni: r.sni,
+    certificates: r.certificates,
+    features: r.features,
+    clientCertificate: r.clientCertificate,
+    weaknesses: r.weaknesses,
+    profiles: r.profiles,
+    grade: r.grade,
+    ...(r.policy ? { policy: r.policy } : {}),
+  };
+}
+
+/** Styles for the text renderer (identity functions when colour is off). */
+export interface TextStyles {
+  bold: (s: string) => string;
+  dim: (s: string) => string;
+  red: (s: string) => string;
+  green: (s: string) => string;
+  yellow: (s: string) => string;
+}
+
+const PLAIN: TextStyles = {
+  bold: (s) => s,
+  dim: (s) => s,
+  red: (s) => s,
+  green: (s) => s,
+  yellow: (s) => s,
+};
+
+const ICON: Record<WeaknessSeverity, string> = {
+  critical: "✖ critical",
+  high: "✖ high",
+  medium: "▲ medium",
+  low: "● low",
+  info: "ℹ info",
+};
+
+/**
+ * Renders one target's result as text.
+ *
+ * @param r the result
+ * @param st colour styles
+ * @returns the lines
+ */
+export function renderScanText(r: ScanResult, st: TextStyles = PLAIN): string[] {
+  const L: string[] = [];
+  const t = r.target;
+  L.push(
+    st.bold(`Scan of ${t.host}:${t.port}`) +
+      (t.serverName ? ` (SNI ${t.serverName})` : " (no SNI)") +
+      st.dim(
+        ` — ${r.handshakes} handshakes in ${(r.elapsedMs / 1000).toFixed(2)} s${
+          r.interrupted ? ", interrupted: partial results" : ""
+        }`,
+      ),
+  );
+  if (r.error && !r.versions.some((v) => v.accepted)) {
+    L.push(`  ${st.red(r.error.code)}: ${r.error.message}`);
+    return L;
+  }
+  L.push("", st.bold("  Protocols"));
+  L.push(`    SSLv2     ${r.sslv2 ? st.red("accepted") : st.green("not accepted")}`);
+  for (const v of [...r.versions].reverse()) {
+    const bad = v.code <= 0x0302;
+    const word = v.accepted
+      ? (bad ? st.red("accepted") : st.green("accepted"))
+      : (bad ? st.green("not accepted") : st.dim("not accepted"));
+    L.push(`    ${v.version.padEnd(9)} ${word}${v.error ? st.yellow(`  (${v.error.code})`) : ""}`);
+  }
+  L.push("", st.bold("  Cipher suites"));
+  for (const v of r.versions.filter((x) => x.accepted)) {
+    const order = v.serverOrder === true
+      ? "server order"
+      : v.serverOrder === false
+      ? "client order"
+      : "order n/a";
+    L.push(`    ${st.bold(v.version)} (${v.suites.length}, ${order})`);
+    v.suites.forEach((c, i) => {
+      const s = cipherSuiteByCode(c);
+      const name = (s?.openssl ?? s?.iana ?? formatCode(c)).padEnd(40);
+      const color = s?.rating === "insecure"
+        ? st.red
+        : s?.rating === "weak"
+        ? st.yellow
+        : s?.rating === "recommended"
+        ? st.green
+        : (x: string) => x;
+      const pref = i === 0 && v.serverOrder ? "  Preferred" : "";
+      L.push(
+        `      ${formatCode(c)}  ${String(s?.bits ?? "?").padStart(3)} bits  ${color(name)} ${
+          st.dim(s?.iana ?? "")
+        }${pref}`,
+      );
+    });
+  }
+  L.push("", st.bold("  Key exchange groups"));
+  for (const v of r.versions.filter((x) => x.accepted)) {
+    if (v.groups.length) {
+      const order = v.serverGroupOrder === true
+        ? " (server order)"
+        : v.serverGroupOrder === false
+        ? " (client order)"
+        : "";
+      L.push(`    ${v.version.padEnd(9)} ${v.groups.map(groupName).join(", ")}${order}`);
+    }
+    if (v.dhBits.length) {
+      L.push(`    ${v.version.padEnd(9)} DHE prime: ${v.dhBits.join(", ")} bits`);
+    }
+  }
+  L.push("", st.bold("  Signature schemes"));
+  for (const v of r.versions.filter((x) => x.accepted && x.sigalgs.length)) {
+    L.push(`    ${v.version.padEnd(9)} ${v.sigalgs.map(signatureSchemeName).join(", ")}`);
+  }
+  L.push("", st.bold("  Certificates"));
+  for (const c of r.certificates) {
+    const key = `${c.key.type} ${c.key.bits ?? ""}${c.key.curve ? " " + c.key.curve : ""}`.trim();
+    L.push(`    ${st.bold(c.asked.toUpperCase())}: ${c.subject}`);
+    L.push(`      key ${key}, signed ${c.signatureAlgorithm}, issuer ${c.issuer}`);
+    L.push(
+      `      valid ${c.notBefore} to ${c.notAfter}; names ${c.sans.join(", ") || "(none)"}${
+        c.nameMatches === false ? st.red(" — name mismatch") : ""
+      }`,
+    );
+    L.push(st.dim(`      sha256 ${c.sha256}; chain of ${c.chain.length}`));
+  }
+  L.push(
+    "",
+    `  ${st.bold("ALPN")}      ${
+      r.alpn.protocols.length
+        ? r.alpn.protocols.join(", ") +
+          (r.alpn.serverOrder === true
+            ? " (server order)"
+            : r.alpn.serverOrder === false
+            ? " (client order)"
+            : "")
+        : "none of the protocols tried"
+    }`,
+  );
+  L.push(`  ${st.bold("No SNI")}    ${r.sni.withoutSni}`);
+  L.push(`  ${st.bold("Wrong SNI")} ${r.sni.wrongSni}`);
+  const cc = r.clientCertificate;
+  L.push(
+    `  ${st.bold("Client certificate")} ${
+      cc.requested
+        ? (cc.required === true
+          ? "required"
+          : cc.required === false
+          ? "requested (optional)"
+          : "requested") +
+          (cc.caNames.length ? `; CA names: ${cc.caNames.join("; ")}` : "; no CA names")
+        : "not requested"
+    }`,
+  );
+  L.push("", st.bold("  Features"));
+  for (const [k, f] of Object.entries(r.features)) {
+    const v = f.value === true ? "yes" : f.value === false ? "no" : "n/a";
+    L.push(`    ${k.padEnd(20)} ${v.padEnd(4)} ${st.dim(f.note)}`);
+  }
+  L.push("", st.bold("  Weaknesses"));
+  if (!r.weaknesses.length) L.push(`    ${st.green("none found")}`);
+  for (const w of r.weaknesses) {
+    const c = w.severity === "critical" || w.severity === "high"
+      ? st.red
+      : w.severity === "medium"
+      ? st.yellow
+      : (x: string) => x;
+    L.push(`    ${c(ICON[w.severity].padEnd(11))} ${w.message} ${st.dim(`[${w.reference}]`)}`);
+  }
+  L.push("", st.bold("  Profiles"));
+  for (const p of r.profiles) {
+    L.push(
+      `    ${p.name.padEnd(22)} ${
+        p.compliant ? st.green("compliant") : st.yellow("not compliant")
+      }`,
+    );
+    for (const why of p.reasons) L.push(st.dim(`      - ${why}`));
+  }
+  if (r.policy) {
+    L.push(
+      `    ${("policy " + r.policy.name).padEnd(22)} ${
+        r.policy.verdict === "pass" ? st.green("pass") : st.red("fail")
+      }`,
+    );
+    for (const why of r.policy.reasons) L.push(st.dim(`      - ${why}`));
+  }
+  const g = r.grade.grade;
+  const gc = g.startsWith("A") ? st.green : g === "B" ? st.yellow : st.red;
+  L.push("", `  ${st.bold("Grade")} ${gc(st.bold(g))}`);
+  return L;
+}

@@ -1,0 +1,221 @@
+/**
+ * The bytes a scan sends: a ClientHello record for a {@link HelloOffer}, an
+ * SSLv2 CLIENT-HELLO, and the reading of what comes back (pure: the socket is
+ * in `core/net/scan.ts`).
+ *
+ * @module
+ */
+import { TlsprobeError } from "../errors.ts";
+import { Writer } from "../wire/codec.ts";
+import { buildClientHello } from "../wire/client_hello.ts";
+import {
+  alertError,
+  CONTENT,
+  encodeHandshakeRecords,
+  HandshakeBuffer,
+  HS,
+  parseAlert,
+  RecordBuffer,
+} from "../wire/record.ts";
+import { parseServerHello } from "../wire/server_hello.ts";
+import { parseServerKeyExchange } from "../wire/messages.ts";
+import { cipherSuiteByCode } from "../registry/cipher_suites.ts";
+import { SSL3, TLS1_2, TLS1_3 } from "../registry/versions.ts";
+import { DEFAULT_GROUPS, DEFAULT_SIGNATURE_ALGORITHMS } from "../handshake/defaults.ts";
+import type { HelloAnswer, HelloOffer } from "./model.ts";
+
+/**
+ * Encodes the ClientHello records for an offer.
+ *
+ * @param offer what to offer
+ * @param shares the public values of key shares, by group (TLS 1.3)
+ * @param serverName SNI (undefined: none)
+ * @returns the bytes to write
+ */
+export function encodeHello(
+  offer: HelloOffer,
+  shares: Map<number, Uint8Array>,
+  serverName: string | undefined,
+): Uint8Array {
+  const max = Math.max(...offer.versions);
+  const min = Math.min(...offer.versions);
+  const tls13 = max >= TLS1_3;
+  const ssl3 = max === SSL3;
+  const keyShares = tls13
+    ? (offer.keyShares ?? []).filter((g) => shares.has(g)).map((g) => ({
+      group: g,
+      keyExchange: shares.get(g)!,
+    }))
+    : undefined;
+  const extra = offer.heartbeat ? [{ type: 15, data: Uint8Array.of(1) }] : [];
+  const ch = buildClientHello({
+    versions: [...offer.versions].sort((a, b) => b - a),
+    random: crypto.getRandomValues(new Uint8Array(32)),
+    sessionId: tls13 ? crypto.getRandomValues(new Uint8Array(32)) : undefined,
+    cipherSuites: offer.suites,
+    groups: ssl3 ? undefined : offer.groups ?? [...DEFAULT_GROUPS],
+    keyShares,
+    signatureAlgorithms: max >= TLS1_2
+      ? offer.sigalgs ?? [...DEFAULT_SIGNATURE_ALGORITHMS]
+      : undefined,
+    serverName: ssl3 ? undefined : serverName,
+    alpn: ssl3 ? undefined : offer.alpn,
+    statusRequest: !ssl3,
+    sessionTicket: !ssl3,
+    renegotiationInfo: !ssl3,
+    renegotiationScsv: ssl3,
+    extendedMasterSecret: !ssl3,
+    encryptThenMac: offer.encryptThenMac,
+    ecPointFormats: !ssl3,
+    fallbackScsv: offer.fallbackScsv,
+    grease: offer.grease,
+    compressionMethods: offer.compression,
+    extraExtensions: extra.length ? extra : undefined,
+  });
+  return encodeHandshakeRecords(ch, min <= SSL3 ? SSL3 : 0x0301);
+}
+
+/**
+ * Reads a server's answer to one ClientHello, chunk by chunk: push bytes
+ * until {@link HelloReader.answer} is set.
+ */
+export class HelloReader {
+  readonly #records = new RecordBuffer();
+  readonly #hs = new HandshakeBuffer();
+  readonly #offer: HelloOffer;
+  /** The answer, once known. */
+  answer?: HelloAnswer;
+  #partial?: Extract<HelloAnswer, { kind: "hello" }>;
+
+  /**
+   * Creates a reader for one ClientHello's answer.
+   *
+   * @param offer what was offered (to check the choice and to know how far to read)
+   */
+  constructor(offer: HelloOffer) {
+    this.#offer = offer;
+  }
+
+  /**
+   * Takes received bytes.
+   *
+   * @param chunk the bytes
+   * @throws TlsprobeError NOT_TLS, PEER_MALFORMED
+   */
+  push(chunk: Uint8Array): void {
+    this.#records.push(chunk);
+    for (;;) {
+      if (this.answer) return;
+      const m = this.#hs.next();
+      if (m) {
+        this.#message(m.type, m.body, m.offset);
+        continue;
+      }
+      const rec = this.#records.next();
+      if (!rec) return;
+      if (rec.type === CONTENT.alert) {
+        const alert = parseAlert(rec.fragment, rec.offset + 5);
+        if (this.#partial) {
+          this.answer = this.#partial; // the ServerHello was read: that is the answer
+          return;
+        }
+        const e = alertError(alert, "the ServerHello");
+        this.answer = { kind: "alert", alert: alert.name, code: e.code };
+        return;
+      }
+      if (rec.type === CONTENT.changeCipherSpec) continue;
+      if (rec.type !== CONTENT.handshake) {
+        throw new TlsprobeError(
+          "PEER_MALFORMED",
+          `Unexpected record type ${rec.type} before the ServerHello`,
+          { offset: rec.offset, field: "record.type" },
+        );
+      }
+      this.#hs.push(rec.fragment, rec.offset + 5);
+    }
+  }
+
+  /** What to report when the connection ends early: the ServerHello when it was read. */
+  get partial(): HelloAnswer | undefined {
+    return this.#partial;
+  }
+
+  #message(type: number, body: Uint8Array, offset: number): void {
+    if (!this.#partial) {
+      if (type !== HS.serverHello) {
+        throw new TlsprobeError(
+          "PEER_MALFORMED",
+          `Expected a ServerHello, got handshake message type ${type}`,
+          { offset, field: "handshake.type" },
+        );
+      }
+      const sh = parseServerHello(body, offset);
+      if (!this.#offer.suites.includes(sh.cipherSuite)) {
+        throw new TlsprobeError(
+          "PEER_MALFORMED",
+          `The server chose cipher suite 0x${sh.cipherSuite.toString(16)}, which was not offered`,
+          { field: "server_hello.cipher_suite", cipherSuite: sh.cipherSuite },
+        );
+      }
+      const hello: Extract<HelloAnswer, { kind: "hello" }> = { kind: "hello", serverHello: sh };
+      if (!this.#offer.untilKeyExchange || sh.version >= TLS1_3 || sh.helloRetryRequest) {
+        this.answer = hello;
+        return;
+      }
+      this.#partial = hello;
+      return;
+    }
+    if (type === HS.serverKeyExchange) {
+      const sh = this.#partial.serverHello;
+      const s = cipherSuiteByCode(sh.cipherSuite);
+      const kind = s?.kx === "DH" ? "DHE" : "ECDHE";
+      const ske = parseServerKeyExchange(
+        body,
+        { kind, tls12: sh.version >= TLS1_2, anonymous: s?.au === "None" },
+        offset,
+      );
+      this.#partial.keyExchange = {
+        group: ske.namedGroup,
+        dhBits: ske.dhBits,
+        scheme: ske.signatureScheme,
+      };
+      this.answer = this.#partial;
+      return;
+    }
+    if (type === HS.serverHelloDone) this.answer = this.#partial;
+  }
+}
+
+/** SSL 2.0 cipher kinds (RFC draft "The SSL Protocol", appendix C). */
+const SSL2_SPECS = [0x010080, 0x020080, 0x030080, 0x040080, 0x050080, 0x060040, 0x0700c0];
+
+/**
+ * An SSL 2.0 CLIENT-HELLO offering every SSL 2.0 cipher kind.
+ *
+ * @returns the record, with its two-byte header
+ * @example
+ * ```ts
+ * import { encodeSslv2Hello } from "./hello.ts";
+ * const b = encodeSslv2Hello();
+ * console.assert(b[0] & 0x80 && b[2] === 1);
+ * ```
+ */
+export function encodeSslv2Hello(): Uint8Array {
+  const specs = new Writer();
+  for (const c of SSL2_SPECS) specs.u8(c >> 16).u16(c & 0xffff);
+  const specBytes = specs.finish();
+  const challenge = crypto.getRandomValues(new Uint8Array(16));
+  const body = new Writer().u8(1).u16(0x0002).u16(specBytes.length).u16(0).u16(challenge.length)
+    .bytes(specBytes).bytes(challenge).finish();
+  return new Writer().u16(0x8000 | body.length).bytes(body).finish();
+}
+
+/**
+ * Whether bytes start an SSL 2.0 SERVER-HELLO (two-byte header, message type 4).
+ *
+ * @param b the first bytes received
+ * @returns true for an SSLv2 SERVER-HELLO
+ */
+export function isSslv2ServerHello(b: Uint8Array): boolean {
+  return b.length >= 3 && (b[0] & 0x80) !== 0 && b[2] === 4;
+}

@@ -1,0 +1,324 @@
+/**
+ * `scanTarget` against real servers, compared with ground truth made without
+ * the scanner (`openssl s_client` offering each suite alone, version pinned).
+ * Several configurations run by default; the more expensive ones (a full
+ * OpenSSL default list, legacy suites, gnutls-serv, nginx) with
+ * `TLSPROBE_SCAN_FULL=1`.
+ */
+import { strict as assert } from "node:assert";
+import { scanTarget } from "../../../core/net/scan.ts";
+import { cipherSuiteByCode } from "../../../core/registry/cipher_suites.ts";
+import type { ScanResult } from "../../../core/scan/model.ts";
+import { type Peer, ROOT, run, startOpensslServer, startPeer } from "../../_helpers/process.ts";
+import { groundTruth, offerable, type TruthOptions } from "../../_helpers/scan_truth.ts";
+import { makeEcdsaLeaf } from "../../_helpers/pki.ts";
+
+const FULL = Deno.env.get("TLSPROBE_SCAN_FULL") === "1";
+const CERTS = ROOT + "certs/";
+const RSA = ["-cert", CERTS + "localhost.crt", "-key", CERTS + "localhost.key"];
+const VERSIONS = ["TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3"];
+
+async function hasCommand(cmd: string): Promise<boolean> {
+  try {
+    return (await run("sh", ["-c", `command -v ${cmd}`])).code === 0;
+  } catch {
+    return false;
+  }
+}
+
+function freePort(): number {
+  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (l.addr as Deno.NetAddr).port;
+  l.close();
+  return port;
+}
+
+async function waitForPort(port: number, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms;
+  for (;;) {
+    try {
+      (await Deno.connect({ hostname: "127.0.0.1", port })).close();
+      return;
+    } catch {
+      if (Date.now() > end) throw new Error(`nothing listens on ${port}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
+let ecdsa: { crt: string; key: string } | undefined;
+async function ecdsaLeaf(): Promise<{ crt: string; key: string }> {
+  if (!ecdsa) ecdsa = await makeEcdsaLeaf(await Deno.makeTempDir({ prefix: "tlsprobe-scan-" }), 30);
+  return ecdsa;
+}
+
+/** Compares the scanner's suites per version with the truth, on what OpenSSL can offer. */
+async function assertEqualsTruth(r: ScanResult, truth: Map<string, Set<string>>): Promise<void> {
+  for (const [version, want] of truth) {
+    const vr = r.versions.find((v) => v.version === version);
+    assert.ok(vr, `no ${version} in the scan`);
+    const universe = new Set(await offerable(version));
+    const names = vr.suites.map((c) => {
+      const s = cipherSuiteByCode(c);
+      return version === "TLSv1.3" ? s?.iana ?? String(c) : s?.openssl ?? s?.iana ?? String(c);
+    });
+    const got = new Set(names.filter((n) => universe.has(n)));
+    assert.deepEqual(
+      [...got].sort(),
+      [...want].sort(),
+      `${version}: scanner ${[...got].sort().join(":")} vs s_client ${[...want].sort().join(":")}`,
+    );
+    assert.equal(vr.accepted, want.size > 0 || names.length > 0, `${version} accepted`);
+  }
+}
+
+interface Config {
+  name: string;
+  full?: boolean;
+  start: () => Promise<Peer>;
+  truth?: Partial<TruthOptions>;
+  check?: (r: ScanResult) => void;
+}
+
+const configs: Config[] = [
+  {
+    name: "openssl s_server, TLS 1.2 with four suites, client order",
+    start: () =>
+      startOpensslServer([
+        ...RSA,
+        "-tls1_2",
+        "-cipher",
+        "ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES256-GCM-SHA384:AES128-SHA:DHE-RSA-AES128-SHA",
+      ]),
+    check: (r) => {
+      const v12 = r.versions.find((v) => v.version === "TLSv1.2")!;
+      assert.equal(v12.serverOrder, false);
+      assert.deepEqual(r.versions.filter((v) => v.accepted).map((v) => v.version), ["TLSv1.2"]);
+    },
+  },
+  {
+    name: "openssl s_server -serverpref: the server's full order",
+    start: () =>
+      startOpensslServer([
+        ...RSA,
+        "-serverpref",
+        "-no_tls1_3",
+        "-cipher",
+        "AES256-SHA:ECDHE-RSA-CHACHA20-POLY1305:ECDHE-RSA-AES128-GCM-SHA256:DHE-RSA-AES256-GCM-SHA384",
+      ]),
+    truth: { versions: ["TLSv1.2", "TLSv1.3"] },
+    check: (r) => {
+      const v12 = r.versions.find((v) => v.version === "TLSv1.2")!;
+      assert.equal(v12.serverOrder, true);
+      assert.deepEqual(v12.suites, [0x0035, 0xcca8, 0xc02f, 0x009f]);
+    },
+  },
+  {
+    name: "openssl s_server, TLS 1.3 only",
+    start: () => startOpensslServer([...RSA, "-tls1_3"]),
+    check: (r) => {
+      assert.deepEqual(r.versions.filter((v) => v.accepted).map((v) => v.version), ["TLSv1.3"]);
+      assert.ok(r.versions[0].groups.includes(0x001d));
+    },
+  },
+  {
+    name: "openssl s_server -Verify 1 (client certificate required)",
+    start: () =>
+      startOpensslServer([
+        ...RSA,
+        "-Verify",
+        "1",
+        "-CAfile",
+        CERTS + "ca.crt",
+        "-cipher",
+        "ECDHE-RSA-AES128-GCM-SHA256:AES256-GCM-SHA384",
+      ]),
+    truth: { cert: CERTS + "client.crt", key: CERTS + "client.key" },
+    check: (r) => {
+      assert.equal(r.clientCertificate.requested, true);
+      assert.equal(r.clientCertificate.required, true);
+      assert.ok(r.clientCertificate.caNames.some((n) => n.includes("tlsprobe local CA")));
+    },
+  },
+  {
+    name: "openssl s_server with RSA and ECDSA certificates",
+    start: async () => {
+      const ec = await ecdsaLeaf();
+      return startOpensslServer([...RSA, "-dcert", ec.crt, "-dkey", ec.key, "-no_tls1_3"]);
+    },
+    truth: { versions: ["TLSv1.2", "TLSv1.3"] },
+    check: (r) => {
+      assert.deepEqual(r.certificates.map((c) => c.asked).sort(), ["ecdsa", "rsa"]);
+      const v12 = r.versions.find((v) => v.version === "TLSv1.2")!;
+      assert.ok(v12.suites.includes(0xc02b) && v12.suites.includes(0xc02f));
+    },
+  },
+  {
+    name: "openssl s_server defaults",
+    full: true,
+    start: () => startOpensslServer([...RSA]),
+  },
+  {
+    name: "openssl s_server, client order with the -serverpref list",
+    full: true,
+    start: () =>
+      startOpensslServer([
+        ...RSA,
+        "-cipher",
+        "AES256-SHA:ECDHE-RSA-CHACHA20-POLY1305:ECDHE-RSA-AES128-GCM-SHA256:DHE-RSA-AES256-GCM-SHA384",
+      ]),
+    check: (r) => {
+      assert.equal(r.versions.find((v) => v.version === "TLSv1.2")!.serverOrder, false);
+    },
+  },
+  {
+    name: "openssl s_server with an ECDSA certificate",
+    full: true,
+    start: async () => {
+      const ec = await ecdsaLeaf();
+      return startOpensslServer(["-cert", ec.crt, "-key", ec.key]);
+    },
+    check: (r) => assert.deepEqual(r.certificates.map((c) => c.asked), ["ecdsa"]),
+  },
+  {
+    name: "openssl s_server, DHE suites only",
+    full: true,
+    start: () => startOpensslServer([...RSA, "-no_tls1_3", "-cipher", "kDHE"]),
+    check: (r) => {
+      const v12 = r.versions.find((v) => v.version === "TLSv1.2")!;
+      assert.ok(v12.dhBits.length && v12.dhBits[0] >= 2048);
+    },
+  },
+  {
+    name: "openssl s_server, legacy ALL:@SECLEVEL=0 with TLS 1.0 to 1.3",
+    full: true,
+    start: () =>
+      startOpensslServer([
+        ...RSA,
+        "-provider",
+        "legacy",
+        "-provider",
+        "default",
+        "-cipher",
+        "ALL:COMPLEMENTOFALL:@SECLEVEL=0",
+      ]),
+    check: (r) => {
+      assert.ok(r.versions.find((v) => v.version === "TLSv1")!.accepted);
+      assert.ok(r.weaknesses.some((w) => w.id === "tlsv1"));
+    },
+  },
+  {
+    name: "gnutls-serv defaults",
+    full: true,
+    start: async () => {
+      const port = freePort();
+      const p = await startPeer("gnutls-serv", [
+        "-p",
+        String(port),
+        "--x509certfile",
+        CERTS + "localhost.crt",
+        "--x509keyfile",
+        CERTS + "localhost.key",
+      ], { ready: /listening/i });
+      await waitForPort(port);
+      return { ...p, port };
+    },
+  },
+  {
+    name: "gnutls-serv with a legacy priority string",
+    full: true,
+    start: async () => {
+      const port = freePort();
+      const p = await startPeer("gnutls-serv", [
+        "-p",
+        String(port),
+        "--priority",
+        "NORMAL:+VERS-TLS1.0:+VERS-TLS1.1:+3DES-CBC:+CAMELLIA-128-CBC:+CAMELLIA-256-CBC:+ARCFOUR-128:+RSA:+DHE-RSA:+SHA1:+MD5",
+        "--x509certfile",
+        CERTS + "localhost.crt",
+        "--x509keyfile",
+        CERTS + "localhost.key",
+      ], { ready: /listening/i });
+      await waitForPort(port);
+      return { ...p, port };
+    },
+  },
+  {
+    name: "nginx with RSA and ECDSA certificates",
+    full: true,
+    start: async () => {
+      const ec = await ecdsaLeaf();
+      const dir = await Deno.makeTempDir({ prefix: "tlsprobe-nginx-" });
+      const port = freePort();
+      await Deno.writeTextFile(
+        `${dir}/nginx.conf`,
+        `worker_processes 1;
+pid ${dir}/nginx.pid;
+error_log ${dir}/error.log;
+events { worker_connections 256; }
+http {
+  access_log off;
+  client_body_temp_path ${dir}/body; proxy_temp_path ${dir}/proxy;
+  fastcgi_temp_path ${dir}/fcgi; uwsgi_temp_path ${dir}/uwsgi; scgi_temp_path ${dir}/scgi;
+  server {
+    listen 127.0.0.1:${port} ssl;
+    ssl_certificate ${CERTS}localhost.crt; ssl_certificate_key ${CERTS}localhost.key;
+    ssl_certificate ${ec.crt}; ssl_certificate_key ${ec.key};
+    ssl_protocols TLSv1.2 TLSv1.3;
+    return 200 "ok";
+  }
+}
+`,
+      );
+      const p = await startPeer("nginx", [
+        "-p",
+        dir,
+        "-c",
+        `${dir}/nginx.conf`,
+        "-g",
+        "daemon off;",
+      ], {
+        ready: /^/,
+      });
+      await waitForPort(port);
+      return { ...p, port };
+    },
+    truth: { versions: ["TLSv1.2", "TLSv1.3"] },
+    check: (r) => assert.deepEqual(r.certificates.map((c) => c.asked).sort(), ["ecdsa", "rsa"]),
+  },
+];
+
+for (const c of configs) {
+  Deno.test({
+    name: `scanTarget() equals s_client's ground truth: ${c.name}`,
+    ignore: c.full && !FULL,
+    sanitizeResources: false,
+    sanitizeOps: false,
+    fn: async () => {
+      if (c.name.startsWith("gnutls") && !(await hasCommand("gnutls-serv"))) return;
+      if (c.name.startsWith("nginx") && !(await hasCommand("nginx"))) return;
+      const server = await c.start();
+      try {
+        const truth = await groundTruth({
+          port: server.port,
+          servername: "localhost",
+          versions: VERSIONS,
+          ...c.truth,
+        });
+        const r = await scanTarget({
+          host: "127.0.0.1",
+          port: server.port,
+          serverName: "localhost",
+          timeoutMs: 10_000,
+          now: new Date(),
+          caFile: CERTS + "ca.crt",
+        });
+        assert.equal(r.error, undefined, JSON.stringify(r.error));
+        await assertEqualsTruth(r, truth);
+        c.check?.(r);
+      } finally {
+        await server.stop();
+      }
+    },
+  });
+}

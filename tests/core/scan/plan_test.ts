@@ -1,0 +1,216 @@
+/**
+ * The scan plan against server models: the exact number of handshakes it
+ * plans for a fixed model (a planning regression shows here, not in
+ * timings), what it finds, and how it copes with a server that drops the
+ * connection on some suites.
+ */
+import { strict as assert } from "node:assert";
+import { planScan } from "../../../core/scan/plan.ts";
+import type {
+  HelloAnswer,
+  HelloOffer,
+  InspectAnswer,
+  InspectOffer,
+  Prober,
+} from "../../../core/scan/model.ts";
+import type { ServerHello } from "../../../core/wire/server_hello.ts";
+import { signatureSchemeName } from "../../../core/registry/signature_schemes.ts";
+
+interface Model {
+  /** Suites per version, in the server's preference order. */
+  suites: Map<number, number[]>;
+  serverOrder: boolean;
+  groups13: number[];
+  groups12: number[];
+  sigalgs12: number[];
+  sigalgs13: number[];
+  alpn: string[];
+  /** The connection is closed (no alert) when this suite is offered. */
+  poison?: number;
+}
+
+function pick<T>(offered: readonly T[], server: readonly T[], serverOrder: boolean): T | undefined {
+  return serverOrder
+    ? server.find((x) => offered.includes(x))
+    : offered.find((x) => server.includes(x));
+}
+
+function sh(version: number, suite: number, extra: Partial<ServerHello> = {}): ServerHello {
+  return {
+    legacyVersion: Math.min(version, 0x0303),
+    version,
+    random: new Uint8Array(32),
+    sessionId: new Uint8Array(0),
+    cipherSuite: suite,
+    compression: 0,
+    extensions: [],
+    helloRetryRequest: false,
+    statusRequest: false,
+    sessionTicket: true,
+    extendedMasterSecret: true,
+    encryptThenMac: false,
+    secureRenegotiation: true,
+    offset: 0,
+    ...extra,
+  };
+}
+
+function modelProber(m: Model): Prober & { calls: string[] } {
+  const calls: string[] = [];
+  const alert = (name = "handshake_failure") =>
+    ({ kind: "alert", alert: name, code: "HANDSHAKE_FAILURE" }) as const;
+  return {
+    calls,
+    hello(o: HelloOffer): Promise<HelloAnswer> {
+      calls.push("hello");
+      if (m.poison !== undefined && o.suites.includes(m.poison)) {
+        return Promise.resolve({ kind: "dropped", code: "CONNECTION_CLOSED" });
+      }
+      const v = [...o.versions].sort((a, b) => b - a).find((x) => m.suites.has(x));
+      if (v === undefined) return Promise.resolve(alert("protocol_version"));
+      if (o.fallbackScsv && v < Math.max(...m.suites.keys())) {
+        return Promise.resolve(alert("inappropriate_fallback"));
+      }
+      const suite = pick(o.suites, m.suites.get(v)!, m.serverOrder);
+      if (suite === undefined) return Promise.resolve(alert());
+      const alpn = o.alpn ? pick(o.alpn, m.alpn, m.serverOrder) : undefined;
+      if (v === 0x0304) {
+        const offered = o.groups ?? m.groups13;
+        const g = pick(offered, m.groups13, true);
+        if (g === undefined) return Promise.resolve(alert());
+        const shared = (o.keyShares ?? []).includes(g);
+        return Promise.resolve({
+          kind: "hello",
+          serverHello: sh(
+            v,
+            suite,
+            shared
+              ? { keyShare: { group: g, keyExchange: new Uint8Array(32) } }
+              : { helloRetryRequest: true, selectedGroup: g },
+          ),
+        });
+      }
+      let keyExchange: { group?: number; scheme?: number; dhBits?: number } | undefined;
+      if (o.untilKeyExchange) {
+        const ecdhe = suite >> 8 === 0xc0 || suite >> 8 === 0xcc;
+        const g = ecdhe ? pick(o.groups ?? m.groups12, m.groups12, m.serverOrder) : undefined;
+        if (ecdhe && g === undefined) return Promise.resolve(alert());
+        const scheme = pick(o.sigalgs ?? m.sigalgs12, m.sigalgs12, true);
+        if (scheme === undefined) return Promise.resolve(alert());
+        keyExchange = { group: g, scheme, dhBits: ecdhe ? undefined : 2048 };
+      }
+      return Promise.resolve({ kind: "hello", serverHello: sh(v, suite, { alpn }), keyExchange });
+    },
+    inspect(o: InspectOffer): Promise<InspectAnswer> {
+      calls.push("inspect");
+      const v = [...o.versions].sort((a, b) => b - a).find((x) => m.suites.has(x))!;
+      const suite = pick(o.suites, m.suites.get(v)!, m.serverOrder);
+      const scheme = v === 0x0304 ? pick(o.sigalgs ?? m.sigalgs13, m.sigalgs13, true) : undefined;
+      if (suite === undefined || (v === 0x0304 && scheme === undefined)) {
+        return Promise.resolve(alert());
+      }
+      return Promise.resolve({
+        kind: "ok",
+        version: v,
+        cipherSuite: suite,
+        certificates: [],
+        ocspStapled: false,
+        sessionTicket: true,
+        alpn: o.alpn ? pick(o.alpn, m.alpn, m.serverOrder) : undefined,
+        signatureScheme: scheme === undefined ? undefined : signatureSchemeName(scheme),
+      });
+    },
+    sslv2() {
+      calls.push("sslv2");
+      return Promise.resolve({ accepted: false });
+    },
+  };
+}
+
+const MODEL: Model = {
+  suites: new Map([
+    [0x0304, [0x1302, 0x1301, 0x1303]],
+    [0x0303, [0xc030, 0xc02f, 0x009e, 0x009c]],
+  ]),
+  serverOrder: true,
+  groups13: [0x001d, 0x0017],
+  groups12: [0x0017, 0x001d],
+  sigalgs12: [0x0804, 0x0401],
+  sigalgs13: [0x0804],
+  alpn: ["h2", "http/1.1"],
+};
+
+Deno.test("planScan() plans exactly 41 handshakes for the fixed two-version model", async () => {
+  const p = modelProber(MODEL);
+  const r = await planScan(p, { host: "model", port: 443, serverName: "model" });
+  // versions 5 + SSLv2 1; TLS 1.3 suites 3 + order 1; TLS 1.2 suites 4 + order 1;
+  // TLS 1.3 groups 3 + order 1; TLS 1.2 groups 3 + order 1, DHE 1; TLS 1.2
+  // signature schemes 3; TLS 1.3 signature schemes 2; certificates 3; SNI 2;
+  // ALPN 3 + order 1; features 3 (feature hello, fallback SCSV, version tolerance).
+  assert.equal(r.handshakes, 41);
+  assert.equal(p.calls.length, 41);
+  const v13 = r.versions.find((v) => v.code === 0x0304)!;
+  const v12 = r.versions.find((v) => v.code === 0x0303)!;
+  assert.deepEqual(v13.suites, [0x1302, 0x1301, 0x1303]);
+  assert.deepEqual(v12.suites, [0xc030, 0xc02f, 0x009e, 0x009c]);
+  assert.equal(v12.serverOrder, true);
+  assert.deepEqual(v13.groups, [0x001d, 0x0017]);
+  assert.deepEqual(v12.groups, [0x0017, 0x001d]);
+  assert.deepEqual(v12.sigalgs, [0x0804, 0x0401]);
+  assert.deepEqual(v13.sigalgs, [0x0804]);
+  assert.deepEqual(v12.dhBits, [2048]);
+  assert.deepEqual(r.alpn, { protocols: ["h2", "http/1.1"], serverOrder: true });
+  assert.equal(r.features.fallbackScsv.value, true);
+  assert.equal(r.features.versionTolerance.value, true);
+  assert.deepEqual(
+    r.versions.filter((v) => v.accepted).map((v) => v.version),
+    ["TLSv1.3", "TLSv1.2"],
+  );
+});
+
+Deno.test("planScan() finds the client's order when the server follows it", async () => {
+  const r = await planScan(modelProber({ ...MODEL, serverOrder: false }), {
+    host: "model",
+    port: 443,
+    serverName: "model",
+  });
+  const v12 = r.versions.find((v) => v.code === 0x0303)!;
+  assert.equal(v12.serverOrder, false);
+  assert.deepEqual([...v12.suites].sort(), [0x009c, 0x009e, 0xc02f, 0xc030]);
+});
+
+Deno.test("planScan() still finds every suite when the server drops the connection on one", async () => {
+  const poisoned: Model = { ...MODEL, poison: 0x0005 }; // RC4-SHA offered: hang up
+  const p = modelProber(poisoned);
+  const r = await planScan(p, { host: "model", port: 443, serverName: "model" });
+  const v12 = r.versions.find((v) => v.code === 0x0303)!;
+  assert.equal(v12.accepted, true);
+  assert.deepEqual([...v12.suites].sort(), [0x009c, 0x009e, 0xc02f, 0xc030]);
+  assert.equal(v12.error, undefined);
+  // The split costs a bounded number of extra handshakes, not one per suite.
+  assert.ok(r.handshakes < 41 + 40, `${r.handshakes} handshakes`);
+});
+
+Deno.test("planScan() reports a server that drops every ClientHello as CONNECTION_CLOSED", async () => {
+  const p: Prober = {
+    hello: () => Promise.resolve({ kind: "dropped", code: "CONNECTION_CLOSED" }),
+    inspect: () => Promise.resolve({ kind: "dropped", code: "CONNECTION_CLOSED" }),
+    sslv2: () => Promise.resolve({ accepted: false }),
+  };
+  const r = await planScan(p, { host: "h", port: 1, serverName: null });
+  assert.equal(r.error?.code, "CONNECTION_CLOSED");
+  assert.equal(r.handshakes, 6 + 5); // each version, SSLv2, and each version again with few suites
+});
+
+Deno.test("planScan() stops at once when the signal has fired, with interrupted set", async () => {
+  const c = new AbortController();
+  c.abort();
+  const r = await planScan(modelProber(MODEL), {
+    host: "model",
+    port: 443,
+    serverName: null,
+    signal: c.signal,
+  });
+  assert.equal(r.interrupted, true);
+  assert.equal(r.handshakes, 0);
+});
