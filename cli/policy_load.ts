@@ -5,7 +5,11 @@
  *
  * @module
  */
-import { TlsprobeError } from "../core/errors.ts";
+import { isTlsprobeError, TlsprobeError } from "../core/errors.ts";
+import { readInputText } from "../core/net/files.ts";
+
+/** A policy file is a few kilobytes; anything past 1 MiB is not one. */
+const MAX_POLICY_BYTES = 1024 * 1024;
 import {
   BUILTIN_POLICIES,
   builtinPolicy,
@@ -22,7 +26,8 @@ import {
  * @param nameOrFile `book-locked-server` or `./policy.json`
  * @returns the policy
  * @throws {TlsprobeError} `USAGE` for an unknown name, `FILE_NOT_FOUND`,
- *   `BAD_INPUT` for a file that breaks the schema (with the JSON path)
+ *   `BAD_INPUT` for a file that breaks the schema (with the JSON path), is
+ *   not a regular file, is empty or larger than 1 MiB
  */
 export async function loadPolicy(nameOrFile: string): Promise<Policy> {
   const builtin = builtinPolicy(nameOrFile);
@@ -30,24 +35,20 @@ export async function loadPolicy(nameOrFile: string): Promise<Policy> {
   const looksLikeFile = /[\/\\.]/.test(nameOrFile);
   let text: string;
   try {
-    text = await Deno.readTextFile(nameOrFile);
+    text = await readInputText(nameOrFile, "policy file", MAX_POLICY_BYTES);
   } catch (e) {
-    if (e instanceof Deno.errors.NotFound && !looksLikeFile) {
-      throw new TlsprobeError(
-        "USAGE",
-        `No policy named ${nameOrFile}: use one of ${
-          BUILTIN_POLICIES.map((p) => p.name).join(", ")
-        }, or a JSON file`,
-      );
-    }
-    if (e instanceof Deno.errors.NotFound) {
+    if (isTlsprobeError(e) && e.code === "FILE_NOT_FOUND") {
+      if (!looksLikeFile) {
+        throw new TlsprobeError(
+          "USAGE",
+          `No policy named ${nameOrFile}: use one of ${
+            BUILTIN_POLICIES.map((p) => p.name).join(", ")
+          }, or a JSON file`,
+        );
+      }
       throw new TlsprobeError("FILE_NOT_FOUND", `Policy file ${nameOrFile} does not exist`);
     }
-    throw new TlsprobeError(
-      "PERMISSION",
-      `Cannot read policy file ${nameOrFile}: ${e instanceof Error ? e.message : String(e)}`,
-      { raw: e instanceof Error ? e.message : String(e) },
-    );
+    throw e;
   }
   return parsePolicyJson(text, nameOrFile);
 }

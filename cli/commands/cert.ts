@@ -90,6 +90,13 @@ async function runCert(inv: Invocation): Promise<number> {
   let bytes: Uint8Array;
   let source: object;
   let trustError: TlsprobeError | undefined;
+  // The CA file is read first: a broken one is found before any connection.
+  let roots;
+  if (flags.cafile) {
+    const rootBytes = await readFileBytes(flags.cafile, "CA file");
+    roots = [];
+    for (const der of readCertificates(rootBytes)) roots.push(await decodeCertificate(der));
+  }
   if (remote) {
     const { host, port } = parseTarget(target);
     const fetched = await fetchRemoteChain({
@@ -104,16 +111,8 @@ async function runCert(inv: Invocation): Promise<number> {
     source = fetched.source;
     trustError = fetched.trustError;
   } else {
-    bytes = target === "-"
-      ? new Uint8Array(await new Response(Deno.stdin.readable).arrayBuffer())
-      : await readFileBytes(target, "certificate file");
+    bytes = await readFileBytes(target, "certificate file");
     source = target === "-" ? { stdin: true } : { file: target };
-  }
-  let roots;
-  if (flags.cafile) {
-    const rootBytes = await readFileBytes(flags.cafile, "CA file");
-    roots = [];
-    for (const der of readCertificates(rootBytes)) roots.push(await decodeCertificate(der));
   }
   const now = new Date();
   const name = flags.checkName ?? flags.servername;

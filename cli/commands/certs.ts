@@ -12,6 +12,7 @@ import { keyLine, namesLine } from "../../core/report/cert_text.ts";
 import { certificateToJson } from "../../core/x509/decode.ts";
 import { generatePki, KEY_KINDS, type KeyKind } from "../../core/x509/generate.ts";
 import { out, printJson } from "../output.ts";
+import { writeFileNoFollow } from "../../core/net/files.ts";
 
 interface InitFlags {
   name: string[];
@@ -105,12 +106,26 @@ async function runInit(dir: string, flags: InitFlags): Promise<void> {
         );
       }
     }
+    // Nothing is written when any name is a link or not a regular file.
     for (const f of pki.files) {
-      const p = path(f.name);
-      const mode = f.secret ? 0o600 : 0o644;
-      await Deno.writeTextFile(p, f.content, { mode });
-      // `mode` applies only to new files; an overwritten key must not keep a wider mode.
-      await Deno.chmod(p, mode);
+      const st = await Deno.lstat(path(f.name)).catch(() => undefined);
+      if (st && (st.isSymlink || !st.isFile)) {
+        throw new TlsprobeError(
+          "BAD_INPUT",
+          `${path(f.name)} is ${
+            st.isSymlink ? "a symbolic link" : "not a regular file"
+          }; refusing to replace it (remove it first)`,
+          { path: path(f.name) },
+        );
+      }
+    }
+    // Each file is created new in DIR and renamed into place: never written
+    // through a symbolic link, and --force replaces only regular files.
+    for (const f of pki.files) {
+      await writeFileNoFollow(dir, f.name, f.content, {
+        mode: f.secret ? 0o600 : 0o644,
+        replace: flags.force,
+      });
     }
   } catch (e) {
     if (e instanceof TlsprobeError) throw e;
@@ -133,7 +148,9 @@ async function runInit(dir: string, flags: InitFlags): Promise<void> {
     }));
     return;
   }
-  out(`Made a local PKI in ${dir} (${keyLine(pki.ca)} keys; for testing only, never trust it):`);
+  // "RSA 2048-bit keys", "ECDSA P-256 keys"
+  const keys = keyLine(pki.ca).replace(/ (\d+) bits$/, " $1-bit");
+  out(`Made a local PKI in ${dir} (${keys} keys; for testing only, never trust it):`);
   out(`  ca.crt, ca.key            CA       ${pki.ca.subject.rfc2253}, until ${pki.ca.notAfter}`);
   out(
     `  localhost.{crt,key,pem}   server   ${namesLine(pki.server)}, until ${pki.server.notAfter}`,

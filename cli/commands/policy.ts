@@ -12,6 +12,7 @@ import { dotted } from "../../core/report/pyrepr.ts";
 import { renderEvaluation, renderPolicy, resolvedJson } from "../../core/report/policy_text.ts";
 import { BUILTIN_POLICIES, defaultPolicyEnv, resolvePolicy } from "../../core/policy/mod.ts";
 import { checkServerPolicy } from "../../core/net/policy_check.ts";
+import { loadCaFile } from "../../core/net/pem.ts";
 import { loadPolicy } from "../policy_load.ts";
 import { out, printJson, styles } from "../output.ts";
 import { parsePort, parseServerName, parseTimeout } from "../options.ts";
@@ -118,6 +119,7 @@ async function runCheck(inv: Invocation): Promise<number> {
   if (port !== undefined) parsePort(port);
   const t = parseTarget(inv.args[0] as string, port);
   const rp = resolvePolicy(await loadPolicy(flags.policy), defaultPolicyEnv());
+  if (flags.cafile) await loadCaFile(flags.cafile); // a broken CA file is found before any probe
   const result = await checkServerPolicy({
     ...t,
     serverName: flags.servername,

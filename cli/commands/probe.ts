@@ -11,6 +11,7 @@ import { loadResolvedPolicy } from "../policy_load.ts";
 import { renderEvaluation } from "../../core/report/policy_text.ts";
 import { envelope } from "../../core/report/envelope.ts";
 import { probe } from "../../core/net/probe.ts";
+import { loadCaFile, loadCertifiedKey } from "../../core/net/pem.ts";
 import { probeUnderPolicy } from "../../core/net/probe_policy.ts";
 import { parseCipherList, parseGroupList, parseProtocols } from "../../core/handshake/offer.ts";
 import { renderProbeText } from "../../core/report/probe_text.ts";
@@ -100,6 +101,10 @@ async function runProbe(inv: Invocation): Promise<number> {
   const cipherSuites = flags.ciphers ? parseCipherList(flags.ciphers) : undefined;
   const groups = flags.groups ? parseGroupList(flags.groups) : undefined;
   const rp = flags.policy ? await loadResolvedPolicy(flags.policy) : undefined;
+  // Files too: a broken CA file or client key is the caller's error, found
+  // before the server is contacted.
+  if (flags.cafile) await loadCaFile(flags.cafile);
+  if (flags.cert) await loadCertifiedKey(flags.cert, flags.key);
   const options = {
     ...t,
     serverName: flags.sni === false ? null : flags.servername,

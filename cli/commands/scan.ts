@@ -15,7 +15,6 @@ import { parseProtocols } from "../../core/handshake/offer.ts";
 import { DEFAULT_CONCURRENCY, Limiter, scanTarget } from "../../core/net/scan.ts";
 import { readFileText } from "../../core/net/pem.ts";
 import type { ScanResult } from "../../core/scan/model.ts";
-import { loadResolvedPolicy } from "../policy_load.ts";
 import { EXIT_CHECK_FAILED, EXIT_CODES } from "../exit_codes.ts";
 import { err, out, styles } from "../output.ts";
 import { parseServerName, parseTimeout } from "../options.ts";
@@ -173,7 +172,9 @@ async function runScan(inv: Invocation): Promise<number> {
   // Every value is checked before any connection is made.
   const targets = specs.map((s) => parseTarget(s));
   const versions = flags.protocol ? parseProtocols(flags.protocol) : undefined;
-  const policy = flags.policy ? await loadResolvedPolicy(flags.policy) : undefined;
+  const policy = flags.policy
+    ? await (await import("../policy_load.ts")).loadResolvedPolicy(flags.policy)
+    : undefined;
   const stop = stopSignals();
   const global = new Limiter(flags.concurrency * 4);
   const bar = !flags.quiet && Deno.stderr.isTerminal() ? progressBar(targets.length) : undefined;

@@ -6,6 +6,8 @@
  */
 import { TlsprobeError } from "../errors.ts";
 import { parsePemBlocks, toPem } from "../x509/pem.ts";
+import { DerReader, TAG } from "../x509/der.ts";
+import { readInputBytes, readInputText } from "./files.ts";
 
 const CERT_LABELS = new Set(["CERTIFICATE", "X509 CERTIFICATE", "TRUSTED CERTIFICATE"]);
 
@@ -43,51 +45,28 @@ export function splitPem(text: string): PemParts {
 }
 
 /**
- * Reads a file as text, mapping a missing or unreadable file to a usage error.
+ * Reads a file as text (bounded: a regular file up to the input cap).
  *
  * @param path the file
  * @param what what the file is for, for the message (`CA file`, …)
  * @returns the text
- * @throws TlsprobeError FILE_NOT_FOUND, PERMISSION
+ * @throws TlsprobeError FILE_NOT_FOUND, PERMISSION, BAD_INPUT
  */
-export async function readFileText(path: string, what: string): Promise<string> {
-  try {
-    return await Deno.readTextFile(path);
-  } catch (e) {
-    throw readError(e, path, what);
-  }
+export function readFileText(path: string, what: string): Promise<string> {
+  return readInputText(path, what);
 }
 
 /**
- * Reads a file's bytes (a DER certificate, a bundle), mapping a missing or
- * unreadable file to a usage error.
+ * Reads a file's bytes (a DER certificate, a bundle; `-` is standard input),
+ * bounded as {@link readInputBytes}.
  *
  * @param path the file
  * @param what what the file is for, for the message
  * @returns the bytes
- * @throws TlsprobeError FILE_NOT_FOUND, PERMISSION
+ * @throws TlsprobeError FILE_NOT_FOUND, PERMISSION, BAD_INPUT
  */
-export async function readFileBytes(path: string, what: string): Promise<Uint8Array> {
-  try {
-    return await Deno.readFile(path);
-  } catch (e) {
-    throw readError(e, path, what);
-  }
-}
-
-function readError(e: unknown, path: string, what: string): TlsprobeError {
-  if (e instanceof Deno.errors.NotFound) {
-    return new TlsprobeError("FILE_NOT_FOUND", `Cannot read ${what} ${path}: no such file`);
-  }
-  if (e instanceof Deno.errors.PermissionDenied || e instanceof Deno.errors.NotCapable) {
-    return new TlsprobeError("PERMISSION", `Cannot read ${what} ${path}: permission denied`);
-  }
-  if (e instanceof Deno.errors.IsADirectory) {
-    return new TlsprobeError("BAD_INPUT", `Cannot read ${what} ${path}: it is a directory`);
-  }
-  return new TlsprobeError("BAD_INPUT", `Cannot read ${what} ${path}: ${(e as Error).message}`, {
-    raw: String(e),
-  });
+export function readFileBytes(path: string, what: string): Promise<Uint8Array> {
+  return readInputBytes(path, what);
 }
 
 /** A certificate chain and its key, ready for `Deno.listenTls`/`connectTls`. */
@@ -139,7 +118,14 @@ export async function loadCertifiedKey(certFile: string, keyFile?: string): Prom
  * @throws TlsprobeError FILE_NOT_FOUND, BAD_INPUT
  */
 export async function loadCaFile(caFile: string): Promise<string[]> {
-  const certs = splitPem(await readFileText(caFile, "CA file")).certificates;
+  const text = await readFileText(caFile, "CA file");
+  // Each block must at least have a certificate's outer shape, so that a
+  // broken file is blamed on the file, not on the server (and the runtime
+  // does not dump it on stderr).
+  parsePemBlocks(text).forEach(({ label, der }, i) => {
+    if (CERT_LABELS.has(label)) checkCertificateShape(der, `${caFile}, certificate ${i + 1}`);
+  });
+  const certs = splitPem(text).certificates;
   if (certs.length === 0) {
     throw new TlsprobeError(
       "BAD_INPUT",
@@ -147,4 +133,23 @@ export async function loadCaFile(caFile: string): Promise<string[]> {
     );
   }
   return certs;
+}
+
+/** Checks Certificate ::= SEQUENCE { tbs SEQUENCE, alg SEQUENCE, sig BIT STRING } (RFC 5280, 4.1). */
+function checkCertificateShape(der: Uint8Array, where: string): void {
+  try {
+    const outer = new DerReader(der, 0, "certificate");
+    const cert = outer.expect(TAG.SEQUENCE, "Certificate");
+    outer.expectEmpty("Certificate");
+    const r = DerReader.inside(cert, "Certificate");
+    r.expect(TAG.SEQUENCE, "tbsCertificate");
+    r.expect(TAG.SEQUENCE, "signatureAlgorithm");
+    r.expect(TAG.BIT_STRING, "signatureValue");
+    r.expectEmpty("Certificate");
+  } catch (e) {
+    const why = e instanceof Error ? e.message : String(e);
+    throw new TlsprobeError("BAD_INPUT", `${where} is not a DER certificate: ${why}`, {
+      field: "cafile",
+    });
+  }
 }

@@ -50,13 +50,14 @@ function watchdog(
   outcome: RelayOutcome,
 ) {
   let last = Date.now();
-  const writing = new Set<number>();
+  let ids = 0;
+  const writing = new Map<number, number>(); // write id → when it started
   let timer: ReturnType<typeof setInterval> | undefined;
   if (limits) {
     const tick = Math.max(20, Math.min(limits.idleMs, limits.writeMs) / 4);
     timer = setInterval(() => {
       const now = Date.now();
-      const stalled = [...writing].some((t) => now - t > limits.writeMs);
+      const stalled = [...writing.values()].some((t) => now - t > limits.writeMs);
       const idle = writing.size === 0 && now - last > limits.idleMs;
       if (stalled || idle) {
         outcome.timedOut = stalled ? "write" : "idle";
@@ -71,12 +72,12 @@ function watchdog(
       last = Date.now();
     },
     write: async (conn: Deno.Conn, bytes: Uint8Array) => {
-      const t = Date.now();
-      writing.add(t);
+      const id = ++ids;
+      writing.set(id, Date.now());
       try {
         await writeAll(conn, bytes);
       } finally {
-        writing.delete(t);
+        writing.delete(id);
         last = Date.now();
       }
     },
@@ -111,6 +112,8 @@ export interface RelayLimits {
   idleMs: number;
   /** Ends the relay when one write has not completed for this long (ms). */
   writeMs: number;
+  /** Rewrites the server's bytes after its first flight (e.g. an alert TLS 1.2 lacks). */
+  mapDown?: (chunk: Uint8Array, flight: ServerFlight | undefined) => Uint8Array;
 }
 
 /**
@@ -165,7 +168,7 @@ export async function relayWatching(
         const chunk = b.slice(0, n);
         outcome.down += n;
         if (watcher.done) {
-          await writeAll(client, chunk);
+          await writeAll(client, limits?.mapDown ? limits.mapDown(chunk, outcome.flight) : chunk);
           continue;
         }
         held.push(chunk);

@@ -13,7 +13,6 @@ import { isTlsprobeError, TlsprobeError } from "../errors.ts";
 import { inspect, type Observation } from "../handshake/inspect.ts";
 import { DEFAULT_GROUPS, DEFAULT_SIGNATURE_ALGORITHMS } from "../handshake/defaults.ts";
 import { canShare, makeKeyShare } from "../handshake/key_exchange.ts";
-import { caNameText } from "../report/probe.ts";
 import { encodeHello, encodeSslv2Hello, HelloReader, isSslv2ServerHello } from "../scan/hello.ts";
 import { Limiter, runLimited } from "../scan/limit.ts";
 import type {
@@ -26,7 +25,6 @@ import type {
   ScanResult,
 } from "../scan/model.ts";
 import { planScan } from "../scan/plan.ts";
-import { evaluateScan } from "../scan/evaluate.ts";
 import type { ResolvedPolicy } from "../policy/resolve.ts";
 import { connectTcp, type TcpTransport } from "./transport.ts";
 import { connectVerified } from "./tls_client.ts";
@@ -250,7 +248,7 @@ function fromObservation(obs: Observation): InspectAnswer {
     certificates: obs.certificates,
     ocspStapled: !!obs.ocspResponse,
     certificateRequest: obs.certificateRequest
-      ? { caNames: obs.certificateRequest.certificateAuthorities.map(caNameText) }
+      ? { caNames: obs.certificateRequest.certificateAuthorities }
       : undefined,
     postHandshakeAlert: obs.postHandshakeAlert,
     sessionTicket: obs.sessionTicket.offered,
@@ -306,6 +304,10 @@ async function checkTrust(
  */
 export async function scanTarget(o: ScanOptions): Promise<ScanResult> {
   const serverName = scanServerName(o);
+  // The verdicts need the X.509 decoder and the policies, which take long to
+  // load: load them, and check trust, while the handshakes run.
+  const evaluation = import("../scan/evaluate.ts");
+  const trusting = checkTrust(o, serverName);
   const prober = tcpProber(o);
   const planned = await planScan(prober, {
     host: o.host,
@@ -317,8 +319,10 @@ export async function scanTarget(o: ScanOptions): Promise<ScanResult> {
   });
   const canTrust = !planned.error && !planned.interrupted &&
     planned.versions.some((v) => v.accepted && v.code >= 0x0303);
-  const trust = canTrust ? await checkTrust(o, serverName) : null;
-  if (trust) planned.handshakes++;
+  const checked = await trusting;
+  const trust = canTrust ? checked : null;
+  planned.handshakes++;
+  const { evaluateScan } = await evaluation;
   return await evaluateScan(planned, { now: o.now, trust, policy: o.policy });
 }
 

@@ -260,6 +260,13 @@ export async function readClientHello(
           e.detail,
         );
       }
+      if (e instanceof TlsprobeError && e.code === "PEER_MALFORMED") {
+        throw new TlsprobeError(
+          "PEER_MALFORMED",
+          `The client at ${who} sent malformed TLS: ${e.message}`,
+          e.detail,
+        );
+      }
       throw e;
     }
   };
@@ -399,7 +406,11 @@ export async function serveTls(opts: ServeOptions, events: ServeEvents): Promise
   opts.signal?.addEventListener("abort", stop, { once: true });
 
   const result: ServeResult = { served: 0, failed: 0 };
-  const limits = { idleMs: opts.timeoutMs, writeMs: opts.timeoutMs };
+  const limits = {
+    idleMs: opts.timeoutMs,
+    writeMs: opts.timeoutMs,
+    mapDown: tls12CertificateRequired,
+  };
 
   const handle = async (conn: Deno.Conn, client: ClientInfo, prefix?: Uint8Array) => {
     const t0 = performance.now();
@@ -572,6 +583,24 @@ export async function serveTls(opts: ServeOptions, events: ServeEvents): Promise
     await engine.close();
   }
   return result;
+}
+
+/**
+ * The runtime's TLS refuses a TLS 1.2 client without a certificate with
+ * `certificate_required` (116), an alert TLS 1.2 does not have (RFC 8446
+ * §6.2 added it); OpenSSL and every TLS 1.2 peer send `handshake_failure`
+ * (RFC 5246 §7.4.6). The alert is still plaintext there, so it is rewritten.
+ */
+function tls12CertificateRequired(chunk: Uint8Array, flight?: ServerFlight): Uint8Array {
+  if (
+    flight?.serverHello.version === 0x0303 && chunk.length >= 7 && chunk[0] === CONTENT.alert &&
+    chunk[1] === 3 && chunk[2] === 3 && chunk[3] === 0 && chunk[4] === 2 && chunk[6] === 116
+  ) {
+    const out = chunk.slice();
+    out[6] = 40;
+    return out;
+  }
+  return chunk;
 }
 
 function timeoutError(c: ClientInfo, ms: number, what: "hello" | "handshake"): TlsprobeError {

@@ -11,6 +11,7 @@
  * @module
  */
 import { TlsprobeError } from "../errors.ts";
+import { groupByName } from "../registry/groups.ts";
 import {
   normalizeGroup,
   normalizeVersion,
@@ -146,6 +147,15 @@ export function resolvePolicy(policy: Policy, env: PolicyEnv): ResolvedPolicy {
     });
   }
 
+  policy.groups?.forEach((g, i) => {
+    if (!groupByName(g) && !groupByName(normalizeGroup(g))) {
+      throw new TlsprobeError(
+        "BAD_INPUT",
+        `Policy ${policy.name}: unknown group ${g} at $.groups[${i}]`,
+        { field: `$.groups[${i}]` },
+      );
+    }
+  });
   const groups = policy.groups ? new Set(policy.groups.map(normalizeGroup)) : null;
   return { policy, env, versions, suites, tls13Suites, groups };
 }

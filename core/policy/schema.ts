@@ -40,6 +40,7 @@ const KNOWN_KEYWORDS = new Set([
   "additionalProperties",
   "items",
   "minItems",
+  "maxItems",
   "uniqueItems",
   "minLength",
   "maxLength",
@@ -118,6 +119,11 @@ function check(value: unknown, schema: Schema, path: string, out: SchemaViolatio
     if (typeof schema.minItems === "number" && a.length < schema.minItems) {
       out.push({ path, message: `must have at least ${schema.minItems} item(s)` });
     }
+    if (typeof schema.maxItems === "number" && a.length > schema.maxItems) {
+      // Too long to be meant: say so once, without walking every item.
+      out.push({ path, message: `must have at most ${schema.maxItems} items (has ${a.length})` });
+      return;
+    }
     if (schema.uniqueItems === true) {
       const seen = new Map<string, number>();
       a.forEach((item, i) => {
@@ -136,10 +142,11 @@ function check(value: unknown, schema: Schema, path: string, out: SchemaViolatio
     const o = value as Record<string, unknown>;
     const props = (schema.properties ?? {}) as Record<string, Schema>;
     for (const r of (schema.required ?? []) as string[]) {
-      if (!(r in o)) out.push({ path: childPath(path, r), message: "is required" });
+      if (!Object.hasOwn(o, r)) out.push({ path: childPath(path, r), message: "is required" });
     }
     for (const [k, v] of Object.entries(o)) {
-      if (k in props) check(v, props[k], childPath(path, k), out);
+      // Own properties only: `__proto__`, `constructor`, `toString` … are not fields.
+      if (Object.hasOwn(props, k)) check(v, props[k], childPath(path, k), out);
       else if (schema.additionalProperties === false) {
         out.push({
           path: childPath(path, k),

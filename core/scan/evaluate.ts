@@ -13,6 +13,7 @@ import { cipherSuiteByCode } from "../registry/cipher_suites.ts";
 import { groupName } from "../registry/groups.ts";
 import { TLS1_3, versionName } from "../registry/versions.ts";
 import { decodeCertificate } from "../x509/decode.ts";
+import { caNameText } from "../report/probe.ts";
 import { matchIdentity } from "../x509/identity.ts";
 import { builtinPolicy } from "../policy/builtins.ts";
 import { defaultPolicyEnv } from "../policy/env.ts";
@@ -47,7 +48,7 @@ export async function evaluateScan(
   planned: PlannedScan,
   facts: EvaluateFacts,
 ): Promise<ScanResult> {
-  const { chains, ...rest } = planned;
+  const { chains, caNamesDer, ...rest } = planned;
   const certificates: ScanChain[] = [];
   const decoded = [];
   for (const c of chains) {
@@ -94,6 +95,9 @@ export async function evaluateScan(
         chain: [],
       });
     }
+  }
+  if (caNamesDer?.length) {
+    rest.clientCertificate = { ...rest.clientCertificate, caNames: caNamesDer.map(caNameText) };
   }
   const result: ScanResult = {
     ...rest,

@@ -88,8 +88,8 @@ export type InspectAnswer =
     /** The chain as sent, leaf first (DER). */
     certificates: Uint8Array[];
     ocspStapled: boolean;
-    /** Present when the server asked for a client certificate. */
-    certificateRequest?: { caNames: string[] };
+    /** Present when the server asked for a client certificate: the CA names (DER DistinguishedNames). */
+    certificateRequest?: { caNames: Uint8Array[] };
     /** TLS 1.3: an alert after our Finished (`certificate_required` when a certificate is required). */
     postHandshakeAlert?: string;
     /** Session tickets issued (null: not known). */

@@ -56,7 +56,6 @@ import {
   oidLongName,
   oidShortName,
   POLICY_NAMES,
-  SIGNATURE_ALGORITHMS,
 } from "./oids.ts";
 import { toPem } from "./pem.ts";
 
@@ -200,7 +199,15 @@ interface RawExtension {
 function frame(der: Uint8Array, ctx: DecodeContext) {
   const outer = new DerReader(der, 0, "certificate");
   const cert = outer.expect(TAG.SEQUENCE, "certificate");
-  outer.expectEmpty("certificate");
+  if (!outer.done) {
+    refuse(ctx, {
+      rule: "x509.trailing-data",
+      message: "Cannot read certificate: trailing data",
+      clause: "X.690 section 10.1; RFC 5280 section 4.1",
+      offset: outer.offset,
+      field: "certificate",
+    });
+  }
   const c = DerReader.inside(cert, "certificate");
   const tbs = c.expect(TAG.SEQUENCE, "tbsCertificate");
   const sigAlg = c.expect(TAG.SEQUENCE, "signatureAlgorithm");
@@ -290,7 +297,7 @@ function algorithm(tlv: Tlv, field: string): { oid: string; params?: Tlv } {
 
 function signatureInfo(tlv: Tlv): SignatureAlgorithmInfo {
   const { oid, params } = algorithm(tlv, "signatureAlgorithm");
-  const name = SIGNATURE_ALGORITHMS[oid] ?? oidLongName(oid);
+  const name = oidLongName(oid);
   const info: SignatureAlgorithmInfo = { name, oid };
   const m = /^(?:sha|ecdsa-with-SHA)(\d+)/i.exec(name) ?? /-with-SHA(\d+)$/.exec(name);
   if (m) info.hash = m[1] === "1" ? "SHA-1" : `SHA-${m[1]}`;
@@ -305,7 +312,7 @@ function signatureInfo(tlv: Tlv): SignatureAlgorithmInfo {
   return info;
 }
 
-function keyInfo(spki: Tlv): PublicKeyInfo {
+function keyInfo(spki: Tlv, ctx: DecodeContext): PublicKeyInfo {
   const r = DerReader.inside(spki, "subjectPublicKeyInfo");
   const alg = r.expect(TAG.SEQUENCE, "subjectPublicKeyInfo.algorithm");
   const bits = r.expect(TAG.BIT_STRING, "subjectPublicKey");
@@ -321,6 +328,19 @@ function keyInfo(spki: Tlv): PublicKeyInfo {
     derError("Cannot read subjectPublicKey: empty", bits.start, "subjectPublicKey");
   }
   const keyBytes = bits.value.subarray(1);
+  // The algorithm stays shown when the key itself cannot be read.
+  attempt(
+    ctx,
+    "subjectPublicKey",
+    "RFC 5280 section 4.1.2.7",
+    () => readKeySize(key, params, keyBytes),
+    undefined,
+  );
+  return key;
+}
+
+/** Fills in the size, curve and exponent of a key from its parameters and bytes. */
+function readKeySize(key: PublicKeyInfo, params: Tlv | undefined, keyBytes: Uint8Array): void {
   switch (key.type) {
     case "RSA":
     case "RSA-PSS": {
@@ -368,7 +388,6 @@ function keyInfo(spki: Tlv): PublicKeyInfo {
       break;
     }
   }
-  return key;
 }
 
 /** The size in bits of an unsigned big-endian integer. */
@@ -599,7 +618,7 @@ function decodeUnchecked(der: Uint8Array, ctx: DecodeContext): CertificateInfo {
     ctx,
     "subjectPublicKeyInfo",
     "RFC 5280 section 4.1.2.7",
-    () => keyInfo(f.spki),
+    () => keyInfo(f.spki, ctx),
     { type: "(unreadable)", algorithm: "(unreadable)", oid: "", spki: f.spki.raw },
   );
 
@@ -681,7 +700,46 @@ function readExtension(
     case "2.5.29.17": {
       info.hasSan = true;
       if (ctx.tolerant) {
-        for (const g of displayGeneralNames(value, at, ctx, name)) info.sans[g.kind].push(g.value);
+        const from = ctx.findings.length;
+        // What the strict decoder accepts is not `high` (the scale says who refuses).
+        let strictNames: GeneralName[] | undefined;
+        try {
+          strictNames = Array.from(parseExt(value, SubjectAlternativeName, name, at));
+        } catch {
+          strictNames = undefined;
+        }
+        const strictReads = strictNames !== undefined;
+        let shown;
+        try {
+          shown = displayGeneralNames(value, at, ctx, name);
+        } catch (e) {
+          if (!strictNames) throw e;
+          // The strict (schema) reader takes an encoding the display reader does not.
+          note(ctx, {
+            rule: "x509.malformed-subjectAltName",
+            severity: "warning",
+            message: e instanceof Error ? e.message : String(e),
+            clause: "RFC 5280 section 4.2.1.6; X.690 section 10",
+            offset: at,
+            field: name,
+          });
+          shown = strictNames.map(generalNameText);
+        }
+        for (const g of shown) info.sans[g.kind].push(g.value);
+        const added = ctx.findings.slice(from);
+        if (strictReads) {
+          for (const f of added) if (f.severity === "error") f.severity = "warning";
+        } else if (!added.some((f) => f.severity === "error")) {
+          note(ctx, {
+            rule: "x509.strict-decoder-refuses",
+            severity: "info",
+            message:
+              `${name}: shown here, but the strict decoder (trust, --check-name) cannot read it (ediPartyName, x400Address or an unusual otherName) and refuses the certificate`,
+            clause: "RFC 5280 section 4.2.1.6",
+            offset: at,
+            field: name,
+          });
+        }
         break;
       }
       for (const g of parseExt(value, SubjectAlternativeName, name, at)) {

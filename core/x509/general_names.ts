@@ -48,6 +48,16 @@ export function ipText(v: Uint8Array): string | undefined {
 /** An IA5String general name: text as OpenSSL shows its bytes, a finding when not ASCII. */
 function ia5(tlv: Tlv, what: string, ctx: DecodeContext, field: string): string {
   const v = tlv.value;
+  if (v.includes(0)) {
+    note(ctx, {
+      rule: "x509.san-nul",
+      severity: "warning",
+      message: `${field}: ${what} holds a NUL byte (a name that C code reads cut short)`,
+      clause: `${CLAUSE}; X.680 section 41.4`,
+      offset: tlv.start,
+      field,
+    });
+  }
   if (v.some((b) => b > 0x7f)) {
     note(ctx, {
       rule: "x509.san-not-ia5",

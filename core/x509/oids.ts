@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { OID_TABLE } from "./oid_table.ts";
+import { CURVE_BITS, OID_TABLE } from "./oid_table.ts";
 
 /**
  * OpenSSL's short and long names of an object identifier.
@@ -34,17 +34,9 @@ export function oidLongName(oid: string): string {
   return oidNames(oid)?.ln ?? oid;
 }
 
-/**
- * The size in bits of a named curve: the table below, else the size in
- * OpenSSL's name (`secp112r1`, `brainpoolP320t1`, `sect283k1`, `prime239v1`).
- */
+/** The size in bits of a named curve (its order's, as OpenSSL counts it), undefined when unknown. */
 export function curveBits(oid: string): number | undefined {
-  const known = CURVES[oid]?.bits;
-  if (known) return known;
-  const sn = oidNames(oid)?.sn ?? "";
-  if (/^sect571/.test(sn)) return 570;
-  const m = /^(?:secp|sect|brainpoolP|prime|c2pnb|c2tnb|c2onb|wap-wsg-idm-ecid-wtls)(\d+)/.exec(sn);
-  return m ? Number(m[1]) : undefined;
+  return CURVES[oid]?.bits ?? (Object.hasOwn(CURVE_BITS, oid) ? CURVE_BITS[oid] : undefined);
 }
 
 /** Attribute types of distinguished names (RFC 5280 section 4.1.2.4, RFC 4519). */
@@ -85,27 +77,6 @@ export const ATTRIBUTE_NAMES: Record<string, string> = {
   "1.3.6.1.4.1.311.60.2.1.1": "jurisdictionL",
   "1.3.6.1.4.1.311.60.2.1.2": "jurisdictionST",
   "1.3.6.1.4.1.311.60.2.1.3": "jurisdictionC",
-};
-
-/** Signature algorithms (RFC 4055, RFC 5758, RFC 8410). */
-export const SIGNATURE_ALGORITHMS: Record<string, string> = {
-  "1.2.840.113549.1.1.2": "md2WithRSAEncryption",
-  "1.2.840.113549.1.1.4": "md5WithRSAEncryption",
-  "1.2.840.113549.1.1.5": "sha1WithRSAEncryption",
-  "1.2.840.113549.1.1.10": "rsassaPss",
-  "1.2.840.113549.1.1.11": "sha256WithRSAEncryption",
-  "1.2.840.113549.1.1.12": "sha384WithRSAEncryption",
-  "1.2.840.113549.1.1.13": "sha512WithRSAEncryption",
-  "1.2.840.113549.1.1.14": "sha224WithRSAEncryption",
-  "1.2.840.10045.4.1": "ecdsa-with-SHA1",
-  "1.2.840.10045.4.3.1": "ecdsa-with-SHA224",
-  "1.2.840.10045.4.3.2": "ecdsa-with-SHA256",
-  "1.2.840.10045.4.3.3": "ecdsa-with-SHA384",
-  "1.2.840.10045.4.3.4": "ecdsa-with-SHA512",
-  "1.2.840.10040.4.3": "dsa-with-SHA1",
-  "2.16.840.1.101.3.4.3.2": "dsa-with-SHA256",
-  "1.3.101.112": "ED25519",
-  "1.3.101.113": "ED448",
 };
 
 /** Public key algorithms (RFC 3279, RFC 5480, RFC 8410). */

@@ -15,6 +15,7 @@ import { expand } from "./cipher_engine.ts";
 import { findCipherStringAt, renderSuitesHtml } from "./pure/cipher_locate.ts";
 import {
   addEntry,
+  entryFailure,
   escapeHtml,
   type ProbeEntry,
   type ProbeRequest,
@@ -138,7 +139,7 @@ export async function runProbe(
     }),
   );
   const entry = panel.model.entries[0];
-  const failure = entry.error ?? entry.report?.error;
+  const failure = entryFailure(entry);
   if (failure) {
     void vscode.window.showWarningMessage(`${req.target}: ${failure.message}`);
   }

@@ -9,6 +9,8 @@
 export interface Peer {
   /** The port the peer listens on (when it printed one). */
   port: number;
+  /** The process id (to read /proc/PID/fd, or to signal it). */
+  pid: number;
   /** Everything the process printed so far (stdout and stderr). */
   output(): string;
   /** Waits until the output matches, or throws after `ms`. */
@@ -107,6 +109,7 @@ export async function startPeer(
   }
   return {
     port,
+    pid: child.pid,
     output: () => text,
     waitFor,
     write: (s: string) => writer.write(new TextEncoder().encode(s)),
@@ -193,5 +196,37 @@ export function startTlsprobe(args: string[], ready: RegExp): Promise<Peer> {
   ], {
     ready,
     env: { NO_COLOR: "1" },
+  });
+}
+
+/**
+ * The `tlsprobe` task's command line from deno.json (`run --env-file=… --allow-net … cli/main.ts`),
+ * without the leading `deno`, so tests run the CLI with exactly the task's permissions (not -A).
+ *
+ * @returns the words after `deno`, to run from {@link ROOT}
+ */
+export async function taskWords(): Promise<string[]> {
+  const deno = JSON.parse(await Deno.readTextFile(ROOT + "deno.json"));
+  const words = String(deno.tasks.tlsprobe).trim().split(/\s+/);
+  if (words[0] !== "deno") throw new Error(`Unexpected tlsprobe task: ${deno.tasks.tlsprobe}`);
+  return words.slice(1);
+}
+
+/**
+ * Runs the CLI exactly as `deno task tlsprobe` does (same permission flags, from the repository
+ * root), with optional stdin text.
+ *
+ * @param args the CLI arguments
+ * @param opts stdin text and environment
+ * @returns exit code and output
+ */
+export async function tlsprobeAsTask(
+  args: string[],
+  opts: { stdin?: string; env?: Record<string, string> } = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  return run(Deno.execPath(), [...await taskWords(), ...args], {
+    ...opts,
+    cwd: ROOT,
+    env: { NO_COLOR: "1", ...opts.env },
   });
 }

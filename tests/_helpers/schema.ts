@@ -38,3 +38,9 @@ export const assertPolicySchema: (value: unknown) => void = schemaAssertion(
   "policy_output.schema.json",
   "policy",
 );
+
+/** Throws with ajv's errors unless `value` matches `core/report/scan.schema.json`. */
+export const assertScanSchema: (value: unknown) => void = schemaAssertion(
+  "scan.schema.json",
+  "scan",
+);

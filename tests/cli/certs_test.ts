@@ -204,3 +204,44 @@ Deno.test("certs init refuses to overwrite without --force, and --force rewrites
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("certs init --force never writes through a link, nor plants a key at a dangling one", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "tlsprobe-certs-link-" });
+  const outside = await Deno.makeTempDir({ prefix: "tlsprobe-certs-outside-" });
+  try {
+    const victim = `${outside}/victim.txt`;
+    await Deno.writeTextFile(victim, "keep me\n", { mode: 0o644 });
+    await Deno.symlink(victim, `${dir}/ca.key`);
+    const r = await tlsprobe(["certs", "init", "--force", dir]);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /error BAD_INPUT: .*ca\.key is a symbolic link/);
+    assert.equal(await Deno.readTextFile(victim), "keep me\n");
+    assert.equal((await Deno.stat(victim)).mode! & 0o777, 0o644);
+    // Nothing was written, not even the files before ca.key.
+    assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), ["ca.key"]);
+
+    await Deno.remove(`${dir}/ca.key`);
+    const planted = `${outside}/planted.key`;
+    await Deno.symlink(planted, `${dir}/localhost.key`);
+    const r2 = await tlsprobe(["certs", "init", "--force", dir]);
+    assert.equal(r2.code, 2, r2.stderr);
+    await assert.rejects(() => Deno.lstat(planted), Deno.errors.NotFound);
+
+    // A directory where a file should be is refused too; regular files are replaced, keys 0600.
+    await Deno.remove(`${dir}/localhost.key`);
+    await Deno.mkdir(`${dir}/client.pem`);
+    const r3 = await tlsprobe(["certs", "init", "--force", dir]);
+    assert.equal(r3.code, 2, r3.stderr);
+    assert.match(r3.stderr, /client\.pem is not a regular file/);
+    await Deno.remove(`${dir}/client.pem`);
+    await Deno.writeTextFile(`${dir}/ca.key`, "old", { mode: 0o666 });
+    const r4 = await tlsprobe(["certs", "init", "--force", dir]);
+    assert.equal(r4.code, 0, r4.stderr);
+    assert.equal((await Deno.stat(`${dir}/ca.key`)).mode! & 0o777, 0o600);
+    assert.match(await Deno.readTextFile(`${dir}/ca.key`), /PRIVATE KEY/);
+    assert.ok(![...Deno.readDirSync(dir)].some((e) => e.name.endsWith(".tmp")), "no temp left");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+    await Deno.remove(outside, { recursive: true });
+  }
+});

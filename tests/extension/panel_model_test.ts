@@ -3,6 +3,7 @@ import {
   addEntry,
   daysUntil,
   emptyModel,
+  entryFailure,
   escapeHtml,
   HISTORY_LIMIT,
   type ProbeEntry,
@@ -155,6 +156,37 @@ Deno.test("renderEntry() marks expired and mismatched certificates", () => {
   assert.match(html, /class="bad">expired 2026-11-01 \(22 days ago\)/);
   assert.match(html, /does not match example\.com/);
   assert.match(html, /not verified<\/span> \(CERT_EXPIRED\)/);
+});
+
+Deno.test("a probe whose trust or name check failed looks like a failure, with the CLI's advice", () => {
+  const untrusted: ProbeReport = {
+    ...REPORT,
+    trust: {
+      ...REPORT.trust!,
+      verified: false,
+      code: "CERT_UNKNOWN_ISSUER",
+      message: "Not signed by a trusted CA: pass -a/--cafile",
+    },
+  };
+  const m = addEntry(emptyModel(), entry(untrusted));
+  const html = renderEntry(m.entries[0], NOW);
+  assert.match(html, /role="alert"/);
+  assert.match(html, /CERT_UNKNOWN_ISSUER<\/span> Not signed by a trusted CA: pass -a\/--cafile/);
+  assert.match(html, /<td id="r-version">TLSv1\.3<\/td>/, "the negotiated values stay visible");
+  assert.match(renderHistory(m), /class="history-item failed"/);
+  assert.equal(summary(m.entries[0]), "localhost:8443: CERT_UNKNOWN_ISSUER");
+  const mismatch: ProbeReport = {
+    ...REPORT,
+    identity: { hostname: "example.com", matched: false, rule: "dns-san", reason: "no SAN" },
+  };
+  assert.deepEqual(entryFailure(addEntry(emptyModel(), entry(mismatch)).entries[0]), {
+    code: "CERT_NAME_MISMATCH",
+    message: "no SAN",
+  });
+  assert.equal(entryFailure(addEntry(emptyModel(), entry(REPORT)).entries[0]), undefined);
+  // Not checkable is not a failure.
+  const unchecked: ProbeReport = { ...REPORT, trust: { ...REPORT.trust!, verified: null } };
+  assert.equal(entryFailure(addEntry(emptyModel(), entry(unchecked)).entries[0]), undefined);
 });
 
 Deno.test("renderEntry() says trust was not checked when the CLI could not check it", () => {

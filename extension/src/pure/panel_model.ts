@@ -154,6 +154,34 @@ export function renderChain(certs: ReportCertificate[], now: Date): string {
   return `<h3>Certificate chain</h3><ol class="chain">${items.join("")}</ol>`;
 }
 
+/**
+ * What went wrong with a probe, if anything: the extension's or the CLI's
+ * error, else a refused trust or a name that does not match (the CLI reports
+ * those as data with exit status 1, and they must not look like success).
+ *
+ * @param entry the probe
+ * @returns the failure, or undefined when the probe succeeded
+ */
+export function entryFailure(entry: ProbeEntry): CliError | undefined {
+  const r = entry.report;
+  const e = entry.error ?? r?.error;
+  if (e) return e;
+  if (r?.trust?.verified === false) {
+    return {
+      code: r.trust.code ?? "CERT_INVALID",
+      message: r.trust.message ?? "The server's certificate was not verified.",
+    };
+  }
+  if (r?.identity?.matched === false) {
+    return {
+      code: "CERT_NAME_MISMATCH",
+      message: r.identity.reason ||
+        `The certificate does not name ${r.identity.hostname}.`,
+    };
+  }
+  return undefined;
+}
+
 function renderError(e: CliError): string {
   return `<div class="error" role="alert" id="error"><span class="code">${
     escapeHtml(e.code)
@@ -171,7 +199,7 @@ function renderError(e: CliError): string {
 export function renderEntry(entry: ProbeEntry, now: Date): string {
   const r = entry.report;
   const head = `<h2 id="result-target">${escapeHtml(entry.request.target)}</h2>`;
-  const error = entry.error ?? r?.error;
+  const error = entryFailure(entry);
   const parts = [head];
   if (error) parts.push(renderError(error));
   const h = r?.handshake;
@@ -244,7 +272,7 @@ export function renderEntry(entry: ProbeEntry, now: Date): string {
  * @returns plain text
  */
 export function summary(entry: ProbeEntry): string {
-  const e = entry.error ?? entry.report?.error;
+  const e = entryFailure(entry);
   if (e) return `${entry.request.target}: ${e.code}`;
   const h = entry.report?.handshake;
   return `${entry.request.target}: ${h?.version ?? "?"} ${h?.cipher?.iana ?? ""}`.trim();
@@ -261,7 +289,7 @@ export function renderHistory(model: PanelModel): string {
   if (model.entries.length === 0) return `<p class="dim">No probes yet.</p>`;
   const sel = selectedEntry(model)?.id;
   const items = model.entries.map((e) => {
-    const bad = e.error ?? e.report?.error;
+    const bad = entryFailure(e);
     const current = e.id === sel ? ` aria-current="true"` : "";
     return `<li><button type="button" class="history-item${
       bad ? " failed" : ""

@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { TlsprobeError } from "../../../core/errors.ts";
 import {
   decodeCertificateSync,
+  decodeForDisplay,
   parsePem,
   readCertificates,
   verifySignature,
@@ -128,6 +129,74 @@ Deno.test("decodeCertificateSync() gives only TlsprobeError on 100,000 mutated c
     `fuzz: ${ITERATIONS} mutated inputs in ${Math.round(performance.now() - start)} ms: ` +
       `${counts.CERT_INVALID} CERT_INVALID, ${counts.BAD_INPUT} BAD_INPUT, ${counts.decoded} decoded ` +
       `(${sigChecks} signature checks), slowest ${slowest.toFixed(1)} ms`,
+  );
+});
+
+Deno.test("decodeForDisplay() gives only TlsprobeError on 20,000 mutated certificates, and agrees with the strict decoder wherever that one reads", async () => {
+  const seeds: Uint8Array[] = [];
+  for (const f of ["leaf", "inter", "root", "ed25519", "v1", "pss"]) {
+    seeds.push(...parsePem(await Deno.readTextFile(new URL(`${f}.pem`, FIXTURES))));
+  }
+  const lens = seeds.map(lengthOffsets);
+  const rnd = prng(0x0dd_ce57);
+  const counts = { shown: 0, refused: 0, strictToo: 0, findings: 0 };
+  let slowest = 0;
+  for (let i = 0; i < 20_000; i++) {
+    const k = Math.floor(rnd() * seeds.length);
+    const input = mutate(seeds[k], rnd, lens[k]);
+    const t = performance.now();
+    let shown;
+    try {
+      shown = await decodeForDisplay(input);
+    } catch (e) {
+      assert.ok(e instanceof TlsprobeError, `iteration ${i}: ${(e as Error)?.name} escaped`);
+      counts.refused++;
+      continue;
+    } finally {
+      slowest = Math.max(slowest, performance.now() - t);
+    }
+    counts.shown++;
+    counts.findings += shown.findings.length;
+    let strict;
+    try {
+      strict = decodeCertificateSync(input);
+    } catch {
+      // A certificate the strict decoder refuses has an error finding, or a
+      // subjectAltName only the tolerant reader understands.
+      assert.ok(
+        shown.findings.some((f) =>
+          f.severity === "error" || f.rule === "x509.strict-decoder-refuses"
+        ),
+        `iteration ${i}: refused by the strict decoder, but no error finding`,
+      );
+      continue;
+    }
+    counts.strictToo++;
+    assert.ok(
+      !shown.findings.some((f) => f.severity === "error"),
+      `iteration ${i}: error finding ${JSON.stringify(shown.findings)}`,
+    );
+    const view = (c: typeof strict) => [
+      c.version,
+      c.serialNumber,
+      c.subject.rfc2253,
+      c.issuer.rfc2253,
+      c.notBefore,
+      c.notAfter,
+      c.key.type,
+      c.key.bits,
+      c.signatureAlgorithm,
+      c.extensions.length,
+      c.isCA,
+      c.sans.ip,
+    ];
+    assert.deepEqual(view(shown), view(strict), `iteration ${i}`);
+  }
+  assert.ok(slowest < 1000, `one input took ${slowest} ms`);
+  console.log(
+    `tolerant fuzz: 20000 mutated inputs: ${counts.shown} shown (${counts.findings} findings; ` +
+      `${counts.strictToo} read by the strict decoder too, identically), ${counts.refused} refused ` +
+      `(outer frame unreadable), slowest ${slowest.toFixed(1)} ms`,
   );
 });
 

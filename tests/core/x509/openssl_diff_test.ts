@@ -12,6 +12,7 @@ import {
   parsePem,
   toPem,
 } from "../../../core/x509/mod.ts";
+import { opensslIp, splitOpensslNames } from "../../_helpers/openssl_x509.ts";
 
 const BUNDLE = "/etc/ssl/certs/ca-certificates.crt";
 const FIXTURES = new URL("../../fixtures/x509/", import.meta.url);
@@ -110,18 +111,6 @@ const KU_TEXT: Record<string, string> = {
   decipherOnly: "Decipher Only",
 };
 
-/** OpenSSL prints IPv6 as eight upper-case groups without compression. */
-function opensslIp(ip: string): string {
-  if (!ip.includes(":")) return ip;
-  const [l, r] = ip.split("::");
-  const left = l ? l.split(":") : [];
-  const right = r !== undefined && r ? r.split(":") : [];
-  const groups = r === undefined
-    ? left
-    : [...left, ...Array(8 - left.length - right.length).fill("0"), ...right];
-  return groups.map((g) => g.replace(/^0+(?=.)/, "").toUpperCase()).join(":");
-}
-
 function critical(c: CertificateInfo, oid: string): string {
   return c.extensions.find((e) => e.oid === oid)?.critical ? "critical " : "";
 }
@@ -170,9 +159,7 @@ function compare(c: CertificateInfo, o: OpensslView, label: string): Record<stri
   // OpenSSL prints names in encoded order; ours are grouped by kind, so compare
   // as sets. Directory names, other names and registered IDs are only counted.
   const split = (s?: string) =>
-    s?.replace(/^critical /, "").split(
-      /, (?=(?:DNS|IP Address|email|URI|DirName|othername|Registered ID):)/,
-    );
+    s === undefined ? s : splitOpensslNames(s.replace(/^critical /, ""));
   const basic = (l?: string[]) => l?.filter((x) => /^(DNS|IP Address|email|URI):/.test(x)).sort();
   eq(basic(split(san)), basic(split(o.san)), "subjectAltName");
   eq(
