@@ -48,6 +48,9 @@ export async function send(conn: Deno.Conn, bytes: Uint8Array): Promise<boolean>
   }
 }
 
+/** UTF-8 bytes of a string. */
+export const text = (s: string): Uint8Array => new TextEncoder().encode(s);
+
 /** One plaintext record. */
 export function record(type: number, fragment: Uint8Array, version = 0x0303): Uint8Array {
   return encodeRecord(type, version, fragment);

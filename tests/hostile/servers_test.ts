@@ -31,6 +31,7 @@ import {
   sleep,
   startHostileServer,
   T,
+  text,
 } from "../_helpers/hostile.ts";
 import { makeTestPki, removeTestPki } from "../_helpers/pki.ts";
 import { ROOT, startOpensslServer } from "../_helpers/process.ts";
@@ -66,7 +67,6 @@ const BIG_IN_TINY_RECORDS = (() => {
   }
   return out;
 })();
-const text = (s: string) => new TextEncoder().encode(s);
 
 /** What a case must end with, per verb family. */
 interface Expect {
