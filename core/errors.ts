@@ -29,6 +29,9 @@ export const ERROR_CODES = [
   "ALERT",
   "PEER_MALFORMED",
   "NOT_TLS",
+  // STARTTLS: the server refused the upgrade (its words quoted), or does not offer it.
+  "STARTTLS_REFUSED",
+  "STARTTLS_UNSUPPORTED",
   // Network.
   "CONNECTION_REFUSED",
   "CONNECTION_RESET",

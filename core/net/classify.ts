@@ -9,6 +9,7 @@
  *
  * @module
  */
+import { formatAddress } from "../address.ts";
 import { TlsprobeError } from "../errors.ts";
 
 /** What was being attempted when the error happened. */
@@ -64,7 +65,7 @@ export function classifyNetError(e: unknown, ctx: FailureContext): TlsprobeError
   const err = e as { name?: string; message?: string; code?: string };
   const name = err?.name ?? "";
   const raw = String(err?.message ?? e);
-  const target = `${ctx.host}:${ctx.port}`;
+  const target = formatAddress(ctx.host, ctx.port);
   const detail = { raw, phase: ctx.phase, errorName: name };
   const wanted = ctx.serverName ?? ctx.host;
 

@@ -13,6 +13,7 @@ import {
 } from "../policy/check.ts";
 import type { ResolvedPolicy } from "../policy/resolve.ts";
 import { probe } from "./probe.ts";
+import type { StarttlsRequest } from "./starttls.ts";
 
 /**
  * What the inspection client can offer, for building a policy's offer. The
@@ -59,6 +60,8 @@ export interface PolicyCheckTarget {
   enumerate?: boolean;
   /** The time, for validity findings. */
   now: Date;
+  /** Run this STARTTLS dialogue before each probe. */
+  starttls?: StarttlsRequest;
 }
 
 /**
@@ -85,6 +88,7 @@ export function checkServerPolicy(t: PolicyCheckTarget, rp: ResolvedPolicy): Pro
       timeoutMs: t.timeoutMs,
       now: t.now,
       noTrust: !offer.trust,
+      starttls: t.starttls,
     });
     // The baseline refused by an alert is a verdict (it refuses what the
     // policy allows); any other baseline error leaves no verdict. A later

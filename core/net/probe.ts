@@ -22,7 +22,9 @@ import {
 } from "../report/probe.ts";
 import { connectVerified } from "./tls_client.ts";
 import { configureTrust } from "./trust.ts";
-import { connectTcp, remainingMs } from "./transport.ts";
+import { remainingMs } from "./transport.ts";
+import { openStream, type StarttlsRequest } from "./starttls.ts";
+import { guessStarttls, STARTTLS_PORTS, type StarttlsResult } from "../starttls/mod.ts";
 
 /** What to probe and how. */
 export interface ProbeOptions {
@@ -52,6 +54,10 @@ export interface ProbeOptions {
   now: Date;
   /** Skip the verified connection (trust reported as not checked). */
   noTrust?: boolean;
+  /** Run this STARTTLS dialogue before each handshake. */
+  starttls?: StarttlsRequest;
+  /** Keep the plaintext transcript in the report (`-v`). */
+  transcript?: boolean;
 }
 
 /** The probe's result: a body to print, the observation, the error when the handshake failed. */
@@ -115,6 +121,7 @@ async function checkTrust(
       keyFile: o.keyFile,
       alpn: o.alpn,
       timeoutMs: left,
+      starttls: o.starttls,
     });
     try {
       vc.conn.close();
@@ -148,7 +155,7 @@ export async function probe(o: ProbeOptions): Promise<ProbeResult> {
     port: o.port,
     address: null as string | null,
     serverName: sni,
-    starttls: null,
+    starttls: o.starttls?.protocol ?? null,
   };
   const empty: ProbeBody = {
     target,
@@ -160,10 +167,13 @@ export async function probe(o: ProbeOptions): Promise<ProbeResult> {
   };
   let received: Uint8Array[] = [];
   let obs: Observation;
-  // One deadline for the whole probe: the inspection handshake and the trust pass.
+  // One deadline for the whole probe: the STARTTLS dialogue, the inspection
+  // handshake and the trust pass.
   const deadline = Date.now() + o.timeoutMs;
+  let st: StarttlsResult | null = null;
   try {
-    const t = await connectTcp({ host: o.host, port: o.port, timeoutMs: o.timeoutMs, deadline });
+    const { transport: t, starttls } = await openStream({ ...o, deadline });
+    st = starttls;
     target.address = t.remote.hostname;
     received = t.received;
     try {
@@ -185,16 +195,51 @@ export async function probe(o: ProbeOptions): Promise<ProbeResult> {
       `Internal error during the probe: ${e instanceof Error ? e.message : String(e)}`,
       { raw: e instanceof Error ? e.stack : String(e) },
     );
-    return { body: empty, error: err, received };
+    const body = st ? { ...empty, starttls: starttlsReport(st, o.transcript) } : empty;
+    return { body, error: st ? err : withStarttlsHint(err, o, received), received };
   }
   const trust = o.noTrust ? null : await checkTrust(o, obs, sni, deadline);
-  const body = await buildProbeBody(obs, {
+  const built = await buildProbeBody(obs, {
     target,
     hostname: sni ?? o.host,
     trust,
     now: o.now,
   });
+  const { target: tg, ...rest } = built;
+  const body = st ? { target: tg, starttls: starttlsReport(st, o.transcript), ...rest } : built;
   return { body, observation: obs, received };
+}
+
+function starttlsReport(st: StarttlsResult, transcript?: boolean): ProbeBody["starttls"] {
+  return {
+    protocol: st.protocol,
+    banner: st.banner,
+    capabilities: st.capabilities,
+    ...(transcript ? { transcript: st.transcript } : {}),
+  };
+}
+
+/**
+ * A plain-text answer (or silence) on a port where TLS was expected: when it
+ * looks like a STARTTLS protocol, say which option to add.
+ */
+function withStarttlsHint(
+  err: TlsprobeError,
+  o: { port: number },
+  received: Uint8Array[],
+): TlsprobeError {
+  if (err.code !== "NOT_TLS" && err.code !== "TIMEOUT" && err.code !== "CONNECTION_CLOSED") {
+    return err;
+  }
+  const first = received[0] ?? new Uint8Array(0);
+  const known = (Object.values(STARTTLS_PORTS) as number[]).includes(o.port) || o.port === 587;
+  const guess = guessStarttls(first, o.port);
+  if (!guess || (err.code !== "NOT_TLS" && !known)) return err;
+  return new TlsprobeError(
+    err.code,
+    `${err.message}; this looks like ${guess}: add --starttls ${guess}`,
+    { ...err.detail, starttlsHint: guess },
+  );
 }
 
 /**
@@ -210,12 +255,18 @@ export async function probe(o: ProbeOptions): Promise<ProbeResult> {
  * ```
  */
 export async function fetchCertificates(
-  o: { host: string; port: number; serverName?: string | null; timeoutMs: number },
+  o: {
+    host: string;
+    port: number;
+    serverName?: string | null;
+    timeoutMs: number;
+    starttls?: StarttlsRequest;
+  },
 ): Promise<{ certificates: Uint8Array[]; version: number; address: string }> {
   const sni = o.serverName === null
     ? undefined
     : o.serverName ?? (isIpLiteral(o.host) ? undefined : o.host);
-  const t = await connectTcp(o);
+  const { transport: t } = await openStream(o);
   try {
     const obs = await inspect(t, {
       versions: [0x0304, 0x0303, 0x0302, 0x0301],

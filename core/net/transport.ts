@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { formatAddress } from "../address.ts";
 import { TlsprobeError } from "../errors.ts";
 import type { Transport } from "../handshake/transport.ts";
 import { classifyNetError } from "./classify.ts";
@@ -18,6 +19,8 @@ export interface TcpTransport extends Transport {
   local: Deno.NetAddr;
   /** Every byte received, in order (for fixture capture). */
   received: Uint8Array[];
+  /** The socket itself (for `Deno.startTls` after a STARTTLS dialogue). */
+  conn: Deno.TcpConn;
 }
 
 /** Bytes kept in `received` for fixture capture; what comes after is not kept. */
@@ -65,10 +68,28 @@ export async function connectTcp(
       timeoutMs: o.timeoutMs,
     });
   }
+  return tcpTransport(conn, { ...o, deadline });
+}
+
+/**
+ * Wraps a connected socket as a transport (every read bounded, the socket
+ * closed on timeout). The socket stays usable for `Deno.startTls` as long as
+ * no read is pending.
+ *
+ * @param conn the connected socket
+ * @param o host and port (for messages), the per-read bound and the
+ *   operation's overall deadline (`Date.now()` time; default: now + timeoutMs)
+ * @returns the transport
+ */
+export function tcpTransport(
+  conn: Deno.TcpConn,
+  o: { host: string; port: number; timeoutMs: number; deadline?: number },
+): TcpTransport {
+  const deadline = o.deadline ?? Date.now() + o.timeoutMs;
   const overallTimeout = (raw?: string) =>
     new TlsprobeError(
       "TIMEOUT",
-      `${o.host}:${o.port} did not complete the handshake within ${
+      `${formatAddress(o.host, o.port)} did not complete the handshake within ${
         o.timeoutMs / 1000
       } s (raise --timeout if it is slow)`,
       { raw: raw ?? "deadline passed", phase: "handshake" },
@@ -85,6 +106,7 @@ export async function connectTcp(
   let recorded = 0;
   const buf = new Uint8Array(65536);
   return {
+    conn,
     remote: conn.remoteAddr,
     local: conn.localAddr,
     received,
@@ -123,7 +145,7 @@ export async function connectTcp(
         if (timedOut) {
           throw new TlsprobeError(
             "TIMEOUT",
-            `${o.host}:${o.port} sent nothing for ${
+            `${formatAddress(o.host, o.port)} sent nothing for ${
               ms / 1000
             } s during the handshake (raise --timeout if it is slow)`,
             { raw: String(e) },

@@ -59,6 +59,8 @@ export interface PolicySource {
 export interface Policy {
   /** Optional pointer to the schema (ignored). */
   $schema?: string;
+  /** Comments for people, one string per line (ignored). */
+  $comment?: string[];
   /** Short name, used by `policy show NAME` and `--policy NAME`. */
   name: string;
   /** One sentence saying what the policy is for. */

@@ -686,3 +686,34 @@ export function oddCertificates(): OddCert[] {
   for (const c of out) if (refused[c.name]) c.opensslRefuses = refused[c.name];
   return out;
 }
+
+/**
+ * A chain of `n` certificates, leaf first: certificate i is issued by
+ * certificate i+1 (names only; filler signatures), the last one self-issued
+ * and a CA. For the chain-ordering bounds (a 2,000-certificate bundle).
+ *
+ * @param n how many
+ * @returns DER of each, leaf first
+ */
+export function longChain(n: number): Uint8Array[] {
+  const rsa = loadKeys().get("ec-prime256v1")!;
+  const nm = (i: number) => name([["2.5.4.3", utf8(`chain ${i}`)]]);
+  const out: Uint8Array[] = [];
+  for (let i = 0; i < n; i++) {
+    const last = i === n - 1;
+    out.push(build({
+      version: V3,
+      serial: int(i + 1),
+      innerAlg: alg("1.2.840.10045.4.3.2", null),
+      issuer: nm(last ? i : i + 1),
+      validity: seq(utc("250101000000Z"), utc("491231235959Z")),
+      subject: nm(i),
+      spki: rsa,
+      extensions: i === 0 ? [san(dnsName("leaf.example"))] : [
+        ext("2.5.29.19", seq(hex("0101ff")), true),
+      ],
+      signature: bits(filler(72, i + 1)),
+    }));
+  }
+  return out;
+}
