@@ -97,11 +97,18 @@ export type FlightItem =
   | { kind: "changeCipherSpec"; offset: number }
   | { kind: "protected"; record: TlsRecord };
 
-function limitError(what: string, limit: number, offset: number, field: string): TlsprobeError {
+function limitError(
+  what: string,
+  limit: number | undefined,
+  offset: number,
+  field: string,
+): TlsprobeError {
   return new TlsprobeError(
     "PEER_MALFORMED",
-    `The peer sent ${what} (limit ${limit}) (${field} at byte ${offset})`,
-    { offset, field, limit },
+    `The peer sent ${what}${
+      limit === undefined ? "" : ` (limit ${limit})`
+    } (${field} at byte ${offset})`,
+    limit === undefined ? { offset, field } : { offset, field, limit },
   );
 }
 
@@ -177,7 +184,12 @@ export class FlightReader {
    */
   pushHandshake(data: Uint8Array, offset: number): void {
     if (data.length === 0) {
-      throw limitError("an empty handshake fragment (RFC 8446 §5.1)", 0, offset, "record.length");
+      throw limitError(
+        "an empty handshake fragment (RFC 8446 §5.1)",
+        undefined,
+        offset,
+        "record.length",
+      );
     }
     this.#handshakeBytes += data.length;
     if (this.#handshakeBytes > this.#limits.maxHandshakeBytes) {
@@ -221,7 +233,7 @@ export class FlightReader {
         // RFC 8446 §5.1: handshake messages are not interleaved with other types.
         throw limitError(
           `a record of type ${rec.type} inside a fragmented handshake message`,
-          0,
+          undefined,
           rec.offset,
           "record.type",
         );
@@ -250,14 +262,16 @@ export class FlightReader {
           if (rec.fragment.length !== 1 || rec.fragment[0] !== 1) {
             throw limitError(
               "a malformed ChangeCipherSpec",
-              1,
+              undefined,
               rec.offset + 5,
               "change_cipher_spec",
             );
           }
           if (++this.#ccs > this.#limits.maxChangeCipherSpec) {
             throw limitError(
-              "more than one ChangeCipherSpec",
+              this.#limits.maxChangeCipherSpec === 0
+                ? "a ChangeCipherSpec where none may come"
+                : "more than one ChangeCipherSpec",
               this.#limits.maxChangeCipherSpec,
               rec.offset,
               "change_cipher_spec",

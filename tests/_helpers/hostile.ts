@@ -186,7 +186,7 @@ export function startHostileServer(
 export async function flood(
   c: HostileContext,
   unit: Uint8Array,
-  maxBytes = 8 << 20,
+  maxBytes = 2 << 20,
 ): Promise<void> {
   // Batch small units so the flood is fast.
   const times = Math.max(1, Math.floor(16384 / unit.length));

@@ -37,13 +37,13 @@ import { makeTestPki, removeTestPki } from "../_helpers/pki.ts";
 import { ROOT, startOpensslServer } from "../_helpers/process.ts";
 
 /** Each operation's deadline (`--timeout`), short so the suite is quick. */
-const TIMEOUT_MS = 1500;
+const TIMEOUT_MS = 2000;
 /** Margin for a CPU shared by many test processes. */
 const MARGIN_MS = 3000;
 /** `connect --policy` waits up to 1 s for its relay's verdict after the handshake fails. */
 const RELAY_WAIT_MS = 1000;
 /** Cases run at once. */
-const CONCURRENCY = 12;
+const CONCURRENCY = 8;
 /** Bound on the in-process RSS growth over the whole concurrent run. */
 const RSS_GROWTH_LIMIT = 150 * 1024 * 1024;
 /** Bound on a CLI child's peak resident memory (VmHWM). */
