@@ -13,7 +13,8 @@ import {
   DEFAULT_SIGNATURE_ALGORITHMS,
 } from "../handshake/defaults.ts";
 import { cipherSuiteByCode } from "../registry/cipher_suites.ts";
-import { TLS1_2, versionName } from "../registry/versions.ts";
+import { versionName } from "../registry/versions.ts";
+import { runtimeSpeaks, type RuntimeSuites, runtimeSuites } from "./features.ts";
 import {
   buildProbeBody,
   type ProbeBody,
@@ -70,19 +71,11 @@ function isIpLiteral(host: string): boolean {
   return /^\d{1,3}(\.\d{1,3}){3}$/.test(host) || host.includes(":");
 }
 
-/** TLS 1.2 suites rustls (the runtime's TLS) speaks: ECDHE with AES-GCM or ChaCha20. */
-function rustlsSpeaks(version: number, suite: number): boolean {
-  if (version > TLS1_2) return suite >= 0x1301 && suite <= 0x1303; // rustls has no CCM
-  if (version < TLS1_2) return false;
-  const s = cipherSuiteByCode(suite);
-  return !!s && s.kx === "ECDH" && (s.au === "RSA" || s.au === "ECDSA") &&
-    (s.enc.startsWith("AESGCM") || s.enc.startsWith("CHACHA20"));
-}
-
 async function checkTrust(
   o: ProbeOptions,
   obs: Observation,
   sni: string | null,
+  runtime: Promise<RuntimeSuites | undefined>,
   deadline: number,
 ): Promise<ProbeTrust> {
   const cfg = await configureTrust({ caFile: o.caFile });
@@ -91,7 +84,9 @@ async function checkTrust(
     caFile: cfg.info.caFile ?? null,
     caCount: cfg.info.caCount ?? cfg.info.platformCount ?? null,
   };
-  if (!rustlsSpeaks(obs.version, obs.cipherSuite)) {
+  // What the runtime speaks is read from its own ClientHello (core/net/features.ts).
+  const rt = await runtime;
+  if (rt && !runtimeSpeaks(rt, obs.version, obs.cipherSuite)) {
     const s = cipherSuiteByCode(obs.cipherSuite);
     return {
       ...base,
@@ -171,6 +166,8 @@ export async function probe(o: ProbeOptions): Promise<ProbeResult> {
   // handshake and the trust pass.
   const deadline = Date.now() + o.timeoutMs;
   let st: StarttlsResult | null = null;
+  // Observed once per process, while the inspection handshake runs.
+  const runtime = o.noTrust ? undefined : runtimeSuites();
   try {
     const { transport: t, starttls } = await openStream({ ...o, deadline });
     st = starttls;
@@ -198,7 +195,9 @@ export async function probe(o: ProbeOptions): Promise<ProbeResult> {
     const body = st ? { ...empty, starttls: starttlsReport(st, o.transcript) } : empty;
     return { body, error: st ? err : withStarttlsHint(err, o, received), received };
   }
-  const trust = o.noTrust ? null : await checkTrust(o, obs, sni, deadline);
+  const trust = o.noTrust
+    ? null
+    : await checkTrust(o, obs, sni, runtime ?? runtimeSuites(), deadline);
   const built = await buildProbeBody(obs, {
     target,
     hostname: sni ?? o.host,
