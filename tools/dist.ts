@@ -384,6 +384,8 @@ async function vsix(out: string, t: Target | undefined, runtimeDir?: string): Pr
     const r = await exec(vsce, [
       "package",
       "--no-dependencies",
+      // The README's images ship in the package; keep its links to them.
+      "--no-rewrite-relative-links",
       ...(t ? ["--target", t] : []),
       "-o",
       `${out}/${name}`,

@@ -16,12 +16,17 @@ import {
   readWithDeadline,
   type VerifiedConnection,
 } from "../../core/net/tls_client.ts";
-import { connectUnderPolicy, type PolicyWatch } from "../../core/net/policy_client.ts";
-import { runtimeLimits } from "../../core/policy/mod.ts";
-import { loadResolvedPolicy } from "../policy_load.ts";
-import { renderEvaluation } from "../../core/report/policy_text.ts";
+import type { PolicyWatch } from "../../core/net/policy_client.ts";
+import type { Evaluation } from "../../core/policy/mod.ts";
 import { err, isBrokenPipe, out, printJson, styles } from "../output.ts";
-import { parseAlpn, parsePort, parseServerName, parseTimeout } from "../options.ts";
+import {
+  parseAlpn,
+  parsePort,
+  parseServerName,
+  parseTimeout,
+  starttlsOptions,
+  starttlsRequest,
+} from "../options.ts";
 
 interface ConnectFlags {
   cafile?: string;
@@ -36,6 +41,8 @@ interface ConnectFlags {
   json?: boolean;
   verbose?: boolean;
   policy?: string;
+  starttls?: string;
+  xmppHost?: string;
 }
 
 async function writeAll(vc: VerifiedConnection, data: Uint8Array): Promise<void> {
@@ -74,6 +81,7 @@ export const command: CommandSpec = {
       "--policy <name|file>",
       "refuse to exchange data when the session breaks the policy (checked on the way)",
     ),
+    ...starttlsOptions(),
     option("--json", "print one JSON object instead of text"),
     option("-v, --verbose", "say what was trusted and negotiated; show raw runtime errors"),
   ],
@@ -86,6 +94,7 @@ Examples:
   tlsprobe connect --servername example.com -a ca.crt 127.0.0.1 8443
   tlsprobe connect -a certs/ca.crt '[::1]' 1060
   echo hello | tlsprobe connect -a certs/ca.crt localhost 1060
+  tlsprobe connect -t imap -a ca.crt --send $'a1 CAPABILITY\r\n' mail.example.com 143
   tlsprobe connect --policy mozilla-intermediate -a certs/ca.crt localhost 1060
 
 With --policy the connection passes through a watcher on loopback that reads the
@@ -94,7 +103,23 @@ versions or suites, so a session that breaks the policy is cut before any data.`
   run: (inv) => runConnect(inv),
 };
 
+async function loadPolicyParts() {
+  const [client, policy, load, text] = await Promise.all([
+    import("../../core/net/policy_client.ts"),
+    import("../../core/policy/mod.ts"),
+    import("../policy_load.ts"),
+    import("../../core/report/policy_text.ts"),
+  ]);
+  return {
+    connectUnderPolicy: client.connectUnderPolicy,
+    runtimeLimits: policy.runtimeLimits,
+    loadResolvedPolicy: load.loadResolvedPolicy,
+    renderEvaluation: text.renderEvaluation,
+  };
+}
+
 async function runConnect(inv: Invocation): Promise<number> {
+  let renderEvaluation: (ev: Evaluation) => string[] = () => [];
   const flags = inv.flags as unknown as ConnectFlags;
   const { host } = parseTarget(inv.args[0] as string, String(inv.args[1]));
   const port = inv.args[1] as number;
@@ -115,7 +140,18 @@ async function runConnect(inv: Invocation): Promise<number> {
         port,
         address: watch.address ?? address,
         serverName: flags.servername ?? host,
+        starttls: flags.starttls ? vc?.starttls?.protocol ?? flags.starttls : null,
       },
+      ...(vc?.starttls
+        ? {
+          starttls: {
+            protocol: vc.starttls.protocol,
+            banner: vc.starttls.banner,
+            capabilities: vc.starttls.capabilities,
+            ...(flags.verbose ? { transcript: vc.starttls.transcript } : {}),
+          },
+        }
+        : {}),
       trust: vc ? { verified: true, ...vc.trust } : { verified: false },
       handshake: vc ? { alpn: vc.alpn, ...(watch.negotiated ?? {}) } : undefined,
       ...(watch.evaluation ? { policy: watch.evaluation } : {}),
@@ -127,9 +163,16 @@ async function runConnect(inv: Invocation): Promise<number> {
     };
   };
   try {
-    const rp = flags.policy ? await loadResolvedPolicy(flags.policy) : undefined;
-    for (const n of rp ? runtimeLimits(rp.policy, "client") : []) err(`note: ${n}`);
+    // The policy machinery (and the X.509 decoder it pulls in) loads only for --policy.
+    const withPolicy = flags.policy ? await loadPolicyParts() : undefined;
+    const rp = withPolicy ? await withPolicy.loadResolvedPolicy(flags.policy!) : undefined;
+    if (withPolicy && rp) {
+      renderEvaluation = (ev) => withPolicy.renderEvaluation(ev, styles("stderr"));
+      for (const n of withPolicy.runtimeLimits(rp.policy, "client")) err(`note: ${n}`);
+    }
+    const starttls = starttlsRequest(flags);
     const options = {
+      starttls,
       host,
       port,
       serverName: flags.servername,
@@ -145,11 +188,15 @@ async function runConnect(inv: Invocation): Promise<number> {
       },
     };
     if (rp) {
-      const pc = await connectUnderPolicy(options, rp, watch);
+      const pc = await withPolicy!.connectUnderPolicy(options, rp, watch);
       closeWatcher = pc.close;
       vc = pc.vc;
     } else {
       vc = await connectVerified(options);
+    }
+    if (flags.verbose && !flags.json && vc.starttls) {
+      for (const e of vc.starttls.transcript) err(`${e.from}: ${e.text}`);
+      err(`STARTTLS (${vc.starttls.protocol}) done; TLS from here on`);
     }
     if (flags.verbose && !flags.json) {
       const t = vc.trust;
@@ -168,7 +215,7 @@ async function runConnect(inv: Invocation): Promise<number> {
       err(`ALPN: ${vc.alpn ?? "none"}`);
     }
     if (watch.evaluation && !flags.json) {
-      for (const line of renderEvaluation(watch.evaluation, styles("stderr"))) err(line);
+      for (const line of renderEvaluation(watch.evaluation)) err(line);
     }
     const conn = vc;
     const sender = (async () => {
@@ -217,7 +264,7 @@ async function runConnect(inv: Invocation): Promise<number> {
       phase: vc ? "data" : "connect",
     });
     if (error.code === "CHECK_FAILED" && watch.evaluation && !flags.json) {
-      for (const line of renderEvaluation(watch.evaluation, styles("stderr"))) err(line);
+      for (const line of renderEvaluation(watch.evaluation)) err(line);
     }
     try {
       vc?.conn.close();

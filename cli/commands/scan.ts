@@ -15,10 +15,10 @@ import { parseProtocols } from "../../core/handshake/offer.ts";
 import { DEFAULT_CONCURRENCY, Limiter, scanTarget } from "../../core/net/scan.ts";
 import { readFileText } from "../../core/net/pem.ts";
 import type { ScanResult } from "../../core/scan/model.ts";
-import { loadResolvedPolicy } from "../policy_load.ts";
 import { EXIT_CHECK_FAILED, EXIT_CODES } from "../exit_codes.ts";
 import { err, out, styles } from "../output.ts";
-import { parseServerName, parseTimeout } from "../options.ts";
+import { parseServerName, parseTimeout, starttlsOptions, starttlsRequest } from "../options.ts";
+import { STARTTLS_PORTS } from "../../core/starttls/mod.ts";
 import { stopSignals } from "../stop_signals.ts";
 
 interface ScanFlags {
@@ -34,6 +34,8 @@ interface ScanFlags {
   policy?: string;
   json?: boolean;
   quiet?: boolean;
+  starttls?: string;
+  xmppHost?: string;
 }
 
 /** Largest `--targets` file read. */
@@ -91,6 +93,7 @@ export const command: CommandSpec = {
     option("--policy <name|file>", "judge each server by this policy (exit 1 when one fails)"),
     option("--json", "print one JSON object (JSON lines with several targets)"),
     option("-q, --quiet", "no progress bar on stderr"),
+    ...starttlsOptions("every handshake"),
   ],
   epilog: `
 Handshakes are cut as soon as the ServerHello (or the alert) is read; suites
@@ -171,9 +174,14 @@ async function runScan(inv: Invocation): Promise<number> {
   ];
   if (!specs.length) throw new UsageError("No target: give HOST[:PORT] or --targets FILE");
   // Every value is checked before any connection is made.
-  const targets = specs.map((s) => parseTarget(s));
+  const starttls = starttlsRequest(flags);
+  const targets = specs.map((s) =>
+    parseTarget(s, undefined, starttls ? STARTTLS_PORTS[starttls.protocol] : 443)
+  );
   const versions = flags.protocol ? parseProtocols(flags.protocol) : undefined;
-  const policy = flags.policy ? await loadResolvedPolicy(flags.policy) : undefined;
+  const policy = flags.policy
+    ? await (await import("../policy_load.ts")).loadResolvedPolicy(flags.policy)
+    : undefined;
   const stop = stopSignals();
   const global = new Limiter(flags.concurrency * 4);
   const bar = !flags.quiet && Deno.stderr.isTerminal() ? progressBar(targets.length) : undefined;
@@ -218,6 +226,7 @@ async function runScan(inv: Invocation): Promise<number> {
         keyFile: flags.key,
         policy,
         signal: stop.signal,
+        starttls,
         onProgress: bar ? (p) => bar.update(i, p.phase, p.handshakes) : undefined,
         now: new Date(),
       });

@@ -13,7 +13,6 @@ import { isTlsprobeError, TlsprobeError } from "../errors.ts";
 import { inspect, type Observation } from "../handshake/inspect.ts";
 import { DEFAULT_GROUPS, DEFAULT_SIGNATURE_ALGORITHMS } from "../handshake/defaults.ts";
 import { canShare, makeKeyShare } from "../handshake/key_exchange.ts";
-import { caNameText } from "../report/probe.ts";
 import { encodeHello, encodeSslv2Hello, HelloReader, isSslv2ServerHello } from "../scan/hello.ts";
 import { Limiter, runLimited } from "../scan/limit.ts";
 import type {
@@ -26,9 +25,9 @@ import type {
   ScanResult,
 } from "../scan/model.ts";
 import { planScan } from "../scan/plan.ts";
-import { evaluateScan } from "../scan/evaluate.ts";
 import type { ResolvedPolicy } from "../policy/resolve.ts";
-import { connectTcp, type TcpTransport } from "./transport.ts";
+import type { TcpTransport } from "./transport.ts";
+import { openStream, type StarttlsRequest } from "./starttls.ts";
 import { connectVerified } from "./tls_client.ts";
 
 /** Bytes read for one ClientHello's answer, at most (a ServerHello flight is far smaller). */
@@ -40,6 +39,8 @@ export interface ScanTarget {
   port: number;
   /** SNI: undefined sends the host unless it is an IP address; null sends none. */
   serverName?: string | null;
+  /** Run this STARTTLS dialogue before every handshake (`--starttls`). */
+  starttls?: StarttlsRequest;
 }
 
 /** Options of {@link scanTarget}. */
@@ -96,7 +97,13 @@ function failure(e: unknown): HandshakeFailure {
  * fires), the transport is closed and the result is a TIMEOUT failure.
  */
 async function bounded<T>(
-  o: { host: string; port: number; timeoutMs: number; signal?: AbortSignal },
+  o: {
+    host: string;
+    port: number;
+    timeoutMs: number;
+    signal?: AbortSignal;
+    starttls?: StarttlsRequest;
+  },
   work: (t: TcpTransport) => Promise<T>,
   onFailure: (f: HandshakeFailure) => T,
 ): Promise<T> {
@@ -122,7 +129,7 @@ async function bounded<T>(
   });
   const go = (async () => {
     try {
-      t = await connectTcp(o);
+      t = (await openStream(o)).transport;
       return await work(t);
     } catch (e) {
       return onFailure(failure(e));
@@ -174,7 +181,13 @@ export function tcpProber(
     }
     return s;
   };
-  const conn = { host: o.host, port: o.port, timeoutMs: o.timeoutMs, signal: o.signal };
+  const conn = {
+    host: o.host,
+    port: o.port,
+    timeoutMs: o.timeoutMs,
+    signal: o.signal,
+    starttls: o.starttls,
+  };
   return {
     hello(offer: HelloOffer): Promise<HelloAnswer> {
       return runLimited(limiters, async () => {
@@ -250,7 +263,7 @@ function fromObservation(obs: Observation): InspectAnswer {
     certificates: obs.certificates,
     ocspStapled: !!obs.ocspResponse,
     certificateRequest: obs.certificateRequest
-      ? { caNames: obs.certificateRequest.certificateAuthorities.map(caNameText) }
+      ? { caNames: obs.certificateRequest.certificateAuthorities }
       : undefined,
     postHandshakeAlert: obs.postHandshakeAlert,
     sessionTicket: obs.sessionTicket.offered,
@@ -276,6 +289,7 @@ async function checkTrust(
       certFile: o.certFile,
       keyFile: o.keyFile,
       timeoutMs: o.timeoutMs,
+      starttls: o.starttls,
     });
     try {
       vc.conn.close();
@@ -306,6 +320,10 @@ async function checkTrust(
  */
 export async function scanTarget(o: ScanOptions): Promise<ScanResult> {
   const serverName = scanServerName(o);
+  // The verdicts need the X.509 decoder and the policies, which take long to
+  // load: load them, and check trust, while the handshakes run.
+  const evaluation = import("../scan/evaluate.ts");
+  const trusting = checkTrust(o, serverName);
   const prober = tcpProber(o);
   const planned = await planScan(prober, {
     host: o.host,
@@ -317,8 +335,10 @@ export async function scanTarget(o: ScanOptions): Promise<ScanResult> {
   });
   const canTrust = !planned.error && !planned.interrupted &&
     planned.versions.some((v) => v.accepted && v.code >= 0x0303);
-  const trust = canTrust ? await checkTrust(o, serverName) : null;
-  if (trust) planned.handshakes++;
+  const checked = await trusting;
+  const trust = canTrust ? checked : null;
+  planned.handshakes++;
+  const { evaluateScan } = await evaluation;
   return await evaluateScan(planned, { now: o.now, trust, policy: o.policy });
 }
 

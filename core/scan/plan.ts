@@ -101,6 +101,8 @@ const COMMON_SUITES = [
 export type PlannedScan = Omit<ScanResult, "certificates" | "weaknesses" | "profiles" | "grade"> & {
   /** Each distinct chain, with the key type it was asked for (DER, leaf first). */
   chains: { asked: string; der: Uint8Array[] }[];
+  /** The CA names of the client-certificate request (DER), named by `evaluateScan`. */
+  caNamesDer?: Uint8Array[];
 };
 
 class Interrupted extends Error {}
@@ -186,6 +188,54 @@ async function serverOrder<T, A extends Answer>(
   if (a.kind !== "hello" && a.kind !== "ok") return null;
   const c = chosen(a);
   return c === found[0] ? true : c === found[1] ? false : null;
+}
+
+/** How many eliminations run side by side once the server is known to follow the client's order. */
+export const PARALLEL_CHUNKS = 4;
+
+/**
+ * Suites of one version: the first two by elimination, then the order test
+ * (the two offered the other way round). When the server's order decides,
+ * elimination goes on one at a time, which gives its full order; when the
+ * client's order decides, order carries no information, so the rest is split
+ * into {@link PARALLEL_CHUNKS} sets eliminated concurrently.
+ */
+async function eliminateSuites(
+  candidates: number[],
+  ask: (set: number[]) => Promise<HelloAnswer>,
+  first: HelloAnswer,
+): Promise<{ found: number[]; error?: HandshakeFailure; serverOrder: boolean | null }> {
+  const pick = (a: HelloAnswer) => a.kind === "hello" ? a.serverHello.cipherSuite : undefined;
+  const s1 = pick(first);
+  if (s1 === undefined || !candidates.includes(s1)) {
+    const e = await eliminate(candidates, ask, pick, first);
+    return { ...e, serverOrder: await serverOrder(e.found, ask, pick) };
+  }
+  const rest1 = candidates.filter((c) => c !== s1);
+  if (!rest1.length) return { found: [s1], serverOrder: null };
+  const a2 = await ask(rest1);
+  const s2 = pick(a2);
+  if (s2 === undefined || !rest1.includes(s2)) {
+    const e = await eliminate(rest1, ask, pick, a2);
+    return { found: [s1, ...e.found], error: e.error, serverOrder: null };
+  }
+  const order = await serverOrder([s1, s2], ask, pick);
+  const rest2 = rest1.filter((c) => c !== s2);
+  if (order !== false || !rest2.length) {
+    const e = await eliminate(rest1, ask, pick, a2);
+    return { found: [s1, ...e.found], error: e.error, serverOrder: order };
+  }
+  const size = Math.ceil(rest2.length / PARALLEL_CHUNKS);
+  const chunks = Array.from(
+    { length: Math.ceil(rest2.length / size) },
+    (_, k) => rest2.slice(k * size, (k + 1) * size),
+  );
+  const parts = await Promise.all(chunks.map((c) => eliminate(c, ask, pick)));
+  return {
+    found: [s1, s2, ...parts.flatMap((p) => p.found)],
+    error: parts.find((p) => p.error)?.error,
+    serverOrder: false,
+  };
 }
 
 function emptyVersion(code: number): VersionResult {
@@ -278,7 +328,6 @@ async function run(
       keyShares: v >= TLS1_3 ? [X25519] : undefined,
       ...extra,
     });
-  const pickSuite = (a: HelloAnswer) => a.kind === "hello" ? a.serverHello.cipherSuite : undefined;
 
   // Phase 1: one handshake per version (and SSLv2), concurrently.
   setPhase("versions");
@@ -334,11 +383,11 @@ async function run(
     }
     vr.accepted = true;
     const ask = (set: number[]) => helloAt(v, set);
-    const e = await eliminate(suitesFor(v), ask, pickSuite, firsts[i] as HelloAnswer);
+    const e = await eliminateSuites(suitesFor(v), ask, firsts[i] as HelloAnswer);
     if (!e.found.length) vr.accepted = false;
     vr.suites = e.found;
     if (e.error) vr.error = e.error;
-    vr.serverOrder = await serverOrder(vr.suites, ask, pickSuite);
+    vr.serverOrder = e.serverOrder;
   }));
 
   const v13 = results.find((v) => v.code === TLS1_3 && v.accepted);
@@ -459,8 +508,9 @@ async function certificates(
         : oks.some((a) => a.version === TLS1_3 && a.sessionTicket === true)
         ? false
         : null,
-      caNames: req.certificateRequest.caNames,
+      caNames: [],
     };
+    r.caNamesDer = req.certificateRequest.caNames;
   }
   const stapled = oks.some((a) => a.ocspStapled);
   r.features.ocspStapling = {

@@ -3,6 +3,7 @@ import {
   addEntry,
   daysUntil,
   emptyModel,
+  entryFailure,
   escapeHtml,
   HISTORY_LIMIT,
   type ProbeEntry,
@@ -49,7 +50,7 @@ const REPORT: ProbeReport = {
     keyExchange: "ECDHE",
     alpn: "h2",
     compression: "none",
-    clientCertificateRequested: null,
+    clientCertificateRequested: false,
     ocspStapled: false,
     sessionTicket: true,
     helloRetryRequest: null,
@@ -157,6 +158,37 @@ Deno.test("renderEntry() marks expired and mismatched certificates", () => {
   assert.match(html, /not verified<\/span> \(CERT_EXPIRED\)/);
 });
 
+Deno.test("a probe whose trust or name check failed looks like a failure, with the CLI's advice", () => {
+  const untrusted: ProbeReport = {
+    ...REPORT,
+    trust: {
+      ...REPORT.trust!,
+      verified: false,
+      code: "CERT_UNKNOWN_ISSUER",
+      message: "Not signed by a trusted CA: pass -a/--cafile",
+    },
+  };
+  const m = addEntry(emptyModel(), entry(untrusted));
+  const html = renderEntry(m.entries[0], NOW);
+  assert.match(html, /role="alert"/);
+  assert.match(html, /CERT_UNKNOWN_ISSUER<\/span> Not signed by a trusted CA: pass -a\/--cafile/);
+  assert.match(html, /<td id="r-version">TLSv1\.3<\/td>/, "the negotiated values stay visible");
+  assert.match(renderHistory(m), /class="history-item failed"/);
+  assert.equal(summary(m.entries[0]), "localhost:8443: CERT_UNKNOWN_ISSUER");
+  const mismatch: ProbeReport = {
+    ...REPORT,
+    identity: { hostname: "example.com", matched: false, rule: "dns-san", reason: "no SAN" },
+  };
+  assert.deepEqual(entryFailure(addEntry(emptyModel(), entry(mismatch)).entries[0]), {
+    code: "CERT_NAME_MISMATCH",
+    message: "no SAN",
+  });
+  assert.equal(entryFailure(addEntry(emptyModel(), entry(REPORT)).entries[0]), undefined);
+  // Not checkable is not a failure.
+  const unchecked: ProbeReport = { ...REPORT, trust: { ...REPORT.trust!, verified: null } };
+  assert.equal(entryFailure(addEntry(emptyModel(), entry(unchecked)).entries[0]), undefined);
+});
+
 Deno.test("renderEntry() says trust was not checked when the CLI could not check it", () => {
   const r: ProbeReport = {
     ...REPORT,
@@ -215,4 +247,27 @@ Deno.test("renderChain() reads decoded names as tlsprobe cert --json gives them"
     issuer: { readable: "CN=CA" },
   }], NOW);
   assert.match(html, /Leaf: CN=localhost,O=x<\/div><div>Issuer: CN=CA</);
+});
+
+Deno.test("renderChain() shows each certificate's findings, escaped, classed by severity", () => {
+  const html = renderChain([{
+    subject: "CN=odd.example",
+    findings: [
+      {
+        rule: "x509.duplicate-extension",
+        severity: "error",
+        message: "Cannot read extensions: subjectAltName appears twice",
+        clause: "RFC 5280 section 4.2",
+      },
+      { rule: "x509.san-not-ia5", severity: "warning", message: "dNSName <b>" },
+    ],
+  }], NOW);
+  assert.match(
+    html,
+    /<div class="finding bad">error x509\.duplicate-extension: Cannot read extensions: subjectAltName appears twice \[RFC 5280 section 4\.2\]<\/div>/,
+  );
+  assert.match(
+    html,
+    /<div class="finding warn">warning x509\.san-not-ia5: dNSName &#60;b&#62;<\/div>/,
+  );
 });

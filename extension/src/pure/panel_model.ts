@@ -8,9 +8,12 @@
  * @module
  */
 import { type CliError, nameText, type ProbeReport, type ReportCertificate } from "./report.ts";
+import { renderScan, type ScanReport, scanSummary } from "./scan_view.ts";
 
 /** What the user asked for: the form's fields. */
 export interface ProbeRequest {
+  /** `scan` runs `tlsprobe scan`; a probe otherwise. */
+  kind?: "probe" | "scan";
   target: string;
   caFile?: string;
   certFile?: string;
@@ -28,6 +31,8 @@ export interface ProbeEntry {
   durationMs: number;
   /** The CLI's report (also present for failures the CLI reported itself). */
   report?: ProbeReport;
+  /** The CLI's scan report, for a scan. */
+  scan?: ScanReport;
   /** The failure: the CLI's `error`, or the extension's own (spawn, timeout, format). */
   error?: CliError;
   /** Which CLI answered (`bundled tlsprobe 0.1.0`, `PATH tlsprobe 0.1.0`…). */
@@ -133,8 +138,18 @@ function keyText(cert: ReportCertificate): string {
   );
 }
 
+/** A certificate's findings (malformed encodings), one line each. */
+function findingsHtml(c: ReportCertificate): string {
+  return (c.findings ?? []).map((f) => {
+    const cls = f.severity === "error" ? "bad" : f.severity === "warning" ? "warn" : "dim";
+    const line = `${f.severity} ${f.rule}: ${f.message}${f.clause ? ` [${f.clause}]` : ""}`;
+    return `<div class="finding ${cls}">${escapeHtml(line)}</div>`;
+  }).join("");
+}
+
 /**
- * Renders a certificate chain with names, key and expiry.
+ * Renders a certificate chain with names, key, expiry and the decoder's
+ * findings.
  *
  * @param certs the chain, leaf first
  * @param now the current time
@@ -149,9 +164,38 @@ export function renderChain(certs: ReportCertificate[], now: Date): string {
     }</div>` +
       `<div>Issuer: ${text(nameText(c.issuer))}</div>` +
       (names.length ? `<div>Names: ${escapeHtml(names.join(", "))}</div>` : "") +
-      `<div>Key: ${keyText(c)}</div><div>Expires: ${expiry(c, now)}</div></li>`;
+      `<div>Key: ${keyText(c)}</div><div>Expires: ${expiry(c, now)}</div>` +
+      findingsHtml(c) + `</li>`;
   });
   return `<h3>Certificate chain</h3><ol class="chain">${items.join("")}</ol>`;
+}
+
+/**
+ * What went wrong with a probe, if anything: the extension's or the CLI's
+ * error, else a refused trust or a name that does not match (the CLI reports
+ * those as data with exit status 1, and they must not look like success).
+ *
+ * @param entry the probe
+ * @returns the failure, or undefined when the probe succeeded
+ */
+export function entryFailure(entry: ProbeEntry): CliError | undefined {
+  const r = entry.report;
+  const e = entry.error ?? r?.error ?? entry.scan?.error;
+  if (e) return e;
+  if (r?.trust?.verified === false) {
+    return {
+      code: r.trust.code ?? "CERT_INVALID",
+      message: r.trust.message ?? "The server's certificate was not verified.",
+    };
+  }
+  if (r?.identity?.matched === false) {
+    return {
+      code: "CERT_NAME_MISMATCH",
+      message: r.identity.reason ||
+        `The certificate does not name ${r.identity.hostname}.`,
+    };
+  }
+  return undefined;
 }
 
 function renderError(e: CliError): string {
@@ -170,10 +214,13 @@ function renderError(e: CliError): string {
  */
 export function renderEntry(entry: ProbeEntry, now: Date): string {
   const r = entry.report;
-  const head = `<h2 id="result-target">${escapeHtml(entry.request.target)}</h2>`;
-  const error = entry.error ?? r?.error;
+  const head = `<h2 id="result-target">${escapeHtml(entry.request.target)}${
+    entry.request.kind === "scan" ? ` <span class="dim">scan</span>` : ""
+  }</h2>`;
+  const error = entryFailure(entry);
   const parts = [head];
   if (error) parts.push(renderError(error));
+  if (entry.scan && !entry.scan.error) parts.push(renderScan(entry.scan));
   const h = r?.handshake;
   if (h) {
     const c = h.cipher ?? {};
@@ -244,7 +291,12 @@ export function renderEntry(entry: ProbeEntry, now: Date): string {
  * @returns plain text
  */
 export function summary(entry: ProbeEntry): string {
-  const e = entry.error ?? entry.report?.error;
+  if (entry.request.kind === "scan") {
+    return entry.error
+      ? `${entry.request.target}: ${entry.error.code}`
+      : scanSummary(entry.request.target, entry.scan);
+  }
+  const e = entryFailure(entry);
   if (e) return `${entry.request.target}: ${e.code}`;
   const h = entry.report?.handshake;
   return `${entry.request.target}: ${h?.version ?? "?"} ${h?.cipher?.iana ?? ""}`.trim();
@@ -261,7 +313,7 @@ export function renderHistory(model: PanelModel): string {
   if (model.entries.length === 0) return `<p class="dim">No probes yet.</p>`;
   const sel = selectedEntry(model)?.id;
   const items = model.entries.map((e) => {
-    const bad = e.error ?? e.report?.error;
+    const bad = entryFailure(e);
     const current = e.id === sel ? ` aria-current="true"` : "";
     return `<li><button type="button" class="history-item${
       bad ? " failed" : ""
@@ -280,7 +332,9 @@ export function renderHistory(model: PanelModel): string {
  */
 export function renderResult(model: PanelModel, now: Date): string {
   if (model.running) {
-    return `<p role="status" id="running">Probing ${escapeHtml(model.running.target)}…</p>`;
+    return `<p role="status" id="running">${
+      model.running.kind === "scan" ? "Scanning" : "Probing"
+    } ${escapeHtml(model.running.target)}…</p>`;
   }
   const entry = selectedEntry(model);
   if (!entry) {

@@ -27,7 +27,9 @@ import {
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, "../../..");
 const vsix = path.resolve(process.argv[2] ?? "");
-const outDir = path.resolve(process.env.TLSPROBE_TEST_OUTPUT ?? path.join(repo, "test-output"));
+const outDir = path.resolve(
+  process.env.TLSPROBE_TEST_OUTPUT ?? path.join(repo, "test-output"),
+);
 fs.mkdirSync(outDir, { recursive: true });
 
 const results = [];
@@ -40,7 +42,9 @@ async function check(name, f) {
   } catch (e) {
     results.push(false);
     console.log(`FAIL ${name}: ${e instanceof Error ? e.message : e}`);
-    await page?.screenshot({ path: path.join(outDir, `e2e-bundled-fail-${results.length}.png`) })
+    await page?.screenshot({
+      path: path.join(outDir, `e2e-bundled-fail-${results.length}.png`),
+    })
       .catch(() => {});
   }
 }
@@ -60,7 +64,9 @@ const ws = path.join(tmp, "workspace");
 fs.mkdirSync(path.join(ws, ".vscode"), { recursive: true });
 const marker = path.join(tmp, "workspace-program-ran");
 const evil = path.join(ws, "evil-tlsprobe");
-fs.writeFileSync(evil, `#!/bin/sh\ntouch '${marker}'\nexit 1\n`, { mode: 0o755 });
+fs.writeFileSync(evil, `#!/bin/sh\ntouch '${marker}'\nexit 1\n`, {
+  mode: 0o755,
+});
 fs.writeFileSync(
   path.join(ws, ".vscode", "settings.json"),
   JSON.stringify({ "tlsprobe.path": evil }, null, 2),
@@ -71,23 +77,138 @@ fs.writeFileSync(
     "ctx.verify_mode = ssl.CERT_NONE\n",
 );
 
+fs.writeFileSync(
+  path.join(ws, "data.json"),
+  JSON.stringify({ name: "unrelated", items: [1, 2, 3] }, null, 2),
+);
+
+/** The extension host's log lines that say an extension was activated. */
+function activations(id) {
+  const logs = path.join(tmp, "user-data", "logs");
+  const lines = [];
+  for (const f of fs.readdirSync(logs, { recursive: true })) {
+    if (!String(f).endsWith("exthost.log")) continue;
+    for (
+      const l of fs.readFileSync(path.join(logs, String(f)), "utf8").split("\n")
+    ) {
+      if (l.includes(`_doActivateExtension ${id},`)) lines.push(l);
+    }
+  }
+  return lines;
+}
+
+/** sRGB relative luminance of `rgb(a)` text over an opaque background (WCAG 2). */
+function contrast(fg, bg) {
+  const parse = (c) => (c.match(/[\d.]+/g) ?? []).map(Number);
+  const [br, bgG, bb] = parse(bg);
+  const [fr, fgG, fb, fa = 1] = parse(fg);
+  const mix = [
+    fr * fa + br * (1 - fa),
+    fgG * fa + bgG * (1 - fa),
+    fb * fa + bb * (1 - fa),
+  ];
+  const lum = ([r, g, b]) => {
+    const f = (v) => {
+      v /= 255;
+      return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+    };
+    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+  };
+  const [a, b] = [lum(mix), lum([br, bgG, bb])].sort((x, y) => y - x);
+  return (a + 0.05) / (b + 0.05);
+}
+
+/** Every text colour in the panel with its effective background: [{text, fg, bg}]. */
+async function panelColours(frameLocator) {
+  return await frameLocator.locator("body").evaluate((body) => {
+    const out = [];
+    const opaque = (c) => c && c !== "transparent" && !/rgba\([^)]*,\s*0\)$/.test(c);
+    const rootBg = getComputedStyle(document.documentElement).getPropertyValue(
+      "--vscode-sideBar-background",
+    ).trim();
+    const walker = document.createTreeWalker(body, NodeFilter.SHOW_TEXT);
+    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+      const text = n.textContent.trim();
+      const el = n.parentElement;
+      if (!text || !el || el.closest("script,style,[hidden]")) continue;
+      const cs = getComputedStyle(el);
+      if (cs.display === "none" || cs.visibility === "hidden") continue;
+      // The background behind the text: every layer from the root down, composited.
+      const layers = [];
+      for (let a = el; a; a = a.parentElement) {
+        const c = getComputedStyle(a).backgroundColor;
+        if (opaque(c)) layers.push(c);
+      }
+      const probe = document.createElement("span");
+      probe.style.color = rootBg || "rgb(255,255,255)";
+      document.body.appendChild(probe);
+      let bgRgb = (getComputedStyle(probe).color.match(/[\d.]+/g) ?? []).map(Number).slice(0, 3);
+      probe.remove();
+      for (const c of layers.reverse()) {
+        const [r, g, b, a = 1] = (c.match(/[\d.]+/g) ?? []).map(Number);
+        bgRgb = [
+          r * a + bgRgb[0] * (1 - a),
+          g * a + bgRgb[1] * (1 - a),
+          b * a + bgRgb[2] * (1 - a),
+        ];
+      }
+      const bg = `rgb(${bgRgb.map((v) => v.toFixed(1)).join(", ")})`;
+      out.push({
+        text: text.slice(0, 40),
+        cls: el.className,
+        fg: cs.color,
+        bg,
+      });
+    }
+    return out;
+  });
+}
+
+async function checkContrast(frame, theme) {
+  const colours = await panelColours(frame);
+  assert(colours.length > 8, `only ${colours.length} text nodes found`);
+  const low = colours.map((c) => ({ ...c, ratio: contrast(c.fg, c.bg) }))
+    .filter((c) => c.ratio < 4.5);
+  log(
+    `${theme}: ${colours.length} text nodes, lowest contrast`,
+    Math.min(...colours.map((c) => contrast(c.fg, c.bg))).toFixed(2),
+  );
+  assert(
+    low.length === 0,
+    `${theme}: below 4.5:1: ${
+      low.slice(0, 5).map((c) => `"${c.text}" .${c.cls} ${c.fg} on ${c.bg} = ${c.ratio.toFixed(2)}`)
+        .join("; ")
+    }`,
+  );
+}
+
 let server;
 let cs;
 let browser;
 try {
-  assert(fs.existsSync(vsix), `no package at ${vsix}: run deno task dist --target linux-x64`);
+  assert(
+    fs.existsSync(vsix),
+    `no package at ${vsix}: run deno task dist --target linux-x64`,
+  );
   server = await startTlsServer(repo);
   const port = await freePort();
   const baseArgs = prepare(tmp, port, {
     "tlsprobe.caFile": path.join(repo, "certs/ca.crt"),
     "tlsprobe.timeout": 60000,
+    "workbench.colorTheme": "Default Dark Modern",
     "security.workspace.trust.enabled": true,
     "security.workspace.trust.startupPrompt": "never",
     "security.workspace.trust.emptyWindow": false,
   });
   const { node, entry } = tools();
   log("installing", vsix);
-  execFileSync(node, [entry, ...baseArgs, "--install-extension", vsix, "--force"], {
+  execFileSync(node, [
+    entry,
+    ...baseArgs,
+    "--install-extension",
+    vsix,
+    "--force",
+  ], {
     stdio: ["ignore", "pipe", "inherit"],
   });
   const cleanPath = pathWithout(["deno", "tlsprobe"]);
@@ -101,53 +222,156 @@ try {
   });
   browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1400, height: 860 } });
-  await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(ws)}`, {
-    waitUntil: "domcontentloaded",
-    timeout: 120_000,
-  });
+  await page.goto(
+    `http://127.0.0.1:${port}/?folder=${encodeURIComponent(ws)}`,
+    {
+      waitUntil: "domcontentloaded",
+      timeout: 120_000,
+    },
+  );
   const input = page.locator(".quick-input-widget input");
 
-  await check("the workspace opens in Restricted Mode with the extension's view", async () => {
-    await page.locator(".monaco-workbench").waitFor({ timeout: 60_000 });
-    await page.locator(".statusbar-item", { hasText: "Restricted Mode" }).first().waitFor({
-      timeout: 30_000,
-    });
-    await page.locator('.activitybar [aria-label^="TLS"]').first().waitFor({ timeout: 60_000 });
-  });
+  await check(
+    "the workspace opens in Restricted Mode with the extension's view",
+    async () => {
+      await page.locator(".monaco-workbench").waitFor({ timeout: 60_000 });
+      await page.locator(".statusbar-item", { hasText: "Restricted Mode" })
+        .first().waitFor({
+          timeout: 30_000,
+        });
+      await page.locator('.activitybar [aria-label^="TLS"]').first().waitFor({
+        timeout: 60_000,
+      });
+    },
+  );
+
+  await check(
+    "opening an unrelated JSON file does not activate the extension",
+    async () => {
+      await page.keyboard.press("Control+P");
+      await input.waitFor({ state: "visible" });
+      await input.fill("data.json");
+      await page.locator(".quick-input-list .monaco-list-row", {
+        hasText: "data.json",
+      }).first()
+        .waitFor();
+      await page.keyboard.press("Enter");
+      await page.locator(".monaco-editor .view-lines", { hasText: "unrelated" })
+        .first().waitFor({
+          timeout: 30_000,
+        });
+      // The JSON language features activate for the file; tlsprobe must not.
+      for (
+        let i = 0;
+        i < 300 && activations("vscode.json-language-features").length === 0;
+        i++
+      ) {
+        await page.waitForTimeout(100);
+      }
+      assert(
+        activations("vscode.json-language-features").length > 0,
+        "the JSON file never opened",
+      );
+      await page.waitForTimeout(3000);
+      const ours = activations("tlsprobe.tlsprobe");
+      assert(ours.length === 0, `activated: ${ours.join(" | ")}`);
+    },
+  );
 
   await check(
     "a probe from the panel is answered by the bundled CLI (no tlsprobe, no deno on PATH), " +
       "never by the workspace's tlsprobe.path",
     async () => {
       await page.locator('.activitybar [aria-label^="TLS"]').first().click();
-      const frame = page.frameLocator("iframe.webview.ready").frameLocator("#active-frame");
+      const frame = page.frameLocator("iframe.webview.ready").frameLocator(
+        "#active-frame",
+      );
       const target = frame.locator("#target");
       await target.waitFor({ timeout: 30_000 });
       await target.fill(`localhost:${server.port}`);
       await target.press("Enter");
-      const version = (await frame.locator("#r-version").textContent({ timeout: 90_000 }))?.trim();
+      const version = (await frame.locator("#r-version").textContent({ timeout: 90_000 }))
+        ?.trim();
       const cipher = (await frame.locator("#r-cipher").textContent())?.trim();
       const cli = (await frame.locator("#r-cli").textContent())?.trim();
       const trust = (await frame.locator("#r-trust").textContent())?.trim();
       log("panel shows", version, cipher, cli, trust);
       assert(version === "TLSv1.3", `version ${version}`);
       assert(/^TLS_/.test(cipher ?? ""), `cipher ${cipher}`);
-      assert(/^bundled tlsprobe \d+\.\d+\.\d+/.test(cli ?? ""), `answered by ${cli}`);
+      assert(
+        /^bundled tlsprobe \d+\.\d+\.\d+/.test(cli ?? ""),
+        `answered by ${cli}`,
+      );
       assert(/^verified/.test(trust ?? ""), `trust ${trust}`);
-      assert(!fs.existsSync(marker), "the workspace's own tlsprobe.path program ran");
-      await page.screenshot({ path: path.join(outDir, "e2e-bundled-panel.png") });
+      assert(
+        !fs.existsSync(marker),
+        "the workspace's own tlsprobe.path program ran",
+      );
+      await page.screenshot({
+        path: path.join(outDir, "e2e-bundled-panel-dark.png"),
+      });
     },
   );
 
-  await check("TLS lint still marks ssl.CERT_NONE in Restricted Mode", async () => {
-    await page.keyboard.press("Control+P");
-    await input.waitFor({ state: "visible" });
-    await input.fill("server.py");
-    await page.locator(".quick-input-list .monaco-list-row", { hasText: "server.py" }).first()
-      .waitFor();
-    await page.keyboard.press("Enter");
-    await page.locator(".monaco-editor .squiggly-error").first().waitFor({ timeout: 20_000 });
-  });
+  await check(
+    "every text colour in the panel has AA contrast (4.5:1) in Dark and Light",
+    async () => {
+      const frame = page.frameLocator("iframe.webview.ready").frameLocator(
+        "#active-frame",
+      );
+      // A failed probe too, so the error styles are measured.
+      const closed = await freePort();
+      await frame.locator("#target").fill(`127.0.0.1:${closed}`);
+      await frame.locator("#target").press("Enter");
+      await frame.locator("#error").waitFor({ timeout: 90_000 });
+      await checkContrast(frame, "Dark Modern");
+      // Back to the successful probe (history), then switch the theme in user settings.
+      await frame.locator("button.history-item").nth(1).click();
+      await frame.locator("#r-version").waitFor();
+      const darkFg = await frame.locator("body").evaluate((b) => getComputedStyle(b).color);
+      // Preferences: Color Theme, from the palette.
+      await page.keyboard.press("F1");
+      await input.waitFor({ state: "visible" });
+      await input.fill(">Preferences: Color Theme");
+      await page.locator(".quick-input-list .monaco-list-row", { hasText: "Color Theme" }).first()
+        .waitFor();
+      await page.keyboard.press("Enter");
+      await input.fill("Light Modern");
+      await page.locator(".quick-input-list .monaco-list-row", { hasText: "Light Modern" }).first()
+        .waitFor();
+      await page.keyboard.press("Enter");
+      let lightFg = darkFg;
+      for (let i = 0; i < 150 && lightFg === darkFg; i++) {
+        await page.waitForTimeout(200);
+        lightFg = await frame.locator("body").evaluate((b) => getComputedStyle(b).color);
+      }
+      assert(lightFg !== darkFg, `the theme did not change (text stays ${darkFg})`);
+      await checkContrast(frame, "Light Modern");
+      await page.screenshot({
+        path: path.join(outDir, "e2e-bundled-panel-light.png"),
+      });
+      await frame.locator("button.history-item").nth(0).click();
+      await frame.locator("#error").waitFor();
+      await checkContrast(frame, "Light Modern (error)");
+    },
+  );
+
+  await check(
+    "TLS lint still marks ssl.CERT_NONE in Restricted Mode",
+    async () => {
+      await page.keyboard.press("Control+P");
+      await input.waitFor({ state: "visible" });
+      await input.fill("server.py");
+      await page.locator(".quick-input-list .monaco-list-row", {
+        hasText: "server.py",
+      }).first()
+        .waitFor();
+      await page.keyboard.press("Enter");
+      await page.locator(".monaco-editor .squiggly-error").first().waitFor({
+        timeout: 20_000,
+      });
+    },
+  );
 } catch (e) {
   results.push(false);
   console.log(`FAIL harness: ${e instanceof Error ? e.stack : e}`);
@@ -155,12 +379,17 @@ try {
   await browser?.close().catch(() => {});
   await stop(cs);
   await stop(server?.child);
-  if (process.env.KEEP_TMP !== "1") fs.rmSync(tmp, { recursive: true, force: true });
+  if (process.env.KEEP_TMP !== "1") {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
 }
 const passed = results.filter(Boolean).length;
 const failed = results.length - passed;
 if (process.env.TLSPROBE_E2E_BUNDLED_RESULT) {
-  fs.writeFileSync(process.env.TLSPROBE_E2E_BUNDLED_RESULT, JSON.stringify({ passed, failed }));
+  fs.writeFileSync(
+    process.env.TLSPROBE_E2E_BUNDLED_RESULT,
+    JSON.stringify({ passed, failed }),
+  );
 }
 log(`e2e (bundled): ${passed} passed, ${failed} failed`);
 process.exit(failed === 0 ? 0 : 1);
