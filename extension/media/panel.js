@@ -52,6 +52,12 @@
     }
   });
 
+  // Buttons inside the rendered result (retry with a CA file, raw JSON).
+  result.addEventListener("click", (e) => {
+    const b = e.target.closest("button[data-action]");
+    if (b) vscode.postMessage({ type: b.dataset.action, id: Number(b.dataset.id) });
+  });
+
   globalThis.addEventListener("message", (event) => {
     const m = event.data;
     if (m.type === "state") {

@@ -202,6 +202,18 @@ export function renderEntry(entry: ProbeEntry, now: Date): string {
   const error = entryFailure(entry);
   const parts = [head];
   if (error) parts.push(renderError(error));
+  const actions: string[] = [];
+  if (error && /^CERT_(UNKNOWN_ISSUER|INVALID|BAD_SIGNATURE|CA_AS_LEAF)/.test(error.code)) {
+    actions.push(
+      `<button type="button" class="secondary" id="retry-ca" data-action="retryWithCa" data-id="${entry.id}">Retry with a CA file…</button>`,
+    );
+  }
+  if (r) {
+    actions.push(
+      `<button type="button" class="secondary" id="show-json" data-action="showJson" data-id="${entry.id}">Show raw JSON</button>`,
+    );
+  }
+  if (actions.length) parts.push(`<div class="actions">${actions.join(" ")}</div>`);
   const h = r?.handshake;
   if (h) {
     const c = h.cipher ?? {};

@@ -193,7 +193,6 @@ try {
   server = await startTlsServer(repo);
   const port = await freePort();
   const baseArgs = prepare(tmp, port, {
-    "tlsprobe.caFile": path.join(repo, "certs/ca.crt"),
     "tlsprobe.timeout": 60000,
     "workbench.colorTheme": "Default Dark Modern",
     "security.workspace.trust.enabled": true,
@@ -279,7 +278,8 @@ try {
   );
 
   await check(
-    "a probe from the panel is answered by the bundled CLI (no tlsprobe, no deno on PATH), " +
+    "a trust failure shows the CLI's advice; Retry with a CA file… is answered by the bundled CLI " +
+      "(no tlsprobe, no deno on PATH), " +
       "never by the workspace's tlsprobe.path",
     async () => {
       await page.locator('.activitybar [aria-label^="TLS"]').first().click();
@@ -290,6 +290,25 @@ try {
       await target.waitFor({ timeout: 30_000 });
       await target.fill(`localhost:${server.port}`);
       await target.press("Enter");
+      // No CA given: the server's private CA is unknown, and the panel says so as a failure,
+      // with the CLI's advice and a one-click retry.
+      const error = frame.locator("#error");
+      await error.waitFor({ timeout: 90_000 });
+      const advice = (await error.textContent()) ?? "";
+      assert(/^CERT_UNKNOWN_ISSUER .*--cafile/.test(advice), `error shown: ${advice}`);
+      assert(
+        (await frame.locator("button.history-item").first().getAttribute("class"))?.includes(
+          "failed",
+        ),
+        "the failed probe is not marked failed in the history",
+      );
+      await page.screenshot({ path: path.join(outDir, "e2e-bundled-trust-failure.png") });
+      await frame.locator("#retry-ca").click();
+      // code-server's own file dialog: type the path, Enter.
+      await input.waitFor({ state: "visible", timeout: 20_000 });
+      await input.fill(path.join(repo, "certs", "ca.crt"));
+      await page.keyboard.press("Enter");
+      await frame.locator("#error").waitFor({ state: "detached", timeout: 90_000 });
       const version = (await frame.locator("#r-version").textContent({ timeout: 90_000 }))
         ?.trim();
       const cipher = (await frame.locator("#r-cipher").textContent())?.trim();
@@ -329,22 +348,16 @@ try {
       await frame.locator("button.history-item").nth(1).click();
       await frame.locator("#r-version").waitFor();
       const darkFg = await frame.locator("body").evaluate((b) => getComputedStyle(b).color);
-      // Preferences: Color Theme, from the palette.
-      await page.keyboard.press("F1");
-      await input.waitFor({ state: "visible" });
-      await input.fill(">Preferences: Color Theme");
-      await page.locator(".quick-input-list .monaco-list-row", { hasText: "Color Theme" }).first()
-        .waitFor();
-      await page.keyboard.press("Enter");
-      await input.fill("Light Modern");
-      await page.locator(".quick-input-list .monaco-list-row", { hasText: "Light Modern" }).first()
-        .waitFor();
-      await page.keyboard.press("Enter");
-      let lightFg = darkFg;
-      for (let i = 0; i < 150 && lightFg === darkFg; i++) {
-        await page.waitForTimeout(200);
-        lightFg = await frame.locator("body").evaluate((b) => getComputedStyle(b).color);
-      }
+      // Light Modern: set in user settings, then reload the workbench (the history is kept).
+      const userSettings = path.join(tmp, "user-data", "User", "settings.json");
+      const settings = JSON.parse(fs.readFileSync(userSettings, "utf8"));
+      settings["workbench.colorTheme"] = "Default Light Modern";
+      fs.writeFileSync(userSettings, JSON.stringify(settings, null, 2));
+      await page.reload({ waitUntil: "domcontentloaded", timeout: 120_000 });
+      await page.locator('.activitybar [aria-label^="TLS"]').first().waitFor({ timeout: 120_000 });
+      await page.locator('.activitybar [aria-label^="TLS"]').first().click();
+      await frame.locator("#r-version").waitFor({ timeout: 60_000 });
+      const lightFg = await frame.locator("body").evaluate((b) => getComputedStyle(b).color);
       assert(lightFg !== darkFg, `the theme did not change (text stays ${darkFg})`);
       await checkContrast(frame, "Light Modern");
       await page.screenshot({
