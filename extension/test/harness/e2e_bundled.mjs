@@ -236,7 +236,7 @@ try {
       await page.locator(".monaco-workbench").waitFor({ timeout: 60_000 });
       await page.locator(".statusbar-item", { hasText: "Restricted Mode" })
         .first().waitFor({
-          timeout: 30_000,
+          timeout: 120_000,
         });
       await page.locator('.activitybar [aria-label^="TLS"]').first().waitFor({
         timeout: 60_000,
@@ -348,16 +348,24 @@ try {
       await frame.locator("button.history-item").nth(1).click();
       await frame.locator("#r-version").waitFor();
       const darkFg = await frame.locator("body").evaluate((b) => getComputedStyle(b).color);
-      // Light Modern: set in user settings, then reload the workbench (the history is kept).
-      const userSettings = path.join(tmp, "user-data", "User", "settings.json");
-      const settings = JSON.parse(fs.readFileSync(userSettings, "utf8"));
-      settings["workbench.colorTheme"] = "Default Light Modern";
-      fs.writeFileSync(userSettings, JSON.stringify(settings, null, 2));
-      await page.reload({ waitUntil: "domcontentloaded", timeout: 120_000 });
-      await page.locator('.activitybar [aria-label^="TLS"]').first().waitFor({ timeout: 120_000 });
-      await page.locator('.activitybar [aria-label^="TLS"]').first().click();
-      await frame.locator("#r-version").waitFor({ timeout: 60_000 });
-      const lightFg = await frame.locator("body").evaluate((b) => getComputedStyle(b).color);
+      // Light Modern, through Preferences: Color Theme.
+      await page.keyboard.press("F1");
+      await input.waitFor({ state: "visible" });
+      await input.fill(">Preferences: Color Theme");
+      await page.locator(".quick-input-list .monaco-list-row", { hasText: "Color Theme" })
+        .first().waitFor();
+      await page.keyboard.press("Enter");
+      await page.locator(".quick-input-widget", { hasText: "Select Color Theme" }).waitFor({
+        timeout: 30_000,
+      });
+      await input.fill("Light Modern");
+      await page.locator(".quick-input-list .monaco-list-row", { hasText: /^\s*Light Modern/ })
+        .first().click({ timeout: 30_000 });
+      let lightFg = darkFg;
+      for (let i = 0; i < 150 && lightFg === darkFg; i++) {
+        await page.waitForTimeout(200);
+        lightFg = await frame.locator("body").evaluate((b) => getComputedStyle(b).color);
+      }
       assert(lightFg !== darkFg, `the theme did not change (text stays ${darkFg})`);
       await checkContrast(frame, "Light Modern");
       await page.screenshot({
