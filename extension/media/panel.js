@@ -65,8 +65,10 @@
       history.innerHTML = m.history;
       button.disabled = m.running;
       if (m.form) {
+        // Only the fields the probe named: a palette or CodeLens probe (a target
+        // alone) keeps the options typed in the form.
         for (const f of fields) {
-          document.getElementById(f).value = m.form[f] || "";
+          if (m.form[f] !== undefined) document.getElementById(f).value = m.form[f];
         }
         vscode.setState(formValues());
       }
