@@ -307,7 +307,9 @@ try {
       // code-server's own file dialog: type the path, Enter.
       await input.waitFor({ state: "visible", timeout: 20_000 });
       await input.fill(path.join(repo, "certs", "ca.crt"));
-      await page.keyboard.press("Enter");
+      await page.waitForTimeout(500); // let the dialog read what was typed
+      await page.locator(".quick-input-widget .monaco-button", { hasText: "Retry with this CA" })
+        .first().click();
       await frame.locator("#error").waitFor({ state: "detached", timeout: 90_000 });
       const version = (await frame.locator("#r-version").textContent({ timeout: 90_000 }))
         ?.trim();
@@ -338,6 +340,7 @@ try {
       const frame = page.frameLocator("iframe.webview.ready").frameLocator(
         "#active-frame",
       );
+      await page.keyboard.press("Escape"); // nothing left open from an earlier check
       // A failed probe too, so the error styles are measured.
       const closed = await freePort();
       await frame.locator("#target").fill(`127.0.0.1:${closed}`);
