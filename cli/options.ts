@@ -5,7 +5,9 @@
  * @module
  */
 import { TlsprobeError } from "../core/errors.ts";
-import { UsageError } from "./args.ts";
+import { option, type OptionSpec, UsageError } from "./args.ts";
+import type { StarttlsRequest } from "../core/net/starttls.ts";
+import { parseStarttlsProtocol, STARTTLS_PROTOCOLS } from "../core/starttls/mod.ts";
 
 /**
  * Parses a TCP port to connect to (1–65535).
@@ -112,4 +114,42 @@ export function parseServerName(value: string): string {
     );
   }
   return value;
+}
+
+/**
+ * Reads `--starttls PROTO` and `--xmpp-host NAME` into a request.
+ *
+ * @param flags the parsed flags
+ * @returns the request, or undefined without `--starttls`
+ * @throws {TlsprobeError} `USAGE` for an unknown protocol, or `--xmpp-host` alone
+ */
+export function starttlsRequest(
+  flags: { starttls?: string; xmppHost?: string },
+): StarttlsRequest | undefined {
+  if (flags.starttls === undefined) {
+    if (flags.xmppHost !== undefined) {
+      throw new TlsprobeError("USAGE", "--xmpp-host needs --starttls xmpp or xmpp-server");
+    }
+    return undefined;
+  }
+  const protocol = parseStarttlsProtocol(flags.starttls);
+  return { protocol, ...(flags.xmppHost !== undefined ? { xmppHost: flags.xmppHost } : {}) };
+}
+
+/**
+ * The `-t/--starttls` and `--xmpp-host` options every client verb takes.
+ *
+ * @param what what the upgrade applies to, for the help line
+ * @returns the two option specs
+ */
+export function starttlsOptions(what = "the connection"): OptionSpec[] {
+  return [
+    option(
+      "-t, --starttls <proto>",
+      `upgrade ${what} from plaintext first: ${
+        STARTTLS_PROTOCOLS.join(", ")
+      } (the protocol's standard port when none is given)`,
+    ),
+    option("--xmpp-host <name>", "with --starttls xmpp: the domain sent in the stream's to="),
+  ];
 }

@@ -7,12 +7,15 @@
  *   1.2 handshake reported), both against one local `openssl s_server`, as
  *   commands and (tlsprobe) as a library call.
  *
+ * Goals (issue 15): `ciphers` cold start ≤ 60 ms; `probe` ≤ 2× `openssl
+ * s_client`. The CLI runs with the `tlsprobe` task's own flags.
+ *
  * It prints medians and ratios; timings never go into tests.
  */
 import { expandCipherString, formatCiphers } from "../core/openssl/mod.ts";
 import { probe } from "../core/net/probe.ts";
 import { makeTestPki, removeTestPki } from "../tests/_helpers/pki.ts";
-import { ROOT, run, startOpensslServer } from "../tests/_helpers/process.ts";
+import { ROOT, run, startOpensslServer, taskWords } from "../tests/_helpers/process.ts";
 
 const ROUNDS = Number(Deno.env.get("ROUNDS") ?? 15);
 
@@ -37,14 +40,19 @@ function row(what: string, ours: number, anchor: number, anchorName: string) {
   rows.push([what, ours, anchor, anchorName]);
 }
 
-const cli = (args: string[]) =>
-  run(Deno.execPath(), [
-    "run",
-    `--env-file=${ROOT}cli/runtime.env`,
-    "-A",
-    ROOT + "cli/main.ts",
-    ...args,
-  ]);
+// The CLI exactly as `deno task tlsprobe` runs it (the task's flags, from the root).
+const words = await taskWords();
+const cli = (args: string[]) => run(Deno.execPath(), [...words, ...args], { cwd: ROOT });
+
+// 0. What any Deno program pays to start, for reference.
+const empty = await Deno.makeTempFile({ suffix: ".ts" });
+await Deno.writeTextFile(empty, "");
+{
+  const anchor = await time(() => run("openssl", ["version"]));
+  const ours = await time(() => run(Deno.execPath(), ["run", empty]));
+  row("deno run of an empty script (floor)", ours, anchor, "openssl version");
+}
+await Deno.remove(empty);
 
 // 1. Cipher strings.
 for (const str of ["ECDH+AES128", "HIGH:!aNULL:!MD5", "ALL:COMPLEMENTOFALL:@STRENGTH"]) {

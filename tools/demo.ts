@@ -8,7 +8,8 @@ const root = new URL("../", import.meta.url).pathname;
 const decoder = new TextDecoder();
 const cli = (args: string[]) =>
   new Deno.Command(Deno.execPath(), {
-    args: ["run", `--env-file=${root}cli/runtime.env`, "-A", `${root}cli/main.ts`, ...args],
+    // -q: a first run fetches npm packages; their "Download …" lines stay off the transcript.
+    args: ["run", "-q", `--env-file=${root}cli/runtime.env`, "-A", `${root}cli/main.ts`, ...args],
     cwd: root,
     stdin: "null",
     stdout: "piped",
@@ -33,6 +34,24 @@ async function pump(
     }
   }
   if (buf) console.log(`${tag} ${buf}`);
+}
+
+// A first run on a fresh machine fetches the npm dependencies: do it before
+// the transcript starts, with its "Download …" lines kept off the transcript.
+{
+  const prep = await new Deno.Command(Deno.execPath(), {
+    args: ["install", "--quiet"],
+    cwd: root,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).output();
+  if (!prep.success) {
+    console.error("Could not install the dependencies (deno install):");
+    console.error(decoder.decode(prep.stderr).trim());
+    Deno.exit(1);
+  }
 }
 
 console.log("$ tlsprobe serve --cert certs/localhost.pem --port 0      # terminal 1: the server");

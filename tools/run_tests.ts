@@ -1,13 +1,16 @@
 /**
- * Runs every test suite and ends with one line `N passed, N failed, N skipped`,
+ * Runs the test tiers and ends with one line `N passed, N failed, N skipped`,
  * the summary CI reads (Deno's own `ok | N passed | N failed` is not).
  *
- * Usage: `deno task test [-- <extra deno test args>]`
+ * Usage: `deno task test [-- <extra deno test args>]` (every tier),
+ * `deno task test:unit` (`--tier unit`: no network peer, no subprocess).
  *
- * Suites: the Deno tests under `tests/` (unit and integration against real
- * peers), then any suite listed by `tools/test_suites.json` whose `when`
- * environment variable is set (the VS Code workbench tests run in CI).
+ * Tiers (`tools/test_tiers.ts`): unit, fuzz, doc examples and integration
+ * against real peers, each with its own narrowed permissions and `--parallel`;
+ * then any suite listed by `tools/test_suites.json` whose `when` environment
+ * variable is set (the VS Code workbench tests run in CI).
  */
+import { tiers } from "./test_tiers.ts";
 
 interface Counts {
   passed: number;
@@ -18,22 +21,20 @@ interface Counts {
 const SUMMARY =
   /^(?:ok|FAILED) \| (\d+) passed(?: \(\d+ steps?\))? \| (\d+) failed(?: \(\d+ steps?\))?(?: \| (\d+) ignored)?/m;
 
-async function runDenoTests(extra: string[]): Promise<Counts & { code: number }> {
-  const args = [
-    "test",
-    "--allow-net",
-    "--allow-read",
-    "--allow-write",
-    "--allow-env",
-    "--allow-run",
-    "--allow-sys",
-    ...extra,
-  ];
+/** Parallel test processes: the tiers wait on peers and sockets more than on the CPU. */
+const JOBS = String(Math.max(4, 2 * navigator.hardwareConcurrency));
+
+async function runDenoTests(
+  permissions: string[],
+  files: string[],
+  extra: string[],
+): Promise<Counts & { code: number }> {
+  const args = ["test", ...permissions, "--parallel", ...extra, ...files];
   const child = new Deno.Command(Deno.execPath(), {
     args,
     stdout: "piped",
     stderr: "inherit",
-    env: { NO_COLOR: "1" },
+    env: { NO_COLOR: "1", DENO_JOBS: JOBS },
   }).spawn();
   const decoder = new TextDecoder();
   let tail = "";
@@ -75,13 +76,37 @@ async function runExtraSuite(suite: ExtraSuite): Promise<Counts & { code: number
   return { passed: Number(m[1]), failed: Number(m[2]), skipped: Number(m[3] ?? 0), code };
 }
 
+async function testFiles(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for await (const e of Deno.readDir(dir)) {
+    const path = `${dir}/${e.name}`;
+    if (e.isDirectory && e.name !== "fixtures") out.push(...await testFiles(path));
+    else if (e.isFile && e.name.endsWith("_test.ts")) out.push(path);
+  }
+  return out.sort();
+}
+
+const args = [...Deno.args];
+const at = args.indexOf("--tier");
+const only = at >= 0 ? args.splice(at, 2)[1] : undefined;
 const total: Counts = { passed: 0, failed: 0, skipped: 0 };
 let status = 0;
-const deno = await runDenoTests(Deno.args);
-total.passed += deno.passed;
-total.failed += deno.failed;
-total.skipped += deno.skipped;
-if (deno.code !== 0) status = 1;
+for (const tier of tiers(await testFiles("tests"))) {
+  if (only && tier.name !== only) continue;
+  if (tier.files.length === 0) continue;
+  console.log(`\n=== ${tier.name} tests ===`);
+  const started = performance.now();
+  const r = await runDenoTests(tier.permissions, tier.files, [...(tier.flags ?? []), ...args]);
+  console.log(
+    `(${tier.name}: ${r.passed} passed, ${r.failed} failed, ${r.skipped} skipped in ${
+      ((performance.now() - started) / 1000).toFixed(1)
+    } s)`,
+  );
+  total.passed += r.passed;
+  total.failed += r.failed;
+  total.skipped += r.skipped;
+  if (r.code !== 0) status = 1;
+}
 
 let suites: ExtraSuite[] = [];
 try {
@@ -89,7 +114,7 @@ try {
 } catch (e) {
   if (!(e instanceof Deno.errors.NotFound)) throw e;
 }
-for (const suite of suites) {
+for (const suite of only ? [] : suites) {
   if (!Deno.env.get(suite.when)) {
     console.log(`\n(skipping ${suite.name}: set ${suite.when}=1 to run it)`);
     continue;

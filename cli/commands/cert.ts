@@ -10,7 +10,8 @@ import { parseTarget } from "../../core/address.ts";
 import { TlsprobeError } from "../../core/errors.ts";
 import { readFileBytes } from "../../core/net/pem.ts";
 import { fetchRemoteChain } from "../../core/net/cert_remote.ts";
-import { parseServerName, parseTimeout } from "../options.ts";
+import { parseServerName, parseTimeout, starttlsOptions, starttlsRequest } from "../options.ts";
+import { STARTTLS_PORTS } from "../../core/starttls/mod.ts";
 import { certificateRepr, findingLines, renderCertificates } from "../../core/report/cert_text.ts";
 import { envelope } from "../../core/report/envelope.ts";
 import { decodeCertificate, isMalformed } from "../../core/x509/decode.ts";
@@ -26,6 +27,8 @@ interface CertFlags {
   verbose?: boolean;
   json?: boolean;
   timeout: number;
+  starttls?: string;
+  xmppHost?: string;
 }
 
 /** `host:port` or `[v6]:port`, when the argument is not an existing file. */
@@ -66,6 +69,7 @@ export const command: CommandSpec = {
       parse: parseTimeout,
       default: "10",
     }),
+    ...starttlsOptions("HOST[:PORT]"),
     option("-v, --verbose", "the full view: every field of every certificate"),
     option("--json", "print one JSON object instead of text"),
   ],
@@ -86,7 +90,9 @@ Examples:
 async function runCert(inv: Invocation): Promise<number> {
   const target = inv.args[0] as string;
   const flags = inv.flags as unknown as CertFlags;
-  const remote = target !== "-" && !(await isFile(target)) && HOST_PORT.test(target);
+  const starttls = starttlsRequest(flags);
+  const remote = target !== "-" && !(await isFile(target)) &&
+    (HOST_PORT.test(target) || (!!starttls && /^[\w.-]+$/.test(target)));
   let bytes: Uint8Array;
   let source: object;
   let trustError: TlsprobeError | undefined;
@@ -98,7 +104,11 @@ async function runCert(inv: Invocation): Promise<number> {
     for (const der of readCertificates(rootBytes)) roots.push(await decodeCertificate(der));
   }
   if (remote) {
-    const { host, port } = parseTarget(target);
+    const { host, port } = parseTarget(
+      target,
+      undefined,
+      starttls ? STARTTLS_PORTS[starttls.protocol] : 443,
+    );
     const fetched = await fetchRemoteChain({
       host,
       port,
@@ -106,6 +116,7 @@ async function runCert(inv: Invocation): Promise<number> {
       checkName: flags.checkName,
       caFile: flags.cafile,
       timeoutMs: flags.timeout,
+      starttls,
     });
     bytes = fetched.bytes;
     source = fetched.source;
@@ -137,6 +148,7 @@ async function runCert(inv: Invocation): Promise<number> {
       verbose: flags.verbose,
       now,
       identity: result.identity,
+      fromServer: remote,
     })
   ) {
     out(/^(Certificate|Chain) /.test(line) ? s.bold(line) : line);

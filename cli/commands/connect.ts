@@ -21,7 +21,14 @@ import { runtimeLimits } from "../../core/policy/mod.ts";
 import { loadResolvedPolicy } from "../policy_load.ts";
 import { renderEvaluation } from "../../core/report/policy_text.ts";
 import { err, isBrokenPipe, out, printJson, styles } from "../output.ts";
-import { parseAlpn, parsePort, parseServerName, parseTimeout } from "../options.ts";
+import {
+  parseAlpn,
+  parsePort,
+  parseServerName,
+  parseTimeout,
+  starttlsOptions,
+  starttlsRequest,
+} from "../options.ts";
 
 interface ConnectFlags {
   cafile?: string;
@@ -36,6 +43,8 @@ interface ConnectFlags {
   json?: boolean;
   verbose?: boolean;
   policy?: string;
+  starttls?: string;
+  xmppHost?: string;
 }
 
 async function writeAll(vc: VerifiedConnection, data: Uint8Array): Promise<void> {
@@ -74,6 +83,7 @@ export const command: CommandSpec = {
       "--policy <name|file>",
       "refuse to exchange data when the session breaks the policy (checked on the way)",
     ),
+    ...starttlsOptions(),
     option("--json", "print one JSON object instead of text"),
     option("-v, --verbose", "say what was trusted and negotiated; show raw runtime errors"),
   ],
@@ -86,6 +96,7 @@ Examples:
   tlsprobe connect --servername example.com -a ca.crt 127.0.0.1 8443
   tlsprobe connect -a certs/ca.crt '[::1]' 1060
   echo hello | tlsprobe connect -a certs/ca.crt localhost 1060
+  tlsprobe connect -t imap -a ca.crt --send $'a1 CAPABILITY\r\n' mail.example.com 143
   tlsprobe connect --policy mozilla-intermediate -a certs/ca.crt localhost 1060
 
 With --policy the connection passes through a watcher on loopback that reads the
@@ -115,7 +126,18 @@ async function runConnect(inv: Invocation): Promise<number> {
         port,
         address: watch.address ?? address,
         serverName: flags.servername ?? host,
+        starttls: flags.starttls ? vc?.starttls?.protocol ?? flags.starttls : null,
       },
+      ...(vc?.starttls
+        ? {
+          starttls: {
+            protocol: vc.starttls.protocol,
+            banner: vc.starttls.banner,
+            capabilities: vc.starttls.capabilities,
+            ...(flags.verbose ? { transcript: vc.starttls.transcript } : {}),
+          },
+        }
+        : {}),
       trust: vc ? { verified: true, ...vc.trust } : { verified: false },
       handshake: vc ? { alpn: vc.alpn, ...(watch.negotiated ?? {}) } : undefined,
       ...(watch.evaluation ? { policy: watch.evaluation } : {}),
@@ -129,7 +151,9 @@ async function runConnect(inv: Invocation): Promise<number> {
   try {
     const rp = flags.policy ? await loadResolvedPolicy(flags.policy) : undefined;
     for (const n of rp ? runtimeLimits(rp.policy, "client") : []) err(`note: ${n}`);
+    const starttls = starttlsRequest(flags);
     const options = {
+      starttls,
       host,
       port,
       serverName: flags.servername,
@@ -150,6 +174,10 @@ async function runConnect(inv: Invocation): Promise<number> {
       vc = pc.vc;
     } else {
       vc = await connectVerified(options);
+    }
+    if (flags.verbose && !flags.json && vc.starttls) {
+      for (const e of vc.starttls.transcript) err(`${e.from}: ${e.text}`);
+      err(`STARTTLS (${vc.starttls.protocol}) done; TLS from here on`);
     }
     if (flags.verbose && !flags.json) {
       const t = vc.trust;

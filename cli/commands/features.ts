@@ -8,8 +8,18 @@
 import { type CommandSpec, option } from "../args.ts";
 import { envelope } from "../../core/report/envelope.ts";
 import { collectFeatures } from "../../core/net/features.ts";
-import { say } from "../../core/report/probe_text.ts";
+import { say as sayLine } from "../../core/report/probe_text.ts";
+import { fill } from "../../core/report/pyrepr.ts";
 import { out, printJson } from "../output.ts";
+
+/**
+ * A dotted line; a label too long for the dots gets a line of its own and the
+ * value goes under the column where values start, so the layout holds.
+ */
+function say(label: string, value: string): string {
+  if (label.length < 36) return sayLine(label, value);
+  return `${label}\n${fill(" ".repeat(37) + value, 70).join("\n")}`;
+}
 
 /** `tlsprobe features`. */
 export const command: CommandSpec = {

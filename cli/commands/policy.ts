@@ -11,11 +11,21 @@ import { envelope } from "../../core/report/envelope.ts";
 import { dotted } from "../../core/report/pyrepr.ts";
 import { renderEvaluation, renderPolicy, resolvedJson } from "../../core/report/policy_text.ts";
 import { BUILTIN_POLICIES, defaultPolicyEnv, resolvePolicy } from "../../core/policy/mod.ts";
+import { POLICY_SCHEMA } from "../../core/policy/schema.ts";
+
+const POLICY_SCHEMA_ID = String(POLICY_SCHEMA.$id ?? "");
 import { checkServerPolicy } from "../../core/net/policy_check.ts";
 import { loadCaFile } from "../../core/net/pem.ts";
 import { loadPolicy } from "../policy_load.ts";
 import { out, printJson, styles } from "../output.ts";
-import { parsePort, parseServerName, parseTimeout } from "../options.ts";
+import {
+  parsePort,
+  parseServerName,
+  parseTimeout,
+  starttlsOptions,
+  starttlsRequest,
+} from "../options.ts";
+import { STARTTLS_PORTS } from "../../core/starttls/mod.ts";
 import { EXIT_CHECK_FAILED } from "../exit_codes.ts";
 
 const list: CommandSpec = {
@@ -48,10 +58,27 @@ const show: CommandSpec = {
   jsonName: "policy",
   summary: "Show a policy, with its cipher string expanded (OpenSSL 3.0)",
   args: [{ name: "policy", help: "a built-in name or a JSON policy file" }],
-  options: [option("--json", "print one JSON object")],
+  options: [
+    option("--json", "print one JSON object (its policy field is a valid policy file)"),
+    option("--format <format>", "text, or file: the policy alone, as a policy file", {
+      choices: ["text", "file"],
+      default: "text",
+    }),
+  ],
+  epilog: `
+Both --json and --format file give something --policy and policy show take back:
+
+Examples:
+  tlsprobe policy show mozilla-intermediate
+  tlsprobe policy show mozilla-intermediate --format file > my-policy.json
+  tlsprobe policy show mozilla-intermediate --json > p.json && tlsprobe policy show p.json`,
   run: async ({ args, flags }) => {
     const p = await loadPolicy(args[0] as string);
     const rp = resolvePolicy(p, defaultPolicyEnv());
+    if (flags.format === "file") {
+      printJson(policyFile(p));
+      return;
+    }
     if (flags.json) {
       printJson(envelope("policy", { policy: p, resolved: resolvedJson(rp) }));
       return;
@@ -59,6 +86,11 @@ const show: CommandSpec = {
     for (const line of renderPolicy(rp)) out(line);
   },
 };
+
+/** A policy as a file: the schema reference first, then its fields. */
+function policyFile(p: object): object {
+  return { $schema: POLICY_SCHEMA_ID, ...p };
+}
 
 interface CheckFlags {
   policy: string;
@@ -68,6 +100,8 @@ interface CheckFlags {
   enumerate: boolean;
   json?: boolean;
   verbose?: boolean;
+  starttls?: string;
+  xmppHost?: string;
 }
 
 const check: CommandSpec = {
@@ -92,6 +126,7 @@ const check: CommandSpec = {
       parse: parseTimeout,
       default: "10",
     }),
+    ...starttlsOptions("each probe"),
     option("--json", "print one JSON object"),
     option("-v, --verbose", "list every probe made"),
   ],
@@ -117,9 +152,22 @@ async function runCheck(inv: Invocation): Promise<number> {
   const flags = inv.flags as unknown as CheckFlags;
   const port = inv.args[1] as string | undefined;
   if (port !== undefined) parsePort(port);
-  const t = parseTarget(inv.args[0] as string, port);
+  const starttls = starttlsRequest(flags);
+  const t = parseTarget(
+    inv.args[0] as string,
+    port,
+    starttls ? STARTTLS_PORTS[starttls.protocol] : 443,
+  );
   const rp = resolvePolicy(await loadPolicy(flags.policy), defaultPolicyEnv());
   if (flags.cafile) await loadCaFile(flags.cafile); // a broken CA file is found before any probe
+  // An error result names the policy too, so any result can be reproduced.
+  const named = {
+    target: { host: t.host, port: t.port, ...(starttls ? { starttls: starttls.protocol } : {}) },
+    policy: rp.policy.name,
+    policySource: flags.policy,
+    policyDefinition: rp.policy,
+  };
+  inv.body = named;
   const result = await checkServerPolicy({
     ...t,
     serverName: flags.servername,
@@ -127,12 +175,12 @@ async function runCheck(inv: Invocation): Promise<number> {
     timeoutMs: flags.timeout,
     enumerate: flags.enumerate ? undefined : false,
     now: new Date(),
+    starttls,
   }, rp);
   const ev = result.evaluation;
   if (flags.json) {
     printJson(envelope("policy", {
-      target: { host: t.host, port: t.port },
-      policy: rp.policy.name,
+      ...named,
       verdict: ev.verdict,
       findings: ev.findings,
       probes: result.probes,

@@ -17,7 +17,15 @@ import { parseCipherList, parseGroupList, parseProtocols } from "../../core/hand
 import { renderProbeText } from "../../core/report/probe_text.ts";
 import { EXIT_CHECK_FAILED } from "../exit_codes.ts";
 import { out, printJson, styles } from "../output.ts";
-import { parseAlpn, parsePort, parseServerName, parseTimeout } from "../options.ts";
+import {
+  parseAlpn,
+  parsePort,
+  parseServerName,
+  parseTimeout,
+  starttlsOptions,
+  starttlsRequest,
+} from "../options.ts";
+import { STARTTLS_PORTS } from "../../core/starttls/mod.ts";
 
 interface ProbeFlags {
   cafile?: string;
@@ -33,6 +41,8 @@ interface ProbeFlags {
   verbose?: boolean;
   json?: boolean;
   policy?: string;
+  starttls?: string;
+  xmppHost?: string;
 }
 
 /** `tlsprobe probe`. */
@@ -75,7 +85,8 @@ export const command: CommandSpec = {
       "--policy <name|file>",
       "offer only what the policy allows (-p, -C, --groups narrow it) and check the result",
     ),
-    option("-v, --verbose", "print the certificate chain decoded"),
+    ...starttlsOptions(),
+    option("-v, --verbose", "print the certificate chain decoded (and the STARTTLS transcript)"),
     option("--json", "print one JSON object instead of text"),
   ],
   epilog: `
@@ -88,13 +99,19 @@ Examples:
   tlsprobe probe -a certs/ca.crt '[::1]:1060'
   tlsprobe probe -p TLSv1.2 -C ECDHE-RSA-AES128-GCM-SHA256 example.com
   tlsprobe probe --groups X25519MLKEM768 --json example.com
+  tlsprobe probe --starttls smtp mail.example.com:587
   tlsprobe probe --policy python-default-client -a certs/ca.crt localhost:1060`,
   run: (inv) => runProbe(inv),
 };
 
 async function runProbe(inv: Invocation): Promise<number> {
   const flags = inv.flags as unknown as ProbeFlags;
-  const t = parseTarget(inv.args[0] as string, inv.args[1] as string | undefined);
+  const starttls = starttlsRequest(flags);
+  const t = parseTarget(
+    inv.args[0] as string,
+    inv.args[1] as string | undefined,
+    starttls ? STARTTLS_PORTS[starttls.protocol] : 443,
+  );
   // Every value is checked before any connection is made.
   const protocolGiven = inv.given.has("protocol");
   const versions = parseProtocols(flags.protocol);
@@ -116,6 +133,8 @@ async function runProbe(inv: Invocation): Promise<number> {
     alpn: flags.alpn,
     timeoutMs: flags.timeout,
     now: new Date(),
+    starttls,
+    transcript: flags.verbose,
   };
   const r = rp
     ? await probeUnderPolicy({ ...options, versions: protocolGiven ? versions : undefined }, rp)

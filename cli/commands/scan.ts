@@ -17,7 +17,8 @@ import { readFileText } from "../../core/net/pem.ts";
 import type { ScanResult } from "../../core/scan/model.ts";
 import { EXIT_CHECK_FAILED, EXIT_CODES } from "../exit_codes.ts";
 import { err, out, styles } from "../output.ts";
-import { parseServerName, parseTimeout } from "../options.ts";
+import { parseServerName, parseTimeout, starttlsOptions, starttlsRequest } from "../options.ts";
+import { STARTTLS_PORTS } from "../../core/starttls/mod.ts";
 import { stopSignals } from "../stop_signals.ts";
 
 interface ScanFlags {
@@ -33,6 +34,8 @@ interface ScanFlags {
   policy?: string;
   json?: boolean;
   quiet?: boolean;
+  starttls?: string;
+  xmppHost?: string;
 }
 
 /** Largest `--targets` file read. */
@@ -90,6 +93,7 @@ export const command: CommandSpec = {
     option("--policy <name|file>", "judge each server by this policy (exit 1 when one fails)"),
     option("--json", "print one JSON object (JSON lines with several targets)"),
     option("-q, --quiet", "no progress bar on stderr"),
+    ...starttlsOptions("every handshake"),
   ],
   epilog: `
 Handshakes are cut as soon as the ServerHello (or the alert) is read; suites
@@ -170,7 +174,10 @@ async function runScan(inv: Invocation): Promise<number> {
   ];
   if (!specs.length) throw new UsageError("No target: give HOST[:PORT] or --targets FILE");
   // Every value is checked before any connection is made.
-  const targets = specs.map((s) => parseTarget(s));
+  const starttls = starttlsRequest(flags);
+  const targets = specs.map((s) =>
+    parseTarget(s, undefined, starttls ? STARTTLS_PORTS[starttls.protocol] : 443)
+  );
   const versions = flags.protocol ? parseProtocols(flags.protocol) : undefined;
   const policy = flags.policy
     ? await (await import("../policy_load.ts")).loadResolvedPolicy(flags.policy)
@@ -219,6 +226,7 @@ async function runScan(inv: Invocation): Promise<number> {
         keyFile: flags.key,
         policy,
         signal: stop.signal,
+        starttls,
         onProgress: bar ? (p) => bar.update(i, p.phase, p.handshakes) : undefined,
         now: new Date(),
       });

@@ -5,11 +5,11 @@
  *
  * @module
  */
-import { CIPHER_SUITES, type CipherSuite } from "../registry/cipher_suites.ts";
+import { CIPHER_SUITES, type CipherSuite, TLS13_DEFAULT_ORDER } from "../registry/cipher_suites.ts";
 import { TLS13_SUITES } from "./key_schedule.ts";
 
 /** TLS 1.3 suites in OpenSSL's default order. */
-export const DEFAULT_TLS13_SUITES: readonly number[] = [0x1302, 0x1303, 0x1301];
+export const DEFAULT_TLS13_SUITES: readonly number[] = TLS13_DEFAULT_ORDER;
 
 const RATING_ORDER = ["recommended", "secure", "weak", "insecure"];
 const KX_ORDER = ["ECDH", "DH", "RSA"];

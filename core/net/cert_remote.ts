@@ -9,6 +9,7 @@ import { TlsprobeError } from "../errors.ts";
 import { formatAddress } from "../address.ts";
 import { fetchCertificates } from "./probe.ts";
 import { connectVerified } from "./tls_client.ts";
+import type { StarttlsRequest } from "./starttls.ts";
 
 /** What to fetch and how. */
 export interface RemoteChainOptions {
@@ -22,6 +23,8 @@ export interface RemoteChainOptions {
   caFile?: string;
   /** Bound on each network phase. */
   timeoutMs: number;
+  /** Run this STARTTLS dialogue before each handshake. */
+  starttls?: StarttlsRequest;
 }
 
 /** The chain as sent and, with `checkName`, why trust failed (if it did). */
@@ -48,6 +51,7 @@ export async function fetchRemoteChain(o: RemoteChainOptions): Promise<RemoteCha
     port: o.port,
     serverName,
     timeoutMs: o.timeoutMs,
+    starttls: o.starttls,
   });
   if (fetched.certificates.length === 0) {
     throw new TlsprobeError(
@@ -71,6 +75,7 @@ export async function fetchRemoteChain(o: RemoteChainOptions): Promise<RemoteCha
         serverName: o.checkName,
         caFile: o.caFile,
         timeoutMs: o.timeoutMs,
+        starttls: o.starttls,
       });
       vc.conn.close();
     } catch (e) {

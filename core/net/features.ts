@@ -13,11 +13,11 @@ import {
   webCryptoSupport,
 } from "../handshake/capabilities.ts";
 import { HandshakeBuffer, HS, RecordBuffer } from "../wire/record.ts";
-import { parseClientHello } from "../wire/client_hello.ts";
-import { cipherSuiteName } from "../registry/cipher_suites.ts";
+import { type ClientHello, parseClientHello } from "../wire/client_hello.ts";
+import { cipherSuiteByCode, cipherSuiteName, isTls13Suite } from "../registry/cipher_suites.ts";
 import { groupName, isGrease } from "../registry/groups.ts";
 import { signatureSchemeName } from "../registry/signature_schemes.ts";
-import { versionName } from "../registry/versions.ts";
+import { TLS1_3, versionName } from "../registry/versions.ts";
 import { extensionName } from "../registry/extensions.ts";
 
 /** What the runtime's own TLS (rustls) offers, as seen on the wire. */
@@ -62,6 +62,66 @@ export interface FeaturesBody {
  * @returns the offer
  */
 export async function captureRuntimeOffer(timeoutMs = 5000): Promise<RuntimeTlsOffer> {
+  const ch = await captureRuntimeHello(timeoutMs);
+  return {
+    versions: (ch.supportedVersions ?? [ch.legacyVersion]).filter((v) => !isGrease(v)).map(
+      versionName,
+    ),
+    cipherSuites: ch.cipherSuites.filter((c) => !isGrease(c)).map(cipherSuiteName),
+    groups: (ch.groups ?? []).filter((g) => !isGrease(g)).map(groupName),
+    keyShares: (ch.keyShares ?? []).filter((k) => !isGrease(k.group)).map((k) =>
+      groupName(k.group)
+    ),
+    signatureAlgorithms: (ch.signatureAlgorithms ?? []).map(signatureSchemeName),
+    alpn: ch.alpn ?? [],
+    serverName: ch.serverName ?? null,
+    extensions: ch.extensions.map((e) => extensionName(e.type)),
+  };
+}
+
+/** What the runtime's TLS (rustls) speaks, as code points read from its own ClientHello. */
+export interface RuntimeSuites {
+  /** Versions it offers. */
+  versions: number[];
+  /** Suites it offers (TLS 1.3 and TLS 1.2 mixed; GREASE and signalling values removed). */
+  cipherSuites: number[];
+}
+
+let runtimeSuitesOnce: Promise<RuntimeSuites | undefined> | undefined;
+
+/**
+ * The versions and suites the runtime's TLS speaks, observed once per process
+ * from the ClientHello it sends (not a hand-kept list).
+ *
+ * @returns the code points, or undefined when the capture failed (the caller
+ *   then lets the runtime decide)
+ */
+export function runtimeSuites(): Promise<RuntimeSuites | undefined> {
+  runtimeSuitesOnce ??= captureRuntimeHello().then(
+    (ch) => ({
+      versions: (ch.supportedVersions ?? [ch.legacyVersion]).filter((v) => !isGrease(v)),
+      // Signalling values (RFC 5746's SCSV) are not suites a session can use.
+      cipherSuites: ch.cipherSuites.filter((c) => !isGrease(c) && !cipherSuiteByCode(c)?.scsv),
+    }),
+    () => undefined,
+  );
+  return runtimeSuitesOnce;
+}
+
+/**
+ * Whether the runtime's TLS can agree a session with this version and suite.
+ *
+ * @param rt what the runtime speaks
+ * @param version the version a server chose
+ * @param suite the suite it chose
+ * @returns true when the runtime offers both (and the suite belongs to the version)
+ */
+export function runtimeSpeaks(rt: RuntimeSuites, version: number, suite: number): boolean {
+  return rt.versions.includes(version) && rt.cipherSuites.includes(suite) &&
+    isTls13Suite(suite) === (version === TLS1_3);
+}
+
+async function captureRuntimeHello(timeoutMs = 5000): Promise<ClientHello> {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   let client: Deno.TcpConn | undefined;
   let server: Deno.Conn | undefined;
@@ -98,20 +158,7 @@ export async function captureRuntimeOffer(timeoutMs = 5000): Promise<RuntimeTlsO
       server.close();
       server = undefined;
       await handshake;
-      return {
-        versions: (ch.supportedVersions ?? [ch.legacyVersion]).filter((v) => !isGrease(v)).map(
-          versionName,
-        ),
-        cipherSuites: ch.cipherSuites.filter((c) => !isGrease(c)).map(cipherSuiteName),
-        groups: (ch.groups ?? []).filter((g) => !isGrease(g)).map(groupName),
-        keyShares: (ch.keyShares ?? []).filter((k) => !isGrease(k.group)).map((k) =>
-          groupName(k.group)
-        ),
-        signatureAlgorithms: (ch.signatureAlgorithms ?? []).map(signatureSchemeName),
-        alpn: ch.alpn ?? [],
-        serverName: ch.serverName ?? null,
-        extensions: ch.extensions.map((e) => extensionName(e.type)),
-      };
+      return ch;
     }
   } finally {
     clearTimeout(timer);
@@ -157,7 +204,7 @@ export async function collectFeatures(): Promise<FeaturesBody> {
       {
         feature: "client certificate (presenting)",
         supported: true,
-        note: "Deno.connectTls cert/key (not with startTls, so not with --servername)",
+        note: "Deno.connectTls cert/key (not with startTls, so not when verifying another name)",
       },
       {
         feature: "client certificate (requesting, as a server)",

@@ -13,6 +13,7 @@ import {
 } from "../policy/check.ts";
 import type { ResolvedPolicy } from "../policy/resolve.ts";
 import { probe } from "./probe.ts";
+import type { StarttlsRequest } from "./starttls.ts";
 
 /** What the inspection client can offer, for building a policy's offer. */
 export const INSPECTION_ENGINE: ProbeCapabilities = {
@@ -38,6 +39,8 @@ export interface PolicyCheckTarget {
   enumerate?: boolean;
   /** The time, for validity findings. */
   now: Date;
+  /** Run this STARTTLS dialogue before each probe. */
+  starttls?: StarttlsRequest;
 }
 
 /**
@@ -62,6 +65,7 @@ export function checkServerPolicy(t: PolicyCheckTarget, rp: ResolvedPolicy): Pro
       timeoutMs: t.timeoutMs,
       now: t.now,
       noTrust: !offer.trust,
+      starttls: t.starttls,
     });
     // Unreachable on the baseline: no verdict. A later probe that times out
     // (a server stalling on an old version) counts as a refusal.

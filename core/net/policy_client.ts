@@ -47,6 +47,12 @@ export async function connectUnderPolicy(
   rp: ResolvedPolicy,
   watch: PolicyWatch,
 ): Promise<PolicyConnection> {
+  if (opts.starttls) {
+    throw new TlsprobeError(
+      "UNSUPPORTED",
+      "connect --policy with --starttls is not supported yet (the watcher reads TLS from the first byte): use probe --starttls --policy",
+    );
+  }
   if (opts.certFile) {
     throw new TlsprobeError(
       "UNSUPPORTED",

@@ -13,7 +13,8 @@ import {
   DEFAULT_SIGNATURE_ALGORITHMS,
 } from "../handshake/defaults.ts";
 import { cipherSuiteByCode } from "../registry/cipher_suites.ts";
-import { TLS1_2, versionName } from "../registry/versions.ts";
+import { versionName } from "../registry/versions.ts";
+import { runtimeSpeaks, type RuntimeSuites, runtimeSuites } from "./features.ts";
 import {
   buildProbeBody,
   type ProbeBody,
@@ -22,7 +23,8 @@ import {
 } from "../report/probe.ts";
 import { connectVerified } from "./tls_client.ts";
 import { configureTrust } from "./trust.ts";
-import { connectTcp } from "./transport.ts";
+import { openStream, type StarttlsRequest } from "./starttls.ts";
+import { guessStarttls, STARTTLS_PORTS, type StarttlsResult } from "../starttls/mod.ts";
 
 /** What to probe and how. */
 export interface ProbeOptions {
@@ -52,6 +54,10 @@ export interface ProbeOptions {
   now: Date;
   /** Skip the verified connection (trust reported as not checked). */
   noTrust?: boolean;
+  /** Run this STARTTLS dialogue before each handshake. */
+  starttls?: StarttlsRequest;
+  /** Keep the plaintext transcript in the report (`-v`). */
+  transcript?: boolean;
 }
 
 /** The probe's result: a body to print, the observation, the error when the handshake failed. */
@@ -64,19 +70,11 @@ function isIpLiteral(host: string): boolean {
   return /^\d{1,3}(\.\d{1,3}){3}$/.test(host) || host.includes(":");
 }
 
-/** TLS 1.2 suites rustls (the runtime's TLS) speaks: ECDHE with AES-GCM or ChaCha20. */
-function rustlsSpeaks(version: number, suite: number): boolean {
-  if (version > TLS1_2) return suite >= 0x1301 && suite <= 0x1303; // rustls has no CCM
-  if (version < TLS1_2) return false;
-  const s = cipherSuiteByCode(suite);
-  return !!s && s.kx === "ECDH" && (s.au === "RSA" || s.au === "ECDSA") &&
-    (s.enc.startsWith("AESGCM") || s.enc.startsWith("CHACHA20"));
-}
-
 async function checkTrust(
   o: ProbeOptions,
   obs: Observation,
   sni: string | null,
+  runtime: Promise<RuntimeSuites | undefined>,
 ): Promise<ProbeTrust> {
   const cfg = await configureTrust({ caFile: o.caFile });
   const base = {
@@ -84,7 +82,9 @@ async function checkTrust(
     caFile: cfg.info.caFile ?? null,
     caCount: cfg.info.caCount ?? cfg.info.platformCount ?? null,
   };
-  if (!rustlsSpeaks(obs.version, obs.cipherSuite)) {
+  // What the runtime speaks is read from its own ClientHello (core/net/features.ts).
+  const rt = await runtime;
+  if (rt && !runtimeSpeaks(rt, obs.version, obs.cipherSuite)) {
     const s = cipherSuiteByCode(obs.cipherSuite);
     return {
       ...base,
@@ -105,6 +105,7 @@ async function checkTrust(
       keyFile: o.keyFile,
       alpn: o.alpn,
       timeoutMs: o.timeoutMs,
+      starttls: o.starttls,
     });
     try {
       vc.conn.close();
@@ -138,7 +139,7 @@ export async function probe(o: ProbeOptions): Promise<ProbeResult> {
     port: o.port,
     address: null as string | null,
     serverName: sni,
-    starttls: null,
+    starttls: o.starttls?.protocol ?? null,
   };
   const empty: ProbeBody = {
     target,
@@ -150,8 +151,12 @@ export async function probe(o: ProbeOptions): Promise<ProbeResult> {
   };
   let received: Uint8Array[] = [];
   let obs: Observation;
+  let st: StarttlsResult | null = null;
+  // Observed once per process, while the inspection handshake runs.
+  const runtime = o.noTrust ? undefined : runtimeSuites();
   try {
-    const t = await connectTcp({ host: o.host, port: o.port, timeoutMs: o.timeoutMs });
+    const { transport: t, starttls } = await openStream(o);
+    st = starttls;
     target.address = t.remote.hostname;
     received = t.received;
     try {
@@ -173,16 +178,51 @@ export async function probe(o: ProbeOptions): Promise<ProbeResult> {
       `Internal error during the probe: ${e instanceof Error ? e.message : String(e)}`,
       { raw: e instanceof Error ? e.stack : String(e) },
     );
-    return { body: empty, error: err, received };
+    const body = st ? { ...empty, starttls: starttlsReport(st, o.transcript) } : empty;
+    return { body, error: st ? err : withStarttlsHint(err, o, received), received };
   }
-  const trust = o.noTrust ? null : await checkTrust(o, obs, sni);
-  const body = await buildProbeBody(obs, {
+  const trust = o.noTrust ? null : await checkTrust(o, obs, sni, runtime ?? runtimeSuites());
+  const built = await buildProbeBody(obs, {
     target,
     hostname: sni ?? o.host,
     trust,
     now: o.now,
   });
+  const { target: tg, ...rest } = built;
+  const body = st ? { target: tg, starttls: starttlsReport(st, o.transcript), ...rest } : built;
   return { body, observation: obs, received };
+}
+
+function starttlsReport(st: StarttlsResult, transcript?: boolean): ProbeBody["starttls"] {
+  return {
+    protocol: st.protocol,
+    banner: st.banner,
+    capabilities: st.capabilities,
+    ...(transcript ? { transcript: st.transcript } : {}),
+  };
+}
+
+/**
+ * A plain-text answer (or silence) on a port where TLS was expected: when it
+ * looks like a STARTTLS protocol, say which option to add.
+ */
+function withStarttlsHint(
+  err: TlsprobeError,
+  o: { port: number },
+  received: Uint8Array[],
+): TlsprobeError {
+  if (err.code !== "NOT_TLS" && err.code !== "TIMEOUT" && err.code !== "CONNECTION_CLOSED") {
+    return err;
+  }
+  const first = received[0] ?? new Uint8Array(0);
+  const known = (Object.values(STARTTLS_PORTS) as number[]).includes(o.port) || o.port === 587;
+  const guess = guessStarttls(first, o.port);
+  if (!guess || (err.code !== "NOT_TLS" && !known)) return err;
+  return new TlsprobeError(
+    err.code,
+    `${err.message}; this looks like ${guess}: add --starttls ${guess}`,
+    { ...err.detail, starttlsHint: guess },
+  );
 }
 
 /**
@@ -198,12 +238,18 @@ export async function probe(o: ProbeOptions): Promise<ProbeResult> {
  * ```
  */
 export async function fetchCertificates(
-  o: { host: string; port: number; serverName?: string | null; timeoutMs: number },
+  o: {
+    host: string;
+    port: number;
+    serverName?: string | null;
+    timeoutMs: number;
+    starttls?: StarttlsRequest;
+  },
 ): Promise<{ certificates: Uint8Array[]; version: number; address: string }> {
   const sni = o.serverName === null
     ? undefined
     : o.serverName ?? (isIpLiteral(o.host) ? undefined : o.host);
-  const t = await connectTcp(o);
+  const { transport: t } = await openStream(o);
   try {
     const obs = await inspect(t, {
       versions: [0x0304, 0x0303, 0x0302, 0x0301],

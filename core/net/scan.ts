@@ -26,7 +26,8 @@ import type {
 } from "../scan/model.ts";
 import { planScan } from "../scan/plan.ts";
 import type { ResolvedPolicy } from "../policy/resolve.ts";
-import { connectTcp, type TcpTransport } from "./transport.ts";
+import type { TcpTransport } from "./transport.ts";
+import { openStream, type StarttlsRequest } from "./starttls.ts";
 import { connectVerified } from "./tls_client.ts";
 
 /** Bytes read for one ClientHello's answer, at most (a ServerHello flight is far smaller). */
@@ -38,6 +39,8 @@ export interface ScanTarget {
   port: number;
   /** SNI: undefined sends the host unless it is an IP address; null sends none. */
   serverName?: string | null;
+  /** Run this STARTTLS dialogue before every handshake (`--starttls`). */
+  starttls?: StarttlsRequest;
 }
 
 /** Options of {@link scanTarget}. */
@@ -94,7 +97,13 @@ function failure(e: unknown): HandshakeFailure {
  * fires), the transport is closed and the result is a TIMEOUT failure.
  */
 async function bounded<T>(
-  o: { host: string; port: number; timeoutMs: number; signal?: AbortSignal },
+  o: {
+    host: string;
+    port: number;
+    timeoutMs: number;
+    signal?: AbortSignal;
+    starttls?: StarttlsRequest;
+  },
   work: (t: TcpTransport) => Promise<T>,
   onFailure: (f: HandshakeFailure) => T,
 ): Promise<T> {
@@ -120,7 +129,7 @@ async function bounded<T>(
   });
   const go = (async () => {
     try {
-      t = await connectTcp(o);
+      t = (await openStream(o)).transport;
       return await work(t);
     } catch (e) {
       return onFailure(failure(e));
@@ -172,7 +181,13 @@ export function tcpProber(
     }
     return s;
   };
-  const conn = { host: o.host, port: o.port, timeoutMs: o.timeoutMs, signal: o.signal };
+  const conn = {
+    host: o.host,
+    port: o.port,
+    timeoutMs: o.timeoutMs,
+    signal: o.signal,
+    starttls: o.starttls,
+  };
   return {
     hello(offer: HelloOffer): Promise<HelloAnswer> {
       return runLimited(limiters, async () => {
@@ -274,6 +289,7 @@ async function checkTrust(
       certFile: o.certFile,
       keyFile: o.keyFile,
       timeoutMs: o.timeoutMs,
+      starttls: o.starttls,
     });
     try {
       vc.conn.close();

@@ -26,6 +26,7 @@ import type { ResolvedPolicy } from "../policy/resolve.ts";
 import { ClientHelloReader, type ServerFlight } from "../policy/stream.ts";
 import { registryGroupName } from "../policy/env.ts";
 import { classifyClientFailure, classifyNetError } from "./classify.ts";
+import { runtimeSuites } from "./features.ts";
 import type { CertifiedKey } from "./pem.ts";
 import { closeQuietly, RELAY_ALERTS, relayWatching, sendAlert } from "./relay.ts";
 import {
@@ -335,6 +336,8 @@ function concat(parts: Uint8Array[]): Uint8Array {
  */
 export async function serveTls(opts: ServeOptions, events: ServeEvents): Promise<ServeResult> {
   const versions = engineVersions(opts);
+  // What the runtime's TLS speaks, read from its own ClientHello (not a hand list).
+  const runtime = await runtimeSuites();
   checkCertifiedKey(opts.certified);
   const who = (c: ClientInfo) =>
     c.host.includes(":") ? `[${c.host}]:${c.port}` : `${c.host}:${c.port}`;
@@ -455,7 +458,7 @@ export async function serveTls(opts: ServeOptions, events: ServeEvents): Promise
           { alert: decision.alert, findings: decision.findings },
         );
       }
-      const cannot = engineRefusal(hello, versions);
+      const cannot = engineRefusal(hello, versions, runtime?.cipherSuites);
       if (cannot) {
         await sendAlert(conn, cannot.alertCode).catch(() => 0);
         events.refused?.(client, {

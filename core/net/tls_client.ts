@@ -9,6 +9,8 @@ import { TlsprobeError } from "../errors.ts";
 import { classifyNetError, type FailureContext } from "./classify.ts";
 import { loadCertifiedKey } from "./pem.ts";
 import { configureTrust, type TrustInfo } from "./trust.ts";
+import { type StarttlsRequest, upgradeSocket } from "./starttls.ts";
+import type { StarttlsResult } from "../starttls/mod.ts";
 
 /** What to connect to and how to verify it. */
 export interface ClientOptions {
@@ -32,6 +34,8 @@ export interface ClientOptions {
   timeoutMs: number;
   /** Called once the TCP connection is up, before the handshake. */
   onTcpConnected?: (remote: Deno.NetAddr, local: Deno.NetAddr) => void;
+  /** Run this STARTTLS dialogue before the handshake (`--starttls`). */
+  starttls?: StarttlsRequest;
 }
 
 /** A verified TLS connection and what is known of it. */
@@ -53,6 +57,8 @@ export interface VerifiedConnection {
   timings: { connectMs: number; handshakeMs: number };
   /** The failure context, for classifying later read/write errors. */
   context: FailureContext;
+  /** The STARTTLS dialogue, when one ran. */
+  starttls?: StarttlsResult;
 }
 
 /**
@@ -105,6 +111,12 @@ export async function connectVerified(opts: ClientOptions): Promise<VerifiedConn
     phase: "connect",
     timeoutMs: opts.timeoutMs,
   };
+  if (client && opts.starttls) {
+    throw new TlsprobeError(
+      "UNSUPPORTED",
+      "--starttls with a client certificate is not possible on this runtime (the upgrade needs Deno.startTls, which cannot present one)",
+    );
+  }
   if (client && serverName !== opts.host) {
     // Deno.startTls (needed to verify a name other than the host dialled)
     // takes no client certificate; Deno.connectTls dials the name it verifies.
@@ -116,6 +128,7 @@ export async function connectVerified(opts: ClientOptions): Promise<VerifiedConn
   const t0 = performance.now();
   let conn: Deno.TlsConn;
   let tcpLocal: Deno.NetAddr, tcpRemote: Deno.NetAddr;
+  let starttls: StarttlsResult | undefined;
   try {
     if (client) {
       // connectTls resolves once TCP is up (the handshake is lazy); bound it by a race.
@@ -149,6 +162,9 @@ export async function connectVerified(opts: ClientOptions): Promise<VerifiedConn
       });
       tcpLocal = tcp.localAddr;
       tcpRemote = tcp.remoteAddr;
+      if (opts.starttls) {
+        starttls = await upgradeSocket(tcp, opts, opts.starttls);
+      }
       conn = await Deno.startTls(tcp, {
         hostname: serverName,
         caCerts: trust.caCerts,
@@ -179,8 +195,10 @@ export async function connectVerified(opts: ClientOptions): Promise<VerifiedConn
     trust: trust.info,
     serverName,
     clientCert: !!client,
-    timings: { connectMs, handshakeMs: performance.now() - t1 },
+    // Rounded to 0.1 ms: finer digits are noise, not information.
+    timings: { connectMs: round1(connectMs), handshakeMs: round1(performance.now() - t1) },
     context: ctx,
+    ...(starttls ? { starttls } : {}),
   };
 }
 
@@ -203,4 +221,8 @@ export async function readWithDeadline(
     throw classifyNetError(r.error, { ...vc.context, timedOut: r.timedOut });
   }
   return r.value ?? null;
+}
+
+function round1(ms: number): number {
+  return Math.round(ms * 10) / 10;
 }

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { formatAddress } from "../address.ts";
 import { TlsprobeError } from "../errors.ts";
 import type { Transport } from "../handshake/transport.ts";
 import { classifyNetError } from "./classify.ts";
@@ -17,6 +18,8 @@ export interface TcpTransport extends Transport {
   local: Deno.NetAddr;
   /** Every byte received, in order (for fixture capture). */
   received: Uint8Array[];
+  /** The socket itself (for `Deno.startTls` after a STARTTLS dialogue). */
+  conn: Deno.TcpConn;
 }
 
 /**
@@ -44,6 +47,22 @@ export async function connectTcp(
       timeoutMs: o.timeoutMs,
     });
   }
+  return tcpTransport(conn, o);
+}
+
+/**
+ * Wraps a connected socket as a transport (every read bounded, the socket
+ * closed on timeout). The socket stays usable for `Deno.startTls` as long as
+ * no read is pending.
+ *
+ * @param conn the connected socket
+ * @param o host and port (for messages) and the per-read deadline
+ * @returns the transport
+ */
+export function tcpTransport(
+  conn: Deno.TcpConn,
+  o: { host: string; port: number; timeoutMs: number },
+): TcpTransport {
   let closed = false;
   const close = () => {
     if (closed) return;
@@ -55,6 +74,7 @@ export async function connectTcp(
   const received: Uint8Array[] = [];
   const buf = new Uint8Array(65536);
   return {
+    conn,
     remote: conn.remoteAddr,
     local: conn.localAddr,
     received,
@@ -86,10 +106,8 @@ export async function connectTcp(
         if (timedOut) {
           throw new TlsprobeError(
             "TIMEOUT",
-            `${o.host}:${o.port} sent nothing for ${
-              ms / 1000
-            } s during the handshake (raise --timeout if it is slow)`,
-            { raw: String(e) },
+            `${formatAddress(o.host, o.port)} sent nothing for ${ms / 1000} s during the handshake`,
+            { raw: String(e), advice: "timeout" },
           );
         }
         if (e instanceof Deno.errors.BadResource || e instanceof Deno.errors.Interrupted) {

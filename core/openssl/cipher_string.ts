@@ -41,11 +41,8 @@ import {
   PROFILES,
   PSK_ALL,
   STRONG_MASK,
-  TLS1,
-  TLS1_1,
-  TLS1_2,
-  TLS1_3,
 } from "./profile.ts";
+import { TLS1_1, TLS1_2, TLS1_3, versionByName } from "../registry/versions.ts";
 
 /** OpenSSL versions the engine models. */
 export type OpensslVersion = "3.0";
@@ -515,13 +512,6 @@ const SUITEB: [string, string][] = [
   ["SUITEB192", "ECDHE-ECDSA-AES256-GCM-SHA384"],
 ];
 
-const PROTOCOLS: Record<ProtocolName, number> = {
-  TLSv1: TLS1,
-  "TLSv1.1": TLS1_1,
-  "TLSv1.2": TLS1_2,
-  "TLSv1.3": TLS1_3,
-};
-
 /** Minimum security bits per level (`ssl_get_security_level_bits()`). */
 const LEVEL_BITS = [0, 80, 112, 128, 192, 256];
 
@@ -561,7 +551,7 @@ function protocolRange(
 ): [number, number] | undefined {
   let lo = p.minProtocol, hi = p.maxProtocol;
   if (protocols?.length) {
-    const v = protocols.map((n) => PROTOCOLS[n]);
+    const v = protocols.map((n) => versionByName(n)!.code);
     lo = Math.max(lo, Math.min(...v));
     hi = Math.min(hi, Math.max(...v));
   }

@@ -7,14 +7,7 @@
  * @module
  */
 import type { OsslCipher } from "./profile.ts";
-
-const VERSION_NAMES: Record<number, string> = {
-  0x300: "SSLv3",
-  0x301: "TLSv1",
-  0x302: "TLSv1.1",
-  0x303: "TLSv1.2",
-  0x304: "TLSv1.3",
-};
+import { versionByCode } from "../registry/versions.ts";
 
 const pad = (s: string, n: number) => s.padEnd(n, " ");
 
@@ -43,7 +36,7 @@ export function cipherColumns(c: OsslCipher): CipherColumns {
   const signalling = c.minTls === 0;
   return {
     name: c.name,
-    version: VERSION_NAMES[c.minTls] ?? "unknown",
+    version: versionByCode(c.minTls)?.name ?? "unknown",
     kx: signalling ? "any" : s.kx,
     au: signalling ? "any" : s.au,
     enc: signalling ? "unknown" : s.enc === "None" ? "None" : `${s.enc}(${s.bits})`,

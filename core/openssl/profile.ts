@@ -8,7 +8,14 @@
  *
  * @module
  */
-import { type CipherSuite, cipherSuiteByCode } from "../registry/cipher_suites.ts";
+import {
+  type CipherSuite,
+  cipherSuiteByCode,
+  cipherSuiteName,
+  formatCode,
+  TLS13_DEFAULT_ORDER,
+} from "../registry/cipher_suites.ts";
+import { SSL3, TLS1_0, TLS1_2, TLS1_3, versionByName } from "../registry/versions.ts";
 import { OPENSSL_3_0_CIPHERS, OPENSSL_3_0_TLS13, OPENSSL_3_0_VERSION } from "./data_3_0.ts";
 
 // algorithm_mkey
@@ -38,8 +45,6 @@ export const mGOST12_512 = 0x200, mMAGMAOMAC = 0x400, mKUZNYECHIKOMAC = 0x800;
 // algo_strength
 export const STRONG_NONE = 0x1, LOW = 0x2, MEDIUM = 0x4, HIGH = 0x8, FIPS = 0x10;
 export const STRONG_MASK = 0x1f, NOT_DEFAULT = 0x20, DEFAULT_MASK = 0x20;
-// protocol versions
-export const SSL3 = 0x300, TLS1 = 0x301, TLS1_1 = 0x302, TLS1_2 = 0x303, TLS1_3 = 0x304;
 
 /** One suite as OpenSSL holds it internally (`SSL_CIPHER`). */
 export interface OsslCipher {
@@ -182,13 +187,6 @@ function encMask(enc: string, bits: number): number {
   throw new Error(`no OpenSSL mask for cipher ${enc}(${bits})`);
 }
 
-const VERSIONS: Record<string, number> = {
-  SSLv3: SSL3,
-  TLSv1: TLS1,
-  "TLSv1.2": TLS1_2,
-  "TLSv1.3": TLS1_3,
-};
-
 function strengthFlags(flags: string): number {
   let s = 0;
   for (const f of flags.split("|")) {
@@ -199,8 +197,8 @@ function strengthFlags(flags: string): number {
 
 function toOssl(code: number, flags: string): OsslCipher {
   const suite = cipherSuiteByCode(code);
-  if (!suite?.openssl) throw new Error(`registry lacks suite 0x${code.toString(16)}`);
-  const v = VERSIONS[suite.definedIn];
+  if (!suite?.openssl) throw new Error(`registry lacks suite ${formatCode(code)}`);
+  const v = versionByName(suite.definedIn)!.code;
   const tls13 = v === TLS1_3;
   return {
     suite,
@@ -305,8 +303,8 @@ export const ALIASES_3_0: OsslAlias[] = [
   A("SHA384", 0, 0, 0, mSHA384),
   A("GOST12", 0, 0, 0, mGOST12_256),
   A("SSLv3", 0, 0, 0, 0, SSL3),
-  A("TLSv1", 0, 0, 0, 0, TLS1),
-  A("TLSv1.0", 0, 0, 0, 0, TLS1),
+  A("TLSv1", 0, 0, 0, 0, TLS1_0),
+  A("TLSv1.0", 0, 0, 0, 0, TLS1_0),
   A("TLSv1.2", 0, 0, 0, 0, TLS1_2),
   A("LOW", 0, 0, 0, 0, 0, LOW),
   A("MEDIUM", 0, 0, 0, 0, 0, MEDIUM),
@@ -371,10 +369,9 @@ export function openssl30(): OpensslProfile {
         mKUZNYECHIKOMAC,
     },
     defaultCipherList: "ALL:!COMPLEMENTOFDEFAULT:!eNULL",
-    defaultCiphersuites:
-      "TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256:TLS_AES_128_GCM_SHA256",
+    defaultCiphersuites: TLS13_DEFAULT_ORDER.map(cipherSuiteName).join(":"),
     defaultSecurityLevel: 2,
-    minProtocol: TLS1,
+    minProtocol: TLS1_0,
     maxProtocol: TLS1_3,
   };
   return cached;

@@ -7,6 +7,7 @@
  * @module
  */
 import type { Policy } from "./model.ts";
+import { cipherSuiteName, TLS13_DEFAULT_ORDER } from "../registry/cipher_suites.ts";
 
 /** Python 3.10+'s default cipher string (`PY_SSL_DEFAULT_CIPHER_STRING`, `Modules/_ssl.c`). */
 export const PYTHON_313_CIPHER_STRING: string =
@@ -21,11 +22,7 @@ export const PYTHON_34_CLIENT_CIPHER_STRING: string =
 export const PYTHON_34_SERVER_CIPHER_STRING: string = PYTHON_34_CLIENT_CIPHER_STRING + ":!DSS:!RC4";
 
 /** OpenSSL 3.0's default TLS 1.3 suites (`TLS_DEFAULT_CIPHERSUITES`), which Python keeps. */
-export const OPENSSL_DEFAULT_TLS13_SUITES: string[] = [
-  "TLS_AES_256_GCM_SHA384",
-  "TLS_CHACHA20_POLY1305_SHA256",
-  "TLS_AES_128_GCM_SHA256",
-];
+export const OPENSSL_DEFAULT_TLS13_SUITES: string[] = TLS13_DEFAULT_ORDER.map(cipherSuiteName);
 
 const CPYTHON_313 = "https://github.com/python/cpython/blob/3.13/";
 const PY313_NOTES = [

@@ -111,7 +111,7 @@ export interface PolicyFacts {
 
 function suiteName(s: { code?: number; iana?: string; openssl?: string }): string {
   return s.openssl ?? s.iana ??
-    (s.code !== undefined ? `0x${s.code.toString(16).toUpperCase().padStart(4, "0")}` : "?");
+    (s.code !== undefined ? formatCode(s.code) : "?");
 }
 
 function listed(names: string[], max = 6): string[] {
@@ -202,7 +202,7 @@ export function evaluatePolicy(
   if (observed.cipher?.code !== undefined) {
     const code = observed.cipher.code;
     if (!observed.cipher.openssl && !observed.cipher.iana) {
-      const known = rp.env.findSuite(`0x${code.toString(16).padStart(4, "0")}`);
+      const known = rp.env.findSuite(formatCode(code));
       if (known) observed = { ...observed, cipher: { ...known, code } };
     }
     if (!suiteAllowed(rp, code)) {
@@ -539,7 +539,7 @@ export function offerFindings(rp: ResolvedPolicy, offer: ObservedOffer): Finding
         ...(rp.suites ?? []).map(suiteName),
         ...(common.includes("TLSv1.3") ? (rp.tls13Suites ?? []).map(suiteName) : []),
       ]),
-      observed: listed(real.map((c) => `0x${c.toString(16).toUpperCase().padStart(4, "0")}`)),
+      observed: listed(real.map(formatCode)),
       severity: "error",
       message: `None of the client's ${real.length} suites is allowed for ${
         common.join("/")

@@ -19,6 +19,9 @@ import {
 } from "./evaluate.ts";
 import type { ResolvedPolicy } from "./resolve.ts";
 import { isGrease } from "../registry/groups.ts";
+import { ALERT_DESCRIPTIONS } from "../registry/alerts.ts";
+import { formatCode, isTls13Suite } from "../registry/cipher_suites.ts";
+import { versionByName } from "../registry/versions.ts";
 
 /** The ClientHello fields a policy reads (a subset of `core/wire`'s ClientHello). */
 export interface HelloFacts {
@@ -54,8 +57,10 @@ export interface HelloDecision {
   findings: Finding[];
 }
 
-/** Alert codes (RFC 8446 §6). */
-const ALERTS = { protocol_version: 70, handshake_failure: 40, no_application_protocol: 120 };
+/** An alert's code by its name, from the registry (RFC 8446 §6). */
+function alertCode(name: string): number {
+  return ALERT_DESCRIPTIONS.find((a) => a.name === name)!.code;
+}
 
 /**
  * The versions a ClientHello offers: its supported_versions list (RFC 8446
@@ -120,7 +125,7 @@ export function decideClientHello(
     : first === "offer.alpn"
     ? "no_application_protocol"
     : "handshake_failure";
-  return { action: "reject", alert, alertCode: ALERTS[alert], offer, findings };
+  return { action: "reject", alert, alertCode: alertCode(alert), offer, findings };
 }
 
 /** The ServerHello fields a policy reads. */
@@ -157,11 +162,6 @@ export function checkServerHello(rp: ResolvedPolicy, sh: ServerHelloFacts): Eval
   });
 }
 
-/** TLS 1.3 suites the runtime's server (rustls) speaks (RFC 8446 §B.4). */
-const ENGINE_TLS13_SUITES = [0x1301, 0x1302, 0x1303];
-/** TLS 1.2 suites the runtime's server (rustls) speaks: ECDHE with AES-GCM or ChaCha20. */
-const ENGINE_TLS12_SUITES = [0xc02b, 0xc02c, 0xc02f, 0xc030, 0xcca8, 0xcca9];
-
 /** Why the runtime's own server cannot serve a ClientHello. */
 export interface EngineRefusal {
   /** The alert a server sends. */
@@ -175,7 +175,7 @@ export interface EngineRefusal {
 }
 
 function versionLabel(v: VersionName): string {
-  return v === "TLSv1" ? "TLS 1.0" : v.replace("TLSv", "TLS ").replace("SSLv", "SSL ");
+  return versionByName(v)?.ietf ?? v;
 }
 
 /**
@@ -186,11 +186,14 @@ function versionLabel(v: VersionName): string {
  *
  * @param hello the ClientHello facts
  * @param range the versions this server is configured for
+ * @param suites the suites the runtime speaks, as observed (`core/net/features.ts`
+ *   `runtimeSuites`); undefined leaves the suite check to the runtime
  * @returns the refusal, or undefined when the runtime can serve it
  */
 export function engineRefusal(
   hello: HelloFacts,
   range: { min: "TLSv1.2" | "TLSv1.3"; max: "TLSv1.2" | "TLSv1.3" },
+  suites?: readonly number[],
 ): EngineRefusal | undefined {
   const offered = offeredVersions(hello);
   const lo = VERSION_CODES[range.min], hi = VERSION_CODES[range.max];
@@ -203,26 +206,27 @@ export function engineRefusal(
       ? versionLabel(
         offered.reduce((a, b) => (VERSION_CODES[a] >= VERSION_CODES[b] ? a : b)),
       )
-      : `version 0x${hello.legacyVersion.toString(16).padStart(4, "0")}`;
+      : `version ${formatCode(hello.legacyVersion)}`;
     return {
       alert: "protocol_version",
-      alertCode: ALERTS.protocol_version,
+      alertCode: alertCode("protocol_version"),
       code: "PROTOCOL_VERSION",
       message: `The client offered at most ${highest} (${
         offered.map(versionLabel).join(", ") || "nothing this server knows"
       }); this server speaks ${speaks}`,
     };
   }
-  const suites = hello.cipherSuites.filter((s) =>
-    (usable.includes("TLSv1.3") && ENGINE_TLS13_SUITES.includes(s)) ||
-    (usable.includes("TLSv1.2") && ENGINE_TLS12_SUITES.includes(s))
+  if (suites === undefined) return undefined;
+  const shared = hello.cipherSuites.filter((s) =>
+    suites.includes(s) &&
+    (isTls13Suite(s) ? usable.includes("TLSv1.3") : usable.includes("TLSv1.2"))
   );
-  if (suites.length === 0) {
+  if (shared.length === 0) {
     // Signalling values (renegotiation_info, fallback) and GREASE are not suites.
     const real = hello.cipherSuites.filter((c) => c !== 0x00ff && c !== 0x5600 && !isGrease(c));
     return {
       alert: "handshake_failure",
-      alertCode: ALERTS.handshake_failure,
+      alertCode: alertCode("handshake_failure"),
       code: "NO_SHARED_CIPHER",
       message: `The client offered ${real.length} cipher suite${real.length === 1 ? "" : "s"} for ${
         usable.map(versionLabel).join("/")

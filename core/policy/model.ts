@@ -9,21 +9,23 @@
  *
  * @module
  */
+import { groupByName, GROUPS, type NamedGroup } from "../registry/groups.ts";
+import { versionByName, VERSIONS } from "../registry/versions.ts";
 
-/** Protocol versions, spelled as OpenSSL and Mozilla's guidelines spell them. */
+/**
+ * The protocol versions a policy can name, spelled as OpenSSL and Mozilla's
+ * guidelines spell them (the registry's names; SSLv2 cannot be negotiated by
+ * anything a policy configures).
+ */
 export const VERSION_NAMES = ["SSLv3", "TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3"] as const;
 
 /** A protocol version name. */
 export type VersionName = typeof VERSION_NAMES[number];
 
-/** Wire codes of the versions (RFC 8446, Appendix B.1 for the numbering). */
-export const VERSION_CODES: Record<VersionName, number> = {
-  "SSLv3": 0x0300,
-  "TLSv1": 0x0301,
-  "TLSv1.1": 0x0302,
-  "TLSv1.2": 0x0303,
-  "TLSv1.3": 0x0304,
-};
+/** Wire codes of the versions, from the registry (`core/registry/versions.ts`). */
+export const VERSION_CODES: Record<VersionName, number> = Object.fromEntries(
+  VERSION_NAMES.map((n) => [n, VERSIONS.find((v) => v.name === n)!.code]),
+) as Record<VersionName, number>;
 
 /** Who applies the policy: a client connecting out, or a server accepting. */
 export type PolicyRole = "client" | "server";
@@ -59,6 +61,8 @@ export interface PolicySource {
 export interface Policy {
   /** Optional pointer to the schema (ignored). */
   $schema?: string;
+  /** Comments for people, one string per line (ignored). */
+  $comment?: string[];
   /** Short name, used by `policy show NAME` and `--policy NAME`. */
   name: string;
   /** One sentence saying what the policy is for. */
@@ -103,25 +107,6 @@ export interface Policy {
   serverCipherPreference?: boolean;
 }
 
-const VERSION_ALIASES: Record<string, VersionName> = {
-  "sslv3": "SSLv3",
-  "ssl3": "SSLv3",
-  "tlsv1": "TLSv1",
-  "tlsv1.0": "TLSv1",
-  "tls1": "TLSv1",
-  "tls1.0": "TLSv1",
-  "tls1_0": "TLSv1",
-  "tlsv1.1": "TLSv1.1",
-  "tls1.1": "TLSv1.1",
-  "tls1_1": "TLSv1.1",
-  "tlsv1.2": "TLSv1.2",
-  "tls1.2": "TLSv1.2",
-  "tls1_2": "TLSv1.2",
-  "tlsv1.3": "TLSv1.3",
-  "tls1.3": "TLSv1.3",
-  "tls1_3": "TLSv1.3",
-};
-
 /**
  * Normalises a version given as a name ("TLSv1.2", "TLS 1.2", "tls1_2") or a
  * wire code (0x0303).
@@ -140,18 +125,9 @@ export function normalizeVersion(v: string | number | undefined | null): Version
   if (typeof v === "number") {
     return VERSION_NAMES.find((n) => VERSION_CODES[n] === v);
   }
-  return VERSION_ALIASES[v.trim().toLowerCase().replace(/\s+/g, "")];
+  const name = versionByName(v)?.name;
+  return VERSION_NAMES.find((n) => n === name);
 }
-
-const GROUP_ALIASES: Record<string, string> = {
-  "prime256v1": "secp256r1",
-  "p-256": "secp256r1",
-  "p256": "secp256r1",
-  "p-384": "secp384r1",
-  "p384": "secp384r1",
-  "p-521": "secp521r1",
-  "p521": "secp521r1",
-};
 
 /**
  * Normalises a group name to its IANA spelling in lower case
@@ -162,7 +138,9 @@ const GROUP_ALIASES: Record<string, string> = {
  */
 export function normalizeGroup(g: string): string {
   const k = g.trim().toLowerCase();
-  return GROUP_ALIASES[k] ?? k;
+  // The registry knows IANA and OpenSSL names (`P-256`, `prime256v1`); `p256` is `P-256` unhyphenated.
+  const known = groupByName(k) ?? groupByName(k.replace(/^p(\d{3})$/, "p-$1"));
+  return known ? known.name.toLowerCase() : k;
 }
 
 /**
@@ -171,28 +149,22 @@ export function normalizeGroup(g: string): string {
  * Mozilla's guidelines do when they list X25519 beside `ecdh_param_size: 256`;
  * OpenSSL prints its key as 253 bits.
  */
-export const EC_GROUP_BITS: Record<string, number> = {
-  x25519: 256,
-  x448: 448,
-  secp256r1: 256,
-  secp384r1: 384,
-  secp521r1: 521,
-  brainpoolp256r1: 256,
-  brainpoolp384r1: 384,
-  brainpoolp512r1: 512,
-  brainpoolp256r1tls13: 256,
-  brainpoolp384r1tls13: 384,
-  brainpoolp512r1tls13: 512,
-};
+export const EC_GROUP_BITS: Record<string, number> = sizesOf("ecdhe");
 
 /** Size in bits of the RFC 7919 finite-field groups, for `minKeySizes.dh`. */
-export const FFDHE_GROUP_BITS: Record<string, number> = {
-  ffdhe2048: 2048,
-  ffdhe3072: 3072,
-  ffdhe4096: 4096,
-  ffdhe6144: 6144,
-  ffdhe8192: 8192,
-};
+export const FFDHE_GROUP_BITS: Record<string, number> = sizesOf("ffdhe");
+
+/** The registry's groups of one kind, by lower-case name, with their size class. */
+function sizesOf(kind: NamedGroup["kind"]): Record<string, number> {
+  return Object.fromEntries(
+    GROUPS.filter((g) => g.kind === kind).map((g) => [g.name.toLowerCase(), sizeClass(g)]),
+  );
+}
+
+/** X25519's 253-bit key is in the 256-bit class (RFC 7748 §1); other sizes are the registry's. */
+function sizeClass(g: NamedGroup): number {
+  return g.name === "x25519" ? 256 : g.bits;
+}
 
 /**
  * What a policy asks that the runtime cannot do on one side (Deno 2.9:
@@ -218,7 +190,7 @@ export function runtimeLimits(p: Policy, side: "client" | "server"): string[] {
     if (p.checkHostname === false) {
       out.push(
         `Policy ${p.name} turns the hostname check off, but the runtime's TLS client always ` +
-          "checks the name (use --servername to name the certificate).",
+          "checks the name (name the certificate's host to connect by another address).",
       );
     }
   }

@@ -11,6 +11,7 @@
  * @module
  */
 import { TlsprobeError } from "../errors.ts";
+import { isTls13Suite, TLS13_CIPHER_SUITES } from "../registry/cipher_suites.ts";
 import { groupByName } from "../registry/groups.ts";
 import {
   normalizeGroup,
@@ -60,23 +61,15 @@ export interface ResolvedPolicy {
   groups: Set<string> | null;
 }
 
-/** The TLS 1.3 suites (RFC 8446, Appendix B.4), which no cipher string names. */
-export const TLS13_SUITES: readonly SuiteRef[] = [
-  { code: 0x1301, iana: "TLS_AES_128_GCM_SHA256", openssl: "TLS_AES_128_GCM_SHA256" },
-  { code: 0x1302, iana: "TLS_AES_256_GCM_SHA384", openssl: "TLS_AES_256_GCM_SHA384" },
-  {
-    code: 0x1303,
-    iana: "TLS_CHACHA20_POLY1305_SHA256",
-    openssl: "TLS_CHACHA20_POLY1305_SHA256",
-  },
-  { code: 0x1304, iana: "TLS_AES_128_CCM_SHA256", openssl: "TLS_AES_128_CCM_SHA256" },
-  { code: 0x1305, iana: "TLS_AES_128_CCM_8_SHA256", openssl: "TLS_AES_128_CCM_8_SHA256" },
-];
+/**
+ * The TLS 1.3 suites a policy can name (RFC 8446 §B.4; the registry's TLS 1.3
+ * suites OpenSSL implements), which no cipher string names.
+ */
+export const TLS13_SUITE_REFS: readonly SuiteRef[] = TLS13_CIPHER_SUITES
+  .filter((s) => s.openssl)
+  .map((s) => ({ code: s.code, iana: s.iana, openssl: s.openssl! }));
 
-/** Whether a suite code is a TLS 1.3 suite. */
-export function isTls13Suite(code: number): boolean {
-  return code >= 0x1301 && code <= 0x1305;
-}
+export { isTls13Suite };
 
 /**
  * Resolves a policy's lists to code points.
@@ -135,7 +128,7 @@ export function resolvePolicy(policy: Policy, env: PolicyEnv): ResolvedPolicy {
   let tls13Suites: SuiteRef[] | null = null;
   if (policy.tls13Suites !== undefined) {
     tls13Suites = policy.tls13Suites.map((name, i) => {
-      const s = TLS13_SUITES.find((t) => t.iana === name);
+      const s = TLS13_SUITE_REFS.find((t) => t.iana === name);
       if (!s) {
         throw new TlsprobeError(
           "BAD_INPUT",

@@ -175,8 +175,16 @@ export function validatePolicyJson(value: unknown): SchemaViolation[] {
   return out;
 }
 
+function isPolicyEnvelope(v: unknown): v is { policy: object } {
+  if (typeof v !== "object" || v === null || Array.isArray(v)) return false;
+  const o = v as Record<string, unknown>;
+  return Object.hasOwn(o, "schemaVersion") && o.command === "policy" &&
+    typeof o.policy === "object" && o.policy !== null && !Array.isArray(o.policy);
+}
+
 /**
- * Parses and validates a user policy file.
+ * Parses and validates a user policy file (or the object `policy show --json`
+ * prints, whose `policy` field is one).
  *
  * @param text the file's text
  * @param source where it came from (a path), for messages
@@ -196,6 +204,8 @@ export function parsePolicyJson(text: string, source = "policy"): Policy {
       { raw: e instanceof Error ? e.message : String(e) },
     );
   }
+  // What `policy show NAME --json` prints is taken back: its policy field is the policy.
+  if (isPolicyEnvelope(value)) value = value.policy;
   const violations = validatePolicyJson(value);
   if (violations.length > 0) {
     const first = violations[0];

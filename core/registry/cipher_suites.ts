@@ -7,6 +7,7 @@
  */
 import { CIPHER_SUITE_TABLE } from "./cipher_suites_table.ts";
 import type { CipherRating } from "./cipher_rating.ts";
+import { hexCode } from "./_lookup.ts";
 
 export type { CipherRating, RatedParts } from "./cipher_rating.ts";
 export { hasForwardSecrecy, rateCipherSuite } from "./cipher_rating.ts";
@@ -94,14 +95,48 @@ export function cipherSuiteByName(name: string): CipherSuite | undefined {
 }
 
 /**
- * Formats a code point as `0x%04X`.
+ * Formats a code point as `0x%04X` (the registry's one hex formatter).
  *
  * @param code the two-byte code
  * @returns e.g. `0x00FF`
+ * @example
+ * ```ts
+ * import { formatCode } from "./cipher_suites.ts";
+ * console.assert(formatCode(0xc02f) === "0xC02F");
+ * ```
  */
 export function formatCode(code: number): string {
-  return "0x" + code.toString(16).toUpperCase().padStart(4, "0");
+  return hexCode(code);
 }
+
+/**
+ * The TLS 1.3 suites (RFC 8446 §B.4 and later RFCs), in code order: the
+ * suites no TLS 1.0–1.2 handshake can choose.
+ */
+export const TLS13_CIPHER_SUITES: readonly CipherSuite[] = CIPHER_SUITES.filter((s) =>
+  s.definedIn === "TLSv1.3"
+);
+
+/**
+ * Whether a suite belongs to TLS 1.3 only.
+ *
+ * @param code the suite's code
+ * @returns true for a TLS 1.3 suite
+ * @example
+ * ```ts
+ * import { isTls13Suite } from "./cipher_suites.ts";
+ * console.assert(isTls13Suite(0x1301) && !isTls13Suite(0xc02f));
+ * ```
+ */
+export function isTls13Suite(code: number): boolean {
+  return byCode.get(code)?.definedIn === "TLSv1.3";
+}
+
+/**
+ * OpenSSL's default TLS 1.3 suites in its order (`TLS_DEFAULT_CIPHERSUITES`,
+ * OpenSSL 1.1.1 to 3.x), which Python keeps and the probe offers.
+ */
+export const TLS13_DEFAULT_ORDER: readonly number[] = [0x1302, 0x1303, 0x1301];
 
 /**
  * The display name of a code point: the IANA name when known, else `0x%04X`.

@@ -11,6 +11,8 @@ import type { IdentityMatch } from "../x509/identity.ts";
 
 /** Options of {@link renderCertificates}. */
 export interface CertTextOptions {
+  /** The chain came from a server (`cert HOST:PORT`), not from a file. */
+  fromServer?: boolean;
   /** The full view: every decoded field. */
   verbose?: boolean;
   /** The instant validity is judged at. */
@@ -89,10 +91,10 @@ function role(i: number, n: number, c: CertificateInfo): string {
   return c.selfSigned ? "root" : "intermediate";
 }
 
-function linkLine(l: LinkCheck): string {
+function linkLine(l: LinkCheck, where: string): string {
   const parts: string[] = [];
   if (l.issuerSource === "missing") {
-    parts.push(`issuer not in the file: ${l.issuer}`);
+    parts.push(`issuer ${where}: ${l.issuer}`);
   } else {
     const by = l.issuerSource === "self"
       ? "self-signed"
@@ -199,12 +201,14 @@ export function renderCertificates(
     }
     lines.push("");
   });
+  // A chain read from a server was not "in a file".
+  const missing = options.fromServer ? "not among those sent" : "not in the file";
   const end = report.anchored
     ? "anchored in the given roots"
     : report.complete
     ? "ends in a self-signed certificate"
-    : "incomplete: the issuer of the last one is not in the file";
+    : `incomplete: the issuer of the last one is ${missing}`;
   lines.push(`Chain (${chain.length} certificate${chain.length === 1 ? "" : "s"}, ${end})`);
-  for (const l of report.links) lines.push(linkLine(l));
+  for (const l of report.links) lines.push(linkLine(l, missing));
   return lines;
 }

@@ -31,8 +31,20 @@ export interface ProbeTarget {
   address: string | null;
   /** The SNI sent, or null. */
   serverName: string | null;
-  /** STARTTLS protocol, when one was used (not yet). */
+  /** STARTTLS protocol, when one was used. */
   starttls: string | null;
+}
+
+/** The plaintext dialogue before TLS (`--starttls`). */
+export interface ProbeStarttls {
+  /** The protocol. */
+  protocol: string;
+  /** The server's greeting. */
+  banner: string;
+  /** What the server advertised before the upgrade. */
+  capabilities: string[];
+  /** What was said in clear (with `-v`). */
+  transcript?: { from: "C" | "S"; text: string }[];
 }
 
 /** The negotiated cipher suite. */
@@ -76,7 +88,8 @@ export interface ProbeHandshake {
   /** `none`, or the compression method. */
   compression: string;
   /** The CertificateRequest: acceptable CA names (RFC 2253) and signature schemes, or null. */
-  clientCertificateRequested: { caNames: string[]; signatureAlgorithms: string[] } | null;
+  /** What the server asked of a client certificate, or false when it asked for none. */
+  clientCertificateRequested: { caNames: string[]; signatureAlgorithms: string[] } | false;
   /** Whether an OCSP response was stapled. */
   ocspStapled: boolean;
   /** null when it could not be seen (TLS 1.3 server that closed before tickets). */
@@ -158,6 +171,8 @@ export interface ProbeTrust {
 export interface ProbeBody {
   /** Where the probe connected. */
   target: ProbeTarget;
+  /** The STARTTLS dialogue, when one ran. */
+  starttls?: ProbeStarttls;
   /** The handshake, or null when it failed. */
   handshake: ProbeHandshake | null;
   /** The chain as sent, leaf first. */
@@ -306,7 +321,7 @@ export async function buildProbeBody(obs: Observation, facts: ProbeFacts): Promi
           "0x" + s.toString(16).padStart(4, "0")
         ),
       }
-      : null,
+      : false,
     ocspStapled: !!obs.ocspResponse,
     sessionTicket: obs.sessionTicket.offered,
     helloRetryRequest: obs.helloRetryRequest

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { formatAddress } from "../address.ts";
 import type { ProbeBody } from "./probe.ts";
 import { dotted, fill } from "./pyrepr.ts";
 
@@ -39,9 +40,17 @@ const yesNo = (b: boolean | null | undefined, unknown = "unknown") =>
 export function renderProbeText(b: ProbeBody, o: { verbose?: boolean } = {}): string[] {
   const out: string[] = [];
   const t = b.target;
-  out.push(say("Address we want to talk to", `${t.host}:${t.port}`));
-  if (t.address) out.push(say("Address connected to", t.address));
+  out.push(say("Address we want to talk to", formatAddress(t.host, t.port)));
+  if (t.address) out.push(say("Address connected to", formatAddress(t.address)));
   out.push(say("Server name sent (SNI)", t.serverName ?? "none"));
+  if (b.starttls) {
+    const st = b.starttls;
+    out.push(say("STARTTLS", `${st.protocol}${st.banner ? ` (${st.banner})` : ""}`));
+    if (st.capabilities.length) out.push(say("Advertised before TLS", st.capabilities.join(" ")));
+    if (o.verbose && st.transcript) {
+      for (const e of st.transcript) out.push(`    ${e.from}: ${e.text}`);
+    }
+  }
   const h = b.handshake;
   if (!h) return out;
   const leaf = b.certificates[0];

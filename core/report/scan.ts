@@ -12,12 +12,19 @@ import type { ScanResult, WeaknessSeverity } from "../scan/model.ts";
 
 /** A suite as the report shows it. */
 export interface ScanSuite {
+  /** `0xC02F`. */
   code: string;
+  /** IANA name (or the code when unknown). */
   iana: string;
+  /** OpenSSL name, when it has one. */
   openssl: string | null;
+  /** Key exchange as `openssl ciphers -v` names it. */
   kx: string | null;
+  /** Authentication. */
   au: string | null;
+  /** Symmetric key bits. */
   bits: number | null;
+  /** The registry's rating (`recommended`, `secure`, `weak`, `insecure`). */
   rating: string | null;
 }
 
@@ -34,13 +41,47 @@ function suite(code: number): ScanSuite {
   };
 }
 
+/** One version as the JSON report shows it. */
+export interface ScanVersionReport {
+  /** `TLSv1.2`, … */
+  version: string;
+  /** Whether the server accepts it. */
+  accepted: boolean;
+  /** Whether the server's order decides (null: not determinable). */
+  serverOrder: boolean | null;
+  /** Suites accepted, in the server's order when it decides. */
+  suites: ScanSuite[];
+  /** Group names accepted. */
+  groups: string[];
+  /** Whether the server's group order decides. */
+  serverGroupOrder: boolean | null;
+  /** DHE prime sizes seen. */
+  dhBits: number[];
+  /** Signature scheme names accepted. */
+  signatureSchemes: string[];
+  /** What stopped the enumeration of this version, if anything. */
+  error?: ScanResult["error"];
+}
+
+/** The JSON body of one target's scan (`scan.schema.json`), without the envelope. */
+export type ScanReportBody =
+  & Omit<ScanResult, "versions" | "elapsedMs" | "error" | "policy">
+  & {
+    /** Wall time in whole milliseconds. */
+    elapsedMs: number;
+    /** Each version tried, highest first. */
+    versions: ScanVersionReport[];
+    /** A user policy's verdict, when one was given. */
+    policy?: ScanResult["policy"];
+  };
+
 /**
  * The JSON body for one target (without the envelope).
  *
  * @param r the scan result
  * @returns a JSON-ready object
  */
-export function scanReportBody(r: ScanResult): Record<string, unknown> {
+export function scanReportBody(r: ScanResult): ScanReportBody {
   return {
     target: r.target,
     interrupted: r.interrupted,

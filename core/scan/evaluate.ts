@@ -12,7 +12,7 @@
 import { cipherSuiteByCode } from "../registry/cipher_suites.ts";
 import { groupName } from "../registry/groups.ts";
 import { TLS1_3, versionName } from "../registry/versions.ts";
-import { decodeCertificate } from "../x509/decode.ts";
+import { decodeCertificateSync, decodeForDisplay } from "../x509/decode.ts";
 import { caNameText } from "../report/probe.ts";
 import { matchIdentity } from "../x509/identity.ts";
 import { builtinPolicy } from "../policy/builtins.ts";
@@ -53,7 +53,9 @@ export async function evaluateScan(
   const decoded = [];
   for (const c of chains) {
     try {
-      const infos = await Promise.all(c.der.map((d) => decodeCertificate(d)));
+      // Shown by the tolerant decoder (a malformed certificate keeps its
+      // fields, with findings); the name is matched on the strict one only.
+      const infos = await Promise.all(c.der.map((d) => decodeForDisplay(d)));
       decoded.push(infos);
       const leaf = infos[0];
       const name = planned.target.serverName ?? planned.target.host;
@@ -71,12 +73,13 @@ export async function evaluateScan(
         notAfter: leaf.notAfter,
         signatureAlgorithm: leaf.signatureAlgorithm,
         sha256: leaf.sha256,
-        nameMatches: matchIdentity(leaf, name).matched,
+        nameMatches: strictMatch(c.der[0], name),
         chain: infos.map((i) => ({
           subject: i.subject.rfc2253,
           issuer: i.issuer.rfc2253,
           signatureAlgorithm: i.signatureAlgorithm,
           pem: i.pem,
+          ...(i.findings.length ? { findings: i.findings } : {}),
         })),
       });
     } catch {
@@ -338,4 +341,13 @@ function grade(r: ScanResult): { grade: string; reasons: string[] } {
   return has13
     ? { grade: "A+", reasons: [] }
     : { grade: "A", reasons: [`TLS 1.3 is not accepted (${versionName(TLS1_3)} needed for A+)`] };
+}
+
+/** The leaf matched against the name by the strict decoder; null when it refuses the leaf. */
+function strictMatch(der: Uint8Array, name: string): boolean | null {
+  try {
+    return matchIdentity(decodeCertificateSync(der), name).matched;
+  } catch {
+    return null;
+  }
 }

@@ -197,7 +197,7 @@ const SSL2_SPECS = [0x010080, 0x020080, 0x030080, 0x040080, 0x050080, 0x060040, 
  * ```ts
  * import { encodeSslv2Hello } from "./hello.ts";
  * const b = encodeSslv2Hello();
- * console.assert(b[0] & 0x80 && b[2] === 1);
+ * console.assert((b[0] & 0x80) !== 0 && b[2] === 1);
  * ```
  */
 export function encodeSslv2Hello(): Uint8Array {

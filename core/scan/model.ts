@@ -7,6 +7,7 @@
  *
  * @module
  */
+import type { CertFinding } from "../x509/findings.ts";
 import type { ErrorCode, ErrorDetail } from "../errors.ts";
 import type { ServerHello } from "../wire/server_hello.ts";
 
@@ -135,7 +136,14 @@ export interface ScanChain {
   /** Whether the requested host name matches the leaf. */
   nameMatches: boolean | null;
   /** Every certificate as sent (subject, issuer, signature algorithm, PEM). */
-  chain: { subject: string; issuer: string; signatureAlgorithm: string; pem: string }[];
+  chain: {
+    subject: string;
+    issuer: string;
+    signatureAlgorithm: string;
+    pem: string;
+    /** Violations the display decoder found (absent when none): the certificate is malformed. */
+    findings?: CertFinding[];
+  }[];
 }
 
 /** Severity of a weakness. */

@@ -7,6 +7,7 @@
   const result = document.getElementById("result");
   const history = document.getElementById("history");
   const button = document.getElementById("probe-button");
+  const scanButton = document.getElementById("scan-button");
   const fields = [
     "target",
     "caFile",
@@ -39,6 +40,15 @@
     }
     vscode.postMessage({ type: "probe", request });
   });
+  scanButton.addEventListener("click", () => {
+    const request = formValues();
+    vscode.setState(request);
+    if (!request.target) {
+      document.getElementById("target").focus();
+      return;
+    }
+    vscode.postMessage({ type: "scan", request });
+  });
   document.querySelectorAll("button.browse").forEach((b) => {
     b.addEventListener("click", () => {
       vscode.postMessage({ type: "browse", field: b.dataset.field });
@@ -64,6 +74,7 @@
       result.innerHTML = m.result;
       history.innerHTML = m.history;
       button.disabled = m.running;
+      scanButton.disabled = m.running;
       if (m.form) {
         // Only the fields the probe named: a palette or CodeLens probe (a target
         // alone) keeps the options typed in the form.

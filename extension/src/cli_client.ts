@@ -20,6 +20,7 @@ import {
   ReportFormatError,
 } from "./pure/report.ts";
 import type { ProbeRequest } from "./pure/panel_model.ts";
+import type { ScanReport } from "./pure/scan_view.ts";
 
 /** The oldest CLI whose `--json` output this extension reads. */
 export const MIN_CLI_VERSION = "0.1.0";
@@ -438,6 +439,39 @@ export async function probe(
 ): Promise<CliRun<ProbeReport>> {
   const inner = Math.max(500, opts.timeoutMs - 2000);
   return await runCli(cli, probeArgs(req, inner), opts) as CliRun<ProbeReport>;
+}
+
+/**
+ * The command line of a scan (`scan HOST:PORT` and its options).
+ *
+ * @param req the form's fields
+ * @param timeoutMs the CLI's per-handshake timeout, in milliseconds
+ * @returns the arguments, without `--json`
+ * @throws CliClientError `BAD_INPUT` when the target is not host:port
+ */
+export function scanArgs(req: ProbeRequest, timeoutMs: number): string[] {
+  const probeLine = probeArgs(req, timeoutMs);
+  const args = ["scan", ...probeLine.slice(1), "--quiet"];
+  const i = args.indexOf("--alpn"); // scan tries its own ALPN list
+  if (i >= 0) args.splice(i, 2);
+  return args;
+}
+
+/**
+ * Scans an endpoint with the CLI (`tlsprobe scan --json`).
+ *
+ * @param cli how to start the CLI
+ * @param req the form's fields
+ * @param opts overall timeout and cancel signal (cancel kills the CLI)
+ * @returns the scan report (its `outcome` may be `error`)
+ */
+export async function scan(
+  cli: CliCommand,
+  req: ProbeRequest,
+  opts: RunOptions,
+): Promise<CliRun<ScanReport>> {
+  const perHandshake = Math.min(5000, Math.max(1000, opts.timeoutMs / 4));
+  return await runCli(cli, scanArgs(req, perHandshake), opts) as CliRun<ScanReport>;
 }
 
 /**

@@ -10,7 +10,14 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as vscode from "vscode";
-import { certificate, CliClientError, type CliCommand, probe, resolveCli } from "./cli_client.ts";
+import {
+  certificate,
+  CliClientError,
+  type CliCommand,
+  probe,
+  resolveCli,
+  scan,
+} from "./cli_client.ts";
 import { expand } from "./cipher_engine.ts";
 import { findCipherStringAt, renderSuitesHtml } from "./pure/cipher_locate.ts";
 import {
@@ -100,17 +107,27 @@ export async function runProbe(
   }
   panel.update({ ...panel.model, running: req }, req);
   void panel.reveal();
-  const timeoutMs = Math.max(1000, setting<number>(CONFIG.timeout, 15000));
+  const scanning = req.kind === "scan";
+  const probeTimeout = Math.max(1000, setting<number>(CONFIG.timeout, 15000));
+  // A scan makes dozens of handshakes: give it four probe timeouts in all.
+  const timeoutMs = scanning ? probeTimeout * 4 : probeTimeout;
   const outcome = await vscode.window.withProgress(
     {
       location: vscode.ProgressLocation.Notification,
-      title: `TLS: probing ${req.target}`,
+      title: `TLS: ${scanning ? "scanning" : "probing"} ${req.target}`,
       cancellable: true,
     },
     async (_progress, token) => {
       const abort = new AbortController();
       const sub = token.onCancellationRequested(() => abort.abort());
       try {
+        if (scanning) {
+          const run = await scan(cli, req, { timeoutMs, signal: abort.signal });
+          return {
+            scan: run.result,
+            cli: describeCli(cli, run.result.tool?.version),
+          };
+        }
         const run = await probe(cli, req, { timeoutMs, signal: abort.signal });
         return {
           report: run.result,
@@ -124,7 +141,8 @@ export async function runProbe(
       }
     },
   );
-  if (outcome.error?.code === "CANCELLED") {
+  const failed = "error" in outcome ? outcome.error : undefined;
+  if (failed?.code === "CANCELLED") {
     panel.update({ ...panel.model, running: undefined });
     return undefined;
   }
@@ -133,8 +151,9 @@ export async function runProbe(
       request: req,
       startedAt,
       durationMs: Date.now() - t0,
-      report: outcome.report,
-      error: outcome.error?.toCliError(),
+      report: "report" in outcome ? outcome.report : undefined,
+      scan: "scan" in outcome ? outcome.scan : undefined,
+      error: failed?.toCliError(),
       cli: "cli" in outcome ? outcome.cli : undefined,
     }),
   );
@@ -324,7 +343,8 @@ function showCertificateCommand(deps: CommandDeps) {
         void vscode.window.showErrorMessage(
           `${run.result.error!.code}: ${run.result.error!.message}`,
         );
-        return run.result;
+        // A malformed certificate (CERT_INVALID) is still shown, with its findings.
+        if (certificatesOf(r).length === 0) return run.result;
       }
       const body = `<h2>${escapeHtml(path.basename(file))}</h2>` +
         renderChain(certificatesOf(r), new Date()) +

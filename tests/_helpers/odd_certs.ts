@@ -12,6 +12,7 @@
  *
  * @module
  */
+import assert from "node:assert/strict";
 import { derElement, TAG } from "../../core/x509/der.ts";
 import { parsePemBlocks } from "../../core/x509/pem.ts";
 
@@ -667,6 +668,42 @@ export function oddCertificates(): OddCert[] {
     },
   );
 
+  // K. BER where DER is required: OpenSSL reads these lengths, so the display does too.
+  const longForm = (tlv: Bytes) => {
+    // Re-encode a short-form length (< 128) in the two-octet long form 0x81 LL.
+    assert(tlv[1] < 0x80, "short form expected");
+    return cat(Uint8Array.of(tlv[0], 0x81, tlv[1]), tlv.subarray(2));
+  };
+  const indefinite = (tlv: Bytes) => {
+    const headerLen = tlv[1] < 0x80 ? 2 : 2 + (tlv[1] & 0x7f);
+    return cat(Uint8Array.of(tlv[0], 0x80), tlv.subarray(headerLen), Uint8Array.of(0, 0));
+  };
+  const berCase = (nm: string, f: (der: Bytes) => Bytes, tweak: (p: Parts) => void = () => {}) => {
+    const p = base();
+    tweak(p);
+    out.push({ name: nm, der: f(build(p)), findings: ["x509.ber-encoding"] });
+    serial++;
+  };
+  const reframe = (der: Bytes, tbsF: (t: Bytes) => Bytes, outerIndefinite: boolean) => {
+    const headerLen = 2 + (der[1] & 0x7f);
+    const body = der.subarray(headerLen);
+    const tbsLen = 4 + ((body[2] << 8) | body[3]);
+    const rest = cat(tbsF(body.subarray(0, tbsLen)), body.subarray(tbsLen));
+    return outerIndefinite ? cat(hex("3080"), rest, hex("0000")) : seq(rest);
+  };
+  berCase(
+    "BER outer length in four octets",
+    (d) => cat(Uint8Array.of(0x30, 0x84, 0, 0, d[2], d[3]), d.subarray(4)),
+  );
+  berCase("BER outer SEQUENCE of indefinite length", (d) => reframe(d, (t) => t, true));
+  berCase("BER TBS of indefinite length", (d) => reframe(d, indefinite, true));
+  berCase("BER subject with a long-form length", (d) => d, (p) => p.subject = longForm(p.subject));
+  berCase(
+    "BER issuer of indefinite length",
+    (d) => d,
+    (p) => p.issuer = indefinite(p.issuer),
+  );
+
   // What openssl 3.0 cannot display at all (it refuses the whole certificate).
   const canon =
     "openssl's name canonicalisation cannot convert this value to UTF-8 and refuses the certificate";
@@ -684,5 +721,36 @@ export function oddCertificates(): OddCert[] {
       "openssl's Time type is a CHOICE of UTCTime and GeneralizedTime only",
   };
   for (const c of out) if (refused[c.name]) c.opensslRefuses = refused[c.name];
+  return out;
+}
+
+/**
+ * A chain of `n` certificates, leaf first: certificate i is issued by
+ * certificate i+1 (names only; filler signatures), the last one self-issued
+ * and a CA. For the chain-ordering bounds (a 2,000-certificate bundle).
+ *
+ * @param n how many
+ * @returns DER of each, leaf first
+ */
+export function longChain(n: number): Uint8Array[] {
+  const rsa = loadKeys().get("ec-prime256v1")!;
+  const nm = (i: number) => name([["2.5.4.3", utf8(`chain ${i}`)]]);
+  const out: Uint8Array[] = [];
+  for (let i = 0; i < n; i++) {
+    const last = i === n - 1;
+    out.push(build({
+      version: V3,
+      serial: int(i + 1),
+      innerAlg: alg("1.2.840.10045.4.3.2", null),
+      issuer: nm(last ? i : i + 1),
+      validity: seq(utc("250101000000Z"), utc("491231235959Z")),
+      subject: nm(i),
+      spki: rsa,
+      extensions: i === 0 ? [san(dnsName("leaf.example"))] : [
+        ext("2.5.29.19", seq(hex("0101ff")), true),
+      ],
+      signature: bits(filler(72, i + 1)),
+    }));
+  }
   return out;
 }

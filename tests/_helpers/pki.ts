@@ -45,6 +45,12 @@ async function openssl(args: string[], cwd: string): Promise<void> {
  */
 export async function makeTestPki(): Promise<TestPki> {
   const dir = await Deno.makeTempDir({ prefix: "tlsprobe-pki-" });
+  // Removed when the test module's process ends, whichever test ran last.
+  globalThis.addEventListener("unload", () => {
+    try {
+      Deno.removeSync(dir, { recursive: true });
+    } catch { /* already removed */ }
+  });
   const r = await run("bash", [ROOT + "certs/make.sh", dir]);
   if (r.code !== 0) throw new Error(`certs/make.sh failed:\n${r.stderr}`);
 

@@ -230,3 +230,27 @@ export async function tlsprobeAsTask(
     env: { NO_COLOR: "1", ...opts.env },
   });
 }
+
+/**
+ * Whether a peer program is installed; when it is not, says so once on stderr
+ * so a skipped test is never silent. Use as `ignore: !(await havePeer("gnutls-serv"))`.
+ *
+ * @param cmd the program
+ * @returns true when it can be run
+ */
+export async function havePeer(cmd: string): Promise<boolean> {
+  let found = false;
+  try {
+    found = (await run("sh", ["-c", `command -v ${cmd}`])).code === 0;
+  } catch {
+    found = false;
+  }
+  if (!found) {
+    console.error(
+      `skipping the tests that need ${cmd}: it is not installed (apt-get install ${
+        cmd === "gnutls-serv" ? "gnutls-bin" : cmd
+      })`,
+    );
+  }
+  return found;
+}

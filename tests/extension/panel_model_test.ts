@@ -50,7 +50,7 @@ const REPORT: ProbeReport = {
     keyExchange: "ECDHE",
     alpn: "h2",
     compression: "none",
-    clientCertificateRequested: null,
+    clientCertificateRequested: false,
     ocspStapled: false,
     sessionTicket: true,
     helloRetryRequest: null,
@@ -249,4 +249,27 @@ Deno.test("renderChain() reads decoded names as tlsprobe cert --json gives them"
     issuer: { readable: "CN=CA" },
   }], NOW);
   assert.match(html, /Leaf: CN=localhost,O=x<\/div><div>Issuer: CN=CA</);
+});
+
+Deno.test("renderChain() shows each certificate's findings, escaped, classed by severity", () => {
+  const html = renderChain([{
+    subject: "CN=odd.example",
+    findings: [
+      {
+        rule: "x509.duplicate-extension",
+        severity: "error",
+        message: "Cannot read extensions: subjectAltName appears twice",
+        clause: "RFC 5280 section 4.2",
+      },
+      { rule: "x509.san-not-ia5", severity: "warning", message: "dNSName <b>" },
+    ],
+  }], NOW);
+  assert.match(
+    html,
+    /<div class="finding bad">error x509\.duplicate-extension: Cannot read extensions: subjectAltName appears twice \[RFC 5280 section 4\.2\]<\/div>/,
+  );
+  assert.match(
+    html,
+    /<div class="finding warn">warning x509\.san-not-ia5: dNSName &#60;b&#62;<\/div>/,
+  );
 });

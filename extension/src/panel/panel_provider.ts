@@ -21,6 +21,7 @@ import { PANEL_VIEW_ID } from "../constants.ts";
 export type FromWebview =
   | { type: "ready" }
   | { type: "probe"; request: ProbeRequest }
+  | { type: "scan"; request: ProbeRequest }
   | { type: "select"; id: number }
   | { type: "browse"; field: "caFile" | "certFile" | "keyFile" }
   | { type: "retryWithCa"; id: number }
@@ -110,7 +111,10 @@ export class PanelProvider implements vscode.WebviewViewProvider {
         this.render();
         break;
       case "probe":
-        this.onProbe(m.request);
+        this.onProbe({ ...m.request, kind: "probe" });
+        break;
+      case "scan":
+        this.onProbe({ ...m.request, kind: "scan" });
         break;
       case "select":
         this.update({ ...this.state, selectedId: m.id });
@@ -221,7 +225,8 @@ ${field("keyFile", "Client key", "none", true)}
 ${field("alpn", "ALPN", "h2,http/1.1")}
 ${field("serverName", "SNI", "the host name")}
 </details>
-<button type="submit" id="probe-button">Probe</button>
+<div class="row"><button type="submit" id="probe-button">Probe</button>
+<button type="button" id="scan-button" class="secondary" title="Enumerate every version, suite and group the server accepts, and grade it">Scan</button></div>
 </form>
 <section id="result" aria-live="polite" aria-label="Latest probe"></section>
 <h3 id="history-title">History</h3>

@@ -8,9 +8,12 @@
  * @module
  */
 import { type CliError, nameText, type ProbeReport, type ReportCertificate } from "./report.ts";
+import { renderScan, type ScanReport, scanSummary } from "./scan_view.ts";
 
 /** What the user asked for: the form's fields. */
 export interface ProbeRequest {
+  /** `scan` runs `tlsprobe scan`; a probe otherwise. */
+  kind?: "probe" | "scan";
   target: string;
   caFile?: string;
   certFile?: string;
@@ -28,6 +31,8 @@ export interface ProbeEntry {
   durationMs: number;
   /** The CLI's report (also present for failures the CLI reported itself). */
   report?: ProbeReport;
+  /** The CLI's scan report, for a scan. */
+  scan?: ScanReport;
   /** The failure: the CLI's `error`, or the extension's own (spawn, timeout, format). */
   error?: CliError;
   /** Which CLI answered (`bundled tlsprobe 0.1.0`, `PATH tlsprobe 0.1.0`…). */
@@ -133,8 +138,18 @@ function keyText(cert: ReportCertificate): string {
   );
 }
 
+/** A certificate's findings (malformed encodings), one line each. */
+function findingsHtml(c: ReportCertificate): string {
+  return (c.findings ?? []).map((f) => {
+    const cls = f.severity === "error" ? "bad" : f.severity === "warning" ? "warn" : "dim";
+    const line = `${f.severity} ${f.rule}: ${f.message}${f.clause ? ` [${f.clause}]` : ""}`;
+    return `<div class="finding ${cls}">${escapeHtml(line)}</div>`;
+  }).join("");
+}
+
 /**
- * Renders a certificate chain with names, key and expiry.
+ * Renders a certificate chain with names, key, expiry and the decoder's
+ * findings.
  *
  * @param certs the chain, leaf first
  * @param now the current time
@@ -149,7 +164,8 @@ export function renderChain(certs: ReportCertificate[], now: Date): string {
     }</div>` +
       `<div>Issuer: ${text(nameText(c.issuer))}</div>` +
       (names.length ? `<div>Names: ${escapeHtml(names.join(", "))}</div>` : "") +
-      `<div>Key: ${keyText(c)}</div><div>Expires: ${expiry(c, now)}</div></li>`;
+      `<div>Key: ${keyText(c)}</div><div>Expires: ${expiry(c, now)}</div>` +
+      findingsHtml(c) + `</li>`;
   });
   return `<h3>Certificate chain</h3><ol class="chain">${items.join("")}</ol>`;
 }
@@ -164,7 +180,7 @@ export function renderChain(certs: ReportCertificate[], now: Date): string {
  */
 export function entryFailure(entry: ProbeEntry): CliError | undefined {
   const r = entry.report;
-  const e = entry.error ?? r?.error;
+  const e = entry.error ?? r?.error ?? entry.scan?.error;
   if (e) return e;
   if (r?.trust?.verified === false) {
     return {
@@ -198,7 +214,9 @@ function renderError(e: CliError): string {
  */
 export function renderEntry(entry: ProbeEntry, now: Date): string {
   const r = entry.report;
-  const head = `<h2 id="result-target">${escapeHtml(entry.request.target)}</h2>`;
+  const head = `<h2 id="result-target">${escapeHtml(entry.request.target)}${
+    entry.request.kind === "scan" ? ` <span class="dim">scan</span>` : ""
+  }</h2>`;
   const error = entryFailure(entry);
   const parts = [head];
   if (error) parts.push(renderError(error));
@@ -214,6 +232,7 @@ export function renderEntry(entry: ProbeEntry, now: Date): string {
     );
   }
   if (actions.length) parts.push(`<div class="actions">${actions.join(" ")}</div>`);
+  if (entry.scan && !entry.scan.error) parts.push(renderScan(entry.scan));
   const h = r?.handshake;
   if (h) {
     const c = h.cipher ?? {};
@@ -284,6 +303,11 @@ export function renderEntry(entry: ProbeEntry, now: Date): string {
  * @returns plain text
  */
 export function summary(entry: ProbeEntry): string {
+  if (entry.request.kind === "scan") {
+    return entry.error
+      ? `${entry.request.target}: ${entry.error.code}`
+      : scanSummary(entry.request.target, entry.scan);
+  }
   const e = entryFailure(entry);
   if (e) return `${entry.request.target}: ${e.code}`;
   const h = entry.report?.handshake;
@@ -320,7 +344,9 @@ export function renderHistory(model: PanelModel): string {
  */
 export function renderResult(model: PanelModel, now: Date): string {
   if (model.running) {
-    return `<p role="status" id="running">Probing ${escapeHtml(model.running.target)}…</p>`;
+    return `<p role="status" id="running">${
+      model.running.kind === "scan" ? "Scanning" : "Probing"
+    } ${escapeHtml(model.running.target)}…</p>`;
   }
   const entry = selectedEntry(model);
   if (!entry) {

@@ -91,6 +91,8 @@ export interface ReportCertificate {
   sha256?: string;
   /** Key type and size or curve (null when it does not apply). */
   key?: { type?: string; bits?: number | null; curve?: string | null };
+  /** Violations the decoder found (`cert --json`, `probe --json`; absent when none). */
+  findings?: { rule: string; severity: string; message: string; clause?: string }[];
 }
 
 /**

@@ -88,6 +88,7 @@ Deno.test("parsePolicyJson() accepts a valid user policy with a $schema pointer"
 Deno.test("the policy schema lists exactly the fields of the Policy type", () => {
   const props = Object.keys(POLICY_SCHEMA.properties as object).sort();
   assert.deepEqual(props, [
+    "$comment",
     "$schema",
     "alpn",
     "certificateKeyTypes",

@@ -67,10 +67,14 @@ Deno.test("the report marks a TLS 1.0 server insecure and names the CA list of a
   assert.equal(b.handshake!.version, "TLSv1");
   assert.ok(b.findings.some((x) => x.rule === "protocol-version" && /RFC 8996/.test(x.message)));
   const r = await bodyOf("openssl_tls11_certreq");
-  assert.deepEqual(r.handshake!.clientCertificateRequested!.caNames, [
+  const cr = r.handshake!.clientCertificateRequested;
+  assert.ok(cr);
+  assert.deepEqual(cr.caNames, [
     "CN=tlsprobe Test CA,O=tlsprobe sample PKI (do not trust),C=US",
   ]);
-  assert.equal(r.handshake!.clientCertificateRequested!.signatureAlgorithms.length, 0);
+  assert.equal(cr.signatureAlgorithms.length, 0);
+  // No request is false, never null: the text says "no".
+  assert.equal(b.handshake!.clientCertificateRequested, false);
 });
 
 Deno.test("the report shows DHE prime size and RSA key transport", async () => {

@@ -1,0 +1,393 @@
+/**
+ * Real STARTTLS servers for the integration tests, each started on loopback
+ * ephemeral ports with a private configuration directory (never the
+ * system's), stopped by PID in `finally`; and the openssl s_client oracle.
+ *
+ * Each starter returns null with a printed reason when its package is absent.
+ *
+ * @module
+ */
+import { tlsprobe } from "./process.ts";
+
+/** A running daemon. */
+export interface Daemon {
+  /** Ports by protocol (`imap`, `pop3`, …). */
+  ports: Record<string, number>;
+  /** The private directory (config, logs, data). */
+  dir: string;
+  /** Stops the daemon (by PID) and removes its directory. Safe to call twice. */
+  stop(): Promise<void>;
+}
+
+/** The certificate files a daemon serves. */
+export interface ServedCert {
+  /** The leaf, PEM. */
+  crt: string;
+  /** Its key, PEM. */
+  key: string;
+  /** The CA, PEM, for verifying clients. */
+  ca: string;
+}
+
+/** Whether a file exists (the daemon's binary). */
+export function has(path: string): boolean {
+  try {
+    Deno.statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Ports free right now on 127.0.0.1 (the kernel's ephemeral choice). */
+export function freePorts(n: number): number[] {
+  const ls = Array.from({ length: n }, () => Deno.listen({ hostname: "127.0.0.1", port: 0 }));
+  const ports = ls.map((l) => (l.addr as Deno.NetAddr).port);
+  for (const l of ls) l.close();
+  return ports;
+}
+
+/** Waits until every port accepts a TCP connection, or throws after `ms`. */
+export async function waitForPorts(ports: number[], ms: number, log?: () => string): Promise<void> {
+  const deadline = Date.now() + ms;
+  for (const port of ports) {
+    while (true) {
+      try {
+        const c = await Deno.connect({ hostname: "127.0.0.1", port });
+        c.close();
+        break;
+      } catch {
+        if (Date.now() > deadline) {
+          throw new Error(`port ${port} did not open within ${ms} ms\n${log?.() ?? ""}`);
+        }
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+  }
+}
+
+/** Runs a command, throwing with its output when it fails. */
+export async function sh(
+  cmd: string,
+  args: string[],
+  opts: { env?: Record<string, string>; cwd?: string } = {},
+): Promise<string> {
+  const r = await new Deno.Command(cmd, { args, ...opts, stdout: "piped", stderr: "piped" })
+    .output();
+  const text = new TextDecoder().decode(r.stdout) + new TextDecoder().decode(r.stderr);
+  if (!r.success) throw new Error(`${cmd} ${args.join(" ")} failed (${r.code}):\n${text}`);
+  return text;
+}
+
+/** Sends SIGTERM, then SIGKILL after `ms`, to a PID; waits until it is gone. */
+export async function killPid(pid: number, ms = 3000): Promise<void> {
+  const alive = () => {
+    try {
+      Deno.kill(pid, "SIGCONT");
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  try {
+    Deno.kill(pid, "SIGTERM");
+  } catch {
+    return;
+  }
+  const deadline = Date.now() + ms;
+  while (alive() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  if (alive()) {
+    try {
+      Deno.kill(pid, "SIGKILL");
+    } catch { /* gone */ }
+  }
+}
+
+/**
+ * Starts a daemon in the foreground as our child (output to `log`), so it is
+ * stopped by its PID.
+ *
+ * @param cmd the program
+ * @param args its arguments (with its "stay in the foreground" flag)
+ * @param log a file for its output
+ * @returns a stop function (SIGTERM, then SIGKILL) and the exit status promise
+ */
+export async function spawnDaemon(
+  cmd: string,
+  args: string[],
+  log: string,
+  opts: { env?: Record<string, string>; cwd?: string; uid?: number; gid?: number } = {},
+): Promise<{ pid: number; stop: () => Promise<void>; exited: () => boolean }> {
+  const file = await Deno.open(log, { write: true, create: true, append: true });
+  file.close();
+  const child = new Deno.Command("/bin/sh", {
+    args: ["-c", 'exec "$0" "$@" >>"$TLSPROBE_DAEMON_LOG" 2>&1', cmd, ...args],
+    env: { ...opts.env, TLSPROBE_DAEMON_LOG: log },
+    cwd: opts.cwd,
+    uid: opts.uid,
+    gid: opts.gid,
+    stdin: "null",
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+  let done = false;
+  const status = child.status.then((s) => {
+    done = true;
+    return s;
+  });
+  return {
+    pid: child.pid,
+    exited: () => done,
+    stop: async () => {
+      if (done) return;
+      try {
+        child.kill("SIGTERM");
+      } catch { /* gone */ }
+      const t = setTimeout(() => {
+        try {
+          child.kill("SIGKILL");
+        } catch { /* gone */ }
+      }, 5000);
+      await status;
+      clearTimeout(t);
+    },
+  };
+}
+
+/** Reads a PID file, waiting for it to appear. */
+export async function readPid(path: string, ms = 10_000): Promise<number> {
+  const deadline = Date.now() + ms;
+  while (true) {
+    try {
+      const n = Number((await Deno.readTextFile(path)).trim());
+      if (n > 0) return n;
+    } catch { /* not yet */ }
+    if (Date.now() > deadline) throw new Error(`no PID in ${path}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** A private directory readable by the daemons' own users (they drop root). */
+export async function daemonDir(prefix: string): Promise<string> {
+  const dir = await Deno.makeTempDir({ prefix: `tlsprobe-${prefix}-` });
+  await Deno.chmod(dir, 0o755);
+  return dir;
+}
+
+/** Copies the served certificate and key into `dir` (key 0600, owned as given). */
+export async function installCert(
+  dir: string,
+  cert: ServedCert,
+): Promise<{ crt: string; key: string; ca: string }> {
+  const crt = `${dir}/server.crt`, key = `${dir}/server.key`, ca = `${dir}/ca.crt`;
+  await Deno.copyFile(cert.crt, crt);
+  await Deno.copyFile(cert.ca, ca);
+  await Deno.writeFile(key, await Deno.readFile(cert.key), { mode: 0o600 });
+  await Deno.chmod(key, 0o600);
+  return { crt, key, ca };
+}
+
+/** What openssl s_client negotiated over STARTTLS. */
+export interface OpensslView {
+  version: string;
+  cipher: string;
+  leafPem: string;
+}
+
+/**
+ * Runs `openssl s_client -starttls PROTO` against 127.0.0.1:PORT.
+ *
+ * @param protocol the openssl -starttls name
+ * @param port the port
+ * @param extra more s_client arguments (e.g. -name, -xmpphost)
+ * @returns version, suite and the leaf certificate's PEM
+ */
+export async function opensslStarttls(
+  protocol: string,
+  port: number,
+  extra: string[] = [],
+): Promise<OpensslView> {
+  // stdin at EOF: s_client completes the handshake, prints it, and quits.
+  const child = new Deno.Command("openssl", {
+    args: [
+      "s_client",
+      "-starttls",
+      protocol,
+      "-connect",
+      `127.0.0.1:${port}`,
+      "-servername",
+      "localhost",
+      ...extra,
+    ],
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const out = await child.output();
+  const text = new TextDecoder().decode(out.stdout);
+  const m = /New, (TLSv[\d.]+|SSLv3), Cipher is (\S+)/.exec(text);
+  const pem = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/.exec(text);
+  if (!m || !pem) {
+    throw new Error(
+      `openssl s_client -starttls ${protocol} did not complete:\n${text}\n${
+        new TextDecoder().decode(out.stderr)
+      }`,
+    );
+  }
+  return { version: m[1], cipher: m[2], leafPem: pem[0] };
+}
+
+/** What `tlsprobe probe --starttls --json` reported. */
+export interface ProbeView {
+  version: string;
+  cipher: string;
+  openssl: string | null;
+  leafPem: string;
+  starttls: { protocol: string; banner: string; capabilities: string[] };
+  json: Record<string, unknown>;
+}
+
+/**
+ * Runs `tlsprobe probe --starttls PROTO --json` against 127.0.0.1:PORT.
+ *
+ * @param protocol the protocol
+ * @param port the port
+ * @param caFile the CA to trust
+ * @param extra more arguments
+ * @returns what it reported
+ */
+export async function probeStarttls(
+  protocol: string,
+  port: number,
+  caFile: string,
+  extra: string[] = [],
+): Promise<ProbeView> {
+  const r = await tlsprobe([
+    "probe",
+    "--json",
+    "--starttls",
+    protocol,
+    "-a",
+    caFile,
+    "--servername",
+    "localhost",
+    `127.0.0.1:${port}`,
+    ...extra,
+  ]);
+  let j;
+  try {
+    j = JSON.parse(r.stdout);
+  } catch {
+    throw new Error(`probe printed no JSON (exit ${r.code}):\n${r.stdout}\n${r.stderr}`);
+  }
+  if (j.outcome !== "ok") throw new Error(`probe failed: ${JSON.stringify(j.error)}`);
+  return {
+    version: j.handshake.version,
+    cipher: j.handshake.cipher.iana,
+    openssl: j.handshake.cipher.openssl,
+    leafPem: j.certificates[0].pem,
+    starttls: j.starttls,
+    json: j,
+  };
+}
+
+/** Normalises PEM for comparison (line endings, trailing space). */
+export function pemBody(pem: string): string {
+  return pem.replace(/-----[^-]+-----/g, "").replace(/\s+/g, "");
+}
+
+/**
+ * Dovecot with IMAP, POP3, LMTP and ManageSieve on ephemeral loopback ports,
+ * STARTTLS with the given certificate.
+ *
+ * @param cert the certificate to serve
+ * @returns the daemon, or null (reason printed) when Dovecot is not installed
+ */
+export async function startDovecot(cert: ServedCert): Promise<Daemon | null> {
+  if (!has("/usr/sbin/dovecot") || !has("/usr/lib/dovecot/managesieve-login")) {
+    console.log("skip: dovecot-imapd/pop3d/lmtpd/managesieved not installed");
+    return null;
+  }
+  const dir = await daemonDir("dovecot");
+  const c = await installCert(dir, cert);
+  const [imap, pop3, lmtp, sieve] = freePorts(4);
+  const conf = `
+base_dir = ${dir}/run
+state_dir = ${dir}/state
+log_path = ${dir}/log
+protocols = imap pop3 lmtp sieve
+listen = 127.0.0.1
+ssl = yes
+ssl_cert = <${c.crt}
+ssl_key = <${c.key}
+default_internal_user = dovecot
+default_login_user = dovenull
+mail_location = mbox:${dir}/mail
+passdb {
+  driver = static
+  args = password=secret
+}
+userdb {
+  driver = static
+  args = uid=dovecot gid=dovecot home=${dir}/home
+}
+service imap-login {
+  inet_listener imap {
+    port = ${imap}
+  }
+  inet_listener imaps {
+    port = 0
+  }
+}
+service pop3-login {
+  inet_listener pop3 {
+    port = ${pop3}
+  }
+  inet_listener pop3s {
+    port = 0
+  }
+}
+service lmtp {
+  inet_listener lmtp {
+    address = 127.0.0.1
+    port = ${lmtp}
+  }
+}
+service managesieve-login {
+  inet_listener sieve {
+    port = ${sieve}
+  }
+}
+`;
+  await Deno.writeTextFile(`${dir}/dovecot.conf`, conf);
+  await Deno.mkdir(`${dir}/run`);
+  await Deno.mkdir(`${dir}/state`);
+  const d = await spawnDaemon(
+    "/usr/sbin/dovecot",
+    ["-F", "-c", `${dir}/dovecot.conf`],
+    `${dir}/out`,
+  );
+  const stop = async () => {
+    await d.stop();
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+  };
+  try {
+    await waitForPorts(
+      [imap, pop3, lmtp, sieve],
+      15_000,
+      () => readLog(`${dir}/out`) + readLog(`${dir}/log`),
+    );
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+  return { ports: { imap, pop3, lmtp, sieve }, dir, stop };
+}
+
+function readLog(path: string): string {
+  try {
+    return Deno.readTextFileSync(path).slice(-4000);
+  } catch {
+    return "";
+  }
+}

@@ -1,0 +1,86 @@
+/**
+ * The test tiers, each with the permissions it needs and no more:
+ *
+ * - `unit`: literal inputs only (byte fixtures, recorded messages, hand-written
+ *   facts); no network peer, no subprocess. Reads files, nothing else.
+ * - `fuzz`: mutated and random inputs through the codecs (`*fuzz_test.ts`);
+ *   reads the fixtures it mutates.
+ * - `doc`: every `@example` in `core/` runs (`deno test --doc`).
+ * - `integration`: everything else: real peers (openssl, gnutls-serv, the
+ *   project's own server) on loopback, the CLI as a subprocess.
+ *
+ * A new test file is an integration test until it is listed as a unit test
+ * (its unit-tier permissions then prove it needs no peer).
+ *
+ * @module
+ */
+
+/** A tier: its files and the `deno test` arguments it runs with. */
+export interface Tier {
+  /** `unit`, `fuzz`, `doc` or `integration`. */
+  name: string;
+  /** `deno test` permission flags. */
+  permissions: string[];
+  /** Files or folders to test. */
+  files: string[];
+  /** Extra `deno test` flags (`--doc`). */
+  flags?: string[];
+}
+
+/** Unit test files (paths from the repository root). */
+export const UNIT_TESTS: readonly string[] = [
+  "tests/cli/commands/ciphers_test.ts",
+  "tests/core/address_test.ts",
+  "tests/core/handshake/key_schedule_test.ts",
+  "tests/core/handshake/offer_test.ts",
+  "tests/core/handshake/replay_test.ts",
+  "tests/core/net/classify_test.ts",
+  "tests/core/openssl/cipher_string_test.ts",
+  "tests/core/policy/check_test.ts",
+  "tests/core/policy/evaluate_test.ts",
+  "tests/core/policy/model_test.ts",
+  "tests/core/policy/schema_test.ts",
+  "tests/core/policy/stream_test.ts",
+  "tests/core/registry/tables_test.ts",
+  "tests/core/report/probe_report_test.ts",
+  "tests/core/report/pyrepr_test.ts",
+  "tests/core/scan/plan_test.ts",
+  "tests/core/wire/codec_test.ts",
+  "tests/core/wire/fixtures_test.ts",
+  "tests/core/x509/decode_test.ts",
+  "tests/core/x509/identity_test.ts",
+  "tests/extension/cipher_locate_test.ts",
+  "tests/extension/panel_model_test.ts",
+];
+
+/** Whether a test file is in the fuzz tier. */
+export function isFuzzTest(path: string): boolean {
+  return /(^|\/)fuzz_test\.ts$/.test(path);
+}
+
+const ALL = [
+  "--allow-net",
+  "--allow-read",
+  "--allow-write",
+  "--allow-env",
+  "--allow-run",
+  "--allow-sys",
+];
+
+/**
+ * The tiers over the given test files.
+ *
+ * @param files every `*_test.ts` under `tests/`, from the repository root
+ * @returns unit, fuzz, doc and integration, in that order
+ */
+export function tiers(files: string[]): Tier[] {
+  const unit = files.filter((f) => UNIT_TESTS.includes(f));
+  const fuzz = files.filter(isFuzzTest);
+  const integration = files.filter((f) => !unit.includes(f) && !fuzz.includes(f));
+  return [
+    { name: "unit", permissions: ["--allow-read", "--allow-env=NO_COLOR"], files: unit },
+    { name: "fuzz", permissions: ["--allow-read", "--allow-env=NO_COLOR"], files: fuzz },
+    { name: "doc", permissions: ["--allow-read"], files: ["core/"], flags: ["--doc"] },
+    { name: "integration", permissions: ALL, files: integration },
+  ];
+}
