@@ -355,12 +355,12 @@ try {
       await page.keyboard.press("F1");
       await input.waitFor({ state: "visible" });
       await input.fill(">Preferences: Color Theme");
-      await page.locator(".quick-input-list .monaco-list-row", { hasText: "Color Theme" })
-        .first().waitFor();
-      await page.keyboard.press("Enter");
-      await page.locator(".quick-input-widget", { hasText: "Select Color Theme" }).waitFor({
-        timeout: 30_000,
-      });
+      // Not "Preferences: Browse Color Themes in Marketplace".
+      await page.locator(".quick-input-list .monaco-list-row", {
+        hasText: /Preferences: Color Theme(?!s)/,
+      }).first().click();
+      await page.locator(".quick-input-list .monaco-list-row", { hasText: /Dark Modern/ }).first()
+        .waitFor({ timeout: 30_000 });
       await input.fill("Light Modern");
       await page.locator(".quick-input-list .monaco-list-row", { hasText: /^\s*Light Modern/ })
         .first().click({ timeout: 30_000 });
