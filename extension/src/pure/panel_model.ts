@@ -183,10 +183,13 @@ export function entryFailure(entry: ProbeEntry): CliError | undefined {
   const e = entry.error ?? r?.error ?? entry.scan?.error;
   if (e) return e;
   if (r?.trust?.verified === false) {
-    return {
-      code: r.trust.code ?? "CERT_INVALID",
-      message: r.trust.message ?? "The server's certificate was not verified.",
-    };
+    const code = r.trust.code ?? "CERT_INVALID";
+    const message = r.trust.message ?? "The server's certificate was not verified";
+    // The CLI words its advice for its own flags; the panel's is the CA file option.
+    const advice = code === "CERT_UNKNOWN_ISSUER" && !/CA file \(|--cafile/.test(message)
+      ? ": give the CA certificate that signed it (Retry with a CA file…, or CA file under Options)"
+      : "";
+    return { code, message: message + advice };
   }
   if (r?.identity?.matched === false) {
     return {

@@ -295,7 +295,7 @@ try {
       const error = frame.locator("#error");
       await error.waitFor({ timeout: 90_000 });
       const advice = (await error.textContent()) ?? "";
-      assert(/^CERT_UNKNOWN_ISSUER .*--cafile/.test(advice), `error shown: ${advice}`);
+      assert(/^CERT_UNKNOWN_ISSUER .*Retry with a CA file/.test(advice), `error shown: ${advice}`);
       assert(
         (await frame.locator("button.history-item").first().getAttribute("class"))?.includes(
           "failed",
