@@ -67,8 +67,8 @@ Deno.test("labText(), labJson() and labHtml() list every endpoint", () => {
   };
   const text = labText(index).join("\n");
   for (const c of LAB_CASES) assert.ok(text.includes(c.name), c.name);
-  assert.match(text, /^9002  expired /m);
-  assert.match(text, /^-     tls10-only /m);
+  assert.match(text, /^9002 {2}expired /m);
+  assert.match(text, /^- {5}tls10-only /m);
   assert.equal(labJson(index).schemaVersion, 1);
   assert.equal(labJson(index).lab.endpoints.length, LAB_CASES.length);
   const html = labHtml({ ...index, ca: "<script>" });
