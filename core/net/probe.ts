@@ -21,7 +21,7 @@ import {
   type ProbeOutcome,
   type ProbeTrust,
 } from "../report/probe.ts";
-import { connectVerified } from "./tls_client.ts";
+import { verifyTrust } from "./tls_client.ts";
 import { configureTrust } from "./trust.ts";
 import { openStream, type StarttlsRequest } from "./starttls.ts";
 import { guessStarttls, STARTTLS_PORTS, type StarttlsResult } from "../starttls/mod.ts";
@@ -95,34 +95,18 @@ async function checkTrust(
       } with ${s?.openssl ?? s?.iana ?? obs.cipherSuite}, which rustls refuses`,
     };
   }
-  try {
-    const vc = await connectVerified({
-      host: o.host,
-      port: o.port,
-      serverName: sni ?? o.host,
-      caFile: o.caFile,
-      certFile: o.certFile,
-      keyFile: o.keyFile,
-      alpn: o.alpn,
-      timeoutMs: o.timeoutMs,
-      starttls: o.starttls,
-    });
-    try {
-      vc.conn.close();
-    } catch { /* closed */ }
-    return { ...base, verified: true, code: null, message: null };
-  } catch (e) {
-    const err = isTlsprobeError(e)
-      ? e
-      : new TlsprobeError("INTERNAL", String(e), { raw: String(e) });
-    const refused = err.code.startsWith("CERT_");
-    return {
-      ...base,
-      verified: refused ? false : null,
-      code: err.code,
-      message: refused ? err.message : `Trust could not be checked: ${err.message}`,
-    };
-  }
+  const verdict = await verifyTrust({
+    host: o.host,
+    port: o.port,
+    serverName: sni ?? o.host,
+    caFile: o.caFile,
+    certFile: o.certFile,
+    keyFile: o.keyFile,
+    alpn: o.alpn,
+    timeoutMs: o.timeoutMs,
+    starttls: o.starttls,
+  });
+  return { ...base, ...verdict };
 }
 
 /**

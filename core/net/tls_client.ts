@@ -226,3 +226,41 @@ export async function readWithDeadline(
 function round1(ms: number): number {
   return Math.round(ms * 10) / 10;
 }
+
+/** What one verified connection says about a server's chain and name. */
+export interface TrustVerdict {
+  /** true: rustls accepted the chain and the name; false: it refused them; null: not checkable. */
+  verified: boolean | null;
+  /** The stable code when refused or not checkable. */
+  code: string | null;
+  /** Why, in words (null when verified). */
+  message: string | null;
+}
+
+/**
+ * Asks the runtime's TLS whether it trusts a server: one verified connection,
+ * closed at once. A certificate failure (`CERT_*`) is a refusal; any other
+ * failure means trust could not be checked.
+ *
+ * @param opts where to connect and how to verify
+ * @returns the verdict (never throws)
+ */
+export async function verifyTrust(opts: ClientOptions): Promise<TrustVerdict> {
+  try {
+    const vc = await connectVerified(opts);
+    try {
+      vc.conn.close();
+    } catch { /* closed */ }
+    return { verified: true, code: null, message: null };
+  } catch (e) {
+    const err = e instanceof TlsprobeError
+      ? e
+      : new TlsprobeError("INTERNAL", String(e), { raw: String(e) });
+    const refused = err.code.startsWith("CERT_");
+    return {
+      verified: refused ? false : null,
+      code: err.code,
+      message: refused ? err.message : `Trust could not be checked: ${err.message}`,
+    };
+  }
+}
