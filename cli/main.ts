@@ -9,6 +9,7 @@ import { isTlsprobeError, TlsprobeError } from "../core/errors.ts";
 import { VERSION } from "../core/version.ts";
 import { type CommandSpec, type Invocation, resolve, table, UsageError } from "./args.ts";
 import { EXIT_CODES, EXIT_INTERNAL, EXIT_USAGE } from "./exit_codes.ts";
+import { withAdvice } from "./advice.ts";
 import { COMMANDS } from "./commands/mod.ts";
 import { err, isBrokenPipe, out, printError } from "./output.ts";
 
@@ -75,7 +76,7 @@ export async function runAction(spec: CommandSpec, inv: Invocation): Promise<num
     return (await spec.run!(inv)) ?? 0;
   } catch (e) {
     if (isBrokenPipe(e)) return EXIT_BROKEN_PIPE;
-    const error = toTlsprobeError(e);
+    const error = withAdvice(toTlsprobeError(e), (spec.options ?? []).map((o) => o.long));
     try {
       printError(error, {
         json: !!inv.flags.json,

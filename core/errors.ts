@@ -62,9 +62,28 @@ export interface ErrorDetail {
   field?: string;
   /** A TLS alert description received or sent. */
   alert?: string;
+  /**
+   * What the caller could change, as a key the front end turns into its own
+   * words (the CLI names its options, see `cli/advice.ts`): core messages
+   * never name command-line flags.
+   */
+  advice?: Advice;
   /** Anything else worth keeping, JSON-serialisable. */
   [key: string]: unknown;
 }
+
+/** What a caller could change after an error (the front end words it). */
+export type Advice =
+  | "cafile"
+  | "servername"
+  | "client-cert"
+  | "key-file"
+  | "timeout"
+  | "offer"
+  | "versions"
+  | "wider-suites"
+  | "other-suites"
+  | "sni";
 
 /**
  * The error every tlsprobe module throws.

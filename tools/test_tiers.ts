@@ -29,6 +29,7 @@ export interface Tier {
 
 /** Unit test files (paths from the repository root). */
 export const UNIT_TESTS: readonly string[] = [
+  "tests/cli/advice_test.ts",
   "tests/cli/commands/ciphers_test.ts",
   "tests/core/address_test.ts",
   "tests/core/handshake/key_schedule_test.ts",
@@ -39,6 +40,7 @@ export const UNIT_TESTS: readonly string[] = [
   "tests/core/policy/check_test.ts",
   "tests/core/policy/evaluate_test.ts",
   "tests/core/policy/model_test.ts",
+  "tests/core/policy/policy_file_test.ts",
   "tests/core/policy/schema_test.ts",
   "tests/core/policy/stream_test.ts",
   "tests/core/registry/tables_test.ts",

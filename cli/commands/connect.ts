@@ -16,10 +16,8 @@ import {
   readWithDeadline,
   type VerifiedConnection,
 } from "../../core/net/tls_client.ts";
-import { connectUnderPolicy, type PolicyWatch } from "../../core/net/policy_client.ts";
-import { runtimeLimits } from "../../core/policy/mod.ts";
-import { loadResolvedPolicy } from "../policy_load.ts";
-import { renderEvaluation } from "../../core/report/policy_text.ts";
+import type { PolicyWatch } from "../../core/net/policy_client.ts";
+import type { Evaluation } from "../../core/policy/mod.ts";
 import { err, isBrokenPipe, out, printJson, styles } from "../output.ts";
 import {
   parseAlpn,
@@ -105,7 +103,23 @@ versions or suites, so a session that breaks the policy is cut before any data.`
   run: (inv) => runConnect(inv),
 };
 
+async function loadPolicyParts() {
+  const [client, policy, load, text] = await Promise.all([
+    import("../../core/net/policy_client.ts"),
+    import("../../core/policy/mod.ts"),
+    import("../policy_load.ts"),
+    import("../../core/report/policy_text.ts"),
+  ]);
+  return {
+    connectUnderPolicy: client.connectUnderPolicy,
+    runtimeLimits: policy.runtimeLimits,
+    loadResolvedPolicy: load.loadResolvedPolicy,
+    renderEvaluation: text.renderEvaluation,
+  };
+}
+
 async function runConnect(inv: Invocation): Promise<number> {
+  let renderEvaluation: (ev: Evaluation) => string[] = () => [];
   const flags = inv.flags as unknown as ConnectFlags;
   const { host } = parseTarget(inv.args[0] as string, String(inv.args[1]));
   const port = inv.args[1] as number;
@@ -149,8 +163,13 @@ async function runConnect(inv: Invocation): Promise<number> {
     };
   };
   try {
-    const rp = flags.policy ? await loadResolvedPolicy(flags.policy) : undefined;
-    for (const n of rp ? runtimeLimits(rp.policy, "client") : []) err(`note: ${n}`);
+    // The policy machinery (and the X.509 decoder it pulls in) loads only for --policy.
+    const withPolicy = flags.policy ? await loadPolicyParts() : undefined;
+    const rp = withPolicy ? await withPolicy.loadResolvedPolicy(flags.policy!) : undefined;
+    if (withPolicy && rp) {
+      renderEvaluation = (ev) => withPolicy.renderEvaluation(ev, styles("stderr"));
+      for (const n of withPolicy.runtimeLimits(rp.policy, "client")) err(`note: ${n}`);
+    }
     const starttls = starttlsRequest(flags);
     const options = {
       starttls,
@@ -169,7 +188,7 @@ async function runConnect(inv: Invocation): Promise<number> {
       },
     };
     if (rp) {
-      const pc = await connectUnderPolicy(options, rp, watch);
+      const pc = await withPolicy!.connectUnderPolicy(options, rp, watch);
       closeWatcher = pc.close;
       vc = pc.vc;
     } else {
@@ -196,7 +215,7 @@ async function runConnect(inv: Invocation): Promise<number> {
       err(`ALPN: ${vc.alpn ?? "none"}`);
     }
     if (watch.evaluation && !flags.json) {
-      for (const line of renderEvaluation(watch.evaluation, styles("stderr"))) err(line);
+      for (const line of renderEvaluation(watch.evaluation)) err(line);
     }
     const conn = vc;
     const sender = (async () => {
@@ -245,7 +264,7 @@ async function runConnect(inv: Invocation): Promise<number> {
       phase: vc ? "data" : "connect",
     });
     if (error.code === "CHECK_FAILED" && watch.evaluation && !flags.json) {
-      for (const line of renderEvaluation(watch.evaluation, styles("stderr"))) err(line);
+      for (const line of renderEvaluation(watch.evaluation)) err(line);
     }
     try {
       vc?.conn.close();

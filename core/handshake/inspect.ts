@@ -402,8 +402,8 @@ function cannotRun13(suite: number): TlsprobeError {
     "UNSUPPORTED",
     `The server chose ${
       cipherSuiteByCode(suite)?.iana ?? suite
-    }, which this engine cannot decrypt (WebCrypto has no AES-CCM), so its certificates were not seen: offer other suites with -C`,
-    { cipherSuite: suite },
+    }, which this engine cannot decrypt (WebCrypto has no AES-CCM), so its certificates were not seen`,
+    { cipherSuite: suite, advice: "other-suites" },
   );
 }
 

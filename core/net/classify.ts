@@ -78,8 +78,8 @@ export function classifyNetError(e: unknown, ctx: FailureContext): TlsprobeError
       : "sent nothing";
     return new TlsprobeError(
       "TIMEOUT",
-      `${target} ${what}${secs}: check the port speaks TLS, or raise --timeout`,
-      detail,
+      `${target} ${what}${secs}: check the port speaks TLS`,
+      { ...detail, advice: "timeout" },
     );
   }
   if (name === "ConnectionRefused") {
@@ -117,8 +117,8 @@ export function classifyNetError(e: unknown, ctx: FailureContext): TlsprobeError
       const trusted = ctx.caFile ? `the CA file ${ctx.caFile}` : "the platform's trusted roots";
       return new TlsprobeError(
         "CERT_UNKNOWN_ISSUER",
-        `The server's certificate is not signed by a CA in ${trusted}: pass -a/--cafile with the CA certificate that signed it`,
-        detail,
+        `The server's certificate is not signed by a CA in ${trusted}`,
+        { ...detail, advice: "cafile" },
       );
     }
     if (/CaUsedAsEndEntity/.test(raw)) {
@@ -134,8 +134,8 @@ export function classifyNetError(e: unknown, ctx: FailureContext): TlsprobeError
         "CERT_NAME_MISMATCH",
         `The certificate is not valid for ${wanted}; it names ${
           names.length ? names.join(", ") : "other hosts"
-        }: connect by one of those names or use --servername NAME`,
-        { ...detail, wanted, presented: names },
+        }: connect by one of those names`,
+        { ...detail, wanted, presented: names, advice: "servername" },
       );
     }
     if (/expired/i.test(raw)) {
@@ -189,8 +189,8 @@ export function classifyNetError(e: unknown, ctx: FailureContext): TlsprobeError
       case "CertificateRequired":
         return new TlsprobeError(
           "CLIENT_CERT_REQUIRED",
-          "The server requires a client certificate: pass -c/--cert FILE (and --key FILE)",
-          alertDetail,
+          "The server requires a client certificate",
+          { ...alertDetail, advice: "client-cert" },
         );
       case "ProtocolVersion":
         return new TlsprobeError(

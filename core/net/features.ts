@@ -204,7 +204,7 @@ export async function collectFeatures(): Promise<FeaturesBody> {
       {
         feature: "client certificate (presenting)",
         supported: true,
-        note: "Deno.connectTls cert/key (not with startTls, so not with --servername)",
+        note: "Deno.connectTls cert/key (not with startTls, so not when verifying another name)",
       },
       {
         feature: "client certificate (requesting, as a server)",

@@ -104,7 +104,8 @@ export async function loadCertifiedKey(certFile: string, keyFile?: string): Prom
   if (!key) {
     throw new TlsprobeError(
       "BAD_INPUT",
-      `${certFile} holds no private key: append it to the file or pass --key FILE`,
+      `${certFile} holds no private key: append it to the file or give the key file separately`,
+      { advice: "key-file" },
     );
   }
   return { cert: parts.certificates.join(""), key, chainLength: parts.certificates.length };

@@ -106,10 +106,8 @@ export function tcpTransport(
         if (timedOut) {
           throw new TlsprobeError(
             "TIMEOUT",
-            `${formatAddress(o.host, o.port)} sent nothing for ${
-              ms / 1000
-            } s during the handshake (raise --timeout if it is slow)`,
-            { raw: String(e) },
+            `${formatAddress(o.host, o.port)} sent nothing for ${ms / 1000} s during the handshake`,
+            { raw: String(e), advice: "timeout" },
           );
         }
         if (e instanceof Deno.errors.BadResource || e instanceof Deno.errors.Interrupted) {

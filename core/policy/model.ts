@@ -190,7 +190,7 @@ export function runtimeLimits(p: Policy, side: "client" | "server"): string[] {
     if (p.checkHostname === false) {
       out.push(
         `Policy ${p.name} turns the hostname check off, but the runtime's TLS client always ` +
-          "checks the name (use --servername to name the certificate).",
+          "checks the name (name the certificate's host to connect by another address).",
       );
     }
   }

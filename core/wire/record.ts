@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { TlsprobeError } from "../errors.ts";
+import { type Advice, TlsprobeError } from "../errors.ts";
 import { Reader, Writer } from "./codec.ts";
 import { alertByCode, alertName } from "../registry/alerts.ts";
 
@@ -289,23 +289,31 @@ export function encodeAlert(level: number, description: number): Uint8Array {
  */
 export function alertError(alert: Alert, during: string): TlsprobeError {
   const code = alertByCode(alert.description)?.error ?? "ALERT";
-  const hint: Record<string, string> = {
-    handshake_failure:
-      "the server accepts none of the offered versions, cipher suites or groups (try -C, -p or --groups)",
-    protocol_version: "the server refuses the offered protocol version(s) (try -p)",
-    insufficient_security:
-      "the server wants stronger cipher suites than the ones offered (try a wider -C)",
-    certificate_required: "the server requires a client certificate (pass -c CERT --key KEY)",
-    unrecognized_name: "the server does not know the name sent in SNI (try --servername)",
-    no_application_protocol: "the server accepts none of the offered ALPN protocols",
+  const hint: Record<string, [string, Advice?]> = {
+    handshake_failure: [
+      "the server accepts none of the offered versions, cipher suites or groups",
+      "offer",
+    ],
+    protocol_version: ["the server refuses the offered protocol version(s)", "versions"],
+    insufficient_security: [
+      "the server wants stronger cipher suites than the ones offered",
+      "wider-suites",
+    ],
+    certificate_required: ["the server requires a client certificate", "client-cert"],
+    unrecognized_name: ["the server does not know the name sent in SNI", "sni"],
+    no_application_protocol: ["the server accepts none of the offered ALPN protocols"],
   };
+  const [why, advice] = hint[alert.name] ?? [];
   return new TlsprobeError(
     code,
     `The server sent a ${
       alert.level === 1 ? "warning" : "fatal"
-    } alert ${alert.name} (${alert.description}) during ${during}${
-      hint[alert.name] ? ": " + hint[alert.name] : ""
-    }`,
-    { alert: alert.name, level: alert.level, description: alert.description },
+    } alert ${alert.name} (${alert.description}) during ${during}${why ? ": " + why : ""}`,
+    {
+      alert: alert.name,
+      level: alert.level,
+      description: alert.description,
+      ...(advice ? { advice } : {}),
+    },
   );
 }

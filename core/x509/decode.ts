@@ -197,7 +197,23 @@ interface RawExtension {
 
 /** Frames a certificate with the strict reader and returns its raw parts. */
 function frame(der: Uint8Array, ctx: DecodeContext) {
-  const outer = new DerReader(der, 0, "certificate");
+  // The display decoder reads BER lengths as OpenSSL does, one finding per kind.
+  const berSeen = new Set<string>();
+  const ber = ctx.tolerant
+    ? (what: string, offset: number) => {
+      const kind = what.replace(/^.*: /, "");
+      if (berSeen.has(kind)) return;
+      berSeen.add(kind);
+      refuse(ctx, {
+        rule: "x509.ber-encoding",
+        message: `Cannot read ${what} (BER, not DER; first at this offset)`,
+        clause: "RFC 5280 section 4.1 (DER); X.690 section 10.1",
+        offset,
+        field: what.replace(/:.*$/, ""),
+      });
+    }
+    : undefined;
+  const outer = new DerReader(der, 0, "certificate", ber);
   const cert = outer.expect(TAG.SEQUENCE, "certificate");
   if (!outer.done) {
     refuse(ctx, {

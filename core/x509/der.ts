@@ -23,7 +23,20 @@ export interface Tlv {
   value: Uint8Array;
   /** The whole encoding (identifier, length, value). */
   raw: Uint8Array;
+  /** Set when read leniently: readers inside it are lenient too (see {@link BerSink}). */
+  ber?: BerSink;
 }
+
+/**
+ * Where a lenient reader reports the BER forms it accepted (X.690 section 8:
+ * a length not in its shortest form, an indefinite length), which DER
+ * (section 10) forbids and OpenSSL still reads. Only the display decoder
+ * reads leniently; the strict one refuses these forms.
+ */
+export type BerSink = (what: string, offset: number) => void;
+
+/** How deep indefinite-length elements may nest in a lenient read. */
+const MAX_INDEFINITE_DEPTH = 32;
 
 /** DER universal tags used here. */
 export const TAG = {
@@ -60,6 +73,8 @@ export class DerReader {
   #pos = 0;
   #base: number;
   #field: string;
+  #ber?: BerSink;
+  #depth: number;
 
   /**
    * Makes a reader over `bytes`.
@@ -67,11 +82,15 @@ export class DerReader {
    * @param bytes the bytes to read
    * @param base offset of `bytes` in the outermost buffer
    * @param field what is being read, for error messages
+   * @param ber accept BER lengths (non-shortest, indefinite) and report them here
+   * @param depth nesting of indefinite lengths so far (internal)
    */
-  constructor(bytes: Uint8Array, base = 0, field = "certificate") {
+  constructor(bytes: Uint8Array, base = 0, field = "certificate", ber?: BerSink, depth = 0) {
     this.#bytes = bytes;
     this.#base = base;
     this.#field = field;
+    this.#ber = ber;
+    this.#depth = depth;
   }
 
   /** Whether every byte has been read. */
@@ -110,6 +129,9 @@ export class DerReader {
     let len = b[start + 1];
     let p = start + 2;
     if (len === 0x80) {
+      if (this.#ber && (tag & 0x20) && this.#depth < MAX_INDEFINITE_DEPTH) {
+        return this.#indefinite(tag, start, p);
+      }
       derError(
         `Cannot read ${this.#field}: indefinite length is not DER`,
         this.#base + start + 1,
@@ -128,21 +150,17 @@ export class DerReader {
       if (p + n > b.length) {
         derError(`Cannot read ${this.#field}: length truncated`, this.#base + p, this.#field);
       }
-      if (b[p] === 0) {
-        derError(
-          `Cannot read ${this.#field}: length not in shortest form`,
-          this.#base + p,
-          this.#field,
-        );
-      }
       len = 0;
       for (let i = 0; i < n; i++) len = len * 256 + b[p + i];
-      if (len < 0x80) {
-        derError(
-          `Cannot read ${this.#field}: length not in shortest form`,
-          this.#base + p,
-          this.#field,
-        );
+      if (b[p] === 0 || len < 0x80) {
+        if (!this.#ber) {
+          derError(
+            `Cannot read ${this.#field}: length not in shortest form`,
+            this.#base + p,
+            this.#field,
+          );
+        }
+        this.#ber(`${this.#field}: length not in shortest form`, this.#base + p);
       }
       p += n;
     }
@@ -163,6 +181,41 @@ export class DerReader {
       end: this.#base + p + len,
       value: b.subarray(p, p + len),
       raw: b.subarray(start, p + len),
+      ...(this.#ber ? { ber: this.#ber } : {}),
+    };
+  }
+
+  /** A constructed element of indefinite length: its elements up to the end-of-contents octets. */
+  #indefinite(tag: number, start: number, p: number): Tlv {
+    const b = this.#bytes;
+    const inner = new DerReader(
+      b.subarray(p),
+      this.#base + p,
+      this.#field,
+      this.#ber,
+      this.#depth + 1,
+    );
+    while (!(b[p + inner.#pos] === 0 && b[p + inner.#pos + 1] === 0)) {
+      if (p + inner.#pos + 1 >= b.length) {
+        derError(
+          `Cannot read ${this.#field}: indefinite length without end-of-contents`,
+          this.#base + start,
+          this.#field,
+        );
+      }
+      inner.any();
+    }
+    const len = inner.#pos;
+    this.#ber!(`${this.#field}: indefinite length`, this.#base + start + 1);
+    this.#pos = p + len + 2;
+    return {
+      tag,
+      start: this.#base + start,
+      valueStart: this.#base + p,
+      end: this.#base + p + len,
+      value: b.subarray(p, p + len),
+      raw: b.subarray(start, p + len + 2),
+      ber: this.#ber,
     };
   }
 
@@ -189,7 +242,7 @@ export class DerReader {
 
   /** A reader over the value of a constructed element. */
   static inside(tlv: Tlv, field: string): DerReader {
-    return new DerReader(tlv.value, tlv.valueStart, field);
+    return new DerReader(tlv.value, tlv.valueStart, field, tlv.ber);
   }
 
   /** Fails if bytes remain. */

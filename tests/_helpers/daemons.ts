@@ -120,6 +120,7 @@ export async function spawnDaemon(
 ): Promise<{ pid: number; stop: () => Promise<void>; exited: () => boolean }> {
   const file = await Deno.open(log, { write: true, create: true, append: true });
   file.close();
+  if (opts.uid !== undefined) await Deno.chown(log, opts.uid, opts.gid ?? null);
   const child = new Deno.Command("/bin/sh", {
     args: ["-c", 'exec "$0" "$@" >>"$TLSPROBE_DAEMON_LOG" 2>&1', cmd, ...args],
     env: { ...opts.env, TLSPROBE_DAEMON_LOG: log },
@@ -390,4 +391,190 @@ function readLog(path: string): string {
   } catch {
     return "";
   }
+}
+
+/**
+ * PostgreSQL (initdb into a private directory, then `postgres` on an
+ * ephemeral loopback port with ssl=on), run as the `postgres` user.
+ *
+ * @param cert the certificate to serve
+ * @returns the daemon, or null (reason printed) when PostgreSQL is not installed
+ */
+export async function startPostgres(cert: ServedCert): Promise<Daemon | null> {
+  const bin = [...(function* () {
+    try {
+      for (const e of Deno.readDirSync("/usr/lib/postgresql")) {
+        yield `/usr/lib/postgresql/${e.name}/bin`;
+      }
+    } catch { /* none */ }
+  })()].find((b) => has(`${b}/postgres`) && has(`${b}/initdb`));
+  if (!bin) {
+    console.log("skip: postgresql not installed");
+    return null;
+  }
+  const uid = userId("postgres");
+  if (uid === undefined) {
+    console.log("skip: no postgres user");
+    return null;
+  }
+  const dir = await daemonDir("postgres");
+  const c = await installCert(dir, cert);
+  await sh("chown", ["-R", "postgres:postgres", dir]);
+  const [port] = freePorts(1);
+  const asPg = { uid: uid.uid, gid: uid.gid };
+  const init = await new Deno.Command(`${bin}/initdb`, {
+    args: ["-D", `${dir}/data`, "-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8"],
+    ...asPg,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  if (!init.success) {
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+    throw new Error(`initdb failed: ${new TextDecoder().decode(init.stderr)}`);
+  }
+  const d = await spawnDaemon(
+    `${bin}/postgres`,
+    [
+      "-D",
+      `${dir}/data`,
+      "-k",
+      dir,
+      "-h",
+      "127.0.0.1",
+      "-p",
+      String(port),
+      "-c",
+      "ssl=on",
+      "-c",
+      `ssl_cert_file=${c.crt}`,
+      "-c",
+      `ssl_key_file=${c.key}`,
+      "-c",
+      "fsync=off",
+    ],
+    `${dir}/log`,
+    asPg,
+  );
+  const stop = async () => {
+    await d.stop();
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+  };
+  try {
+    await waitForPorts([port], 20_000, () => readLog(`${dir}/log`));
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+  return { ports: { postgres: port }, dir, stop };
+}
+
+/** A user's uid and gid from /etc/passwd, or undefined. */
+export function userId(name: string): { uid: number; gid: number } | undefined {
+  try {
+    for (const line of Deno.readTextFileSync("/etc/passwd").split("\n")) {
+      const f = line.split(":");
+      if (f[0] === name) return { uid: Number(f[2]), gid: Number(f[3]) };
+    }
+  } catch { /* none */ }
+  return undefined;
+}
+
+/**
+ * OpenLDAP's slapd with no database (the root DSE answers the StartTLS
+ * extended operation) on an ephemeral loopback port.
+ *
+ * @param cert the certificate to serve
+ * @returns the daemon, or null (reason printed) when slapd is not installed
+ */
+export async function startSlapd(cert: ServedCert): Promise<Daemon | null> {
+  if (!has("/usr/sbin/slapd") || !has("/etc/ldap/schema/core.schema")) {
+    console.log("skip: slapd not installed");
+    return null;
+  }
+  const dir = await daemonDir("slapd");
+  const c = await installCert(dir, cert);
+  const [port] = freePorts(1);
+  await Deno.writeTextFile(
+    `${dir}/slapd.conf`,
+    [
+      "include /etc/ldap/schema/core.schema",
+      `pidfile ${dir}/slapd.pid`,
+      `argsfile ${dir}/slapd.args`,
+      `TLSCertificateFile ${c.crt}`,
+      `TLSCertificateKeyFile ${c.key}`,
+      "",
+    ].join("\n"),
+  );
+  // -d 0: stay in the foreground (our child), log nothing extra.
+  const d = await spawnDaemon("/usr/sbin/slapd", [
+    "-d",
+    "0",
+    "-f",
+    `${dir}/slapd.conf`,
+    "-h",
+    `ldap://127.0.0.1:${port}/`,
+  ], `${dir}/log`);
+  const stop = async () => {
+    await d.stop();
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+  };
+  try {
+    await waitForPorts([port], 15_000, () => readLog(`${dir}/log`));
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+  return { ports: { ldap: port }, dir, stop };
+}
+
+/**
+ * vsftpd with anonymous login (an empty root) and AUTH TLS on an ephemeral
+ * loopback port.
+ *
+ * @param cert the certificate to serve
+ * @returns the daemon, or null (reason printed) when vsftpd is not installed
+ */
+export async function startVsftpd(cert: ServedCert): Promise<Daemon | null> {
+  if (!has("/usr/sbin/vsftpd")) {
+    console.log("skip: vsftpd not installed");
+    return null;
+  }
+  const dir = await daemonDir("vsftpd");
+  const c = await installCert(dir, cert);
+  await Deno.mkdir(`${dir}/empty`);
+  const [port] = freePorts(1);
+  await Deno.writeTextFile(
+    `${dir}/vsftpd.conf`,
+    [
+      "listen=YES",
+      "listen_ipv6=NO",
+      "listen_address=127.0.0.1",
+      `listen_port=${port}`,
+      "background=NO",
+      "anonymous_enable=YES",
+      `anon_root=${dir}/empty`,
+      "no_anon_password=YES",
+      "allow_anon_ssl=YES",
+      "local_enable=NO",
+      "ssl_enable=YES",
+      `rsa_cert_file=${c.crt}`,
+      `rsa_private_key_file=${c.key}`,
+      `secure_chroot_dir=${dir}/empty`,
+      "seccomp_sandbox=NO",
+      "xferlog_enable=NO",
+      "",
+    ].join("\n"),
+  );
+  const d = await spawnDaemon("/usr/sbin/vsftpd", [`${dir}/vsftpd.conf`], `${dir}/log`);
+  const stop = async () => {
+    await d.stop();
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+  };
+  try {
+    await waitForPorts([port], 15_000, () => readLog(`${dir}/log`));
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+  return { ports: { ftp: port }, dir, stop };
 }

@@ -12,6 +12,7 @@
  *
  * @module
  */
+import assert from "node:assert/strict";
 import { derElement, TAG } from "../../core/x509/der.ts";
 import { parsePemBlocks } from "../../core/x509/pem.ts";
 
@@ -665,6 +666,42 @@ export function oddCertificates(): OddCert[] {
     {
       findings: ["x509.malformed-subjectPublicKey"],
     },
+  );
+
+  // K. BER where DER is required: OpenSSL reads these lengths, so the display does too.
+  const longForm = (tlv: Bytes) => {
+    // Re-encode a short-form length (< 128) in the two-octet long form 0x81 LL.
+    assert(tlv[1] < 0x80, "short form expected");
+    return cat(Uint8Array.of(tlv[0], 0x81, tlv[1]), tlv.subarray(2));
+  };
+  const indefinite = (tlv: Bytes) => {
+    const headerLen = tlv[1] < 0x80 ? 2 : 2 + (tlv[1] & 0x7f);
+    return cat(Uint8Array.of(tlv[0], 0x80), tlv.subarray(headerLen), Uint8Array.of(0, 0));
+  };
+  const berCase = (nm: string, f: (der: Bytes) => Bytes, tweak: (p: Parts) => void = () => {}) => {
+    const p = base();
+    tweak(p);
+    out.push({ name: nm, der: f(build(p)), findings: ["x509.ber-encoding"] });
+    serial++;
+  };
+  const reframe = (der: Bytes, tbsF: (t: Bytes) => Bytes, outerIndefinite: boolean) => {
+    const headerLen = 2 + (der[1] & 0x7f);
+    const body = der.subarray(headerLen);
+    const tbsLen = 4 + ((body[2] << 8) | body[3]);
+    const rest = cat(tbsF(body.subarray(0, tbsLen)), body.subarray(tbsLen));
+    return outerIndefinite ? cat(hex("3080"), rest, hex("0000")) : seq(rest);
+  };
+  berCase(
+    "BER outer length in four octets",
+    (d) => cat(Uint8Array.of(0x30, 0x84, 0, 0, d[2], d[3]), d.subarray(4)),
+  );
+  berCase("BER outer SEQUENCE of indefinite length", (d) => reframe(d, (t) => t, true));
+  berCase("BER TBS of indefinite length", (d) => reframe(d, indefinite, true));
+  berCase("BER subject with a long-form length", (d) => d, (p) => p.subject = longForm(p.subject));
+  berCase(
+    "BER issuer of indefinite length",
+    (d) => d,
+    (p) => p.issuer = indefinite(p.issuer),
   );
 
   // What openssl 3.0 cannot display at all (it refuses the whole certificate).

@@ -84,3 +84,38 @@ Deno.test("--json errors are one JSON object on stdout with schemaVersion and th
 Deno.test("every error code has an exit status from the documented table", () => {
   for (const code of ERROR_CODES) assert.ok([1, 2, 3, 4, 70].includes(EXIT_CODES[code]), code);
 });
+
+/** The modules a file loads before it runs (static imports only; dynamic ones load on demand). */
+async function staticGraph(file: string): Promise<string[]> {
+  const r = await new Deno.Command(Deno.execPath(), {
+    args: ["info", "--json", ROOT + file],
+    cwd: ROOT,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.equal(r.code, 0, new TextDecoder().decode(r.stderr));
+  const g = JSON.parse(new TextDecoder().decode(r.stdout));
+  const mods = new Map<string, { dependencies?: Array<Record<string, unknown>> }>(
+    g.modules.map((m: { specifier: string }) => [m.specifier, m]),
+  );
+  const seen = new Set<string>();
+  const stack: string[] = [g.roots[0]];
+  while (stack.length) {
+    const s = stack.pop()!;
+    if (seen.has(s)) continue;
+    seen.add(s);
+    for (const d of mods.get(s)?.dependencies ?? []) {
+      const code = d.code as { specifier?: string } | undefined;
+      if (!d.isDynamic && code?.specifier) stack.push(code.specifier);
+    }
+  }
+  return [...seen];
+}
+
+Deno.test("startup: main, ciphers and connect load no npm package before they run", async () => {
+  for (const file of ["cli/main.ts", "cli/commands/ciphers.ts", "cli/commands/connect.ts"]) {
+    const graph = await staticGraph(file);
+    assert.deepEqual(graph.filter((s) => s.startsWith("npm:")), [], file);
+    assert.ok(!graph.some((s) => s.endsWith("/core/x509/decode.ts")), `${file} loads no decoder`);
+  }
+});

@@ -83,7 +83,10 @@ Deno.test("classifyNetError() tells the unknown-issuer user which CA file was us
     ...ctx,
     caFile: "other.crt",
   });
-  assert.match(e.message, /CA file other\.crt.*-a\/--cafile/);
+  assert.match(e.message, /CA file other\.crt/);
+  // The CLI words the advice (cli/advice.ts); core names no flags.
+  assert.equal(e.detail.advice, "cafile");
+  assert.doesNotMatch(e.message, /--cafile/);
 });
 
 Deno.test("classifyNetError() speaks of the client when the server reports it", () => {

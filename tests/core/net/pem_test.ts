@@ -33,7 +33,8 @@ Deno.test("loadCertifiedKey() says what is missing, with stable codes", async ()
     await assert.rejects(
       () => loadCertifiedKey(ROOT + "certs/localhost.crt"),
       (e: unknown) =>
-        e instanceof TlsprobeError && e.code === "BAD_INPUT" && /--key/.test(e.message),
+        e instanceof TlsprobeError && e.code === "BAD_INPUT" && /no private key/.test(e.message) &&
+        e.detail.advice === "key-file",
     );
     await assert.rejects(
       () => loadCertifiedKey(`${dir}/missing.pem`),

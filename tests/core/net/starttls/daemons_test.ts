@@ -1,0 +1,100 @@
+/**
+ * STARTTLS against PostgreSQL, OpenLDAP (slapd) and vsftpd, each started
+ * here on loopback with a private configuration (concurrently, once for the
+ * file): probe --starttls reports what openssl s_client -starttls sees on the
+ * same server (version, suite, leaf), and connect --starttls exchanges data
+ * after the upgrade where the protocol allows it (FTP).
+ */
+import assert from "node:assert/strict";
+import { makeTestPki, removeTestPki } from "../../../_helpers/pki.ts";
+import {
+  type Daemon,
+  opensslStarttls,
+  pemBody,
+  probeStarttls,
+  startPostgres,
+  startSlapd,
+  startVsftpd,
+} from "../../../_helpers/daemons.ts";
+import { tlsprobe } from "../../../_helpers/process.ts";
+
+Deno.test("STARTTLS against PostgreSQL, slapd and vsftpd", async (t) => {
+  const pki = await makeTestPki();
+  const cert = { crt: pki.localhostCrt, key: pki.localhostKey, ca: pki.caCrt };
+  const started = await Promise.allSettled([
+    startPostgres(cert),
+    startSlapd(cert),
+    startVsftpd(cert),
+  ]);
+  const daemons = started.map((s) => s.status === "fulfilled" ? s.value : null);
+  try {
+    for (const s of started) if (s.status === "rejected") throw s.reason;
+    const [pg, ldap, ftp] = daemons as (Daemon | null)[];
+    const cases: [string, Daemon | null][] = [["postgres", pg], ["ldap", ldap], ["ftp", ftp]];
+    for (const [proto, d] of cases) {
+      await t.step({
+        name: `probe --starttls ${proto} matches openssl s_client -starttls ${proto}`,
+        ignore: !d,
+        fn: async () => {
+          const port = d!.ports[proto];
+          const [ours, theirs] = await Promise.all([
+            probeStarttls(proto, port, pki.caCrt),
+            opensslStarttls(proto, port),
+          ]);
+          assert.equal(ours.version, theirs.version);
+          assert.ok(
+            theirs.cipher === ours.cipher || theirs.cipher === ours.openssl,
+            `${theirs.cipher} vs ${ours.cipher}`,
+          );
+          assert.equal(pemBody(ours.leafPem), pemBody(theirs.leafPem));
+          assert.equal(pemBody(ours.leafPem), pemBody(await Deno.readTextFile(pki.localhostCrt)));
+          assert.equal(ours.starttls.protocol, proto);
+          assert.equal((ours.json.trust as { verified: boolean }).verified, true);
+        },
+      });
+    }
+    await t.step({
+      name: "connect --starttls ftp logs in and reads the directory under TLS",
+      ignore: !ftp,
+      fn: async () => {
+        const r = await tlsprobe([
+          "connect",
+          "-t",
+          "ftp",
+          "-a",
+          pki.caCrt,
+          "--timeout",
+          "5",
+          "--send",
+          "USER anonymous\r\nPWD\r\nQUIT\r\n",
+          "localhost",
+          String(ftp!.ports.ftp),
+        ]);
+        // vsftpd closes after 221 without a TLS close_notify, which connect
+        // reports (exit 3); what matters here is what came back under TLS.
+        assert.match(r.stdout, /Connected to host 'localhost'/, r.stderr);
+        assert.match(r.stdout, /257 "\/" is the current directory/, r.stderr);
+        assert.match(r.stdout, /221 Goodbye/);
+      },
+    });
+    await t.step({
+      name: "cert --starttls ldap shows the served certificate",
+      ignore: !ldap,
+      fn: async () => {
+        const r = await tlsprobe([
+          "cert",
+          "--json",
+          "--starttls",
+          "ldap",
+          `127.0.0.1:${ldap!.ports.ldap}`,
+        ]);
+        assert.equal(r.code, 0, r.stderr);
+        const j = JSON.parse(r.stdout);
+        assert.match(JSON.stringify(j), /CN=localhost/);
+      },
+    });
+  } finally {
+    await Promise.all(daemons.map((d) => d?.stop()));
+    await removeTestPki(pki);
+  }
+});
