@@ -168,7 +168,7 @@ function editDistance(a: string, b: string): number {
 function suggest(word: string, known: string[]): string {
   const best = known
     .map((k) => [k, editDistance(word, k)] as const)
-    .filter(([k, d]) => d <= Math.max(1, Math.floor(k.length / 3)))
+    .filter(([k, d]) => d <= Math.max(2, Math.floor(k.length / 3)) && d < k.length - 1)
     .sort((x, y) => x[1] - y[1])[0];
   return best ? ` (Did you mean ${best[0]}?)` : "";
 }

@@ -168,9 +168,10 @@ async function dispatch(args: string[]): Promise<number> {
     out(resolution.text.trimEnd());
     return 0;
   }
-  // `serve` stops itself on a signal (listeners closed, a summary printed);
-  // every other verb ends at once with the conventional status.
-  if (verb !== "serve") exitOnSignals();
+  // `serve` stops itself on a signal (listeners closed, a summary printed),
+  // and so does `scan` (it prints what it found so far); every other verb
+  // ends at once with the conventional status.
+  if (verb !== "serve" && verb !== "scan") exitOnSignals();
   return runAction(resolution.spec, resolution.invocation);
 }
 

@@ -153,3 +153,26 @@ export function starttlsOptions(what = "the connection"): OptionSpec[] {
     option("--xmpp-host <name>", "with --starttls xmpp: the domain sent in the stream's to="),
   ];
 }
+
+/**
+ * `--timeout <seconds>`, declared once: decimal seconds, 10 by default.
+ *
+ * @param what what it bounds (`bound on each probe`); the unit is added
+ * @returns the option
+ */
+export function timeoutOption(what: string): OptionSpec {
+  return option("--timeout <seconds>", `${what}, in seconds`, {
+    parse: parseTimeout,
+    default: "10",
+  });
+}
+
+/**
+ * `--json`, declared once.
+ *
+ * @param help what the object holds (default: one JSON object instead of text)
+ * @returns the option
+ */
+export function jsonOption(help = "print one JSON object instead of text"): OptionSpec {
+  return option("--json", help);
+}

@@ -35,6 +35,37 @@ async function time(fn: () => Promise<unknown>, rounds = ROUNDS): Promise<number
   return median(xs);
 }
 
+/**
+ * CPU time (user + system) of one command, from `/usr/bin/time`, when it is
+ * installed: on a machine shared with other work, wall time grows with the
+ * load but CPU time hardly does.
+ */
+const TIME = "/usr/bin/time";
+const hasTime = await Deno.stat(TIME).then(() => true, () => false);
+const cpuRows: Array<[string, number, number, string]> = [];
+async function cpuOf(
+  cmd: string,
+  args: string[],
+  opts: { stdin?: string; cwd?: string } = {},
+): Promise<number> {
+  const xs: number[] = [];
+  for (let i = 0; i < ROUNDS; i++) {
+    const r = await run(TIME, ["-f", "CPU %U %S", cmd, ...args], opts);
+    const m = /CPU ([\d.]+) ([\d.]+)\s*$/.exec(r.stderr);
+    if (m) xs.push((Number(m[1]) + Number(m[2])) * 1000);
+  }
+  return median(xs);
+}
+async function cpuRow(
+  what: string,
+  ours: [string, string[], { stdin?: string; cwd?: string }?],
+  anchor: [string, string[], { stdin?: string; cwd?: string }?],
+  anchorName: string,
+) {
+  if (!hasTime) return;
+  cpuRows.push([what, await cpuOf(...ours), await cpuOf(...anchor), anchorName]);
+}
+
 const rows: Array<[string, number, number, string]> = [];
 function row(what: string, ours: number, anchor: number, anchorName: string) {
   rows.push([what, ours, anchor, anchorName]);
@@ -51,6 +82,12 @@ await Deno.writeTextFile(empty, "");
   const anchor = await time(() => run("openssl", ["version"]));
   const ours = await time(() => run(Deno.execPath(), ["run", empty]));
   row("deno run of an empty script (floor)", ours, anchor, "openssl version");
+  await cpuRow(
+    "deno run of an empty script (floor)",
+    [Deno.execPath(), ["run", empty]],
+    ["openssl", ["version"]],
+    "openssl version",
+  );
 }
 await Deno.remove(empty);
 
@@ -59,6 +96,12 @@ for (const str of ["ECDH+AES128", "HIGH:!aNULL:!MD5", "ALL:COMPLEMENTOFALL:@STRE
   const anchor = await time(() => run("openssl", ["ciphers", "-v", str]));
   const ours = await time(() => cli(["ciphers", "-v", str]));
   row(`ciphers -v '${str}' (command)`, ours, anchor, "openssl ciphers -v");
+  await cpuRow(
+    `ciphers -v '${str}' (command)`,
+    [Deno.execPath(), [...words, "ciphers", "-v", str], { cwd: ROOT }],
+    ["openssl", ["ciphers", "-v", str]],
+    "openssl ciphers -v",
+  );
   const lib = await time(
     () => Promise.resolve(formatCiphers(expandCipherString(str).ciphers, { v: true })),
     200,
@@ -79,6 +122,12 @@ for (const [label, args] of [["TLS 1.3", ["-tls1_3"]], ["TLS 1.2", ["-tls1_2"]]]
     );
     const ours = await time(() => cli(["probe", "-a", pki.caCrt, target]));
     row(`probe ${label} server (command)`, ours, anchor, "openssl s_client -brief");
+    await cpuRow(
+      `probe ${label} server (command)`,
+      [Deno.execPath(), [...words, "probe", "-a", pki.caCrt, target], { cwd: ROOT }],
+      ["openssl", ["s_client", "-brief", "-connect", target, "-CAfile", pki.caCrt], { stdin: "" }],
+      "openssl s_client -brief",
+    );
     const lib = await time(() =>
       probe({
         host: "localhost",
@@ -106,4 +155,20 @@ for (const [what, ours, anchor, name] of rows) {
       (anchor / ours).toFixed(2)
     }× |`,
   );
+}
+
+if (cpuRows.length) {
+  const load = await Deno.readTextFile("/proc/loadavg").then((t) => t.split(" ")[0], () => "?");
+  console.log(
+    `\nCPU time (user + system, /usr/bin/time), median of ${ROUNDS}; load average ${load}\n`,
+  );
+  console.log("| what | tlsprobe CPU | anchor | anchor CPU | ratio (anchor / tlsprobe) |");
+  console.log("|---|---:|---|---:|---:|");
+  for (const [what, ours, anchor, name] of cpuRows) {
+    console.log(
+      `| ${what} | ${ours.toFixed(0)} ms | ${name} | ${anchor.toFixed(0)} ms | ${
+        (anchor / ours).toFixed(2)
+      }× |`,
+    );
+  }
 }

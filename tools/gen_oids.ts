@@ -10,6 +10,8 @@
  * @module
  */
 
+import { fmt } from "./gen_cipher_suites.ts";
+
 /** Where the table lives. */
 export const OID_TABLE_PATH = new URL("../core/x509/oid_table.ts", import.meta.url);
 
@@ -96,19 +98,6 @@ export const CURVE_BITS: Record<string, number> = {
 ${curveRows.join("\n")}
 };
 `;
-}
-
-/** Formats TypeScript with the project's \`deno fmt\` settings. */
-async function fmt(text: string): Promise<string> {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["fmt", "--ext=ts", "-"],
-    stdin: "piped",
-    stdout: "piped",
-  }).spawn();
-  const w = child.stdin.getWriter();
-  await w.write(new TextEncoder().encode(text));
-  await w.close();
-  return new TextDecoder().decode((await child.output()).stdout);
 }
 
 /** The table as the local OpenSSL gives it, formatted. */

@@ -10,7 +10,13 @@ import { parseTarget } from "../../core/address.ts";
 import { TlsprobeError } from "../../core/errors.ts";
 import { readFileBytes } from "../../core/net/pem.ts";
 import { fetchRemoteChain } from "../../core/net/cert_remote.ts";
-import { parseServerName, parseTimeout, starttlsOptions, starttlsRequest } from "../options.ts";
+import {
+  jsonOption,
+  parseServerName,
+  starttlsOptions,
+  starttlsRequest,
+  timeoutOption,
+} from "../options.ts";
 import { STARTTLS_PORTS } from "../../core/starttls/mod.ts";
 import { certificateRepr, findingLines, renderCertificates } from "../../core/report/cert_text.ts";
 import { envelope } from "../../core/report/envelope.ts";
@@ -65,13 +71,10 @@ export const command: CommandSpec = {
       "-a, --cafile <file>",
       "roots (PEM) to anchor the chain view in; with HOST:PORT --check-name, the only CAs trusted",
     ),
-    option("--timeout <seconds>", "bound on each network phase (HOST:PORT), in seconds", {
-      parse: parseTimeout,
-      default: "10",
-    }),
+    timeoutOption("bound on each network phase (HOST:PORT)"),
     ...starttlsOptions("HOST[:PORT]"),
     option("-v, --verbose", "the full view: every field of every certificate"),
-    option("--json", "print one JSON object instead of text"),
+    jsonOption(),
   ],
   epilog: `
 The chain view checks each link: issuer name, key identifiers, the issuer's

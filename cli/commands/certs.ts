@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { jsonOption } from "../options.ts";
 import { type CommandSpec, option, UsageError } from "../args.ts";
 import { TlsprobeError } from "../../core/errors.ts";
 import { envelope } from "../../core/report/envelope.ts";
@@ -51,7 +52,7 @@ const init: CommandSpec = {
       default: "825",
     }),
     option("--force", "replace files that exist (regular files only; never through a link)"),
-    option("--json", "print one JSON object instead of text"),
+    jsonOption(),
   ],
   epilog: `
 Without --name and --ip the server certificate is for localhost, 127.0.0.1

@@ -20,12 +20,13 @@ import type { PolicyWatch } from "../../core/net/policy_client.ts";
 import type { Evaluation } from "../../core/policy/mod.ts";
 import { err, isBrokenPipe, out, printJson, styles } from "../output.ts";
 import {
+  jsonOption,
   parseAlpn,
   parsePort,
   parseServerName,
-  parseTimeout,
   starttlsOptions,
   starttlsRequest,
+  timeoutOption,
 } from "../options.ts";
 
 interface ConnectFlags {
@@ -73,16 +74,13 @@ export const command: CommandSpec = {
       "send TEXT after the handshake (default: what standard input holds, if redirected)",
     ),
     option("--raw", "print received bytes as they are, instead of b'…' reprs"),
-    option("--timeout <seconds>", "bound on connect, handshake and each read, in seconds", {
-      parse: parseTimeout,
-      default: "10",
-    }),
+    timeoutOption("bound on connect, handshake and each read"),
     option(
       "--policy <name|file>",
       "refuse to exchange data when the session breaks the policy (checked on the way)",
     ),
     ...starttlsOptions(),
-    option("--json", "print one JSON object instead of text"),
+    jsonOption(),
     option("-v, --verbose", "say what was trusted and negotiated; show raw runtime errors"),
   ],
   epilog: `

@@ -5,7 +5,8 @@
  *
  * @module
  */
-import { type CommandSpec, option } from "../args.ts";
+import { jsonOption } from "../options.ts";
+import type { CommandSpec } from "../args.ts";
 import { envelope } from "../../core/report/envelope.ts";
 import { collectFeatures } from "../../core/net/features.ts";
 import { say as sayLine } from "../../core/report/probe_text.ts";
@@ -25,7 +26,7 @@ function say(label: string, value: string): string {
 export const command: CommandSpec = {
   name: "features",
   summary: "Show what this build can do: runtime TLS, inspection engine, WebCrypto",
-  options: [option("--json", "print one JSON object instead of text")],
+  options: [jsonOption()],
   run: async ({ flags }) => {
     const f = await collectFeatures();
     if (flags.json) {

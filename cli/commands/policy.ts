@@ -19,11 +19,12 @@ import { loadCaFile } from "../../core/net/pem.ts";
 import { loadPolicy } from "../policy_load.ts";
 import { out, printJson, styles } from "../output.ts";
 import {
+  jsonOption,
   parsePort,
   parseServerName,
-  parseTimeout,
   starttlsOptions,
   starttlsRequest,
+  timeoutOption,
 } from "../options.ts";
 import { STARTTLS_PORTS } from "../../core/starttls/mod.ts";
 import { EXIT_CHECK_FAILED } from "../exit_codes.ts";
@@ -32,7 +33,7 @@ const list: CommandSpec = {
   name: "list",
   jsonName: "policy",
   summary: "List the built-in policies",
-  options: [option("--json", "print one JSON object")],
+  options: [jsonOption("print one JSON object")],
   run: ({ flags }) => {
     if (flags.json) {
       printJson(envelope("policy", {
@@ -59,7 +60,7 @@ const show: CommandSpec = {
   summary: "Show a policy, with its cipher string expanded (OpenSSL 3.0)",
   args: [{ name: "policy", help: "a built-in name or a JSON policy file" }],
   options: [
-    option("--json", "print one JSON object (its policy field is a valid policy file)"),
+    jsonOption("print one JSON object (its policy field is a valid policy file)"),
     option("--format <format>", "text, or file: the policy alone, as a policy file", {
       choices: ["text", "file"],
       default: "text",
@@ -122,12 +123,9 @@ const check: CommandSpec = {
       parse: parseServerName,
     }),
     option("--no-enumerate", "only the baseline probe: do not test what the policy forbids"),
-    option("--timeout <seconds>", "bound on each probe, in seconds", {
-      parse: parseTimeout,
-      default: "10",
-    }),
+    timeoutOption("bound on each probe"),
     ...starttlsOptions("each probe"),
-    option("--json", "print one JSON object"),
+    jsonOption("print one JSON object"),
     option("-v, --verbose", "list every probe made"),
   ],
   epilog: `

@@ -18,12 +18,13 @@ import { renderProbeText } from "../../core/report/probe_text.ts";
 import { EXIT_CHECK_FAILED } from "../exit_codes.ts";
 import { out, printJson, styles } from "../output.ts";
 import {
+  jsonOption,
   parseAlpn,
   parsePort,
   parseServerName,
-  parseTimeout,
   starttlsOptions,
   starttlsRequest,
+  timeoutOption,
 } from "../options.ts";
 import { STARTTLS_PORTS } from "../../core/starttls/mod.ts";
 
@@ -77,17 +78,14 @@ export const command: CommandSpec = {
       parse: parseServerName,
     }),
     option("--no-sni", "send no server_name extension"),
-    option("--timeout <seconds>", "bound on connect and on each read, in seconds", {
-      parse: parseTimeout,
-      default: "10",
-    }),
+    timeoutOption("bound on connect and on each read"),
     option(
       "--policy <name|file>",
       "offer only what the policy allows (-p, -C, --groups narrow it) and check the result",
     ),
     ...starttlsOptions(),
     option("-v, --verbose", "print the certificate chain decoded (and the STARTTLS transcript)"),
-    option("--json", "print one JSON object instead of text"),
+    jsonOption(),
   ],
   epilog: `
 The handshake is observed by tlsprobe's own inspection client, so TLS 1.0/1.1

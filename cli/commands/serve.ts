@@ -34,6 +34,11 @@ import { EXIT_CODES } from "../exit_codes.ts";
 import { err, out, styles } from "../output.ts";
 import { parseAlpn, parseListenPort, parseTimeout } from "../options.ts";
 import { stopSignals } from "../stop_signals.ts";
+import {
+  parseServeStarttlsProtocol,
+  SERVE_STARTTLS_PROTOCOLS,
+  type ServeStarttlsProtocol,
+} from "../../core/starttls/serve.ts";
 
 /** The book's greeting. */
 export const DEFAULT_GREETING = "Simple is better than complex.";
@@ -56,6 +61,7 @@ interface ServeFlags {
   verifyClient?: "request" | "require";
   protocol?: { min: EngineVersion; max: EngineVersion };
   maxConnections?: number;
+  starttls?: string;
 }
 
 const VERSION_SPELLINGS: Record<string, EngineVersion> = {
@@ -148,6 +154,13 @@ export const command: CommandSpec = {
         "server sends",
     ),
     option("--report", "print what each client offered and what was negotiated (test_tls.py -s)"),
+    option(
+      "-t, --starttls <proto>",
+      `speak a protocol in clear first, upgrade on the client's STARTTLS: ${
+        SERVE_STARTTLS_PROTOCOLS.join(", ")
+      }`,
+      { parse: parseServeStarttlsProtocol },
+    ),
     option("--json", "print one JSON object per event (JSON lines)"),
     option("-v, --verbose", "log handshakes, bytes and raw runtime errors"),
   ],
@@ -204,6 +217,7 @@ async function runServe(flags: ServeFlags): Promise<number> {
     clientAuth,
     policy,
     maxConnections: flags.maxConnections,
+    starttls: flags.starttls as ServeStarttlsProtocol | undefined,
   };
   const reporting = !!(flags.report || flags.policy);
   const events: ServeEvents = {
@@ -221,6 +235,37 @@ async function runServe(flags: ServeFlags): Promise<number> {
       flags.json
         ? line("connection", { client: c.id, host: c.host, port: c.port })
         : out(`Connection from host ${pyStrRepr(c.host)} and port ${c.port}`),
+    starttls: (c, info) => {
+      const dropped = info.discarded.length;
+      const injected = dropped
+        ? new TextDecoder("latin1").decode(info.discarded.subarray(0, 80))
+        : "";
+      if (flags.json) {
+        line("starttls", {
+          client: c.id,
+          protocol: info.protocol,
+          ...(flags.verbose ? { transcript: info.transcript } : {}),
+          discardedBytes: dropped,
+          ...(dropped ? { discarded: injected } : {}),
+        });
+        return;
+      }
+      if (flags.verbose) {
+        for (const e of info.transcript) {
+          out(`  ${who(c)} ${e.from}: ${e.text}`);
+        }
+      }
+      out(`  ${who(c)}: STARTTLS (${info.protocol}) accepted; TLS from here on`);
+      if (dropped) {
+        err(
+          `  ${
+            who(c)
+          }: discarded ${dropped} bytes sent in clear after STARTTLS (command injection, CVE-2011-0411): ${
+            JSON.stringify(injected)
+          }`,
+        );
+      }
+    },
     handshake: (c, info) => {
       if (flags.json) {
         line("handshake", {

@@ -17,13 +17,11 @@ import {
   encodeHandshake,
   encodeHandshakeRecords,
   encodeRecord,
-  HandshakeBuffer,
   type HandshakeMessage,
   HS,
   parseAlert,
-  RecordBuffer,
-  type TlsRecord,
 } from "../wire/record.ts";
+import { FlightReader } from "../wire/flight.ts";
 import { buildClientHello, type ClientHelloOptions } from "../wire/client_hello.ts";
 import { parseServerHello, type ServerHello } from "../wire/server_hello.ts";
 import {
@@ -160,7 +158,13 @@ export interface Observation {
   /** TLS 1.3: whether the server Finished MAC verified. */
   finishedVerified?: boolean;
   /** Session tickets: offered (TLS 1.2 extension or TLS 1.3 NewSessionTicket), or unknown. */
-  sessionTicket: { offered: boolean | null; count?: number; lifetime?: number };
+  sessionTicket: {
+    offered: boolean | null;
+    count?: number;
+    lifetime?: number;
+    /** The count reached the reading cap ({@link MAX_TICKETS}): the server sent at least that many. */
+    countAtLeast?: boolean;
+  };
   /** An alert the server sent after our Finished (e.g. certificate_required). */
   postHandshakeAlert?: string;
   /** Handshake message types received, in order. */
@@ -173,11 +177,10 @@ export interface Observation {
 
 const DEFAULT_TICKET_WAIT = 1000;
 
-/** Reads records and handshake messages, decrypting once keys are installed. */
-class FlightReader {
+/** Reads handshake messages through the bounded flight reader, decrypting once keys are installed. */
+class MessageReader {
   readonly #t: Transport;
-  readonly #records = new RecordBuffer();
-  readonly #hs = new HandshakeBuffer();
+  readonly #flight = new FlightReader();
   #protection?: RecordProtection;
   readonly types: number[] = [];
   readonly raws: Uint8Array[] = [];
@@ -186,60 +189,56 @@ class FlightReader {
     this.#t = t;
   }
 
-  async record(timeoutMs?: number): Promise<TlsRecord> {
-    for (;;) {
-      const r = this.#records.next();
-      if (r) return r;
-      const chunk = await this.#t.read(timeoutMs);
-      if (chunk === null) {
-        throw new TlsprobeError(
-          "CONNECTION_CLOSED",
-          "The server closed the connection in the middle of the handshake",
-          { pendingBytes: this.#records.pending },
-        );
-      }
-      this.#records.push(chunk);
-    }
-  }
-
   /** Installs the server's record protection (TLS 1.3). */
   protect(p: RecordProtection, at: string): void {
     // RFC 8446 §5.1: handshake messages must not span a key change.
-    if (this.#hs.pending) throw malformed("Handshake message spans a key change", 0, at);
+    if (this.#flight.partialMessage) throw malformed("Handshake message spans a key change", 0, at);
     this.#protection = p;
   }
 
   async message(during: string, timeoutMs?: number): Promise<HandshakeMessage> {
     for (;;) {
-      const m = this.#hs.next();
-      if (m) {
-        this.types.push(m.type);
-        this.raws.push(m.raw);
-        return m;
-      }
-      const rec = await this.record(timeoutMs);
-      if (rec.type === CONTENT.alert && !this.#protection) {
-        throw alertError(parseAlert(rec.fragment, rec.offset + 5), during);
-      }
-      if (rec.type === CONTENT.changeCipherSpec) continue; // TLS 1.3 compatibility CCS
-      if (this.#protection) {
-        if (rec.type !== CONTENT.applicationData) {
-          throw malformed(`Unprotected record of type ${rec.type}`, rec.offset, "record.type");
+      const item = this.#flight.next();
+      if (!item) {
+        const chunk = await this.#t.read(timeoutMs);
+        if (chunk === null) {
+          throw new TlsprobeError(
+            "CONNECTION_CLOSED",
+            `The server closed the connection in the middle of the handshake (waiting for ${during})`,
+            { pendingBytes: this.#flight.buffered },
+          );
         }
-        const inner = await this.#protection.open(rec.header, rec.fragment);
-        if (inner.type === CONTENT.alert) throw alertError(parseAlert(inner.data), during);
-        if (inner.type !== CONTENT.handshake) {
-          throw malformed(`Unexpected ${inner.type} record in the handshake`, rec.offset, during);
-        }
-        this.#hs.push(inner.data, rec.offset + 5);
+        this.#flight.push(chunk);
         continue;
       }
-      if (rec.type !== CONTENT.handshake) {
-        throw malformed(`Unexpected record type ${rec.type}`, rec.offset, during);
+      switch (item.kind) {
+        case "message":
+          this.types.push(item.message.type);
+          this.raws.push(item.message.raw);
+          return item.message;
+        case "alert":
+          throw alertError(item.alert, during);
+        case "changeCipherSpec":
+          continue; // TLS 1.3 compatibility CCS (at most one: the flight reader counts)
+        case "protected": {
+          const rec = item.record;
+          if (!this.#protection || rec.type !== CONTENT.applicationData) {
+            throw unexpectedRecord(rec.type, rec.offset, during);
+          }
+          const inner = await this.#protection.open(rec.header, rec.fragment);
+          if (inner.type === CONTENT.alert) throw alertError(parseAlert(inner.data), during);
+          if (inner.type !== CONTENT.handshake) {
+            throw unexpectedRecord(inner.type, rec.offset, during);
+          }
+          this.#flight.pushHandshake(inner.data, rec.offset + 5);
+        }
       }
-      this.#hs.push(rec.fragment, rec.offset + 5);
     }
   }
+}
+
+function unexpectedRecord(type: number, offset: number, during: string): TlsprobeError {
+  return malformed(`Unexpected record of type ${type} (expected ${during})`, offset, "record.type");
 }
 
 function unexpected(m: HandshakeMessage, during: string): TlsprobeError {
@@ -325,7 +324,7 @@ export async function inspect(t: Transport, o: InspectOptions): Promise<Observat
   await t.write(encodeHandshakeRecords(clientHello, recordVersion));
   const since = () => started === undefined ? undefined : o.clock!() - started;
 
-  const reader = new FlightReader(t);
+  const reader = new MessageReader(t);
   let m = await reader.message("ServerHello");
   const timings: HandshakeTimings = started === undefined ? {} : { serverHelloMs: since() };
   if (m.type !== HS.serverHello) throw unexpected(m, "ServerHello");
@@ -441,7 +440,7 @@ type Base = Pick<
 >;
 
 async function finish12(
-  reader: FlightReader,
+  reader: MessageReader,
   sh: ServerHello,
   clientRandom: Uint8Array,
   base: Base,
@@ -456,8 +455,13 @@ async function finish12(
     rawMessages: reader.raws,
   };
   const tls12 = sh.version >= TLS1_2;
+  let last = 0;
   for (;;) {
     const m = await reader.message("the server's first flight");
+    // RFC 5246 §7.3: each message at most once, in this order.
+    const rank = FLIGHT12_ORDER.indexOf(m.type) + 1;
+    if (rank === 0 || rank <= last) throw unexpected(m, "the server's first flight");
+    last = rank;
     switch (m.type) {
       case HS.certificate:
         obs.certificates = parseCertificate(m.body, false, m.offset).entries.map((e) => e.der);
@@ -466,8 +470,7 @@ async function finish12(
         obs.ocspResponse = parseCertificateStatus(m.body, m.offset);
         break;
       case HS.serverKeyExchange: {
-        const kind = kxFamily(sh.cipherSuite);
-        const ske = parseSke(m, kind, tls12);
+        const ske = parseSke(m, sh.cipherSuite, tls12);
         if (!ske) break;
         obs.serverKeyExchange = ske;
         obs.keyExchange = {
@@ -510,13 +513,33 @@ async function finish12(
   }
 }
 
+/** The TLS 1.0–1.2 server flight after ServerHello, in its only order. */
+const FLIGHT12_ORDER: readonly number[] = [
+  HS.certificate,
+  HS.certificateStatus,
+  HS.serverKeyExchange,
+  HS.certificateRequest,
+  HS.serverHelloDone,
+];
+
+/** The TLS 1.3 server flight after EncryptedExtensions, in its only order. */
+const FLIGHT13_ORDER: readonly number[] = [
+  HS.certificateRequest,
+  HS.certificate,
+  HS.certificateVerify,
+  HS.finished,
+];
+
 function parseSke(
   m: HandshakeMessage,
-  kind: ReturnType<typeof kxFamily>,
+  suite: number,
   tls12: boolean,
 ): ServerKeyExchange | undefined {
+  const kind = kxFamily(suite);
   if (kind === "ECDHE" || kind === "DHE") {
-    return parseServerKeyExchange(m.body, { kind, tls12 }, m.offset);
+    // Anonymous suites (ADH, AECDH) sign nothing (RFC 5246 §7.4.3, RFC 8422 §5.4).
+    const anonymous = cipherSuiteByCode(suite)?.au === "None";
+    return parseServerKeyExchange(m.body, { kind, tls12, anonymous }, m.offset);
   }
   if (kind === undefined) {
     // A suite unknown to the registry: the structure tells ECDHE from DHE.
@@ -531,7 +554,7 @@ function parseSke(
 
 async function finish13(
   t: Transport,
-  reader: FlightReader,
+  reader: MessageReader,
   o: InspectOptions,
   sh: ServerHello,
   shares: ClientKeyShare[],
@@ -553,7 +576,7 @@ async function finish13(
     // ServerHello; the encrypted flight stays unread.
     return {
       ...base,
-      keyExchange: { kind: "ECDHE", group: ks.group },
+      keyExchange: { kind: ks.group >> 8 === 1 ? "DHE" : "ECDHE", group: ks.group },
       certificates: [],
       sessionTicket: { offered: null },
       messages: reader.types,
@@ -567,7 +590,7 @@ async function finish13(
 
   const obs: Observation = {
     ...base,
-    keyExchange: { kind: "ECDHE", group: ks.group },
+    keyExchange: { kind: ks.group >> 8 === 1 ? "DHE" : "ECDHE", group: ks.group },
     certificates: [],
     sessionTicket: { offered: null },
     messages: reader.types,
@@ -579,8 +602,13 @@ async function finish13(
   obs.alpn = obs.encryptedExtensions.alpn;
   transcript.push(m.raw);
   let certificateRequested = false;
+  let last = 0;
   for (;;) {
     m = await reader.message("the server's encrypted flight");
+    // RFC 8446 §4.4: CertificateRequest, Certificate, CertificateVerify, Finished; each once.
+    const rank = FLIGHT13_ORDER.indexOf(m.type) + 1;
+    if (rank === 0 || rank <= last) throw unexpected(m, "the server's encrypted flight");
+    last = rank;
     if (m.type === HS.certificateRequest) {
       obs.certificateRequest = parseCertificateRequest(m.body, TLS1_3, m.offset);
       certificateRequested = true;
@@ -640,9 +668,12 @@ async function finish13(
   return obs;
 }
 
+/** Session tickets read after our Finished; more are not waited for. */
+export const MAX_TICKETS = 16;
+
 async function readTickets(
   _t: Transport,
-  reader: FlightReader,
+  reader: MessageReader,
   suite: Tls13Suite,
   serverAppSecret: Uint8Array,
   waitMs: number,
@@ -652,7 +683,7 @@ async function readTickets(
   reader.protect(p, "server Finished");
   let count = 0;
   let wait = waitMs;
-  for (;;) {
+  while (count < MAX_TICKETS) {
     let m: HandshakeMessage;
     try {
       m = await reader.message("session tickets", wait);
@@ -662,14 +693,18 @@ async function readTickets(
       }
       break;
     }
-    if (m.type === HS.newSessionTicket) {
-      const nst = parseNewSessionTicket(m.body, true, m.offset);
-      count++;
-      obs.sessionTicket = { offered: true, count, lifetime: nst.lifetime };
-      // Further tickets come in the same flight (OpenSSL sends two back to
-      // back): wait only briefly for them.
-      wait = Math.min(wait, 25);
-    }
+    if (m.type !== HS.newSessionTicket) break; // KeyUpdate, a request: not ours to answer
+    const nst = parseNewSessionTicket(m.body, true, m.offset);
+    count++;
+    obs.sessionTicket = {
+      offered: true,
+      count,
+      lifetime: nst.lifetime,
+      ...(count >= MAX_TICKETS ? { countAtLeast: true } : {}),
+    };
+    // Further tickets come in the same flight (OpenSSL sends two back to
+    // back): wait only briefly for them.
+    wait = Math.min(wait, 25);
   }
   if (count === 0 && !obs.postHandshakeAlert) obs.sessionTicket = { offered: false };
 }

@@ -3,7 +3,8 @@
  * X25519, X448, ECDH on P-256/384/521 (RFC 8446 §4.2.8.2: uncompressed
  * points), ML-KEM (FIPS 203) and the hybrids of draft-ietf-tls-ecdhe-mlkem
  * (X25519MLKEM768: ML-KEM first; SecP256r1MLKEM768 and SecP384r1MLKEM1024:
- * ECDH first).
+ * ECDH first), and the RFC 7919 finite-field groups with BigInt arithmetic
+ * (WebCrypto has no finite-field DH).
  *
  * @module
  */
@@ -65,10 +66,107 @@ const KEM_GROUPS: Record<number, { kem: Kem; classic?: number; kemFirst: boolean
   0x11ed: { kem: KEM["ML-KEM-1024"], classic: 0x0018, kemFirst: false },
 };
 
+/**
+ * The RFC 7919 finite-field groups: bit size, the constant X of the prime's
+ * definition (RFC 7919 Appendix A: p = 2^b - 2^(b-64) + (floor(2^(b-130) e) + X)
+ * * 2^64 - 1, g = 2) and the private exponent size (RFC 7919 §5.2: at least
+ * twice the group's security strength).
+ */
+const FFDHE: Record<number, { bits: number; x: number; exponentBits: number }> = {
+  0x0100: { bits: 2048, x: 560316, exponentBits: 225 },
+  0x0101: { bits: 3072, x: 2625351, exponentBits: 275 },
+  0x0102: { bits: 4096, x: 5736041, exponentBits: 325 },
+  0x0103: { bits: 6144, x: 15705020, exponentBits: 375 },
+  0x0104: { bits: 8192, x: 10965728, exponentBits: 400 },
+};
+
+/** floor(2^n * e), from the series sum of 1/k! in fixed point. */
+function eFixed(n: number): bigint {
+  const guard = 64n;
+  let term = 1n << (BigInt(n) + guard);
+  let sum = 0n;
+  for (let k = 1n; term > 0n; k++) {
+    sum += term;
+    term /= k;
+  }
+  return sum >> guard;
+}
+
+const primes = new Map<number, bigint>();
+
+/**
+ * The prime of an RFC 7919 group, computed from its definition (checked
+ * against OpenSSL's in tests/core/handshake/ffdhe_test.ts).
+ *
+ * @param group the group code (0x0100–0x0104)
+ * @returns p
+ */
+export function ffdhePrime(group: number): bigint {
+  const f = FFDHE[group];
+  let p = primes.get(group);
+  if (p === undefined) {
+    const b = BigInt(f.bits);
+    p = (1n << b) - (1n << (b - 64n)) + (eFixed(f.bits - 130) + BigInt(f.x)) * (1n << 64n) - 1n;
+    primes.set(group, p);
+  }
+  return p;
+}
+
+function modPow(base: bigint, exp: bigint, mod: bigint): bigint {
+  let result = 1n;
+  base %= mod;
+  while (exp > 0n) {
+    if (exp & 1n) result = (result * base) % mod;
+    base = (base * base) % mod;
+    exp >>= 1n;
+  }
+  return result;
+}
+
+function toBigInt(b: Uint8Array): bigint {
+  let v = 0n;
+  for (const x of b) v = (v << 8n) | BigInt(x);
+  return v;
+}
+
+/** Big-endian, left-padded to `len` bytes (RFC 8446 §4.2.8.1, §7.4.1). */
+function fromBigInt(v: bigint, len: number): Uint8Array {
+  const out = new Uint8Array(len);
+  for (let i = len - 1; i >= 0; i--) {
+    out[i] = Number(v & 0xffn);
+    v >>= 8n;
+  }
+  return out;
+}
+
+function ffdheShare(group: number): ClientKeyShare {
+  const f = FFDHE[group];
+  const p = ffdhePrime(group);
+  const len = f.bits / 8;
+  const rnd = crypto.getRandomValues(new Uint8Array(Math.ceil(f.exponentBits / 8)));
+  // A private exponent of exactly exponentBits bits.
+  const x = (toBigInt(rnd) & ((1n << BigInt(f.exponentBits)) - 1n)) |
+    (1n << BigInt(f.exponentBits - 1));
+  return {
+    group,
+    publicValue: fromBigInt(modPow(2n, x, p), len),
+    derive(serverValue: Uint8Array): Promise<Uint8Array> {
+      if (serverValue.length !== len) {
+        return Promise.reject(bad(group, `${serverValue.length} bytes, expected ${len}`));
+      }
+      const y = toBigInt(serverValue);
+      // RFC 7919 §5.1: 1 < Y < p - 1.
+      if (y <= 1n || y >= p - 1n) return Promise.reject(bad(group, "out of range"));
+      return Promise.resolve(fromBigInt(modPow(y, x, p), len));
+    },
+  };
+}
+
 /** Groups for which this engine can make a key share. */
 export const KEY_SHARE_GROUPS: readonly number[] = [
   ...Object.keys(CLASSIC).map(Number),
   ...Object.keys(KEM_GROUPS).map(Number),
+  ...Object.keys(FFDHE).map(Number),
 ];
 
 function bad(group: number, what: string): TlsprobeError {
@@ -148,7 +246,7 @@ async function kemShare(group: number): Promise<ClientKeyShare> {
  * @returns true when supported
  */
 export function canShare(group: number): boolean {
-  return group in CLASSIC || group in KEM_GROUPS;
+  return group in CLASSIC || group in KEM_GROUPS || group in FFDHE;
 }
 
 /**
@@ -167,6 +265,7 @@ export function canShare(group: number): boolean {
 export async function makeKeyShare(group: number): Promise<ClientKeyShare> {
   if (group in CLASSIC) return await classicShare(group);
   if (group in KEM_GROUPS) return await kemShare(group);
+  if (group in FFDHE) return ffdheShare(group);
   throw new TlsprobeError(
     "UNSUPPORTED",
     `Cannot make a key share for ${groupName(group)}: this engine supports ${

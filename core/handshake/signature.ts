@@ -5,7 +5,9 @@
  *
  * @module
  */
-import { malformed, Reader } from "../wire/codec.ts";
+import { TlsprobeError } from "../errors.ts";
+import { malformed } from "../wire/codec.ts";
+import { DerReader, TAG } from "../x509/der.ts";
 import { signatureSchemeName } from "../registry/signature_schemes.ts";
 
 // deno-lint-ignore no-explicit-any
@@ -21,56 +23,37 @@ export interface HandshakeSignature {
   reason?: string;
 }
 
+/** Runs a DER read of bytes the server sent: a decoding failure is the server's (`PEER_MALFORMED`). */
+function fromPeer<T>(read: () => T): T {
+  try {
+    return read();
+  } catch (e) {
+    if (e instanceof TlsprobeError && e.code === "CERT_INVALID") {
+      throw new TlsprobeError("PEER_MALFORMED", e.message, e.detail);
+    }
+    throw e;
+  }
+}
+
 /**
  * The SubjectPublicKeyInfo of an X.509 certificate (RFC 5280 §4.1): the
  * seventh element of TBSCertificate when the version is present, else the
- * sixth. A minimal DER walk, just enough to hand the key to WebCrypto.
+ * sixth. Read with the one DER reader (`core/x509/der.ts`), just far enough
+ * to hand the key to WebCrypto.
  *
  * @param der the certificate
  * @returns the SPKI DER
  * @throws TlsprobeError PEER_MALFORMED when the DER does not have that shape
  */
 export function spkiOf(der: Uint8Array): Uint8Array {
-  const cert = readTlv(new Reader(der), 0x30, "certificate");
-  const tbs = readTlv(cert.inner, 0x30, "tbsCertificate");
-  const r = tbs.inner;
-  if (r.peek() === 0xa0) readTlv(r, 0xa0, "version");
-  for (const f of ["serialNumber", "signature", "issuer", "validity", "subject"]) {
-    readTlv(r, undefined, f);
-  }
-  return readTlv(r, 0x30, "subjectPublicKeyInfo").whole;
-}
-
-interface Tlv {
-  tag: number;
-  inner: Reader;
-  whole: Uint8Array;
-}
-
-function readTlv(r: Reader, expect: number | undefined, field: string): Tlv {
-  const start = r.offset;
-  const tag = r.u8(`${field}.tag`);
-  if (expect !== undefined && tag !== expect) {
-    throw malformed(
-      `Expected DER tag 0x${expect.toString(16)}, got 0x${tag.toString(16)}`,
-      start,
-      field,
-    );
-  }
-  let len = r.u8(`${field}.length`);
-  let hl = 2;
-  if (len & 0x80) {
-    const n = len & 0x7f;
-    if (n === 0 || n > 4) throw malformed("Unsupported DER length", start, field);
-    len = 0;
-    for (let i = 0; i < n; i++) len = len * 256 + r.u8(`${field}.length`);
-    hl += n;
-  }
-  const body = r.bytes(len, field);
-  // The header precedes the body in the same buffer (Reader returns views).
-  const whole = new Uint8Array(body.buffer, body.byteOffset - hl, hl + len);
-  const inner = new Reader(body, start + hl);
-  return { tag, inner, whole };
+  return fromPeer(() => {
+    const cert = new DerReader(der, 0, "certificate").expect(TAG.SEQUENCE, "certificate");
+    const tbs = DerReader.inside(cert, "certificate").expect(TAG.SEQUENCE, "tbsCertificate");
+    const r = DerReader.inside(tbs, "tbsCertificate");
+    r.optional(0xa0); // version
+    for (let i = 0; i < 5; i++) r.any(); // serialNumber, signature, issuer, validity, subject
+    return r.expect(TAG.SEQUENCE, "subjectPublicKeyInfo").raw;
+  });
 }
 
 interface VerifyAlg {
@@ -136,12 +119,17 @@ export function canVerify(scheme: number): boolean {
 
 /** ECDSA signatures are DER in TLS and fixed-width r||s in WebCrypto. */
 function ecdsaDerToRaw(sig: Uint8Array, n: number): Uint8Array {
-  const seq = readTlv(new Reader(sig), 0x30, "ecdsa_signature");
-  const r = readTlv(seq.inner, 0x02, "ecdsa_signature.r").whole;
-  const s = readTlv(seq.inner, 0x02, "ecdsa_signature.s").whole;
-  const fix = (tlv: Uint8Array) => {
-    let v = tlv.subarray(2);
-    if (tlv[1] & 0x80) v = tlv.subarray(2 + (tlv[1] & 0x7f));
+  const [r, s] = fromPeer(() => {
+    const seq = new DerReader(sig, 0, "ecdsa_signature").expect(TAG.SEQUENCE, "ecdsa_signature");
+    const inner = DerReader.inside(seq, "ecdsa_signature");
+    const ints = [
+      inner.expect(TAG.INTEGER, "ecdsa_signature.r").value,
+      inner.expect(TAG.INTEGER, "ecdsa_signature.s").value,
+    ];
+    inner.expectEmpty("ecdsa_signature");
+    return ints;
+  });
+  const fix = (v: Uint8Array) => {
     while (v.length > n && v[0] === 0) v = v.subarray(1);
     if (v.length > n) throw malformed("ECDSA integer too long", 0, "ecdsa_signature");
     const o = new Uint8Array(n);

@@ -70,7 +70,9 @@ export function classifyNetError(e: unknown, ctx: FailureContext): TlsprobeError
   const wanted = ctx.serverName ?? ctx.host;
 
   if (ctx.timedOut || name === "TimedOut" || name === "TimeoutError") {
-    const secs = ctx.timeoutMs !== undefined ? ` within ${ctx.timeoutMs / 1000} s` : "";
+    const secs = ctx.timeoutMs !== undefined
+      ? ` within ${Math.round(ctx.timeoutMs / 100) / 10} s`
+      : "";
     const what = ctx.phase === "connect"
       ? "did not accept the connection"
       : ctx.phase === "handshake"
@@ -232,6 +234,19 @@ export function classifyNetError(e: unknown, ctx: FailureContext): TlsprobeError
     );
   }
 
+  if (
+    !/InvalidContentType/.test(raw) &&
+    /unexpected (handshake )?message|cannot decrypt|decrypt ?error|peer misbehaved|peer sent no certificates|InvalidMessage|corrupt message of type (?!InvalidContentType)/i
+      .test(raw)
+  ) {
+    // The peer spoke TLS but broke the protocol: a TLS error (exit 4), blamed on it.
+    const who = ctx.role === "server" ? `The client at ${target}` : target;
+    return new TlsprobeError(
+      "PEER_MALFORMED",
+      `${who} broke the TLS protocol (${raw})`,
+      detail,
+    );
+  }
   if (
     /corrupt message|InvalidContentType|InvalidMessage|peer is incompatible|peer misbehaved/i.test(
       raw,

@@ -12,7 +12,8 @@ import {
   engineCapabilities,
   webCryptoSupport,
 } from "../handshake/capabilities.ts";
-import { HandshakeBuffer, HS, RecordBuffer } from "../wire/record.ts";
+import { HS } from "../wire/record.ts";
+import { FlightReader } from "../wire/flight.ts";
 import { type ClientHello, parseClientHello } from "../wire/client_hello.ts";
 import { cipherSuiteByCode, cipherSuiteName, isTls13Suite } from "../registry/cipher_suites.ts";
 import { groupName, isGrease } from "../registry/groups.ts";
@@ -139,19 +140,16 @@ async function captureRuntimeHello(timeoutMs = 5000): Promise<ClientHello> {
     tls = await Deno.startTls(client, { hostname: "localhost", alpnProtocols: ["h2", "http/1.1"] });
     const handshake = tls.handshake().catch(() => {});
     server = await accepted;
-    const records = new RecordBuffer();
-    const hs = new HandshakeBuffer();
+    const reader = new FlightReader();
     const buf = new Uint8Array(16384);
     for (;;) {
       const n = await server.read(buf);
       if (n === null) throw new TlsprobeError("INTERNAL", "The runtime sent no ClientHello");
-      records.push(buf.slice(0, n));
-      const r = records.next();
-      if (!r) continue;
-      hs.push(r.fragment);
-      const m = hs.next();
-      if (!m) continue;
-      if (m.type !== HS.clientHello) {
+      reader.push(buf.slice(0, n));
+      const item = reader.next();
+      if (!item) continue;
+      const m = item.kind === "message" ? item.message : undefined;
+      if (!m || m.type !== HS.clientHello) {
         throw new TlsprobeError("INTERNAL", "The runtime's first message is not a ClientHello");
       }
       const ch = parseClientHello(m.body);

@@ -15,15 +15,36 @@ import type { ResolvedPolicy } from "../policy/resolve.ts";
 import { probe } from "./probe.ts";
 import type { StarttlsRequest } from "./starttls.ts";
 
-/** What the inspection client can offer, for building a policy's offer. */
+/**
+ * What the inspection client can offer, for building a policy's offer. The
+ * TLS 1.3 CCM suites come last: the engine cannot decrypt them (WebCrypto has
+ * no AES-CCM), but a ServerHello choosing one is observed, so a server that
+ * accepts them when a policy forbids them is found.
+ */
 export const INSPECTION_ENGINE: ProbeCapabilities = {
   versions: ["TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3"],
-  cipherSuites: DEFAULT_CIPHER_SUITES,
+  cipherSuites: [
+    ...DEFAULT_CIPHER_SUITES,
+    ...[0x1304, 0x1305].filter((c) => !DEFAULT_CIPHER_SUITES.includes(c)),
+  ],
   groups: DEFAULT_GROUPS,
 };
 
-/** Errors that mean the server was not reached at all: no verdict. */
-const UNREACHED = new Set(["CONNECTION_REFUSED", "TIMEOUT", "DNS", "NETWORK"]);
+/**
+ * Errors by which a server refuses an offer: the alerts that mean "none of
+ * this" (handshake_failure, protocol_version, insufficient_security,
+ * certificate_required). Anything else (another alert,
+ * garbage, a reset, a close mid-handshake, a timeout, an engine failure) is
+ * an error of the check, never a refusal, on the baseline probe.
+ */
+const REFUSALS = new Set([
+  "HANDSHAKE_FAILURE",
+  "PROTOCOL_VERSION",
+  "NO_SHARED_CIPHER",
+  "CLIENT_CERT_REQUIRED",
+]);
+/** On the probes of what the policy forbids, a server may also refuse by closing or stalling. */
+const LATER_REFUSALS = new Set([...REFUSALS, "CONNECTION_CLOSED", "CONNECTION_RESET", "TIMEOUT"]);
 
 /** Where to check and how. */
 export interface PolicyCheckTarget {
@@ -49,7 +70,9 @@ export interface PolicyCheckTarget {
  * @param t the server and the probe options
  * @param rp the resolved policy
  * @returns the verdict, its findings and every probe made
- * @throws TlsprobeError when the baseline probe cannot reach the server
+ * @throws TlsprobeError when a probe fails other than by the server refusing the
+ *   offer (unreachable, not TLS, reset or closed mid-handshake on the baseline,
+ *   malformed, an engine failure)
  */
 export function checkServerPolicy(t: PolicyCheckTarget, rp: ResolvedPolicy): Promise<CheckResult> {
   const probeOnce = async (offer: ProbeOffer) => {
@@ -67,9 +90,14 @@ export function checkServerPolicy(t: PolicyCheckTarget, rp: ResolvedPolicy): Pro
       noTrust: !offer.trust,
       starttls: t.starttls,
     });
-    // Unreachable on the baseline: no verdict. A later probe that times out
-    // (a server stalling on an old version) counts as a refusal.
-    if (r.error && offer.baseline && UNREACHED.has(r.error.code)) throw r.error;
+    // The baseline refused by an alert is a verdict (it refuses what the
+    // policy allows); any other baseline error leaves no verdict. A later
+    // probe may be refused by an alert, a close or a stall (a server that
+    // hangs up on an old version); an engine or protocol error is never a
+    // refusal, so it cannot turn into a pass.
+    if (r.error && !(offer.baseline ? REFUSALS : LATER_REFUSALS).has(r.error.code)) {
+      throw r.error;
+    }
     return r;
   };
   return checkServer(rp, probeOnce, INSPECTION_ENGINE, { enumerate: t.enumerate });

@@ -60,6 +60,8 @@ export async function connectUnderPolicy(
         "connection needs Deno.startTls, which cannot present one",
     );
   }
+  // One deadline for the relay's connect and the watched handshake together.
+  const deadline = Date.now() + opts.timeoutMs;
   const relay: ClientRelay = await openClientRelay(
     { host: opts.host, port: opts.port, timeoutMs: opts.timeoutMs },
     (flight) => {
@@ -95,14 +97,21 @@ export async function connectUnderPolicy(
       platformRoots: opts.platformRoots ?? (v?.trust === "both" ? true : undefined),
       alpn: opts.alpn ?? rp.policy.alpn?.protocols,
       onTcpConnected: (_remote, local) => opts.onTcpConnected?.(relay.remote, local),
+      timeoutMs: Math.max(1, deadline - Date.now()),
     });
     return { vc, close: () => relay.close() };
   } catch (e) {
-    const error = e instanceof TlsprobeError ? e : classifyNetError(e, {
+    const caught = e instanceof TlsprobeError ? e : classifyNetError(e, {
       host: opts.host,
       port: opts.port,
       phase: "handshake",
     });
+    // The runtime connected to the loopback relay: name the real target.
+    const error = new TlsprobeError(
+      caught.code,
+      caught.message.replaceAll(`127.0.0.1:${relay.port}`, `${opts.host}:${opts.port}`),
+      caught.detail,
+    );
     // Did the watcher cut the session? Then the policy, not TLS, said no.
     let timer: ReturnType<typeof setTimeout> | undefined;
     const outcome = await Promise.race([
@@ -111,6 +120,14 @@ export async function connectUnderPolicy(
     ]);
     clearTimeout(timer);
     relay.close();
+    if (outcome?.watchError) {
+      // The server's own bytes were at fault: blame it, not the runtime's TLS.
+      const w = outcome.watchError;
+      throw new TlsprobeError(w.code, `${opts.host}:${opts.port}: ${w.message}`, {
+        ...w.detail,
+        raw: error.message,
+      });
+    }
     if (outcome?.refusedWith && watch.evaluation) {
       const why = watch.evaluation.findings.filter((f) => f.severity === "error")
         .map((f) => f.message).join(" ");

@@ -23,6 +23,7 @@ import {
 } from "../report/probe.ts";
 import { verifyTrust } from "./tls_client.ts";
 import { configureTrust } from "./trust.ts";
+import { remainingMs } from "./transport.ts";
 import { openStream, type StarttlsRequest } from "./starttls.ts";
 import { guessStarttls, STARTTLS_PORTS, type StarttlsResult } from "../starttls/mod.ts";
 
@@ -48,7 +49,7 @@ export interface ProbeOptions {
   groups?: number[];
   /** ALPN protocols to offer. */
   alpn?: string[];
-  /** Bound on connect and on each read. */
+  /** Bound on the whole probe (inspection handshake and trust pass together). */
   timeoutMs: number;
   /** The time, for validity findings. */
   now: Date;
@@ -75,6 +76,7 @@ async function checkTrust(
   obs: Observation,
   sni: string | null,
   runtime: Promise<RuntimeSuites | undefined>,
+  deadline: number,
 ): Promise<ProbeTrust> {
   const cfg = await configureTrust({ caFile: o.caFile });
   const base = {
@@ -95,6 +97,15 @@ async function checkTrust(
       } with ${s?.openssl ?? s?.iana ?? obs.cipherSuite}, which rustls refuses`,
     };
   }
+  const left = remainingMs(o.timeoutMs, deadline);
+  if (left < 1) {
+    return {
+      ...base,
+      verified: null,
+      code: "TIMEOUT",
+      message: `Trust could not be checked: the probe's ${o.timeoutMs / 1000} s were spent`,
+    };
+  }
   const verdict = await verifyTrust({
     host: o.host,
     port: o.port,
@@ -103,7 +114,7 @@ async function checkTrust(
     certFile: o.certFile,
     keyFile: o.keyFile,
     alpn: o.alpn,
-    timeoutMs: o.timeoutMs,
+    timeoutMs: left,
     starttls: o.starttls,
   });
   return { ...base, ...verdict };
@@ -135,11 +146,14 @@ export async function probe(o: ProbeOptions): Promise<ProbeResult> {
   };
   let received: Uint8Array[] = [];
   let obs: Observation;
+  // One deadline for the whole probe: the STARTTLS dialogue, the inspection
+  // handshake and the trust pass.
+  const deadline = Date.now() + o.timeoutMs;
   let st: StarttlsResult | null = null;
   // Observed once per process, while the inspection handshake runs.
   const runtime = o.noTrust ? undefined : runtimeSuites();
   try {
-    const { transport: t, starttls } = await openStream(o);
+    const { transport: t, starttls } = await openStream({ ...o, deadline });
     st = starttls;
     target.address = t.remote.hostname;
     received = t.received;
@@ -165,7 +179,9 @@ export async function probe(o: ProbeOptions): Promise<ProbeResult> {
     const body = st ? { ...empty, starttls: starttlsReport(st, o.transcript) } : empty;
     return { body, error: st ? err : withStarttlsHint(err, o, received), received };
   }
-  const trust = o.noTrust ? null : await checkTrust(o, obs, sni, runtime ?? runtimeSuites());
+  const trust = o.noTrust
+    ? null
+    : await checkTrust(o, obs, sni, runtime ?? runtimeSuites(), deadline);
   const built = await buildProbeBody(obs, {
     target,
     hostname: sni ?? o.host,

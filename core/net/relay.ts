@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { TlsprobeError } from "../errors.ts";
 import { CONTENT, encodeAlert, encodeRecord } from "../wire/record.ts";
 import { type ServerFlight, ServerFlightReader } from "../policy/stream.ts";
 
@@ -96,6 +97,11 @@ export interface RelayOutcome {
   up: number;
   /** Bytes relayed from the server. */
   down: number;
+  /**
+   * Why the server's first flight could not be read (garbage, a flight past
+   * the flight reader's bounds), when the relay was told to cut on it.
+   */
+  watchError?: TlsprobeError;
   /** Set when a deadline closed both sides: nothing moved (`idle`) or a write stalled (`write`). */
   timedOut?: "idle" | "write";
 }
@@ -120,6 +126,8 @@ export interface RelayLimits {
  * @param server the server side
  * @param judge decides on the first flight
  * @param limits idle and write deadlines (none when omitted)
+ * @param opts `cutOnMalformed`: a server flight that cannot be read ends the
+ *   relay with `watchError` set, instead of passing through unjudged
  * @returns what was seen and done
  */
 export async function relayWatching(
@@ -127,6 +135,7 @@ export async function relayWatching(
   server: Deno.Conn,
   judge: (flight: ServerFlight) => string | undefined,
   limits?: RelayLimits,
+  opts: { cutOnMalformed?: boolean } = {},
 ): Promise<RelayOutcome> {
   const outcome: RelayOutcome = { up: 0, down: 0 };
   const dog = watchdog(client, server, limits, outcome);
@@ -166,8 +175,22 @@ export async function relayWatching(
         let parsed = true;
         try {
           watcher.push(chunk);
-        } catch {
+        } catch (e) {
+          if (opts.cutOnMalformed) {
+            // A flight that cannot be judged is not let through unjudged.
+            outcome.watchError = e instanceof TlsprobeError
+              ? e
+              : new TlsprobeError("PEER_MALFORMED", String(e));
+            held.splice(0);
+            closeQuietly(server);
+            break;
+          }
           parsed = false; // not ours to judge: pass it on untouched
+        }
+        if (watcher.retryPending) {
+          // A HelloRetryRequest: the client must see it to send its second hello.
+          watcher.retryPending = false;
+          for (const h of held.splice(0)) await writeAll(client, h);
         }
         if (!parsed || watcher.done) {
           if (watcher.alert) outcome.serverAlert = watcher.alert;
@@ -242,7 +265,7 @@ export async function openClientRelay(
       closeQuietly(listener);
     }
     try {
-      return await relayWatching(client, server, judge);
+      return await relayWatching(client, server, judge, undefined, { cutOnMalformed: true });
     } finally {
       closeQuietly(client);
       closeQuietly(server);

@@ -272,6 +272,17 @@ function fromObservation(obs: Observation): InspectAnswer {
   };
 }
 
+/** Resolves with `value` when the signal fires first (the work goes on, unobserved). */
+function abortable<T>(work: Promise<T>, signal: AbortSignal | undefined, value: T): Promise<T> {
+  if (!signal) return work;
+  if (signal.aborted) return Promise.resolve(value);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => resolve(value);
+    signal.addEventListener("abort", onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+  });
+}
+
 /**
  * Whether rustls (through the runtime) trusts the server's chain and name.
  * Only TLS 1.2/1.3 with suites rustls speaks can be checked.
@@ -309,7 +320,17 @@ export async function scanTarget(o: ScanOptions): Promise<ScanResult> {
   // The verdicts need the X.509 decoder and the policies, which take long to
   // load: load them, and check trust, while the handshakes run.
   const evaluation = import("../scan/evaluate.ts");
-  const trusting = checkTrust(o, serverName);
+  // One deadline for the trust check too (the runtime's connect and handshake
+  // each have their own), and none of it once the scan is stopped.
+  const trustStop = AbortSignal.any([
+    AbortSignal.timeout(o.timeoutMs),
+    ...(o.signal ? [o.signal] : []),
+  ]);
+  const trusting = abortable(checkTrust(o, serverName), trustStop, {
+    verified: null,
+    code: "TIMEOUT",
+    message: "Trust was not checked within the timeout, or the scan was stopped",
+  });
   const prober = tcpProber(o);
   const planned = await planScan(prober, {
     host: o.host,
@@ -321,8 +342,7 @@ export async function scanTarget(o: ScanOptions): Promise<ScanResult> {
   });
   const canTrust = !planned.error && !planned.interrupted &&
     planned.versions.some((v) => v.accepted && v.code >= 0x0303);
-  const checked = await trusting;
-  const trust = canTrust ? checked : null;
+  const trust = canTrust ? await trusting : null;
   planned.handshakes++;
   const { evaluateScan } = await evaluation;
   return await evaluateScan(planned, { now: o.now, trust, policy: o.policy });

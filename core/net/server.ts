@@ -28,6 +28,12 @@ import { registryGroupName } from "../policy/env.ts";
 import { classifyClientFailure, classifyNetError } from "./classify.ts";
 import { runtimeSuites } from "./features.ts";
 import type { CertifiedKey } from "./pem.ts";
+import {
+  type ServedStarttls,
+  serveStarttls,
+  type ServeStarttlsProtocol,
+} from "../starttls/serve.ts";
+import { tcpTransport } from "./transport.ts";
 import { closeQuietly, RELAY_ALERTS, relayWatching, sendAlert } from "./relay.ts";
 import {
   type ClientAuth,
@@ -83,6 +89,10 @@ export interface ServeOptions {
   policy?: ResolvedPolicy;
   /** Cap on concurrent connections (default `SERVER_LIMITS.maxConnections`). */
   maxConnections?: number;
+  /** Speak this protocol in clear first and upgrade on the client's STARTTLS. */
+  starttls?: ServeStarttlsProtocol;
+  /** The name the STARTTLS greeting gives (default `localhost`). */
+  serverName?: string;
 }
 
 /** A client as seen by the server. */
@@ -97,6 +107,11 @@ export interface ClientInfo {
 export interface ServeEvents {
   listening(addr: { host: string; port: number }): void;
   connection(client: ClientInfo): void;
+  /**
+   * The plaintext dialogue is done (`starttls`); `discarded` holds what the
+   * client sent after its STARTTLS command and before TLS — thrown away.
+   */
+  starttls?(client: ClientInfo, info: ServedStarttls): void;
   /** The client's ClientHello, and the policy's decision on it when there is a policy. */
   hello?(client: ClientInfo, info: { hello: ClientHello; decision?: HelloDecision }): void;
   /** The server's first flight as it passed back, and the policy's verdict on it. */
@@ -428,6 +443,27 @@ export async function serveTls(opts: ServeOptions, events: ServeEvents): Promise
       closeQuietly(backend);
     }, opts.timeoutMs);
     try {
+      if (opts.starttls) {
+        // The plaintext dialogue, inside the same handshake deadline. Bytes
+        // that came after the STARTTLS command are dropped, never replayed.
+        let served: ServedStarttls;
+        try {
+          served = await serveStarttls(
+            tcpTransport(conn as Deno.TcpConn, { ...client, timeoutMs: opts.timeoutMs }),
+            {
+              protocol: opts.starttls,
+              hostname: opts.serverName ?? "localhost",
+              timeoutMs: opts.timeoutMs,
+              now: () => performance.now(),
+              target: who(client),
+            },
+          );
+        } catch (e) {
+          if (handshakeTimedOut) throw timeoutError(client, opts.timeoutMs, "hello");
+          throw e;
+        }
+        events.starttls?.(client, served);
+      }
       let read: ReadHello;
       try {
         read = await readClientHello(conn, who(client), prefix);

@@ -25,7 +25,13 @@ export interface StarttlsRequest {
  * @throws TlsprobeError from the connect and the dialogue (STARTTLS_REFUSED, …)
  */
 export async function openStream(
-  o: { host: string; port: number; timeoutMs: number; starttls?: StarttlsRequest },
+  o: {
+    host: string;
+    port: number;
+    timeoutMs: number;
+    deadline?: number;
+    starttls?: StarttlsRequest;
+  },
 ): Promise<{ transport: TcpTransport; starttls: StarttlsResult | null }> {
   const t = await connectTcp(o);
   if (!o.starttls) return { transport: t, starttls: null };

@@ -30,7 +30,7 @@ export interface ClientOptions {
   keyFile?: string;
   /** ALPN protocols to offer. */
   alpn?: string[];
-  /** Bound on each phase (connect, handshake, each read), in milliseconds. */
+  /** Bound on connect and handshake together, and on each later read, in milliseconds. */
   timeoutMs: number;
   /** Called once the TCP connection is up, before the handshake. */
   onTcpConnected?: (remote: Deno.NetAddr, local: Deno.NetAddr) => void;
@@ -126,6 +126,8 @@ export async function connectVerified(opts: ClientOptions): Promise<VerifiedConn
     );
   }
   const t0 = performance.now();
+  // One deadline for connect and handshake together.
+  const deadline = Date.now() + opts.timeoutMs;
   let conn: Deno.TlsConn;
   let tcpLocal: Deno.NetAddr, tcpRemote: Deno.NetAddr;
   let starttls: StarttlsResult | undefined;
@@ -179,7 +181,11 @@ export async function connectVerified(opts: ClientOptions): Promise<VerifiedConn
 
   ctx.phase = "handshake";
   const t1 = performance.now();
-  const hs = await withDeadline(conn, opts.timeoutMs, () => conn.handshake());
+  const hs = await withDeadline(
+    conn,
+    Math.max(1, Math.min(opts.timeoutMs, deadline - Date.now())),
+    () => conn.handshake(),
+  );
   if (hs.error !== undefined || hs.timedOut) {
     try {
       conn.close();

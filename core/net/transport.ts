@@ -1,7 +1,8 @@
 /**
- * The TCP transport of the inspection client: `Deno.connect` with a deadline
- * on the connect and on every read; on timeout the connection is closed and
- * the read rejects with `TIMEOUT` (Deno's signals do not bound reads).
+ * The TCP transport of the inspection client: one overall deadline for the
+ * operation (connect and handshake together) and a bound on every read inside
+ * it; on timeout the connection is closed and the read rejects with `TIMEOUT`
+ * (Deno's signals do not bound reads).
  *
  * @module
  */
@@ -22,22 +23,42 @@ export interface TcpTransport extends Transport {
   conn: Deno.TcpConn;
 }
 
+/** Bytes kept in `received` for fixture capture; what comes after is not kept. */
+const MAX_RECORDED = 4 << 20;
+
+/**
+ * Milliseconds left before a deadline (`Date.now()` time), within `timeoutMs`.
+ *
+ * @param timeoutMs the per-phase bound
+ * @param deadline the operation's deadline, if any
+ * @returns the smaller of the two, at least 0
+ */
+export function remainingMs(timeoutMs: number, deadline?: number): number {
+  return Math.max(
+    0,
+    Math.min(timeoutMs, deadline === undefined ? Infinity : deadline - Date.now()),
+  );
+}
+
 /**
  * Connects over TCP.
  *
- * @param o host, port and the per-operation deadline in milliseconds
+ * @param o host, port, the per-read bound in milliseconds and the
+ *   operation's overall deadline (`Date.now()` time; default: now + timeoutMs),
+ *   which bounds the connect and every read together
  * @returns the transport
  * @throws TlsprobeError CONNECTION_REFUSED, DNS, TIMEOUT, NETWORK
  */
 export async function connectTcp(
-  o: { host: string; port: number; timeoutMs: number },
+  o: { host: string; port: number; timeoutMs: number; deadline?: number },
 ): Promise<TcpTransport> {
+  const deadline = o.deadline ?? Date.now() + o.timeoutMs;
   let conn: Deno.TcpConn;
   try {
     conn = await Deno.connect({
       hostname: o.host,
       port: o.port,
-      signal: AbortSignal.timeout(o.timeoutMs),
+      signal: AbortSignal.timeout(Math.max(1, remainingMs(o.timeoutMs, deadline))),
     });
   } catch (e) {
     throw classifyNetError(e, {
@@ -47,7 +68,7 @@ export async function connectTcp(
       timeoutMs: o.timeoutMs,
     });
   }
-  return tcpTransport(conn, o);
+  return tcpTransport(conn, { ...o, deadline });
 }
 
 /**
@@ -56,13 +77,23 @@ export async function connectTcp(
  * no read is pending.
  *
  * @param conn the connected socket
- * @param o host and port (for messages) and the per-read deadline
+ * @param o host and port (for messages), the per-read bound and the
+ *   operation's overall deadline (`Date.now()` time; default: now + timeoutMs)
  * @returns the transport
  */
 export function tcpTransport(
   conn: Deno.TcpConn,
-  o: { host: string; port: number; timeoutMs: number },
+  o: { host: string; port: number; timeoutMs: number; deadline?: number },
 ): TcpTransport {
+  const deadline = o.deadline ?? Date.now() + o.timeoutMs;
+  const overallTimeout = (raw?: string) =>
+    new TlsprobeError(
+      "TIMEOUT",
+      `${formatAddress(o.host, o.port)} did not complete the handshake within ${
+        o.timeoutMs / 1000
+      } s (raise --timeout if it is slow)`,
+      { raw: raw ?? "deadline passed", phase: "handshake" },
+    );
   let closed = false;
   const close = () => {
     if (closed) return;
@@ -72,6 +103,7 @@ export function tcpTransport(
     } catch { /* already closed */ }
   };
   const received: Uint8Array[] = [];
+  let recorded = 0;
   const buf = new Uint8Array(65536);
   return {
     conn,
@@ -89,7 +121,12 @@ export function tcpTransport(
     },
     async read(timeoutMs?: number): Promise<Uint8Array | null> {
       if (closed) return null;
-      const ms = Math.min(timeoutMs ?? o.timeoutMs, o.timeoutMs);
+      const ms = remainingMs(Math.min(timeoutMs ?? o.timeoutMs, o.timeoutMs), deadline);
+      const overall = deadline - Date.now() <= ms;
+      if (ms <= 0) {
+        close();
+        throw overallTimeout();
+      }
       let timedOut = false;
       const timer = setTimeout(() => {
         timedOut = true;
@@ -100,9 +137,11 @@ export function tcpTransport(
         if (timedOut) throw new Error("timed out");
         if (n === null) return null;
         const chunk = buf.slice(0, n);
-        received.push(chunk);
+        if (recorded < MAX_RECORDED) received.push(chunk);
+        recorded += n;
         return chunk;
       } catch (e) {
+        if (timedOut && overall) throw overallTimeout(String(e));
         if (timedOut) {
           throw new TlsprobeError(
             "TIMEOUT",

@@ -215,7 +215,11 @@ export async function checkServer(
     ];
     for (const fam of families) {
       let offer = fam.forbidden;
-      for (let i = 0; i < max && fam.versions.length && offer.length; i++) {
+      for (let i = 0; fam.versions.length && offer.length; i++) {
+        if (i >= max) {
+          accepted.suitesCapped = true;
+          break;
+        }
         const r = await run({
           versions: vcodes(fam.versions),
           cipherSuites: offer,
@@ -235,7 +239,11 @@ export async function checkServer(
         const name = groupByCode(g)?.name;
         return name !== undefined && !rp.groups!.has(normalizeGroup(name));
       });
-      for (let i = 0; i < 4 && offer.length; i++) {
+      for (let i = 0; offer.length; i++) {
+        if (i >= 4) {
+          accepted.groupsCapped = true;
+          break;
+        }
         const r = await run({
           versions: vcodes(versions),
           cipherSuites: allowedOffer,

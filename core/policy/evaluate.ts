@@ -106,7 +106,15 @@ export interface PolicyFacts {
   /** What the client offered (server side). */
   offer?: ObservedOffer;
   /** What the server accepted when offered things outside the policy (enumeration). */
-  accepted?: { versions?: string[]; suites?: SuiteRef[]; groups?: string[] };
+  accepted?: {
+    versions?: string[];
+    suites?: SuiteRef[];
+    groups?: string[];
+    /** The enumeration stopped at its cap: the server accepts at least these. */
+    suitesCapped?: boolean;
+    /** The enumeration stopped at its cap: the server accepts at least these. */
+    groupsCapped?: boolean;
+  };
 }
 
 function suiteName(s: { code?: number; iana?: string; openssl?: string }): string {
@@ -463,9 +471,11 @@ export function evaluatePolicy(
         listed(allowedSuiteNames ?? []),
         listed(bad.map(suiteName)),
         "error",
-        `The server accepts ${bad.length} suite(s) outside the policy: ${
-          bad.slice(0, 4).map(suiteName).join(", ")
-        }${bad.length > 4 ? ", …" : ""}.`,
+        `The server accepts ${
+          acc.suitesCapped ? "at least " : ""
+        }${bad.length} suite(s) outside the policy: ${bad.slice(0, 4).map(suiteName).join(", ")}${
+          bad.length > 4 ? ", …" : ""
+        }.`,
       );
     }
   }
@@ -486,7 +496,9 @@ export function evaluatePolicy(
         weak.length ? "error" : "warning",
         weak.length
           ? `The server accepts group(s) below the policy's key sizes: ${weak.join(", ")}.`
-          : `The server also accepts group(s) the policy does not list: ${bad.join(", ")}.`,
+          : `The server also accepts ${
+            acc.groupsCapped ? "at least these " : ""
+          }group(s) the policy does not list: ${bad.join(", ")}.`,
       );
     }
   }

@@ -11,7 +11,8 @@ import { cipherSuiteByCode } from "../registry/cipher_suites.ts";
 import { groupByCode } from "../registry/groups.ts";
 import { type ClientHello, parseClientHello } from "../wire/client_hello.ts";
 import { parseServerKeyExchange } from "../wire/messages.ts";
-import { CONTENT, HandshakeBuffer, HS, parseAlert, RecordBuffer } from "../wire/record.ts";
+import { HS } from "../wire/record.ts";
+import { FlightReader, MAX_HANDSHAKE_MESSAGE } from "../wire/flight.ts";
 import { parseServerHello, type ServerHello } from "../wire/server_hello.ts";
 
 /**
@@ -19,8 +20,7 @@ import { parseServerHello, type ServerHello } from "../wire/server_hello.ts";
  * (it may span several records, RFC 8446 §5.1).
  */
 export class ClientHelloReader {
-  #records = new RecordBuffer();
-  #hs = new HandshakeBuffer();
+  #flight = new FlightReader({ maxChangeCipherSpec: 0 });
   #hello?: ClientHello;
 
   /**
@@ -30,36 +30,35 @@ export class ClientHelloReader {
    * @returns the ClientHello once complete, else undefined
    * @throws {TlsprobeError} `NOT_TLS` for bytes that are not TLS,
    *   `PEER_MALFORMED` for a first message that is not a well-formed ClientHello
+   *   or a flight past the flight reader's bounds
    */
   push(bytes: Uint8Array): ClientHello | undefined {
     if (this.#hello) return this.#hello;
-    this.#records.push(bytes);
-    for (let rec = this.#records.next(); rec; rec = this.#records.next()) {
-      if (rec.type !== CONTENT.handshake) {
-        throw new TlsprobeError(
-          "PEER_MALFORMED",
-          `The client sent a record of type ${rec.type} before its ClientHello (record.type at byte ${rec.offset})`,
-          { offset: rec.offset, field: "record.type" },
-        );
-      }
-      this.#hs.push(rec.fragment, rec.offset + 5);
-      // A ClientHello is at most 2^16 + a few bytes in practice; refuse more.
-      const msg = this.#hs.next(1 << 17);
-      if (msg) {
-        if (msg.type !== HS.clientHello) {
-          throw new TlsprobeError(
-            "PEER_MALFORMED",
-            `The client's first handshake message has type ${msg.type}, not ClientHello (handshake.type at byte ${
-              msg.offset - 4
-            })`,
-            { offset: msg.offset - 4, field: "handshake.type" },
-          );
-        }
-        this.#hello = parseClientHello(msg.body, msg.offset);
-        return this.#hello;
-      }
+    this.#flight.push(bytes);
+    const item = this.#flight.next();
+    if (!item) return undefined;
+    if (item.kind !== "message") {
+      const offset = item.kind === "protected" ? item.record.offset : item.offset;
+      throw new TlsprobeError(
+        "PEER_MALFORMED",
+        `The client sent ${
+          item.kind === "alert" ? "an alert" : "a non-handshake record"
+        } before its ClientHello (record.type at byte ${offset})`,
+        { offset, field: "record.type" },
+      );
     }
-    return undefined;
+    const msg = item.message;
+    if (msg.type !== HS.clientHello) {
+      throw new TlsprobeError(
+        "PEER_MALFORMED",
+        `The client's first handshake message has type ${msg.type}, not ClientHello (handshake.type at byte ${
+          msg.offset - 4
+        })`,
+        { offset: msg.offset - 4, field: "handshake.type" },
+      );
+    }
+    this.#hello = parseClientHello(msg.body, msg.offset);
+    return this.#hello;
   }
 }
 
@@ -79,8 +78,16 @@ export interface ServerFlight {
  * alert.
  */
 export class ServerFlightReader {
-  #records = new RecordBuffer();
-  #hs = new HandshakeBuffer();
+  // Both ends of a watched session are rustls, which refuses any handshake
+  // message over 64 KiB: the watcher holds no more than that per message.
+  #reader = new FlightReader({ maxMessageLength: () => MAX_HANDSHAKE_MESSAGE });
+  #retried = false;
+  /**
+   * Set when a HelloRetryRequest was read: the bytes held so far must reach
+   * the client (it answers with a second ClientHello) before the ServerHello
+   * that is judged can come. The caller clears it after passing them on.
+   */
+  retryPending = false;
   #flight?: ServerFlight;
   #done = false;
   /** The alert the server sent instead, if any. */
@@ -101,59 +108,77 @@ export class ServerFlightReader {
    *
    * @param bytes what was read
    * @returns true once done
-   * @throws {TlsprobeError} `PEER_MALFORMED` / `NOT_TLS` for bytes that do not parse
+   * @throws {TlsprobeError} `PEER_MALFORMED` / `NOT_TLS` for bytes that do not
+   *   parse or pass the flight reader's bounds
    */
   push(bytes: Uint8Array): boolean {
     if (this.#done) return true;
-    this.#records.push(bytes);
-    for (let rec = this.#records.next(); rec && !this.#done; rec = this.#records.next()) {
-      if (rec.type === CONTENT.alert) {
-        this.alert = parseAlert(rec.fragment, rec.offset + 5);
+    this.#reader.push(bytes);
+    for (let item = this.#reader.next(); item && !this.#done; item = this.#reader.next()) {
+      if (item.kind === "alert") {
+        this.alert = item.alert;
         this.#done = true;
         break;
       }
-      if (rec.type !== CONTENT.handshake) {
+      if (item.kind !== "message") {
         // ChangeCipherSpec or encrypted data: the plaintext flight is over.
-        this.#done = this.#flight !== undefined;
-        if (this.#done) break;
-        continue;
+        if (this.#flight) this.#done = true;
+        else {
+          throw new TlsprobeError(
+            "PEER_MALFORMED",
+            "The server sent a non-handshake record before its ServerHello",
+            { field: "record.type" },
+          );
+        }
+        break;
       }
-      this.#hs.push(rec.fragment, rec.offset + 5);
-      for (let msg = this.#hs.next(); msg && !this.#done; msg = this.#hs.next()) {
-        if (!this.#flight) {
-          if (msg.type !== HS.serverHello) {
+      const msg = item.message;
+      if (!this.#flight) {
+        if (msg.type !== HS.serverHello) {
+          throw new TlsprobeError(
+            "PEER_MALFORMED",
+            `The server's first handshake message has type ${msg.type}, not ServerHello`,
+            { offset: msg.offset - 4, field: "handshake.type" },
+          );
+        }
+        const sh = parseServerHello(msg.body, msg.offset);
+        if (sh.helloRetryRequest) {
+          // RFC 8446 §4.1.4: at most one; the ServerHello after it is judged.
+          if (this.#retried) {
             throw new TlsprobeError(
               "PEER_MALFORMED",
-              `The server's first handshake message has type ${msg.type}, not ServerHello`,
-              { offset: msg.offset - 4, field: "handshake.type" },
+              "The server sent a second HelloRetryRequest",
+              { offset: msg.offset - 4, field: "server_hello" },
             );
           }
-          const sh = parseServerHello(msg.body, msg.offset);
-          const g = sh.keyShare?.group ?? sh.selectedGroup;
-          this.#flight = { serverHello: sh };
-          if (g !== undefined) this.#flight.group = groupByCode(g)?.name ?? `0x${g.toString(16)}`;
-          if (sh.version === 0x0304) this.#done = true;
-        } else if (msg.type === HS.serverKeyExchange) {
-          const kx = cipherSuiteByCode(this.#flight.serverHello.cipherSuite)?.kx ?? "";
-          const kind = kx.startsWith("ECDH") ? "ECDHE" : kx.startsWith("DH") ? "DHE" : undefined;
-          if (kind) {
-            const ske = parseServerKeyExchange(msg.body, {
-              kind,
-              tls12: this.#flight.serverHello.version === 0x0303,
-              anonymous: /None/.test(
-                cipherSuiteByCode(this.#flight.serverHello.cipherSuite)?.au ?? "",
-              ),
-            }, msg.offset);
-            if (ske.namedGroup !== undefined) {
-              this.#flight.group = groupByCode(ske.namedGroup)?.name ??
-                `0x${ske.namedGroup.toString(16)}`;
-            }
-            if (ske.dhBits !== undefined) this.#flight.dhBits = ske.dhBits;
-          }
-          this.#done = true;
-        } else if (msg.type === HS.serverHelloDone) {
-          this.#done = true;
+          this.#retried = true;
+          this.retryPending = true;
+          continue;
         }
+        const g = sh.keyShare?.group ?? sh.selectedGroup;
+        this.#flight = { serverHello: sh };
+        if (g !== undefined) this.#flight.group = groupByCode(g)?.name ?? `0x${g.toString(16)}`;
+        if (sh.version === 0x0304) this.#done = true;
+      } else if (msg.type === HS.serverKeyExchange) {
+        const kx = cipherSuiteByCode(this.#flight.serverHello.cipherSuite)?.kx ?? "";
+        const kind = kx.startsWith("ECDH") ? "ECDHE" : kx.startsWith("DH") ? "DHE" : undefined;
+        if (kind) {
+          const ske = parseServerKeyExchange(msg.body, {
+            kind,
+            tls12: this.#flight.serverHello.version === 0x0303,
+            anonymous: /None/.test(
+              cipherSuiteByCode(this.#flight.serverHello.cipherSuite)?.au ?? "",
+            ),
+          }, msg.offset);
+          if (ske.namedGroup !== undefined) {
+            this.#flight.group = groupByCode(ske.namedGroup)?.name ??
+              `0x${ske.namedGroup.toString(16)}`;
+          }
+          if (ske.dhBits !== undefined) this.#flight.dhBits = ske.dhBits;
+        }
+        this.#done = true;
+      } else if (msg.type === HS.serverHelloDone) {
+        this.#done = true;
       }
     }
     return this.#done;

@@ -105,10 +105,13 @@ export interface ProbeHandshake {
   } | null;
   /** TLS 1.3: the server Finished MAC verified. */
   finishedVerified: boolean | null;
-  /** Extended master secret acknowledged (RFC 7627; always part of TLS 1.3). */
-  extendedMasterSecret: boolean;
-  /** Secure renegotiation acknowledged (RFC 5746). */
-  secureRenegotiation: boolean;
+  /**
+   * Extended master secret acknowledged (RFC 7627); null in TLS 1.3, where the
+   * key schedule always binds the transcript and the extension does not apply.
+   */
+  extendedMasterSecret: boolean | null;
+  /** Secure renegotiation acknowledged (RFC 5746); null in TLS 1.3, which has no renegotiation. */
+  secureRenegotiation: boolean | null;
 }
 
 /** One certificate of the chain as sent. */
@@ -340,8 +343,8 @@ export async function buildProbeBody(obs: Observation, facts: ProbeFacts): Promi
       }
       : null,
     finishedVerified: obs.finishedVerified ?? null,
-    extendedMasterSecret: obs.serverHello.extendedMasterSecret,
-    secureRenegotiation: obs.serverHello.secureRenegotiation,
+    extendedMasterSecret: obs.version >= 0x0304 ? null : obs.serverHello.extendedMasterSecret,
+    secureRenegotiation: obs.version >= 0x0304 ? null : obs.serverHello.secureRenegotiation,
   };
   // Signature schemes by name for people; codes stay in the hex form above when unknown.
   const certificates = await describeChain(obs.certificates);

@@ -159,6 +159,10 @@ export function renderScanText(r: ScanResult, st: TextStyles = PLAIN): string[] 
     L.push(`  ${st.red(r.error.code)}: ${r.error.message}`);
     return L;
   }
+  if (r.interrupted && !r.versions.some((v) => v.accepted)) {
+    L.push(`  ${st.yellow("interrupted")} before any version was known`);
+    return L;
+  }
   L.push("", st.bold("  Protocols"));
   L.push(`    SSLv2     ${r.sslv2 ? st.red("accepted") : st.green("not accepted")}`);
   for (const v of [...r.versions].reverse()) {

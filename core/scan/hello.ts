@@ -8,15 +8,8 @@
 import { TlsprobeError } from "../errors.ts";
 import { Writer } from "../wire/codec.ts";
 import { buildClientHello } from "../wire/client_hello.ts";
-import {
-  alertError,
-  CONTENT,
-  encodeHandshakeRecords,
-  HandshakeBuffer,
-  HS,
-  parseAlert,
-  RecordBuffer,
-} from "../wire/record.ts";
+import { alertError, encodeHandshakeRecords, HS } from "../wire/record.ts";
+import { FlightReader } from "../wire/flight.ts";
 import { parseServerHello } from "../wire/server_hello.ts";
 import { parseServerKeyExchange } from "../wire/messages.ts";
 import { cipherSuiteByCode } from "../registry/cipher_suites.ts";
@@ -80,8 +73,7 @@ export function encodeHello(
  * until {@link HelloReader.answer} is set.
  */
 export class HelloReader {
-  readonly #records = new RecordBuffer();
-  readonly #hs = new HandshakeBuffer();
+  readonly #flight = new FlightReader();
   readonly #offer: HelloOffer;
   /** The answer, once known. */
   answer?: HelloAnswer;
@@ -103,35 +95,34 @@ export class HelloReader {
    * @throws TlsprobeError NOT_TLS, PEER_MALFORMED
    */
   push(chunk: Uint8Array): void {
-    this.#records.push(chunk);
+    // The one bounded flight reader (core/wire/flight.ts): its limits hold here too.
+    this.#flight.push(chunk);
     for (;;) {
       if (this.answer) return;
-      const m = this.#hs.next();
-      if (m) {
-        this.#message(m.type, m.body, m.offset);
-        continue;
-      }
-      const rec = this.#records.next();
-      if (!rec) return;
-      if (rec.type === CONTENT.alert) {
-        const alert = parseAlert(rec.fragment, rec.offset + 5);
-        if (this.#partial) {
-          this.answer = this.#partial; // the ServerHello was read: that is the answer
+      const item = this.#flight.next();
+      if (!item) return;
+      switch (item.kind) {
+        case "message":
+          this.#message(item.message.type, item.message.body, item.message.offset);
+          continue;
+        case "alert": {
+          if (this.#partial) {
+            this.answer = this.#partial; // the ServerHello was read: that is the answer
+            return;
+          }
+          const e = alertError(item.alert, "the ServerHello");
+          this.answer = { kind: "alert", alert: item.alert.name, code: e.code };
           return;
         }
-        const e = alertError(alert, "the ServerHello");
-        this.answer = { kind: "alert", alert: alert.name, code: e.code };
-        return;
+        case "changeCipherSpec":
+          continue;
+        case "protected":
+          throw new TlsprobeError(
+            "PEER_MALFORMED",
+            `Unexpected record type ${item.record.type} before the ServerHello`,
+            { offset: item.record.offset, field: "record.type" },
+          );
       }
-      if (rec.type === CONTENT.changeCipherSpec) continue;
-      if (rec.type !== CONTENT.handshake) {
-        throw new TlsprobeError(
-          "PEER_MALFORMED",
-          `Unexpected record type ${rec.type} before the ServerHello`,
-          { offset: rec.offset, field: "record.type" },
-        );
-      }
-      this.#hs.push(rec.fragment, rec.offset + 5);
     }
   }
 

@@ -337,6 +337,10 @@ async function run(
     trySslv2 ? p.sslv2() : Promise.resolve({ accepted: false }),
   ]);
   r.sslv2 = v2.accepted;
+  if (o.signal?.aborted) {
+    r.versions = wanted.map(emptyVersion);
+    throw new Interrupted();
+  }
   // A server that dropped the connection may choke on the large ClientHello or
   // on one suite in it: ask again with a few common suites.
   const retried = await Promise.all(
@@ -396,6 +400,7 @@ async function run(
   const allSuites = [...new Set(results.flatMap((v) => v.suites))];
   const acceptedCodes = results.filter((v) => v.accepted).map((v) => v.code);
 
+  if (o.signal?.aborted) throw new Interrupted();
   setPhase("groups, signature schemes, certificates, ALPN, features");
   await Promise.all([
     v13 ? groups13(p, v13) : undefined,

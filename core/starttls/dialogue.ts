@@ -30,6 +30,8 @@ export interface DialogueOptions {
   maxTotal?: number;
   /** Where the dialogue goes, for messages (`host:port`). */
   target?: string;
+  /** Our side: the client (default; what we send is `C`) or the server (what we send is `S`). */
+  role?: "client" | "server";
 }
 
 const DEFAULT_MAX_LINE = 8 * 1024;
@@ -60,6 +62,8 @@ export class Dialogue {
   #buf = new Uint8Array(0);
   #total = 0;
   #eof = false;
+  readonly #us: "C" | "S";
+  readonly #them: "C" | "S";
   /** What was said in clear, in order. */
   readonly transcript: TranscriptEntry[] = [];
 
@@ -76,7 +80,9 @@ export class Dialogue {
     this.#deadline = o.now() + o.timeoutMs;
     this.#maxLine = o.maxLine ?? DEFAULT_MAX_LINE;
     this.#maxTotal = o.maxTotal ?? DEFAULT_MAX_TOTAL;
-    this.#target = o.target ?? "the server";
+    this.#target = o.target ?? (o.role === "server" ? "the client" : "the server");
+    this.#us = o.role === "server" ? "S" : "C";
+    this.#them = o.role === "server" ? "C" : "S";
   }
 
   /** The `host:port` this dialogue talks to, for messages. */
@@ -96,7 +102,8 @@ export class Dialogue {
    * @param shown how the transcript shows it (default: the text without its line ending)
    */
   async send(text: string, shown?: string): Promise<void> {
-    this.transcript.push({ from: "C", text: shown ?? text.replace(/\r?\n$/, "") });
+    const lines = shown !== undefined ? [shown] : text.replace(/\r?\n$/, "").split(/\r?\n/);
+    for (const l of lines) this.transcript.push({ from: this.#us, text: l });
     await this.#t.write(new TextEncoder().encode(text));
   }
 
@@ -107,13 +114,13 @@ export class Dialogue {
    * @param shown the transcript's summary
    */
   async sendBytes(bytes: Uint8Array, shown: string): Promise<void> {
-    this.transcript.push({ from: "C", text: shown });
+    this.transcript.push({ from: this.#us, text: shown });
     await this.#t.write(bytes);
   }
 
   /** Records a server packet's summary in the transcript. */
   note(text: string): void {
-    this.transcript.push({ from: "S", text });
+    this.transcript.push({ from: this.#them, text });
   }
 
   async #fill(): Promise<void> {
@@ -157,7 +164,7 @@ export class Dialogue {
   }
 
   #closed(): TlsprobeError {
-    const last = this.transcript.filter((e) => e.from === "S").at(-1);
+    const last = this.transcript.filter((e) => e.from === this.#them).at(-1);
     return new TlsprobeError(
       "CONNECTION_CLOSED",
       `${this.#target} closed the connection during the STARTTLS dialogue${
@@ -181,7 +188,7 @@ export class Dialogue {
         const raw = this.#buf.subarray(0, i);
         this.#buf = this.#buf.slice(i + 1);
         const text = new TextDecoder("latin1").decode(raw).replace(/\r$/, "");
-        this.transcript.push({ from: "S", text });
+        this.transcript.push({ from: this.#them, text });
         return text;
       }
       if (this.#buf.length > this.#maxLine) throw this.#tooLong();
@@ -225,7 +232,7 @@ export class Dialogue {
       if (n >= 0) {
         this.#buf = this.#buf.slice(n);
         const answer = text.slice(0, n);
-        this.transcript.push({ from: "S", text: answer });
+        this.transcript.push({ from: this.#them, text: answer });
         return answer;
       }
       if (this.#buf.length > this.#maxLine) throw this.#tooLong();

@@ -220,3 +220,4 @@ export function guessStarttls(first: Uint8Array, port: number): StarttlsProtocol
   }
   return null;
 }
+export * from "./serve.ts";

@@ -198,6 +198,8 @@ export interface ClientHello {
   compressionMethods: number[];
   /** Extensions in order. */
   extensions: Extension[];
+  /** Set when the hello ends before the extensions block (RFC 5246 §7.4.1.2), not with an empty one. */
+  noExtensionBlock?: true;
   /** supported_versions, or undefined when absent. */
   supportedVersions?: number[];
   /** supported_groups. */
@@ -230,7 +232,8 @@ export function parseClientHello(body: Uint8Array, offset = 0): ClientHello {
   }
   const cipherSuites = r.u16List("client_hello.cipher_suites", 2, 2);
   const compressionMethods = Array.from(r.vec8("client_hello.compression_methods", 1));
-  const extensions = r.remaining ? readExtensions(r, "client_hello.extensions") : [];
+  const noExtensionBlock = r.remaining === 0;
+  const extensions = noExtensionBlock ? [] : readExtensions(r, "client_hello.extensions");
   r.expectEmpty("client_hello");
   const hello: ClientHello = {
     legacyVersion,
@@ -239,6 +242,7 @@ export function parseClientHello(body: Uint8Array, offset = 0): ClientHello {
     cipherSuites,
     compressionMethods,
     extensions,
+    ...(noExtensionBlock ? { noExtensionBlock } : {}),
   };
   const sv = findExtension(extensions, EXT.supportedVersions);
   if (sv) {

@@ -355,6 +355,10 @@ export interface NewSessionTicket {
   ticket: Uint8Array;
   /** TLS 1.3 early data limit, when offered. */
   maxEarlyData?: number;
+  /** TLS 1.3 ticket_nonce. */
+  nonce?: Uint8Array;
+  /** TLS 1.3 extensions, in order. */
+  extensions?: Extension[];
 }
 
 /**
@@ -378,11 +382,11 @@ export function parseNewSessionTicket(
     return { lifetime, ticket };
   }
   const ageAdd = r.u32("new_session_ticket.ticket_age_add");
-  r.vec8("new_session_ticket.ticket_nonce");
+  const nonce = r.vec8("new_session_ticket.ticket_nonce");
   const ticket = r.vec16("new_session_ticket.ticket", 1);
   const exts = readExtensions(r, "new_session_ticket.extensions");
   r.expectEmpty("new_session_ticket");
-  const t: NewSessionTicket = { lifetime, ageAdd, ticket };
+  const t: NewSessionTicket = { lifetime, ageAdd, ticket, nonce, extensions: exts };
   const ed = findExtension(exts, EXT.earlyData);
   if (ed) {
     const er = extReader(ed);

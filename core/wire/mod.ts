@@ -14,3 +14,5 @@ export * from "./client_hello.ts";
 export * from "./server_hello.ts";
 export * from "./messages.ts";
 export * from "./sslv2.ts";
+export * from "./flight.ts";
+export * from "./encode.ts";

@@ -86,23 +86,37 @@ export function encodeHandshakeRecords(message: Uint8Array, version: number): Ui
 /**
  * Accumulates stream bytes and yields complete records. Rejects what is not
  * TLS (an HTTP answer, an SSLv2 record) with `NOT_TLS`, oversized records with
- * `PEER_MALFORMED`.
+ * `PEER_MALFORMED`. Linear: each received byte is copied into the buffer once
+ * and out of it once (the unread tail moves down only when the buffer is full,
+ * and is never longer than one record plus one read).
  */
 export class RecordBuffer {
   #buf = new Uint8Array(0);
+  #start = 0;
+  #end = 0;
   #consumed = 0;
 
   /** Bytes received but not yet returned as records. */
   get pending(): number {
-    return this.#buf.length;
+    return this.#end - this.#start;
   }
 
   /** Adds received bytes. */
   push(bytes: Uint8Array): void {
-    const b = new Uint8Array(this.#buf.length + bytes.length);
-    b.set(this.#buf);
-    b.set(bytes, this.#buf.length);
-    this.#buf = b;
+    const pending = this.#end - this.#start;
+    if (this.#end + bytes.length > this.#buf.length) {
+      if (pending + bytes.length <= this.#buf.length && this.#start > 0) {
+        this.#buf.copyWithin(0, this.#start, this.#end);
+      } else {
+        const b = new Uint8Array(Math.max(2 * this.#buf.length, pending + bytes.length, 4096));
+        b.set(this.#buf.subarray(this.#start, this.#end));
+        this.#buf = b;
+      }
+      this.#start = 0;
+      this.#end = pending;
+    }
+    this.#buf.set(bytes, this.#end);
+    this.#end += bytes.length;
   }
 
   /**
@@ -112,7 +126,7 @@ export class RecordBuffer {
    * @throws TlsprobeError PEER_MALFORMED for an oversized record
    */
   next(): TlsRecord | undefined {
-    const b = this.#buf;
+    const b = this.#buf.subarray(this.#start, this.#end);
     if (b.length >= 1) checkContentType(b, this.#consumed);
     if (b.length < 5) return undefined;
     const version = (b[1] << 8) | b[2];
@@ -137,8 +151,9 @@ export class RecordBuffer {
       fragment: b.slice(5, 5 + len),
       offset: this.#consumed,
     };
-    this.#buf = b.slice(5 + len);
+    this.#start += 5 + len;
     this.#consumed += 5 + len;
+    if (this.#start === this.#end) this.#start = this.#end = 0;
     return rec;
   }
 }
@@ -178,15 +193,28 @@ export interface HandshakeMessage {
 
 /**
  * Reassembles handshake messages from record fragments (they may span or
- * share records, RFC 8446 §5.1).
+ * share records, RFC 8446 §5.1). Linear: once a message's 4-byte header is
+ * known its buffer is allocated at its full length (after the length check)
+ * and filled in place, so a message split into many tiny records costs one
+ * copy of each byte.
  */
 export class HandshakeBuffer {
-  #buf = new Uint8Array(0);
+  #fragments: { bytes: Uint8Array; offset: number }[] = [];
+  #head = new Uint8Array(4);
+  #headLen = 0;
+  #msg?: Uint8Array;
+  #fill = 0;
   #base = 0;
+  #queued = 0;
 
-  /** Whether a partial message is buffered. */
+  /** Whether a partial message (or unread fragment bytes) is buffered. */
   get pending(): boolean {
-    return this.#buf.length > 0;
+    return this.#headLen > 0 || this.#msg !== undefined || this.#queued > 0;
+  }
+
+  /** Bytes buffered and not yet returned as messages. */
+  get pendingBytes(): number {
+    return this.#headLen + this.#fill + this.#queued;
   }
 
   /**
@@ -196,38 +224,63 @@ export class HandshakeBuffer {
    * @param offset absolute offset of the fragment, for error messages
    */
   push(fragment: Uint8Array, offset = 0): void {
-    if (this.#buf.length === 0) this.#base = offset;
-    const b = new Uint8Array(this.#buf.length + fragment.length);
-    b.set(this.#buf);
-    b.set(fragment, this.#buf.length);
-    this.#buf = b;
+    if (fragment.length === 0) return;
+    this.#fragments.push({ bytes: fragment, offset });
+    this.#queued += fragment.length;
   }
 
   /**
    * Returns the next complete message, or undefined when more is needed.
    *
-   * @param maxLength refuse messages longer than this (default 2^18: no
-   *   server flight message is larger; a bigger length is garbage)
+   * @param maxLength refuse messages longer than this: a number, or a
+   *   function of the message type (default 2^18: no server flight message is
+   *   larger; a bigger length is garbage)
+   * @throws TlsprobeError PEER_MALFORMED for a length over the limit
    */
-  next(maxLength = 1 << 18): HandshakeMessage | undefined {
-    const b = this.#buf;
-    if (b.length < 4) return undefined;
-    const len = (b[1] << 16) | (b[2] << 8) | b[3];
-    if (len > maxLength) {
-      throw new TlsprobeError(
-        "PEER_MALFORMED",
-        `Handshake message of ${len} bytes exceeds the limit of ${maxLength} (handshake.length at byte ${
-          this.#base + 1
-        })`,
-        { offset: this.#base + 1, field: "handshake.length" },
-      );
+  next(maxLength: number | ((type: number) => number) = 1 << 18): HandshakeMessage | undefined {
+    while (this.#fragments.length) {
+      const f = this.#fragments[0];
+      let i = 0;
+      if (!this.#msg) {
+        if (this.#headLen === 0) this.#base = f.offset;
+        while (this.#headLen < 4 && i < f.bytes.length) this.#head[this.#headLen++] = f.bytes[i++];
+        if (this.#headLen === 4) {
+          const h = this.#head;
+          const len = (h[1] << 16) | (h[2] << 8) | h[3];
+          const max = typeof maxLength === "number" ? maxLength : maxLength(h[0]);
+          if (len > max) {
+            throw new TlsprobeError(
+              "PEER_MALFORMED",
+              `Handshake message of ${len} bytes (type ${
+                h[0]
+              }) exceeds the limit of ${max} (handshake.length at byte ${this.#base + 1})`,
+              { offset: this.#base + 1, field: "handshake.length", limit: max },
+            );
+          }
+          this.#msg = new Uint8Array(4 + len);
+          this.#msg.set(h);
+          this.#fill = 4;
+        }
+      }
+      if (this.#msg) {
+        const take = Math.min(this.#msg.length - this.#fill, f.bytes.length - i);
+        this.#msg.set(f.bytes.subarray(i, i + take), this.#fill);
+        this.#fill += take;
+        i += take;
+      }
+      this.#queued -= i;
+      if (i === f.bytes.length) this.#fragments.shift();
+      else this.#fragments[0] = { bytes: f.bytes.subarray(i), offset: f.offset + i };
+      if (this.#msg && this.#fill === this.#msg.length) {
+        const raw = this.#msg;
+        const msg = { type: raw[0], body: raw.subarray(4), raw, offset: this.#base + 4 };
+        this.#msg = undefined;
+        this.#headLen = 0;
+        this.#fill = 0;
+        return msg;
+      }
     }
-    if (b.length < 4 + len) return undefined;
-    const raw = b.slice(0, 4 + len);
-    const msg = { type: b[0], body: raw.subarray(4), raw, offset: this.#base + 4 };
-    this.#buf = b.slice(4 + len);
-    this.#base += 4 + len;
-    return msg;
+    return undefined;
   }
 }
 

@@ -38,6 +38,8 @@ export interface ServerHello {
   compression: number;
   /** Extensions in order. */
   extensions: Extension[];
+  /** Set when the hello ends before the extensions block (RFC 5246 §7.4.1.2), not with an empty one. */
+  noExtensionBlock?: true;
   /** Whether this is a HelloRetryRequest. */
   helloRetryRequest: boolean;
   /** TLS 1.3 ServerHello: the server's key share. */
@@ -97,7 +99,8 @@ export function parseServerHello(body: Uint8Array, offset = 0): ServerHello {
   const cipherSuite = r.u16("server_hello.cipher_suite");
   const compression = r.u8("server_hello.compression_method");
   // RFC 5246 §7.4.1.3: the extensions block may be absent altogether.
-  const extensions = r.remaining ? readExtensions(r, "server_hello.extensions") : [];
+  const noExtensionBlock = r.remaining === 0;
+  const extensions = noExtensionBlock ? [] : readExtensions(r, "server_hello.extensions");
   r.expectEmpty("server_hello");
   const helloRetryRequest = toHex(random) === HRR_RANDOM;
   const sh: ServerHello = {
@@ -108,6 +111,7 @@ export function parseServerHello(body: Uint8Array, offset = 0): ServerHello {
     cipherSuite,
     compression,
     extensions,
+    ...(noExtensionBlock ? { noExtensionBlock } : {}),
     helloRetryRequest,
     statusRequest: false,
     sessionTicket: false,

@@ -174,13 +174,19 @@ export class DerReader {
       );
     }
     this.#pos = p + len;
+    return this.#tlv(tag, start, p, len, 0);
+  }
+
+  /** The element at `start` whose value is `len` bytes at `p`, followed by `trailer` bytes. */
+  #tlv(tag: number, start: number, p: number, len: number, trailer: number): Tlv {
+    const b = this.#bytes;
     return {
       tag,
       start: this.#base + start,
       valueStart: this.#base + p,
       end: this.#base + p + len,
       value: b.subarray(p, p + len),
-      raw: b.subarray(start, p + len),
+      raw: b.subarray(start, p + len + trailer),
       ...(this.#ber ? { ber: this.#ber } : {}),
     };
   }
@@ -208,15 +214,7 @@ export class DerReader {
     const len = inner.#pos;
     this.#ber!(`${this.#field}: indefinite length`, this.#base + start + 1);
     this.#pos = p + len + 2;
-    return {
-      tag,
-      start: this.#base + start,
-      valueStart: this.#base + p,
-      end: this.#base + p + len,
-      value: b.subarray(p, p + len),
-      raw: b.subarray(start, p + len + 2),
-      ber: this.#ber,
-    };
+    return this.#tlv(tag, start, p, len, 2);
   }
 
   /** Reads one element and checks its tag. */

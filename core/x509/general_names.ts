@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { normalizeHost } from "../address.ts";
 import { decodeOid, derError, DerReader, TAG, type Tlv } from "./der.ts";
 import { toHex } from "../wire/codec.ts";
 import { attempt, type DecodeContext, note, refuse } from "./findings.ts";
@@ -27,22 +28,9 @@ const utf8 = new TextDecoder("utf-8", { fatal: false });
 export function ipText(v: Uint8Array): string | undefined {
   if (v.length === 4) return Array.from(v).join(".");
   if (v.length !== 16) return undefined;
-  const g: number[] = [];
-  for (let i = 0; i < 16; i += 2) g.push((v[i] << 8) | v[i + 1]);
-  // RFC 5952 section 4.2: the longest run of two or more zero groups becomes "::".
-  let best = -1, bestLen = 1;
-  for (let i = 0; i < 8;) {
-    if (g[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && g[j] === 0) j++;
-    if (j - i > bestLen) [best, bestLen] = [i, j - i];
-    i = j;
-  }
-  const hex = (a: number[]) => a.map((x) => x.toString(16)).join(":");
-  return best < 0 ? hex(g) : `${hex(g.slice(0, best))}::${hex(g.slice(best + bestLen))}`;
+  const groups: string[] = [];
+  for (let i = 0; i < 16; i += 2) groups.push(((v[i] << 8) | v[i + 1]).toString(16));
+  return normalizeHost(groups.join(":"));
 }
 
 /** An IA5String general name: text as OpenSSL shows its bytes, a finding when not ASCII. */

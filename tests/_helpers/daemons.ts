@@ -578,3 +578,103 @@ export async function startVsftpd(cert: ServedCert): Promise<Daemon | null> {
   }
   return { ports: { ftp: port }, dir, stop };
 }
+
+/**
+ * MariaDB with an empty data directory (`--skip-grant-tables`: no
+ * install step) and TLS, on an ephemeral loopback port.
+ *
+ * @param cert the certificate to serve
+ * @returns the daemon, or null (reason printed) when mariadb-server is not installed
+ */
+export async function startMariadb(cert: ServedCert): Promise<Daemon | null> {
+  const bin = ["/usr/sbin/mariadbd", "/usr/sbin/mysqld"].find(has);
+  const user = userId("mysql");
+  if (!bin || !user) {
+    console.log("skip: mariadb-server not installed");
+    return null;
+  }
+  const dir = await daemonDir("mariadb");
+  const c = await installCert(dir, cert);
+  await Deno.mkdir(`${dir}/data`);
+  await sh("chown", ["-R", "mysql:mysql", dir]);
+  const [port] = freePorts(1);
+  const d = await spawnDaemon(bin, [
+    "--no-defaults",
+    `--datadir=${dir}/data`,
+    "--user=mysql",
+    "--bind-address=127.0.0.1",
+    `--port=${port}`,
+    `--socket=${dir}/sock`,
+    `--pid-file=${dir}/pid`,
+    "--skip-grant-tables",
+    `--ssl-cert=${c.crt}`,
+    `--ssl-key=${c.key}`,
+    "--skip-log-bin",
+    "--innodb-buffer-pool-size=16M",
+  ], `${dir}/log`);
+  const stop = async () => {
+    await d.stop();
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+  };
+  try {
+    await waitForPorts([port], 30_000, () => readLog(`${dir}/log`));
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+  return { ports: { mysql: port }, dir, stop };
+}
+
+/**
+ * Prosody serving the domain `localhost`, client-to-server and
+ * server-to-server streams with STARTTLS, on ephemeral loopback ports.
+ *
+ * @param cert the certificate to serve
+ * @returns the daemon (ports `xmpp`, `xmpp-server`), or null when prosody is not installed
+ */
+export async function startProsody(cert: ServedCert): Promise<Daemon | null> {
+  if (!has("/usr/bin/prosody") || !userId("prosody")) {
+    console.log("skip: prosody not installed");
+    return null;
+  }
+  const dir = await daemonDir("prosody");
+  const c = await installCert(dir, cert);
+  await Deno.mkdir(`${dir}/data`);
+  await sh("chown", ["-R", "prosody:prosody", dir]);
+  const [c2s, s2s] = freePorts(2);
+  await Deno.writeTextFile(
+    `${dir}/prosody.cfg.lua`,
+    `pidfile = "${dir}/prosody.pid"
+data_path = "${dir}/data"
+interfaces = { "127.0.0.1" }
+c2s_ports = { ${c2s} }
+s2s_ports = { ${s2s} }
+c2s_direct_tls_ports = {}
+s2s_direct_tls_ports = {}
+http_ports = {}
+https_ports = {}
+log = { { levels = { min = "warn" }, to = "console" } }
+modules_enabled = { "tls", "saslauth", "disco", "dialback" }
+modules_disabled = { "posix" }
+ssl = { certificate = "${c.crt}", key = "${c.key}" }
+certificates = "${dir}"
+VirtualHost "localhost"
+`,
+  );
+  const d = await spawnDaemon(
+    "/usr/bin/prosody",
+    ["--config", `${dir}/prosody.cfg.lua`, "-F"],
+    `${dir}/log`,
+  );
+  const stop = async () => {
+    await d.stop();
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+  };
+  try {
+    await waitForPorts([c2s, s2s], 20_000, () => readLog(`${dir}/log`));
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+  return { ports: { xmpp: c2s, "xmpp-server": s2s }, dir, stop };
+}

@@ -13,6 +13,7 @@
  * @module
  */
 import assert from "node:assert/strict";
+import { concat } from "../../core/wire/codec.ts";
 import { derElement, TAG } from "../../core/x509/der.ts";
 import { parsePemBlocks } from "../../core/x509/pem.ts";
 
@@ -36,15 +37,7 @@ export type DiffField = "subject" | "issuer" | "san" | "keyAlgorithm" | "keyBits
 const enc = new TextEncoder();
 type Bytes = Uint8Array;
 
-function cat(...parts: Bytes[]): Bytes {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
+const cat = concat;
 const el = (tag: number, ...parts: Bytes[]) => derElement(tag, cat(...parts));
 const seq = (...parts: Bytes[]) => el(TAG.SEQUENCE, ...parts);
 const set = (...parts: Bytes[]) => el(TAG.SET, ...parts);

@@ -254,3 +254,16 @@ export async function havePeer(cmd: string): Promise<boolean> {
   }
   return found;
 }
+
+/**
+ * A loopback port where nothing listens (bound, then released): a client
+ * that got as far as connecting there would fail with CONNECTION_REFUSED.
+ *
+ * @returns the port, as text for a command line
+ */
+export function closedPort(): string {
+  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (l.addr as Deno.NetAddr).port;
+  l.close();
+  return String(port);
+}

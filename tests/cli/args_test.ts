@@ -3,15 +3,7 @@
  * otherwise reach a closed port and say CONNECTION_REFUSED (exit 3).
  */
 import assert from "node:assert/strict";
-import { tlsprobe } from "../_helpers/process.ts";
-
-/** A port where nothing listens. */
-function closedPort(): string {
-  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (l.addr as Deno.NetAddr).port;
-  l.close();
-  return String(port);
-}
+import { closedPort, tlsprobe } from "../_helpers/process.ts";
 
 Deno.test("oversized or empty ALPN and server names are BAD_INPUT, exit 2, before connecting", async () => {
   const port = closedPort();

@@ -4,7 +4,7 @@
  * what `policy show --json` / `--format file` print is taken back.
  */
 import assert from "node:assert/strict";
-import { ROOT, tlsprobe } from "../_helpers/process.ts";
+import { closedPort, ROOT, tlsprobe } from "../_helpers/process.ts";
 import { assertPolicySchema, assertProbeSchema } from "../_helpers/schema.ts";
 import { defaultPolicyEnv, parsePolicyJson, resolvePolicy } from "../../core/policy/mod.ts";
 
@@ -43,9 +43,7 @@ Deno.test("policy show NAME --json and --format file are taken back by policy sh
       parsePolicyJson(file.stdout); // a policy file as it is, not an envelope
     }
     // --policy takes the envelope too (a refused port: the policy loaded, then the network failed).
-    const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-    const port = (l.addr as Deno.NetAddr).port;
-    l.close();
+    const port = closedPort();
     const r = await tlsprobe(["probe", "--policy", `${dir}/p.json`, `127.0.0.1:${port}`]);
     assert.equal(r.code, 3, r.stderr);
     assert.match(r.stderr, /CONNECTION_REFUSED/);
@@ -55,9 +53,7 @@ Deno.test("policy show NAME --json and --format file are taken back by policy sh
 });
 
 Deno.test("policy check --json names the policy: its argument and its full definition", async () => {
-  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (l.addr as Deno.NetAddr).port;
-  l.close();
+  const port = closedPort();
   const r = await tlsprobe([
     "policy",
     "check",

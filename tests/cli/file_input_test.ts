@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { makeTestPki, removeTestPki } from "../_helpers/pki.ts";
-import { tlsprobe } from "../_helpers/process.ts";
+import { closedPort, tlsprobe } from "../_helpers/process.ts";
 
 const pki = await makeTestPki();
 const dir = await Deno.makeTempDir({ prefix: "tlsprobe-files-" });
@@ -20,14 +20,6 @@ function expectError(
   assert.equal(r.code, 2, r.stderr);
   assert.equal(r.stderr.trim().split("\n").length, 1, `one line: ${r.stderr}`);
   if (mention) assert.match(r.stderr, mention);
-}
-
-/** A port where nothing listens: a verb that connected would say CONNECTION_REFUSED (3). */
-function closedPort(): string {
-  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (l.addr as Deno.NetAddr).port;
-  l.close();
-  return String(port);
 }
 
 async function fifo(name: string): Promise<string> {

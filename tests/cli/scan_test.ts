@@ -16,11 +16,15 @@ const RSA = ["-cert", CERTS + "localhost.crt", "-key", CERTS + "localhost.key"];
 type Behaviour = "silent" | "garbage" | "drop" | "endless";
 
 /** A hostile TCP server on an ephemeral port (not TLS: that is the point). */
-function hostile(kind: Behaviour): { port: number; close: () => void } {
+function hostile(
+  kind: Behaviour,
+): { port: number; accepted: () => number; close: () => void } {
   const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const conns = new Set<Deno.Conn>();
+  let accepted = 0;
   (async () => {
     for await (const c of l) {
+      accepted++;
       conns.add(c);
       (async () => {
         const buf = new Uint8Array(4096);
@@ -45,6 +49,7 @@ function hostile(kind: Behaviour): { port: number; close: () => void } {
   })().catch(() => {});
   return {
     port: (l.addr as Deno.NetAddr).port,
+    accepted: () => accepted,
     close: () => {
       l.close();
       for (const c of conns) {
@@ -175,4 +180,44 @@ Deno.test("scan without a target, or with a bad --concurrency, is a usage error 
   const c = await tlsprobe(["scan", "--targets", "/nonexistent/targets.txt"]);
   assert.equal(c.code, 2);
   assert.match(c.stderr, /FILE_NOT_FOUND|does not exist/);
+});
+
+Deno.test({
+  name: "scan stops on SIGTERM in the middle and prints what it has (exit 143)",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async () => {
+    const silent = hostile("silent");
+    try {
+      const child = new Deno.Command(Deno.execPath(), {
+        args: [
+          "run",
+          `--env-file=${ROOT}cli/runtime.env`,
+          "-A",
+          ROOT + "cli/main.ts",
+          "scan",
+          "--timeout",
+          "60",
+          `127.0.0.1:${silent.port}`,
+        ],
+        stdout: "piped",
+        stderr: "piped",
+        env: { NO_COLOR: "1" },
+      }).spawn();
+      // Once the version handshakes are in flight, the scan is running.
+      const t0 = Date.now();
+      while (silent.accepted() < 5 && Date.now() - t0 < 30_000) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      const stopped = Date.now();
+      child.kill("SIGTERM");
+      const r = await child.output();
+      const stdout = new TextDecoder().decode(r.stdout);
+      assert.equal(r.code, 143);
+      assert.match(stdout, /interrupted/);
+      assert.ok(Date.now() - stopped < 10_000, "the scan did not stop promptly");
+    } finally {
+      silent.close();
+    }
+  },
 });

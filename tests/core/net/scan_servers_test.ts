@@ -155,6 +155,16 @@ const configs: Config[] = [
     },
   },
   {
+    name: "openssl s_server, TLS 1.0 only (legacy suites, SECLEVEL 0)",
+    start: () =>
+      startOpensslServer([...RSA, "-tls1", "-cipher", "ALL:COMPLEMENTOFALL:@SECLEVEL=0"]),
+    check: (r) => {
+      assert.deepEqual(r.versions.filter((v) => v.accepted).map((v) => v.version), ["TLSv1"]);
+      assert.ok(r.weaknesses.some((w) => w.id === "tlsv1"));
+      assert.equal(r.features.fallbackScsv.value, null);
+    },
+  },
+  {
     name: "openssl s_server defaults",
     full: true,
     start: () => startOpensslServer([...RSA]),
@@ -277,7 +287,7 @@ http {
         "-c",
         `${dir}/nginx.conf`,
         "-g",
-        "daemon off;",
+        "daemon off; master_process off;",
       ], {
         ready: /^/,
       });

@@ -94,3 +94,27 @@ Deno.test("renderProbeText() prints the dotted lines and -v adds the chain", asy
   assert.ok(lines.some((l) => l.startsWith("Client certificate requested........ yes")));
   assert.ok(lines.includes("Certificate 0 (leaf)"));
 });
+
+Deno.test("probe -v shows a malformed certificate of the chain with its findings, and the JSON form matches the schema", async () => {
+  const { oddCertificates } = await import("../../_helpers/odd_certs.ts");
+  const { describeChain } = await import("../../../core/report/probe.ts");
+  const odd = new Map(oddCertificates().map((c) => [c.name, c.der]));
+  const b = await bodyOf("openssl_tls12_ecdhe_rsa_certreq_ocsp");
+  b.certificates = await describeChain([
+    odd.get("signature BIT STRING with 1 unused bit")!,
+    odd.get("name attribute 1.2.643.3.131.1.1")!,
+  ]);
+  assert.equal(b.certificates.length, 2, "the malformed certificate is not dropped");
+  assert.equal(b.certificates[0].subject, "CN=odd.example,C=XX");
+  assert.equal(b.certificates[0].findings?.[0].rule, "x509.signature-unused-bits");
+  assert.equal(b.certificates[1].subject, "INN=007700000000,CN=odd.example");
+  assert.equal(b.certificates[1].findings, undefined);
+  assertProbeSchema(envelope("probe", b));
+  const lines = renderProbeText(b, { verbose: true });
+  const text = lines.join("\n");
+  assert.match(text, /^ {2}Finding \(error\)\.+ x509\.signature-unused-bits:/m);
+  assert.match(
+    text.replace(/\n +/g, " "),
+    /unused bits must be 0 \(found 1\) \[RFC 5280 section 4\.1\.1\.3/,
+  );
+});

@@ -12,7 +12,7 @@ import {
   parsePem,
   toPem,
 } from "../../../core/x509/mod.ts";
-import { opensslIp, splitOpensslNames } from "../../_helpers/openssl_x509.ts";
+import { opensslIp, opensslX509Text, splitOpensslNames } from "../../_helpers/openssl_x509.ts";
 
 const BUNDLE = "/etc/ssl/certs/ca-certificates.crt";
 const FIXTURES = new URL("../../fixtures/x509/", import.meta.url);
@@ -46,32 +46,11 @@ function opensslDate(s: string): string {
 }
 
 async function opensslView(pem: string): Promise<OpensslView> {
-  const child = new Deno.Command("openssl", {
-    args: [
-      "x509",
-      "-noout",
-      "-nameopt",
-      "RFC2253,-esc_msb",
-      "-subject",
-      "-issuer",
-      "-serial",
-      "-dates",
-      "-fingerprint",
-      "-sha256",
-      "-ext",
-      "subjectAltName,basicConstraints,keyUsage",
-      "-text",
-    ],
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const w = child.stdin.getWriter();
-  await w.write(new TextEncoder().encode(pem));
-  await w.close();
-  const { code, stdout } = await child.output();
+  const { code, text } = await opensslX509Text(new TextEncoder().encode(pem), {
+    extraArgs: ["-serial", "-dates", "-fingerprint", "-sha256"],
+    ext: "subjectAltName,basicConstraints,keyUsage",
+  });
   assert.equal(code, 0, "openssl x509 failed");
-  const text = new TextDecoder().decode(stdout);
   const [head, body] = text.split(/^Certificate:$/m);
   const lines = head.split("\n");
   const field = (p: string) => lines.find((l) => l.startsWith(p))?.slice(p.length);

@@ -1,5 +1,6 @@
 /**
- * STARTTLS against PostgreSQL, OpenLDAP (slapd) and vsftpd, each started
+ * STARTTLS against PostgreSQL, OpenLDAP (slapd), vsftpd, MariaDB and Prosody
+ * (xmpp, xmpp-server), each started
  * here on loopback with a private configuration (concurrently, once for the
  * file): probe --starttls reports what openssl s_client -starttls sees on the
  * same server (version, suite, leaf), and connect --starttls exchanges data
@@ -12,34 +13,47 @@ import {
   opensslStarttls,
   pemBody,
   probeStarttls,
+  startMariadb,
   startPostgres,
+  startProsody,
   startSlapd,
   startVsftpd,
 } from "../../../_helpers/daemons.ts";
 import { tlsprobe } from "../../../_helpers/process.ts";
 
-Deno.test("STARTTLS against PostgreSQL, slapd and vsftpd", async (t) => {
+Deno.test("STARTTLS against PostgreSQL, slapd, vsftpd, MariaDB and Prosody", async (t) => {
   const pki = await makeTestPki();
   const cert = { crt: pki.localhostCrt, key: pki.localhostKey, ca: pki.caCrt };
   const started = await Promise.allSettled([
     startPostgres(cert),
     startSlapd(cert),
     startVsftpd(cert),
+    startMariadb(cert),
+    startProsody(cert),
   ]);
   const daemons = started.map((s) => s.status === "fulfilled" ? s.value : null);
   try {
     for (const s of started) if (s.status === "rejected") throw s.reason;
-    const [pg, ldap, ftp] = daemons as (Daemon | null)[];
-    const cases: [string, Daemon | null][] = [["postgres", pg], ["ldap", ldap], ["ftp", ftp]];
+    const [pg, ldap, ftp, mysql, xmpp] = daemons as (Daemon | null)[];
+    const cases: [string, Daemon | null][] = [
+      ["postgres", pg],
+      ["ldap", ldap],
+      ["ftp", ftp],
+      ["mysql", mysql],
+      ["xmpp", xmpp],
+      ["xmpp-server", xmpp],
+    ];
     for (const [proto, d] of cases) {
       await t.step({
         name: `probe --starttls ${proto} matches openssl s_client -starttls ${proto}`,
         ignore: !d,
         fn: async () => {
           const port = d!.ports[proto];
+          // Prosody serves the domain localhost: say so in the stream's to=.
+          const xmppHost = proto.startsWith("xmpp");
           const [ours, theirs] = await Promise.all([
-            probeStarttls(proto, port, pki.caCrt),
-            opensslStarttls(proto, port),
+            probeStarttls(proto, port, pki.caCrt, xmppHost ? ["--xmpp-host", "localhost"] : []),
+            opensslStarttls(proto, port, xmppHost ? ["-xmpphost", "localhost"] : []),
           ]);
           assert.equal(ours.version, theirs.version);
           assert.ok(
