@@ -21,7 +21,7 @@ import {
   type ProbeOutcome,
   type ProbeTrust,
 } from "../report/probe.ts";
-import { verifyTrust } from "./tls_client.ts";
+import { trustVerdict } from "./tls_client.ts";
 import { configureTrust } from "./trust.ts";
 import { remainingMs } from "./transport.ts";
 import { openStream, type StarttlsRequest } from "./starttls.ts";
@@ -106,7 +106,7 @@ async function checkTrust(
       message: `Trust could not be checked: the probe's ${o.timeoutMs / 1000} s were spent`,
     };
   }
-  const verdict = await verifyTrust({
+  const verdict = await trustVerdict({
     host: o.host,
     port: o.port,
     serverName: sni ?? o.host,

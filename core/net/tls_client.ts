@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { TlsprobeError } from "../errors.ts";
+import { isTlsprobeError, TlsprobeError } from "../errors.ts";
 import { classifyNetError, type FailureContext } from "./classify.ts";
 import { loadCertifiedKey } from "./pem.ts";
 import { configureTrust, type TrustInfo } from "./trust.ts";
@@ -233,25 +233,24 @@ function round1(ms: number): number {
   return Math.round(ms * 10) / 10;
 }
 
-/** What one verified connection says about a server's chain and name. */
+/** rustls's verdict on a server: trusted, refused (a `CERT_*` code), or not checkable. */
 export interface TrustVerdict {
-  /** true: rustls accepted the chain and the name; false: it refused them; null: not checkable. */
+  /** true verified, false refused, null not checkable. */
   verified: boolean | null;
-  /** The stable code when refused or not checkable. */
+  /** The refusal's or the failure's code. */
   code: string | null;
-  /** Why, in words (null when verified). */
+  /** Why, for people. */
   message: string | null;
 }
 
 /**
- * Asks the runtime's TLS whether it trusts a server: one verified connection,
- * closed at once. A certificate failure (`CERT_*`) is a refusal; any other
- * failure means trust could not be checked.
+ * Makes a verified connection and closes it at once: whether the runtime
+ * (rustls) trusts the server's chain and name.
  *
- * @param opts where to connect and how to verify
- * @returns the verdict (never throws)
+ * @param opts as for {@link connectVerified}
+ * @returns the verdict; a failure that is not about the certificate gives `verified: null`
  */
-export async function verifyTrust(opts: ClientOptions): Promise<TrustVerdict> {
+export async function trustVerdict(opts: ClientOptions): Promise<TrustVerdict> {
   try {
     const vc = await connectVerified(opts);
     try {
@@ -259,7 +258,7 @@ export async function verifyTrust(opts: ClientOptions): Promise<TrustVerdict> {
     } catch { /* closed */ }
     return { verified: true, code: null, message: null };
   } catch (e) {
-    const err = e instanceof TlsprobeError
+    const err = isTlsprobeError(e)
       ? e
       : new TlsprobeError("INTERNAL", String(e), { raw: String(e) });
     const refused = err.code.startsWith("CERT_");
