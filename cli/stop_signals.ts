@@ -19,32 +19,48 @@ export interface StopSignals {
   dispose(): void;
 }
 
-/** The launchers whose death should stop us (the chain `npx → npm exec → sh → deno task`). */
-const LAUNCHERS = /^(deno|node|npm|npx|sh|bash|dash)( |$)/;
-
-function stat(pid: number): { ppid: number; comm: string; start: string } | undefined {
-  try {
-    const s = Deno.readTextFileSync(`/proc/${pid}/stat`);
-    const close = s.lastIndexOf(")");
-    const comm = s.slice(s.indexOf("(") + 1, close);
-    const f = s.slice(close + 2).split(" ");
-    return { ppid: Number(f[1]), comm, start: f[19] };
-  } catch {
-    return undefined;
-  }
+async function ps(args: string[]): Promise<string> {
+  const r = await new Deno.Command("ps", { args, stdout: "piped", stderr: "null" }).output();
+  return new TextDecoder().decode(r.stdout);
 }
 
-/** Launcher processes above this one (Linux /proc only; empty elsewhere). */
-function launchers(): Array<{ pid: number; start: string }> {
-  const out: Array<{ pid: number; start: string }> = [];
+/**
+ * The launchers above this process when it runs as `npx … deno task …`
+ * (`deno task`, `sh -c`, `npm exec`), read with `ps` (reading /proc needs all
+ * permissions in Deno; `ps` needs only --allow-run, which the task grants).
+ * Empty when the parent is not `deno task` under npm: a plain `deno task`
+ * forwards signals itself.
+ */
+async function launchers(): Promise<number[]> {
+  const table = new Map<number, { ppid: number; args: string }>();
+  for (const line of (await ps(["-e", "-o", "pid=,ppid=,args="])).split("\n")) {
+    const m = line.match(/^\s*(\d+)\s+(\d+)\s+(.*)$/);
+    if (m) table.set(Number(m[1]), { ppid: Number(m[2]), args: m[3].trim() });
+  }
+  const chain: number[] = [];
   let pid = Deno.ppid;
-  for (let i = 0; i < 6 && pid > 1; i++) {
-    const st = stat(pid);
-    if (!st || !LAUNCHERS.test(st.comm)) break;
-    out.push({ pid, start: st.start });
+  const task = table.get(pid);
+  if (!task || !/(^|\/)deno task /.test(task.args)) return [];
+  for (let i = 0; i < 4 && pid > 1; i++) {
+    const st = table.get(pid);
+    if (!st) break;
+    chain.push(pid);
+    if (/^(npm exec|npx) /.test(st.args)) return chain;
+    if (i > 0 && !/^(sh|bash|dash)( |$)/.test(st.args)) break;
     pid = st.ppid;
   }
-  return out;
+  return [];
+}
+
+/** Whether each process still runs (a zombie counts as gone). */
+async function allAlive(pids: number[]): Promise<boolean> {
+  const out = await ps(["-o", "pid=,stat=", "-p", pids.join(",")]);
+  const states = new Map<number, string>();
+  for (const line of out.split("\n")) {
+    const m = line.match(/^\s*(\d+)\s+(\S+)/);
+    if (m) states.set(Number(m[1]), m[2]);
+  }
+  return pids.every((p) => states.has(p) && !states.get(p)!.startsWith("Z"));
 }
 
 /**
@@ -62,20 +78,24 @@ export function stopSignals(): StopSignals {
   const onInt = stop(SIGNAL_EXIT.SIGINT), onTerm = stop(SIGNAL_EXIT.SIGTERM);
   Deno.addSignalListener("SIGINT", onInt);
   Deno.addSignalListener("SIGTERM", onTerm);
-  let above: Array<{ pid: number; start: string }> = [];
-  try {
-    above = launchers();
-  } catch { /* no /proc access: signals only */ }
-  const watch = above.length
-    ? setInterval(() => {
-      if (above.some((p) => stat(p.pid)?.start !== p.start)) onTerm();
-    }, 200)
-    : undefined;
+  let watch: ReturnType<typeof setTimeout> | undefined;
+  let disposed = false;
+  const poll = (above: number[]) => {
+    watch = setTimeout(async () => {
+      if (disposed) return;
+      if (!(await allAlive(above).catch(() => true))) onTerm();
+      else poll(above);
+    }, 300);
+  };
+  launchers().then((above) => {
+    if (!disposed && above.length) poll(above);
+  }).catch(() => {/* no ps, or not allowed: signals only */});
   return {
     signal: ac.signal,
     exitCode: () => code,
     dispose: () => {
-      clearInterval(watch);
+      disposed = true;
+      clearTimeout(watch);
       Deno.removeSignalListener("SIGINT", onInt);
       Deno.removeSignalListener("SIGTERM", onTerm);
     },

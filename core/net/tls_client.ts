@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { TlsprobeError } from "../errors.ts";
+import { isTlsprobeError, TlsprobeError } from "../errors.ts";
 import { classifyNetError, type FailureContext } from "./classify.ts";
 import { loadCertifiedKey } from "./pem.ts";
 import { configureTrust, type TrustInfo } from "./trust.ts";
@@ -231,4 +231,41 @@ export async function readWithDeadline(
 
 function round1(ms: number): number {
   return Math.round(ms * 10) / 10;
+}
+
+/** rustls's verdict on a server: trusted, refused (a `CERT_*` code), or not checkable. */
+export interface TrustVerdict {
+  /** true verified, false refused, null not checkable. */
+  verified: boolean | null;
+  /** The refusal's or the failure's code. */
+  code: string | null;
+  /** Why, for people. */
+  message: string | null;
+}
+
+/**
+ * Makes a verified connection and closes it at once: whether the runtime
+ * (rustls) trusts the server's chain and name.
+ *
+ * @param opts as for {@link connectVerified}
+ * @returns the verdict; a failure that is not about the certificate gives `verified: null`
+ */
+export async function trustVerdict(opts: ClientOptions): Promise<TrustVerdict> {
+  try {
+    const vc = await connectVerified(opts);
+    try {
+      vc.conn.close();
+    } catch { /* closed */ }
+    return { verified: true, code: null, message: null };
+  } catch (e) {
+    const err = isTlsprobeError(e)
+      ? e
+      : new TlsprobeError("INTERNAL", String(e), { raw: String(e) });
+    const refused = err.code.startsWith("CERT_");
+    return {
+      verified: refused ? false : null,
+      code: err.code,
+      message: refused ? err.message : `Trust could not be checked: ${err.message}`,
+    };
+  }
 }

@@ -173,6 +173,8 @@ Deno.test("a probe whose trust or name check failed looks like a failure, with t
   assert.match(html, /role="alert"/);
   assert.match(html, /CERT_UNKNOWN_ISSUER<\/span> Not signed by a trusted CA: pass -a\/--cafile/);
   assert.match(html, /<td id="r-version">TLSv1\.3<\/td>/, "the negotiated values stay visible");
+  assert.match(html, /data-action="retryWithCa" data-id="\d+">Retry with a CA file…/);
+  assert.match(html, /data-action="showJson"/);
   assert.match(renderHistory(m), /class="history-item failed"/);
   assert.equal(summary(m.entries[0]), "localhost:8443: CERT_UNKNOWN_ISSUER");
   const mismatch: ProbeReport = {
@@ -184,6 +186,20 @@ Deno.test("a probe whose trust or name check failed looks like a failure, with t
     message: "no SAN",
   });
   assert.equal(entryFailure(addEntry(emptyModel(), entry(REPORT)).entries[0]), undefined);
+  // The CLI's report words no flag in trust.message: the panel adds its own advice.
+  const bare: ProbeReport = {
+    ...REPORT,
+    trust: {
+      ...REPORT.trust!,
+      verified: false,
+      code: "CERT_UNKNOWN_ISSUER",
+      message: "Unknown CA",
+    },
+  };
+  assert.match(
+    entryFailure(addEntry(emptyModel(), entry(bare)).entries[0])!.message,
+    /^Unknown CA: give the CA certificate that signed it \(Retry with a CA file…/,
+  );
   // Not checkable is not a failure.
   const unchecked: ProbeReport = { ...REPORT, trust: { ...REPORT.trust!, verified: null } };
   assert.equal(entryFailure(addEntry(emptyModel(), entry(unchecked)).entries[0]), undefined);

@@ -183,10 +183,13 @@ export function entryFailure(entry: ProbeEntry): CliError | undefined {
   const e = entry.error ?? r?.error ?? entry.scan?.error;
   if (e) return e;
   if (r?.trust?.verified === false) {
-    return {
-      code: r.trust.code ?? "CERT_INVALID",
-      message: r.trust.message ?? "The server's certificate was not verified.",
-    };
+    const code = r.trust.code ?? "CERT_INVALID";
+    const message = r.trust.message ?? "The server's certificate was not verified";
+    // The CLI words its advice for its own flags; the panel's is the CA file option.
+    const advice = code === "CERT_UNKNOWN_ISSUER" && !/CA file \(|--cafile/.test(message)
+      ? ": give the CA certificate that signed it (Retry with a CA file…, or CA file under Options)"
+      : "";
+    return { code, message: message + advice };
   }
   if (r?.identity?.matched === false) {
     return {
@@ -220,6 +223,18 @@ export function renderEntry(entry: ProbeEntry, now: Date): string {
   const error = entryFailure(entry);
   const parts = [head];
   if (error) parts.push(renderError(error));
+  const actions: string[] = [];
+  if (error && /^CERT_(UNKNOWN_ISSUER|INVALID|BAD_SIGNATURE|CA_AS_LEAF)/.test(error.code)) {
+    actions.push(
+      `<button type="button" class="secondary" id="retry-ca" data-action="retryWithCa" data-id="${entry.id}">Retry with a CA file…</button>`,
+    );
+  }
+  if (r) {
+    actions.push(
+      `<button type="button" class="secondary" id="show-json" data-action="showJson" data-id="${entry.id}">Show raw JSON</button>`,
+    );
+  }
+  if (actions.length) parts.push(`<div class="actions">${actions.join(" ")}</div>`);
   if (entry.scan && !entry.scan.error) parts.push(renderScan(entry.scan));
   const h = r?.handshake;
   if (h) {
