@@ -116,11 +116,9 @@ async function bounded<T>(
       resolve(onFailure({
         code: "TIMEOUT",
         message: why === "timeout"
-          ? `${o.host}:${o.port} did not answer within ${
-            o.timeoutMs / 1000
-          } s (raise --timeout if it is slow)`
+          ? `${o.host}:${o.port} did not answer within ${o.timeoutMs / 1000} s`
           : "Stopped",
-        detail: why === "abort" ? { interrupted: true } : {},
+        detail: why === "abort" ? { interrupted: true } : { advice: "timeout" },
       }));
     };
     timer = setTimeout(() => fire("timeout"), o.timeoutMs);
