@@ -223,6 +223,8 @@ async function runConnect(inv: Invocation): Promise<number> {
             n.group ? `, key exchange ${n.group}` : ""
           }`,
         );
+      } else if (vc.negotiated) {
+        err(`Negotiated ${vc.negotiated.version} ${vc.negotiated.cipher}`);
       } else {
         err(
           "Negotiated version and suite: not shown (-c and --starttls connect without the watcher)",
