@@ -390,7 +390,7 @@ try {
 
   await check(
     "the tlsprobe output channel logs each CLI run with exit status and time",
-    async () => {
+    () => {
       // A LogOutputChannel writes to a file in the extension host's log folder.
       const logs = path.join(tmp, "user-data", "logs");
       const files = fs.readdirSync(logs, { recursive: true }).map(String).filter((f) =>
