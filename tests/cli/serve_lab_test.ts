@@ -206,3 +206,17 @@ Deno.test("serve --lab refuses single-server options and a bad --lab-dir with a 
   assert.equal(none.code, 2);
   assert.match(none.stderr, /--cert/);
 });
+
+Deno.test("serve --lab with a busy port says which, exits 2 and leaves nothing listening", async () => {
+  // The good endpoint (BASE+1) lands on a port this test holds.
+  const held = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const busy = (held.addr as Deno.NetAddr).port;
+  try {
+    const r = await tlsprobe(["serve", "--lab", "--port", String(busy - 1)]);
+    assert.equal(r.code, 2, r.stdout + r.stderr);
+    assert.match(r.stderr, new RegExp(`Port ${busy} is already in use`));
+    assert.equal(r.stdout, "");
+  } finally {
+    held.close();
+  }
+});
