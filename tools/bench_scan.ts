@@ -11,8 +11,8 @@
  * @module
  */
 import { cipherSuiteByCode, cipherSuiteByName } from "../core/registry/cipher_suites.ts";
-import { type Peer, ROOT, run, startOpensslServer, startPeer } from "../tests/_helpers/process.ts";
-import { groundTruth, offerable } from "../tests/_helpers/scan_truth.ts";
+import { type Peer, ROOT, run, startOpensslServer } from "../tests/_helpers/process.ts";
+import { groundTruth, offerable, startGnutlsServer } from "../tests/_helpers/scan_truth.ts";
 
 const RUNS = Number(Deno.env.get("BENCH_RUNS") ?? 3);
 const CERTS = ROOT + "certs/";
@@ -153,29 +153,6 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)];
 }
 
-async function gnutls(): Promise<Peer> {
-  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (l.addr as Deno.NetAddr).port;
-  l.close();
-  const p = await startPeer("gnutls-serv", [
-    "-p",
-    String(port),
-    "--x509certfile",
-    CERTS + "localhost.crt",
-    "--x509keyfile",
-    CERTS + "localhost.key",
-  ], { ready: /listening/i });
-  for (let i = 0; i < 50; i++) {
-    try {
-      (await Deno.connect({ hostname: "127.0.0.1", port })).close();
-      break;
-    } catch {
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-  return { ...p, port };
-}
-
 const SERVERS: { name: string; start: () => Promise<Peer> }[] = [
   { name: "s_server default", start: () => startOpensslServer([...RSA]) },
   {
@@ -202,7 +179,7 @@ const SERVERS: { name: string; start: () => Promise<Peer> }[] = [
         "ALL:COMPLEMENTOFALL:@SECLEVEL=0",
       ]),
   },
-  { name: "gnutls-serv default", start: gnutls },
+  { name: "gnutls-serv default", start: () => startGnutlsServer() },
 ];
 
 const TOOLS: { name: string; scan: (port: number) => Promise<Sets> }[] = [

@@ -4,80 +4,16 @@
  * `-a certs/ca.crt`, and then the same client without `-a`, refused with a
  * friendly message. Both sides are the real CLI, printed as they speak.
  */
-const root = new URL("../", import.meta.url).pathname;
-const decoder = new TextDecoder();
-const cli = (args: string[]) =>
-  new Deno.Command(Deno.execPath(), {
-    // -q: a first run fetches npm packages; their "Download …" lines stay off the transcript.
-    args: ["run", "-q", `--env-file=${root}cli/runtime.env`, "-A", `${root}cli/main.ts`, ...args],
-    cwd: root,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  });
+import { client, prepare, startServer } from "./_demo.ts";
 
-async function pump(
-  stream: ReadableStream<Uint8Array>,
-  tag: string,
-  onLine?: (l: string) => void,
-): Promise<void> {
-  let buf = "";
-  for await (const chunk of stream) {
-    buf += decoder.decode(chunk, { stream: true });
-    let i;
-    while ((i = buf.indexOf("\n")) >= 0) {
-      const line = buf.slice(0, i);
-      buf = buf.slice(i + 1);
-      console.log(`${tag} ${line}`);
-      onLine?.(line);
-    }
-  }
-  if (buf) console.log(`${tag} ${buf}`);
-}
-
-// A first run on a fresh machine fetches the npm dependencies: do it before
-// the transcript starts, with its "Download …" lines kept off the transcript.
-{
-  const prep = await new Deno.Command(Deno.execPath(), {
-    args: ["install", "--quiet"],
-    cwd: root,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).output();
-  if (!prep.success) {
-    console.error("Could not install the dependencies (deno install):");
-    console.error(decoder.decode(prep.stderr).trim());
-    Deno.exit(1);
-  }
-}
-
-console.log("$ tlsprobe serve --cert certs/localhost.pem --port 0      # terminal 1: the server");
-const server = cli(["serve", "--cert", "certs/localhost.pem", "--port", "0"]).spawn();
-const port = await new Promise<number>((resolve, reject) => {
-  const timer = setTimeout(() => reject(new Error("the server did not start within 20 s")), 20_000);
-  pump(server.stdout, "[server]", (l) => {
-    const m = l.match(/^Listening at interface .* and port (\d+)$/);
-    if (m) {
-      clearTimeout(timer);
-      resolve(Number(m[1]));
-    }
-  });
-  pump(server.stderr, "[server]");
-});
-
-async function client(args: string[], note: string): Promise<number> {
-  console.log(`\n$ tlsprobe ${args.join(" ")}      # terminal 2: ${note}`);
-  const child = cli(args).spawn();
-  await Promise.all([pump(child.stdout, "[client]"), pump(child.stderr, "[client]")]);
-  const { code } = await child.status;
-  console.log(`[client] exit status ${code}`);
-  // Let the server's log line for this client arrive before the next step.
-  await new Promise((r) => setTimeout(r, 300));
-  return code;
-}
+await prepare();
+const { child: server, port } = await startServer([
+  "serve",
+  "--cert",
+  "certs/localhost.pem",
+  "--port",
+  "0",
+]);
 
 let ok = true;
 try {

@@ -182,16 +182,21 @@ async function runConnect(inv: Invocation): Promise<number> {
       timeoutMs: flags.timeout,
       onTcpConnected: (remote: Deno.NetAddr) => {
         address = remote.hostname;
-        if (!flags.json) out(`Connected to host ${pyStrRepr(host)} and port ${port}`);
       },
     };
-    if (rp) {
-      const pc = await withPolicy!.connectUnderPolicy(options, rp, watch);
+    // -v reads the ServerHello on the way (the runtime reports only ALPN), as
+    // --policy does; that needs Deno.startTls, so not with -c or --starttls.
+    const watchForVerbose = flags.verbose && !flags.cert && !starttls;
+    if (rp || watchForVerbose) {
+      const parts = withPolicy ?? await loadPolicyParts();
+      const pc = await parts.connectUnderPolicy(options, rp, watch);
       closeWatcher = pc.close;
       vc = pc.vc;
     } else {
       vc = await connectVerified(options);
     }
+    // Said only once the server's certificate and name have been verified.
+    if (!flags.json) out(`Connected to host ${pyStrRepr(host)} and port ${port}`);
     if (flags.verbose && !flags.json && vc.starttls) {
       for (const e of vc.starttls.transcript) err(`${e.from}: ${e.text}`);
       err(`STARTTLS (${vc.starttls.protocol}) done; TLS from here on`);
@@ -211,6 +216,20 @@ async function runConnect(inv: Invocation): Promise<number> {
         }`,
       );
       err(`ALPN: ${vc.alpn ?? "none"}`);
+      const n = watch.negotiated;
+      if (n) {
+        err(
+          `Negotiated ${n.version} ${n.cipher.openssl ?? n.cipher.iana}${
+            n.group ? `, key exchange ${n.group}` : ""
+          }`,
+        );
+      } else if (vc.negotiated) {
+        err(`Negotiated ${vc.negotiated.version} ${vc.negotiated.cipher}`);
+      } else {
+        err(
+          "Negotiated version and suite: not shown (-c and --starttls connect without the watcher)",
+        );
+      }
     }
     if (watch.evaluation && !flags.json) {
       for (const line of renderEvaluation(watch.evaluation)) err(line);

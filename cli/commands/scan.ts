@@ -20,6 +20,7 @@ import { err, out, styles } from "../output.ts";
 import { parseServerName, parseTimeout, starttlsOptions, starttlsRequest } from "../options.ts";
 import { STARTTLS_PORTS } from "../../core/starttls/mod.ts";
 import { stopSignals } from "../stop_signals.ts";
+import { withAdvice } from "../advice.ts";
 
 interface ScanFlags {
   targets?: string;
@@ -250,7 +251,11 @@ async function runScan(inv: Invocation): Promise<number> {
   if (failed?.error) {
     if (!flags.json) {
       const s = styles("stderr");
-      err(`${s.red("tlsprobe: error")} ${s.bold(failed.error.code)}: ${failed.error.message}`);
+      const e = withAdvice(
+        new TlsprobeError(failed.error.code, failed.error.message, failed.error.detail ?? {}),
+        (command.options ?? []).map((o) => o.long),
+      );
+      err(`${s.red("tlsprobe: error")} ${s.bold(e.code)}: ${e.message}`);
     }
     return EXIT_CODES[failed.error.code];
   }

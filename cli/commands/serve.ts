@@ -34,6 +34,7 @@ import { EXIT_CODES } from "../exit_codes.ts";
 import { err, out, styles } from "../output.ts";
 import { parseAlpn, parseListenPort, parseTimeout } from "../options.ts";
 import { stopSignals } from "../stop_signals.ts";
+import { runLab } from "./serve_lab.ts";
 import {
   parseServeStarttlsProtocol,
   SERVE_STARTTLS_PROTOCOLS,
@@ -44,7 +45,9 @@ import {
 export const DEFAULT_GREETING = "Simple is better than complex.";
 
 interface ServeFlags {
-  cert: string;
+  cert?: string;
+  lab?: boolean;
+  labDir?: string;
   key?: string;
   host: string;
   port: number;
@@ -104,9 +107,10 @@ export const command: CommandSpec = {
   name: "serve",
   summary: "Run a TLS server for testing clients (the book's safe_tls.py -s)",
   options: [
-    option("--cert <file>", "certificate chain in PEM, leaf first; may hold the key", {
-      required: true,
-    }),
+    option(
+      "--cert <file>",
+      "certificate chain in PEM, leaf first; may hold the key (required unless --lab)",
+    ),
     option("--key <file>", "private key (PEM), if not in --cert"),
     option("--host <host>", "interface to listen on; '' means every interface", {
       default: "127.0.0.1",
@@ -161,7 +165,13 @@ export const command: CommandSpec = {
       }`,
       { parse: parseServeStarttlsProtocol },
     ),
-    option("--json", "print one JSON object per event (JSON lines)"),
+    option(
+      "--lab",
+      "start the test lab: an HTTPS index on --port and one deliberately flawed endpoint " +
+        "per port above it (expired, wrong host, TLS 1.2 only, …); no --cert needed",
+    ),
+    option("--lab-dir <dir>", "with --lab: write the lab CA, certificates and keys here"),
+    option("--json", "print one JSON object per event (JSON lines); with --lab, the index"),
     option("-v, --verbose", "log handshakes, bytes and raw runtime errors"),
   ],
   epilog: `
@@ -172,6 +182,7 @@ Examples:
   tlsprobe serve --cert certs/localhost.pem --policy book-locked-server --report
   tlsprobe serve --cert certs/localhost.pem --client-ca certs/ca.crt --report
   tlsprobe serve --cert certs/localhost.pem -p TLSv1.2
+  tlsprobe serve --lab --port 8440        # index on 8440, cases on 8441, 8442, …
 
 Each client's ClientHello is read first (so the server can say what the client
 offered, and refuse what it cannot serve with the alert a real server sends),
@@ -181,10 +192,16 @@ cannot be told a cipher list: when it chooses a suite outside the policy the
 session is refused and the output says so.
 
 SIGINT and SIGTERM stop the server (exit 130 and 143).`,
-  run: (inv) => runServe(inv.flags as unknown as ServeFlags),
+  run: (inv) => {
+    const flags = inv.flags as unknown as ServeFlags;
+    if (flags.lab) return runLab(flags as ServeFlags & Record<string, unknown>);
+    if (flags.labDir) throw new UsageError("--lab-dir needs --lab");
+    if (!flags.cert) throw new UsageError("required option '--cert <file>' not specified");
+    return runServe(flags as ServeFlags & { cert: string });
+  },
 };
 
-async function runServe(flags: ServeFlags): Promise<number> {
+async function runServe(flags: ServeFlags & { cert: string }): Promise<number> {
   const certified = await loadCertifiedKey(flags.cert, flags.key);
   const policy: ResolvedPolicy | undefined = flags.policy
     ? await loadResolvedPolicy(flags.policy)

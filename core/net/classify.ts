@@ -413,3 +413,55 @@ export function classifyClientFailure(
     detail,
   );
 }
+
+/**
+ * Classifies a `node:tls` client error (the `connect -c … --servername`
+ * path): node's verification codes mapped to the same stable codes as the
+ * rustls messages above; anything else goes through `classifyNetError`.
+ *
+ * @param e the thrown value
+ * @param ctx what was being attempted
+ * @returns a TlsprobeError with a stable code
+ */
+export function classifyNodeTlsError(e: unknown, ctx: FailureContext): TlsprobeError {
+  const code = (e as { code?: string })?.code ?? "";
+  const raw = String((e as Error)?.message ?? e);
+  const detail = { raw, phase: ctx.phase, errorName: code };
+  const wanted = ctx.serverName ?? ctx.host;
+  if (
+    code === "ERR_TLS_CERT_ALTNAME_INVALID" || /does not match certificate's altnames/.test(raw)
+  ) {
+    const names = raw.match(/altnames: (.*)$/)?.[1] ?? "other hosts";
+    return new TlsprobeError(
+      "CERT_NAME_MISMATCH",
+      `The certificate is not valid for ${wanted}; it names ${names}: connect by one of those names or use --servername NAME`,
+      { ...detail, wanted },
+    );
+  }
+  if (
+    /^(UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT(_LOCALLY)?|SELF_SIGNED_CERT_IN_CHAIN|DEPTH_ZERO_SELF_SIGNED_CERT)$/
+      .test(code)
+  ) {
+    const trusted = ctx.caFile ? `the CA file ${ctx.caFile}` : "the platform's trusted roots";
+    return new TlsprobeError(
+      "CERT_UNKNOWN_ISSUER",
+      `The server's certificate is not signed by a CA in ${trusted}: pass -a/--cafile with the CA certificate that signed it`,
+      detail,
+    );
+  }
+  if (code === "CERT_HAS_EXPIRED") {
+    return new TlsprobeError(
+      "CERT_EXPIRED",
+      "The server's certificate has expired: renew it (or check this machine's clock)",
+      detail,
+    );
+  }
+  if (code === "CERT_NOT_YET_VALID") {
+    return new TlsprobeError(
+      "CERT_NOT_YET_VALID",
+      "The server's certificate is not valid yet: check its notBefore date and this machine's clock",
+      detail,
+    );
+  }
+  return classifyNetError(e, ctx);
+}

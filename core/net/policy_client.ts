@@ -44,7 +44,7 @@ export interface PolicyConnection {
  */
 export async function connectUnderPolicy(
   opts: ClientOptions,
-  rp: ResolvedPolicy,
+  rp: ResolvedPolicy | undefined,
   watch: PolicyWatch,
 ): Promise<PolicyConnection> {
   if (opts.starttls) {
@@ -66,6 +66,8 @@ export async function connectUnderPolicy(
     { host: opts.host, port: opts.port, timeoutMs: opts.timeoutMs },
     (flight) => {
       watch.negotiated = negotiatedReport(flight);
+      // Without a policy the watcher only reads what was negotiated (`connect -v`).
+      if (!rp) return undefined;
       watch.evaluation = checkServerHello(rp, {
         version: flight.serverHello.version,
         cipherSuite: flight.serverHello.cipherSuite,
@@ -86,7 +88,7 @@ export async function connectUnderPolicy(
     });
   });
   watch.address = relay.remote.hostname;
-  const v = rp.policy.verification;
+  const v = rp?.policy.verification;
   try {
     const vc = await connectVerified({
       ...opts,
@@ -95,7 +97,7 @@ export async function connectUnderPolicy(
       serverName: opts.serverName ?? opts.host,
       caFile: opts.caFile ?? v?.caFile,
       platformRoots: opts.platformRoots ?? (v?.trust === "both" ? true : undefined),
-      alpn: opts.alpn ?? rp.policy.alpn?.protocols,
+      alpn: opts.alpn ?? rp?.policy.alpn?.protocols,
       onTcpConnected: (_remote, local) => opts.onTcpConnected?.(relay.remote, local),
       timeoutMs: Math.max(1, deadline - Date.now()),
     });

@@ -21,7 +21,7 @@ import {
   type ProbeOutcome,
   type ProbeTrust,
 } from "../report/probe.ts";
-import { connectVerified } from "./tls_client.ts";
+import { trustVerdict } from "./tls_client.ts";
 import { configureTrust } from "./trust.ts";
 import { remainingMs } from "./transport.ts";
 import { openStream, type StarttlsRequest } from "./starttls.ts";
@@ -106,34 +106,18 @@ async function checkTrust(
       message: `Trust could not be checked: the probe's ${o.timeoutMs / 1000} s were spent`,
     };
   }
-  try {
-    const vc = await connectVerified({
-      host: o.host,
-      port: o.port,
-      serverName: sni ?? o.host,
-      caFile: o.caFile,
-      certFile: o.certFile,
-      keyFile: o.keyFile,
-      alpn: o.alpn,
-      timeoutMs: left,
-      starttls: o.starttls,
-    });
-    try {
-      vc.conn.close();
-    } catch { /* closed */ }
-    return { ...base, verified: true, code: null, message: null };
-  } catch (e) {
-    const err = isTlsprobeError(e)
-      ? e
-      : new TlsprobeError("INTERNAL", String(e), { raw: String(e) });
-    const refused = err.code.startsWith("CERT_");
-    return {
-      ...base,
-      verified: refused ? false : null,
-      code: err.code,
-      message: refused ? err.message : `Trust could not be checked: ${err.message}`,
-    };
-  }
+  const verdict = await trustVerdict({
+    host: o.host,
+    port: o.port,
+    serverName: sni ?? o.host,
+    caFile: o.caFile,
+    certFile: o.certFile,
+    keyFile: o.keyFile,
+    alpn: o.alpn,
+    timeoutMs: left,
+    starttls: o.starttls,
+  });
+  return { ...base, ...verdict };
 }
 
 /**

@@ -28,7 +28,7 @@ import { planScan } from "../scan/plan.ts";
 import type { ResolvedPolicy } from "../policy/resolve.ts";
 import type { TcpTransport } from "./transport.ts";
 import { openStream, type StarttlsRequest } from "./starttls.ts";
-import { connectVerified } from "./tls_client.ts";
+import { type TrustVerdict, trustVerdict } from "./tls_client.ts";
 
 /** Bytes read for one ClientHello's answer, at most (a ServerHello flight is far smaller). */
 const MAX_HELLO_BYTES = 1 << 20;
@@ -116,16 +116,16 @@ async function bounded<T>(
       resolve(onFailure({
         code: "TIMEOUT",
         message: why === "timeout"
-          ? `${o.host}:${o.port} did not answer within ${
-            o.timeoutMs / 1000
-          } s (raise --timeout if it is slow)`
+          ? `${o.host}:${o.port} did not answer within ${o.timeoutMs / 1000} s`
           : "Stopped",
-        detail: why === "abort" ? { interrupted: true } : {},
+        detail: why === "abort" ? { interrupted: true } : { advice: "timeout" },
       }));
     };
     timer = setTimeout(() => fire("timeout"), o.timeoutMs);
     onAbort = () => fire("abort");
-    o.signal?.addEventListener("abort", onAbort, { once: true });
+    // A signal that fired while this handshake waited for its turn never fires again.
+    if (o.signal?.aborted) onAbort();
+    else o.signal?.addEventListener("abort", onAbort, { once: true });
   });
   const go = (async () => {
     try {
@@ -283,38 +283,17 @@ function abortable<T>(work: Promise<T>, signal: AbortSignal | undefined, value: 
   });
 }
 
-/**
- * Whether rustls (through the runtime) trusts the server's chain and name.
- * Only TLS 1.2/1.3 with suites rustls speaks can be checked.
- */
-async function checkTrust(
-  o: ScanOptions,
-  serverName: string | null,
-): Promise<{ verified: boolean | null; code: string | null; message: string | null }> {
-  try {
-    const vc = await connectVerified({
-      host: o.host,
-      port: o.port,
-      serverName: serverName ?? o.host,
-      caFile: o.caFile,
-      certFile: o.certFile,
-      keyFile: o.keyFile,
-      timeoutMs: o.timeoutMs,
-      starttls: o.starttls,
-    });
-    try {
-      vc.conn.close();
-    } catch { /* closed */ }
-    return { verified: true, code: null, message: null };
-  } catch (e) {
-    const f = failure(e);
-    const refused = f.code.startsWith("CERT_");
-    return {
-      verified: refused ? false : null,
-      code: f.code,
-      message: refused ? f.message : `Trust could not be checked: ${f.message}`,
-    };
-  }
+/** Whether rustls (through the runtime) trusts the server's chain and name. */
+function checkTrust(o: ScanOptions, serverName: string | null): Promise<TrustVerdict> {
+  return trustVerdict({
+    host: o.host,
+    port: o.port,
+    serverName: serverName ?? o.host,
+    caFile: o.caFile,
+    certFile: o.certFile,
+    keyFile: o.keyFile,
+    timeoutMs: o.timeoutMs,
+  });
 }
 
 /**

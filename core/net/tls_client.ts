@@ -5,8 +5,9 @@
  *
  * @module
  */
-import { TlsprobeError } from "../errors.ts";
-import { classifyNetError, type FailureContext } from "./classify.ts";
+import { isTlsprobeError, TlsprobeError } from "../errors.ts";
+import { connectNodeTls, type NodeNegotiated } from "./node_tls_client.ts";
+import { classifyNetError, classifyNodeTlsError, type FailureContext } from "./classify.ts";
 import { loadCertifiedKey } from "./pem.ts";
 import { configureTrust, type TrustInfo } from "./trust.ts";
 import { type StarttlsRequest, upgradeSocket } from "./starttls.ts";
@@ -41,6 +42,8 @@ export interface ClientOptions {
 /** A verified TLS connection and what is known of it. */
 export interface VerifiedConnection {
   conn: Deno.TlsConn;
+  /** The negotiated version and suite, when the runtime reports them (node:tls path). */
+  negotiated?: NodeNegotiated;
   /** The negotiated ALPN protocol, or null. */
   alpn: string | null;
   /** The peer's address. */
@@ -119,11 +122,39 @@ export async function connectVerified(opts: ClientOptions): Promise<VerifiedConn
   }
   if (client && serverName !== opts.host) {
     // Deno.startTls (needed to verify a name other than the host dialled)
-    // takes no client certificate; Deno.connectTls dials the name it verifies.
-    throw new TlsprobeError(
-      "UNSUPPORTED",
-      "--servername with a client certificate is not possible on this runtime (Deno.startTls cannot present one): connect by the certificate's name instead",
-    );
+    // takes no client certificate, and Deno.connectTls dials the name it
+    // verifies: node:tls does both.
+    const t0 = performance.now();
+    try {
+      const n = await connectNodeTls({
+        host: opts.host,
+        port: opts.port,
+        serverName,
+        caCerts: trust.caCerts,
+        cert: client.cert,
+        key: client.key,
+        alpn: opts.alpn,
+        timeoutMs: opts.timeoutMs,
+      });
+      const remote = { transport: "tcp" as const, ...n.remote };
+      const local = { transport: "tcp" as const, ...n.local };
+      opts.onTcpConnected?.(remote, local);
+      const ms = performance.now() - t0;
+      return {
+        conn: n.conn as unknown as Deno.TlsConn,
+        alpn: n.alpn,
+        remote,
+        local,
+        trust: trust.info,
+        serverName,
+        clientCert: true,
+        timings: { connectMs: ms, handshakeMs: 0 },
+        context: { ...ctx, phase: "data" },
+        negotiated: n.negotiated,
+      };
+    } catch (e) {
+      throw classifyNodeTlsError(e, { ...ctx, phase: "handshake" });
+    }
   }
   const t0 = performance.now();
   // One deadline for connect and handshake together.
@@ -231,4 +262,41 @@ export async function readWithDeadline(
 
 function round1(ms: number): number {
   return Math.round(ms * 10) / 10;
+}
+
+/** rustls's verdict on a server: trusted, refused (a `CERT_*` code), or not checkable. */
+export interface TrustVerdict {
+  /** true verified, false refused, null not checkable. */
+  verified: boolean | null;
+  /** The refusal's or the failure's code. */
+  code: string | null;
+  /** Why, for people. */
+  message: string | null;
+}
+
+/**
+ * Makes a verified connection and closes it at once: whether the runtime
+ * (rustls) trusts the server's chain and name.
+ *
+ * @param opts as for {@link connectVerified}
+ * @returns the verdict; a failure that is not about the certificate gives `verified: null`
+ */
+export async function trustVerdict(opts: ClientOptions): Promise<TrustVerdict> {
+  try {
+    const vc = await connectVerified(opts);
+    try {
+      vc.conn.close();
+    } catch { /* closed */ }
+    return { verified: true, code: null, message: null };
+  } catch (e) {
+    const err = isTlsprobeError(e)
+      ? e
+      : new TlsprobeError("INTERNAL", String(e), { raw: String(e) });
+    const refused = err.code.startsWith("CERT_");
+    return {
+      verified: refused ? false : null,
+      code: err.code,
+      message: refused ? err.message : `Trust could not be checked: ${err.message}`,
+    };
+  }
 }

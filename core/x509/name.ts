@@ -129,7 +129,19 @@ export function decodeString(
         return undefined;
       }
       let s = "";
-      for (let i = 0; i < v.length; i += 2) s += String.fromCharCode((v[i] << 8) | v[i + 1]);
+      let surrogate = false;
+      for (let i = 0; i < v.length; i += 2) {
+        const u = (v[i] << 8) | v[i + 1];
+        if (u >= 0xd800 && u <= 0xdfff) surrogate = true;
+        s += String.fromCharCode(u);
+      }
+      if (surrogate) {
+        bad(
+          "x509.bad-bmp-string",
+          "BMPString holds UTF-16 surrogates (it is UCS-2: the Basic Multilingual Plane only)",
+          "X.680 section 41.16",
+        );
+      }
       return s;
     }
     case TAG.UNIVERSAL_STRING: {
@@ -144,9 +156,19 @@ export function decodeString(
         return undefined;
       }
       let s = "";
+      let invalid = false;
       for (let i = 0; i < v.length; i += 4) {
         const cp = ((v[i] << 24) | (v[i + 1] << 16) | (v[i + 2] << 8) | v[i + 3]) >>> 0;
-        s += cp <= 0x10ffff ? String.fromCodePoint(cp) : "\ufffd";
+        const ok = cp <= 0x10ffff && !(cp >= 0xd800 && cp <= 0xdfff);
+        if (!ok) invalid = true;
+        s += ok ? String.fromCodePoint(cp) : "\ufffd";
+      }
+      if (invalid) {
+        bad(
+          "x509.bad-universal-string",
+          "UniversalString holds values that are not Unicode characters (shown as U+FFFD)",
+          "X.680 section 41.16",
+        );
       }
       return s;
     }

@@ -62,6 +62,12 @@
     }
   });
 
+  // Buttons inside the rendered result (retry with a CA file, raw JSON).
+  result.addEventListener("click", (e) => {
+    const b = e.target.closest("button[data-action]");
+    if (b) vscode.postMessage({ type: b.dataset.action, id: Number(b.dataset.id) });
+  });
+
   globalThis.addEventListener("message", (event) => {
     const m = event.data;
     if (m.type === "state") {
@@ -70,8 +76,10 @@
       button.disabled = m.running;
       scanButton.disabled = m.running;
       if (m.form) {
+        // Only the fields the probe named: a palette or CodeLens probe (a target
+        // alone) keeps the options typed in the form.
         for (const f of fields) {
-          document.getElementById(f).value = m.form[f] || "";
+          if (m.form[f] !== undefined) document.getElementById(f).value = m.form[f];
         }
         vscode.setState(formValues());
       }

@@ -316,9 +316,14 @@ function showCertificateCommand(deps: CommandDeps) {
       tmp = fs.mkdtempSync(path.join(os.tmpdir(), "tlsprobe-cert-"));
       file = path.join(tmp, "selection.pem");
       fs.writeFileSync(file, pem);
-    } else if (editor && editor.document.uri.scheme === "file") {
+    } else if (
+      editor && editor.document.uri.scheme === "file" &&
+      (/\.(pem|crt|cer|der)$/i.test(editor.document.fileName) ||
+        editor.document.getText().includes("-----BEGIN CERTIFICATE-----"))
+    ) {
       file = editor.document.uri.fsPath;
     } else {
+      // The active file is not a certificate: ask for one.
       const picked = await vscode.window.showOpenDialog({
         canSelectMany: false,
         filters: {

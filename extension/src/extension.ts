@@ -10,6 +10,8 @@ import { type CommandDeps, registerCommands, runProbe } from "./commands.ts";
 import { CIPHER_SELECTOR, CipherHoverProvider } from "./hover.ts";
 import { registerLint } from "./lint_provider.ts";
 import { ProbeCodeLensProvider } from "./codelens.ts";
+import { findCipherStringAt } from "./pure/cipher_locate.ts";
+import { setCliLogger } from "./cli_client.ts";
 import type { PanelModel, ProbeEntry, ProbeRequest } from "./pure/panel_model.ts";
 
 /** What `activate` returns: read by the integration tests. */
@@ -52,6 +54,23 @@ export function activate(context: vscode.ExtensionContext): TlsprobeApi {
       new ProbeCodeLensProvider(),
     ),
   );
+  // "Expand Cipher String" in the context menu only where a cipher string is under the cursor.
+  const updateCipherContext = (editor: vscode.TextEditor | undefined) => {
+    const pos = editor?.selection.active;
+    const found = editor && pos
+      ? findCipherStringAt(editor.document.lineAt(pos.line).text, pos.character) !== undefined
+      : false;
+    void vscode.commands.executeCommand("setContext", "tlsprobe.cipherStringAtCursor", found);
+  };
+  context.subscriptions.push(
+    vscode.window.onDidChangeTextEditorSelection((e) => updateCipherContext(e.textEditor)),
+    vscode.window.onDidChangeActiveTextEditor(updateCipherContext),
+  );
+  updateCipherContext(vscode.window.activeTextEditor);
+  // Output channel "tlsprobe": every CLI run with its exit status and timing.
+  const output = vscode.window.createOutputChannel("tlsprobe", { log: true });
+  context.subscriptions.push(output, { dispose: () => setCliLogger(undefined) });
+  setCliLogger((level, line) => level === "info" ? output.info(line) : output.warn(line));
   registerCommands(deps);
   registerLint(context);
   return {

@@ -393,6 +393,12 @@ export function oddCertificates(): OddCert[] {
     ["CN as an INTEGER", int(42), ["x509.attribute-not-a-string"]],
     ["CN as an OCTET STRING", octets(hex("deadbeef")), ["x509.attribute-not-a-string"]],
     ["CN with control characters", utf8("a\u0001b\u007fc")],
+    ["CN BMPString with a lone surrogate", str(TAG.BMP_STRING, hex("0061 d800 0062")), [
+      "x509.bad-bmp-string",
+    ]],
+    ["CN UniversalString beyond Unicode", str(TAG.UNIVERSAL_STRING, hex("00000061 00110000")), [
+      "x509.bad-universal-string",
+    ]],
     ["CN with RFC 2253 specials", utf8(' #lead,plus+quote"back\\lt<gt>semi; ')],
     ["CN empty", utf8("")],
     ["CN IA5String with bytes above 0x7F", ia5(hex("6361 66e9")), ["x509.bad-ia5-string"]],
@@ -705,6 +711,8 @@ export function oddCertificates(): OddCert[] {
     "CN GeneralString": canon,
     "CN GraphicString": canon,
     "CN UTF8String with invalid UTF-8": canon,
+    "CN BMPString with a lone surrogate": canon,
+    "CN UniversalString beyond Unicode": canon,
     "CN BMPString of odd length": "openssl's DER decoder refuses a BMPString of odd length",
     "CN UniversalString not a multiple of 4":
       "openssl's DER decoder refuses a UniversalString whose length is not a multiple of 4",

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { run } from "./process.ts";
+import { type Peer, ROOT, run, startPeer } from "./process.ts";
 
 /** s_client's version flag per version name. */
 const FLAGS: Record<string, string> = {
@@ -109,4 +109,47 @@ export async function groundTruth(o: TruthOptions): Promise<Map<string, Set<stri
     if (res[i] !== null) truth.get(j.v)!.add(j.s);
   });
   return truth;
+}
+
+/** A free TCP port on 127.0.0.1 (for servers that cannot take port 0). */
+export function freePort(): number {
+  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (l.addr as Deno.NetAddr).port;
+  l.close();
+  return port;
+}
+
+/** Waits until something accepts connections on 127.0.0.1:port. */
+export async function waitForPort(port: number, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms;
+  for (;;) {
+    try {
+      (await Deno.connect({ hostname: "127.0.0.1", port })).close();
+      return;
+    } catch {
+      if (Date.now() > end) throw new Error(`nothing listens on ${port}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
+/**
+ * Starts `gnutls-serv` with the sample localhost certificate on a free port.
+ *
+ * @param args extra arguments (`--priority …`)
+ * @returns the running peer with its port
+ */
+export async function startGnutlsServer(args: string[] = []): Promise<Peer> {
+  const port = freePort();
+  const p = await startPeer("gnutls-serv", [
+    "-p",
+    String(port),
+    ...args,
+    "--x509certfile",
+    ROOT + "certs/localhost.crt",
+    "--x509keyfile",
+    ROOT + "certs/localhost.key",
+  ], { ready: /listening/i });
+  await waitForPort(port);
+  return { ...p, port };
 }

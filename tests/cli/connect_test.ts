@@ -333,18 +333,55 @@ Deno.test("connect gives NOT_TLS, cleanly, when the peer sends garbage", async (
   }
 });
 
-Deno.test("--servername with a client certificate is refused as UNSUPPORTED, saying why", async () => {
-  const r = await tlsprobe([
-    "connect",
-    "-c",
-    pki.clientPem,
-    "--servername",
-    "x.example",
-    "127.0.0.1",
+Deno.test("connect -c with --servername against openssl s_server -Verify 1 -verify_return_error: presented, verified for the name, -v shows version and suite", async () => {
+  const server = await startOpensslServer([
+    "-cert",
+    pki.localhostPem,
+    "-Verify",
     "1",
+    "-verify_return_error",
+    "-CAfile",
+    pki.caCrt,
   ]);
-  expectError(r, "UNSUPPORTED", 2);
-  assert.match(r.stderr, /Deno\.startTls cannot present one/);
+  try {
+    const r = await tlsprobe([
+      "connect",
+      "-v",
+      "-a",
+      pki.caCrt,
+      "-c",
+      pki.clientPem,
+      "--servername",
+      "localhost",
+      "--send",
+      "hello from the client",
+      "--timeout",
+      "3",
+      "127.0.0.1",
+      String(server.port),
+    ]);
+    assert.match(r.stdout, /^Connected to host '127\.0\.0\.1' and port \d+/, r.stderr);
+    assert.match(r.stderr, /Verified localhost against CA file/);
+    assert.match(r.stderr, /Negotiated TLSv1\.[23] \S+/);
+    await server.waitFor(/hello from the client/);
+    assert.match(server.output(), /depth=0 [^\n]*CN ?= ?tlsprobe test client/);
+
+    const wrong = await tlsprobe([
+      "connect",
+      "-a",
+      pki.caCrt,
+      "-c",
+      pki.clientPem,
+      "--servername",
+      "wrong.example",
+      "127.0.0.1",
+      String(server.port),
+    ]);
+    expectError(wrong, "CERT_NAME_MISMATCH", 1);
+    assert.doesNotMatch(wrong.stdout, /Connected to host/);
+  } finally {
+    await server.stop();
+  }
 });
 
 addEventListener("beforeunload", () => removeTestPki(pki));

@@ -173,6 +173,8 @@ Deno.test("a probe whose trust or name check failed looks like a failure, with t
   assert.match(html, /role="alert"/);
   assert.match(html, /CERT_UNKNOWN_ISSUER<\/span> Not signed by a trusted CA: pass -a\/--cafile/);
   assert.match(html, /<td id="r-version">TLSv1\.3<\/td>/, "the negotiated values stay visible");
+  assert.match(html, /data-action="retryWithCa" data-id="\d+">Retry with a CA file…/);
+  assert.match(html, /data-action="showJson"/);
   assert.match(renderHistory(m), /class="history-item failed"/);
   assert.equal(summary(m.entries[0]), "localhost:8443: CERT_UNKNOWN_ISSUER");
   const mismatch: ProbeReport = {
@@ -184,6 +186,20 @@ Deno.test("a probe whose trust or name check failed looks like a failure, with t
     message: "no SAN",
   });
   assert.equal(entryFailure(addEntry(emptyModel(), entry(REPORT)).entries[0]), undefined);
+  // The CLI's report words no flag in trust.message: the panel adds its own advice.
+  const bare: ProbeReport = {
+    ...REPORT,
+    trust: {
+      ...REPORT.trust!,
+      verified: false,
+      code: "CERT_UNKNOWN_ISSUER",
+      message: "Unknown CA",
+    },
+  };
+  assert.match(
+    entryFailure(addEntry(emptyModel(), entry(bare)).entries[0])!.message,
+    /^Unknown CA: give the CA certificate that signed it \(Retry with a CA file…/,
+  );
   // Not checkable is not a failure.
   const unchecked: ProbeReport = { ...REPORT, trust: { ...REPORT.trust!, verified: null } };
   assert.equal(entryFailure(addEntry(emptyModel(), entry(unchecked)).entries[0]), undefined);
@@ -270,4 +286,32 @@ Deno.test("renderChain() shows each certificate's findings, escaped, classed by 
     html,
     /<div class="finding warn">warning x509\.san-not-ia5: dNSName &#60;b&#62;<\/div>/,
   );
+});
+
+Deno.test("renderEntry() says whether a client certificate was requested, which CAs were named, and what the form sent", () => {
+  const asked = {
+    ...REPORT,
+    handshake: {
+      ...REPORT.handshake!,
+      clientCertificateRequested: {
+        caNames: ["O=tlsprobe local PKI, CN=tlsprobe local CA"],
+        signatureAlgorithms: [],
+      },
+    },
+  } as ProbeReport;
+  const m = addEntry(
+    emptyModel(),
+    entry(asked, { request: { target: "localhost:8443", certFile: "/tmp/client.pem" } }),
+  );
+  const html = renderEntry(m.entries[0], NOW);
+  assert.match(
+    html,
+    /<td id="r-client-cert">requested; CAs named: O=tlsprobe local PKI, CN=tlsprobe local CA <span class="dim">\(sent \/tmp\/client\.pem\)<\/span><\/td>/,
+  );
+  const notAsked = {
+    ...REPORT,
+    handshake: { ...REPORT.handshake!, clientCertificateRequested: false },
+  } as ProbeReport;
+  const m2 = addEntry(emptyModel(), entry(notAsked));
+  assert.match(renderEntry(m2.entries[0], NOW), /<td id="r-client-cert">not requested<\/td>/);
 });

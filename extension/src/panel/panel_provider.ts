@@ -23,7 +23,9 @@ export type FromWebview =
   | { type: "probe"; request: ProbeRequest }
   | { type: "scan"; request: ProbeRequest }
   | { type: "select"; id: number }
-  | { type: "browse"; field: "caFile" | "certFile" | "keyFile" };
+  | { type: "browse"; field: "caFile" | "certFile" | "keyFile" }
+  | { type: "retryWithCa"; id: number }
+  | { type: "showJson"; id: number };
 
 /** Messages to the webview. */
 export type ToWebview =
@@ -117,6 +119,33 @@ export class PanelProvider implements vscode.WebviewViewProvider {
       case "select":
         this.update({ ...this.state, selectedId: m.id });
         break;
+      case "retryWithCa": {
+        // One click from a trust failure to a probe with a CA file.
+        const entry = this.state.entries.find((e) => e.id === m.id);
+        if (!entry) break;
+        const picked = await vscode.window.showOpenDialog({
+          title: "The CA certificate (PEM) that signed the server's certificate",
+          canSelectMany: false,
+          openLabel: "Retry with this CA",
+          filters: { "PEM files": ["pem", "crt", "cer"], "All files": ["*"] },
+        });
+        if (picked?.[0]) {
+          const request = { ...entry.request, caFile: picked[0].fsPath };
+          this.pendingForm = request;
+          this.onProbe(request);
+        }
+        break;
+      }
+      case "showJson": {
+        const entry = this.state.entries.find((e) => e.id === m.id);
+        if (!entry) break;
+        const doc = await vscode.workspace.openTextDocument({
+          language: "json",
+          content: JSON.stringify(entry.report ?? { error: entry.error }, null, 2),
+        });
+        await vscode.window.showTextDocument(doc, { preview: true });
+        break;
+      }
       case "browse": {
         const picked = await vscode.window.showOpenDialog({
           canSelectMany: false,

@@ -7,7 +7,12 @@
  *
  * @module
  */
-import { type CliError, nameText, type ProbeReport, type ReportCertificate } from "./report.ts";
+import {
+  type CliError,
+  nameText,
+  type ProbeReport,
+  type ReportCertificate,
+} from "./report.ts";
 import { renderScan, type ScanReport, scanSummary } from "./scan_view.ts";
 
 /** What the user asked for: the form's fields. */
@@ -95,11 +100,15 @@ export function escapeHtml(s: string): string {
 
 function row(label: string, value: string, id?: string): string {
   const attr = id ? ` id="${id}"` : "";
-  return `<tr><th scope="row">${escapeHtml(label)}</th><td${attr}>${value}</td></tr>`;
+  return `<tr><th scope="row">${
+    escapeHtml(label)
+  }</th><td${attr}>${value}</td></tr>`;
 }
 
 function text(v: unknown): string {
-  return v === undefined || v === null || v === "" ? "—" : escapeHtml(String(v));
+  return v === undefined || v === null || v === ""
+    ? "—"
+    : escapeHtml(String(v));
 }
 
 /**
@@ -141,8 +150,14 @@ function keyText(cert: ReportCertificate): string {
 /** A certificate's findings (malformed encodings), one line each. */
 function findingsHtml(c: ReportCertificate): string {
   return (c.findings ?? []).map((f) => {
-    const cls = f.severity === "error" ? "bad" : f.severity === "warning" ? "warn" : "dim";
-    const line = `${f.severity} ${f.rule}: ${f.message}${f.clause ? ` [${f.clause}]` : ""}`;
+    const cls = f.severity === "error"
+      ? "bad"
+      : f.severity === "warning"
+      ? "warn"
+      : "dim";
+    const line = `${f.severity} ${f.rule}: ${f.message}${
+      f.clause ? ` [${f.clause}]` : ""
+    }`;
     return `<div class="finding ${cls}">${escapeHtml(line)}</div>`;
   }).join("");
 }
@@ -163,7 +178,9 @@ export function renderChain(certs: ReportCertificate[], now: Date): string {
       text(nameText(c.subject))
     }</div>` +
       `<div>Issuer: ${text(nameText(c.issuer))}</div>` +
-      (names.length ? `<div>Names: ${escapeHtml(names.join(", "))}</div>` : "") +
+      (names.length
+        ? `<div>Names: ${escapeHtml(names.join(", "))}</div>`
+        : "") +
       `<div>Key: ${keyText(c)}</div><div>Expires: ${expiry(c, now)}</div>` +
       findingsHtml(c) + `</li>`;
   });
@@ -183,10 +200,15 @@ export function entryFailure(entry: ProbeEntry): CliError | undefined {
   const e = entry.error ?? r?.error ?? entry.scan?.error;
   if (e) return e;
   if (r?.trust?.verified === false) {
-    return {
-      code: r.trust.code ?? "CERT_INVALID",
-      message: r.trust.message ?? "The server's certificate was not verified.",
-    };
+    const code = r.trust.code ?? "CERT_INVALID";
+    const message = r.trust.message ??
+      "The server's certificate was not verified";
+    // The CLI words its advice for its own flags; the panel's is the CA file option.
+    const advice =
+      code === "CERT_UNKNOWN_ISSUER" && !/CA file \(|--cafile/.test(message)
+        ? ": give the CA certificate that signed it (Retry with a CA file…, or CA file under Options)"
+        : "";
+    return { code, message: message + advice };
   }
   if (r?.identity?.matched === false) {
     return {
@@ -220,6 +242,23 @@ export function renderEntry(entry: ProbeEntry, now: Date): string {
   const error = entryFailure(entry);
   const parts = [head];
   if (error) parts.push(renderError(error));
+  const actions: string[] = [];
+  if (
+    error &&
+    /^CERT_(UNKNOWN_ISSUER|INVALID|BAD_SIGNATURE|CA_AS_LEAF)/.test(error.code)
+  ) {
+    actions.push(
+      `<button type="button" class="secondary" id="retry-ca" data-action="retryWithCa" data-id="${entry.id}">Retry with a CA file…</button>`,
+    );
+  }
+  if (r) {
+    actions.push(
+      `<button type="button" class="secondary" id="show-json" data-action="showJson" data-id="${entry.id}">Show raw JSON</button>`,
+    );
+  }
+  if (actions.length) {
+    parts.push(`<div class="actions">${actions.join(" ")}</div>`);
+  }
   if (entry.scan && !entry.scan.error) parts.push(renderScan(entry.scan));
   const h = r?.handshake;
   if (h) {
@@ -239,12 +278,16 @@ export function renderEntry(entry: ProbeEntry, now: Date): string {
     const verified = !trust
       ? "—"
       : trust.verified === null
-      ? `<span class="dim">not checked</span>${trust.code ? ` (${escapeHtml(trust.code)})` : ""}`
+      ? `<span class="dim">not checked</span>${
+        trust.code ? ` (${escapeHtml(trust.code)})` : ""
+      }`
       : trust.verified
       ? `<span class="good">verified</span> <span class="dim">(${
         text(trust.caFile ?? trust.store)
       })</span>`
-      : `<span class="bad">not verified</span>${trust.code ? ` (${escapeHtml(trust.code)})` : ""}`;
+      : `<span class="bad">not verified</span>${
+        trust.code ? ` (${escapeHtml(trust.code)})` : ""
+      }`;
     const rows = [
       row("Version", text(h.version), "r-version"),
       row("Cipher (IANA)", text(c.iana), "r-cipher"),
@@ -253,22 +296,29 @@ export function renderEntry(entry: ProbeEntry, now: Date): string {
       row("Group", text(h.group?.name), "r-group"),
       row("Server key", leaf ? keyText(leaf) : "—", "r-key"),
       row("ALPN", text(h.alpn)),
+      row(
+        "Client certificate",
+        clientCertText(h.clientCertificateRequested, entry.request),
+        "r-client-cert",
+      ),
       row("Address", text(r?.target?.address)),
       row("SNI", text(r?.target?.serverName)),
       row("Names", matched, "r-identity"),
       row("Trust", verified, "r-trust"),
     ];
     parts.push(
-      `<table class="result" aria-label="Negotiated parameters">${rows.join("")}</table>`,
+      `<table class="result" aria-label="Negotiated parameters">${
+        rows.join("")
+      }</table>`,
     );
     if (r?.certificates) parts.push(renderChain(r.certificates, now));
     if (r?.findings?.length) {
       parts.push(
         `<h3>Findings</h3><ul class="findings">${
           r.findings.map((f) =>
-            `<li class="${escapeHtml(f.severity)}"><b>${escapeHtml(f.rule)}</b> ${
-              escapeHtml(f.message)
-            }</li>`
+            `<li class="${escapeHtml(f.severity)}"><b>${
+              escapeHtml(f.rule)
+            }</b> ${escapeHtml(f.message)}</li>`
           ).join("")
         }</ul>`,
       );
@@ -299,7 +349,9 @@ export function summary(entry: ProbeEntry): string {
   const e = entryFailure(entry);
   if (e) return `${entry.request.target}: ${e.code}`;
   const h = entry.report?.handshake;
-  return `${entry.request.target}: ${h?.version ?? "?"} ${h?.cipher?.iana ?? ""}`.trim();
+  return `${entry.request.target}: ${h?.version ?? "?"} ${
+    h?.cipher?.iana ?? ""
+  }`.trim();
 }
 
 /**
@@ -341,4 +393,27 @@ export function renderResult(model: PanelModel, now: Date): string {
     return `<p class="dim">Enter host:port and press Probe, or run “TLS: Probe Endpoint…”.</p>`;
   }
   return renderEntry(entry, now);
+}
+
+/**
+ * Whether the server asked for a client certificate, which CAs it named, and
+ * whether the form sent one.
+ *
+ * @param requested the report's `handshake.clientCertificateRequested`
+ * @param request the form's fields (`certFile`)
+ * @returns HTML
+ */
+export function clientCertText(
+  requested: { caNames: string[] } | false | null | undefined,
+  request: { certFile?: string },
+): string {
+  const sent = request.certFile
+    ? ` <span class="dim">(sent ${escapeHtml(request.certFile)})</span>`
+    : "";
+  if (requested === undefined || requested === null) return `—${sent}`;
+  if (requested === false) return `not requested${sent}`;
+  const cas = requested.caNames.length
+    ? `; CAs named: ${requested.caNames.map(escapeHtml).join("; ")}`
+    : "; no CA named";
+  return `requested${cas}${sent}`;
 }

@@ -193,7 +193,6 @@ try {
   server = await startTlsServer(repo);
   const port = await freePort();
   const baseArgs = prepare(tmp, port, {
-    "tlsprobe.caFile": path.join(repo, "certs/ca.crt"),
     "tlsprobe.timeout": 60000,
     "workbench.colorTheme": "Default Dark Modern",
     "security.workspace.trust.enabled": true,
@@ -237,7 +236,7 @@ try {
       await page.locator(".monaco-workbench").waitFor({ timeout: 60_000 });
       await page.locator(".statusbar-item", { hasText: "Restricted Mode" })
         .first().waitFor({
-          timeout: 30_000,
+          timeout: 120_000,
         });
       await page.locator('.activitybar [aria-label^="TLS"]').first().waitFor({
         timeout: 60_000,
@@ -279,7 +278,8 @@ try {
   );
 
   await check(
-    "a probe from the panel is answered by the bundled CLI (no tlsprobe, no deno on PATH), " +
+    "a trust failure shows the CLI's advice; Retry with a CA file… is answered by the bundled CLI " +
+      "(no tlsprobe, no deno on PATH), " +
       "never by the workspace's tlsprobe.path",
     async () => {
       await page.locator('.activitybar [aria-label^="TLS"]').first().click();
@@ -290,6 +290,35 @@ try {
       await target.waitFor({ timeout: 30_000 });
       await target.fill(`localhost:${server.port}`);
       await target.press("Enter");
+      // No CA given: the server's private CA is unknown, and the panel says so as a failure,
+      // with the CLI's advice and a one-click retry.
+      const error = frame.locator("#error");
+      await error.waitFor({ timeout: 90_000 });
+      const advice = (await error.textContent()) ?? "";
+      assert(/^CERT_UNKNOWN_ISSUER .*Retry with a CA file/.test(advice), `error shown: ${advice}`);
+      assert(
+        (await frame.locator("button.history-item").first().getAttribute("class"))?.includes(
+          "failed",
+        ),
+        "the failed probe is not marked failed in the history",
+      );
+      await page.screenshot({ path: path.join(outDir, "e2e-bundled-trust-failure.png") });
+      await frame.locator("#retry-ca").click();
+      // code-server's own file dialog: it first fills in a default folder; then type the
+      // path and accept with its button (again if the dialog was still settling).
+      const caPath = path.join(repo, "certs", "ca.crt");
+      const accept = page.locator(".quick-input-widget .monaco-button", {
+        hasText: "Retry with this CA",
+      }).first();
+      await accept.waitFor({ timeout: 30_000 });
+      for (let i = 0; i < 50 && !(await input.inputValue()); i++) await page.waitForTimeout(200);
+      for (let attempt = 0; attempt < 5 && (await accept.isVisible()); attempt++) {
+        await input.fill(caPath);
+        await page.waitForTimeout(1000);
+        if ((await input.inputValue()) === caPath) await accept.click().catch(() => {});
+        await page.waitForTimeout(1000);
+      }
+      await frame.locator("#error").waitFor({ state: "detached", timeout: 90_000 });
       const version = (await frame.locator("#r-version").textContent({ timeout: 90_000 }))
         ?.trim();
       const cipher = (await frame.locator("#r-cipher").textContent())?.trim();
@@ -319,6 +348,7 @@ try {
       const frame = page.frameLocator("iframe.webview.ready").frameLocator(
         "#active-frame",
       );
+      await page.keyboard.press("Escape"); // nothing left open from an earlier check
       // A failed probe too, so the error styles are measured.
       const closed = await freePort();
       await frame.locator("#target").fill(`127.0.0.1:${closed}`);
@@ -329,17 +359,19 @@ try {
       await frame.locator("button.history-item").nth(1).click();
       await frame.locator("#r-version").waitFor();
       const darkFg = await frame.locator("body").evaluate((b) => getComputedStyle(b).color);
-      // Preferences: Color Theme, from the palette.
+      // Light Modern, through Preferences: Color Theme.
       await page.keyboard.press("F1");
       await input.waitFor({ state: "visible" });
       await input.fill(">Preferences: Color Theme");
-      await page.locator(".quick-input-list .monaco-list-row", { hasText: "Color Theme" }).first()
-        .waitFor();
-      await page.keyboard.press("Enter");
+      // Not "Preferences: Browse Color Themes in Marketplace".
+      await page.locator(".quick-input-list .monaco-list-row", {
+        hasText: /Preferences: Color Theme(?!s)/,
+      }).first().click();
+      await page.locator(".quick-input-list .monaco-list-row", { hasText: /Dark Modern/ }).first()
+        .waitFor({ timeout: 30_000 });
       await input.fill("Light Modern");
-      await page.locator(".quick-input-list .monaco-list-row", { hasText: "Light Modern" }).first()
-        .waitFor();
-      await page.keyboard.press("Enter");
+      await page.locator(".quick-input-list .monaco-list-row", { hasText: /^\s*Light Modern/ })
+        .first().click({ timeout: 30_000 });
       let lightFg = darkFg;
       for (let i = 0; i < 150 && lightFg === darkFg; i++) {
         await page.waitForTimeout(200);
@@ -353,6 +385,24 @@ try {
       await frame.locator("button.history-item").nth(0).click();
       await frame.locator("#error").waitFor();
       await checkContrast(frame, "Light Modern (error)");
+    },
+  );
+
+  await check(
+    "the tlsprobe output channel logs each CLI run with exit status and time",
+    () => {
+      // A LogOutputChannel writes to a file in the extension host's log folder.
+      const logs = path.join(tmp, "user-data", "logs");
+      const files = fs.readdirSync(logs, { recursive: true }).map(String).filter((f) =>
+        /tlsprobe\.log$/.test(f) || /tlsprobe\.tlsprobe[\\/].*\.log$/.test(f)
+      );
+      assert(files.length > 0, "no tlsprobe output channel log");
+      const text = files.map((f) => fs.readFileSync(path.join(logs, f), "utf8")).join("\n");
+      const runs = text.split("\n").filter((l) => / probe \S+ .*--json → /.test(l));
+      log("output channel:", runs.length, "runs;", runs[0]?.slice(0, 160));
+      assert(runs.length >= 3, `${runs.length} probe runs logged:\n${text.slice(0, 2000)}`);
+      assert(runs.some((l) => /\[warning\].*→ exit 1 in \d+ ms \(bundled\)/.test(l)), "no exit 1");
+      assert(runs.some((l) => /\[info\].*→ exit 0 in \d+ ms \(bundled\)/.test(l)), "no exit 0");
     },
   );
 

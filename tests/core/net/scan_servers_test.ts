@@ -16,7 +16,14 @@ import {
   startOpensslServer,
   startPeer,
 } from "../../_helpers/process.ts";
-import { groundTruth, offerable, type TruthOptions } from "../../_helpers/scan_truth.ts";
+import {
+  freePort,
+  groundTruth,
+  offerable,
+  startGnutlsServer,
+  type TruthOptions,
+  waitForPort,
+} from "../../_helpers/scan_truth.ts";
 import { makeEcdsaLeaf } from "../../_helpers/pki.ts";
 
 const FULL = Deno.env.get("TLSPROBE_SCAN_FULL") === "1";
@@ -26,26 +33,6 @@ const VERSIONS = ["TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3"];
 
 const HAVE_GNUTLS = await havePeer("gnutls-serv");
 const HAVE_NGINX = await havePeer("nginx");
-
-function freePort(): number {
-  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (l.addr as Deno.NetAddr).port;
-  l.close();
-  return port;
-}
-
-async function waitForPort(port: number, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  for (;;) {
-    try {
-      (await Deno.connect({ hostname: "127.0.0.1", port })).close();
-      return;
-    } catch {
-      if (Date.now() > end) throw new Error(`nothing listens on ${port}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-}
 
 let ecdsa: { crt: string; key: string } | undefined;
 async function ecdsaLeaf(): Promise<{ crt: string; key: string }> {
@@ -221,38 +208,16 @@ const configs: Config[] = [
   {
     name: "gnutls-serv defaults",
     full: true,
-    start: async () => {
-      const port = freePort();
-      const p = await startPeer("gnutls-serv", [
-        "-p",
-        String(port),
-        "--x509certfile",
-        CERTS + "localhost.crt",
-        "--x509keyfile",
-        CERTS + "localhost.key",
-      ], { ready: /listening/i });
-      await waitForPort(port);
-      return { ...p, port };
-    },
+    start: () => startGnutlsServer(),
   },
   {
     name: "gnutls-serv with a legacy priority string",
     full: true,
-    start: async () => {
-      const port = freePort();
-      const p = await startPeer("gnutls-serv", [
-        "-p",
-        String(port),
+    start: () =>
+      startGnutlsServer([
         "--priority",
         "NORMAL:+VERS-TLS1.0:+VERS-TLS1.1:+3DES-CBC:+CAMELLIA-128-CBC:+CAMELLIA-256-CBC:+ARCFOUR-128:+RSA:+DHE-RSA:+SHA1:+MD5",
-        "--x509certfile",
-        CERTS + "localhost.crt",
-        "--x509keyfile",
-        CERTS + "localhost.key",
-      ], { ready: /listening/i });
-      await waitForPort(port);
-      return { ...p, port };
-    },
+      ]),
   },
   {
     name: "nginx with RSA and ECDSA certificates",
