@@ -7,12 +7,7 @@
  *
  * @module
  */
-import {
-  type CliError,
-  nameText,
-  type ProbeReport,
-  type ReportCertificate,
-} from "./report.ts";
+import { type CliError, nameText, type ProbeReport, type ReportCertificate } from "./report.ts";
 import { renderScan, type ScanReport, scanSummary } from "./scan_view.ts";
 
 /** What the user asked for: the form's fields. */
@@ -100,15 +95,11 @@ export function escapeHtml(s: string): string {
 
 function row(label: string, value: string, id?: string): string {
   const attr = id ? ` id="${id}"` : "";
-  return `<tr><th scope="row">${
-    escapeHtml(label)
-  }</th><td${attr}>${value}</td></tr>`;
+  return `<tr><th scope="row">${escapeHtml(label)}</th><td${attr}>${value}</td></tr>`;
 }
 
 function text(v: unknown): string {
-  return v === undefined || v === null || v === ""
-    ? "—"
-    : escapeHtml(String(v));
+  return v === undefined || v === null || v === "" ? "—" : escapeHtml(String(v));
 }
 
 /**
@@ -150,14 +141,8 @@ function keyText(cert: ReportCertificate): string {
 /** A certificate's findings (malformed encodings), one line each. */
 function findingsHtml(c: ReportCertificate): string {
   return (c.findings ?? []).map((f) => {
-    const cls = f.severity === "error"
-      ? "bad"
-      : f.severity === "warning"
-      ? "warn"
-      : "dim";
-    const line = `${f.severity} ${f.rule}: ${f.message}${
-      f.clause ? ` [${f.clause}]` : ""
-    }`;
+    const cls = f.severity === "error" ? "bad" : f.severity === "warning" ? "warn" : "dim";
+    const line = `${f.severity} ${f.rule}: ${f.message}${f.clause ? ` [${f.clause}]` : ""}`;
     return `<div class="finding ${cls}">${escapeHtml(line)}</div>`;
   }).join("");
 }
@@ -178,9 +163,7 @@ export function renderChain(certs: ReportCertificate[], now: Date): string {
       text(nameText(c.subject))
     }</div>` +
       `<div>Issuer: ${text(nameText(c.issuer))}</div>` +
-      (names.length
-        ? `<div>Names: ${escapeHtml(names.join(", "))}</div>`
-        : "") +
+      (names.length ? `<div>Names: ${escapeHtml(names.join(", "))}</div>` : "") +
       `<div>Key: ${keyText(c)}</div><div>Expires: ${expiry(c, now)}</div>` +
       findingsHtml(c) + `</li>`;
   });
@@ -204,10 +187,9 @@ export function entryFailure(entry: ProbeEntry): CliError | undefined {
     const message = r.trust.message ??
       "The server's certificate was not verified";
     // The CLI words its advice for its own flags; the panel's is the CA file option.
-    const advice =
-      code === "CERT_UNKNOWN_ISSUER" && !/CA file \(|--cafile/.test(message)
-        ? ": give the CA certificate that signed it (Retry with a CA file…, or CA file under Options)"
-        : "";
+    const advice = code === "CERT_UNKNOWN_ISSUER" && !/CA file \(|--cafile/.test(message)
+      ? ": give the CA certificate that signed it (Retry with a CA file…, or CA file under Options)"
+      : "";
     return { code, message: message + advice };
   }
   if (r?.identity?.matched === false) {
@@ -278,16 +260,12 @@ export function renderEntry(entry: ProbeEntry, now: Date): string {
     const verified = !trust
       ? "—"
       : trust.verified === null
-      ? `<span class="dim">not checked</span>${
-        trust.code ? ` (${escapeHtml(trust.code)})` : ""
-      }`
+      ? `<span class="dim">not checked</span>${trust.code ? ` (${escapeHtml(trust.code)})` : ""}`
       : trust.verified
       ? `<span class="good">verified</span> <span class="dim">(${
         text(trust.caFile ?? trust.store)
       })</span>`
-      : `<span class="bad">not verified</span>${
-        trust.code ? ` (${escapeHtml(trust.code)})` : ""
-      }`;
+      : `<span class="bad">not verified</span>${trust.code ? ` (${escapeHtml(trust.code)})` : ""}`;
     const rows = [
       row("Version", text(h.version), "r-version"),
       row("Cipher (IANA)", text(c.iana), "r-cipher"),
@@ -307,18 +285,16 @@ export function renderEntry(entry: ProbeEntry, now: Date): string {
       row("Trust", verified, "r-trust"),
     ];
     parts.push(
-      `<table class="result" aria-label="Negotiated parameters">${
-        rows.join("")
-      }</table>`,
+      `<table class="result" aria-label="Negotiated parameters">${rows.join("")}</table>`,
     );
     if (r?.certificates) parts.push(renderChain(r.certificates, now));
     if (r?.findings?.length) {
       parts.push(
         `<h3>Findings</h3><ul class="findings">${
           r.findings.map((f) =>
-            `<li class="${escapeHtml(f.severity)}"><b>${
-              escapeHtml(f.rule)
-            }</b> ${escapeHtml(f.message)}</li>`
+            `<li class="${escapeHtml(f.severity)}"><b>${escapeHtml(f.rule)}</b> ${
+              escapeHtml(f.message)
+            }</li>`
           ).join("")
         }</ul>`,
       );
@@ -349,9 +325,7 @@ export function summary(entry: ProbeEntry): string {
   const e = entryFailure(entry);
   if (e) return `${entry.request.target}: ${e.code}`;
   const h = entry.report?.handshake;
-  return `${entry.request.target}: ${h?.version ?? "?"} ${
-    h?.cipher?.iana ?? ""
-  }`.trim();
+  return `${entry.request.target}: ${h?.version ?? "?"} ${h?.cipher?.iana ?? ""}`.trim();
 }
 
 /**
