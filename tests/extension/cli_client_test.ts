@@ -7,6 +7,7 @@ import {
   probeArgs,
   resolveCli,
   runCli,
+  setCliLogger,
 } from "../../extension/src/cli_client.ts";
 import type { ProbeReport } from "../../extension/src/pure/report.ts";
 import { ROOT, startTlsprobe } from "../_helpers/process.ts";
@@ -90,6 +91,30 @@ Deno.test("resolveCli() falls back to the bundled runtime, before the repository
     assert.equal(resolveCli({ envPath: dir, bundledDir: dir }).command, onPath);
     assert.equal(bundledCli(path.join(dir, "absent")), undefined);
   } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("setCliLogger() receives each run's command line, exit status and duration", async () => {
+  const dir = await Deno.makeTempDir();
+  const lines: string[] = [];
+  setCliLogger((level, line) => lines.push(`${level} ${line}`));
+  try {
+    const ok = await fakeCli(
+      dir,
+      "tlsprobe",
+      `echo '{"schemaVersion":1,"tool":{"name":"tlsprobe","version":"0.1.0"},"command":"probe","outcome":"ok"}'`,
+    );
+    await runCli({ command: ok, prefix: [], source: "setting" }, ["probe", "a b:1"], {
+      timeoutMs: 10_000,
+    });
+    assert.equal(lines.length, 1);
+    assert.match(
+      lines[0],
+      /^info \S+\/tlsprobe probe 'a b:1' --json → exit 0 in \d+ ms \(setting\)$/,
+    );
+  } finally {
+    setCliLogger(undefined);
     await Deno.remove(dir, { recursive: true });
   }
 });
