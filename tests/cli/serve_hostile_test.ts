@@ -254,7 +254,7 @@ const ALL_HOSTILES: Hostile[] = [
       return c.port;
     },
     expect:
-      /PEER_MALFORMED: The client at \S+ sent malformed TLS: The client sent a record of type 23 before its ClientHello/,
+      /PEER_MALFORMED: The client at \S+ sent malformed TLS: The client sent a (?:record of type 23|non-handshake record) before its ClientHello/,
   },
   {
     name: "a ClientHello whose body is junk",
