@@ -18,6 +18,7 @@ import {
   parseTarget,
   type ProbeReport,
   ReportFormatError,
+  STARTTLS_URL_SCHEMES,
 } from "./pure/report.ts";
 import type { ProbeRequest } from "./pure/panel_model.ts";
 import type { ScanReport } from "./pure/scan_view.ts";
@@ -443,6 +444,14 @@ export function probeArgs(req: ProbeRequest, timeoutMs: number): string[] {
   if (req.keyFile) args.push("--key", req.keyFile);
   if (req.alpn) args.push("--alpn", req.alpn);
   if (req.serverName) args.push("--servername", req.serverName);
+  // Only a protocol tlsprobe knows reaches the command line (never an option).
+  const starttls = req.starttls ?? target.starttls;
+  if (starttls) {
+    if (!Object.values(STARTTLS_URL_SCHEMES).some((s) => s.protocol === starttls)) {
+      throw new CliClientError("BAD_INPUT", `Not a STARTTLS protocol: ${JSON.stringify(starttls)}`);
+    }
+    args.push("--starttls", starttls);
+  }
   return args;
 }
 

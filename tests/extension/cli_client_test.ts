@@ -259,3 +259,18 @@ Deno.test("compareVersions() orders dotted versions numerically", () => {
   assert.equal(compareVersions("1.0", "1.0.0"), 0);
   assert.ok(compareVersions("0.1.0-dev", "0.1.1") < 0);
 });
+
+Deno.test("probeArgs() passes the STARTTLS protocol of an smtp:// target, and only a known one", () => {
+  assert.deepEqual(probeArgs({ target: "smtp://mail.example.com" }, 5000), [
+    "probe",
+    "mail.example.com:25",
+    "--timeout",
+    "5",
+    "--starttls",
+    "smtp",
+  ]);
+  assert.throws(
+    () => probeArgs({ target: "mail.example.com", starttls: "--exec" }, 5000),
+    (e: Error & { code?: string }) => e.code === "BAD_INPUT",
+  );
+});

@@ -20,6 +20,8 @@ export interface ProbeRequest {
   keyFile?: string;
   alpn?: string;
   serverName?: string;
+  /** `tlsprobe --starttls` protocol (from an `smtp://`, `imap://`… URL). */
+  starttls?: string;
 }
 
 /** One probe in the history. */
