@@ -159,7 +159,10 @@ async function dispatch(args: string[]): Promise<number> {
   try {
     resolution = resolve(command, rest, "tlsprobe");
   } catch (e) {
-    if (e instanceof UsageError) return usageError(e.message, verb);
+    if (e instanceof UsageError) {
+      const sub = command.subcommands?.find((c) => c.name === rest[0]);
+      return usageError(e.message, sub ? `${verb} ${sub.name}` : verb);
+    }
     const error = toTlsprobeError(e);
     printError(error, { json: rest.includes("--json"), verbose: false, command: verb });
     return EXIT_CODES[error.code] ?? EXIT_INTERNAL;

@@ -49,6 +49,7 @@ export const UNIT_TESTS: readonly string[] = [
   "tests/core/report/probe_report_test.ts",
   "tests/core/report/pyrepr_test.ts",
   "tests/core/scan/plan_test.ts",
+  "tests/core/starttls/dialogue_test.ts",
   "tests/core/wire/codec_test.ts",
   "tests/core/wire/fixtures_test.ts",
   "tests/core/x509/decode_test.ts",

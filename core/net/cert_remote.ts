@@ -6,6 +6,7 @@
  * @module
  */
 import { TlsprobeError } from "../errors.ts";
+import { concat } from "../wire/codec.ts";
 import { formatAddress } from "../address.ts";
 import { fetchCertificates } from "./probe.ts";
 import { connectVerified } from "./tls_client.ts";
@@ -60,12 +61,7 @@ export async function fetchRemoteChain(o: RemoteChainOptions): Promise<RemoteCha
       { host: o.host, port: o.port },
     );
   }
-  const bytes = new Uint8Array(fetched.certificates.reduce((n, c) => n + c.length, 0));
-  let off = 0;
-  for (const c of fetched.certificates) {
-    bytes.set(c, off);
-    off += c.length;
-  }
+  const bytes = concat(...fetched.certificates);
   let trustError: TlsprobeError | undefined;
   if (o.checkName !== undefined) {
     try {

@@ -123,7 +123,9 @@ async function bounded<T>(
     };
     timer = setTimeout(() => fire("timeout"), o.timeoutMs);
     onAbort = () => fire("abort");
-    o.signal?.addEventListener("abort", onAbort, { once: true });
+    // A signal that fired while this handshake waited for its turn never fires again.
+    if (o.signal?.aborted) onAbort();
+    else o.signal?.addEventListener("abort", onAbort, { once: true });
   });
   const go = (async () => {
     try {

@@ -351,8 +351,9 @@ function concat(parts: Uint8Array[]): Uint8Array {
  */
 export async function serveTls(opts: ServeOptions, events: ServeEvents): Promise<ServeResult> {
   const versions = engineVersions(opts);
-  // What the runtime's TLS speaks, read from its own ClientHello (not a hand list).
-  const runtime = await runtimeSuites();
+  // What the runtime's TLS speaks, read from its own ClientHello (not a hand
+  // list); observed while the server starts, awaited at the first ClientHello.
+  const runtime = runtimeSuites();
   checkCertifiedKey(opts.certified);
   const who = (c: ClientInfo) =>
     c.host.includes(":") ? `[${c.host}]:${c.port}` : `${c.host}:${c.port}`;
@@ -494,7 +495,7 @@ export async function serveTls(opts: ServeOptions, events: ServeEvents): Promise
           { alert: decision.alert, findings: decision.findings },
         );
       }
-      const cannot = engineRefusal(hello, versions, runtime?.cipherSuites);
+      const cannot = engineRefusal(hello, versions, (await runtime)?.cipherSuites);
       if (cannot) {
         await sendAlert(conn, cannot.alertCode).catch(() => 0);
         events.refused?.(client, {

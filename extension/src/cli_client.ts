@@ -18,6 +18,7 @@ import {
   parseTarget,
   type ProbeReport,
   ReportFormatError,
+  STARTTLS_URL_SCHEMES,
 } from "./pure/report.ts";
 import type { ProbeRequest } from "./pure/panel_model.ts";
 import type { ScanReport } from "./pure/scan_view.ts";
@@ -268,6 +269,23 @@ export interface RunOptions {
   signal?: AbortSignal;
 }
 
+/** Receives one line per CLI run (the extension's "tlsprobe" output channel). */
+export type CliLogger = (level: "info" | "warn", line: string) => void;
+let cliLogger: CliLogger | undefined;
+
+/**
+ * Sets where each run's command line, exit status and duration are written.
+ *
+ * @param logger the sink, or undefined for none
+ */
+export function setCliLogger(logger: CliLogger | undefined): void {
+  cliLogger = logger;
+}
+
+function quoteArg(a: string): string {
+  return /^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replaceAll("'", `'\\''`)}'`;
+}
+
 /** What one run produced. */
 export interface CliRun<T extends CliEnvelope = CliEnvelope> {
   result: T;
@@ -333,6 +351,7 @@ export function runCli(
     const onAbort = () => stop("CANCELLED");
     opts.signal?.addEventListener("abort", onAbort, { once: true });
     child.on("error", (e) => {
+      cliLogger?.("warn", `${cli.command} could not be started: ${e.message}`);
       clearTimeout(timer);
       opts.signal?.removeEventListener("abort", onAbort);
       reject(
@@ -342,9 +361,14 @@ export function runCli(
         ),
       );
     });
+    const argv = [cli.command, ...cli.prefix, ...args, "--json"].map(quoteArg).join(" ");
     child.on("close", (exitCode) => {
       clearTimeout(timer);
       opts.signal?.removeEventListener("abort", onAbort);
+      cliLogger?.(
+        exitCode === 0 ? "info" : "warn",
+        `${argv} → ${ended ?? `exit ${exitCode}`} in ${Date.now() - started} ms (${cli.source})`,
+      );
       const stderr = Buffer.concat(err).toString("utf8");
       if (ended === "TIMEOUT") {
         reject(
@@ -420,6 +444,14 @@ export function probeArgs(req: ProbeRequest, timeoutMs: number): string[] {
   if (req.keyFile) args.push("--key", req.keyFile);
   if (req.alpn) args.push("--alpn", req.alpn);
   if (req.serverName) args.push("--servername", req.serverName);
+  // Only a protocol tlsprobe knows reaches the command line (never an option).
+  const starttls = req.starttls ?? target.starttls;
+  if (starttls) {
+    if (!Object.values(STARTTLS_URL_SCHEMES).some((s) => s.protocol === starttls)) {
+      throw new CliClientError("BAD_INPUT", `Not a STARTTLS protocol: ${JSON.stringify(starttls)}`);
+    }
+    args.push("--starttls", starttls);
+  }
   return args;
 }
 

@@ -17,9 +17,9 @@ export class ProbeCodeLensProvider implements vscode.CodeLensProvider {
       return new vscode.CodeLens(
         new vscode.Range(u.line, u.start, u.line, u.start),
         {
-          title: `Probe TLS ${target}`,
+          title: `Probe TLS ${u.starttls ? `${u.starttls} ` : ""}${target}`,
           command: COMMANDS.probe,
-          arguments: [{ target }],
+          arguments: [{ target, ...(u.starttls ? { starttls: u.starttls } : {}) }],
         },
       );
     });

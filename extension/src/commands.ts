@@ -174,7 +174,7 @@ function probeCommand(deps: CommandDeps) {
       const last = deps.panel.model.entries[0]?.request.target;
       target = await vscode.window.showInputBox({
         title: "TLS: Probe Endpoint",
-        prompt: "host:port (or an https:// URL)",
+        prompt: "host:port (or an https://, smtp://, imap://, ldap://, postgres://… URL)",
         placeHolder: "example.com:443",
         value: last,
         validateInput: (v) =>
@@ -187,7 +187,11 @@ function probeCommand(deps: CommandDeps) {
       void vscode.window.showErrorMessage(`Not a host:port: ${target}`);
       return undefined;
     }
-    return await runProbe(deps, { ...arg, target: formatTarget(parsed) });
+    return await runProbe(deps, {
+      ...arg,
+      target: formatTarget(parsed),
+      ...(parsed.starttls ? { starttls: parsed.starttls } : {}),
+    });
   };
 }
 

@@ -11,6 +11,7 @@ import { CIPHER_SELECTOR, CipherHoverProvider } from "./hover.ts";
 import { registerLint } from "./lint_provider.ts";
 import { ProbeCodeLensProvider } from "./codelens.ts";
 import { findCipherStringAt } from "./pure/cipher_locate.ts";
+import { setCliLogger } from "./cli_client.ts";
 import type { PanelModel, ProbeEntry, ProbeRequest } from "./pure/panel_model.ts";
 
 /** What `activate` returns: read by the integration tests. */
@@ -66,6 +67,10 @@ export function activate(context: vscode.ExtensionContext): TlsprobeApi {
     vscode.window.onDidChangeActiveTextEditor(updateCipherContext),
   );
   updateCipherContext(vscode.window.activeTextEditor);
+  // Output channel "tlsprobe": every CLI run with its exit status and timing.
+  const output = vscode.window.createOutputChannel("tlsprobe", { log: true });
+  context.subscriptions.push(output, { dispose: () => setCliLogger(undefined) });
+  setCliLogger((level, line) => level === "info" ? output.info(line) : output.warn(line));
   registerCommands(deps);
   registerLint(context);
   return {

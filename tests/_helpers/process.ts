@@ -267,3 +267,35 @@ export function closedPort(): string {
   l.close();
   return String(port);
 }
+
+/**
+ * Starts `gnutls-serv --http` with a certificate and a priority string on a
+ * free loopback port, ready when it says it listens.
+ *
+ * @param cert the certificate file
+ * @param key its key file
+ * @param priority the GnuTLS priority string (`NORMAL:-VERS-TLS1.3`, …)
+ * @returns the running peer (its `port` set)
+ */
+export async function startGnutlsServer(
+  cert: string,
+  key: string,
+  priority: string,
+): Promise<Peer> {
+  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = l.addr.port;
+  l.close();
+  const server = await startPeer("gnutls-serv", [
+    "--http",
+    "--x509certfile",
+    cert,
+    "--x509keyfile",
+    key,
+    "--priority",
+    priority,
+    "-p",
+    String(port),
+  ], { ready: /listening on IPv4 .*done/ });
+  server.port = port;
+  return server;
+}

@@ -7,8 +7,8 @@ import assert from "node:assert/strict";
 import { makeTestPki, type TestPki } from "../_helpers/pki.ts";
 import {
   havePeer,
+  startGnutlsServer,
   startOpensslServer,
-  startPeer,
   startTlsprobe,
   tlsprobe,
 } from "../_helpers/process.ts";
@@ -244,20 +244,8 @@ Deno.test({
       ],
     ]
   ) {
-    const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-    const port = l.addr.port;
-    l.close();
-    const server = await startPeer("gnutls-serv", [
-      "--http",
-      "--x509certfile",
-      p.localhostCrt,
-      "--x509keyfile",
-      p.localhostKey,
-      "--priority",
-      prio,
-      "-p",
-      String(port),
-    ], { ready: /listening on IPv4 .*done/ });
+    const server = await startGnutlsServer(p.localhostCrt, p.localhostKey, prio);
+    const port = server.port;
     try {
       const r = await tlsprobe(["probe", "--json", "-a", p.caCrt, `localhost:${port}`]);
       assert.equal(r.code, 0, r.stderr);

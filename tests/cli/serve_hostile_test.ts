@@ -254,7 +254,7 @@ const ALL_HOSTILES: Hostile[] = [
       return c.port;
     },
     expect:
-      /PEER_MALFORMED: The client at \S+ sent malformed TLS: The client sent a record of type 23 before its ClientHello/,
+      /PEER_MALFORMED: The client at \S+ sent malformed TLS: The client sent a (?:record of type 23|non-handshake record) before its ClientHello/,
   },
   {
     name: "a ClientHello whose body is junk",
@@ -416,6 +416,11 @@ async function hostileRound(args: string[], policy: boolean): Promise<void> {
     }
     await backToBaseline(server, baseline);
     const rss = peakRssMb(server.pid);
+    console.log(
+      `  ${HOSTILES.length} hostile clients: descriptors ${baseline} before, ${
+        fdCount(server.pid)
+      } after; peak RSS ${rss.toFixed(0)} MB; good client served in ${goodMs.toFixed(0)} ms`,
+    );
     assert.ok(rss < 400, `peak resident memory ${rss} MB`);
     assert.ok(goodMs < TIMEOUT_S * 1000 + 3000, `the good client took ${goodMs} ms`);
     // Still serving.
@@ -487,6 +492,11 @@ Deno.test({
       );
       for (const c of idle) c.close();
       await backToBaseline(server, baseline);
+      console.log(
+        `  soak: descriptors ${baseline} before, ${fdCount(server.pid)} after; peak RSS ${
+          peakRssMb(server.pid).toFixed(0)
+        } MB`,
+      );
     } finally {
       await server.stop();
       await removeTestPki(pki);

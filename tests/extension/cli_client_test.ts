@@ -7,6 +7,7 @@ import {
   probeArgs,
   resolveCli,
   runCli,
+  setCliLogger,
 } from "../../extension/src/cli_client.ts";
 import type { ProbeReport } from "../../extension/src/pure/report.ts";
 import { ROOT, startTlsprobe } from "../_helpers/process.ts";
@@ -90,6 +91,30 @@ Deno.test("resolveCli() falls back to the bundled runtime, before the repository
     assert.equal(resolveCli({ envPath: dir, bundledDir: dir }).command, onPath);
     assert.equal(bundledCli(path.join(dir, "absent")), undefined);
   } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("setCliLogger() receives each run's command line, exit status and duration", async () => {
+  const dir = await Deno.makeTempDir();
+  const lines: string[] = [];
+  setCliLogger((level, line) => lines.push(`${level} ${line}`));
+  try {
+    const ok = await fakeCli(
+      dir,
+      "tlsprobe",
+      `echo '{"schemaVersion":1,"tool":{"name":"tlsprobe","version":"0.1.0"},"command":"probe","outcome":"ok"}'`,
+    );
+    await runCli({ command: ok, prefix: [], source: "setting" }, ["probe", "a b:1"], {
+      timeoutMs: 10_000,
+    });
+    assert.equal(lines.length, 1);
+    assert.match(
+      lines[0],
+      /^info \S+\/tlsprobe probe 'a b:1' --json → exit 0 in \d+ ms \(setting\)$/,
+    );
+  } finally {
+    setCliLogger(undefined);
     await Deno.remove(dir, { recursive: true });
   }
 });
@@ -233,4 +258,19 @@ Deno.test("compareVersions() orders dotted versions numerically", () => {
   assert.ok(compareVersions("0.10.0", "0.9.1") > 0);
   assert.equal(compareVersions("1.0", "1.0.0"), 0);
   assert.ok(compareVersions("0.1.0-dev", "0.1.1") < 0);
+});
+
+Deno.test("probeArgs() passes the STARTTLS protocol of an smtp:// target, and only a known one", () => {
+  assert.deepEqual(probeArgs({ target: "smtp://mail.example.com" }, 5000), [
+    "probe",
+    "mail.example.com:25",
+    "--timeout",
+    "5",
+    "--starttls",
+    "smtp",
+  ]);
+  assert.throws(
+    () => probeArgs({ target: "mail.example.com", starttls: "--exec" }, 5000),
+    (e: Error & { code?: string }) => e.code === "BAD_INPUT",
+  );
 });

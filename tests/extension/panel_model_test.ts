@@ -287,3 +287,31 @@ Deno.test("renderChain() shows each certificate's findings, escaped, classed by 
     /<div class="finding warn">warning x509\.san-not-ia5: dNSName &#60;b&#62;<\/div>/,
   );
 });
+
+Deno.test("renderEntry() says whether a client certificate was requested, which CAs were named, and what the form sent", () => {
+  const asked = {
+    ...REPORT,
+    handshake: {
+      ...REPORT.handshake!,
+      clientCertificateRequested: {
+        caNames: ["O=tlsprobe local PKI, CN=tlsprobe local CA"],
+        signatureAlgorithms: [],
+      },
+    },
+  } as ProbeReport;
+  const m = addEntry(
+    emptyModel(),
+    entry(asked, { request: { target: "localhost:8443", certFile: "/tmp/client.pem" } }),
+  );
+  const html = renderEntry(m.entries[0], NOW);
+  assert.match(
+    html,
+    /<td id="r-client-cert">requested; CAs named: O=tlsprobe local PKI, CN=tlsprobe local CA <span class="dim">\(sent \/tmp\/client\.pem\)<\/span><\/td>/,
+  );
+  const notAsked = {
+    ...REPORT,
+    handshake: { ...REPORT.handshake!, clientCertificateRequested: false },
+  } as ProbeReport;
+  const m2 = addEntry(emptyModel(), entry(notAsked));
+  assert.match(renderEntry(m2.entries[0], NOW), /<td id="r-client-cert">not requested<\/td>/);
+});

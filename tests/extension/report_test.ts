@@ -61,3 +61,32 @@ Deno.test("findHttpsUrls() finds hosts and ports and skips non-hosts", () => {
   );
   assert.equal(findHttpsUrls("https://a.example\n".repeat(500), 10).length, 10);
 });
+
+Deno.test("parseTarget() and findHttpsUrls() read smtp://, imap://, ldap://, postgres:// as STARTTLS targets", () => {
+  assert.deepEqual(parseTarget("smtp://mail.example.com"), {
+    host: "mail.example.com",
+    port: 25,
+    starttls: "smtp",
+  });
+  assert.deepEqual(parseTarget("submission://mail.example.com"), {
+    host: "mail.example.com",
+    port: 587,
+    starttls: "smtp",
+  });
+  assert.deepEqual(parseTarget("postgresql://db.example.com:6432/app"), {
+    host: "db.example.com",
+    port: 6432,
+    starttls: "postgres",
+  });
+  assert.deepEqual(parseTarget("ldap://user@dir.example.com"), {
+    host: "dir.example.com",
+    port: 389,
+    starttls: "ldap",
+  });
+  assert.equal(parseTarget("gopher://x.example.com"), undefined);
+  const found = findHttpsUrls("imap://mx.example.com and https://a.example.com:8443\n");
+  assert.deepEqual(found.map((u) => [u.host, u.port, u.starttls]), [
+    ["mx.example.com", 143, "imap"],
+    ["a.example.com", 8443, undefined],
+  ]);
+});

@@ -20,6 +20,8 @@ export interface ProbeRequest {
   keyFile?: string;
   alpn?: string;
   serverName?: string;
+  /** `tlsprobe --starttls` protocol (from an `smtp://`, `imap://`… URL). */
+  starttls?: string;
 }
 
 /** One probe in the history. */
@@ -184,7 +186,8 @@ export function entryFailure(entry: ProbeEntry): CliError | undefined {
   if (e) return e;
   if (r?.trust?.verified === false) {
     const code = r.trust.code ?? "CERT_INVALID";
-    const message = r.trust.message ?? "The server's certificate was not verified";
+    const message = r.trust.message ??
+      "The server's certificate was not verified";
     // The CLI words its advice for its own flags; the panel's is the CA file option.
     const advice = code === "CERT_UNKNOWN_ISSUER" && !/CA file \(|--cafile/.test(message)
       ? ": give the CA certificate that signed it (Retry with a CA file…, or CA file under Options)"
@@ -224,7 +227,10 @@ export function renderEntry(entry: ProbeEntry, now: Date): string {
   const parts = [head];
   if (error) parts.push(renderError(error));
   const actions: string[] = [];
-  if (error && /^CERT_(UNKNOWN_ISSUER|INVALID|BAD_SIGNATURE|CA_AS_LEAF)/.test(error.code)) {
+  if (
+    error &&
+    /^CERT_(UNKNOWN_ISSUER|INVALID|BAD_SIGNATURE|CA_AS_LEAF)/.test(error.code)
+  ) {
     actions.push(
       `<button type="button" class="secondary" id="retry-ca" data-action="retryWithCa" data-id="${entry.id}">Retry with a CA file…</button>`,
     );
@@ -234,7 +240,9 @@ export function renderEntry(entry: ProbeEntry, now: Date): string {
       `<button type="button" class="secondary" id="show-json" data-action="showJson" data-id="${entry.id}">Show raw JSON</button>`,
     );
   }
-  if (actions.length) parts.push(`<div class="actions">${actions.join(" ")}</div>`);
+  if (actions.length) {
+    parts.push(`<div class="actions">${actions.join(" ")}</div>`);
+  }
   if (entry.scan && !entry.scan.error) parts.push(renderScan(entry.scan));
   const h = r?.handshake;
   if (h) {
@@ -268,6 +276,11 @@ export function renderEntry(entry: ProbeEntry, now: Date): string {
       row("Group", text(h.group?.name), "r-group"),
       row("Server key", leaf ? keyText(leaf) : "—", "r-key"),
       row("ALPN", text(h.alpn)),
+      row(
+        "Client certificate",
+        clientCertText(h.clientCertificateRequested, entry.request),
+        "r-client-cert",
+      ),
       row("Address", text(r?.target?.address)),
       row("SNI", text(r?.target?.serverName)),
       row("Names", matched, "r-identity"),
@@ -356,4 +369,27 @@ export function renderResult(model: PanelModel, now: Date): string {
     return `<p class="dim">Enter host:port and press Probe, or run “TLS: Probe Endpoint…”.</p>`;
   }
   return renderEntry(entry, now);
+}
+
+/**
+ * Whether the server asked for a client certificate, which CAs it named, and
+ * whether the form sent one.
+ *
+ * @param requested the report's `handshake.clientCertificateRequested`
+ * @param request the form's fields (`certFile`)
+ * @returns HTML
+ */
+export function clientCertText(
+  requested: { caNames: string[] } | false | null | undefined,
+  request: { certFile?: string },
+): string {
+  const sent = request.certFile
+    ? ` <span class="dim">(sent ${escapeHtml(request.certFile)})</span>`
+    : "";
+  if (requested === undefined || requested === null) return `—${sent}`;
+  if (requested === false) return `not requested${sent}`;
+  const cas = requested.caNames.length
+    ? `; CAs named: ${requested.caNames.map(escapeHtml).join("; ")}`
+    : "; no CA named";
+  return `requested${cas}${sent}`;
 }

@@ -184,8 +184,15 @@ export function parseCliJson(stdout: string): CliEnvelope {
 export function parseTarget(
   input: string,
   defaultPort = 443,
-): { host: string; port: number } | undefined {
+): { host: string; port: number; starttls?: string } | undefined {
   let s = input.trim();
+  // smtp://, imap://, ldap://, postgres://…: the protocol's port, upgraded with STARTTLS.
+  const plain = /^([a-z0-9]+):\/\/([^/?#]+)/i.exec(s);
+  const starttls = plain ? STARTTLS_URL_SCHEMES[plain[1].toLowerCase()] : undefined;
+  if (plain && starttls) {
+    const t = parseTarget(plain[2].replace(/^[^@]*@/, ""), starttls.port);
+    return t ? { ...t, starttls: starttls.protocol } : undefined;
+  }
   const url = /^https?:\/\/([^/?#]+)/i.exec(s);
   if (url) {
     s = url[1].replace(/^[^@]*@/, "");
@@ -208,6 +215,28 @@ export function parseTarget(
   if (!Number.isInteger(port) || port < 1 || port > 65535) return undefined;
   return { host, port };
 }
+
+/**
+ * URL schemes that name a STARTTLS protocol (`tlsprobe --starttls`) and its
+ * standard port. Not `ftp://`: such URLs are downloads, not a request for TLS.
+ */
+export const STARTTLS_URL_SCHEMES: Record<string, { protocol: string; port: number }> = {
+  smtp: { protocol: "smtp", port: 25 },
+  submission: { protocol: "smtp", port: 587 },
+  lmtp: { protocol: "lmtp", port: 24 },
+  imap: { protocol: "imap", port: 143 },
+  pop3: { protocol: "pop3", port: 110 },
+  pop: { protocol: "pop3", port: 110 },
+  nntp: { protocol: "nntp", port: 119 },
+  news: { protocol: "nntp", port: 119 },
+  sieve: { protocol: "sieve", port: 4190 },
+  xmpp: { protocol: "xmpp", port: 5222 },
+  ldap: { protocol: "ldap", port: 389 },
+  postgres: { protocol: "postgres", port: 5432 },
+  postgresql: { protocol: "postgres", port: 5432 },
+  mysql: { protocol: "mysql", port: 3306 },
+  irc: { protocol: "irc", port: 6667 },
+};
 
 /**
  * Formats a target for the command line and for display (`[::1]:443`).

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { STARTTLS_URL_SCHEMES } from "./report.ts";
 
 /** An https URL found in a document. */
 export interface HttpsUrl {
@@ -11,9 +12,16 @@ export interface HttpsUrl {
   start: number;
   host: string;
   port: number;
+  /** The STARTTLS protocol an `smtp://`, `imap://`… URL names. */
+  starttls?: string;
 }
 
-const URL_RE = /\bhttps:\/\/(?:[^\s/@"'`<>]*@)?(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+)(?::(\d{1,5}))?/g;
+/** https URLs, and the STARTTLS schemes (`smtp://`, `imap://`, `ldap://`…) with their protocol. */
+const URL_RE = new RegExp(
+  `\\b(https|${Object.keys(STARTTLS_URL_SCHEMES).join("|")}):\\/\\/` +
+    "(?:[^\\s/@\"'`<>]*@)?(\\[[0-9a-fA-F:.]+\\]|[A-Za-z0-9.-]+)(?::(\\d{1,5}))?",
+  "g",
+);
 
 /**
  * The https URLs of a document with a probe target each, skipping template
@@ -28,14 +36,21 @@ export function findHttpsUrls(text: string, limit = 200): HttpsUrl[] {
   const lines = text.split(/\r?\n/);
   for (let n = 0; n < lines.length && out.length < limit; n++) {
     for (const m of lines[n].matchAll(URL_RE)) {
-      const host = m[1].replace(/^\[|\]$/g, "").replace(/\.$/, "");
-      const port = m[2] === undefined ? 443 : Number(m[2]);
+      const scheme = STARTTLS_URL_SCHEMES[m[1]];
+      const host = m[2].replace(/^\[|\]$/g, "").replace(/\.$/, "");
+      const port = m[3] === undefined ? scheme?.port ?? 443 : Number(m[3]);
       if (port < 1 || port > 65535) continue;
       if (!host.includes(".") && !host.includes(":") && host !== "localhost") {
         continue;
       }
       if (/^[.-]|[.-]$|\.\./.test(host)) continue;
-      out.push({ line: n, start: m.index!, host, port });
+      out.push({
+        line: n,
+        start: m.index!,
+        host,
+        port,
+        ...(scheme ? { starttls: scheme.protocol } : {}),
+      });
       if (out.length >= limit) break;
     }
   }

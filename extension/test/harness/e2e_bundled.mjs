@@ -389,6 +389,24 @@ try {
   );
 
   await check(
+    "the tlsprobe output channel logs each CLI run with exit status and time",
+    () => {
+      // A LogOutputChannel writes to a file in the extension host's log folder.
+      const logs = path.join(tmp, "user-data", "logs");
+      const files = fs.readdirSync(logs, { recursive: true }).map(String).filter((f) =>
+        /tlsprobe\.log$/.test(f) || /tlsprobe\.tlsprobe[\\/].*\.log$/.test(f)
+      );
+      assert(files.length > 0, "no tlsprobe output channel log");
+      const text = files.map((f) => fs.readFileSync(path.join(logs, f), "utf8")).join("\n");
+      const runs = text.split("\n").filter((l) => / probe \S+ .*--json → /.test(l));
+      log("output channel:", runs.length, "runs;", runs[0]?.slice(0, 160));
+      assert(runs.length >= 3, `${runs.length} probe runs logged:\n${text.slice(0, 2000)}`);
+      assert(runs.some((l) => /\[warning\].*→ exit 1 in \d+ ms \(bundled\)/.test(l)), "no exit 1");
+      assert(runs.some((l) => /\[info\].*→ exit 0 in \d+ ms \(bundled\)/.test(l)), "no exit 0");
+    },
+  );
+
+  await check(
     "TLS lint still marks ssl.CERT_NONE in Restricted Mode",
     async () => {
       await page.keyboard.press("Control+P");

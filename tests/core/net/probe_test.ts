@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { makeEcdsaLeaf, makeOcspResponse, makeTestPki, type TestPki } from "../../_helpers/pki.ts";
-import { havePeer, startOpensslServer, startPeer } from "../../_helpers/process.ts";
+import { havePeer, startGnutlsServer, startOpensslServer } from "../../_helpers/process.ts";
 
 const GNUTLS = await havePeer("gnutls-serv");
 import { probe, type ProbeOptions } from "../../../core/net/probe.ts";
@@ -319,20 +319,8 @@ Deno.test(
   async () => {
     const p = await setup();
     for (const [prio, version] of [["NORMAL", "TLSv1.3"], ["NORMAL:-VERS-TLS1.3", "TLSv1.2"]]) {
-      const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-      const port = l.addr.port;
-      l.close();
-      const server = await startPeer("gnutls-serv", [
-        "--http",
-        "--x509certfile",
-        p.localhostCrt,
-        "--x509keyfile",
-        p.localhostKey,
-        "--priority",
-        prio,
-        "-p",
-        String(port),
-      ], { ready: /listening on IPv4 .*done/ });
+      const server = await startGnutlsServer(p.localhostCrt, p.localhostKey, prio);
+      const port = server.port;
       try {
         const r = await probe(opts(port));
         assert.equal(r.error, undefined, r.error?.message);
