@@ -391,7 +391,12 @@ Deno.test("probe() reports a stalled server as TIMEOUT and a refused port as CON
     held.forEach((c) => c.close());
     await accepting.catch(() => {});
   }
-  const r = await probe(opts(l.addr.port, { timeoutMs: 300 }));
+  // A port nobody listens on: a fresh one (the stalled listener's may still hold
+  // a half-open connection from the probe above, which the kernel resets).
+  const free = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = free.addr.port;
+  free.close();
+  const r = await probe(opts(port, { timeoutMs: 300 }));
   assert.equal(r.error?.code, "CONNECTION_REFUSED");
 });
 
