@@ -46,7 +46,9 @@ export npm_config_nodedir="$(dirname "$(dirname "$TLSPROBE_NODE24")")"
 # The tests spawn `deno` (the CLI from source, `tlsprobe serve`), also from
 # code-server's extension host, whose PATH comes from the login shell: on a
 # machine where Deno only ran through npx, install it from npm and link it.
-if ! command -v deno >/dev/null; then
+# Ask a clean login shell, not this one: under `npx deno task test` this
+# shell's PATH has npx's own deno, which the extension host does not see.
+if ! env -i HOME="$HOME" bash -lc 'command -v deno' >/dev/null 2>&1; then
   (cd "$CACHE" && npm install --no-audit --no-fund --loglevel=error deno@2.9.6 >&2) \
     || fail_setup "cannot install deno from npm"
   if [ -w /usr/local/bin ]; then
