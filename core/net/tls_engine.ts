@@ -14,6 +14,7 @@
 import tls from "node:tls";
 import type { Socket } from "node:net";
 import type { CertifiedKey } from "./pem.ts";
+import type { PeerCertificate } from "../report/server_report.ts";
 
 /** The TLS versions the runtime's server speaks. */
 export type EngineVersion = "TLSv1.2" | "TLSv1.3";
@@ -26,22 +27,8 @@ export interface ClientAuth {
   mode: "request" | "require";
 }
 
-/** A client certificate as the server saw it. */
-export interface PeerCertificate {
-  subject: string;
-  issuer: string;
-  /** subjectAltName entries (`DNS:…`, `IP Address:…`, `email:…`). */
-  names: string[];
-  notBefore: string;
-  notAfter: string;
-  sha256: string;
-  /** The chain as presented, leaf first (subjects). */
-  chain: string[];
-  /** Whether it verified against the client CA file. */
-  verified: boolean;
-  /** The runtime's verification error code (e.g. `UNABLE_TO_GET_ISSUER_CERT`). */
-  error?: string;
-}
+/** A client certificate as the server saw it (declared once, with the report). */
+export type { PeerCertificate };
 
 /** What a finished handshake negotiated. */
 export interface EngineSession {

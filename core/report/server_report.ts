@@ -182,22 +182,29 @@ export function renderSessionVerdict(e: Evaluation): string[] {
   ];
 }
 
+/** A client certificate as the server saw it. */
+export interface PeerCertificate {
+  subject: string;
+  issuer: string;
+  /** subjectAltName entries (`DNS:…`, `IP Address:…`, `email:…`). */
+  names: string[];
+  notBefore: string;
+  notAfter: string;
+  sha256: string;
+  /** The chain as presented, leaf first (subjects). */
+  chain: string[];
+  /** Whether it verified against the client CA file. */
+  verified: boolean;
+  /** The runtime's verification error code (e.g. `UNABLE_TO_GET_ISSUER_CERT`). */
+  error?: string;
+}
+
 /** What a server saw of its client's certificate, for the log and `--report`. */
 export interface ClientCertificateReport {
   /** Whether the server asked for one. */
   requested: boolean;
   /** The certificate, or null when the client sent none. */
-  certificate: {
-    subject: string;
-    issuer: string;
-    names: string[];
-    notBefore: string;
-    notAfter: string;
-    sha256: string;
-    chain: string[];
-    verified: boolean;
-    error?: string;
-  } | null;
+  certificate: PeerCertificate | null;
 }
 
 /**
