@@ -39,6 +39,64 @@ export function has(path: string): boolean {
   }
 }
 
+/** What each daemon needs: files that must exist, a system user, and its Debian packages. */
+const NEEDS: Record<
+  string,
+  { files: (() => string | undefined)[]; user?: string; packages: string }
+> = {
+  dovecot: {
+    files: [() => "/usr/sbin/dovecot", () => "/usr/lib/dovecot/managesieve-login"],
+    packages: "dovecot-imapd dovecot-pop3d dovecot-lmtpd dovecot-managesieved",
+  },
+  postgres: { files: [() => postgresBin()], user: "postgres", packages: "postgresql" },
+  slapd: {
+    files: [() => "/usr/sbin/slapd", () => "/etc/ldap/schema/core.schema"],
+    packages: "slapd",
+  },
+  vsftpd: { files: [() => "/usr/sbin/vsftpd"], packages: "vsftpd" },
+  mariadb: {
+    files: [() => ["/usr/sbin/mariadbd", "/usr/sbin/mysqld"].find(has)],
+    user: "mysql",
+    packages: "mariadb-server",
+  },
+  prosody: { files: [() => "/usr/bin/prosody"], user: "prosody", packages: "prosody" },
+  postfix: {
+    files: [() => "/usr/sbin/postfix", () => "/usr/lib/postfix/sbin/master"],
+    user: "postfix",
+    packages: "postfix",
+  },
+  inn: {
+    files: [() => "/usr/lib/news/bin/nnrpd", () => "/usr/lib/news/bin/makehistory"],
+    user: "news",
+    // Its postinst needs a domain when the hostname has none: .ci/run sets one.
+    packages: "inn2",
+  },
+};
+
+const told = new Set<string>();
+
+/**
+ * Why a daemon's tests cannot run here, or undefined when they can. Checked
+ * synchronously, so a test file can pass it to `Deno.test({ ignore })`: a
+ * missing package is a counted skip with its reason printed, never a pass.
+ *
+ * @param daemon a key of the table above (`dovecot`, `postfix`, …)
+ * @returns the reason (`skip: postfix not installed (apt-get install postfix)`),
+ *   printed the first time it is asked for
+ */
+export function missing(daemon: keyof typeof NEEDS): string | undefined {
+  const need = NEEDS[daemon];
+  const ok = need.files.every((f) => {
+    const path = f();
+    return path !== undefined && has(path);
+  }) && (need.user === undefined || userId(need.user) !== undefined);
+  if (ok) return undefined;
+  const why = `skip: ${daemon} not installed (apt-get install ${need.packages})`;
+  if (!told.has(daemon)) console.log(why);
+  told.add(daemon);
+  return why;
+}
+
 /** Ports free right now on 127.0.0.1 (the kernel's ephemeral choice). */
 export function freePorts(n: number): number[] {
   const ls = Array.from({ length: n }, () => Deno.listen({ hostname: "127.0.0.1", port: 0 }));
@@ -305,10 +363,7 @@ export function pemBody(pem: string): string {
  * @returns the daemon, or null (reason printed) when Dovecot is not installed
  */
 export async function startDovecot(cert: ServedCert): Promise<Daemon | null> {
-  if (!has("/usr/sbin/dovecot") || !has("/usr/lib/dovecot/managesieve-login")) {
-    console.log("skip: dovecot-imapd/pop3d/lmtpd/managesieved not installed");
-    return null;
-  }
+  if (missing("dovecot")) return null;
   const dir = await daemonDir("dovecot");
   const c = await installCert(dir, cert);
   const [imap, pop3, lmtp, sieve] = freePorts(4);
@@ -401,22 +456,9 @@ function readLog(path: string): string {
  * @returns the daemon, or null (reason printed) when PostgreSQL is not installed
  */
 export async function startPostgres(cert: ServedCert): Promise<Daemon | null> {
-  const bin = [...(function* () {
-    try {
-      for (const e of Deno.readDirSync("/usr/lib/postgresql")) {
-        yield `/usr/lib/postgresql/${e.name}/bin`;
-      }
-    } catch { /* none */ }
-  })()].find((b) => has(`${b}/postgres`) && has(`${b}/initdb`));
-  if (!bin) {
-    console.log("skip: postgresql not installed");
-    return null;
-  }
-  const uid = userId("postgres");
-  if (uid === undefined) {
-    console.log("skip: no postgres user");
-    return null;
-  }
+  if (missing("postgres")) return null;
+  const bin = postgresBin()!;
+  const uid = userId("postgres")!;
   const dir = await daemonDir("postgres");
   const c = await installCert(dir, cert);
   await sh("chown", ["-R", "postgres:postgres", dir]);
@@ -468,6 +510,17 @@ export async function startPostgres(cert: ServedCert): Promise<Daemon | null> {
   return { ports: { postgres: port }, dir, stop };
 }
 
+/** The directory of PostgreSQL's server binaries (any installed version). */
+function postgresBin(): string | undefined {
+  try {
+    for (const e of Deno.readDirSync("/usr/lib/postgresql")) {
+      const b = `/usr/lib/postgresql/${e.name}/bin`;
+      if (has(`${b}/postgres`) && has(`${b}/initdb`)) return b;
+    }
+  } catch { /* none */ }
+  return undefined;
+}
+
 /** A user's uid and gid from /etc/passwd, or undefined. */
 export function userId(name: string): { uid: number; gid: number } | undefined {
   try {
@@ -487,10 +540,7 @@ export function userId(name: string): { uid: number; gid: number } | undefined {
  * @returns the daemon, or null (reason printed) when slapd is not installed
  */
 export async function startSlapd(cert: ServedCert): Promise<Daemon | null> {
-  if (!has("/usr/sbin/slapd") || !has("/etc/ldap/schema/core.schema")) {
-    console.log("skip: slapd not installed");
-    return null;
-  }
+  if (missing("slapd")) return null;
   const dir = await daemonDir("slapd");
   const c = await installCert(dir, cert);
   const [port] = freePorts(1);
@@ -535,10 +585,7 @@ export async function startSlapd(cert: ServedCert): Promise<Daemon | null> {
  * @returns the daemon, or null (reason printed) when vsftpd is not installed
  */
 export async function startVsftpd(cert: ServedCert): Promise<Daemon | null> {
-  if (!has("/usr/sbin/vsftpd")) {
-    console.log("skip: vsftpd not installed");
-    return null;
-  }
+  if (missing("vsftpd")) return null;
   const dir = await daemonDir("vsftpd");
   const c = await installCert(dir, cert);
   await Deno.mkdir(`${dir}/empty`);
@@ -587,12 +634,8 @@ export async function startVsftpd(cert: ServedCert): Promise<Daemon | null> {
  * @returns the daemon, or null (reason printed) when mariadb-server is not installed
  */
 export async function startMariadb(cert: ServedCert): Promise<Daemon | null> {
-  const bin = ["/usr/sbin/mariadbd", "/usr/sbin/mysqld"].find(has);
-  const user = userId("mysql");
-  if (!bin || !user) {
-    console.log("skip: mariadb-server not installed");
-    return null;
-  }
+  if (missing("mariadb")) return null;
+  const bin = ["/usr/sbin/mariadbd", "/usr/sbin/mysqld"].find(has)!;
   const dir = await daemonDir("mariadb");
   const c = await installCert(dir, cert);
   await Deno.mkdir(`${dir}/data`);
@@ -633,10 +676,7 @@ export async function startMariadb(cert: ServedCert): Promise<Daemon | null> {
  * @returns the daemon (ports `xmpp`, `xmpp-server`), or null when prosody is not installed
  */
 export async function startProsody(cert: ServedCert): Promise<Daemon | null> {
-  if (!has("/usr/bin/prosody") || !userId("prosody")) {
-    console.log("skip: prosody not installed");
-    return null;
-  }
+  if (missing("prosody")) return null;
   const dir = await daemonDir("prosody");
   const c = await installCert(dir, cert);
   await Deno.mkdir(`${dir}/data`);
@@ -677,4 +717,183 @@ VirtualHost "localhost"
     throw e;
   }
   return { ports: { xmpp: c2s, "xmpp-server": s2s }, dir, stop };
+}
+
+/**
+ * Postfix: the full master (with the services smtpd talks to: anvil, tlsmgr,
+ * proxymap, cleanup, trivial-rewrite, postlogd) from a private configuration
+ * directory with its own queue and data directories, smtpd on an ephemeral
+ * loopback port offering STARTTLS (`smtpd_tls_security_level = may`).
+ *
+ * Started with `postfix -c DIR start` (the master detaches and leads its own
+ * process group), stopped with `postfix -c DIR stop` and then by the master's
+ * PID.
+ *
+ * @param cert the certificate to serve
+ * @returns the daemon (port `smtp`), or null (reason printed) when postfix is not installed
+ */
+export async function startPostfix(cert: ServedCert): Promise<Daemon | null> {
+  if (missing("postfix")) return null;
+  const dir = await daemonDir("postfix");
+  const c = await installCert(dir, cert);
+  const conf = `${dir}/conf`;
+  for (const d of [conf, `${dir}/queue`, `${dir}/data`]) await Deno.mkdir(d);
+  await sh("chown", ["postfix", `${dir}/data`]);
+  const [port] = freePorts(1);
+  await Deno.writeTextFile(
+    `${conf}/main.cf`,
+    [
+      "compatibility_level = 3.6",
+      `queue_directory = ${dir}/queue`,
+      `data_directory = ${dir}/data`,
+      "inet_interfaces = 127.0.0.1",
+      "inet_protocols = ipv4",
+      "myhostname = localhost",
+      "mydestination =",
+      // No table that would need proxymap or the system's aliases.
+      "local_recipient_maps =",
+      "alias_maps =",
+      "alias_database =",
+      `smtpd_tls_cert_file = ${c.crt}`,
+      `smtpd_tls_key_file = ${c.key}`,
+      "smtpd_tls_security_level = may",
+      `maillog_file_prefixes = ${dir}`,
+      `maillog_file = ${dir}/log`,
+      "",
+    ].join("\n"),
+  );
+  // Only the smtp listener is on the network; the rest are UNIX sockets in the
+  // private queue directory. No chroot (the queue is not set up for one).
+  await Deno.writeTextFile(
+    `${conf}/master.cf`,
+    [
+      `127.0.0.1:${port} inet n - n - - smtpd`,
+      "postlog unix-dgram n - n - 1 postlogd",
+      "anvil unix - - n - 1 anvil",
+      "tlsmgr unix - - n 1000? 1 tlsmgr",
+      "proxymap unix - - n - - proxymap",
+      "cleanup unix n - n - 0 cleanup",
+      "rewrite unix - - n - - trivial-rewrite",
+      "",
+    ].join("\n"),
+  );
+  const stop = async () => {
+    const pid = await postfixMaster(dir, conf);
+    await new Deno.Command("/usr/sbin/postfix", {
+      args: ["-c", conf, "stop"],
+      stdout: "null",
+      stderr: "null",
+    }).output().catch(() => {});
+    // Still there (stop waits 5 s at most)? Only if it is still our master.
+    if (pid && await postfixMaster(dir, conf) === pid) await killPid(pid, 2000);
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+  };
+  try {
+    // `start` runs `postfix check` (which creates the queue's subdirectories)
+    // and waits until the master has initialised.
+    await sh("/usr/sbin/postfix", ["-c", conf, "start"]);
+    await waitForPorts([port], 15_000, () => readLog(`${dir}/log`));
+  } catch (e) {
+    await stop();
+    throw new Error(`postfix did not start: ${(e as Error).message}\n${readLog(`${dir}/log`)}`);
+  }
+  return { ports: { smtp: port }, dir, stop };
+}
+
+/** The PID of the Postfix master running from `conf`, if it is running. */
+async function postfixMaster(dir: string, conf: string): Promise<number | undefined> {
+  try {
+    const pid = Number((await Deno.readTextFile(`${dir}/queue/pid/master.pid`)).trim());
+    const env = await Deno.readTextFile(`/proc/${pid}/environ`);
+    return env.split("\0").includes(`MAIL_CONFIG=${conf}`) ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * INN's reader daemon, nnrpd, standing alone (`-D -f`: it listens itself and
+ * stays our child) on an ephemeral loopback port, from a private `inn.conf`
+ * (`INNCONF`) whose every path is in a private directory: an active file with
+ * one group, an empty tradindexed overview built by `makehistory -O`, and
+ * STARTTLS with the given certificate. No innd: reading needs none.
+ *
+ * @param cert the certificate to serve
+ * @returns the daemon (port `nntp`), or null (reason printed) when inn2 is not installed
+ */
+export async function startInn(cert: ServedCert): Promise<Daemon | null> {
+  if (missing("inn")) return null;
+  const bin = "/usr/lib/news/bin";
+  const dir = await daemonDir("inn");
+  const c = await installCert(dir, cert);
+  for (const d of ["etc", "db", "run", "log", "tmp", "spool", "overview"]) {
+    await Deno.mkdir(`${dir}/${d}`);
+  }
+  const [port] = freePorts(1);
+  const paths = ["etc", "db", "run", "log", "tmp", "spool", "overview"]
+    .map((d) => `path${d}: ${dir}/${d}`);
+  await Deno.writeTextFile(
+    `${dir}/etc/inn.conf`,
+    [
+      // A domain of its own: INN refuses to start when it cannot make one up.
+      "domain: localdomain",
+      "pathhost: localhost",
+      'mta: "/bin/false %s"',
+      "pathnews: /usr/lib/news",
+      `pathbin: ${bin}`,
+      ...paths,
+      `pathincoming: ${dir}/spool/incoming`,
+      `pathoutgoing: ${dir}/spool/outgoing`,
+      `patharchive: ${dir}/spool/archive`,
+      "ovmethod: tradindexed",
+      "hismethod: hisv6",
+      "enableoverview: true",
+      // Readers are refused above a load average of 16 by default: never here.
+      "nnrpdloadlimit: 0",
+      `tlscertfile: ${c.crt}`,
+      `tlskeyfile: ${c.key}`,
+      "",
+    ].join("\n"),
+  );
+  await Deno.writeTextFile(
+    `${dir}/etc/readers.conf`,
+    'auth "local" {\n  hosts: "127.0.0.1"\n  default: "<local>"\n}\n' +
+      'access "local" {\n  users: "<local>"\n  newsgroups: "*"\n  access: R\n}\n',
+  );
+  await Deno.writeTextFile(
+    `${dir}/etc/storage.conf`,
+    "method tradspool {\n  newsgroups: *\n  class: 0\n}\n",
+  );
+  await Deno.writeTextFile(`${dir}/db/active`, "local.test 0000000000 0000000001 y\n");
+  await Deno.writeTextFile(`${dir}/db/newsgroups`, "local.test\tA group for tlsprobe's tests.\n");
+  // nnrpd serves each client as news, which must read the key at STARTTLS.
+  await sh("chown", ["-R", "news:news", dir]);
+  const env = { INNCONF: `${dir}/etc/inn.conf` };
+  const news = userId("news")!;
+  // nnrpd refuses readers ("400 NNTP server unavailable") without an overview.
+  await new Deno.Command(`${bin}/makehistory`, {
+    args: ["-O", "-x"],
+    env,
+    uid: news.uid,
+    gid: news.gid,
+    stdout: "null",
+    stderr: "null",
+  }).output();
+  const d = await spawnDaemon(
+    `${bin}/nnrpd`,
+    ["-D", "-f", "-b", "127.0.0.1", "-p", String(port)],
+    `${dir}/log/out`,
+    { env },
+  );
+  const stop = async () => {
+    await d.stop();
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+  };
+  try {
+    await waitForPorts([port], 15_000, () => readLog(`${dir}/log/out`));
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+  return { ports: { nntp: port }, dir, stop };
 }
