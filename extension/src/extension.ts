@@ -52,9 +52,16 @@ export function activate(context: vscode.ExtensionContext): TlsprobeApi {
     treeDataProvider: history,
   });
   const refreshStatus = registerStatusBar(context, () => panel.model);
+  let shownId: number | undefined;
   onModelChange = () => {
     history.refresh();
     refreshStatus();
+    // The tree's selection follows the probe the panel shows (without taking focus).
+    const shown = panel.model.entries.find((e) => e.id === panel.model.selectedId);
+    if (shown && shown.id !== shownId && historyView.visible) {
+      void historyView.reveal(shown, { select: true, focus: false });
+    }
+    shownId = shown?.id;
   };
   context.subscriptions.push(
     historyView,

@@ -26,6 +26,11 @@ export class HistoryTreeProvider implements vscode.TreeDataProvider<ProbeEntry> 
     this.changed.fire();
   }
 
+  /** Rows are top-level (needed by TreeView.reveal). */
+  getParent(): undefined {
+    return undefined;
+  }
+
   getChildren(element?: ProbeEntry): ProbeEntry[] {
     return element ? [] : this.entries();
   }

@@ -329,7 +329,7 @@ export function renderEntry(entry: ProbeEntry, now: Date): string {
       ? `<span class="dim">not checked</span>${trust.code ? ` (${escapeHtml(trust.code)})` : ""}`
       : trust.verified
       ? `<span class="good">verified</span> <span class="dim">(${
-        text(trust.caFile ?? trust.store)
+        token(trust.caFile ?? trust.store)
       })</span>`
       : `<span class="bad">not verified</span>${trust.code ? ` (${escapeHtml(trust.code)})` : ""}`;
     const rows = [
@@ -346,8 +346,8 @@ export function renderEntry(entry: ProbeEntry, now: Date): string {
         clientCertText(h.clientCertificateRequested, entry.request),
         "r-client-cert",
       ),
-      row("Address", text(r?.target?.address)),
-      row("SNI", text(r?.target?.serverName)),
+      row("Address", token(r?.target?.address)),
+      row("SNI", token(r?.target?.serverName)),
       row("Names", matched, "r-identity"),
       row("Trust", verified, "r-trust"),
     ];
