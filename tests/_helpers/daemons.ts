@@ -40,10 +40,7 @@ export function has(path: string): boolean {
 }
 
 /** What each daemon needs: files that must exist, a system user, and its Debian packages. */
-const NEEDS: Record<
-  string,
-  { files: (() => string | undefined)[]; user?: string; packages: string }
-> = {
+const NEEDS = {
   dovecot: {
     files: [() => "/usr/sbin/dovecot", () => "/usr/lib/dovecot/managesieve-login"],
     packages: "dovecot-imapd dovecot-pop3d dovecot-lmtpd dovecot-managesieved",
@@ -65,13 +62,22 @@ const NEEDS: Record<
     user: "postfix",
     packages: "postfix",
   },
+  inspircd: {
+    files: [() => "/usr/sbin/inspircd", () => "/usr/lib/inspircd/modules/m_starttls.so"],
+    user: "irc",
+    packages: "inspircd",
+  },
+  ngircd: { files: [() => "/usr/sbin/ngircd"], user: "irc", packages: "ngircd" },
   inn: {
     files: [() => "/usr/lib/news/bin/nnrpd", () => "/usr/lib/news/bin/makehistory"],
     user: "news",
     // Its postinst needs a domain when the hostname has none: .ci/run sets one.
     packages: "inn2",
   },
-};
+} satisfies Record<
+  string,
+  { files: (() => string | undefined)[]; user?: string; packages: string }
+>;
 
 const told = new Set<string>();
 
@@ -85,7 +91,8 @@ const told = new Set<string>();
  *   printed the first time it is asked for
  */
 export function missing(daemon: keyof typeof NEEDS): string | undefined {
-  const need = NEEDS[daemon];
+  const need: { files: (() => string | undefined)[]; user?: string; packages: string } =
+    NEEDS[daemon];
   const ok = need.files.every((f) => {
     const path = f();
     return path !== undefined && has(path);
@@ -282,18 +289,107 @@ export async function opensslStarttls(
     stdout: "piped",
     stderr: "piped",
   }).spawn();
-  const out = await child.output();
+  return sClientView(await child.output(), `-starttls ${protocol}`);
+}
+
+/** What s_client printed: the negotiated version, suite and leaf, or an error quoting it. */
+function sClientView(out: Deno.CommandOutput, what: string): OpensslView {
   const text = new TextDecoder().decode(out.stdout);
   const m = /New, (TLSv[\d.]+|SSLv3), Cipher is (\S+)/.exec(text);
   const pem = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/.exec(text);
   if (!m || !pem) {
     throw new Error(
-      `openssl s_client -starttls ${protocol} did not complete:\n${text}\n${
+      `openssl s_client ${what} did not complete:\n${text}\n${
         new TextDecoder().decode(out.stderr)
       }`,
     );
   }
   return { version: m[1], cipher: m[2], leafPem: pem[0] };
+}
+
+/**
+ * openssl s_client as the independent TLS client after a plaintext dialogue
+ * the test drives itself, for servers whose dialogue `-starttls` cannot
+ * follow (OpenSSL 3.0's IRC loop gives up at the first NOTICE, which
+ * InspIRCd always sends first). The test's connection is relayed to s_client
+ * through a loopback listener once `dialogue` has returned.
+ *
+ * @param port the server's port
+ * @param dialogue speaks the plaintext part on the connection (bounded by `ms`)
+ * @param ms the overall bound
+ * @returns version, suite and the leaf certificate's PEM, as s_client saw them
+ */
+export async function opensslAfter(
+  port: number,
+  dialogue: (conn: Deno.TcpConn) => Promise<void>,
+  ms = 15_000,
+): Promise<OpensslView> {
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  const relay = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const timer = setTimeout(() => {
+    try {
+      conn.close();
+    } catch { /* closed */ }
+  }, ms);
+  try {
+    await dialogue(conn);
+    const child = new Deno.Command("openssl", {
+      args: [
+        "s_client",
+        "-connect",
+        `127.0.0.1:${(relay.addr as Deno.NetAddr).port}`,
+        "-servername",
+        "localhost",
+      ],
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    const peer = await relay.accept();
+    // Either side's end ends both copies (s_client quits after the handshake).
+    const ends = () => {
+      for (const c of [peer, conn]) {
+        try {
+          c.close();
+        } catch { /* closed */ }
+      }
+    };
+    const pipes = Promise.all([
+      peer.readable.pipeTo(conn.writable, { preventClose: true }).catch(() => {}).finally(ends),
+      conn.readable.pipeTo(peer.writable, { preventClose: true }).catch(() => {}).finally(ends),
+    ]);
+    const out = await child.output();
+    ends();
+    await pipes;
+    return sClientView(out, "(after the test's own plaintext dialogue)");
+  } finally {
+    clearTimeout(timer);
+    relay.close();
+    try {
+      conn.close();
+    } catch { /* closed */ }
+  }
+}
+
+/**
+ * Reads from `conn` until the text read so far matches `re` (for a test's
+ * own plaintext dialogue), or throws quoting what came.
+ *
+ * @param conn the connection
+ * @param re what to wait for
+ * @returns the text read
+ */
+export async function readUntil(conn: Deno.Conn, re: RegExp): Promise<string> {
+  const buf = new Uint8Array(4096);
+  let text = "";
+  while (!re.test(text)) {
+    // Whole reads are safe: after agreeing, a server waits for the ClientHello.
+    const n = await conn.read(buf);
+    if (n === null) throw new Error(`closed before ${re}: ${JSON.stringify(text)}`);
+    text += new TextDecoder().decode(buf.subarray(0, n));
+    if (text.length > 65536) throw new Error(`no ${re} in 64 KiB: ${text.slice(0, 400)}`);
+  }
+  return text;
 }
 
 /** What `tlsprobe probe --starttls --json` reported. */
@@ -896,4 +992,98 @@ export async function startInn(cert: ServedCert): Promise<Daemon | null> {
     throw e;
   }
   return { ports: { nntp: port }, dir, stop };
+}
+
+/**
+ * InspIRCd 3 with its `starttls` module (the IRCv3 `tls` capability) on an
+ * ephemeral loopback port, run as `irc` in the foreground (`--nofork`).
+ *
+ * @param cert the certificate to serve
+ * @returns the daemon (port `irc`), or null (reason printed) when inspircd is not installed
+ */
+export async function startInspircd(cert: ServedCert): Promise<Daemon | null> {
+  if (missing("inspircd")) return null;
+  const dir = await daemonDir("inspircd");
+  const c = await installCert(dir, cert);
+  const [port] = freePorts(1);
+  await Deno.writeTextFile(
+    `${dir}/inspircd.conf`,
+    [
+      '<server name="irc.localhost" description="tlsprobe test" network="tlsprobe">',
+      '<admin name="tlsprobe" nick="tlsprobe" email="tlsprobe@localhost">',
+      `<bind address="127.0.0.1" port="${port}" type="clients">`,
+      // No DNS: a CI machine's resolver must not slow registration down.
+      '<connect name="main" allow="*" timeout="60" localmax="100" globalmax="100" resolvehostnames="no">',
+      `<pid file="${dir}/inspircd.pid">`,
+      `<log method="file" type="* -USERINPUT -USEROUTPUT" level="default" target="${dir}/log">`,
+      '<module name="ssl_gnutls">',
+      '<module name="cap">',
+      '<module name="starttls">',
+      `<sslprofile name="tls" provider="gnutls" certfile="${c.crt}" keyfile="${c.key}" hash="sha256">`,
+      '<starttls provider="tls">',
+      "",
+    ].join("\n"),
+  );
+  await sh("chown", ["-R", "irc:irc", dir]);
+  const irc = userId("irc")!;
+  const d = await spawnDaemon(
+    "/usr/sbin/inspircd",
+    [`--config=${dir}/inspircd.conf`, "--nofork"],
+    `${dir}/out`,
+    { cwd: dir, uid: irc.uid, gid: irc.gid },
+  );
+  const stop = async () => {
+    await d.stop();
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+  };
+  try {
+    await waitForPorts([port], 15_000, () => readLog(`${dir}/out`) + readLog(`${dir}/log`));
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+  return { ports: { irc: port }, dir, stop };
+}
+
+/**
+ * ngIRCd (26 in Debian 12: no STARTTLS at all) on an ephemeral loopback
+ * port, in the foreground (`-n`), dropping to `irc`.
+ *
+ * @returns the daemon (port `irc`), or null (reason printed) when ngircd is not installed
+ */
+export async function startNgircd(): Promise<Daemon | null> {
+  if (missing("ngircd")) return null;
+  const dir = await daemonDir("ngircd");
+  const [port] = freePorts(1);
+  await Deno.writeTextFile(
+    `${dir}/ngircd.conf`,
+    [
+      "[Global]",
+      "Name = irc.localhost",
+      "Info = tlsprobe test",
+      "Listen = 127.0.0.1",
+      `Ports = ${port}`,
+      `PidFile = ${dir}/ngircd.pid`,
+      "ServerUID = irc",
+      "ServerGID = irc",
+      "[Options]",
+      "PAM = no",
+      "Ident = no",
+      "DNS = no",
+      "",
+    ].join("\n"),
+  );
+  await sh("chown", ["-R", "irc:irc", dir]);
+  const d = await spawnDaemon("/usr/sbin/ngircd", ["-n", "-f", `${dir}/ngircd.conf`], `${dir}/out`);
+  const stop = async () => {
+    await d.stop();
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+  };
+  try {
+    await waitForPorts([port], 15_000, () => readLog(`${dir}/out`));
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+  return { ports: { irc: port }, dir, stop };
 }
