@@ -6,7 +6,7 @@
  * @module
  */
 import { isTlsprobeError, TlsprobeError } from "../errors.ts";
-import { connectNodeTls, type NodeNegotiated } from "./node_tls_client.ts";
+import type { NodeNegotiated } from "./node_tls_client.ts";
 import { classifyNetError, classifyNodeTlsError, type FailureContext } from "./classify.ts";
 import { loadCertifiedKey } from "./pem.ts";
 import { configureTrust, type TrustInfo } from "./trust.ts";
@@ -124,6 +124,8 @@ export async function connectVerified(opts: ClientOptions): Promise<VerifiedConn
     // Deno.startTls (needed to verify a name other than the host dialled)
     // takes no client certificate, and Deno.connectTls dials the name it
     // verifies: node:tls does both.
+    // node:tls costs hundreds of milliseconds to load: only this path pays it.
+    const { connectNodeTls } = await import("./node_tls_client.ts");
     const t0 = performance.now();
     try {
       const n = await connectNodeTls({
