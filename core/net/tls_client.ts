@@ -197,6 +197,10 @@ export async function connectVerified(opts: ClientOptions): Promise<VerifiedConn
       });
       tcpLocal = tcp.localAddr;
       tcpRemote = tcp.remoteAddr;
+      // rustls writes a TLS 1.2 client flight in more than one segment; with
+      // Nagle's algorithm the second waits for the server's delayed ACK (40 ms
+      // on Linux), on every connection.
+      tcp.setNoDelay(true);
       if (opts.starttls) {
         starttls = await upgradeSocket(tcp, opts, opts.starttls);
       }
