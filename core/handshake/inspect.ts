@@ -83,6 +83,8 @@ export interface InspectOptions {
    * 1000 ms); 0 stops after the server's Finished without answering.
    */
   ticketWaitMs?: number;
+  /** Stop reading tickets after this many (default {@link MAX_TICKETS}); a scan needs one. */
+  maxTickets?: number;
   /** A monotonic clock in milliseconds (`performance.now`); without one, no timings are kept. */
   clock?: () => number;
 }
@@ -664,7 +666,14 @@ async function finish13(
   );
   out.push(await client.seal(CONTENT.handshake, fin));
   await t.write(concat(...out));
-  await readTickets(t, reader, suite, app.server, o.ticketWaitMs ?? DEFAULT_TICKET_WAIT, obs);
+  await readTickets(
+    reader,
+    suite,
+    app.server,
+    o.ticketWaitMs ?? DEFAULT_TICKET_WAIT,
+    Math.min(o.maxTickets ?? MAX_TICKETS, MAX_TICKETS),
+    obs,
+  );
   return obs;
 }
 
@@ -672,18 +681,18 @@ async function finish13(
 export const MAX_TICKETS = 16;
 
 async function readTickets(
-  _t: Transport,
   reader: MessageReader,
   suite: Tls13Suite,
   serverAppSecret: Uint8Array,
   waitMs: number,
+  maxTickets: number,
   obs: Observation,
 ): Promise<void> {
   const p = await RecordProtection.create(suite, serverAppSecret);
   reader.protect(p, "server Finished");
   let count = 0;
   let wait = waitMs;
-  while (count < MAX_TICKETS) {
+  while (count < maxTickets) {
     let m: HandshakeMessage;
     try {
       m = await reader.message("session tickets", wait);
@@ -700,7 +709,7 @@ async function readTickets(
       offered: true,
       count,
       lifetime: nst.lifetime,
-      ...(count >= MAX_TICKETS ? { countAtLeast: true } : {}),
+      ...(count >= maxTickets ? { countAtLeast: true } : {}),
     };
     // Further tickets come in the same flight (OpenSSL sends two back to
     // back): wait only briefly for them.

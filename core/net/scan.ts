@@ -236,6 +236,8 @@ export function tcpProber(
             serverName: name,
             alpn: offer.alpn,
             ticketWaitMs: offer.ticketWaitMs ?? 0,
+            // Whether tickets come is all a scan asks: the first one answers it.
+            maxTickets: 1,
           });
           return fromObservation(obs);
         }, asAnswer));
