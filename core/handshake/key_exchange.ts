@@ -112,6 +112,34 @@ export function ffdhePrime(group: number): bigint {
   return p;
 }
 
+/**
+ * The RFC 7919 group whose prime a TLS 1.0–1.2 ServerKeyExchange carries
+ * (RFC 7919 §3: a server may use them without the client asking).
+ *
+ * @param p the prime, big-endian, as sent (dh_p)
+ * @returns the group code (0x0100–0x0104), or undefined for any other prime
+ * @example
+ * ```ts
+ * import { ffdheGroupOf } from "./key_exchange.ts";
+ * console.assert(ffdheGroupOf(Uint8Array.of(23)) === undefined);
+ * ```
+ */
+export function ffdheGroupOf(p: Uint8Array): number | undefined {
+  let i = 0;
+  while (i < p.length && p[i] === 0) i++;
+  const bytes = p.length - i;
+  // Every RFC 7919 prime has its top 64 bits set.
+  if (bytes < 8 || p[i] !== 0xff) return undefined;
+  for (const [code, f] of Object.entries(FFDHE)) {
+    if (f.bits !== bytes * 8) continue;
+    const want = ffdhePrime(Number(code));
+    let got = 0n;
+    for (let k = i; k < p.length; k++) got = (got << 8n) | BigInt(p[k]);
+    return got === want ? Number(code) : undefined;
+  }
+  return undefined;
+}
+
 function modPow(base: bigint, exp: bigint, mod: bigint): bigint {
   let result = 1n;
   base %= mod;

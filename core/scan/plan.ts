@@ -308,6 +308,7 @@ function emptyVersion(code: number): VersionResult {
     groups: [],
     serverGroupOrder: null,
     dhBits: [],
+    dhGroups: [],
     sigalgs: [],
   };
 }
@@ -362,6 +363,14 @@ export async function planScan(prober: Prober, o: PlanOptions): Promise<PlannedS
       tick();
       return a;
     },
+    clientCertificate: prober.clientCertificate
+      ? async (offer) => {
+        guard();
+        const a = await prober.clientCertificate!(offer);
+        tick();
+        return a;
+      }
+      : undefined,
   };
   try {
     await run(p, o, result, (s) => phase = s);
@@ -568,14 +577,17 @@ async function run(
         vr.suites = e.found;
         if (e.error) vr.error = e.error;
         vr.serverOrder = e.serverOrder;
-        // DHE prime sizes from the ServerKeyExchanges already read.
+        // DHE prime sizes, and RFC 7919 groups, from the ServerKeyExchanges already read.
         const bits = new Set<number>();
+        const named = new Set<number>();
         for (const a of answers) {
           if (a.kind === "hello" && isDhe(a.serverHello.cipherSuite) && a.keyExchange?.dhBits) {
             bits.add(a.keyExchange.dhBits);
+            if (a.keyExchange.dhGroup !== undefined) named.add(a.keyExchange.dhGroup);
           }
         }
         vr.dhBits = [...bits].sort((x, y) => x - y);
+        vr.dhGroups = [...named].sort((x, y) => x - y);
       }
       if (!vr.suites.length) vr.accepted = false;
     }] as const
@@ -681,15 +693,19 @@ async function certificates(
   const oks = answers.filter((a): a is Extract<InspectAnswer, { kind: "ok" }> => a?.kind === "ok");
   const req = oks.find((a) => a.certificateRequest);
   if (req?.certificateRequest) {
-    r.clientCertificate = {
-      requested: true,
-      required: oks.some((a) => a.postHandshakeAlert === "certificate_required")
-        ? true
-        : oks.some((a) => a.version === TLS1_3 && a.sessionTicket === true)
-        ? false
-        : null,
-      caNames: [],
-    };
+    let required = oks.some((a) => a.postHandshakeAlert === "certificate_required")
+      ? true
+      : oks.some((a) => a.version === TLS1_3 && a.sessionTicket === true)
+      ? false
+      : null;
+    // TLS 1.0–1.2: answer the request with no certificate and see.
+    if (required === null && req.version < TLS1_3 && p.clientCertificate) {
+      const kx = (await offer(req.version)).filter(isSignedKx);
+      if (kx.length) {
+        required = (await p.clientCertificate({ versions: [req.version], suites: kx })).required;
+      }
+    }
+    r.clientCertificate = { requested: true, required, caNames: [] };
     r.caNamesDer = req.certificateRequest.caNames;
   }
   const stapled = oks.some((a) => a.ocspStapled);
