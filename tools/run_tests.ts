@@ -11,6 +11,7 @@
  * variable is set (the VS Code workbench tests run in CI).
  */
 import { tiers } from "./test_tiers.ts";
+import { generateTestPki, TEST_PKI_ENV } from "../tests/_helpers/pki.ts";
 
 interface Counts {
   passed: number;
@@ -19,7 +20,7 @@ interface Counts {
 }
 
 const SUMMARY =
-  /^(?:ok|FAILED) \| (\d+) passed(?: \(\d+ steps?\))? \| (\d+) failed(?: \(\d+ steps?\))?(?: \| (\d+) ignored)?/m;
+  /^(?:ok|FAILED) \| (\d+) passed(?: \(\d+ steps?\))? \| (\d+) failed(?: \(\d+ steps?\))?(?: \| (\d+) ignored(?: \((\d+) steps?\))?)?/m;
 
 /**
  * Parallel test processes per tier: one per core. More starve the CLI
@@ -51,18 +52,29 @@ async function relay(
   return tail;
 }
 
+/**
+ * `deno test` type-checks nothing here: `deno task check` type-checks every
+ * test, tool and doc example once (`deno check --doc … tests/ tools/`), where
+ * each tier would check its own graph again. `--check` in the extra arguments
+ * brings the check back.
+ */
+function checkFlags(extra: string[]): string[] {
+  return extra.some((a) => a === "--check" || a.startsWith("--check=")) ? [] : ["--no-check"];
+}
+
 async function runDenoTests(
   name: string,
   permissions: string[],
   files: string[],
   extra: string[],
+  env: Record<string, string> = {},
 ): Promise<Counts & { code: number }> {
-  const args = ["test", ...permissions, "--parallel", ...extra, ...files];
+  const args = ["test", ...permissions, ...checkFlags(extra), "--parallel", ...extra, ...files];
   const child = new Deno.Command(Deno.execPath(), {
     args,
     stdout: "piped",
     stderr: "piped",
-    env: { NO_COLOR: "1", DENO_JOBS: JOBS },
+    env: { NO_COLOR: "1", DENO_JOBS: JOBS, ...env },
   }).spawn();
   const prefix = `[${name}] `;
   const [tail] = await Promise.all([
@@ -75,7 +87,8 @@ async function runDenoTests(
   return {
     passed: Number(m[1]),
     failed: Number(m[2]),
-    skipped: Number(m[3] ?? 0),
+    // Ignored steps count too: a test whose daemon is absent skips its steps.
+    skipped: Number(m[3] ?? 0) + Number(m[4] ?? 0),
     code,
   };
 }
@@ -123,14 +136,31 @@ let status = 0;
 const chosen = tiers(await testFiles("tests")).filter((t) =>
   (!only || t.name === only) && t.files.length > 0
 );
+// One test PKI for the run (fresh keys, made while the first tiers run):
+// each test's makeTestPki() copies it instead of generating its own.
+let pkiDir: string | undefined;
+const pki = chosen.some((t) => t.name === "integration")
+  ? (async () => {
+    pkiDir = await Deno.makeTempDir({ prefix: "tlsprobe-run-pki-" });
+    await generateTestPki(pkiDir);
+    return pkiDir;
+  })()
+  : undefined;
 const results = [];
-for (const tier of chosen) {
-  const started = performance.now();
-  const r = await runDenoTests(tier.name, tier.permissions, tier.files, [
-    ...(tier.flags ?? []),
-    ...args,
-  ]);
-  results.push({ tier, r, seconds: (performance.now() - started) / 1000 });
+try {
+  for (const tier of chosen) {
+    const env: Record<string, string> = {};
+    if (tier.name === "integration" && pki) env[TEST_PKI_ENV] = await pki;
+    const started = performance.now();
+    const r = await runDenoTests(tier.name, tier.permissions, tier.files, [
+      ...(tier.flags ?? []),
+      ...args,
+    ], env);
+    results.push({ tier, r, seconds: (performance.now() - started) / 1000 });
+  }
+} finally {
+  await pki?.catch(() => {});
+  if (pkiDir) await Deno.remove(pkiDir, { recursive: true }).catch(() => {});
 }
 console.log("");
 for (const { tier, r, seconds } of results) {

@@ -48,6 +48,7 @@ export const UNIT_TESTS: readonly string[] = [
   "tests/core/registry/tables_test.ts",
   "tests/core/report/probe_report_test.ts",
   "tests/core/report/pyrepr_test.ts",
+  "tests/core/scan/grade_test.ts",
   "tests/core/scan/plan_test.ts",
   "tests/core/starttls/dialogue_test.ts",
   "tests/core/wire/codec_test.ts",

@@ -133,14 +133,21 @@ export function ffdheGroupOf(p: Uint8Array): number | undefined {
   for (const [code, f] of Object.entries(FFDHE)) {
     if (f.bits !== bytes * 8) continue;
     const want = ffdhePrime(Number(code));
-    let got = 0n;
-    for (let k = i; k < p.length; k++) got = (got << 8n) | BigInt(p[k]);
-    return got === want ? Number(code) : undefined;
+    return toBigInt(p) === want ? Number(code) : undefined;
   }
   return undefined;
 }
 
-function modPow(base: bigint, exp: bigint, mod: bigint): bigint {
+/**
+ * base^exp mod m, square-and-multiply over BigInt (not constant-time: this
+ * engine inspects servers and serves test labs, it keeps no secrets).
+ *
+ * @param base the base
+ * @param exp the exponent
+ * @param mod the modulus
+ * @returns the power
+ */
+export function modPow(base: bigint, exp: bigint, mod: bigint): bigint {
   let result = 1n;
   base %= mod;
   while (exp > 0n) {
@@ -151,14 +158,26 @@ function modPow(base: bigint, exp: bigint, mod: bigint): bigint {
   return result;
 }
 
-function toBigInt(b: Uint8Array): bigint {
+/**
+ * A big-endian unsigned integer.
+ *
+ * @param b the bytes
+ * @returns the value
+ */
+export function toBigInt(b: Uint8Array): bigint {
   let v = 0n;
   for (const x of b) v = (v << 8n) | BigInt(x);
   return v;
 }
 
-/** Big-endian, left-padded to `len` bytes (RFC 8446 §4.2.8.1, §7.4.1). */
-function fromBigInt(v: bigint, len: number): Uint8Array {
+/**
+ * Big-endian, left-padded to `len` bytes (RFC 8446 §4.2.8.1, §7.4.1).
+ *
+ * @param v the value
+ * @param len the length
+ * @returns the bytes
+ */
+export function fromBigInt(v: bigint, len: number): Uint8Array {
   const out = new Uint8Array(len);
   for (let i = len - 1; i >= 0; i--) {
     out[i] = Number(v & 0xffn);

@@ -14,3 +14,8 @@ export * from "./key_schedule.ts";
 export * from "./signature.ts";
 export * from "./offer.ts";
 export * from "./capabilities.ts";
+export * from "./server.ts";
+export * from "./server_keys.ts";
+export * from "./server_suites.ts";
+export * from "./prf.ts";
+export * from "./record_legacy.ts";

@@ -2,15 +2,37 @@
  * The envelope every `--json` output carries: one object on stdout with
  * `schemaVersion`, the tool, the command, and an outcome.
  *
- * Adding a field keeps {@link SCHEMA_VERSION}; renaming or removing one bumps it.
+ * Adding a field keeps a command's version; renaming or removing one bumps
+ * it, for that command only ({@link schemaVersionOf}).
  *
  * @module
  */
 import type { ErrorCode, ErrorDetail } from "../errors.ts";
 import { TOOL_NAME, VERSION } from "../version.ts";
 
-/** The version of the JSON contract. */
+/** The version of the JSON contract of every command but `scan`. */
 export const SCHEMA_VERSION = 1;
+
+/**
+ * The version of `scan --json`: 2 since its `weaknesses` (severities
+ * critical … info) became `findings` on the one scale (error, warning, info).
+ */
+export const SCAN_SCHEMA_VERSION = 2;
+
+/**
+ * The JSON contract's version for a command's output.
+ *
+ * @param command the subcommand (`probe`, `scan`, …)
+ * @returns {@link SCAN_SCHEMA_VERSION} for `scan`, {@link SCHEMA_VERSION} otherwise
+ * @example
+ * ```ts
+ * import { schemaVersionOf } from "./envelope.ts";
+ * console.assert(schemaVersionOf("scan") === 2 && schemaVersionOf("probe") === 1);
+ * ```
+ */
+export function schemaVersionOf(command: string): number {
+  return command === "scan" ? SCAN_SCHEMA_VERSION : SCHEMA_VERSION;
+}
 
 /** The error part of a JSON output. */
 export interface JsonError {
@@ -24,7 +46,7 @@ export interface JsonError {
 
 /** The common head of every JSON output. */
 export interface Envelope {
-  /** The version of the JSON contract ({@link SCHEMA_VERSION}). */
+  /** The version of the command's JSON contract ({@link schemaVersionOf}). */
   schemaVersion: number;
   /** The tool that wrote it. */
   tool: { name: string; version: string };
@@ -56,7 +78,7 @@ export function envelope<T extends object>(
   error?: JsonError,
 ): Envelope & T {
   return {
-    schemaVersion: SCHEMA_VERSION,
+    schemaVersion: schemaVersionOf(command),
     tool: { name: TOOL_NAME, version: VERSION },
     command,
     outcome: error ? "error" : "ok",

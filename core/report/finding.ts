@@ -42,4 +42,6 @@ export interface Finding {
   expected?: FindingValue;
   /** What was seen (policy findings). */
   observed?: FindingValue;
+  /** Where the problem is described: an RFC section, a CVE (scan findings). */
+  reference?: string;
 }

@@ -8,7 +8,8 @@
 import { cipherSuiteByCode, formatCode } from "../registry/cipher_suites.ts";
 import { groupName } from "../registry/groups.ts";
 import { signatureSchemeName } from "../registry/signature_schemes.ts";
-import type { ScanResult, WeaknessSeverity } from "../scan/model.ts";
+import type { ScanResult } from "../scan/model.ts";
+import type { Severity } from "./finding.ts";
 
 /** A suite as the report shows it. */
 export interface ScanSuite {
@@ -107,7 +108,7 @@ export function scanReportBody(r: ScanResult): ScanReportBody {
     certificates: r.certificates,
     features: r.features,
     clientCertificate: r.clientCertificate,
-    weaknesses: r.weaknesses,
+    findings: r.findings,
     profiles: r.profiles,
     grade: r.grade,
     ...(r.policy ? { policy: r.policy } : {}),
@@ -131,11 +132,9 @@ const PLAIN: TextStyles = {
   yellow: (s) => s,
 };
 
-const ICON: Record<WeaknessSeverity, string> = {
-  critical: "✖ critical",
-  high: "✖ high",
-  medium: "▲ medium",
-  low: "● low",
+const ICON: Record<Severity, string> = {
+  error: "✖ error",
+  warning: "▲ warning",
   info: "ℹ info",
 };
 
@@ -267,15 +266,12 @@ export function renderScanText(r: ScanResult, st: TextStyles = PLAIN): string[] 
     const v = f.value === true ? "yes" : f.value === false ? "no" : "n/a";
     L.push(`    ${k.padEnd(20)} ${v.padEnd(4)} ${st.dim(f.note)}`);
   }
-  L.push("", st.bold("  Weaknesses"));
-  if (!r.weaknesses.length) L.push(`    ${st.green("none found")}`);
-  for (const w of r.weaknesses) {
-    const c = w.severity === "critical" || w.severity === "high"
-      ? st.red
-      : w.severity === "medium"
-      ? st.yellow
-      : (x: string) => x;
-    L.push(`    ${c(ICON[w.severity].padEnd(11))} ${w.message} ${st.dim(`[${w.reference}]`)}`);
+  L.push("", st.bold("  Findings"));
+  if (!r.findings.length) L.push(`    ${st.green("none")}`);
+  for (const f of r.findings) {
+    const c = f.severity === "error" ? st.red : f.severity === "warning" ? st.yellow : st.dim;
+    const ref = f.reference ? ` ${st.dim(`[${f.reference}]`)}` : "";
+    L.push(`    ${c(ICON[f.severity].padEnd(9))} ${f.message}${ref}`);
   }
   L.push("", st.bold("  Profiles"));
   for (const p of r.profiles) {

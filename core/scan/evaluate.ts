@@ -1,11 +1,13 @@
 /**
- * Verdicts on a scan: the chains decoded, weaknesses with severity and a
+ * Verdicts on a scan: the chains decoded, findings with severity and a
  * reference, each Mozilla profile (through `core/policy/`), an optional user
  * policy, and the overall grade. Pure.
  *
- * Grade rules (also in the README): F with any critical weakness, C with any
- * high one, B with any medium one, A with only low or informational ones, A+
- * when nothing above informational was found and TLS 1.3 is accepted.
+ * Findings are the one {@link Finding} type on the one severity scale
+ * (error, warning, info). The grade is a second axis derived from them: each
+ * rule ({@link SCAN_RULES}) caps the grade at F, C, B or A (errors at F or C,
+ * warnings at B or A, infos not at all); the grade is the worst cap, and A+
+ * when nothing caps it and TLS 1.3 is accepted (also in the README).
  *
  * @module
  */
@@ -19,13 +21,12 @@ import { builtinPolicy } from "../policy/builtins.ts";
 import { defaultPolicyEnv } from "../policy/env.ts";
 import { evaluatePolicy, type PolicyFacts } from "../policy/evaluate.ts";
 import { type ResolvedPolicy, resolvePolicy } from "../policy/resolve.ts";
-import type { ScanChain, ScanResult, Weakness, WeaknessSeverity } from "./model.ts";
+import type { Finding } from "../report/finding.ts";
+import { GRADE_CAP_SEVERITY, type GradeCap, type ScanChain, type ScanResult } from "./model.ts";
 import type { PlannedScan } from "./plan.ts";
 
 /** The Mozilla profiles every scan is judged against. */
 export const MOZILLA_PROFILES = ["mozilla-modern", "mozilla-intermediate", "mozilla-old"];
-
-const SEVERITY_ORDER: WeaknessSeverity[] = ["critical", "high", "medium", "low", "info"];
 
 /** What evaluation needs besides the plan's result. */
 export interface EvaluateFacts {
@@ -105,7 +106,7 @@ export async function evaluateScan(
   const result: ScanResult = {
     ...rest,
     certificates,
-    weaknesses: [],
+    findings: [],
     profiles: [],
     grade: { grade: "-", reasons: [] },
   };
@@ -113,7 +114,7 @@ export async function evaluateScan(
     result.grade = { grade: "-", reasons: ["the server could not be scanned"] };
     return result;
   }
-  result.weaknesses = weaknesses(result, facts);
+  result.findings = findings(result, facts);
   const env = defaultPolicyEnv();
   const obs = policyObservation(result, facts);
   result.profiles = MOZILLA_PROFILES.map((name) => {
@@ -168,19 +169,74 @@ function policyObservation(r: ScanResult, facts: EvaluateFacts): PolicyFacts {
   };
 }
 
-function weaknesses(r: ScanResult, facts: EvaluateFacts): Weakness[] {
-  const w: Weakness[] = [];
-  const add = (id: string, severity: WeaknessSeverity, message: string, reference: string) =>
-    w.push({ id, severity, message, reference });
+/**
+ * Every rule a scan judges by: the grade a finding of the rule caps the scan
+ * at (null: informational, no cap) and where the problem is described. The
+ * finding's severity follows from the cap ({@link GRADE_CAP_SEVERITY}); the
+ * README's grade table lists the same rules.
+ */
+export const SCAN_RULES = {
+  sslv2: { cap: "F", reference: "RFC 6176" },
+  export: { cap: "F", reference: "CVE-2015-0204, CVE-2015-4000" },
+  "null-cipher": { cap: "F", reference: "RFC 5246 §A.5" },
+  "md5-signature": { cap: "F", reference: "RFC 6151" },
+  sslv3: { cap: "C", reference: "RFC 7568" },
+  anonymous: { cap: "C", reference: "RFC 5246 §F.1.1.1" },
+  rc4: { cap: "C", reference: "RFC 7465" },
+  "dh-weak": { cap: "C", reference: "CVE-2015-4000 (Logjam)" },
+  compression: { cap: "C", reference: "CVE-2012-4929" },
+  "rsa-small": { cap: "C", reference: "NIST SP 800-131A" },
+  "cert-expired": { cap: "C", reference: "RFC 5280 §4.1.2.5" },
+  "cert-not-yet-valid": { cap: "C", reference: "RFC 5280 §4.1.2.5" },
+  "name-mismatch": { cap: "C", reference: "RFC 9525" },
+  untrusted: { cap: "C", reference: "RFC 5280 §6" },
+  tlsv1: { cap: "B", reference: "RFC 8996" },
+  "tlsv1.1": { cap: "B", reference: "RFC 8996" },
+  "no-tls12": { cap: "B", reference: "RFC 8996" },
+  sweet32: { cap: "B", reference: "CVE-2016-2183" },
+  "dh-small": { cap: "B", reference: "RFC 7919; Logjam" },
+  "insecure-renegotiation": { cap: "B", reference: "CVE-2009-3555" },
+  "sha1-signature": { cap: "B", reference: "RFC 9155; SHAttered" },
+  "rsa-kx": { cap: "A", reference: "RFC 8446 §1.2; ROBOT (CVE-2017-13099)" },
+  beast: { cap: "A", reference: "CVE-2011-3389" },
+  "no-fallback-scsv": { cap: "A", reference: "RFC 7507" },
+  "version-intolerance": { cap: "A", reference: "RFC 8446 §4.2.1; RFC 8701" },
+  "cert-expiring": { cap: "A", reference: "RFC 5280 §4.1.2.5" },
+  heartbeat: { cap: null, reference: "RFC 6520; CVE-2014-0160" },
+} as const satisfies Record<string, { cap: GradeCap | null; reference: string }>;
+
+/** A scan rule's name (a finding's `rule`). */
+export type ScanRule = keyof typeof SCAN_RULES;
+
+/** The grade cap of a finding's rule (null: none, or not a scan rule). */
+function capOf(rule: string): GradeCap | null {
+  return Object.hasOwn(SCAN_RULES, rule) ? SCAN_RULES[rule as ScanRule].cap : null;
+}
+
+/** Grade caps, worst first. */
+const CAPS: readonly GradeCap[] = ["F", "C", "B", "A"];
+
+/** Where a rule's cap sorts (uncapped rules last). */
+function capRank(rule: string): number {
+  const cap = capOf(rule);
+  return cap ? CAPS.indexOf(cap) : CAPS.length;
+}
+
+function findings(r: ScanResult, facts: EvaluateFacts): Finding[] {
+  const w: Finding[] = [];
+  const add = (rule: ScanRule, message: string) => {
+    const { cap, reference } = SCAN_RULES[rule];
+    w.push({ rule, severity: cap ? GRADE_CAP_SEVERITY[cap] : "info", message, reference });
+  };
   const acc = r.versions.filter((v) => v.accepted);
   const names = acc.map((v) => v.version);
-  if (r.sslv2) add("sslv2", "critical", "SSLv2 is accepted", "RFC 6176");
-  if (names.includes("SSLv3")) add("sslv3", "high", "SSLv3 is accepted (POODLE)", "RFC 7568");
+  if (r.sslv2) add("sslv2", "SSLv2 is accepted");
+  if (names.includes("SSLv3")) add("sslv3", "SSLv3 is accepted (POODLE)");
   for (const v of ["TLSv1", "TLSv1.1"]) {
-    if (names.includes(v)) add(`${v.toLowerCase()}`, "medium", `${v} is accepted`, "RFC 8996");
+    if (names.includes(v)) add(v.toLowerCase() as ScanRule, `${v} is accepted`);
   }
   if (!acc.some((v) => v.code >= 0x0303)) {
-    add("no-tls12", "medium", "Neither TLS 1.2 nor TLS 1.3 is accepted", "RFC 8996");
+    add("no-tls12", "Neither TLS 1.2 nor TLS 1.3 is accepted");
   }
   const suitesOf = (
     pred: (code: number) => boolean,
@@ -189,154 +245,97 @@ function weaknesses(r: ScanResult, facts: EvaluateFacts): Weakness[] {
     codes.slice(0, 4).map((c) => cipherSuiteByCode(c)?.openssl ?? cipherSuiteByCode(c)?.iana ?? c)
       .join(", ") + (codes.length > 4 ? `, … (${codes.length} in all)` : "");
   const s = (code: number) => cipherSuiteByCode(code);
-  const check = (
-    id: string,
-    severity: WeaknessSeverity,
-    pred: (code: number) => boolean,
-    what: string,
-    ref: string,
-  ) => {
+  const check = (rule: ScanRule, pred: (code: number) => boolean, what: string) => {
     const codes = suitesOf(pred);
-    if (codes.length) add(id, severity, `${what}: ${label(codes)}`, ref);
+    if (codes.length) add(rule, `${what}: ${label(codes)}`);
   };
-  check(
-    "export",
-    "critical",
-    (c) => !!s(c)?.export,
-    "Export-grade suites (FREAK, Logjam)",
-    "CVE-2015-0204, CVE-2015-4000",
-  );
+  check("export", (c) => !!s(c)?.export, "Export-grade suites (FREAK, Logjam)");
   check(
     "null-cipher",
-    "critical",
     (c) => s(c)?.enc === "None" && c >> 8 !== 0x13,
     "Suites without encryption (NULL)",
-    "RFC 5246 §A.5",
   );
   check(
     "anonymous",
-    "high",
     (c) => s(c)?.au === "None" && c >> 8 !== 0x13,
     "Anonymous suites (no server authentication)",
-    "RFC 5246 §F.1.1.1",
   );
-  check("rc4", "high", (c) => !!s(c)?.enc.startsWith("RC4"), "RC4 suites", "RFC 7465");
+  check("rc4", (c) => !!s(c)?.enc.startsWith("RC4"), "RC4 suites");
   check(
     "sweet32",
-    "medium",
     (c) => /3DES|DES|IDEA|RC2/.test(s(c)?.enc ?? ""),
     "64-bit block ciphers (SWEET32)",
-    "CVE-2016-2183",
   );
-  check(
-    "rsa-kx",
-    "low",
-    (c) => s(c)?.kx === "RSA",
-    "RSA key exchange (no forward secrecy)",
-    "RFC 8446 §1.2; ROBOT (CVE-2017-13099)",
-  );
+  check("rsa-kx", (c) => s(c)?.kx === "RSA", "RSA key exchange (no forward secrecy)");
   const tls10 = acc.find((v) => v.version === "TLSv1");
   if (tls10) {
     const cbc = tls10.suites.filter((c) =>
       !s(c)?.aead && /AES|CAMELLIA|DES|SEED|ARIA|IDEA/.test(s(c)?.enc ?? "")
     );
-    if (cbc.length) {
-      add("beast", "low", `CBC suites with TLS 1.0 (BEAST): ${label(cbc)}`, "CVE-2011-3389");
-    }
+    if (cbc.length) add("beast", `CBC suites with TLS 1.0 (BEAST): ${label(cbc)}`);
   }
   const dh = acc.flatMap((v) => v.dhBits);
   if (dh.length) {
     const min = Math.min(...dh);
-    if (min < 1024) add("dh-weak", "high", `DHE with a ${min}-bit prime`, "CVE-2015-4000 (Logjam)");
-    else if (min < 2048) {
-      add("dh-small", "medium", `DHE with a ${min}-bit prime`, "RFC 7919; Logjam");
-    }
+    if (min < 1024) add("dh-weak", `DHE with a ${min}-bit prime`);
+    else if (min < 2048) add("dh-small", `DHE with a ${min}-bit prime`);
   }
-  if (r.features.compression?.value) {
-    add("compression", "high", "TLS compression is accepted (CRIME)", "CVE-2012-4929");
-  }
+  if (r.features.compression?.value) add("compression", "TLS compression is accepted (CRIME)");
   if (r.features.secureRenegotiation?.value === false) {
-    add("insecure-renegotiation", "medium", "No secure renegotiation (RFC 5746)", "CVE-2009-3555");
+    add("insecure-renegotiation", "No secure renegotiation (RFC 5746)");
   }
   if (r.features.fallbackScsv?.value === false) {
-    add("no-fallback-scsv", "low", "TLS_FALLBACK_SCSV is not honoured", "RFC 7507");
+    add("no-fallback-scsv", "TLS_FALLBACK_SCSV is not honoured");
   }
   if (r.features.versionTolerance?.value === false) {
     add(
       "version-intolerance",
-      "low",
       "The server fails a ClientHello offering an unknown higher version",
-      "RFC 8446 §4.2.1; RFC 8701",
     );
   }
   if (r.features.heartbeat?.value) {
-    add(
-      "heartbeat",
-      "info",
-      "The heartbeat extension is enabled (check for Heartbleed)",
-      "RFC 6520; CVE-2014-0160",
-    );
+    add("heartbeat", "The heartbeat extension is enabled (check for Heartbleed)");
   }
   for (const c of r.certificates) {
     const who = `${c.asked.toUpperCase()} certificate ${c.subject}`;
     if (c.key.type === "RSA" && c.key.bits !== null && c.key.bits < 2048) {
-      add("rsa-small", "high", `${who}: RSA key of ${c.key.bits} bits`, "NIST SP 800-131A");
+      add("rsa-small", `${who}: RSA key of ${c.key.bits} bits`);
     }
     for (const link of c.chain.slice(0, Math.max(1, c.chain.length - 1))) {
       if (/md5/i.test(link.signatureAlgorithm)) {
-        add("md5-signature", "critical", `${link.subject} is signed with MD5`, "RFC 6151");
+        add("md5-signature", `${link.subject} is signed with MD5`);
       } else if (/sha1|sha-1/i.test(link.signatureAlgorithm)) {
-        add(
-          "sha1-signature",
-          "medium",
-          `${link.subject} is signed with SHA-1`,
-          "RFC 9155; SHAttered",
-        );
+        add("sha1-signature", `${link.subject} is signed with SHA-1`);
       }
     }
     const now = facts.now.getTime();
     const end = Date.parse(c.notAfter), start = Date.parse(c.notBefore);
-    if (end < now) {
-      add("cert-expired", "high", `${who} expired on ${c.notAfter}`, "RFC 5280 §4.1.2.5");
-    } else if (end - now < 30 * 86400_000) {
-      add(
-        "cert-expiring",
-        "low",
-        `${who} expires on ${c.notAfter} (within 30 days)`,
-        "RFC 5280 §4.1.2.5",
-      );
+    if (end < now) add("cert-expired", `${who} expired on ${c.notAfter}`);
+    else if (end - now < 30 * 86400_000) {
+      add("cert-expiring", `${who} expires on ${c.notAfter} (within 30 days)`);
     }
-    if (start > now) {
-      add(
-        "cert-not-yet-valid",
-        "high",
-        `${who} is not valid before ${c.notBefore}`,
-        "RFC 5280 §4.1.2.5",
-      );
-    }
+    if (start > now) add("cert-not-yet-valid", `${who} is not valid before ${c.notBefore}`);
     if (c.nameMatches === false) {
-      add(
-        "name-mismatch",
-        "high",
-        `${who} does not match ${r.target.serverName ?? r.target.host}`,
-        "RFC 9525",
-      );
+      add("name-mismatch", `${who} does not match ${r.target.serverName ?? r.target.host}`);
     }
   }
   if (facts.trust?.verified === false) {
-    add("untrusted", "high", `The chain is not trusted: ${facts.trust.message}`, "RFC 5280 §6");
+    add("untrusted", `The chain is not trusted: ${facts.trust.message}`);
   }
-  return w.sort((a, b) => SEVERITY_ORDER.indexOf(a.severity) - SEVERITY_ORDER.indexOf(b.severity));
+  return w.sort((a, b) => capRank(a.rule) - capRank(b.rule));
 }
 
+/**
+ * The grade: the worst cap among the findings (F, C, B, A); A+ when no
+ * finding caps the grade and TLS 1.3 is accepted.
+ */
 function grade(r: ScanResult): { grade: string; reasons: string[] } {
-  const by = (s: WeaknessSeverity) => r.weaknesses.filter((w) => w.severity === s);
-  for (const [sev, g] of [["critical", "F"], ["high", "C"], ["medium", "B"]] as const) {
-    const hits = by(sev);
-    if (hits.length) return { grade: g, reasons: hits.map((w) => `${sev}: ${w.message}`) };
+  for (const cap of CAPS) {
+    const hits = r.findings.filter((f) => capOf(f.rule) === cap);
+    if (hits.length) {
+      return { grade: cap, reasons: hits.map((f) => `${f.severity}: ${f.message}`) };
+    }
   }
-  const low = by("low");
-  if (low.length) return { grade: "A", reasons: low.map((w) => `low: ${w.message}`) };
   const has13 = r.versions.some((v) => v.accepted && v.code === TLS1_3);
   return has13
     ? { grade: "A+", reasons: [] }

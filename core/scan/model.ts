@@ -8,6 +8,7 @@
  * @module
  */
 import type { CertFinding } from "../x509/findings.ts";
+import type { Finding, Severity } from "../report/finding.ts";
 import type { ErrorCode, ErrorDetail } from "../errors.ts";
 import type { ServerHello } from "../wire/server_hello.ts";
 
@@ -156,23 +157,23 @@ export interface ScanChain {
   }[];
 }
 
-/** Severity of a weakness. */
-export type WeaknessSeverity = "critical" | "high" | "medium" | "low" | "info";
+/**
+ * The grade a finding holds a scan to at best (`F` worst). The grade is its
+ * own axis, derived from the findings: an `error` finding caps at F or C, a
+ * `warning` at B or A, an `info` not at all ({@link GRADE_CAP_SEVERITY}).
+ */
+export type GradeCap = "F" | "C" | "B" | "A";
 
-/** One weakness found. */
-export interface Weakness {
-  /** Stable identifier. */
-  id: string;
-  /** How much it matters. */
-  severity: WeaknessSeverity;
-  /** One line: what was found. */
-  message: string;
-  /** Where the weakness is described (RFC, CVE, guideline). */
-  reference: string;
-}
+/** The severity of a finding with a given grade cap: the one mapping between the two axes. */
+export const GRADE_CAP_SEVERITY: Readonly<Record<GradeCap, Severity>> = {
+  F: "error",
+  C: "error",
+  B: "warning",
+  A: "warning",
+};
 
-/** A finding about a feature: value and a one-line note. */
-export interface FeatureFinding {
+/** A feature's value and a one-line note (a fact, not a judgement: findings judge). */
+export interface FeatureResult {
   /** true / false, or null when not determinable (with the reason in `note`). */
   value: boolean | null;
   /** Why, in one line. */
@@ -224,11 +225,14 @@ export interface ScanResult {
   /** The chains the server sends, one per key type asked for. */
   certificates: ScanChain[];
   /** Features (renegotiation, tickets, OCSP, …), each a value and a note. */
-  features: Record<string, FeatureFinding>;
+  features: Record<string, FeatureResult>;
   /** Whether the server asks for (or requires) a client certificate, and the CA names. */
   clientCertificate: { requested: boolean; required: boolean | null; caNames: string[] };
-  /** Weaknesses, most severe first. */
-  weaknesses: Weakness[];
+  /**
+   * What is wrong or weak, on the one finding scale (`error`, `warning`,
+   * `info`), each with its `reference` (RFC, CVE); the grade caps first.
+   */
+  findings: Finding[];
   /** Each built-in Mozilla profile: compliant, or why not. */
   profiles: { name: string; compliant: boolean; reasons: string[] }[];
   /** The overall grade (rules in the README) and what capped it. */

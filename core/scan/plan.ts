@@ -49,7 +49,7 @@ import {
   TLS13_SIGALGS,
 } from "./candidates.ts";
 import type {
-  FeatureFinding,
+  FeatureResult,
   HandshakeFailure,
   HelloAnswer,
   HelloOffer,
@@ -108,7 +108,7 @@ const COMMON_SUITES = [
 ];
 
 /** What the plan found: the scan result before certificates are decoded and verdicts given. */
-export type PlannedScan = Omit<ScanResult, "certificates" | "weaknesses" | "profiles" | "grade"> & {
+export type PlannedScan = Omit<ScanResult, "certificates" | "findings" | "profiles" | "grade"> & {
   /** Each distinct chain, with the key type it was asked for (DER, leaf first). */
   chains: { asked: string; der: Uint8Array[] }[];
   /** The CA names of the client-certificate request (DER), named by `evaluateScan`. */
@@ -923,8 +923,8 @@ const FEATURE_ORDER = [
   "featureProbe",
 ];
 
-function orderFeatures(f: Record<string, FeatureFinding>): Record<string, FeatureFinding> {
-  const out: Record<string, FeatureFinding> = {};
+function orderFeatures(f: Record<string, FeatureResult>): Record<string, FeatureResult> {
+  const out: Record<string, FeatureResult> = {};
   for (const k of FEATURE_ORDER) if (f[k]) out[k] = f[k];
   return out;
 }

@@ -225,22 +225,47 @@ export async function sieve(d: Dialogue): Promise<StarttlsSession> {
   return { protocol: "sieve", banner, capabilities };
 }
 
-/** IRC: STARTTLS, then 670 (go on) or 691 (failed); 421 means unknown command. */
+/**
+ * IRC (the IRCv3 `tls` extension): `CAP LS 302` and `CAP END` first, so that a
+ * server which lists its capabilities without `tls` is known not to offer
+ * STARTTLS at once (ngIRCd answers nothing at all to STARTTLS before
+ * registration), then STARTTLS and 670 (go on) or 691 (failed); 421 or 451
+ * naming STARTTLS means it is unknown. `CAP END` keeps the registration that
+ * follows the upgrade from waiting for a capability negotiation. A server
+ * without CAP (421 to it) is still asked.
+ */
 export async function irc(d: Dialogue): Promise<StarttlsSession> {
-  await d.send("STARTTLS\r\n");
+  await d.send("CAP LS 302\r\nCAP END\r\nSTARTTLS\r\n");
   let banner = "";
+  const capabilities: string[] = [];
   for (let n = 0; n < 1000; n++) {
     const l = await d.line();
     if (!banner && l.trim()) banner = l;
+    // :server CAP * LS [*] :cap1 cap2=value … (a `*` before the list: more lines follow)
+    const cap = /^(?::\S+ )?CAP \S+ LS( \*)? :?(.*)$/i.exec(l);
+    if (cap) {
+      capabilities.push(...cap[2].split(" ").filter((c) => c));
+      if (!cap[1] && !capabilities.some((c) => /^tls(=|$)/i.test(c))) {
+        throw unsupported(
+          d,
+          "irc",
+          `its CAP LS lists no tls: ${capabilities.join(" ") || "(none)"}`,
+        );
+      }
+      continue;
+    }
     const m = /^(?::\S+ )?(\d{3}) /.exec(l);
     if (!m) {
       if (/^(:\S+ )?(NOTICE|PING)\b/i.test(l) || l.trim() === "") continue;
       if (/^ERROR\b/i.test(l)) throw refused(d, "irc", l);
       throw unexpected(d, "irc", "numeric 670", l);
     }
-    if (m[1] === "670") return { protocol: "irc", banner, capabilities: [] };
+    if (m[1] === "670") return { protocol: "irc", banner, capabilities };
     if (m[1] === "691") throw refused(d, "irc", l);
-    if (m[1] === "421") throw unsupported(d, "irc", `it answered ${JSON.stringify(l)}`);
+    if ((m[1] === "421" || m[1] === "451") && /\bSTARTTLS\b/i.test(l)) {
+      throw unsupported(d, "irc", `it answered ${JSON.stringify(l)}`);
+    }
+    // 421/451 for CAP (no capability negotiation here), other numerics: go on.
   }
   throw unexpected(d, "irc", "numeric 670", "more than 1000 lines");
 }

@@ -39,6 +39,71 @@ export function has(path: string): boolean {
   }
 }
 
+/** What each daemon needs: files that must exist, a system user, and its Debian packages. */
+const NEEDS = {
+  dovecot: {
+    files: [() => "/usr/sbin/dovecot", () => "/usr/lib/dovecot/managesieve-login"],
+    packages: "dovecot-imapd dovecot-pop3d dovecot-lmtpd dovecot-managesieved",
+  },
+  postgres: { files: [() => postgresBin()], user: "postgres", packages: "postgresql" },
+  slapd: {
+    files: [() => "/usr/sbin/slapd", () => "/etc/ldap/schema/core.schema"],
+    packages: "slapd",
+  },
+  vsftpd: { files: [() => "/usr/sbin/vsftpd"], packages: "vsftpd" },
+  mariadb: {
+    files: [() => ["/usr/sbin/mariadbd", "/usr/sbin/mysqld"].find(has)],
+    user: "mysql",
+    packages: "mariadb-server",
+  },
+  prosody: { files: [() => "/usr/bin/prosody"], user: "prosody", packages: "prosody" },
+  postfix: {
+    files: [() => "/usr/sbin/postfix", () => "/usr/lib/postfix/sbin/master"],
+    user: "postfix",
+    packages: "postfix",
+  },
+  inspircd: {
+    files: [() => "/usr/sbin/inspircd", () => "/usr/lib/inspircd/modules/m_starttls.so"],
+    user: "irc",
+    packages: "inspircd",
+  },
+  ngircd: { files: [() => "/usr/sbin/ngircd"], user: "irc", packages: "ngircd" },
+  inn: {
+    files: [() => "/usr/lib/news/bin/nnrpd", () => "/usr/lib/news/bin/makehistory"],
+    user: "news",
+    // Its postinst needs a domain when the hostname has none: .ci/run sets one.
+    packages: "inn2",
+  },
+} satisfies Record<
+  string,
+  { files: (() => string | undefined)[]; user?: string; packages: string }
+>;
+
+const told = new Set<string>();
+
+/**
+ * Why a daemon's tests cannot run here, or undefined when they can. Checked
+ * synchronously, so a test file can pass it to `Deno.test({ ignore })`: a
+ * missing package is a counted skip with its reason printed, never a pass.
+ *
+ * @param daemon a key of the table above (`dovecot`, `postfix`, …)
+ * @returns the reason (`skip: postfix not installed (apt-get install postfix)`),
+ *   printed the first time it is asked for
+ */
+export function missing(daemon: keyof typeof NEEDS): string | undefined {
+  const need: { files: (() => string | undefined)[]; user?: string; packages: string } =
+    NEEDS[daemon];
+  const ok = need.files.every((f) => {
+    const path = f();
+    return path !== undefined && has(path);
+  }) && (need.user === undefined || userId(need.user) !== undefined);
+  if (ok) return undefined;
+  const why = `skip: ${daemon} not installed (apt-get install ${need.packages})`;
+  if (!told.has(daemon)) console.log(why);
+  told.add(daemon);
+  return why;
+}
+
 /** Ports free right now on 127.0.0.1 (the kernel's ephemeral choice). */
 export function freePorts(n: number): number[] {
   const ls = Array.from({ length: n }, () => Deno.listen({ hostname: "127.0.0.1", port: 0 }));
@@ -224,18 +289,107 @@ export async function opensslStarttls(
     stdout: "piped",
     stderr: "piped",
   }).spawn();
-  const out = await child.output();
+  return sClientView(await child.output(), `-starttls ${protocol}`);
+}
+
+/** What s_client printed: the negotiated version, suite and leaf, or an error quoting it. */
+function sClientView(out: Deno.CommandOutput, what: string): OpensslView {
   const text = new TextDecoder().decode(out.stdout);
   const m = /New, (TLSv[\d.]+|SSLv3), Cipher is (\S+)/.exec(text);
   const pem = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/.exec(text);
   if (!m || !pem) {
     throw new Error(
-      `openssl s_client -starttls ${protocol} did not complete:\n${text}\n${
+      `openssl s_client ${what} did not complete:\n${text}\n${
         new TextDecoder().decode(out.stderr)
       }`,
     );
   }
   return { version: m[1], cipher: m[2], leafPem: pem[0] };
+}
+
+/**
+ * openssl s_client as the independent TLS client after a plaintext dialogue
+ * the test drives itself, for servers whose dialogue `-starttls` cannot
+ * follow (OpenSSL 3.0's IRC loop gives up at the first NOTICE, which
+ * InspIRCd always sends first). The test's connection is relayed to s_client
+ * through a loopback listener once `dialogue` has returned.
+ *
+ * @param port the server's port
+ * @param dialogue speaks the plaintext part on the connection (bounded by `ms`)
+ * @param ms the overall bound
+ * @returns version, suite and the leaf certificate's PEM, as s_client saw them
+ */
+export async function opensslAfter(
+  port: number,
+  dialogue: (conn: Deno.TcpConn) => Promise<void>,
+  ms = 15_000,
+): Promise<OpensslView> {
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  const relay = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const timer = setTimeout(() => {
+    try {
+      conn.close();
+    } catch { /* closed */ }
+  }, ms);
+  try {
+    await dialogue(conn);
+    const child = new Deno.Command("openssl", {
+      args: [
+        "s_client",
+        "-connect",
+        `127.0.0.1:${(relay.addr as Deno.NetAddr).port}`,
+        "-servername",
+        "localhost",
+      ],
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    const peer = await relay.accept();
+    // Either side's end ends both copies (s_client quits after the handshake).
+    const ends = () => {
+      for (const c of [peer, conn]) {
+        try {
+          c.close();
+        } catch { /* closed */ }
+      }
+    };
+    const pipes = Promise.all([
+      peer.readable.pipeTo(conn.writable, { preventClose: true }).catch(() => {}).finally(ends),
+      conn.readable.pipeTo(peer.writable, { preventClose: true }).catch(() => {}).finally(ends),
+    ]);
+    const out = await child.output();
+    ends();
+    await pipes;
+    return sClientView(out, "(after the test's own plaintext dialogue)");
+  } finally {
+    clearTimeout(timer);
+    relay.close();
+    try {
+      conn.close();
+    } catch { /* closed */ }
+  }
+}
+
+/**
+ * Reads from `conn` until the text read so far matches `re` (for a test's
+ * own plaintext dialogue), or throws quoting what came.
+ *
+ * @param conn the connection
+ * @param re what to wait for
+ * @returns the text read
+ */
+export async function readUntil(conn: Deno.Conn, re: RegExp): Promise<string> {
+  const buf = new Uint8Array(4096);
+  let text = "";
+  while (!re.test(text)) {
+    // Whole reads are safe: after agreeing, a server waits for the ClientHello.
+    const n = await conn.read(buf);
+    if (n === null) throw new Error(`closed before ${re}: ${JSON.stringify(text)}`);
+    text += new TextDecoder().decode(buf.subarray(0, n));
+    if (text.length > 65536) throw new Error(`no ${re} in 64 KiB: ${text.slice(0, 400)}`);
+  }
+  return text;
 }
 
 /** What `tlsprobe probe --starttls --json` reported. */
@@ -305,10 +459,7 @@ export function pemBody(pem: string): string {
  * @returns the daemon, or null (reason printed) when Dovecot is not installed
  */
 export async function startDovecot(cert: ServedCert): Promise<Daemon | null> {
-  if (!has("/usr/sbin/dovecot") || !has("/usr/lib/dovecot/managesieve-login")) {
-    console.log("skip: dovecot-imapd/pop3d/lmtpd/managesieved not installed");
-    return null;
-  }
+  if (missing("dovecot")) return null;
   const dir = await daemonDir("dovecot");
   const c = await installCert(dir, cert);
   const [imap, pop3, lmtp, sieve] = freePorts(4);
@@ -401,22 +552,9 @@ function readLog(path: string): string {
  * @returns the daemon, or null (reason printed) when PostgreSQL is not installed
  */
 export async function startPostgres(cert: ServedCert): Promise<Daemon | null> {
-  const bin = [...(function* () {
-    try {
-      for (const e of Deno.readDirSync("/usr/lib/postgresql")) {
-        yield `/usr/lib/postgresql/${e.name}/bin`;
-      }
-    } catch { /* none */ }
-  })()].find((b) => has(`${b}/postgres`) && has(`${b}/initdb`));
-  if (!bin) {
-    console.log("skip: postgresql not installed");
-    return null;
-  }
-  const uid = userId("postgres");
-  if (uid === undefined) {
-    console.log("skip: no postgres user");
-    return null;
-  }
+  if (missing("postgres")) return null;
+  const bin = postgresBin()!;
+  const uid = userId("postgres")!;
   const dir = await daemonDir("postgres");
   const c = await installCert(dir, cert);
   await sh("chown", ["-R", "postgres:postgres", dir]);
@@ -468,6 +606,17 @@ export async function startPostgres(cert: ServedCert): Promise<Daemon | null> {
   return { ports: { postgres: port }, dir, stop };
 }
 
+/** The directory of PostgreSQL's server binaries (any installed version). */
+function postgresBin(): string | undefined {
+  try {
+    for (const e of Deno.readDirSync("/usr/lib/postgresql")) {
+      const b = `/usr/lib/postgresql/${e.name}/bin`;
+      if (has(`${b}/postgres`) && has(`${b}/initdb`)) return b;
+    }
+  } catch { /* none */ }
+  return undefined;
+}
+
 /** A user's uid and gid from /etc/passwd, or undefined. */
 export function userId(name: string): { uid: number; gid: number } | undefined {
   try {
@@ -487,10 +636,7 @@ export function userId(name: string): { uid: number; gid: number } | undefined {
  * @returns the daemon, or null (reason printed) when slapd is not installed
  */
 export async function startSlapd(cert: ServedCert): Promise<Daemon | null> {
-  if (!has("/usr/sbin/slapd") || !has("/etc/ldap/schema/core.schema")) {
-    console.log("skip: slapd not installed");
-    return null;
-  }
+  if (missing("slapd")) return null;
   const dir = await daemonDir("slapd");
   const c = await installCert(dir, cert);
   const [port] = freePorts(1);
@@ -535,10 +681,7 @@ export async function startSlapd(cert: ServedCert): Promise<Daemon | null> {
  * @returns the daemon, or null (reason printed) when vsftpd is not installed
  */
 export async function startVsftpd(cert: ServedCert): Promise<Daemon | null> {
-  if (!has("/usr/sbin/vsftpd")) {
-    console.log("skip: vsftpd not installed");
-    return null;
-  }
+  if (missing("vsftpd")) return null;
   const dir = await daemonDir("vsftpd");
   const c = await installCert(dir, cert);
   await Deno.mkdir(`${dir}/empty`);
@@ -587,12 +730,8 @@ export async function startVsftpd(cert: ServedCert): Promise<Daemon | null> {
  * @returns the daemon, or null (reason printed) when mariadb-server is not installed
  */
 export async function startMariadb(cert: ServedCert): Promise<Daemon | null> {
-  const bin = ["/usr/sbin/mariadbd", "/usr/sbin/mysqld"].find(has);
-  const user = userId("mysql");
-  if (!bin || !user) {
-    console.log("skip: mariadb-server not installed");
-    return null;
-  }
+  if (missing("mariadb")) return null;
+  const bin = ["/usr/sbin/mariadbd", "/usr/sbin/mysqld"].find(has)!;
   const dir = await daemonDir("mariadb");
   const c = await installCert(dir, cert);
   await Deno.mkdir(`${dir}/data`);
@@ -633,10 +772,7 @@ export async function startMariadb(cert: ServedCert): Promise<Daemon | null> {
  * @returns the daemon (ports `xmpp`, `xmpp-server`), or null when prosody is not installed
  */
 export async function startProsody(cert: ServedCert): Promise<Daemon | null> {
-  if (!has("/usr/bin/prosody") || !userId("prosody")) {
-    console.log("skip: prosody not installed");
-    return null;
-  }
+  if (missing("prosody")) return null;
   const dir = await daemonDir("prosody");
   const c = await installCert(dir, cert);
   await Deno.mkdir(`${dir}/data`);
@@ -677,4 +813,277 @@ VirtualHost "localhost"
     throw e;
   }
   return { ports: { xmpp: c2s, "xmpp-server": s2s }, dir, stop };
+}
+
+/**
+ * Postfix: the full master (with the services smtpd talks to: anvil, tlsmgr,
+ * proxymap, cleanup, trivial-rewrite, postlogd) from a private configuration
+ * directory with its own queue and data directories, smtpd on an ephemeral
+ * loopback port offering STARTTLS (`smtpd_tls_security_level = may`).
+ *
+ * Started with `postfix -c DIR start` (the master detaches and leads its own
+ * process group), stopped with `postfix -c DIR stop` and then by the master's
+ * PID.
+ *
+ * @param cert the certificate to serve
+ * @returns the daemon (port `smtp`), or null (reason printed) when postfix is not installed
+ */
+export async function startPostfix(cert: ServedCert): Promise<Daemon | null> {
+  if (missing("postfix")) return null;
+  const dir = await daemonDir("postfix");
+  const c = await installCert(dir, cert);
+  const conf = `${dir}/conf`;
+  for (const d of [conf, `${dir}/queue`, `${dir}/data`]) await Deno.mkdir(d);
+  await sh("chown", ["postfix", `${dir}/data`]);
+  const [port] = freePorts(1);
+  await Deno.writeTextFile(
+    `${conf}/main.cf`,
+    [
+      "compatibility_level = 3.6",
+      `queue_directory = ${dir}/queue`,
+      `data_directory = ${dir}/data`,
+      "inet_interfaces = 127.0.0.1",
+      "inet_protocols = ipv4",
+      "myhostname = localhost",
+      "mydestination =",
+      // No table that would need proxymap or the system's aliases.
+      "local_recipient_maps =",
+      "alias_maps =",
+      "alias_database =",
+      `smtpd_tls_cert_file = ${c.crt}`,
+      `smtpd_tls_key_file = ${c.key}`,
+      "smtpd_tls_security_level = may",
+      `maillog_file_prefixes = ${dir}`,
+      `maillog_file = ${dir}/log`,
+      "",
+    ].join("\n"),
+  );
+  // Only the smtp listener is on the network; the rest are UNIX sockets in the
+  // private queue directory. No chroot (the queue is not set up for one).
+  await Deno.writeTextFile(
+    `${conf}/master.cf`,
+    [
+      `127.0.0.1:${port} inet n - n - - smtpd`,
+      "postlog unix-dgram n - n - 1 postlogd",
+      "anvil unix - - n - 1 anvil",
+      "tlsmgr unix - - n 1000? 1 tlsmgr",
+      "proxymap unix - - n - - proxymap",
+      "cleanup unix n - n - 0 cleanup",
+      "rewrite unix - - n - - trivial-rewrite",
+      "",
+    ].join("\n"),
+  );
+  const stop = async () => {
+    const pid = await postfixMaster(dir, conf);
+    await new Deno.Command("/usr/sbin/postfix", {
+      args: ["-c", conf, "stop"],
+      stdout: "null",
+      stderr: "null",
+    }).output().catch(() => {});
+    // Still there (stop waits 5 s at most)? Only if it is still our master.
+    if (pid && await postfixMaster(dir, conf) === pid) await killPid(pid, 2000);
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+  };
+  try {
+    // `start` runs `postfix check` (which creates the queue's subdirectories)
+    // and waits until the master has initialised.
+    await sh("/usr/sbin/postfix", ["-c", conf, "start"]);
+    await waitForPorts([port], 15_000, () => readLog(`${dir}/log`));
+  } catch (e) {
+    await stop();
+    throw new Error(`postfix did not start: ${(e as Error).message}\n${readLog(`${dir}/log`)}`);
+  }
+  return { ports: { smtp: port }, dir, stop };
+}
+
+/** The PID of the Postfix master running from `conf`, if it is running. */
+async function postfixMaster(dir: string, conf: string): Promise<number | undefined> {
+  try {
+    const pid = Number((await Deno.readTextFile(`${dir}/queue/pid/master.pid`)).trim());
+    const env = await Deno.readTextFile(`/proc/${pid}/environ`);
+    return env.split("\0").includes(`MAIL_CONFIG=${conf}`) ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * INN's reader daemon, nnrpd, standing alone (`-D -f`: it listens itself and
+ * stays our child) on an ephemeral loopback port, from a private `inn.conf`
+ * (`INNCONF`) whose every path is in a private directory: an active file with
+ * one group, an empty tradindexed overview built by `makehistory -O`, and
+ * STARTTLS with the given certificate. No innd: reading needs none.
+ *
+ * @param cert the certificate to serve
+ * @returns the daemon (port `nntp`), or null (reason printed) when inn2 is not installed
+ */
+export async function startInn(cert: ServedCert): Promise<Daemon | null> {
+  if (missing("inn")) return null;
+  const bin = "/usr/lib/news/bin";
+  const dir = await daemonDir("inn");
+  const c = await installCert(dir, cert);
+  for (const d of ["etc", "db", "run", "log", "tmp", "spool", "overview"]) {
+    await Deno.mkdir(`${dir}/${d}`);
+  }
+  const [port] = freePorts(1);
+  const paths = ["etc", "db", "run", "log", "tmp", "spool", "overview"]
+    .map((d) => `path${d}: ${dir}/${d}`);
+  await Deno.writeTextFile(
+    `${dir}/etc/inn.conf`,
+    [
+      // A domain of its own: INN refuses to start when it cannot make one up.
+      "domain: localdomain",
+      "pathhost: localhost",
+      'mta: "/bin/false %s"',
+      "pathnews: /usr/lib/news",
+      `pathbin: ${bin}`,
+      ...paths,
+      `pathincoming: ${dir}/spool/incoming`,
+      `pathoutgoing: ${dir}/spool/outgoing`,
+      `patharchive: ${dir}/spool/archive`,
+      "ovmethod: tradindexed",
+      "hismethod: hisv6",
+      "enableoverview: true",
+      // Readers are refused above a load average of 16 by default: never here.
+      "nnrpdloadlimit: 0",
+      `tlscertfile: ${c.crt}`,
+      `tlskeyfile: ${c.key}`,
+      "",
+    ].join("\n"),
+  );
+  await Deno.writeTextFile(
+    `${dir}/etc/readers.conf`,
+    'auth "local" {\n  hosts: "127.0.0.1"\n  default: "<local>"\n}\n' +
+      'access "local" {\n  users: "<local>"\n  newsgroups: "*"\n  access: R\n}\n',
+  );
+  await Deno.writeTextFile(
+    `${dir}/etc/storage.conf`,
+    "method tradspool {\n  newsgroups: *\n  class: 0\n}\n",
+  );
+  await Deno.writeTextFile(`${dir}/db/active`, "local.test 0000000000 0000000001 y\n");
+  await Deno.writeTextFile(`${dir}/db/newsgroups`, "local.test\tA group for tlsprobe's tests.\n");
+  // nnrpd serves each client as news, which must read the key at STARTTLS.
+  await sh("chown", ["-R", "news:news", dir]);
+  const env = { INNCONF: `${dir}/etc/inn.conf` };
+  const news = userId("news")!;
+  // nnrpd refuses readers ("400 NNTP server unavailable") without an overview.
+  await new Deno.Command(`${bin}/makehistory`, {
+    args: ["-O", "-x"],
+    env,
+    uid: news.uid,
+    gid: news.gid,
+    stdout: "null",
+    stderr: "null",
+  }).output();
+  const d = await spawnDaemon(
+    `${bin}/nnrpd`,
+    ["-D", "-f", "-b", "127.0.0.1", "-p", String(port)],
+    `${dir}/log/out`,
+    { env },
+  );
+  const stop = async () => {
+    await d.stop();
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+  };
+  try {
+    await waitForPorts([port], 15_000, () => readLog(`${dir}/log/out`));
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+  return { ports: { nntp: port }, dir, stop };
+}
+
+/**
+ * InspIRCd 3 with its `starttls` module (the IRCv3 `tls` capability) on an
+ * ephemeral loopback port, run as `irc` in the foreground (`--nofork`).
+ *
+ * @param cert the certificate to serve
+ * @returns the daemon (port `irc`), or null (reason printed) when inspircd is not installed
+ */
+export async function startInspircd(cert: ServedCert): Promise<Daemon | null> {
+  if (missing("inspircd")) return null;
+  const dir = await daemonDir("inspircd");
+  const c = await installCert(dir, cert);
+  const [port] = freePorts(1);
+  await Deno.writeTextFile(
+    `${dir}/inspircd.conf`,
+    [
+      '<server name="irc.localhost" description="tlsprobe test" network="tlsprobe">',
+      '<admin name="tlsprobe" nick="tlsprobe" email="tlsprobe@localhost">',
+      `<bind address="127.0.0.1" port="${port}" type="clients">`,
+      // No DNS: a CI machine's resolver must not slow registration down.
+      '<connect name="main" allow="*" timeout="60" localmax="100" globalmax="100" resolvehostnames="no">',
+      `<pid file="${dir}/inspircd.pid">`,
+      `<log method="file" type="* -USERINPUT -USEROUTPUT" level="default" target="${dir}/log">`,
+      '<module name="ssl_gnutls">',
+      '<module name="cap">',
+      '<module name="starttls">',
+      `<sslprofile name="tls" provider="gnutls" certfile="${c.crt}" keyfile="${c.key}" hash="sha256">`,
+      '<starttls provider="tls">',
+      "",
+    ].join("\n"),
+  );
+  await sh("chown", ["-R", "irc:irc", dir]);
+  const irc = userId("irc")!;
+  const d = await spawnDaemon(
+    "/usr/sbin/inspircd",
+    [`--config=${dir}/inspircd.conf`, "--nofork"],
+    `${dir}/out`,
+    { cwd: dir, uid: irc.uid, gid: irc.gid },
+  );
+  const stop = async () => {
+    await d.stop();
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+  };
+  try {
+    await waitForPorts([port], 15_000, () => readLog(`${dir}/out`) + readLog(`${dir}/log`));
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+  return { ports: { irc: port }, dir, stop };
+}
+
+/**
+ * ngIRCd (26 in Debian 12: no STARTTLS at all) on an ephemeral loopback
+ * port, in the foreground (`-n`), dropping to `irc`.
+ *
+ * @returns the daemon (port `irc`), or null (reason printed) when ngircd is not installed
+ */
+export async function startNgircd(): Promise<Daemon | null> {
+  if (missing("ngircd")) return null;
+  const dir = await daemonDir("ngircd");
+  const [port] = freePorts(1);
+  await Deno.writeTextFile(
+    `${dir}/ngircd.conf`,
+    [
+      "[Global]",
+      "Name = irc.localhost",
+      "Info = tlsprobe test",
+      "Listen = 127.0.0.1",
+      `Ports = ${port}`,
+      `PidFile = ${dir}/ngircd.pid`,
+      "ServerUID = irc",
+      "ServerGID = irc",
+      "[Options]",
+      "PAM = no",
+      "Ident = no",
+      "DNS = no",
+      "",
+    ].join("\n"),
+  );
+  await sh("chown", ["-R", "irc:irc", dir]);
+  const d = await spawnDaemon("/usr/sbin/ngircd", ["-n", "-f", `${dir}/ngircd.conf`], `${dir}/out`);
+  const stop = async () => {
+    await d.stop();
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+  };
+  try {
+    await waitForPorts([port], 15_000, () => readLog(`${dir}/out`));
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+  return { ports: { irc: port }, dir, stop };
 }

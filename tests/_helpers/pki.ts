@@ -38,12 +38,69 @@ async function openssl(args: string[], cwd: string): Promise<void> {
   if (r.code !== 0) throw new Error(`openssl ${args.join(" ")} failed:\n${r.stderr}`);
 }
 
+/** The files every test PKI holds (what {@link generateTestPki} writes and a copy copies). */
+const PKI_FILES = [
+  "ca.crt",
+  "ca.key",
+  "localhost.crt",
+  "localhost.key",
+  "localhost.pem",
+  "client.crt",
+  "client.key",
+  "client.pem",
+  "other-ca.crt",
+  "other-ca.key",
+  "wrong-name.crt",
+  "wrong-name.key",
+  "wrong-name.pem",
+  "expired.crt",
+  "expired.key",
+  "expired.pem",
+  "not-yet-valid.crt",
+  "not-yet-valid.key",
+  "not-yet-valid.pem",
+  "self.crt",
+  "self.key",
+  "self.pem",
+  "ca-as-leaf.crt",
+  "ca-as-leaf.pem",
+];
+
 /**
- * Makes a test PKI in a new temporary directory.
+ * The environment variable naming a PKI the test runner generated for this
+ * run (`tools/run_tests.ts`): each {@link makeTestPki} copies it instead of
+ * generating keys again (a generation costs seconds of RSA key generation).
+ */
+export const TEST_PKI_ENV = "TLSPROBE_TEST_PKI";
+
+/** This process's own template, when the runner gave none. */
+let template: Promise<string> | undefined;
+
+function templateDir(): Promise<string> {
+  const given = Deno.env.get(TEST_PKI_ENV);
+  if (given) return Promise.resolve(given);
+  template ??= (async () => {
+    const dir = await Deno.makeTempDir({ prefix: "tlsprobe-pki-template-" });
+    globalThis.addEventListener("unload", () => {
+      try {
+        Deno.removeSync(dir, { recursive: true });
+      } catch { /* already removed */ }
+    });
+    await generateTestPki(dir);
+    return dir;
+  })();
+  return template;
+}
+
+/**
+ * Makes a test PKI in a new temporary directory: a copy of the one generated
+ * for this test run (file modes kept: keys stay 0600), so a test may change or delete its
+ * files without touching another test's.
  *
  * @returns the paths
  */
 export async function makeTestPki(): Promise<TestPki> {
+  const from = await templateDir();
   const dir = await Deno.makeTempDir({ prefix: "tlsprobe-pki-" });
   // Removed when the test module's process ends, whichever test ran last.
   globalThis.addEventListener("unload", () => {
@@ -51,6 +108,17 @@ export async function makeTestPki(): Promise<TestPki> {
       Deno.removeSync(dir, { recursive: true });
     } catch { /* already removed */ }
   });
+  await Promise.all(PKI_FILES.map((f) => Deno.copyFile(`${from}/${f}`, `${dir}/${f}`)));
+  return pkiPaths(dir);
+}
+
+/**
+ * Generates a test PKI with openssl into `dir` (`certs/make.sh`, then the
+ * certificates for the failure cases), fresh keys each time.
+ *
+ * @param dir an existing, empty directory
+ */
+export async function generateTestPki(dir: string): Promise<void> {
   const r = await run("bash", [ROOT + "certs/make.sh", dir]);
   if (r.code !== 0) throw new Error(`certs/make.sh failed:\n${r.stderr}`);
 
@@ -180,7 +248,9 @@ export async function makeTestPki(): Promise<TestPki> {
   await bundle("self");
   await Deno.copyFile(`${dir}/ca.crt`, `${dir}/ca-as-leaf.crt`);
   await bundle("ca-as-leaf", "ca");
+}
 
+function pkiPaths(dir: string): TestPki {
   return {
     dir,
     caCrt: `${dir}/ca.crt`,

@@ -30,6 +30,18 @@ Deno.test("parseCliJson() rejects other schema versions, non-JSON and incomplete
   assert.throws(() => parseCliJson('{"schemaVersion":2,"outcome":"ok"}'), /schema version 2/);
 });
 
+Deno.test("parseCliJson() takes scan output at schema 2 only, other commands at 1", () => {
+  assert.equal(parseCliJson('{"schemaVersion":2,"command":"scan","outcome":"ok"}').command, "scan");
+  assert.throws(
+    () => parseCliJson('{"schemaVersion":1,"command":"scan","outcome":"ok"}'),
+    /schema version 1 for scan; this extension understands 2/,
+  );
+  assert.throws(
+    () => parseCliJson('{"schemaVersion":2,"command":"probe","outcome":"ok"}'),
+    /schema version 2 for probe/,
+  );
+});
+
 Deno.test("parseTarget() reads host:port, [v6]:port, bare hosts and https URLs", () => {
   assert.deepEqual(parseTarget("example.com:8443"), { host: "example.com", port: 8443 });
   assert.deepEqual(parseTarget("example.com"), { host: "example.com", port: 443 });

@@ -57,7 +57,7 @@ Deno.test({
       );
       assert.deepEqual(rows.slice(0, 2), ["ECDHE-RSA-AES256-GCM-SHA384", "AES128-SHA"]);
       assert.match(html, /id="scan-grade">Grade <b class="good">A<\/b>/);
-      assert.match(html, /<li class="dim"><span aria-label="low">●<\/span> RSA key exchange/);
+      assert.match(html, /<li class="warn"><span aria-label="warning">▲<\/span> RSA key exchange/);
       const model = addEntry(emptyModel(), {
         request: req,
         startedAt: new Date().toISOString(),
@@ -78,10 +78,10 @@ Deno.test({
 
 Deno.test("renderScan() escapes what the server controls", () => {
   const html = renderScan({
-    schemaVersion: 1,
+    schemaVersion: 2,
     outcome: "ok",
     versions: [],
-    weaknesses: [{ id: "x", severity: "high", message: "<img src=x>", reference: "&" }],
+    findings: [{ rule: "x", severity: "error", message: "<img src=x>", reference: "&" }],
     certificates: [],
     profiles: [],
     grade: { grade: "C", reasons: [] },

@@ -19,8 +19,15 @@ export type {
   ProbeHandshake,
 } from "../../../core/report/probe.ts";
 
-/** JSON schema versions of the CLI output this extension understands. */
-export const SUPPORTED_SCHEMA_VERSIONS: readonly number[] = [1];
+/**
+ * JSON schema versions of the CLI output this extension understands, per
+ * command (`scan` is at 2 since its findings joined the one severity scale;
+ * every other command, and an output without a command, at 1).
+ */
+export const SUPPORTED_SCHEMA_VERSIONS: Readonly<Record<string, readonly number[]>> = {
+  scan: [2],
+  "*": [1],
+};
 
 /**
  * An error to show: the CLI's `{code, message, detail}` (core's `JsonError`),
@@ -149,10 +156,16 @@ export function parseCliJson(stdout: string): CliEnvelope {
   if (typeof version !== "number") {
     throw new ReportFormatError("tlsprobe's JSON output has no schemaVersion");
   }
-  if (!SUPPORTED_SCHEMA_VERSIONS.includes(version)) {
+  const command = typeof value.command === "string" ? value.command : "*";
+  const supported = Object.hasOwn(SUPPORTED_SCHEMA_VERSIONS, command)
+    ? SUPPORTED_SCHEMA_VERSIONS[command]
+    : SUPPORTED_SCHEMA_VERSIONS["*"];
+  if (!supported.includes(version)) {
     throw new ReportFormatError(
-      `tlsprobe speaks JSON schema version ${version}; this extension understands ` +
-        `${SUPPORTED_SCHEMA_VERSIONS.join(", ")}. Update the extension or the CLI so they match.`,
+      `tlsprobe speaks JSON schema version ${version}${
+        command === "*" ? "" : ` for ${command}`
+      }; this extension understands ` +
+        `${supported.join(", ")}. Update the extension or the CLI so they match.`,
     );
   }
   if (value.outcome !== "ok" && value.outcome !== "error") {

@@ -1,11 +1,12 @@
 /**
  * How the side panel shows a scan (`tlsprobe scan --json`): the grade, the
  * version × suite table in the server's order with strength colouring, the
- * weaknesses with severity icons, the Mozilla profiles and the certificates.
+ * findings with severity icons, the Mozilla profiles and the certificates.
  * Escaped HTML, no scripts. No `vscode` import: unit-tested under Deno.
  *
  * @module
  */
+import type { Severity } from "../../../core/report/finding.ts";
 import type { ScanReportBody } from "../../../core/report/scan.ts";
 import type { CliEnvelope } from "./report.ts";
 
@@ -21,19 +22,15 @@ function ratingClass(rating: string | null): string {
   return rating === "insecure" ? "bad" : rating === "weak" ? "warn" : rating ? "good" : "dim";
 }
 
-const ICONS: Record<string, string> = {
-  critical: "✖",
-  high: "✖",
-  medium: "▲",
-  low: "●",
+const ICONS: Record<Severity, string> = {
+  error: "✖",
+  warning: "▲",
   info: "ℹ",
 };
 
-const SEVERITY_CLASS: Record<string, string> = {
-  critical: "bad",
-  high: "bad",
-  medium: "warn",
-  low: "dim",
+const SEVERITY_CLASS: Record<Severity, string> = {
+  error: "bad",
+  warning: "warn",
   info: "dim",
 };
 
@@ -103,18 +100,18 @@ export function renderScan(r: ScanReport): string {
       }${r.sslv2 ? ` · <span class="bad">SSLv2 accepted</span>` : ""}</p>`,
     );
   }
-  const weak = r.weaknesses ?? [];
+  const findings = r.findings ?? [];
   parts.push(
     `<h3>Findings</h3><ul class="findings" id="scan-findings">${
-      weak.length
-        ? weak.map((w) =>
-          `<li class="${SEVERITY_CLASS[w.severity] ?? "dim"}"><span aria-label="${
-            esc(w.severity)
-          }">${ICONS[w.severity] ?? "•"}</span> ${esc(w.message)} <span class="dim">[${
-            esc(w.reference)
-          }]</span></li>`
+      findings.length
+        ? findings.map((f) =>
+          `<li class="${SEVERITY_CLASS[f.severity] ?? "dim"}"><span aria-label="${
+            esc(f.severity)
+          }">${ICONS[f.severity] ?? "•"}</span> ${esc(f.message)}${
+            f.reference ? ` <span class="dim">[${esc(f.reference)}]</span>` : ""
+          }</li>`
         ).join("")
-        : `<li class="good">No weakness found</li>`
+        : `<li class="good">No finding</li>`
     }</ul>`,
   );
   const profiles = r.profiles ?? [];

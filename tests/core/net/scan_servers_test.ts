@@ -177,7 +177,7 @@ const configs: Config[] = [
       startOpensslServer([...RSA, "-tls1", "-cipher", "ALL:COMPLEMENTOFALL:@SECLEVEL=0"]),
     check: (r) => {
       assert.deepEqual(r.versions.filter((v) => v.accepted).map((v) => v.version), ["TLSv1"]);
-      assert.ok(r.weaknesses.some((w) => w.id === "tlsv1"));
+      assert.ok(r.findings.some((f) => f.rule === "tlsv1" && f.severity === "warning"));
       assert.equal(r.features.fallbackScsv.value, null);
     },
   },
@@ -232,7 +232,7 @@ const configs: Config[] = [
       ]),
     check: (r) => {
       assert.ok(r.versions.find((v) => v.version === "TLSv1")!.accepted);
-      assert.ok(r.weaknesses.some((w) => w.id === "tlsv1"));
+      assert.ok(r.findings.some((f) => f.rule === "tlsv1" && f.severity === "warning"));
     },
   },
   {

@@ -151,11 +151,13 @@ const GOOD: Array<{
     protocol: "irc",
     server: [
       enc(":irc.example NOTICE * :*** Looking up your hostname\r\n"),
+      // Recorded from InspIRCd 3.15 (m_starttls).
+      enc(":irc.example CAP * LS :inspircd.org/poison inspircd.org/standard-replies tls \r\n"),
       enc(":irc.example 670 * :STARTTLS successful, go ahead with TLS handshake\r\n"),
     ],
-    sent: /^STARTTLS\r\n$/,
+    sent: /^CAP LS 302\r\nCAP END\r\nSTARTTLS\r\n$/,
     banner: ":irc.example NOTICE * :*** Looking up your hostname",
-    caps: [],
+    caps: ["inspircd.org/poison", "inspircd.org/standard-replies", "tls"],
   },
   {
     protocol: "xmpp",
@@ -330,6 +332,21 @@ const REFUSALS: Array<[StarttlsProtocol, string[], string, RegExp]> = [
   ["sieve", ['"SASL" "PLAIN"\r\nOK "hi"\r\n'], "STARTTLS_UNSUPPORTED", /SASL PLAIN/],
   ["irc", [":x 691 * :STARTTLS failed\r\n"], "STARTTLS_REFUSED", /691/],
   ["irc", [":x 421 * STARTTLS :Unknown command\r\n"], "STARTTLS_UNSUPPORTED", /Unknown command/],
+  // ngIRCd 26: capabilities without tls, and no answer at all to STARTTLS.
+  ["irc", [":x CAP * LS :multi-prefix\r\n"], "STARTTLS_UNSUPPORTED", /lists no tls: multi-prefix/],
+  // A server without CAP is still asked.
+  [
+    "irc",
+    [":x 421 * CAP :Unknown command\r\n", ":x 451 * STARTTLS :You have not registered\r\n"],
+    "STARTTLS_UNSUPPORTED",
+    /not registered/,
+  ],
+  [
+    "irc",
+    [":x CAP * LS * :a b\r\n", ":x CAP * LS :c\r\n"],
+    "STARTTLS_UNSUPPORTED",
+    /lists no tls: a b c/,
+  ],
   [
     "xmpp",
     ["<stream:stream from='a' version='1.0'><stream:features><mechanisms/></stream:features>"],

@@ -1,0 +1,254 @@
+/**
+ * TLS 1.0–1.2 record protection, one direction each: AES-GCM (RFC 5288: a
+ * 4-byte implicit salt and an 8-byte explicit nonce), ChaCha20-Poly1305
+ * (RFC 7905: the IV XOR the sequence number), AES-CBC with HMAC
+ * (MAC-then-encrypt, RFC 5246 §6.2.3.2: TLS 1.0 chains the IV from the last
+ * ciphertext block, TLS 1.1+ sends an explicit IV) and NULL (HMAC only).
+ *
+ * WebCrypto's AES-CBC always adds PKCS#7 padding, which TLS's padding is
+ * not; so encryption pads the TLS way to whole blocks and drops the extra
+ * block WebCrypto appends, and decryption appends a block that decrypts to
+ * a full PKCS#7 pad. Padding and MAC checks are not constant-time (a test
+ * server: Lucky13-style timing is not defended against).
+ *
+ * @module
+ */
+import { TlsprobeError } from "../errors.ts";
+import { concat, Writer } from "../wire/codec.ts";
+import { TLS1_1 } from "../registry/versions.ts";
+import { hmac } from "./key_schedule.ts";
+import type { LegacySuite } from "./server_suites.ts";
+
+// deno-lint-ignore no-explicit-any
+const subtle = crypto.subtle as any;
+
+/** The keys of one direction, cut from the key block (RFC 5246 §6.3). */
+export interface DirectionKeys {
+  /** The MAC key (empty for AEAD). */
+  macKey: Uint8Array;
+  /** The cipher key (empty for NULL). */
+  key: Uint8Array;
+  /** The IV: the AEAD salt or nonce base, or TLS 1.0's first CBC IV. */
+  iv: Uint8Array;
+}
+
+/**
+ * The lengths of MAC key, key and IV for a suite (RFC 5246 §6.3, RFC 5288 §3,
+ * RFC 7905 §2).
+ *
+ * @param s the suite
+ * @returns the lengths
+ */
+export function keyBlockLengths(s: LegacySuite): { mac: number; key: number; iv: number } {
+  const mac = s.mac === "AEAD" ? 0 : s.mac === "SHA-1" ? 20 : s.mac === "SHA-256" ? 32 : 48;
+  const iv = s.cipher === "AES-GCM" ? 4 : s.cipher === "ChaCha20-Poly1305" ? 12 : s.cipher ===
+      "AES-CBC"
+    ? 16
+    : 0;
+  return { mac, key: s.keyLen, iv };
+}
+
+function badMac(): TlsprobeError {
+  return new TlsprobeError(
+    "PEER_MALFORMED",
+    "A protected record failed its MAC or padding check (bad_record_mac)",
+    { field: "record.encrypted", sendAlert: 20 },
+  );
+}
+
+function seqBytes(seq: bigint): Uint8Array {
+  const b = new Uint8Array(8);
+  let q = seq;
+  for (let i = 7; i >= 0; i--) {
+    b[i] = Number(q & 0xffn);
+    q >>= 8n;
+  }
+  return b;
+}
+
+/** One direction of TLS 1.0–1.2 record protection. */
+export class LegacyProtection {
+  readonly #s: LegacySuite;
+  readonly #version: number;
+  readonly #k: DirectionKeys;
+  #key?: CryptoKey;
+  #iv: Uint8Array;
+  #seq = 0n;
+
+  /**
+   * Makes one direction's protection.
+   *
+   * @param s the suite
+   * @param version the negotiated version
+   * @param keys this direction's keys
+   */
+  constructor(s: LegacySuite, version: number, keys: DirectionKeys) {
+    this.#s = s;
+    this.#version = version;
+    this.#k = keys;
+    this.#iv = keys.iv;
+  }
+
+  async #cryptoKey(): Promise<CryptoKey> {
+    if (!this.#key) {
+      const c = this.#s.cipher;
+      const name = c === "AES-CBC" ? "AES-CBC" : c;
+      this.#key = await subtle.importKey(
+        c === "ChaCha20-Poly1305" ? "raw-secret" : "raw",
+        this.#k.key,
+        { name },
+        false,
+        ["encrypt", "decrypt"],
+      );
+    }
+    return this.#key!;
+  }
+
+  #aad(seq: Uint8Array, type: number, length: number): Uint8Array {
+    return new Writer().bytes(seq).u8(type).u16(this.#version).u16(length).finish();
+  }
+
+  #mac(seq: Uint8Array, type: number, data: Uint8Array): Promise<Uint8Array> {
+    return hmac(this.#s.mac, this.#k.macKey, concat(this.#aad(seq, type, data.length), data));
+  }
+
+  #nonce(seq: Uint8Array): Uint8Array {
+    const n = this.#iv.slice();
+    for (let i = 0; i < 8; i++) n[4 + i] ^= seq[i];
+    return n;
+  }
+
+  /**
+   * Protects one record's content.
+   *
+   * @param type the content type
+   * @param data the plaintext (at most 2^14 bytes)
+   * @returns the whole record
+   */
+  async seal(type: number, data: Uint8Array): Promise<Uint8Array> {
+    const seq = seqBytes(this.#seq++);
+    let fragment: Uint8Array;
+    const c = this.#s.cipher;
+    if (c === "AES-GCM") {
+      const explicit = seq;
+      const ct = new Uint8Array(
+        await subtle.encrypt(
+          {
+            name: c,
+            iv: concat(this.#iv, explicit),
+            additionalData: this.#aad(seq, type, data.length),
+            tagLength: 128,
+          },
+          await this.#cryptoKey(),
+          data,
+        ),
+      );
+      fragment = concat(explicit, ct);
+    } else if (c === "ChaCha20-Poly1305") {
+      fragment = new Uint8Array(
+        await subtle.encrypt(
+          { name: c, iv: this.#nonce(seq), additionalData: this.#aad(seq, type, data.length) },
+          await this.#cryptoKey(),
+          data,
+        ),
+      );
+    } else {
+      const mac = await this.#mac(seq, type, data);
+      if (c === "NULL") fragment = concat(data, mac);
+      else {
+        const body = data.length + mac.length;
+        const pad = 15 - (body % 16);
+        const pt = concat(data, mac, new Uint8Array(pad + 1).fill(pad));
+        const explicit = this.#version >= TLS1_1;
+        const iv = explicit ? crypto.getRandomValues(new Uint8Array(16)) : this.#iv;
+        const ct = new Uint8Array(
+          await subtle.encrypt({ name: "AES-CBC", iv }, await this.#cryptoKey(), pt),
+        ).subarray(0, pt.length);
+        if (!explicit) this.#iv = ct.slice(ct.length - 16);
+        fragment = explicit ? concat(iv, ct) : ct;
+      }
+    }
+    return new Writer().u8(type).u16(this.#version).vec16(fragment).finish();
+  }
+
+  /**
+   * Removes one record's protection.
+   *
+   * @param type the record's content type
+   * @param fragment the record's fragment
+   * @returns the plaintext
+   * @throws TlsprobeError PEER_MALFORMED (detail.sendAlert 20, bad_record_mac)
+   */
+  async open(type: number, fragment: Uint8Array): Promise<Uint8Array> {
+    const seq = seqBytes(this.#seq++);
+    const c = this.#s.cipher;
+    if (c === "AES-GCM") {
+      if (fragment.length < 24) throw badMac();
+      const len = fragment.length - 24;
+      try {
+        return new Uint8Array(
+          await subtle.decrypt(
+            {
+              name: c,
+              iv: concat(this.#iv, fragment.subarray(0, 8)),
+              additionalData: this.#aad(seq, type, len),
+              tagLength: 128,
+            },
+            await this.#cryptoKey(),
+            fragment.subarray(8),
+          ),
+        );
+      } catch {
+        throw badMac();
+      }
+    }
+    if (c === "ChaCha20-Poly1305") {
+      if (fragment.length < 16) throw badMac();
+      try {
+        return new Uint8Array(
+          await subtle.decrypt(
+            {
+              name: c,
+              iv: this.#nonce(seq),
+              additionalData: this.#aad(seq, type, fragment.length - 16),
+            },
+            await this.#cryptoKey(),
+            fragment,
+          ),
+        );
+      } catch {
+        throw badMac();
+      }
+    }
+    const macLen = this.#k.macKey.length;
+    let pt: Uint8Array;
+    if (c === "NULL") pt = fragment;
+    else {
+      const explicit = this.#version >= TLS1_1;
+      const min = (explicit ? 16 : 0) + Math.ceil((macLen + 1) / 16) * 16;
+      if (fragment.length < min || fragment.length % 16) throw badMac();
+      const iv = explicit ? fragment.subarray(0, 16) : this.#iv;
+      const ct = explicit ? fragment.subarray(16) : fragment;
+      const last = ct.subarray(ct.length - 16);
+      const key = await this.#cryptoKey();
+      // A block that decrypts (after XOR with `last`) to sixteen 0x10 bytes.
+      const tail = new Uint8Array(
+        await subtle.encrypt({ name: "AES-CBC", iv: last }, key, new Uint8Array(16).fill(16)),
+      ).subarray(0, 16);
+      pt = new Uint8Array(await subtle.decrypt({ name: "AES-CBC", iv }, key, concat(ct, tail)));
+      if (!explicit) this.#iv = last.slice();
+      const pad = pt[pt.length - 1];
+      if (pad + 1 + macLen > pt.length) throw badMac();
+      for (let i = pt.length - 1 - pad; i < pt.length; i++) if (pt[i] !== pad) throw badMac();
+      pt = pt.subarray(0, pt.length - 1 - pad);
+    }
+    if (pt.length < macLen) throw badMac();
+    const data = pt.subarray(0, pt.length - macLen);
+    const mac = await this.#mac(seq, type, data);
+    const got = pt.subarray(pt.length - macLen);
+    let diff = 0;
+    for (let i = 0; i < macLen; i++) diff |= mac[i] ^ got[i];
+    if (diff) throw badMac();
+    return data.slice();
+  }
+}

@@ -1,0 +1,98 @@
+/**
+ * The suites the lab engine's server side can run, derived from the
+ * registry by IANA name (never a hand list of codes): key exchange ECDHE,
+ * DHE, RSA and anonymous (EC)DH; authentication RSA, ECDSA or none; bulk
+ * AES-GCM, ChaCha20-Poly1305, AES-CBC with HMAC-SHA1/256/384 and NULL; plus
+ * the TLS 1.3 suites of the key schedule (AES-GCM, ChaCha20-Poly1305).
+ * 3DES, RC4, AES-CCM, CAMELLIA, ARIA and SEED are not here: WebCrypto and
+ * the pinned libraries have none of them.
+ *
+ * @module
+ */
+import { CIPHER_SUITES } from "../registry/cipher_suites.ts";
+import { TLS1_0, TLS1_2, TLS1_3 } from "../registry/versions.ts";
+import { TLS13_SUITES } from "./key_schedule.ts";
+
+/** How a TLS 1.0–1.2 suite is run. */
+export interface LegacySuite {
+  /** The code point. */
+  code: number;
+  /** The IANA name. */
+  iana: string;
+  /** Key exchange. */
+  kx: "ECDHE" | "DHE" | "RSA";
+  /** Authentication; `anon` sends no certificate. */
+  au: "RSA" | "ECDSA" | "anon";
+  /** Bulk cipher. */
+  cipher: "AES-GCM" | "ChaCha20-Poly1305" | "AES-CBC" | "NULL";
+  /** Key bytes (0 for NULL). */
+  keyLen: number;
+  /** The record MAC: AEAD, or HMAC with this hash. */
+  mac: "AEAD" | "SHA-1" | "SHA-256" | "SHA-384";
+  /** TLS 1.2's PRF hash. */
+  prfHash: "SHA-256" | "SHA-384";
+  /** Lowest version it runs in (TLS 1.2 for AEAD and SHA-2 MACs). */
+  minVersion: number;
+}
+
+const NAME =
+  /^TLS_(ECDHE_RSA|ECDHE_ECDSA|DHE_RSA|RSA|DH_anon|ECDH_anon)_WITH_(AES_128_GCM|AES_256_GCM|CHACHA20_POLY1305|AES_128_CBC|AES_256_CBC|NULL)_(SHA|SHA256|SHA384)$/;
+
+function fromName(code: number, iana: string): LegacySuite | undefined {
+  const m = NAME.exec(iana);
+  if (!m) return undefined;
+  const [, kxau, enc, mac] = m;
+  const kx = kxau.startsWith("ECD") ? "ECDHE" : kxau.startsWith("DH") ? "DHE" : "RSA";
+  const au = kxau.endsWith("anon") ? "anon" : kxau.endsWith("ECDSA") ? "ECDSA" : "RSA";
+  const cipher = enc.endsWith("GCM")
+    ? "AES-GCM"
+    : enc.startsWith("CHACHA")
+    ? "ChaCha20-Poly1305"
+    : enc === "NULL"
+    ? "NULL"
+    : "AES-CBC";
+  const aead = cipher === "AES-GCM" || cipher === "ChaCha20-Poly1305";
+  const hmacHash = mac === "SHA" ? "SHA-1" : mac === "SHA256" ? "SHA-256" : "SHA-384";
+  return {
+    code,
+    iana,
+    kx,
+    au,
+    cipher,
+    keyLen: enc === "NULL" ? 0 : enc.includes("128") ? 16 : 32,
+    mac: aead ? "AEAD" : hmacHash,
+    prfHash: mac === "SHA384" ? "SHA-384" : "SHA-256",
+    minVersion: aead || mac !== "SHA" ? TLS1_2 : TLS1_0,
+  };
+}
+
+/** Every TLS 1.0–1.2 suite the engine serves, by code. */
+export const LEGACY_SUITES: ReadonlyMap<number, LegacySuite> = new Map(
+  CIPHER_SUITES.flatMap((s) => {
+    const x = fromName(s.code, s.iana);
+    return x ? [[s.code, x] as const] : [];
+  }),
+);
+
+/**
+ * Whether the engine's server side can run a suite in some version.
+ *
+ * @param code the suite
+ * @returns true when served
+ */
+export function engineServes(code: number): boolean {
+  return LEGACY_SUITES.has(code) || code in TLS13_SUITES;
+}
+
+/**
+ * Whether a suite runs in a version.
+ *
+ * @param code the suite
+ * @param version the version
+ * @returns true when the suite is usable there
+ */
+export function suiteRunsIn(code: number, version: number): boolean {
+  if (version === TLS1_3) return code in TLS13_SUITES;
+  const s = LEGACY_SUITES.get(code);
+  return !!s && version >= s.minVersion && version <= TLS1_2;
+}

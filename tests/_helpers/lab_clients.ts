@@ -1,0 +1,127 @@
+/**
+ * Independent TLS clients for the lab engine's tests: `openssl s_client` and
+ * `gnutls-cli`, each sending one line and waiting for its echo, with what
+ * they report about the session (version, suite, temporary key).
+ *
+ * @module
+ */
+
+/** What a client run showed. */
+export interface ClientRun {
+  /** The protocol the client reports (`TLSv1.2`; gnutls: `TLS1.2`). */
+  version?: string;
+  /** The suite the client reports (OpenSSL name; gnutls: its description). */
+  cipher?: string;
+  /** s_client's `Server Temp Key` line. */
+  tempKey?: string;
+  /** The line came back. */
+  echoed: boolean;
+  /** Everything printed (for failure messages). */
+  output: string;
+}
+
+async function converse(
+  cmd: string,
+  args: string[],
+  done: (text: string) => boolean,
+  timeoutMs: number,
+): Promise<string> {
+  const child = new Deno.Command(cmd, {
+    args,
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  let text = "";
+  let wake: () => void = () => {};
+  const pump = async (s: ReadableStream<Uint8Array>) => {
+    const d = new TextDecoder();
+    for await (const c of s) {
+      text += d.decode(c, { stream: true });
+      wake();
+    }
+  };
+  const pumps = Promise.all([pump(child.stdout), pump(child.stderr)]);
+  const writer = child.stdin.getWriter();
+  const timer = setTimeout(() => {
+    try {
+      child.kill("SIGKILL");
+    } catch { /* gone */ }
+  }, timeoutMs);
+  try {
+    await writer.write(new TextEncoder().encode("ping-lab\n")).catch(() => {});
+    const exited = child.status.then(() => true);
+    while (!done(text)) {
+      const more = new Promise<boolean>((r) => wake = () => r(false));
+      if (await Promise.race([more, exited])) break;
+    }
+    await writer.close().catch(() => {});
+    await child.status;
+    await pumps;
+    return text;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+const ECHO = /\nping-lab\r?\n/;
+
+/**
+ * Runs `openssl s_client` against 127.0.0.1:port with extra arguments.
+ *
+ * @param port the lab server's port
+ * @param args e.g. `["-tls1_2", "-cipher", "AES128-SHA"]`
+ * @param timeoutMs kill after this
+ * @returns what it showed
+ */
+export async function sClientEcho(
+  port: number,
+  args: string[],
+  timeoutMs = 20_000,
+): Promise<ClientRun> {
+  const output = await converse(
+    "openssl",
+    ["s_client", "-connect", `127.0.0.1:${port}`, "-servername", "localhost", ...args],
+    (t) => /Cipher is/.test(t) && ECHO.test(t.slice(t.lastIndexOf("---\n"))),
+    timeoutMs,
+  );
+  const after = output.slice(output.lastIndexOf("---\n"));
+  const newLine = /New, (\S+), Cipher is (\S+)/.exec(output);
+  return {
+    // "New, <version>, Cipher is <suite>" names the suite's own version before
+    // TLS 1.3; the SSL-Session block (absent without a TLS 1.3 ticket) the session's.
+    version: /Protocol\s*:\s*(\S+)/.exec(output)?.[1] ?? newLine?.[1],
+    cipher: /Cipher\s*:\s*(\S+)/.exec(output)?.[1] ?? newLine?.[2],
+    tempKey: /Server Temp Key: ([^\n]+)/.exec(output)?.[1],
+    echoed: ECHO.test(after) || /\nping-lab\r?\n[^]*$/.test(after),
+    output,
+  };
+}
+
+/**
+ * Runs `gnutls-cli` (no certificate check) against 127.0.0.1:port with a priority string.
+ *
+ * @param port the lab server's port
+ * @param priority the GnuTLS priority string
+ * @param timeoutMs kill after this
+ * @returns what it showed (`cipher` is the session description)
+ */
+export async function gnutlsEcho(
+  port: number,
+  priority: string,
+  timeoutMs = 20_000,
+): Promise<ClientRun> {
+  const output = await converse(
+    "gnutls-cli",
+    ["--insecure", "--port", String(port), "--priority", priority, "127.0.0.1"],
+    (t) => /Description:/.test(t) && ECHO.test(t),
+    timeoutMs,
+  );
+  const desc = /Description: (\S+)/.exec(output)?.[1];
+  return {
+    version: desc ? /^\((TLS1\.\d)/.exec(desc)?.[1] : undefined,
+    cipher: desc,
+    echoed: ECHO.test(output),
+    output,
+  };
+}

@@ -1,0 +1,256 @@
+/**
+ * The lab engine's server side against independent clients: `openssl
+ * s_client` for every suite family, version and group it serves (each must
+ * complete with exactly that suite and echo a line back), `gnutls-cli` for a
+ * subset, and `Deno.connectTls` (rustls) for TLS 1.2 and 1.3. One server
+ * per configuration; the clients of a table run concurrently.
+ */
+import assert from "node:assert/strict";
+import { serveLabEngine } from "../../../core/net/lab_server.ts";
+import { loadCertifiedKey } from "../../../core/net/pem.ts";
+import type { LabServerConfig, LabSessionInfo } from "../../../core/handshake/server.ts";
+import { LEGACY_SUITES } from "../../../core/handshake/server_suites.ts";
+import { generateKey, issueCertificate } from "../../../core/x509/generate.ts";
+import { toPem } from "../../../core/x509/pem.ts";
+import type { CertifiedKey } from "../../../core/net/pem.ts";
+import { ROOT } from "../../_helpers/process.ts";
+import { type ClientRun, gnutlsEcho, sClientEcho } from "../../_helpers/lab_clients.ts";
+
+const ALL_SUITES = [0x1301, 0x1302, 0x1303, ...LEGACY_SUITES.keys()];
+/** The suites that present the RSA certificate (the one certs/ca.crt issued). */
+const RSA_SUITES = [0x1301, 0xc02f, 0xc030];
+
+async function ecdsaIdentity(): Promise<CertifiedKey> {
+  const key = await generateKey("ecdsa-p256");
+  const now = Date.now();
+  const der = await issueCertificate({
+    subject: [["CN", "localhost"]],
+    spki: key.spki,
+    signer: key,
+    notBefore: new Date(now - 86_400_000),
+    notAfter: new Date(now + 86_400_000),
+    ca: false,
+    dns: ["localhost"],
+  });
+  return { cert: toPem(der, "CERTIFICATE"), key: key.pem, chainLength: 1 };
+}
+
+async function withServer(
+  config: Omit<LabServerConfig, "identities">,
+  body: (port: number, infos: LabSessionInfo[]) => Promise<void>,
+): Promise<void> {
+  const rsa = await loadCertifiedKey(`${ROOT}certs/localhost.crt`, `${ROOT}certs/localhost.key`);
+  const stop = new AbortController();
+  const infos: LabSessionInfo[] = [];
+  let ready!: (p: number) => void;
+  const port = new Promise<number>((r) => ready = r);
+  const server = serveLabEngine({
+    host: "127.0.0.1",
+    port: 0,
+    certified: [rsa, await ecdsaIdentity()],
+    config,
+    mode: { kind: "echo" },
+    timeoutMs: 20_000,
+    signal: stop.signal,
+  }, { listening: ({ port }) => ready(port), handshake: (_c, i) => infos.push(i) });
+  try {
+    await body(await port, infos);
+  } finally {
+    stop.abort();
+    await server;
+  }
+}
+
+/** [s_client args, expected protocol, expected suite, expected temp key (substring)] */
+type Row = [string[], string, string, string?];
+
+function check(rows: Row[], runs: ClientRun[]): void {
+  const bad = rows.flatMap(([args, version, cipher, key], i) => {
+    const r = runs[i];
+    const ok = r.version === version && r.cipher === cipher && r.echoed &&
+      (!key || (r.tempKey ?? "").includes(key));
+    return ok ? [] : [
+      `${args.join(" ")}: want ${version} ${cipher} ${
+        key ?? ""
+      }, got ${r.version} ${r.cipher} ${r.tempKey} echoed=${r.echoed}\n${r.output.slice(-600)}`,
+    ];
+  });
+  assert.deepEqual(bad, []);
+}
+
+const L0 = ":@SECLEVEL=0";
+
+Deno.test("lab engine: openssl s_client completes every served suite family, version and group, and echoes", async () => {
+  await withServer({
+    versions: [0x0301, 0x0302, 0x0303, 0x0304],
+    suites: ALL_SUITES,
+    groups: [0x001d, 0x0017, 0x0018, 0x0019],
+    serverPreference: true,
+  }, async (port) => {
+    const rows: Row[] = [
+      // TLS 1.3: each suite, each group.
+      [["-tls1_3", "-ciphersuites", "TLS_AES_128_GCM_SHA256"], "TLSv1.3", "TLS_AES_128_GCM_SHA256"],
+      [["-tls1_3", "-ciphersuites", "TLS_AES_256_GCM_SHA384"], "TLSv1.3", "TLS_AES_256_GCM_SHA384"],
+      [
+        ["-tls1_3", "-ciphersuites", "TLS_CHACHA20_POLY1305_SHA256"],
+        "TLSv1.3",
+        "TLS_CHACHA20_POLY1305_SHA256",
+      ],
+      [["-tls1_3", "-groups", "X25519"], "TLSv1.3", "TLS_AES_128_GCM_SHA256", "X25519"],
+      [["-tls1_3", "-groups", "P-256"], "TLSv1.3", "TLS_AES_128_GCM_SHA256", "prime256v1"],
+      [["-tls1_3", "-groups", "P-384"], "TLSv1.3", "TLS_AES_128_GCM_SHA256", "secp384r1"],
+      [["-tls1_3", "-groups", "P-521"], "TLSv1.3", "TLS_AES_128_GCM_SHA256", "secp521r1"],
+      // TLS 1.2 AEAD, RSA and ECDSA certificates, each ECDHE group.
+      [
+        ["-tls1_2", "-cipher", "ECDHE-RSA-AES128-GCM-SHA256"],
+        "TLSv1.2",
+        "ECDHE-RSA-AES128-GCM-SHA256",
+        "X25519",
+      ],
+      [
+        ["-tls1_2", "-cipher", "ECDHE-RSA-AES256-GCM-SHA384", "-groups", "P-384"],
+        "TLSv1.2",
+        "ECDHE-RSA-AES256-GCM-SHA384",
+        "secp384r1",
+      ],
+      [
+        ["-tls1_2", "-cipher", "ECDHE-RSA-CHACHA20-POLY1305", "-groups", "P-256"],
+        "TLSv1.2",
+        "ECDHE-RSA-CHACHA20-POLY1305",
+        "prime256v1",
+      ],
+      [
+        ["-tls1_2", "-cipher", "ECDHE-ECDSA-AES128-GCM-SHA256"],
+        "TLSv1.2",
+        "ECDHE-ECDSA-AES128-GCM-SHA256",
+      ],
+      [
+        ["-tls1_2", "-cipher", "ECDHE-ECDSA-AES256-GCM-SHA384"],
+        "TLSv1.2",
+        "ECDHE-ECDSA-AES256-GCM-SHA384",
+      ],
+      [
+        ["-tls1_2", "-cipher", "ECDHE-ECDSA-CHACHA20-POLY1305"],
+        "TLSv1.2",
+        "ECDHE-ECDSA-CHACHA20-POLY1305",
+      ],
+      [
+        ["-tls1_2", "-cipher", "DHE-RSA-AES128-GCM-SHA256"],
+        "TLSv1.2",
+        "DHE-RSA-AES128-GCM-SHA256",
+        "DH, 2048",
+      ],
+      [["-tls1_2", "-cipher", "AES256-GCM-SHA384"], "TLSv1.2", "AES256-GCM-SHA384"],
+      // CBC (MAC-then-encrypt): TLS 1.2, 1.1 (explicit IV), 1.0 (implicit IV).
+      [["-tls1_2", "-cipher", "ECDHE-RSA-AES128-SHA256"], "TLSv1.2", "ECDHE-RSA-AES128-SHA256"],
+      [["-tls1_2", "-cipher", "ECDHE-ECDSA-AES256-SHA384"], "TLSv1.2", "ECDHE-ECDSA-AES256-SHA384"],
+      [["-tls1_2", "-cipher", "AES128-SHA256"], "TLSv1.2", "AES128-SHA256"],
+      [["-tls1_2", "-cipher", "DHE-RSA-AES256-SHA256"], "TLSv1.2", "DHE-RSA-AES256-SHA256"],
+      [["-tls1_1", "-cipher", "ECDHE-RSA-AES256-SHA" + L0], "TLSv1.1", "ECDHE-RSA-AES256-SHA"],
+      [["-tls1_1", "-cipher", "DHE-RSA-AES128-SHA" + L0], "TLSv1.1", "DHE-RSA-AES128-SHA"],
+      [["-tls1", "-cipher", "ECDHE-RSA-AES128-SHA" + L0], "TLSv1", "ECDHE-RSA-AES128-SHA"],
+      [["-tls1", "-cipher", "ECDHE-ECDSA-AES128-SHA" + L0], "TLSv1", "ECDHE-ECDSA-AES128-SHA"],
+      [["-tls1", "-cipher", "AES256-SHA" + L0], "TLSv1", "AES256-SHA"],
+      // NULL and anonymous.
+      [["-tls1_2", "-cipher", "NULL-SHA256" + L0], "TLSv1.2", "NULL-SHA256"],
+      [["-tls1", "-cipher", "ECDHE-ECDSA-NULL-SHA" + L0], "TLSv1", "ECDHE-ECDSA-NULL-SHA"],
+      [["-tls1_2", "-cipher", "ADH-AES128-GCM-SHA256" + L0], "TLSv1.2", "ADH-AES128-GCM-SHA256"],
+      [["-tls1_1", "-cipher", "AECDH-AES256-SHA" + L0], "TLSv1.1", "AECDH-AES256-SHA"],
+    ];
+    check(rows, await Promise.all(rows.map(([args]) => sClientEcho(port, args))));
+  });
+});
+
+Deno.test("lab engine: TLS 1.3 sends a HelloRetryRequest when the client's key share is not a group it accepts", async () => {
+  await withServer({
+    versions: [0x0304],
+    suites: [0x1301],
+    groups: [0x0017],
+    serverPreference: true,
+  }, async (port, infos) => {
+    // s_client's default key share is X25519 alone; P-256 is in its supported_groups.
+    const rows: Row[] = [[["-tls1_3"], "TLSv1.3", "TLS_AES_128_GCM_SHA256", "prime256v1"]];
+    check(rows, await Promise.all(rows.map(([args]) => sClientEcho(port, args))));
+    assert.equal(infos[0]?.helloRetry, true);
+    assert.equal(infos[0]?.group, 0x0017);
+  });
+});
+
+Deno.test("lab engine: client preference takes the client's first suite; server preference its own", async () => {
+  const suites = [0xc030, 0xc02f];
+  const offer = ["-tls1_2", "-cipher", "ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES256-GCM-SHA384"];
+  await withServer(
+    { versions: [0x0303], suites, groups: [0x1d], serverPreference: false },
+    async (port) => {
+      check([[offer, "TLSv1.2", "ECDHE-RSA-AES128-GCM-SHA256"]], [await sClientEcho(port, offer)]);
+    },
+  );
+  await withServer(
+    { versions: [0x0303], suites, groups: [0x1d], serverPreference: true },
+    async (port) => {
+      check([[offer, "TLSv1.2", "ECDHE-RSA-AES256-GCM-SHA384"]], [await sClientEcho(port, offer)]);
+    },
+  );
+});
+
+Deno.test("lab engine: gnutls-cli completes a representative subset", async () => {
+  await withServer({
+    versions: [0x0301, 0x0302, 0x0303, 0x0304],
+    suites: ALL_SUITES,
+    groups: [0x001d, 0x0017, 0x0018],
+    serverPreference: true,
+  }, async (port) => {
+    const base = "NORMAL:-VERS-ALL:-CIPHER-ALL:-MAC-ALL:-KX-ALL:%VERIFY_ALLOW_BROKEN";
+    const rows: [string, RegExp][] = [
+      ["NORMAL:-VERS-ALL:+VERS-TLS1.3", /^\(TLS1\.3-X\.509\)/],
+      [
+        `${base}:+VERS-TLS1.2:+ECDHE-RSA:+AES-128-GCM:+AEAD`,
+        /^\(TLS1\.2-X\.509\)-\(ECDHE-X25519\)-.*\(AES-128-GCM\)$/,
+      ],
+      [
+        `${base}:+VERS-TLS1.2:+ECDHE-ECDSA:+CHACHA20-POLY1305:+AEAD`,
+        /^\(TLS1\.2-X\.509\)-\(ECDHE-X25519\)-\(ECDSA-SHA256\)-\(CHACHA20-POLY1305\)$/,
+      ],
+      [
+        `${base}:+VERS-TLS1.2:+DHE-RSA:+AES-256-CBC:+SHA256`,
+        /^\(TLS1\.2-X\.509\)-\(DHE-FFDHE2048\)-.*\(AES-256-CBC\)-\(SHA256\)$|^\(TLS1\.2-X\.509\)-\(DHE-2048\)/,
+      ],
+      [
+        `${base}:+VERS-TLS1.1:+RSA:+AES-128-CBC:+SHA1`,
+        /^\(TLS1\.1-X\.509\)-\(RSA\)-\(AES-128-CBC\)-\(SHA1\)$/,
+      ],
+      [
+        `${base}:+VERS-TLS1.0:+ECDHE-RSA:+AES-256-CBC:+SHA1`,
+        /^\(TLS1\.0-X\.509\)-\(ECDHE-X25519\)-\(RSA-SHA1\)-\(AES-256-CBC\)-\(SHA1\)$|^\(TLS1\.0-X\.509\)-\(ECDHE-X25519\)-.*\(AES-256-CBC\)-\(SHA1\)$/,
+      ],
+    ];
+    const runs = await Promise.all(rows.map(([p]) => gnutlsEcho(port, p)));
+    const bad = rows.flatMap(([p, want], i) =>
+      runs[i].echoed && want.test(runs[i].cipher ?? "")
+        ? []
+        : [`${p}: got ${runs[i].cipher} echoed=${runs[i].echoed}\n${runs[i].output.slice(-500)}`]
+    );
+    assert.deepEqual(bad, []);
+  });
+});
+
+Deno.test("lab engine: Deno.connectTls (rustls) connects over TLS 1.2 and TLS 1.3 and exchanges data", async () => {
+  const caCerts = [await Deno.readTextFile(`${ROOT}certs/ca.crt`)];
+  for (const versions of [[0x0303], [0x0304]]) {
+    await withServer(
+      { versions, suites: RSA_SUITES, groups: [0x1d, 0x17], serverPreference: true },
+      async (port, infos) => {
+        const c = await Deno.connectTls({ hostname: "localhost", port, caCerts });
+        try {
+          await c.write(new TextEncoder().encode("hello rustls\n"));
+          const buf = new Uint8Array(64);
+          const n = await c.read(buf);
+          assert.equal(new TextDecoder().decode(buf.subarray(0, n ?? 0)), "hello rustls\n");
+          assert.equal(infos[0].version, versions[0]);
+        } finally {
+          c.close();
+        }
+      },
+    );
+  }
+});
