@@ -285,8 +285,10 @@ export function tcpProber(
             serverName: name,
             alpn: offer.alpn,
             ticketWaitMs: offer.ticketWaitMs ?? 0,
-            // Whether tickets come is all a scan asks: the first one answers it.
+            // Whether tickets come is all a scan asks: the first one answers it,
+            // and the wait for it scales with the server's measured turn.
             maxTickets: 1,
+            clock: () => performance.now(),
           });
           return fromObservation(obs);
         }, asAnswer));
