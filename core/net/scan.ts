@@ -288,7 +288,7 @@ export function tcpProber(
             // Whether tickets come is all a scan asks: the first one answers it,
             // and the wait for it scales with the server's measured turn.
             maxTickets: 1,
-            clock: () => performance.now(),
+            clock: offer.fixedTicketWait ? undefined : () => performance.now(),
           });
           return fromObservation(obs);
         }, asAnswer));

@@ -83,6 +83,8 @@ export interface InspectOffer {
   serverName?: string | null;
   /** How long to wait for TLS 1.3 tickets after our Finished; 0 stops at the server's Finished. */
   ticketWaitMs?: number;
+  /** Wait `ticketWaitMs` in full, not scaled to the server's measured turn. */
+  fixedTicketWait?: boolean;
 }
 
 /** What a full inspection handshake saw. */

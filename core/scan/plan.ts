@@ -698,6 +698,23 @@ async function certificates(
       : oks.some((a) => a.version === TLS1_3 && a.sessionTicket === true)
       ? false
       : null;
+    // TLS 1.3, neither a ticket nor an alert within the scaled wait: once
+    // more, waiting the whole bound (a loaded server may be slow to answer).
+    if (required === null && req.version >= TLS1_3) {
+      const again = await p.inspect({
+        versions: [TLS1_3],
+        suites: await offer(TLS1_3),
+        ticketWaitMs: 1000,
+        fixedTicketWait: true,
+      });
+      if (again.kind === "ok") {
+        required = again.postHandshakeAlert === "certificate_required"
+          ? true
+          : again.sessionTicket === true
+          ? false
+          : null;
+      }
+    }
     // TLS 1.0–1.2: answer the request with no certificate and see.
     if (required === null && req.version < TLS1_3 && p.clientCertificate) {
       const kx = (await offer(req.version)).filter(isSignedKx);
