@@ -25,6 +25,7 @@ async function converse(
   args: string[],
   done: (text: string) => boolean,
   timeoutMs: number,
+  prelude = "",
 ): Promise<string> {
   const child = new Deno.Command(cmd, {
     args,
@@ -49,8 +50,18 @@ async function converse(
     } catch { /* gone */ }
   }, timeoutMs);
   try {
-    await writer.write(new TextEncoder().encode("ping-lab\n")).catch(() => {});
     const exited = child.status.then(() => true);
+    if (prelude) {
+      // s_client takes a command line alone: send the ping once it has acted on it.
+      await writer.write(new TextEncoder().encode(prelude)).catch(() => {});
+      const deadline = Date.now() + 5000;
+      while (!/KEYUPDATE|RENEGOTIATING/.test(text) && Date.now() < deadline) {
+        const more = new Promise<boolean>((r) => wake = () => r(false));
+        const tick = new Promise<boolean>((r) => setTimeout(() => r(false), 200));
+        if (await Promise.race([more, exited, tick])) break;
+      }
+    }
+    await writer.write(new TextEncoder().encode("ping-lab\n")).catch(() => {});
     while (!done(text)) {
       const more = new Promise<boolean>((r) => wake = () => r(false));
       if (await Promise.race([more, exited])) break;
@@ -72,18 +83,21 @@ const ECHO = /\nping-lab\r?\n/;
  * @param port the lab server's port
  * @param args e.g. `["-tls1_2", "-cipher", "AES128-SHA"]`
  * @param timeoutMs kill after this
+ * @param prelude lines to send before the ping (s_client commands such as `K\n`, a KeyUpdate)
  * @returns what it showed
  */
 export async function sClientEcho(
   port: number,
   args: string[],
   timeoutMs = 20_000,
+  prelude = "",
 ): Promise<ClientRun> {
   const output = await converse(
     "openssl",
     ["s_client", "-connect", `127.0.0.1:${port}`, "-servername", "localhost", ...args],
     (t) => /Cipher is/.test(t) && ECHO.test(t.slice(t.lastIndexOf("---\n"))),
     timeoutMs,
+    prelude,
   );
   const after = output.slice(output.lastIndexOf("---\n"));
   const newLine = /New, (\S+), Cipher is (\S+)/.exec(output);

@@ -157,7 +157,22 @@ Deno.test("lab engine: openssl s_client completes every served suite family, ver
       [["-tls1_2", "-cipher", "ADH-AES128-GCM-SHA256" + L0], "TLSv1.2", "ADH-AES128-GCM-SHA256"],
       [["-tls1_1", "-cipher", "AECDH-AES256-SHA" + L0], "TLSv1.1", "AECDH-AES256-SHA"],
     ];
-    check(rows, await Promise.all(rows.map(([args]) => sClientEcho(port, args))));
+    const [runs, fallback, keyUpdate, reneg] = await Promise.all([
+      Promise.all(rows.map(([args]) => sClientEcho(port, args))),
+      sClientEcho(port, ["-tls1_2", "-fallback_scsv"]),
+      // "K": a KeyUpdate asking for the server's (RFC 8446 §4.6.3), then the line.
+      sClientEcho(port, ["-tls1_3"], 20_000, "K\n"),
+      // "R": renegotiation, refused with a no_renegotiation warning (RFC 5746 §4.4).
+      sClientEcho(port, ["-tls1_2", "-cipher", "ECDHE-RSA-AES128-GCM-SHA256"], 20_000, "R\n"),
+    ]);
+    check(rows, runs);
+    assert.match(fallback.output, /inappropriate fallback.*SSL alert number 86/s);
+    assert.match(keyUpdate.output, /KEYUPDATE/);
+    assert.ok(keyUpdate.echoed, keyUpdate.output);
+    assert.match(
+      reneg.output,
+      /Secure Renegotiation IS supported[^]*RENEGOTIATING[^]*no renegotiation/,
+    );
   });
 });
 
