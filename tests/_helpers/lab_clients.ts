@@ -5,6 +5,11 @@
  *
  * @module
  */
+import type { TlsprobeError } from "../../core/errors.ts";
+import type { LabServerConfig, LabSessionInfo } from "../../core/handshake/server.ts";
+import { serveLabEngine } from "../../core/net/lab_server.ts";
+import { type CertifiedKey, loadCertifiedKey } from "../../core/net/pem.ts";
+import { ROOT } from "./process.ts";
 
 /** What a client run showed. */
 export interface ClientRun {
@@ -137,5 +142,58 @@ export async function gnutlsEcho(
     cipher: desc,
     echoed: ECHO.test(output),
     output,
+  };
+}
+
+/** A lab-engine server started by a test. */
+export interface TestLabServer {
+  port: number;
+  /** Each session's negotiated parameters, in order. */
+  infos: LabSessionInfo[];
+  /** Each client's failure, in order. */
+  errors: TlsprobeError[];
+  /** Stops the server and waits for it. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the lab engine on an ephemeral loopback port, echoing, with the
+ * committed RSA localhost certificate (and any extra identities).
+ *
+ * @param config versions, suites, groups, preference
+ * @param opts extra certificates, and the per-client timeout
+ * @returns the running server
+ */
+export async function startLabEngine(
+  config: Omit<LabServerConfig, "identities">,
+  opts: { extra?: CertifiedKey[]; timeoutMs?: number } = {},
+): Promise<TestLabServer> {
+  const rsa = await loadCertifiedKey(`${ROOT}certs/localhost.crt`, `${ROOT}certs/localhost.key`);
+  const stop = new AbortController();
+  const infos: LabSessionInfo[] = [];
+  const errors: TlsprobeError[] = [];
+  let ready!: (p: number) => void;
+  const port = new Promise<number>((r) => ready = r);
+  const server = serveLabEngine({
+    host: "127.0.0.1",
+    port: 0,
+    certified: [rsa, ...(opts.extra ?? [])],
+    config,
+    mode: { kind: "echo" },
+    timeoutMs: opts.timeoutMs ?? 20_000,
+    signal: stop.signal,
+  }, {
+    listening: ({ port }) => ready(port),
+    handshake: (_c, i) => infos.push(i),
+    clientError: (_c, e) => errors.push(e),
+  });
+  return {
+    port: await port,
+    infos,
+    errors,
+    stop: async () => {
+      stop.abort();
+      await server;
+    },
   };
 }

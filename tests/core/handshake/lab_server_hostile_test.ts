@@ -6,12 +6,8 @@
  * within its deadline; afterwards the same server still serves s_client.
  */
 import assert from "node:assert/strict";
-import { serveLabEngine } from "../../../core/net/lab_server.ts";
-import { loadCertifiedKey } from "../../../core/net/pem.ts";
-import type { TlsprobeError } from "../../../core/errors.ts";
 import { buildClientHello } from "../../../core/wire/client_hello.ts";
-import { ROOT } from "../../_helpers/process.ts";
-import { sClientEcho } from "../../_helpers/lab_clients.ts";
+import { sClientEcho, startLabEngine } from "../../_helpers/lab_clients.ts";
 
 const TIMEOUT_MS = 1500;
 
@@ -55,7 +51,7 @@ function record(type: number, body: Uint8Array, version = 0x0301): Uint8Array {
 }
 
 /** A TCP relay that flips the last byte of the client's first application-data record. */
-async function tamperingRelay(target: number): Promise<{ port: number; close(): void }> {
+function tamperingRelay(target: number): { port: number; close(): void } {
   const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   (async () => {
     for await (const a of l) {
@@ -96,27 +92,14 @@ async function tamperingRelay(target: number): Promise<{ port: number; close(): 
 }
 
 Deno.test("lab engine: hostile clients get a coded error and the server's alert; the server keeps serving", async () => {
-  const rsa = await loadCertifiedKey(`${ROOT}certs/localhost.crt`, `${ROOT}certs/localhost.key`);
-  const stop = new AbortController();
-  const errors: TlsprobeError[] = [];
-  let ready!: (p: number) => void;
-  const portP = new Promise<number>((r) => ready = r);
-  const server = serveLabEngine({
-    host: "127.0.0.1",
-    port: 0,
-    certified: [rsa],
-    config: {
-      versions: [0x0303],
-      suites: [0xc02f],
-      groups: [0x001d],
-      serverPreference: true,
-    },
-    mode: { kind: "echo" },
-    timeoutMs: TIMEOUT_MS,
-    signal: stop.signal,
-  }, { listening: ({ port }) => ready(port), clientError: (_c, e) => errors.push(e) });
-  const port = await portP;
-  const relay = await tamperingRelay(port);
+  const server = await startLabEngine({
+    versions: [0x0303],
+    suites: [0xc02f],
+    groups: [0x001d],
+    serverPreference: true,
+  }, { timeoutMs: TIMEOUT_MS });
+  const { port, errors } = server;
+  const relay = tamperingRelay(port);
   try {
     const hello = buildClientHello({
       versions: [0x0303],
@@ -210,7 +193,6 @@ Deno.test("lab engine: hostile clients get a coded error and the server's alert;
     assert.ok(good.echoed);
   } finally {
     relay.close();
-    stop.abort();
-    await server;
+    await server.stop();
   }
 });

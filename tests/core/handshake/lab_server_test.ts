@@ -6,15 +6,18 @@
  * per configuration; the clients of a table run concurrently.
  */
 import assert from "node:assert/strict";
-import { serveLabEngine } from "../../../core/net/lab_server.ts";
-import { loadCertifiedKey } from "../../../core/net/pem.ts";
 import type { LabServerConfig, LabSessionInfo } from "../../../core/handshake/server.ts";
 import { LEGACY_SUITES } from "../../../core/handshake/server_suites.ts";
 import { generateKey, issueCertificate } from "../../../core/x509/generate.ts";
 import { toPem } from "../../../core/x509/pem.ts";
 import type { CertifiedKey } from "../../../core/net/pem.ts";
 import { ROOT } from "../../_helpers/process.ts";
-import { type ClientRun, gnutlsEcho, sClientEcho } from "../../_helpers/lab_clients.ts";
+import {
+  type ClientRun,
+  gnutlsEcho,
+  sClientEcho,
+  startLabEngine,
+} from "../../_helpers/lab_clients.ts";
 
 const ALL_SUITES = [0x1301, 0x1302, 0x1303, ...LEGACY_SUITES.keys()];
 /** The suites that present the RSA certificate (the one certs/ca.crt issued). */
@@ -39,25 +42,11 @@ async function withServer(
   config: Omit<LabServerConfig, "identities">,
   body: (port: number, infos: LabSessionInfo[]) => Promise<void>,
 ): Promise<void> {
-  const rsa = await loadCertifiedKey(`${ROOT}certs/localhost.crt`, `${ROOT}certs/localhost.key`);
-  const stop = new AbortController();
-  const infos: LabSessionInfo[] = [];
-  let ready!: (p: number) => void;
-  const port = new Promise<number>((r) => ready = r);
-  const server = serveLabEngine({
-    host: "127.0.0.1",
-    port: 0,
-    certified: [rsa, await ecdsaIdentity()],
-    config,
-    mode: { kind: "echo" },
-    timeoutMs: 20_000,
-    signal: stop.signal,
-  }, { listening: ({ port }) => ready(port), handshake: (_c, i) => infos.push(i) });
+  const server = await startLabEngine(config, { extra: [await ecdsaIdentity()] });
   try {
-    await body(await port, infos);
+    await body(server.port, server.infos);
   } finally {
-    stop.abort();
-    await server;
+    await server.stop();
   }
 }
 
