@@ -7,12 +7,9 @@
  */
 import { type CommandSpec, type Invocation, option } from "../args.ts";
 import { parseTarget } from "../../core/address.ts";
-import { loadResolvedPolicy } from "../policy_load.ts";
-import { renderEvaluation } from "../../core/report/policy_text.ts";
 import { envelope } from "../../core/report/envelope.ts";
 import { probe } from "../../core/net/probe.ts";
 import { loadCaFile, loadCertifiedKey } from "../../core/net/pem.ts";
-import { probeUnderPolicy } from "../../core/net/probe_policy.ts";
 import { parseCipherList, parseGroupList, parseProtocols } from "../../core/handshake/offer.ts";
 import { renderProbeText } from "../../core/report/probe_text.ts";
 import { EXIT_CHECK_FAILED } from "../exit_codes.ts";
@@ -115,7 +112,9 @@ async function runProbe(inv: Invocation): Promise<number> {
   const versions = parseProtocols(flags.protocol);
   const cipherSuites = flags.ciphers ? parseCipherList(flags.ciphers) : undefined;
   const groups = flags.groups ? parseGroupList(flags.groups) : undefined;
-  const rp = flags.policy ? await loadResolvedPolicy(flags.policy) : undefined;
+  // The policy machinery loads only with --policy (start-up: see README, Speed).
+  const pol = flags.policy ? await loadPolicyModules() : undefined;
+  const rp = pol ? await pol.loadResolvedPolicy(flags.policy!) : undefined;
   // Files too: a broken CA file or client key is the caller's error, found
   // before the server is contacted.
   if (flags.cafile) await loadCaFile(flags.cafile);
@@ -134,16 +133,16 @@ async function runProbe(inv: Invocation): Promise<number> {
     starttls,
     transcript: flags.verbose,
   };
-  const r = rp
-    ? await probeUnderPolicy({ ...options, versions: protocolGiven ? versions : undefined }, rp)
+  const r = pol && rp
+    ? await pol.probeUnderPolicy({ ...options, versions: protocolGiven ? versions : undefined }, rp)
     : { ...(await probe({ ...options, versions })), evaluation: undefined };
   const evaluation = r.evaluation;
   inv.body = evaluation ? { ...r.body, policy: evaluation } : r.body;
   const s = styles();
   if (r.error) {
     // With a policy, a refused handshake is a verdict too.
-    if (evaluation && !flags.json) {
-      for (const line of renderEvaluation(evaluation, s)) out(line);
+    if (pol && evaluation && !flags.json) {
+      for (const line of pol.renderEvaluation(evaluation, s)) out(line);
     }
     throw r.error;
   }
@@ -151,10 +150,19 @@ async function runProbe(inv: Invocation): Promise<number> {
   else {
     out("");
     for (const line of renderProbeText(r.body, { verbose: flags.verbose })) out(line);
-    if (evaluation) { for (const line of renderEvaluation(evaluation, s)) out(line); }
+    if (pol && evaluation) { for (const line of pol.renderEvaluation(evaluation, s)) out(line); }
     out("");
   }
   const failed = r.body.trust?.verified === false || r.body.identity?.matched === false ||
     evaluation?.verdict === "fail";
   return failed ? EXIT_CHECK_FAILED : 0;
+}
+
+async function loadPolicyModules() {
+  const [{ loadResolvedPolicy }, { renderEvaluation }, { probeUnderPolicy }] = await Promise.all([
+    import("../policy_load.ts"),
+    import("../../core/report/policy_text.ts"),
+    import("../../core/net/probe_policy.ts"),
+  ]);
+  return { loadResolvedPolicy, renderEvaluation, probeUnderPolicy };
 }

@@ -35,6 +35,8 @@ import { err, out, styles } from "../output.ts";
 import { parseAlpn, parseListenPort, parseTimeout } from "../options.ts";
 import { stopSignals } from "../stop_signals.ts";
 import { runLab } from "./serve_lab.ts";
+import { chooseEngine, SERVE_VERSION_CODES, type ServeVersion } from "./serve_engine.ts";
+import { runLabEngine } from "./serve_lab_engine.ts";
 import {
   parseServeStarttlsProtocol,
   SERVE_STARTTLS_PROTOCOLS,
@@ -62,12 +64,24 @@ interface ServeFlags {
   report?: boolean;
   clientCa?: string;
   verifyClient?: "request" | "require";
-  protocol?: { min: EngineVersion; max: EngineVersion };
+  protocol?: { min: ServeVersion; max: ServeVersion };
   maxConnections?: number;
   starttls?: string;
+  engine?: "auto" | "runtime" | "lab";
+  ciphers?: string;
+  groups?: string;
+  dhparam?: string;
+  serverPreference?: boolean;
 }
 
-const VERSION_SPELLINGS: Record<string, EngineVersion> = {
+const VERSION_SPELLINGS: Record<string, ServeVersion> = {
+  "tlsv1": "TLSv1",
+  "tlsv1.0": "TLSv1",
+  "tls1.0": "TLSv1",
+  "1.0": "TLSv1",
+  "tlsv1.1": "TLSv1.1",
+  "tls1.1": "TLSv1.1",
+  "1.1": "TLSv1.1",
   "tlsv1.2": "TLSv1.2",
   "tls1.2": "TLSv1.2",
   "1.2": "TLSv1.2",
@@ -76,19 +90,22 @@ const VERSION_SPELLINGS: Record<string, EngineVersion> = {
   "1.3": "TLSv1.3",
 };
 
-/** Parses `-p TLSv1.2`, `-p TLSv1.3` or `-p MIN:MAX` (the versions this server speaks). */
-export function parseServeProtocol(value: string): { min: EngineVersion; max: EngineVersion } {
+/**
+ * Parses `-p TLSv1.2`, `-p TLSv1.3` or `-p MIN:MAX` (the versions this server
+ * speaks; TLSv1 and TLSv1.1 with the lab engine).
+ */
+export function parseServeProtocol(value: string): { min: ServeVersion; max: ServeVersion } {
   const parts = value.split(":");
   const vs = parts.map((p) => VERSION_SPELLINGS[p.trim().toLowerCase()]);
   if (parts.length > 2 || vs.some((v) => v === undefined)) {
     throw new UsageError(
       `${
         JSON.stringify(value)
-      } is not TLSv1.2, TLSv1.3 or MIN:MAX of those (the runtime's TLS serves TLS 1.2 and 1.3 only).`,
+      } is not TLSv1, TLSv1.1, TLSv1.2, TLSv1.3 or MIN:MAX of those (below TLS 1.2: the lab engine).`,
     );
   }
   const [min, max] = vs.length === 1 ? [vs[0], vs[0]] : [vs[0], vs[1]];
-  if (min > max) {
+  if (SERVE_VERSION_CODES[min] > SERVE_VERSION_CODES[max]) {
     throw new UsageError(`${JSON.stringify(value)}: the minimum is above the maximum.`);
   }
   return { min, max };
@@ -137,8 +154,33 @@ export const command: CommandSpec = {
     ),
     option(
       "-p, --protocol <range>",
-      "versions to speak: TLSv1.2, TLSv1.3 or MIN:MAX (default TLSv1.2:TLSv1.3)",
+      "versions to speak: TLSv1, TLSv1.1, TLSv1.2, TLSv1.3 or MIN:MAX (default " +
+        "TLSv1.2:TLSv1.3; below TLS 1.2 the lab engine serves)",
       { parse: parseServeProtocol },
+    ),
+    option(
+      "--engine <engine>",
+      "which TLS serves: 'runtime' (node:tls over rustls), 'lab' (tlsprobe's own server " +
+        "side: any suite, group, DH size, TLS 1.0–1.3) or 'auto': the runtime's TLS when it can " +
+        "honour the settings, else the lab engine",
+      { choices: ["auto", "runtime", "lab"], default: "auto" },
+    ),
+    option(
+      "-C, --ciphers <string>",
+      "TLS 1.0–1.2 suites as an OpenSSL cipher string, e.g. 'ECDH+AES128' (lab engine)",
+    ),
+    option(
+      "--groups <list>",
+      "ECDHE and TLS 1.3 groups, preferred first, e.g. x25519,P-256 (lab engine)",
+    ),
+    option(
+      "--dhparam <file|bits>",
+      "DHE parameters: a dhparam PEM file, or a size: 2048–8192 (RFC 7919), 512 or 1024 " +
+        "(weak, for tests) (lab engine)",
+    ),
+    option(
+      "--server-preference",
+      "choose suites and groups by this server's order, not the client's (lab engine)",
     ),
     option("--client-ca <file>", "ask each client for a certificate signed by a CA in FILE (PEM)"),
     option(
@@ -183,13 +225,19 @@ Examples:
   tlsprobe serve --cert certs/localhost.pem --client-ca certs/ca.crt --report
   tlsprobe serve --cert certs/localhost.pem -p TLSv1.2
   tlsprobe serve --lab --port 8440        # index on 8440, cases on 8441, 8442, …
+  tlsprobe serve --cert certs/localhost.pem -p TLSv1 -C 'AES128-SHA:@SECLEVEL=0'
+  tlsprobe serve --cert certs/localhost.pem -C 'DHE-RSA-AES128-GCM-SHA256' --dhparam 1024
 
 Each client's ClientHello is read first (so the server can say what the client
 offered, and refuse what it cannot serve with the alert a real server sends),
 then the bytes pass to the runtime's TLS (node:tls over rustls). That TLS keeps
 to versions (-p, a policy's versions) and verifies client certificates, but
 cannot be told a cipher list: when it chooses a suite outside the policy the
-session is refused and the output says so.
+session is refused and the output says so. With --engine lab (and by default
+when -C, --groups, --dhparam, --server-preference, -p below TLS 1.2 or a
+policy's suites need it) tlsprobe's own server side serves instead, keeping
+exactly to the suites, groups and versions it is given (no client
+certificates or STARTTLS there yet).
 
 SIGINT and SIGTERM stop the server (exit 130 and 143).`,
   run: (inv) => {
@@ -206,6 +254,8 @@ async function runServe(flags: ServeFlags & { cert: string }): Promise<number> {
   const policy: ResolvedPolicy | undefined = flags.policy
     ? await loadResolvedPolicy(flags.policy)
     : undefined;
+  const { engine, reasons } = await chooseEngine(flags, policy);
+  if (engine === "lab") return runLabEngine(flags, certified, policy, reasons);
   for (const n of policy ? runtimeLimits(policy.policy, "server") : []) err(`note: ${n}`);
   const clientAuth = await clientAuthFor(flags, policy);
   const s = styles();
@@ -230,7 +280,7 @@ async function runServe(flags: ServeFlags & { cert: string }): Promise<number> {
     once: flags.once,
     timeoutMs: flags.timeout,
     signal: stopper.signal,
-    versions: flags.protocol,
+    versions: flags.protocol as { min: EngineVersion; max: EngineVersion } | undefined,
     clientAuth,
     policy,
     maxConnections: flags.maxConnections,

@@ -35,6 +35,10 @@ const SINGLE_SERVER_FLAGS: Record<string, string> = {
   report: "--report",
   starttls: "--starttls",
   maxConnections: "--max-connections",
+  ciphers: "--ciphers",
+  groups: "--groups",
+  dhparam: "--dhparam",
+  serverPreference: "--server-preference",
 };
 
 /**

@@ -79,10 +79,15 @@ export interface InspectOptions {
   /** GREASE (default false). */
   grease?: boolean;
   /**
-   * How long to wait for TLS 1.3 session tickets after our Finished (default
-   * 1000 ms); 0 stops after the server's Finished without answering.
+   * The most to wait for TLS 1.3 session tickets after our Finished (default
+   * 1000 ms); 0 stops after the server's Finished without answering. With a
+   * `clock`, the wait is scaled to the server's measured turn instead (see
+   * {@link ticketWaits}), so a server that sends no ticket costs milliseconds,
+   * not this bound.
    */
   ticketWaitMs?: number;
+  /** Stop reading tickets after this many (default {@link MAX_TICKETS}); a scan needs one. */
+  maxTickets?: number;
   /** A monotonic clock in milliseconds (`performance.now`); without one, no timings are kept. */
   clock?: () => number;
 }
@@ -176,6 +181,30 @@ export interface Observation {
 }
 
 const DEFAULT_TICKET_WAIT = 1000;
+
+/**
+ * How long to wait for the first session ticket and for each further one,
+ * from the server's turn: the time from our (last) ClientHello to its
+ * ServerHello, which covers a round trip and the server's key exchange. A
+ * server answers our Finished with its tickets within about one such turn
+ * (RFC 8446 section 4.6.1: they follow the client's Finished), and sends
+ * them back to back; OpenSSL, rustls, Go and GnuTLS all do. The floors keep a
+ * busy machine's scheduling jitter from hiding tickets; `cap` bounds both.
+ *
+ * @param turnMs the measured turn, or undefined without a clock
+ * @param cap the most to wait (`ticketWaitMs`)
+ * @returns the waits in milliseconds
+ */
+export function ticketWaits(
+  turnMs: number | undefined,
+  cap: number,
+): { firstMs: number; nextMs: number } {
+  if (turnMs === undefined) return { firstMs: cap, nextMs: Math.min(cap, 25) };
+  return {
+    firstMs: Math.min(cap, Math.max(30, 4 * turnMs)),
+    nextMs: Math.min(cap, 25, Math.max(5, 2 * turnMs)),
+  };
+}
 
 /** Reads handshake messages through the bounded flight reader, decrypting once keys are installed. */
 class MessageReader {
@@ -327,6 +356,9 @@ export async function inspect(t: Transport, o: InspectOptions): Promise<Observat
   const reader = new MessageReader(t);
   let m = await reader.message("ServerHello");
   const timings: HandshakeTimings = started === undefined ? {} : { serverHelloMs: since() };
+  // The server's turn (a round trip and its key exchange), for the ticket wait.
+  let turnMs = timings.serverHelloMs;
+  let turnStarted: number | undefined;
   if (m.type !== HS.serverHello) throw unexpected(m, "ServerHello");
   let sh = parseServerHello(m.body, m.offset);
   checkServerHello(sh, o, max);
@@ -361,8 +393,10 @@ export async function inspect(t: Transport, o: InspectOptions): Promise<Observat
     // RFC 8446 §4.4.1: ClientHello1 is replaced by message_hash.
     const ch1Hash = await digest(suite.hash, clientHello);
     transcript = [encodeHandshake(HS.messageHash, ch1Hash), m.raw, ch2];
+    turnStarted = o.clock?.();
     await t.write(encodeHandshakeRecords(ch2, TLS1_2));
     m = await reader.message("ServerHello after HelloRetryRequest");
+    if (turnStarted !== undefined) turnMs = o.clock!() - turnStarted;
     if (m.type !== HS.serverHello) throw unexpected(m, "ServerHello");
     sh = parseServerHello(m.body, m.offset);
     checkServerHello(sh, o, max);
@@ -390,7 +424,7 @@ export async function inspect(t: Transport, o: InspectOptions): Promise<Observat
     helloRetryRequest,
   };
   const obs = sh.version === TLS1_3
-    ? await finish13(t, reader, o, sh, shares, transcript, base)
+    ? await finish13(t, reader, o, sh, shares, transcript, base, turnMs)
     : await finish12(reader, sh, random, base);
   if (started !== undefined) timings.doneMs = since();
   return obs;
@@ -560,6 +594,7 @@ async function finish13(
   shares: ClientKeyShare[],
   transcript: Uint8Array[],
   base: Base,
+  turnMs: number | undefined,
 ): Promise<Observation> {
   const suite: Tls13Suite | undefined = TLS13_SUITES[sh.cipherSuite];
   const ks = sh.keyShare!;
@@ -664,7 +699,15 @@ async function finish13(
   );
   out.push(await client.seal(CONTENT.handshake, fin));
   await t.write(concat(...out));
-  await readTickets(t, reader, suite, app.server, o.ticketWaitMs ?? DEFAULT_TICKET_WAIT, obs);
+  const waits = ticketWaits(turnMs, o.ticketWaitMs ?? DEFAULT_TICKET_WAIT);
+  await readTickets(
+    reader,
+    suite,
+    app.server,
+    waits,
+    Math.min(o.maxTickets ?? MAX_TICKETS, MAX_TICKETS),
+    obs,
+  );
   return obs;
 }
 
@@ -672,18 +715,18 @@ async function finish13(
 export const MAX_TICKETS = 16;
 
 async function readTickets(
-  _t: Transport,
   reader: MessageReader,
   suite: Tls13Suite,
   serverAppSecret: Uint8Array,
-  waitMs: number,
+  waits: { firstMs: number; nextMs: number },
+  maxTickets: number,
   obs: Observation,
 ): Promise<void> {
   const p = await RecordProtection.create(suite, serverAppSecret);
   reader.protect(p, "server Finished");
   let count = 0;
-  let wait = waitMs;
-  while (count < MAX_TICKETS) {
+  let wait = waits.firstMs;
+  while (count < maxTickets) {
     let m: HandshakeMessage;
     try {
       m = await reader.message("session tickets", wait);
@@ -700,11 +743,11 @@ async function readTickets(
       offered: true,
       count,
       lifetime: nst.lifetime,
-      ...(count >= MAX_TICKETS ? { countAtLeast: true } : {}),
+      ...(count >= maxTickets ? { countAtLeast: true } : {}),
     };
     // Further tickets come in the same flight (OpenSSL sends two back to
     // back): wait only briefly for them.
-    wait = Math.min(wait, 25);
+    wait = waits.nextMs;
   }
   if (count === 0 && !obs.postHandshakeAlert) obs.sessionTicket = { offered: false };
 }

@@ -19,3 +19,4 @@ export * from "./server_keys.ts";
 export * from "./server_suites.ts";
 export * from "./prf.ts";
 export * from "./record_legacy.ts";
+export * from "./dh_params.ts";

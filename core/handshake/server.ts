@@ -731,7 +731,11 @@ async function tls13(
   const info: LabSessionInfo = { version: TLS1_3, suite: s.code, alpn, scheme };
   if (hello.serverName) info.serverName = hello.serverName;
   let ch2 = hello;
-  let share = mutual.map((g) => hello.keyShares?.find((k) => k.group === g)).find((k) => k);
+  // Server preference: its first mutual group, asked for when no share came;
+  // client preference: the first share the client sent that the server accepts.
+  let share = cfg.serverPreference
+    ? hello.keyShares?.find((k) => k.group === mutual[0])
+    : hello.keyShares?.find((k) => mutual.includes(k.group));
   if (!share) {
     // RFC 8446 §4.1.4: ask for the group, and restart the transcript with message_hash.
     const group = mutual[0];

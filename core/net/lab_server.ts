@@ -10,7 +10,6 @@ import { TlsprobeError } from "../errors.ts";
 import type { Transport } from "../handshake/transport.ts";
 import {
   acceptTls,
-  type DhParams,
   type LabServerConfig,
   type LabSessionInfo,
   type ServerIdentity,
@@ -105,47 +104,6 @@ export async function labIdentities(certified: CertifiedKey[]): Promise<ServerId
     out.push({ chain, key: await importServerKey(der) });
   }
   return out;
-}
-
-/**
- * Parses DH parameters: PEM `DH PARAMETERS` (PKCS#3: SEQUENCE { p, g }).
- *
- * @param text the PEM text
- * @returns p and g
- * @throws TlsprobeError BAD_INPUT when there is no such block
- */
-export function parseDhParams(text: string): DhParams {
-  const block = parsePemBlocks(text).find((b) => b.label === "DH PARAMETERS");
-  if (!block) {
-    throw new TlsprobeError("BAD_INPUT", "No -----BEGIN DH PARAMETERS----- block in the file");
-  }
-  const b = block.der;
-  // SEQUENCE { INTEGER p, INTEGER g [, INTEGER privateValueLength] }
-  let i = 0;
-  const len = (): number => {
-    let n = b[i++];
-    if (n & 0x80) {
-      const k = n & 0x7f;
-      n = 0;
-      for (let j = 0; j < k; j++) n = n * 256 + b[i++];
-    }
-    return n;
-  };
-  const int = (): bigint => {
-    if (b[i++] !== 0x02) throw new TlsprobeError("BAD_INPUT", "DH PARAMETERS: not an INTEGER");
-    const n = len();
-    let v = 0n;
-    for (let j = 0; j < n; j++) v = (v << 8n) | BigInt(b[i + j] ?? 0);
-    i += n;
-    return v;
-  };
-  if (b[i++] !== 0x30) throw new TlsprobeError("BAD_INPUT", "DH PARAMETERS: not a SEQUENCE");
-  len();
-  const p = int(), g = int();
-  if (i > b.length || p < 5n || g < 2n) {
-    throw new TlsprobeError("BAD_INPUT", "DH PARAMETERS: truncated or out of range");
-  }
-  return { p, g };
 }
 
 /** A transport over one TCP connection: every read bounded by the current deadline. */
@@ -244,9 +202,8 @@ export async function serveLabEngine(
         await s.write(g);
         sent += g.length;
         events.sent?.(client, g.length);
-      }
-      for (let d = await s.read(); d; d = await s.read()) {
-        if (opts.mode.kind === "echo") {
+      } else {
+        for (let d = await s.read(); d; d = await s.read()) {
           await s.write(d);
           sent += d.length;
           events.sent?.(client, d.length);
@@ -259,7 +216,9 @@ export async function serveLabEngine(
       const err = e instanceof TlsprobeError
         ? new TlsprobeError(
           e.code,
-          `The client at ${who(client)}: ${e.message}`,
+          /^The client\b/.test(e.message)
+            ? e.message.replace(/^The client\b/, `The client at ${who(client)}`)
+            : `The client at ${who(client)}: ${e.message}`,
           e.detail,
         )
         : classifyNetError(e, {

@@ -8,7 +8,9 @@
  *
  * @module
  */
-import tls from "node:tls";
+// node:tls is loaded when first used: a static import costs every start-up of
+// the CLI (and of its bundle, where esbuild hoists it) hundreds of milliseconds.
+import type { TLSSocket } from "node:tls";
 
 /** What was negotiated, as the runtime reports it. */
 export interface NodeNegotiated {
@@ -18,14 +20,14 @@ export interface NodeNegotiated {
 
 /** The read/write/close surface of a `Deno.TlsConn` that the client uses. */
 export class NodeTlsConn {
-  #sock: tls.TLSSocket;
+  #sock: TLSSocket;
   #chunks: Uint8Array[] = [];
   #ended = false;
   #error?: Error;
   #wake?: () => void;
 
   /** @param sock a connected, verified socket */
-  constructor(sock: tls.TLSSocket) {
+  constructor(sock: TLSSocket) {
     this.#sock = sock;
     const wake = () => {
       const w = this.#wake;
@@ -93,7 +95,7 @@ export class NodeTlsConn {
  * @returns the connection and what was negotiated
  * @throws the runtime's error (classify it with `classifyNetError`)
  */
-export function connectNodeTls(o: {
+export async function connectNodeTls(o: {
   host: string;
   port: number;
   serverName: string;
@@ -111,6 +113,7 @@ export function connectNodeTls(o: {
     local: { hostname: string; port: number };
   }
 > {
+  const { default: tls } = await import("node:tls");
   return new Promise((resolve, reject) => {
     const sock = tls.connect({
       host: o.host,

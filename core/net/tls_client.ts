@@ -6,7 +6,7 @@
  * @module
  */
 import { isTlsprobeError, TlsprobeError } from "../errors.ts";
-import { connectNodeTls, type NodeNegotiated } from "./node_tls_client.ts";
+import type { NodeNegotiated } from "./node_tls_client.ts";
 import { classifyNetError, classifyNodeTlsError, type FailureContext } from "./classify.ts";
 import { loadCertifiedKey } from "./pem.ts";
 import { configureTrust, type TrustInfo } from "./trust.ts";
@@ -124,6 +124,8 @@ export async function connectVerified(opts: ClientOptions): Promise<VerifiedConn
     // Deno.startTls (needed to verify a name other than the host dialled)
     // takes no client certificate, and Deno.connectTls dials the name it
     // verifies: node:tls does both.
+    // node:tls costs hundreds of milliseconds to load: only this path pays it.
+    const { connectNodeTls } = await import("./node_tls_client.ts");
     const t0 = performance.now();
     try {
       const n = await connectNodeTls({
@@ -195,6 +197,10 @@ export async function connectVerified(opts: ClientOptions): Promise<VerifiedConn
       });
       tcpLocal = tcp.localAddr;
       tcpRemote = tcp.remoteAddr;
+      // rustls writes a TLS 1.2 client flight in more than one segment; with
+      // Nagle's algorithm the second waits for the server's delayed ACK (40 ms
+      // on Linux), on every connection.
+      tcp.setNoDelay(true);
       if (opts.starttls) {
         starttls = await upgradeSocket(tcp, opts, opts.starttls);
       }

@@ -11,7 +11,9 @@
  *
  * @module
  */
-import tls from "node:tls";
+// node:tls is loaded when first used: a static import costs every start-up of
+// the CLI (and of its bundle, where esbuild hoists it) hundreds of milliseconds.
+import type { TLSSocket } from "node:tls";
 import type { Socket } from "node:net";
 import type { CertifiedKey } from "./pem.ts";
 import type { PeerCertificate } from "../report/server_report.ts";
@@ -98,7 +100,7 @@ function dn(o: Record<string, string | string[]> | undefined): string {
     .join(", ");
 }
 
-function peerCertificate(sock: tls.TLSSocket): PeerCertificate | null {
+function peerCertificate(sock: TLSSocket): PeerCertificate | null {
   let c: NodeCert | undefined;
   try {
     c = sock.getPeerCertificate(true) as unknown as NodeCert;
@@ -125,7 +127,7 @@ function peerCertificate(sock: tls.TLSSocket): PeerCertificate | null {
   };
 }
 
-function parentPort(sock: tls.TLSSocket): number {
+function parentPort(sock: TLSSocket): number {
   // The runtime's TLSSocket keeps the TCP socket it wraps as `_parent`.
   const p = (sock as unknown as { _parent?: Socket })._parent;
   return p?.remotePort ?? sock.remotePort ?? 0;
@@ -143,6 +145,7 @@ export async function startTlsEngine(
   opts: EngineOptions,
   events: EngineEvents,
 ): Promise<TlsEngine> {
+  const { default: tls } = await import("node:tls");
   const auth = opts.clientAuth;
   const server = tls.createServer({
     cert: opts.certified.cert,
@@ -159,7 +162,7 @@ export async function startTlsEngine(
     sockets.add(s);
     s.on("close", () => sockets.delete(s));
   });
-  server.on("tlsClientError", (e: Error & { code?: string }, sock: tls.TLSSocket) => {
+  server.on("tlsClientError", (e: Error & { code?: string }, sock: TLSSocket) => {
     const port = parentPort(sock);
     const cert = peerCertificate(sock);
     events.failed(port, {
@@ -170,7 +173,7 @@ export async function startTlsEngine(
     });
     sock.destroy();
   });
-  server.on("secureConnection", (sock: tls.TLSSocket) => {
+  server.on("secureConnection", (sock: TLSSocket) => {
     const port = parentPort(sock);
     sock.on(
       "error",

@@ -68,6 +68,8 @@ export async function connectTcp(
       timeoutMs: o.timeoutMs,
     });
   }
+  // Each flight goes out at once: no Nagle delay behind the peer's delayed ACK.
+  conn.setNoDelay(true);
   return tcpTransport(conn, { ...o, deadline });
 }
 

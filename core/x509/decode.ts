@@ -5,24 +5,13 @@
  * A strict DER reader (`der.ts`) frames the certificate (RFC 5280 section
  * 4.1: TBS, names, validity, key, the extension list), so malformed input fails
  * with an offset and the bytes that must not be re-encoded (the signed TBS,
- * names, the key) stay raw. The typed ASN.1 schemas of
- * `@peculiar/asn1-x509`, `@peculiar/asn1-rsa` read the structured extension
- * values (SAN, AKI, AIA, CRL distribution points, policies, EKU), RSA keys and
- * RSA-PSS parameters.
+ * names, the key) stay raw. The structured extension values (SAN, AKI, AIA,
+ * CRL distribution points, policies, EKU), RSA keys and RSA-PSS parameters are
+ * read by `extensions.ts` over the same reader: no ASN.1 schema library is
+ * loaded, so a command that decodes a certificate starts fast.
  *
  * @module
  */
-import { AsnConvert } from "@peculiar/asn1-schema";
-import {
-  AuthorityInfoAccessSyntax,
-  AuthorityKeyIdentifier,
-  CertificatePolicies,
-  CRLDistributionPoints,
-  ExtendedKeyUsage,
-  type GeneralName,
-  SubjectAlternativeName,
-} from "@peculiar/asn1-x509";
-import { RSAPublicKey, RsaSaPssParams } from "@peculiar/asn1-rsa";
 import { TlsprobeError } from "../errors.ts";
 import {
   bitStringBits,
@@ -44,6 +33,17 @@ import {
   refuse,
 } from "./findings.ts";
 import { displayGeneralNames } from "./general_names.ts";
+import {
+  readAuthorityInfoAccess,
+  readAuthorityKeyId,
+  readCertificatePolicies,
+  readCrlDistributionPoints,
+  readExtendedKeyUsage,
+  readGeneralNames,
+  readPssParams,
+  readRsaPublicKey,
+  type StrictName,
+} from "./extensions.ts";
 import { attributeValues, decodeName, type DistinguishedName, namesEqual } from "./name.ts";
 import {
   curveBits,
@@ -319,10 +319,8 @@ function signatureInfo(tlv: Tlv): SignatureAlgorithmInfo {
   if (m) info.hash = m[1] === "1" ? "SHA-1" : `SHA-${m[1]}`;
   if (oid === "1.2.840.113549.1.1.10") {
     // RFC 4055 section 3.1: absent fields mean SHA-1, MGF1-SHA-1, salt 20.
-    const p = params && params.tag === TAG.SEQUENCE
-      ? AsnConvert.parse(params.raw, RsaSaPssParams)
-      : new RsaSaPssParams();
-    info.hash = HASHES[p.hashAlgorithm.algorithm] ?? p.hashAlgorithm.algorithm;
+    const p = readPssParams(params);
+    info.hash = HASHES[p.hash] ?? p.hash;
     info.saltLength = p.saltLength;
   }
   return info;
@@ -349,20 +347,25 @@ function keyInfo(spki: Tlv, ctx: DecodeContext): PublicKeyInfo {
     ctx,
     "subjectPublicKey",
     "RFC 5280 section 4.1.2.7",
-    () => readKeySize(key, params, keyBytes),
+    () => readKeySize(key, params, keyBytes, bits.valueStart + 1),
     undefined,
   );
   return key;
 }
 
 /** Fills in the size, curve and exponent of a key from its parameters and bytes. */
-function readKeySize(key: PublicKeyInfo, params: Tlv | undefined, keyBytes: Uint8Array): void {
+function readKeySize(
+  key: PublicKeyInfo,
+  params: Tlv | undefined,
+  keyBytes: Uint8Array,
+  offset: number,
+): void {
   switch (key.type) {
     case "RSA":
     case "RSA-PSS": {
-      const pub = AsnConvert.parse(keyBytes, RSAPublicKey);
-      key.bits = bitLength(new Uint8Array(pub.modulus));
-      const e = new Uint8Array(pub.publicExponent);
+      const pub = readRsaPublicKey(keyBytes, offset);
+      key.bits = bitLength(pub.modulus);
+      const e = pub.exponent;
       if (e.length <= 6) key.exponent = e.reduce((a, b) => a * 256 + b, 0);
       break;
     }
@@ -419,25 +422,6 @@ function serialHex(tlv: Tlv): string {
   let h = mag.toString(16).toUpperCase();
   if (h.length % 2) h = "0" + h;
   return (n < 0n ? "-" : "") + h;
-}
-
-function generalNameText(g: GeneralName): { kind: keyof SubjectAltNames; value: string } {
-  if (g.dNSName !== undefined) return { kind: "dns", value: g.dNSName };
-  if (g.iPAddress !== undefined) return { kind: "ip", value: g.iPAddress };
-  if (g.rfc822Name !== undefined) return { kind: "email", value: g.rfc822Name };
-  if (g.uniformResourceIdentifier !== undefined) {
-    return { kind: "uri", value: g.uniformResourceIdentifier };
-  }
-  if (g.registeredID !== undefined) return { kind: "other", value: `RID:${g.registeredID}` };
-  if (g.otherName !== undefined) return { kind: "other", value: `othername:${g.otherName.typeId}` };
-  if (g.directoryName !== undefined) {
-    const der = new Uint8Array(AsnConvert.serialize(g.directoryName));
-    return {
-      kind: "other",
-      value: `DirName:${decodeName(new DerReader(der).any(), "directoryName").readable}`,
-    };
-  }
-  return { kind: "other", value: "unsupported name" };
 }
 
 function isoTime(tlv: Tlv, field: string): string {
@@ -501,20 +485,6 @@ function countScts(value: Uint8Array, offset: number): number {
   return n;
 }
 
-/** Parses one extension's value with a schema, turning failures into CERT_INVALID. */
-function parseExt<T>(value: Uint8Array, cls: new () => T, name: string, offset: number): T {
-  try {
-    return AsnConvert.parse(value, cls);
-  } catch (e) {
-    if (e instanceof TlsprobeError) throw e;
-    derError(
-      `Cannot read extension ${name}: ${e instanceof Error ? e.message : String(e)}`,
-      offset,
-      name,
-    );
-  }
-}
-
 /** Options of {@link decodeCertificateSync}. */
 export interface DecodeOptions {
   /**
@@ -545,8 +515,8 @@ export function decodeCertificateSync(
     return decodeUnchecked(der, decodeContext(options.tolerant === true));
   } catch (e) {
     if (e instanceof TlsprobeError) throw e;
-    // The schema library throws plain Errors (and, on hostile input, sometimes
-    // TypeErrors); none may escape as such.
+    // A bug in a reader may throw a plain Error or a TypeError on hostile
+    // input; none may escape as such.
     throw new TlsprobeError(
       "CERT_INVALID",
       `Cannot decode certificate: ${e instanceof Error ? e.message : String(e)}`,
@@ -718,9 +688,9 @@ function readExtension(
       if (ctx.tolerant) {
         const from = ctx.findings.length;
         // What the strict decoder accepts is not `high` (the scale says who refuses).
-        let strictNames: GeneralName[] | undefined;
+        let strictNames: StrictName[] | undefined;
         try {
-          strictNames = Array.from(parseExt(value, SubjectAlternativeName, name, at));
+          strictNames = readGeneralNames(value, at, name);
         } catch {
           strictNames = undefined;
         }
@@ -739,7 +709,7 @@ function readExtension(
             offset: at,
             field: name,
           });
-          shown = strictNames.map(generalNameText);
+          shown = strictNames;
         }
         for (const g of shown) info.sans[g.kind].push(g.value);
         const added = ctx.findings.slice(from);
@@ -758,10 +728,7 @@ function readExtension(
         }
         break;
       }
-      for (const g of parseExt(value, SubjectAlternativeName, name, at)) {
-        const { kind, value: v } = generalNameText(g);
-        info.sans[kind].push(v);
-      }
+      for (const { kind, value: v } of readGeneralNames(value, at, name)) info.sans[kind].push(v);
       break;
     }
     case "2.5.29.19": {
@@ -795,10 +762,7 @@ function readExtension(
       break;
     }
     case "2.5.29.37":
-      info.extendedKeyUsage = Array.from(
-        parseExt(value, ExtendedKeyUsage, name, at),
-        (o) => EKU_NAMES[o] ?? o,
-      );
+      info.extendedKeyUsage = readExtendedKeyUsage(value, at, name).map((o) => EKU_NAMES[o] ?? o);
       break;
     case "2.5.29.14": {
       const r = new DerReader(value, at, name);
@@ -807,33 +771,26 @@ function readExtension(
       break;
     }
     case "2.5.29.35": {
-      const aki = parseExt(value, AuthorityKeyIdentifier, name, at);
-      if (aki.keyIdentifier) {
-        info.authorityKeyId = toHex(new Uint8Array(aki.keyIdentifier.buffer));
-      }
+      const keyId = readAuthorityKeyId(value, at, name);
+      if (keyId) info.authorityKeyId = toHex(keyId);
       break;
     }
     case "1.3.6.1.5.5.7.1.1":
-      for (const ad of parseExt(value, AuthorityInfoAccessSyntax, name, at)) {
-        const loc = ad.accessLocation.uniformResourceIdentifier;
-        if (loc === undefined) continue;
-        if (ad.accessMethod === "1.3.6.1.5.5.7.48.1") info.aia.ocsp.push(loc);
-        else if (ad.accessMethod === "1.3.6.1.5.5.7.48.2") info.aia.caIssuers.push(loc);
+      for (const { method, location } of readAuthorityInfoAccess(value, at, name)) {
+        if (location.kind !== "uri") continue;
+        if (method === "1.3.6.1.5.5.7.48.1") info.aia.ocsp.push(location.value);
+        else if (method === "1.3.6.1.5.5.7.48.2") info.aia.caIssuers.push(location.value);
       }
       break;
     case "2.5.29.31":
-      for (const dp of parseExt(value, CRLDistributionPoints, name, at)) {
-        for (const g of dp.distributionPoint?.fullName ?? []) {
-          if (g.uniformResourceIdentifier !== undefined) {
-            info.crlDistributionPoints.push(g.uniformResourceIdentifier);
-          }
-        }
+      for (const fullName of readCrlDistributionPoints(value, at, name)) {
+        for (const g of fullName) if (g.kind === "uri") info.crlDistributionPoints.push(g.value);
       }
       break;
     case "2.5.29.32":
-      for (const p of parseExt(value, CertificatePolicies, name, at)) {
-        const n = POLICY_NAMES[p.policyIdentifier];
-        info.policies.push(n ? `${p.policyIdentifier} (${n})` : p.policyIdentifier);
+      for (const id of readCertificatePolicies(value, at, name)) {
+        const n = POLICY_NAMES[id];
+        info.policies.push(n ? `${id} (${n})` : id);
       }
       break;
     case "1.3.6.1.4.1.11129.2.4.2":

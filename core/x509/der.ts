@@ -1,9 +1,8 @@
 /**
  * A strict DER reader (ITU-T X.690, section 10): definite lengths in their
  * shortest form, bounded sub-readers, byte offsets in every error. It frames
- * certificates and reads the few structures where the raw bytes matter
- * (names, key usage bits, SCT lists); the typed ASN.1 schemas come from
- * `@peculiar/asn1-x509`.
+ * certificates and reads every structure the decoder needs (names, key usage
+ * bits, SCT lists here; the structured extension values in `extensions.ts`).
  *
  * @module
  */

@@ -456,6 +456,23 @@ export function probeArgs(req: ProbeRequest, timeoutMs: number): string[] {
 }
 
 /**
+ * The command line a person would type for a probe or scan from the panel
+ * (`tlsprobe probe HOST:PORT --cafile …`), shell-quoted: "copy as command line".
+ *
+ * @param req the form's fields
+ * @returns one line, without `--json` and the extension's `--timeout`
+ * @throws CliClientError `BAD_INPUT` when the target is not host:port
+ */
+export function commandLine(req: ProbeRequest): string {
+  const args = req.kind === "scan" ? scanArgs(req, 1000) : probeArgs(req, 1000);
+  const t = args.indexOf("--timeout");
+  if (t >= 0) args.splice(t, 2);
+  const q = args.indexOf("--quiet");
+  if (q >= 0) args.splice(q, 1);
+  return ["tlsprobe", ...args].map(quoteArg).join(" ");
+}
+
+/**
  * Probes an endpoint with the CLI.
  *
  * @param cli how to start the CLI

@@ -28,7 +28,9 @@ async function withServer(
   let server: Peer | undefined;
   try {
     server = await startTlsprobe(
-      ["serve", "--cert", pki.localhostPem, "--port", "0", ...args],
+      // The runtime's TLS behind the policy gate (auto would take the lab
+      // engine for these policies: tests/cli/serve_engine_test.ts).
+      ["serve", "--cert", pki.localhostPem, "--port", "0", "--engine", "runtime", ...args],
       ready,
     );
     await fn(server, pki);

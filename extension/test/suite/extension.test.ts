@@ -97,6 +97,11 @@ suite("tlsprobe extension in the workbench", () => {
         "tlsprobe.expandCipherString",
         "tlsprobe.showCertificate",
         "tlsprobe.clearHistory",
+        "tlsprobe.cancelProbe",
+        "tlsprobe.history.show",
+        "tlsprobe.history.reprobe",
+        "tlsprobe.history.copyCommand",
+        "tlsprobe.history.remove",
       ]
     ) {
       assert.ok(all.includes(id), `${id} is registered`);
@@ -151,6 +156,36 @@ suite("tlsprobe extension in the workbench", () => {
     assert.ok(fix?.edit, "a quick fix with an edit is offered");
     const edits = fix.edit.get(uri);
     assert.equal(edits[0].newText, "ssl.create_default_context().wrap_socket(");
+  });
+
+  test("cipher-string diagnostics come from the engine's expansion (ECDH+AES128 includes an anonymous suite)", async () => {
+    await api();
+    const uri = workspaceFile("tls_client.py");
+    const doc = await vscode.workspace.openTextDocument(uri);
+    await vscode.window.showTextDocument(doc);
+    const d = await waitFor(
+      "weak-cipher-string diagnostic",
+      () => vscode.languages.getDiagnostics(uri).find((x) => x.code === "weak-cipher-string"),
+    );
+    assert.equal(doc.getText(d.range), "ECDH+AES128");
+    assert.equal(d.severity, vscode.DiagnosticSeverity.Error);
+    // What openssl ciphers -v 'ECDH+AES128' lists with Au=None.
+    const anon = execFileSync("openssl", ["ciphers", "-v", "ECDH+AES128"], { encoding: "utf8" })
+      .split("\n").filter((l) => /Au=None/.test(l)).map((l) => l.split(/\s+/)[0]);
+    assert.deepEqual(anon, ["AECDH-AES128-SHA"]);
+    assert.match(
+      d.message,
+      /^'ECDH\+AES128' expands to 12 suites in OpenSSL 3\.0, including 1 anonymous \(no authentication\) \(AECDH-AES128-SHA\)/,
+    );
+    // nginx: HIGH:!aNULL:!MD5 keeps RSA key exchange: a warning, no forward secrecy.
+    const nginx = workspaceFile("nginx.conf");
+    await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(nginx));
+    const w = await waitFor(
+      "nginx weak-cipher-string",
+      () => vscode.languages.getDiagnostics(nginx).find((x) => x.code === "weak-cipher-string"),
+    );
+    assert.equal(w.severity, vscode.DiagnosticSeverity.Warning);
+    assert.match(w.message, /\d+ no forward secrecy \(/);
   });
 
   test("nginx.conf enabling TLS 1.0/1.1 gets a diagnostic", async () => {
@@ -247,5 +282,54 @@ suite("tlsprobe extension in the workbench", () => {
       const err = entry?.error ?? entry?.report?.error;
       assert.equal(err?.code, "CONNECTION_REFUSED", JSON.stringify(entry));
     });
+
+    test("the history's commands copy a probe as a command line, re-probe it and remove it", async function () {
+      this.timeout(90_000);
+      const a = await api();
+      const first = a.panelModel().entries.find((e) => e.request.target === `localhost:${port}`);
+      assert.ok(first, "the earlier probe is in the history");
+      const line = await vscode.commands.executeCommand<string>(
+        "tlsprobe.history.copyCommand",
+        first,
+      );
+      assert.equal(
+        line,
+        `tlsprobe probe localhost:${port} --cafile ${path.join(repo, "certs/ca.crt")}`,
+      );
+      assert.equal(await vscode.env.clipboard.readText(), line);
+      const count = a.panelModel().entries.length;
+      const again = await vscode.commands.executeCommand<{ id: number; request: unknown }>(
+        "tlsprobe.history.reprobe",
+        first,
+      );
+      assert.ok(again && again.id !== first.id, "a new probe was recorded");
+      assert.deepEqual(again.request, first.request);
+      assert.equal(a.panelModel().entries.length, count + 1);
+      await vscode.commands.executeCommand("tlsprobe.history.remove", again);
+      assert.equal(a.panelModel().entries.length, count);
+      assert.ok(!a.panelModel().entries.some((e) => e.id === again.id));
+    });
+  });
+
+  test("Ctrl+Alt+P (TLS: Probe Endpoint…) is bound by no default VS Code keybinding", async () => {
+    await vscode.commands.executeCommand("workbench.action.openDefaultKeybindingsFile");
+    let text = "";
+    for (let i = 0; i < 50 && !text.includes('"key"'); i++) {
+      text = vscode.window.activeTextEditor?.document.getText() ?? "";
+      if (!text.includes('"key"')) await new Promise((r) => setTimeout(r, 100));
+    }
+    const keys = [...text.matchAll(/"key":\s*"([^"]+)",\s*"command":\s*"([^"]+)"/g)];
+    assert.ok(keys.length > 300, `only ${keys.length} default keybindings read`);
+    const clash = keys.filter(([, key, command]) =>
+      key === "ctrl+alt+p" && command !== "tlsprobe.probe"
+    );
+    assert.deepEqual(clash.map(([, , c]) => c), []);
+    const pkg = vscode.extensions.getExtension(EXTENSION_ID)?.packageJSON;
+    assert.deepEqual(pkg.contributes.keybindings[0], {
+      command: "tlsprobe.probe",
+      key: "ctrl+alt+p",
+      mac: "cmd+alt+p",
+    });
+    await vscode.commands.executeCommand("workbench.action.closeActiveEditor");
   });
 });

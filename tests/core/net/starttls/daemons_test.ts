@@ -4,7 +4,7 @@
  * here on loopback with a private configuration (concurrently, once for the
  * file): probe --starttls reports what openssl s_client -starttls sees on the
  * same server (version, suite, leaf), and connect --starttls exchanges data
- * after the upgrade where the protocol allows it (FTP).
+ * after the upgrade where the protocol allows it (FTP, XMPP).
  */
 import assert from "node:assert/strict";
 import { makeTestPki, removeTestPki } from "../../../_helpers/pki.ts";
@@ -19,7 +19,7 @@ import {
   startSlapd,
   startVsftpd,
 } from "../../../_helpers/daemons.ts";
-import { tlsprobe } from "../../../_helpers/process.ts";
+import { startTlsprobe, tlsprobe } from "../../../_helpers/process.ts";
 
 Deno.test("STARTTLS against PostgreSQL, slapd, vsftpd, MariaDB and Prosody", async (t) => {
   const pki = await makeTestPki();
@@ -89,6 +89,44 @@ Deno.test("STARTTLS against PostgreSQL, slapd, vsftpd, MariaDB and Prosody", asy
         assert.match(r.stdout, /Connected to host 'localhost'/, r.stderr);
         assert.match(r.stdout, /257 "\/" is the current directory/, r.stderr);
         assert.match(r.stdout, /221 Goodbye/);
+      },
+    });
+    await t.step({
+      name: "connect --starttls xmpp restarts the stream under TLS and gets its features",
+      ignore: !xmpp,
+      fn: async () => {
+        // One step at a time from standard input: Prosody drops a stream whose
+        // TLS input ends (close_notify) before it has answered.
+        const client = await startTlsprobe([
+          "connect",
+          "-t",
+          "xmpp",
+          "--xmpp-host",
+          "localhost",
+          "-a",
+          pki.caCrt,
+          "--timeout",
+          "10",
+          "localhost",
+          String(xmpp!.ports.xmpp),
+        ], /Connected to host 'localhost'/);
+        try {
+          // RFC 6120 §5.4.3.3: after TLS the client opens a new stream.
+          await client.write(
+            "<?xml version='1.0'?><stream:stream to='localhost' xmlns='jabber:client' " +
+              "xmlns:stream='http://etherx.jabber.org/streams' version='1.0'>",
+          );
+          await client.waitFor(/<\/stream:features>/, 13_000);
+          await client.write("</stream:stream>");
+          await client.waitFor(/<\/stream:stream>/, 13_000);
+          const out = client.output();
+          // Under TLS Prosody offers SASL and no longer STARTTLS.
+          assert.match(out, /<mechanisms xmlns=.urn:ietf:params:xml:ns:xmpp-sasl.>/, out);
+          assert.match(out, /<mechanism>PLAIN<\/mechanism>/, out);
+          assert.doesNotMatch(out, /urn:ietf:params:xml:ns:xmpp-tls/);
+        } finally {
+          await client.stop();
+        }
       },
     });
     await t.step({

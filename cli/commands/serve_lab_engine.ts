@@ -1,0 +1,142 @@
+/**
+ * `serve` on the lab engine (`core/net/lab_server.ts`): the same listening,
+ * connection, error and JSON-line output as the runtime path, with each
+ * session's version, suite and group.
+ *
+ * @module
+ */
+import { SCHEMA_VERSION } from "../../core/report/envelope.ts";
+import { pyStrRepr } from "../../core/report/pyrepr.ts";
+import type { CertifiedKey } from "../../core/net/pem.ts";
+import type { ClientInfo } from "../../core/net/server.ts";
+import { serveLabEngine } from "../../core/net/lab_server.ts";
+import type { ResolvedPolicy } from "../../core/policy/mod.ts";
+import { cipherSuiteByCode } from "../../core/registry/cipher_suites.ts";
+import { groupName } from "../../core/registry/groups.ts";
+import { versionName } from "../../core/registry/versions.ts";
+import { EXIT_CODES } from "../exit_codes.ts";
+import { err, out, styles } from "../output.ts";
+import { stopSignals } from "../stop_signals.ts";
+import { describeLabSession, type EngineFlags, labEngineConfig } from "./serve_engine.ts";
+
+/** The `serve` flags the lab-engine path reads. */
+export interface LabEngineServeFlags extends EngineFlags {
+  host: string;
+  port: number;
+  echo?: boolean;
+  greeting?: string;
+  once?: boolean;
+  timeout: number;
+  json?: boolean;
+  verbose?: boolean;
+  report?: boolean;
+  maxConnections?: number;
+}
+
+/**
+ * Serves with the lab engine until stopped.
+ *
+ * @param flags the parsed flags
+ * @param certified the certificate and key
+ * @param policy the policy, if any
+ * @param reasons why the lab engine serves (printed as a note)
+ * @returns the exit status
+ */
+export async function runLabEngine(
+  flags: LabEngineServeFlags,
+  certified: CertifiedKey,
+  policy: ResolvedPolicy | undefined,
+  reasons: string[],
+): Promise<number> {
+  const { config, notes } = await labEngineConfig(flags, policy);
+  const s = styles();
+  const who = (c: ClientInfo) =>
+    c.host.includes(":") ? `[${c.host}]:${c.port}` : `${c.host}:${c.port}`;
+  const line = (event: string, fields: Record<string, unknown>) =>
+    out(JSON.stringify({ schemaVersion: SCHEMA_VERSION, event, ...fields }));
+  if (!flags.json) {
+    err(`note: the lab engine serves (${reasons.join(", ")}); not constant-time: a test server`);
+    for (const n of notes) err(`note: ${n}`);
+  }
+  const stopper = stopSignals();
+  try {
+    const result = await serveLabEngine({
+      host: flags.host,
+      port: flags.port,
+      certified: [certified],
+      config,
+      mode: flags.echo
+        ? { kind: "echo" }
+        : { kind: "greeting", text: flags.greeting ?? "Simple is better than complex." },
+      timeoutMs: flags.timeout,
+      signal: stopper.signal,
+      once: flags.once,
+      maxConnections: flags.maxConnections,
+    }, {
+      listening: ({ host, port }) =>
+        flags.json
+          ? line("listening", {
+            host,
+            port,
+            engine: "lab",
+            chainLength: certified.chainLength,
+            alpn: config.alpn ?? [],
+            versions: config.versions.map(versionName),
+            suites: config.suites.map((c) => cipherSuiteByCode(c)?.iana ?? c),
+            groups: config.groups.map(groupName),
+            serverPreference: config.serverPreference,
+            ...(config.dh ? { dhBits: config.dh.p.toString(2).length } : {}),
+            notes,
+          })
+          : out(`Listening at interface ${pyStrRepr(host)} and port ${port}`),
+      connection: (c) =>
+        flags.json
+          ? line("connection", { client: c.id, host: c.host, port: c.port })
+          : out(`Connection from host ${pyStrRepr(c.host)} and port ${c.port}`),
+      handshake: (c, info) => {
+        if (flags.json) {
+          const suite = cipherSuiteByCode(info.suite);
+          line("handshake", {
+            client: c.id,
+            engine: "lab",
+            version: versionName(info.version),
+            cipher: { code: info.suite, iana: suite?.iana, openssl: suite?.openssl },
+            group: info.group !== undefined ? groupName(info.group) : null,
+            ...(info.dhBits ? { dhBits: info.dhBits } : {}),
+            alpn: info.alpn ?? null,
+            helloRetry: !!info.helloRetry,
+            serverName: info.serverName ?? null,
+          });
+          return;
+        }
+        if (flags.verbose || flags.report) {
+          out(`  ${who(c)}: TLS handshake done: ${describeLabSession(info)}`);
+        }
+      },
+      sent: (c, n) =>
+        flags.json
+          ? line("sent", { client: c.id, bytes: n })
+          : flags.verbose && out(`  ${who(c)}: sent ${n} bytes`),
+      received: (c, n) =>
+        flags.json
+          ? line("received", { client: c.id, bytes: n })
+          : flags.verbose && out(`  ${who(c)}: received ${n} bytes`),
+      clientError: (c, e) =>
+        flags.json ? line("clientError", { client: c.id, error: e.toJSON() }) : err(
+          `  ${who(c)}: ${s.red(e.code)}: ${e.message}${
+            e.detail.sentAlert ? ` (sent ${e.detail.sentAlert})` : ""
+          }`,
+        ),
+      closed: (c, st) =>
+        flags.json
+          ? line("closed", { client: c.id, ...st, ms: Math.round(st.ms) })
+          : flags.verbose && out(`  ${who(c)}: closed after ${Math.round(st.ms)} ms`),
+    });
+    if (flags.json) line("stopped", { served: result.served, failed: result.failed });
+    const signalled = stopper.exitCode();
+    if (signalled !== undefined) return signalled;
+    return flags.once && result.lastError ? EXIT_CODES[result.lastError.code] : 0;
+  } finally {
+    stopper.dispose();
+  }
+}

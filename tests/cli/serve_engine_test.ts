@@ -1,0 +1,129 @@
+/**
+ * `serve --engine`, `-p`, `-C`, `--groups`, `--dhparam`, `--server-preference`
+ * and `--policy` served exactly by the lab engine, with `openssl s_client` as
+ * the client; and the settings one engine cannot serve, refused as usage
+ * errors.
+ */
+import assert from "node:assert/strict";
+import { type Peer, ROOT, startTlsprobe, tlsprobe } from "../_helpers/process.ts";
+import { sClientEcho } from "../_helpers/lab_clients.ts";
+
+const READY = /Listening at interface '127\.0\.0\.1' and port (\d+)/;
+const PEM = `${ROOT}certs/localhost.pem`;
+
+async function withServe(args: string[], fn: (server: Peer) => Promise<void>): Promise<void> {
+  const server = await startTlsprobe(["serve", "--cert", PEM, "--port", "0", ...args], READY);
+  try {
+    await fn(server);
+  } finally {
+    await server.stop();
+  }
+}
+
+Deno.test("serve --policy book-locked-server negotiates TLSv1.2 ECDHE-RSA-AES128-GCM-SHA256 with s_client run without options", async () => {
+  await withServe(["--policy", "book-locked-server", "--echo"], async (server) => {
+    assert.match(server.output(), /the lab engine serves \(policy book-locked-server/);
+    const [plain, old] = await Promise.all([
+      sClientEcho(server.port, []),
+      sClientEcho(server.port, ["-tls1_1", "-cipher", "DEFAULT:@SECLEVEL=0"]),
+    ]);
+    assert.equal(plain.version, "TLSv1.2", plain.output);
+    assert.equal(plain.cipher, "ECDHE-RSA-AES128-GCM-SHA256");
+    assert.ok(plain.echoed, plain.output);
+    assert.match(old.output, /alert protocol version.*SSL alert number 70/s);
+  });
+});
+
+Deno.test("serve -p TLSv1 -C keeps to TLS 1.0 and the one suite, and refuses a TLS 1.2 client", async () => {
+  await withServe(["-p", "TLSv1", "-C", "AES128-SHA", "--echo"], async (server) => {
+    const [ok, modern] = await Promise.all([
+      sClientEcho(server.port, ["-tls1", "-cipher", "AES128-SHA:@SECLEVEL=0"]),
+      sClientEcho(server.port, ["-tls1_2"]),
+    ]);
+    assert.equal(ok.version, "TLSv1", ok.output);
+    assert.equal(ok.cipher, "AES128-SHA");
+    assert.ok(ok.echoed, ok.output);
+    // The server answers TLS 1.0 (a ClientHello states no minimum); the client gives up.
+    assert.match(modern.output, /unsupported protocol/);
+    await server.waitFor(
+      /PROTOCOL_VERSION: The client at 127\.0\.0\.1:\d+ sent a fatal alert protocol_version/,
+    );
+  });
+});
+
+Deno.test("serve --dhparam 1024 serves DHE with a 1024-bit group; --groups and --server-preference pick ECDHE's", async () => {
+  await withServe([
+    "-C",
+    "DHE-RSA-AES128-GCM-SHA256",
+    "-p",
+    "TLSv1.2",
+    "--dhparam",
+    "1024",
+    "--echo",
+  ], async (server) => {
+    const r = await sClientEcho(server.port, ["-cipher", "DHE-RSA-AES128-GCM-SHA256:@SECLEVEL=0"]);
+    assert.equal(r.cipher, "DHE-RSA-AES128-GCM-SHA256", r.output);
+    assert.match(r.tempKey ?? "", /^DH, 1024 bits/);
+    assert.ok(r.echoed);
+  });
+  await withServe(
+    [
+      "-C",
+      "ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES256-GCM-SHA384",
+      "--groups",
+      "P-384,x25519",
+      "--server-preference",
+      "--echo",
+      "-v",
+    ],
+    async (server) => {
+      const [r12, r13] = await Promise.all([
+        sClientEcho(server.port, ["-tls1_2"]),
+        sClientEcho(server.port, ["-tls1_3", "-groups", "X25519:P-384"]),
+      ]);
+      // The server's order: AES128 first although s_client prefers AES256; P-384 first.
+      assert.equal(r12.cipher, "ECDHE-RSA-AES128-GCM-SHA256", r12.output);
+      assert.match(r12.tempKey ?? "", /secp384r1/);
+      assert.equal(r13.version, "TLSv1.3");
+      assert.match(r13.tempKey ?? "", /secp384r1/);
+      await server.waitFor(/after HelloRetryRequest/);
+    },
+  );
+});
+
+Deno.test("serve --json on the lab engine names the engine, suites and groups", async () => {
+  const server = await startTlsprobe(
+    ["serve", "--cert", PEM, "--port", "0", "--engine", "lab", "--json", "-p", "TLSv1.3", "--echo"],
+    /"event":"listening".*"port":(\d+)/,
+  );
+  try {
+    const listening = JSON.parse(server.output().split("\n").find((l) => l.includes("listening"))!);
+    assert.equal(listening.engine, "lab");
+    assert.deepEqual(listening.versions, ["TLSv1.3"]);
+    await sClientEcho(server.port, []);
+    await server.waitFor(/"event":"handshake"/);
+    const hs = JSON.parse(server.output().split("\n").find((l) => l.includes('"handshake"'))!);
+    assert.equal(hs.version, "TLSv1.3");
+    assert.equal(hs.cipher.iana, "TLS_AES_256_GCM_SHA384");
+  } finally {
+    await server.stop();
+  }
+});
+
+Deno.test("serve refuses settings the chosen engine cannot serve, as usage errors", async () => {
+  const cases: [string[], RegExp][] = [
+    [["--engine", "runtime", "-C", "AES128-SHA"], /-C\/--ciphers need\(s\) --engine lab/],
+    [["--engine", "runtime", "-p", "TLSv1"], /-p TLSv1 need\(s\) --engine lab/],
+    [
+      ["-C", "AES128-SHA", "--client-ca", `${ROOT}certs/ca.crt`],
+      /client certificates need\(s\) the runtime's TLS/,
+    ],
+    [["--dhparam", "777"], /No built-in DH group of 777 bits/],
+    [["-C", "CAMELLIA128-SHA", "-p", "TLSv1.2"], /leaves no suite the lab engine serves/],
+  ];
+  for (const [args, want] of cases) {
+    const r = await tlsprobe(["serve", "--cert", PEM, "--port", "0", "--once", ...args]);
+    assert.equal(r.code, 2, `${args.join(" ")}: ${r.stderr}`);
+    assert.match(r.stderr, want, args.join(" "));
+  }
+});
