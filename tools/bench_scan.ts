@@ -5,6 +5,8 @@
  * server: wall time (median of RUNS runs), TCP connections (counted by a relay
  * in front of the server) and whether its suite lists per version equal the
  * ground truth (`openssl s_client` offering each suite alone, version pinned).
+ * For tlsprobe also the library call alone (`scanTarget` in this process,
+ * warm, no process start-up): the scan's own time, next to the command's.
  *
  * Needs openssl, sslscan, nmap and gnutls-serv on PATH (Debian packages).
  *
@@ -12,6 +14,7 @@
  */
 import { cipherSuiteByCode, cipherSuiteByName } from "../core/registry/cipher_suites.ts";
 import { type Peer, ROOT, run, startOpensslServer } from "../tests/_helpers/process.ts";
+import { scanTarget } from "../core/net/scan.ts";
 import { groundTruth, offerable, startGnutlsServer } from "../tests/_helpers/scan_truth.ts";
 
 const RUNS = Number(Deno.env.get("BENCH_RUNS") ?? 3);
@@ -87,6 +90,20 @@ async function tlsprobeScan(port: number): Promise<Sets> {
     );
   }
   return out;
+}
+
+/** The scan as a library call in this process (no start-up, modules warm): its wall time. */
+async function libraryScan(port: number): Promise<{ ms: number; handshakes: number }> {
+  const t0 = performance.now();
+  const r = await scanTarget({
+    host: "127.0.0.1",
+    port,
+    serverName: "localhost",
+    timeoutMs: 10_000,
+    now: new Date(),
+    caFile: CERTS + "ca.crt",
+  });
+  return { ms: performance.now() - t0, handshakes: r.handshakes };
 }
 
 async function sslscan(port: number): Promise<Sets> {
@@ -212,8 +229,18 @@ for (const s of SERVERS) {
       }
       per[t.name] = { ms: median(times), conns, equal };
     }
+    // The library call: once to warm up, then RUNS times.
+    await libraryScan(server.port);
+    const lib: number[] = [];
+    let libHandshakes = 0;
+    for (let i = 0; i < RUNS; i++) {
+      const x = await libraryScan(server.port);
+      lib.push(x.ms);
+      libHandshakes = x.handshakes;
+    }
     r.close();
     const base = per["tlsprobe scan"];
+    const libMs = median(lib);
     for (const t of TOOLS) {
       const p = per[t.name];
       rows.push([
@@ -223,8 +250,18 @@ for (const s of SERVERS) {
         String(p.conns),
         p.equal ? "yes" : "no",
         t.name === "tlsprobe scan" ? "" : `${(p.ms / base.ms).toFixed(1)}×`,
+        t.name === "tlsprobe scan" ? "" : `${(p.ms / libMs).toFixed(1)}×`,
       ]);
     }
+    rows.push([
+      s.name,
+      "tlsprobe scan (library call)",
+      `${Math.round(libMs)} ms`,
+      String(libHandshakes),
+      "",
+      "",
+      "",
+    ]);
     console.error(`${s.name}: done`);
   } finally {
     await server.stop();
@@ -238,6 +275,7 @@ const head = [
   "connections",
   "suites = truth",
   "time vs tlsprobe",
+  "time vs library call",
 ];
 const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
 const line = (cells: string[]) =>
@@ -245,8 +283,21 @@ const line = (cells: string[]) =>
 console.log(line(head));
 console.log("| " + widths.map((w) => "-".repeat(w)).join(" | ") + " |");
 for (const r of rows) console.log(line(r));
+// The process floor in the same run: `deno run` of an empty script.
+const empty = await Deno.makeTempFile({ suffix: ".ts" });
+const floor: number[] = [];
+for (let i = 0; i < RUNS; i++) {
+  const t0 = performance.now();
+  await run(Deno.execPath(), ["run", "--no-config", empty]);
+  floor.push(performance.now() - t0);
+}
+await Deno.remove(empty);
+console.log(`\ndeno run of an empty script (the start-up floor): ${Math.round(median(floor))} ms`);
+const load = await Deno.readTextFile("/proc/loadavg").catch(() => "?");
 console.log(
-  `\n${RUNS} runs each, median; ${(await run("openssl", ["version"])).stdout.trim()}; ${
+  `\n${RUNS} runs each, median; load average ${load.split(" ").slice(0, 3).join(" ")}; ${
+    (await run("openssl", ["version"])).stdout.trim()
+  }; ${
     (await run("sslscan", ["--version"])).stdout.split("\n")[0].replace(
       new RegExp(String.fromCharCode(27) + "\\[[0-9;]*m", "g"),
       "",

@@ -86,6 +86,8 @@ export interface InspectOptions {
    * not this bound.
    */
   ticketWaitMs?: number;
+  /** Stop reading tickets after this many (default {@link MAX_TICKETS}); a scan needs one. */
+  maxTickets?: number;
   /** A monotonic clock in milliseconds (`performance.now`); without one, no timings are kept. */
   clock?: () => number;
 }
@@ -698,7 +700,14 @@ async function finish13(
   out.push(await client.seal(CONTENT.handshake, fin));
   await t.write(concat(...out));
   const waits = ticketWaits(turnMs, o.ticketWaitMs ?? DEFAULT_TICKET_WAIT);
-  await readTickets(reader, suite, app.server, waits, obs);
+  await readTickets(
+    reader,
+    suite,
+    app.server,
+    waits,
+    Math.min(o.maxTickets ?? MAX_TICKETS, MAX_TICKETS),
+    obs,
+  );
   return obs;
 }
 
@@ -710,13 +719,14 @@ async function readTickets(
   suite: Tls13Suite,
   serverAppSecret: Uint8Array,
   waits: { firstMs: number; nextMs: number },
+  maxTickets: number,
   obs: Observation,
 ): Promise<void> {
   const p = await RecordProtection.create(suite, serverAppSecret);
   reader.protect(p, "server Finished");
   let count = 0;
   let wait = waits.firstMs;
-  while (count < MAX_TICKETS) {
+  while (count < maxTickets) {
     let m: HandshakeMessage;
     try {
       m = await reader.message("session tickets", wait);
@@ -733,7 +743,7 @@ async function readTickets(
       offered: true,
       count,
       lifetime: nst.lifetime,
-      ...(count >= MAX_TICKETS ? { countAtLeast: true } : {}),
+      ...(count >= maxTickets ? { countAtLeast: true } : {}),
     };
     // Further tickets come in the same flight (OpenSSL sends two back to
     // back): wait only briefly for them.

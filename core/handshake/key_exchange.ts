@@ -113,6 +113,32 @@ export function ffdhePrime(group: number): bigint {
 }
 
 /**
+ * The RFC 7919 group whose prime a TLS 1.0–1.2 ServerKeyExchange carries
+ * (RFC 7919 §3: a server may use them without the client asking).
+ *
+ * @param p the prime, big-endian, as sent (dh_p)
+ * @returns the group code (0x0100–0x0104), or undefined for any other prime
+ * @example
+ * ```ts
+ * import { ffdheGroupOf } from "./key_exchange.ts";
+ * console.assert(ffdheGroupOf(Uint8Array.of(23)) === undefined);
+ * ```
+ */
+export function ffdheGroupOf(p: Uint8Array): number | undefined {
+  let i = 0;
+  while (i < p.length && p[i] === 0) i++;
+  const bytes = p.length - i;
+  // Every RFC 7919 prime has its top 64 bits set.
+  if (bytes < 8 || p[i] !== 0xff) return undefined;
+  for (const [code, f] of Object.entries(FFDHE)) {
+    if (f.bits !== bytes * 8) continue;
+    const want = ffdhePrime(Number(code));
+    return toBigInt(p) === want ? Number(code) : undefined;
+  }
+  return undefined;
+}
+
+/**
  * base^exp mod m, square-and-multiply over BigInt (not constant-time: this
  * engine inspects servers and serves test labs, it keeps no secrets).
  *

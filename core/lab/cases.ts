@@ -4,10 +4,11 @@
  * (made with the project's own generator) and the index renderers; the
  * servers live in `core/net/lab.ts`.
  *
- * Only what the runtime's TLS (rustls, through `node:tls`) can serve honestly
- * is served. The cases that need the project's own server-side engine (issue
- * 17 item 1: TLS 1.0/1.1, legacy suites, weak DH, …) are listed with
- * `served: false`, never faked.
+ * Cases the runtime's TLS (rustls, through `node:tls`) can serve honestly are
+ * served by it; the others (TLS 1.0/1.1, NULL, anonymous DH, RSA key
+ * exchange, weak DH, weak certificates, client preference) by the lab
+ * engine's server side (`core/handshake/server.ts`). RC4 and 3DES are listed
+ * with `served: false` and the reason, never faked.
  *
  * Pure: randomness from WebCrypto, the clock passed in.
  *
@@ -21,6 +22,7 @@ import {
   type NamePart,
 } from "../x509/generate.ts";
 import { toPem } from "../x509/pem.ts";
+import { cipherSuiteByName } from "../registry/cipher_suites.ts";
 
 /** The certificates the lab's endpoints present. */
 export type LabCert =
@@ -29,7 +31,24 @@ export type LabCert =
   | "not-yet-valid"
   | "wrong-host"
   | "self-signed"
-  | "untrusted-root";
+  | "untrusted-root"
+  | "good-rsa"
+  | "sha1-signature"
+  | "rsa1024";
+
+/** A case the lab engine serves: exactly these versions, suites, groups and DH size. */
+export interface LabEngineServe {
+  /** Version codes (0x0301–0x0304). */
+  versions: number[];
+  /** Suites, in the server's order (codes). */
+  suites: number[];
+  /** ECDHE / TLS 1.3 groups (default x25519, P-256, P-384). */
+  groups?: number[];
+  /** DHE prime size (default 2048). */
+  dhBits?: number;
+  /** Choose by the server's order (default) or the client's. */
+  serverPreference: boolean;
+}
 
 /** How a served endpoint is set up. */
 export interface LabServe {
@@ -43,6 +62,8 @@ export interface LabServe {
   alpn?: string[];
   /** Refuses clients without a certificate from the lab CA. */
   clientCert?: boolean;
+  /** Served by the lab engine with this setup (else by the runtime's TLS). */
+  engine?: LabEngineServe;
 }
 
 /** One case of the lab. */
@@ -61,7 +82,21 @@ export interface LabCase {
   serve?: LabServe;
 }
 
-const NEEDS_ENGINE = "not served (needs the lab engine, issue 17 item 1)";
+/** Suite codes by IANA name (the registry's). */
+function suites(...names: string[]): number[] {
+  return names.map((n) => {
+    const s = cipherSuiteByName(n);
+    if (!s) throw new Error(`lab: unknown suite ${n}`);
+    return s.code;
+  });
+}
+
+const MODERN_ECDSA = suites(
+  "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
+  "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256",
+  "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
+);
+const TLS13 = [0x1302, 0x1303, 0x1301];
 
 /** The lab's cases, in port order: served cases take BASE+1, BASE+2, … in this order. */
 export const LAB_CASES: readonly LabCase[] = [
@@ -151,25 +186,202 @@ export const LAB_CASES: readonly LabCase[] = [
       "(no_application_protocol alert)",
     serve: { cert: "good", chain: "full", alpn: ["h2"] },
   },
-  ...[
-    ["tls10-only", "speaks TLS 1.0 only", "rejects: protocol version (TLS 1.0 is obsolete)"],
-    ["tls11-only", "speaks TLS 1.1 only", "rejects: protocol version (TLS 1.1 is obsolete)"],
-    ["rc4", "RC4 suites only", "rejects: no shared cipher"],
-    ["3des", "3DES suites only", "rejects: no shared cipher"],
-    ["null", "NULL (unencrypted) suites only", "rejects: no shared cipher"],
-    ["anon-dh", "anonymous DH (no certificate)", "rejects: no shared cipher"],
-    ["rsa-kex", "RSA key exchange only (no forward secrecy)", "a modern client rejects"],
-    ["dh512", "DHE with a 512-bit prime", "rejects: weak DH key"],
-    ["dh1024", "DHE with a 1024-bit prime", "rejects: weak DH key"],
-    ["sha1-signature", "leaf signed with SHA-1", "rejects: weak signature"],
-    ["rsa1024", "leaf with an RSA 1024-bit key", "rejects: weak key"],
-    ["client-preference", "takes the client's suite order", "connects"],
-  ].map(([name, description, client]): LabCase => ({
-    name,
-    description: `${description}: ${NEEDS_ENGINE}`,
-    expect: client === "connects" ? "connect" : "reject",
-    client,
-  })),
+  {
+    name: "tls10-only",
+    description: "speaks TLS 1.0 only (ECDHE-ECDSA with AES-CBC)",
+    expect: "reject",
+    error: "PROTOCOL_VERSION",
+    client: "rejects: protocol version (TLS 1.0 is obsolete, RFC 8996)",
+    serve: {
+      cert: "good",
+      chain: "full",
+      engine: {
+        versions: [0x0301],
+        suites: suites(
+          "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA",
+          "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA",
+        ),
+        serverPreference: true,
+      },
+    },
+  },
+  {
+    name: "tls11-only",
+    description: "speaks TLS 1.1 only (ECDHE-ECDSA with AES-CBC)",
+    expect: "reject",
+    error: "PROTOCOL_VERSION",
+    client: "rejects: protocol version (TLS 1.1 is obsolete, RFC 8996)",
+    serve: {
+      cert: "good",
+      chain: "full",
+      engine: {
+        versions: [0x0302],
+        suites: suites(
+          "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA",
+          "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA",
+        ),
+        serverPreference: true,
+      },
+    },
+  },
+  {
+    name: "rc4",
+    description:
+      "RC4 suites only: not served (no RC4 in WebCrypto or the pinned libraries, and no client here to check it: OpenSSL 3.0 has none)",
+    expect: "reject",
+    client: "rejects: no shared cipher",
+  },
+  {
+    name: "3des",
+    description:
+      "3DES suites only: not served (no 3DES in WebCrypto or the pinned libraries, and no client here to check it: Debian's OpenSSL 3.0 has none)",
+    expect: "reject",
+    client: "rejects: no shared cipher",
+  },
+  {
+    name: "null",
+    description: "NULL encryption only (ECDHE-ECDSA-NULL-SHA: MAC, no encryption), TLS 1.2",
+    expect: "reject",
+    error: "HANDSHAKE_FAILURE",
+    client: "rejects: no shared cipher (handshake failure alert); only a client that " +
+      "asks for NULL (openssl -cipher eNULL:@SECLEVEL=0) connects",
+    serve: {
+      cert: "good",
+      chain: "full",
+      engine: {
+        versions: [0x0303],
+        suites: suites("TLS_ECDHE_ECDSA_WITH_NULL_SHA"),
+        serverPreference: true,
+      },
+    },
+  },
+  {
+    name: "anon-dh",
+    description: "anonymous DH and ECDH suites (no certificate), TLS 1.2",
+    expect: "reject",
+    error: "HANDSHAKE_FAILURE",
+    client: "rejects: no shared cipher (handshake failure alert); only a client that asks " +
+      "for anonymous suites (openssl -cipher aNULL:@SECLEVEL=0) connects",
+    serve: {
+      cert: "good",
+      chain: "full",
+      engine: {
+        versions: [0x0303],
+        suites: suites(
+          "TLS_ECDH_anon_WITH_AES_128_CBC_SHA",
+          "TLS_DH_anon_WITH_AES_128_GCM_SHA256",
+        ),
+        serverPreference: true,
+      },
+    },
+  },
+  {
+    name: "rsa-kex",
+    description: "RSA key exchange only (no forward secrecy), RSA certificate, TLS 1.2",
+    expect: "reject",
+    error: "HANDSHAKE_FAILURE",
+    client: "a client without RSA key exchange (rustls, modern browsers) refuses: handshake " +
+      "failure; OpenSSL 3.0 and curl still accept it",
+    serve: {
+      cert: "good-rsa",
+      chain: "full",
+      engine: {
+        versions: [0x0303],
+        suites: suites("TLS_RSA_WITH_AES_128_GCM_SHA256", "TLS_RSA_WITH_AES_256_GCM_SHA384"),
+        serverPreference: true,
+      },
+    },
+  },
+  {
+    name: "dh512",
+    description: "DHE with a 512-bit prime (RSA certificate, TLS 1.2)",
+    expect: "reject",
+    error: "HANDSHAKE_FAILURE",
+    client: "rejects: weak DH key (OpenSSL: dh key too small); clients without DHE " +
+      "(rustls): handshake failure",
+    serve: {
+      cert: "good-rsa",
+      chain: "full",
+      engine: {
+        versions: [0x0303],
+        suites: suites("TLS_DHE_RSA_WITH_AES_128_GCM_SHA256"),
+        dhBits: 512,
+        serverPreference: true,
+      },
+    },
+  },
+  {
+    name: "dh1024",
+    description: "DHE with a 1024-bit prime (RSA certificate, TLS 1.2)",
+    expect: "reject",
+    error: "HANDSHAKE_FAILURE",
+    client: "rejects: weak DH key (OpenSSL at security level 2: dh key too small); clients " +
+      "without DHE (rustls): handshake failure",
+    serve: {
+      cert: "good-rsa",
+      chain: "full",
+      engine: {
+        versions: [0x0303],
+        suites: suites("TLS_DHE_RSA_WITH_AES_128_GCM_SHA256"),
+        dhBits: 1024,
+        serverPreference: true,
+      },
+    },
+  },
+  {
+    name: "sha1-signature",
+    description: "leaf signed with SHA-1 (ecdsa-with-SHA1) by the lab intermediate",
+    expect: "reject",
+    error: "CERT_INVALID",
+    client: "rejects: weak signature (OpenSSL at security level 2: CA signature digest " +
+      "algorithm too weak)",
+    serve: {
+      cert: "sha1-signature",
+      chain: "full",
+      engine: {
+        versions: [0x0303, 0x0304],
+        suites: [...TLS13, ...MODERN_ECDSA],
+        serverPreference: true,
+      },
+    },
+  },
+  {
+    name: "rsa1024",
+    description: "leaf with an RSA 1024-bit key",
+    expect: "reject",
+    error: "CERT_BAD_SIGNATURE",
+    client: "rejects: weak key (OpenSSL at security level 2: EE certificate key too weak)",
+    serve: {
+      cert: "rsa1024",
+      chain: "full",
+      engine: {
+        versions: [0x0303, 0x0304],
+        suites: [
+          ...TLS13,
+          ...suites(
+            "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
+            "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
+          ),
+        ],
+        serverPreference: true,
+      },
+    },
+  },
+  {
+    name: "client-preference",
+    description: "takes the client's suite order (no server preference), TLS 1.2 and 1.3",
+    expect: "connect",
+    client: "connects, with the suite the client lists first",
+    serve: {
+      cert: "good",
+      chain: "full",
+      engine: {
+        versions: [0x0303, 0x0304],
+        suites: [...TLS13, ...MODERN_ECDSA],
+        serverPreference: false,
+      },
+    },
+  },
 ];
 
 /** One endpoint of a running lab, for the index. */
@@ -182,6 +394,8 @@ export interface LabEndpoint {
   client: string;
   description: string;
   served: boolean;
+  /** Which TLS serves it: the runtime's (rustls) or the lab engine; null when not served. */
+  engine?: "runtime" | "lab" | null;
 }
 
 /** The lab's index: the CA to trust and every endpoint. */
@@ -228,6 +442,7 @@ export async function makeLabPki(now: Date): Promise<LabPki> {
   const [rootKey, interKey, otherKey, leafKey, clientKey] = await Promise.all(
     Array.from({ length: 5 }, () => generateKey("ecdsa-p256")),
   );
+  const [rsaKey, weakKey] = await Promise.all([generateKey("rsa2048"), generateKey("rsa1024")]);
   const rootName: NamePart[] = [ORG, ["CN", "tlsprobe lab CA"]];
   const interName: NamePart[] = [ORG, ["CN", "tlsprobe lab intermediate"]];
   const otherName: NamePart[] = [ORG, ["CN", "tlsprobe lab untrusted CA"]];
@@ -254,7 +469,8 @@ export async function makeLabPki(now: Date): Promise<LabPki> {
     pem(
       await issueCertificate({
         subject: [ORG, ["CN", kind === "wrong-host" ? "wrong.host.invalid" : "localhost"]],
-        spki: leafKey.spki,
+        spki: (keyOf[kind] ?? leafKey).spki,
+        sha1: kind === "sha1-signature",
         issuer: issuer ? { subject: issuer[0], spki: issuer[1].spki } : undefined,
         signer: issuer ? issuer[1] : leafKey,
         notBefore: new Date(t + from * DAY),
@@ -265,6 +481,7 @@ export async function makeLabPki(now: Date): Promise<LabPki> {
         eku: ["1.3.6.1.5.5.7.3.1"],
       }),
     );
+  const keyOf: Partial<Record<LabCert, GeneratedKey>> = { "good-rsa": rsaKey, "rsa1024": weakKey };
   const viaInter: [NamePart[], GeneratedKey] = [interName, interKey];
   const leaves: Record<LabCert, [string, string]> = {
     "good": [await leaf("good", -1, 30, viaInter), inter],
@@ -273,6 +490,9 @@ export async function makeLabPki(now: Date): Promise<LabPki> {
     "wrong-host": [await leaf("wrong-host", -1, 30, viaInter), inter],
     "self-signed": [await leaf("self-signed", -1, 30), ""],
     "untrusted-root": [await leaf("untrusted-root", -1, 30, [otherName, otherKey]), other],
+    "good-rsa": [await leaf("good-rsa", -1, 30, viaInter), inter],
+    "sha1-signature": [await leaf("sha1-signature", -1, 30, viaInter), inter],
+    "rsa1024": [await leaf("rsa1024", -1, 30, viaInter), inter],
   };
   const client = pem(
     await issueCertificate({
@@ -289,7 +509,7 @@ export async function makeLabPki(now: Date): Promise<LabPki> {
   const chains = Object.fromEntries(
     Object.entries(leaves).map(([k, [l, rest]]) => [
       k,
-      { full: l + rest, leaf: l, key: leafKey.pem },
+      { full: l + rest, leaf: l, key: (keyOf[k as LabCert] ?? leafKey).pem },
     ]),
   ) as LabPki["chains"];
   const files: LabFile[] = [
@@ -298,6 +518,8 @@ export async function makeLabPki(now: Date): Promise<LabPki> {
     { name: "client.key", content: clientKey.pem, secret: true },
     { name: "client.pem", content: client + clientKey.pem, secret: true },
     { name: "leaf.key", content: leafKey.pem, secret: true },
+    { name: "leaf-rsa.key", content: rsaKey.pem, secret: true },
+    { name: "leaf-rsa1024.key", content: weakKey.pem, secret: true },
     ...Object.entries(leaves).map(([k, [l, rest]]) => ({
       name: `${k}.crt`,
       content: l + rest,

@@ -1,9 +1,11 @@
 /**
  * `serve --lab`: the lab's servers. Writes the lab PKI (`core/lab/cases.ts`)
  * to a directory, serves an HTTPS index page on the base port (the runtime's
- * TLS, the good certificate) and each served case on its own port through
+ * TLS, the good certificate) and each served case on its own port: through
  * `serve`'s accept loop and `node:tls` engine (`core/net/server.ts`), which
- * keep to versions, ALPN and client certificates.
+ * keep to versions, ALPN and client certificates, or through the lab engine
+ * (`core/net/lab_server.ts`) for legacy versions, suites, weak DH and weak
+ * certificates.
  *
  * @module
  */
@@ -11,6 +13,8 @@ import { TlsprobeError } from "../errors.ts";
 import { LAB_CASES, type LabEndpoint, labHtml, type LabIndex, makeLabPki } from "../lab/cases.ts";
 import { writeFileNoFollow } from "./files.ts";
 import { serveTls } from "./server.ts";
+import { serveLabEngine } from "./lab_server.ts";
+import { dhParamsForBits } from "../handshake/dh_params.ts";
 
 /** Lab options. */
 export interface LabOptions {
@@ -91,6 +95,7 @@ export async function startLab(opts: LabOptions): Promise<RunningLab> {
         client: c.client,
         description: c.description,
         served: !!c.serve,
+        engine: c.serve ? (c.serve.engine ? "lab" : "runtime") : null,
       };
       endpoints.push(e);
       if (!c.serve) continue;
@@ -98,29 +103,53 @@ export async function startLab(opts: LabOptions): Promise<RunningLab> {
       const chain = pki.chains[s.cert];
       let listening!: (port: number) => void;
       const ready = new Promise<number>((r) => listening = r);
-      const served = serveTls({
-        host: opts.host,
-        port: portFor(next++),
-        certified: {
-          cert: s.chain === "full" ? chain.full : chain.leaf,
-          key: chain.key,
-          chainLength: s.chain === "full" && chain.full !== chain.leaf ? 2 : 1,
-        },
-        alpn: s.alpn,
-        mode: { kind: "greeting", text: `tlsprobe lab: ${c.name}\n` },
-        timeoutMs: opts.timeoutMs,
-        signal: stop.signal,
-        versions: s.versions,
-        clientAuth: s.clientCert ? { caCerts: [pki.caPem], mode: "require" } : undefined,
-      }, {
-        listening: ({ port }) => listening(port),
-        connection: () => {},
-        handshake: () => {},
-        sent: () => {},
-        received: () => {},
-        closed: () => {},
-        clientError: (_c, err) => opts.onClientError?.(c.name, err),
-      });
+      const x = s.engine;
+      const served = x
+        ? serveLabEngine({
+          host: opts.host,
+          port: portFor(next++),
+          certified: [{
+            cert: s.chain === "full" ? chain.full : chain.leaf,
+            key: chain.key,
+            chainLength: s.chain === "full" ? 2 : 1,
+          }],
+          config: {
+            versions: x.versions,
+            suites: x.suites,
+            groups: x.groups ?? [0x001d, 0x0017, 0x0018],
+            ...(x.dhBits ? { dh: dhParamsForBits(x.dhBits) } : {}),
+            serverPreference: x.serverPreference,
+          },
+          mode: { kind: "greeting", text: `tlsprobe lab: ${c.name}\n` },
+          timeoutMs: opts.timeoutMs,
+          signal: stop.signal,
+        }, {
+          listening: ({ port }) => listening(port),
+          clientError: (_c, err) => opts.onClientError?.(c.name, err),
+        })
+        : serveTls({
+          host: opts.host,
+          port: portFor(next++),
+          certified: {
+            cert: s.chain === "full" ? chain.full : chain.leaf,
+            key: chain.key,
+            chainLength: s.chain === "full" && chain.full !== chain.leaf ? 2 : 1,
+          },
+          alpn: s.alpn,
+          mode: { kind: "greeting", text: `tlsprobe lab: ${c.name}\n` },
+          timeoutMs: opts.timeoutMs,
+          signal: stop.signal,
+          versions: s.versions,
+          clientAuth: s.clientCert ? { caCerts: [pki.caPem], mode: "require" } : undefined,
+        }, {
+          listening: ({ port }) => listening(port),
+          connection: () => {},
+          handshake: () => {},
+          sent: () => {},
+          received: () => {},
+          closed: () => {},
+          clientError: (_c, err) => opts.onClientError?.(c.name, err),
+        });
       running.push(served);
       e.port = await Promise.race([ready, served.then(() => -1)]);
       if (e.port < 0) throw new TlsprobeError("INTERNAL", `The ${c.name} server stopped at once`);

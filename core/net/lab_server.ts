@@ -202,9 +202,8 @@ export async function serveLabEngine(
         await s.write(g);
         sent += g.length;
         events.sent?.(client, g.length);
-      }
-      for (let d = await s.read(); d; d = await s.read()) {
-        if (opts.mode.kind === "echo") {
+      } else {
+        for (let d = await s.read(); d; d = await s.read()) {
           await s.write(d);
           sent += d.length;
           events.sent?.(client, d.length);

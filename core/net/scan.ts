@@ -13,7 +13,16 @@ import { isTlsprobeError, TlsprobeError } from "../errors.ts";
 import { inspect, type Observation } from "../handshake/inspect.ts";
 import { DEFAULT_GROUPS, DEFAULT_SIGNATURE_ALGORITHMS } from "../handshake/defaults.ts";
 import { canShare, makeKeyShare } from "../handshake/key_exchange.ts";
-import { encodeHello, encodeSslv2Hello, HelloReader, isSslv2ServerHello } from "../scan/hello.ts";
+import {
+  CERTIFICATE_ALERTS,
+  encodeHello,
+  encodeNoCertificate,
+  encodeSslv2Hello,
+  HelloReader,
+  isSslv2ServerHello,
+} from "../scan/hello.ts";
+import { isDhe } from "../scan/candidates.ts";
+import { FlightReader } from "../wire/flight.ts";
 import { Limiter, runLimited } from "../scan/limit.ts";
 import type {
   HandshakeFailure,
@@ -145,6 +154,33 @@ async function bounded<T>(
   }
 }
 
+/** Reads one ClientHello's answer (the reader says when it is complete), within MAX_HELLO_BYTES. */
+async function readAnswer(t: TcpTransport, reader: HelloReader): Promise<HelloAnswer> {
+  let total = 0;
+  for (;;) {
+    let chunk: Uint8Array | null;
+    try {
+      chunk = await t.read();
+    } catch (e) {
+      const f = failure(e);
+      if (reader.partial && (f.code === "CONNECTION_RESET")) return reader.partial;
+      return asAnswer(f);
+    }
+    if (chunk === null) {
+      return reader.partial ?? { kind: "dropped", code: "CONNECTION_CLOSED" };
+    }
+    total += chunk.length;
+    if (total > MAX_HELLO_BYTES) {
+      return asAnswer({
+        code: "PEER_MALFORMED",
+        message: `The server sent more than ${MAX_HELLO_BYTES} bytes without a ServerHello`,
+      });
+    }
+    reader.push(chunk);
+    if (reader.answer) return reader.answer;
+  }
+}
+
 function asAnswer(f: HandshakeFailure): HelloAnswer & InspectAnswer {
   if (f.code === "CONNECTION_CLOSED" || f.code === "CONNECTION_RESET") {
     return { kind: "dropped", code: f.code };
@@ -197,32 +233,45 @@ export function tcpProber(
         const bytes = encodeHello(offer, values, sni);
         return bounded<HelloAnswer>(conn, async (t) => {
           await t.write(bytes);
-          const reader = new HelloReader(offer);
-          let total = 0;
-          for (;;) {
-            let chunk: Uint8Array | null;
-            try {
-              chunk = await t.read();
-            } catch (e) {
-              const f = failure(e);
-              if (reader.partial && (f.code === "CONNECTION_RESET")) return reader.partial;
-              return asAnswer(f);
-            }
-            if (chunk === null) {
-              return reader.partial ?? { kind: "dropped", code: "CONNECTION_CLOSED" };
-            }
-            total += chunk.length;
-            if (total > MAX_HELLO_BYTES) {
-              return asAnswer({
-                code: "PEER_MALFORMED",
-                message: `The server sent more than ${MAX_HELLO_BYTES} bytes without a ServerHello`,
-              });
-            }
-            reader.push(chunk);
-            if (reader.answer) return reader.answer;
-          }
+          return await readAnswer(t, new HelloReader(offer));
         }, asAnswer);
       });
+    },
+    clientCertificate(offer: HelloOffer): Promise<{ required: boolean | null; note: string }> {
+      const unknown = (why: string) => ({ required: null, note: why });
+      return runLimited(limiters, () =>
+        bounded(conn, async (t) => {
+          await t.write(encodeHello(offer, new Map(), sni));
+          const a = await readAnswer(t, new HelloReader({ ...offer, untilDone: true }));
+          if (a.kind !== "hello" || !a.certificateRequest) {
+            return unknown("no CertificateRequest in a TLS 1.0–1.2 handshake to answer");
+          }
+          const sh = a.serverHello;
+          await t.write(encodeNoCertificate(sh.version, isDhe(sh.cipherSuite)));
+          const flight = new FlightReader();
+          for (let total = 0; total < MAX_HELLO_BYTES;) {
+            const chunk = await t.read();
+            if (chunk === null) {
+              return unknown(
+                "the server closed the connection after an empty Certificate, without an alert",
+              );
+            }
+            total += chunk.length;
+            flight.push(chunk);
+            for (let item = flight.next(); item; item = flight.next()) {
+              if (item.kind !== "alert") continue;
+              const name = item.alert.name;
+              return CERTIFICATE_ALERTS.includes(name)
+                ? { required: true, note: `an empty Certificate is refused (${name} alert)` }
+                : {
+                  required: false,
+                  note:
+                    `an empty Certificate is taken (the next alert, ${name}, is about the key exchange)`,
+                };
+            }
+          }
+          return unknown("no alert after an empty Certificate");
+        }, (f) => unknown(`no answer after an empty Certificate (${f.code})`)));
     },
     inspect(offer: InspectOffer): Promise<InspectAnswer> {
       return runLimited(limiters, () =>
@@ -236,6 +285,10 @@ export function tcpProber(
             serverName: name,
             alpn: offer.alpn,
             ticketWaitMs: offer.ticketWaitMs ?? 0,
+            // Whether tickets come is all a scan asks: the first one answers it,
+            // and the wait for it scales with the server's measured turn.
+            maxTickets: 1,
+            clock: offer.fixedTicketWait ? undefined : () => performance.now(),
           });
           return fromObservation(obs);
         }, asAnswer));

@@ -58,6 +58,8 @@ export interface ScanVersionReport {
   serverGroupOrder: boolean | null;
   /** DHE prime sizes seen. */
   dhBits: number[];
+  /** RFC 7919 groups (`ffdhe2048` …) whose primes the DHE key exchanges used; other primes only in `dhBits`. */
+  dhGroups: string[];
   /** Signature scheme names accepted. */
   signatureSchemes: string[];
   /** What stopped the enumeration of this version, if anything. */
@@ -97,6 +99,7 @@ export function scanReportBody(r: ScanResult): ScanReportBody {
       groups: v.groups.map(groupName),
       serverGroupOrder: v.serverGroupOrder,
       dhBits: v.dhBits,
+      dhGroups: v.dhGroups.map(groupName),
       signatureSchemes: v.sigalgs.map(signatureSchemeName),
       ...(v.error ? { error: v.error } : {}),
     })),
@@ -208,7 +211,10 @@ export function renderScanText(r: ScanResult, st: TextStyles = PLAIN): string[] 
       L.push(`    ${v.version.padEnd(9)} ${v.groups.map(groupName).join(", ")}${order}`);
     }
     if (v.dhBits.length) {
-      L.push(`    ${v.version.padEnd(9)} DHE prime: ${v.dhBits.join(", ")} bits`);
+      const named = v.dhGroups.length
+        ? ` (${v.dhGroups.map(groupName).join(", ")}, RFC 7919)`
+        : " (not an RFC 7919 group)";
+      L.push(`    ${v.version.padEnd(9)} DHE prime: ${v.dhBits.join(", ")} bits${named}`);
     }
   }
   L.push("", st.bold("  Signature schemes"));

@@ -8,13 +8,14 @@
 import { TlsprobeError } from "../errors.ts";
 import { Writer } from "../wire/codec.ts";
 import { buildClientHello } from "../wire/client_hello.ts";
-import { alertError, encodeHandshakeRecords, HS } from "../wire/record.ts";
+import { alertError, encodeHandshake, encodeHandshakeRecords, HS } from "../wire/record.ts";
 import { FlightReader } from "../wire/flight.ts";
 import { parseServerHello } from "../wire/server_hello.ts";
-import { parseServerKeyExchange } from "../wire/messages.ts";
+import { parseCertificateRequest, parseServerKeyExchange } from "../wire/messages.ts";
 import { cipherSuiteByCode } from "../registry/cipher_suites.ts";
 import { SSL3, TLS1_2, TLS1_3 } from "../registry/versions.ts";
 import { DEFAULT_GROUPS, DEFAULT_SIGNATURE_ALGORITHMS } from "../handshake/defaults.ts";
+import { ffdheGroupOf } from "../handshake/key_exchange.ts";
 import type { HelloAnswer, HelloOffer } from "./model.ts";
 
 /**
@@ -149,11 +150,17 @@ export class HelloReader {
         );
       }
       const hello: Extract<HelloAnswer, { kind: "hello" }> = { kind: "hello", serverHello: sh };
-      if (!this.#offer.untilKeyExchange || sh.version >= TLS1_3 || sh.helloRetryRequest) {
+      const further = this.#offer.untilKeyExchange || this.#offer.untilDone;
+      if (!further || sh.version >= TLS1_3 || sh.helloRetryRequest) {
         this.answer = hello;
         return;
       }
       this.#partial = hello;
+      return;
+    }
+    if (type === HS.certificateRequest && this.#offer.untilDone) {
+      const cr = parseCertificateRequest(body, this.#partial.serverHello.version, offset);
+      this.#partial.certificateRequest = { caNames: cr.certificateAuthorities };
       return;
     }
     if (type === HS.serverKeyExchange) {
@@ -168,14 +175,59 @@ export class HelloReader {
       this.#partial.keyExchange = {
         group: ske.namedGroup,
         dhBits: ske.dhBits,
+        dhGroup: ske.dhP ? ffdheGroupOf(ske.dhP) : undefined,
         scheme: ske.signatureScheme,
       };
-      this.answer = this.#partial;
+      if (!this.#offer.untilDone) this.answer = this.#partial;
       return;
     }
     if (type === HS.serverHelloDone) this.answer = this.#partial;
   }
 }
+
+/**
+ * What a TLS 1.0–1.2 client without a certificate sends after a
+ * CertificateRequest: an empty Certificate (RFC 5246 §7.4.6), then a
+ * ClientKeyExchange whose public value is deliberately invalid, so the
+ * server answers at once either way: an alert about the certificate when it
+ * requires one (it checks the Certificate message first), an alert about
+ * the key exchange when it does not.
+ *
+ * @param version the negotiated version
+ * @param dhe whether the suite is DHE (else ECDHE)
+ * @returns the record
+ * @example
+ * ```ts
+ * import { encodeNoCertificate } from "./hello.ts";
+ * const b = encodeNoCertificate(0x0303, false);
+ * console.assert(b[0] === 22 && b[5] === 11);
+ * ```
+ */
+export function encodeNoCertificate(version: number, dhe: boolean): Uint8Array {
+  const empty = encodeHandshake(HS.certificate, new Writer().u24(0).finish());
+  // A one-byte value: no valid EC point nor DH public value (RFC 4492 §5.7, RFC 5246 §7.4.7.2).
+  const cke = encodeHandshake(
+    HS.clientKeyExchange,
+    dhe ? new Writer().u16(1).u8(1).finish() : new Writer().u8(1).u8(0).finish(),
+  );
+  const both = new Uint8Array(empty.length + cke.length);
+  both.set(empty);
+  both.set(cke, empty.length);
+  return encodeHandshakeRecords(both, version);
+}
+
+/**
+ * Alerts that mean the server wants a client certificate (after an empty
+ * Certificate): handshake_failure is what OpenSSL sends for TLS 1.2.
+ */
+export const CERTIFICATE_ALERTS: readonly string[] = [
+  "handshake_failure",
+  "bad_certificate",
+  "certificate_required",
+  "certificate_unknown",
+  "unsupported_certificate",
+  "access_denied",
+];
 
 /** SSL 2.0 cipher kinds (RFC draft "The SSL Protocol", appendix C). */
 const SSL2_SPECS = [0x010080, 0x020080, 0x030080, 0x040080, 0x050080, 0x060040, 0x0700c0];

@@ -38,6 +38,8 @@ export interface HelloOffer {
   grease?: boolean;
   /** Read on to the ServerKeyExchange (TLS 1.0–1.2) instead of stopping at the ServerHello. */
   untilKeyExchange?: boolean;
+  /** Read on to the ServerHelloDone (TLS 1.0–1.2), keeping a CertificateRequest. */
+  untilDone?: boolean;
 }
 
 /** The failure of one handshake, as data. */
@@ -55,8 +57,10 @@ export type HelloAnswer =
   | {
     kind: "hello";
     serverHello: ServerHello;
-    /** From the ServerKeyExchange, when read. */
-    keyExchange?: { group?: number; dhBits?: number; scheme?: number };
+    /** From the ServerKeyExchange, when read (`dhGroup`: the RFC 7919 group whose prime it is). */
+    keyExchange?: { group?: number; dhBits?: number; dhGroup?: number; scheme?: number };
+    /** The CertificateRequest (with `untilDone`): its CA names (DER). */
+    certificateRequest?: { caNames: Uint8Array[] };
   }
   /** The server refused with an alert. */
   | { kind: "alert"; alert: string; code: ErrorCode }
@@ -79,6 +83,8 @@ export interface InspectOffer {
   serverName?: string | null;
   /** How long to wait for TLS 1.3 tickets after our Finished; 0 stops at the server's Finished. */
   ticketWaitMs?: number;
+  /** Wait `ticketWaitMs` in full, not scaled to the server's measured turn. */
+  fixedTicketWait?: boolean;
 }
 
 /** What a full inspection handshake saw. */
@@ -112,6 +118,12 @@ export interface Prober {
   inspect(offer: InspectOffer): Promise<InspectAnswer>;
   /** An SSLv2 CLIENT-HELLO: whether an SSLv2 SERVER-HELLO came back. */
   sslv2(): Promise<{ accepted: boolean; error?: HandshakeFailure }>;
+  /**
+   * TLS 1.0–1.2: after a CertificateRequest, an empty Certificate (and an
+   * invalid key exchange); whether the server then refuses for want of a
+   * certificate (null: it could not be told).
+   */
+  clientCertificate?(offer: HelloOffer): Promise<{ required: boolean | null; note: string }>;
 }
 
 /** A certificate chain as the scan reports it. */
@@ -188,6 +200,8 @@ export interface VersionResult {
   serverGroupOrder: boolean | null;
   /** DHE prime sizes seen (TLS 1.0–1.2). */
   dhBits: number[];
+  /** The RFC 7919 groups whose primes the DHE ServerKeyExchanges carried (codes; other primes are only in `dhBits`). */
+  dhGroups: number[];
   /** Signature schemes accepted. */
   sigalgs: number[];
   /** What went wrong while enumerating this version, if anything. */

@@ -2,20 +2,30 @@
  * The scan plan: the fewest handshakes that determine exactly what one server
  * accepts. Pure — every handshake goes through a {@link Prober}.
  *
- * - Versions: one ClientHello per version with that version pinned and every
- *   suite the registry knows for it; an SSLv2 CLIENT-HELLO.
+ * - Versions: a chain of ClientHellos, each offering every version up to a
+ *   cap (the first also an unknown higher one, for version tolerance); the
+ *   server's answer is the highest it accepts, and the next cap the version
+ *   below. A version-intolerant or odd server gets one ClientHello per
+ *   version instead. An SSLv2 CLIENT-HELLO beside it.
  * - Suites per version by elimination: offer the set, remove what the server
  *   chose, repeat until it refuses; when it drops the connection instead of
- *   alerting, split the set in halves and go on with each.
- * - Server or client order: the first two suites offered the other way round.
- * - Groups (TLS 1.3 with an empty key_share, so a HelloRetryRequest names the
- *   group; TLS 1.2 from the ServerKeyExchange), DHE prime sizes, signature
+ *   alerting, split the set in halves and go on with each. The set is offered
+ *   forwards and backwards in turn, so a server whose order decides usually
+ *   shows it without an order test.
+ * - TLS 1.3 suites and groups together, from HelloRetryRequests to an empty
+ *   key_share (the server neither computes a share nor signs).
+ * - Groups (TLS 1.2 from the ServerKeyExchange), DHE prime sizes (from the
+ *   ServerKeyExchanges the suite elimination reads anyway), signature
  *   schemes (TLS 1.2 from the ServerKeyExchange, TLS 1.3 from the
  *   CertificateVerify), ALPN, each by elimination.
  * - Certificates per key type, SNI behaviour and the client-certificate
  *   request from full inspection handshakes; features from one ClientHello
  *   that asks for all of them.
  *
+ * Once the versions are known everything else starts at once, offering every
+ * candidate suite of a version (the server picks one it accepts); only a
+ * server that closed connections instead of answering waits for the suites
+ * found.
  * Independent phases run concurrently; the {@link Prober} bounds concurrency.
  *
  * @module
@@ -23,7 +33,7 @@
 import { TlsprobeError } from "../errors.ts";
 import { cipherSuiteByCode } from "../registry/cipher_suites.ts";
 import { signatureSchemeByName } from "../registry/signature_schemes.ts";
-import { TLS1_2, TLS1_3, versionName } from "../registry/versions.ts";
+import { SSL3, TLS1_2, TLS1_3, versionName } from "../registry/versions.ts";
 import {
   ALPN_CANDIDATES,
   ECDHE_GROUPS,
@@ -190,15 +200,14 @@ async function serverOrder<T, A extends Answer>(
   return c === found[0] ? true : c === found[1] ? false : null;
 }
 
-/** How many eliminations run side by side once the server is known to follow the client's order. */
-export const PARALLEL_CHUNKS = 4;
-
 /**
- * Suites of one version: the first two by elimination, then the order test
- * (the two offered the other way round). When the server's order decides,
- * elimination goes on one at a time, which gives its full order; when the
- * client's order decides, order carries no information, so the rest is split
- * into {@link PARALLEL_CHUNKS} sets eliminated concurrently.
+ * Suites of one version by elimination, the remaining set offered forwards
+ * and backwards in turn. A server that follows the client's order always
+ * takes the first suite it accepts in the list as offered; once the set is
+ * known, one answer that breaks that rule proves the server's order decides,
+ * with no extra handshake. Otherwise the first two found, offered the other
+ * way round, tell. With the server's order the suites are in its order; with
+ * the client's, in registry order.
  */
 async function eliminateSuites(
   candidates: number[],
@@ -206,36 +215,87 @@ async function eliminateSuites(
   first: HelloAnswer,
 ): Promise<{ found: number[]; error?: HandshakeFailure; serverOrder: boolean | null }> {
   const pick = (a: HelloAnswer) => a.kind === "hello" ? a.serverHello.cipherSuite : undefined;
-  const s1 = pick(first);
-  if (s1 === undefined || !candidates.includes(s1)) {
-    const e = await eliminate(candidates, ask, pick, first);
-    return { ...e, serverOrder: await serverOrder(e.found, ask, pick) };
-  }
-  const rest1 = candidates.filter((c) => c !== s1);
-  if (!rest1.length) return { found: [s1], serverOrder: null };
-  const a2 = await ask(rest1);
-  const s2 = pick(a2);
-  if (s2 === undefined || !rest1.includes(s2)) {
-    const e = await eliminate(rest1, ask, pick, a2);
-    return { found: [s1, ...e.found], error: e.error, serverOrder: null };
-  }
-  const order = await serverOrder([s1, s2], ask, pick);
-  const rest2 = rest1.filter((c) => c !== s2);
-  if (order !== false || !rest2.length) {
-    const e = await eliminate(rest1, ask, pick, a2);
-    return { found: [s1, ...e.found], error: e.error, serverOrder: order };
-  }
-  const size = Math.ceil(rest2.length / PARALLEL_CHUNKS);
-  const chunks = Array.from(
-    { length: Math.ceil(rest2.length / size) },
-    (_, k) => rest2.slice(k * size, (k + 1) * size),
-  );
-  const parts = await Promise.all(chunks.map((c) => eliminate(c, ask, pick)));
-  return {
-    found: [s1, s2, ...parts.flatMap((p) => p.found)],
-    error: parts.find((p) => p.error)?.error,
-    serverOrder: false,
+  const rounds: { offered: number[]; chose: number }[] = [];
+  let round = 0;
+  const alternating = (set: number[]) => {
+    const offered = round++ % 2 === 0 ? set : [...set].reverse();
+    return ask(offered).then((a) => {
+      const c = pick(a);
+      if (c !== undefined) rounds.push({ offered, chose: c });
+      return a;
+    });
   };
+  const c1 = pick(first);
+  if (c1 !== undefined) rounds.push({ offered: candidates, chose: c1 });
+  round = 1;
+  const e = await eliminate(candidates, alternating, pick, first);
+  const found = new Set(e.found);
+  const contradicts = rounds.some((r) => r.offered.find((c) => found.has(c)) !== r.chose);
+  const order = contradicts ? true : await serverOrder(e.found, ask, pick);
+  const suites = order === false ? candidates.filter((c) => found.has(c)) : e.found;
+  return { found: suites, error: e.error, serverOrder: order };
+}
+
+/**
+ * TLS 1.3 suites and groups together: a ClientHello with an empty key_share
+ * is answered with a HelloRetryRequest naming both the suite and the group
+ * (RFC 8446 §4.1.4), without the server signing anything, and in TLS 1.3 the
+ * suite does not depend on the group nor the group on the suite. So each
+ * handshake takes one of each out until one side runs dry; then each side
+ * goes on alone, the other offered in full. One more handshake, both pairs
+ * offered the other way round, tells whose order decides.
+ */
+async function suitesAndGroups13(
+  p: Prober,
+  vr: VersionResult,
+  first: HelloAnswer | undefined,
+): Promise<void> {
+  const allS = suitesFor(TLS1_3);
+  const allG = [...TLS13_GROUPS];
+  const ask = (suites: number[], groups: number[]) =>
+    p.hello({ versions: [TLS1_3], suites, groups, keyShares: [] });
+  const pickS = (a: HelloAnswer) => a.kind === "hello" ? a.serverHello.cipherSuite : undefined;
+  const pickG = (a: HelloAnswer) =>
+    a.kind === "hello" ? a.serverHello.selectedGroup ?? a.serverHello.keyShare?.group : undefined;
+  const fs: number[] = [];
+  const fg: number[] = [];
+  let rs = [...allS];
+  let rg = [...allG];
+  let a = first;
+  for (;;) {
+    a ??= await ask(rs, rg);
+    const s = pickS(a);
+    const g = pickG(a);
+    if (s === undefined || g === undefined || !rs.includes(s) || !rg.includes(g)) break;
+    fs.push(s);
+    fg.push(g);
+    rs = rs.filter((x) => x !== s);
+    rg = rg.filter((x) => x !== g);
+    a = undefined;
+    if (!rs.length || !rg.length) break;
+  }
+  const [es, eg] = await Promise.all([
+    rs.length ? eliminate(rs, (set) => ask(set, allG), pickS) : { found: [] as number[] },
+    rg.length ? eliminate(rg, (set) => ask(allS, set), pickG) : { found: [] as number[] },
+  ]);
+  vr.suites = [...fs, ...es.found];
+  vr.groups = [...fg, ...eg.found];
+  const error = (es as { error?: HandshakeFailure }).error ??
+    (eg as { error?: HandshakeFailure }).error;
+  if (error) vr.error = error;
+  // Whose order: both pairs offered the other way round, in one handshake.
+  const [s0, s1] = vr.suites;
+  const [g0, g1] = vr.groups;
+  if (s1 === undefined && g1 === undefined) return;
+  const o = await ask(
+    s1 === undefined ? allS : [s1, s0],
+    g1 === undefined ? allG : [g1, g0],
+  );
+  const cs = pickS(o);
+  const cg = pickG(o);
+  if (s1 !== undefined) vr.serverOrder = cs === s0 ? true : cs === s1 ? false : null;
+  if (g1 !== undefined) vr.serverGroupOrder = cg === g0 ? true : cg === g1 ? false : null;
+  if (vr.serverOrder === false) vr.suites = allS.filter((c) => vr.suites.includes(c));
 }
 
 function emptyVersion(code: number): VersionResult {
@@ -248,6 +308,7 @@ function emptyVersion(code: number): VersionResult {
     groups: [],
     serverGroupOrder: null,
     dhBits: [],
+    dhGroups: [],
     sigalgs: [],
   };
 }
@@ -302,6 +363,14 @@ export async function planScan(prober: Prober, o: PlanOptions): Promise<PlannedS
       tick();
       return a;
     },
+    clientCertificate: prober.clientCertificate
+      ? async (offer) => {
+        guard();
+        const a = await prober.clientCertificate!(offer);
+        tick();
+        return a;
+      }
+      : undefined,
   };
   try {
     await run(p, o, result, (s) => phase = s);
@@ -311,6 +380,99 @@ export async function planScan(prober: Prober, o: PlanOptions): Promise<PlannedS
   }
   result.elapsedMs = clock() - started;
   return result;
+}
+
+/** The groups of the version ClientHellos: TLS 1.3's first (their answer starts TLS 1.3's group elimination), then the other curves. */
+const VERSION_GROUPS: readonly number[] = [
+  ...TLS13_GROUPS,
+  ...ECDHE_GROUPS.filter((g) => !TLS13_GROUPS.includes(g)),
+];
+
+/** An unknown version above TLS 1.3, offered in the first ClientHello to see version intolerance. */
+const NEXT_VERSION = 0x0305;
+
+/** What the version phase found. */
+interface Versions {
+  /** Each accepted version's first answer (its first elimination round). */
+  answers: Map<number, HelloAnswer>;
+  /** Answers of versions that were refused (for errors). */
+  failures: HelloAnswer[];
+  /** Whether a connection was closed without an answer (then later phases offer only suites found). */
+  dropped: boolean;
+  /** Whether the server took a ClientHello offering an unknown higher version (undefined: not known). */
+  tolerance?: { value: boolean; note: string };
+}
+
+/**
+ * Versions by a chain of ClientHellos: offer every version up to a cap; the
+ * server answers with the highest it accepts, which is accepted and every
+ * version between the two is not; the next cap is the version below. A
+ * protocol_version alert ends the chain: nothing lower is accepted. The first
+ * ClientHello also offers an unknown higher version (version tolerance). When
+ * the server answers anything else (another alert, a closed connection, or
+ * anything but a version to the first ClientHello), the versions left are
+ * each tried alone, as a version-intolerant server needs, and a dropped
+ * connection is asked again with a few common suites.
+ *
+ * TLS 1.3 is offered with an empty key_share: the HelloRetryRequest names the
+ * suite and the group without the server computing a key share or signing.
+ * TLS 1.0–1.2 answers are read up to the ServerKeyExchange.
+ */
+async function detectVersions(
+  wanted: number[],
+  hello: (versions: number[], suites: number[]) => Promise<HelloAnswer>,
+  tolerance: boolean,
+): Promise<Versions> {
+  const out: Versions = { answers: new Map(), failures: [], dropped: false };
+  const offerFor = (cap: number) => {
+    const vs = wanted.filter((v) => v <= cap);
+    // SSL 3.0 is offered only on its own (it carries no extensions).
+    return vs.length > 1 ? vs.filter((v) => v !== SSL3) : vs;
+  };
+  const suitesOf = (vs: number[]) => [...new Set(vs.flatMap(suitesFor))];
+  let rest = [...wanted];
+  let first = true;
+  while (rest.length) {
+    const cap = rest[0];
+    const vs = offerFor(cap);
+    const withNext = first && tolerance && cap >= TLS1_2;
+    const a = await hello(withNext ? [NEXT_VERSION, ...vs] : vs, suitesOf(vs));
+    if (a.kind === "dropped") out.dropped = true;
+    if (withNext && a.kind === "hello" && vs.includes(a.serverHello.version)) {
+      out.tolerance = {
+        value: true,
+        note: `offered up to 0x0305: ${versionName(a.serverHello.version)} chosen`,
+      };
+    }
+    const wasFirst = first;
+    first = false;
+    if (a.kind === "hello" && vs.includes(a.serverHello.version)) {
+      const v = a.serverHello.version;
+      out.answers.set(v, a);
+      rest = rest.filter((x) => x < v);
+      continue;
+    }
+    out.failures.push(a);
+    // A server that already negotiated a version refuses the lower ones with
+    // protocol_version; from the first ClientHello it may be intolerance.
+    if (!wasFirst && a.kind === "alert" && a.alert === "protocol_version") return out;
+    // A target that cannot be reached, stays silent or speaks no TLS is not asked again.
+    const f = failureOf(a);
+    if (f && FATAL.has(f.code)) return out;
+    break;
+  }
+  if (!rest.length) return out;
+  // Each version left alone; a dropped connection again with common suites only.
+  await Promise.all(rest.map(async (v) => {
+    let a = await hello([v], suitesFor(v));
+    if (a.kind === "dropped") {
+      out.dropped = true;
+      a = await hello([v], COMMON_SUITES.filter((c) => suitesFor(v).includes(c)));
+    }
+    if (a.kind === "hello" && a.serverHello.version === v) out.answers.set(v, a);
+    else out.failures.push(a);
+  }));
+  return out;
 }
 
 async function run(
@@ -329,11 +491,22 @@ async function run(
       ...extra,
     });
 
-  // Phase 1: one handshake per version (and SSLv2), concurrently.
+  // Phase 1: the version chain, and SSLv2 beside it.
   setPhase("versions");
   const trySslv2 = !o.versions || o.versions.includes(0x0300) || o.versions.includes(0x0002);
-  const [firsts, v2] = await Promise.all([
-    Promise.all(wanted.map((v) => helloAt(v, suitesFor(v)))),
+  const [found, v2] = await Promise.all([
+    detectVersions(
+      wanted,
+      (versions, suites) =>
+        p.hello({
+          versions,
+          suites,
+          groups: [...VERSION_GROUPS],
+          keyShares: [],
+          untilKeyExchange: true,
+        }),
+      !o.versions,
+    ),
     trySslv2 ? p.sslv2() : Promise.resolve({ accepted: false }),
   ]);
   r.sslv2 = v2.accepted;
@@ -341,22 +514,13 @@ async function run(
     r.versions = wanted.map(emptyVersion);
     throw new Interrupted();
   }
-  // A server that dropped the connection may choke on the large ClientHello or
-  // on one suite in it: ask again with a few common suites.
-  const retried = await Promise.all(
-    wanted.map((v, i) =>
-      firsts[i].kind === "dropped"
-        ? helloAt(v, COMMON_SUITES.filter((c) => suitesFor(v).includes(c)))
-        : undefined
-    ),
-  );
-  const answered = (a: HelloAnswer | undefined, v: number) =>
-    a?.kind === "hello" && a.serverHello.version === v;
-  const accepted = wanted.filter((v, i) => answered(firsts[i], v) || answered(retried[i], v));
+  const accepted = wanted.filter((v) => found.answers.has(v));
   if (!accepted.length && !r.sslv2) {
-    const fatal = firsts.map(failureOf).find((f) => f && FATAL.has(f.code));
-    const any = firsts.map(failureOf).find((f) => f);
-    const dropped = firsts.every((a) => a.kind === "dropped");
+    const fails = found.failures.map(failureOf);
+    const fatal = fails.find((f) => f && FATAL.has(f.code));
+    const any = fails.find((f) => f);
+    const dropped = found.failures.length > 0 &&
+      found.failures.every((a) => a.kind === "dropped");
     r.error = fatal ?? any ?? (dropped
       ? {
         code: "CONNECTION_CLOSED",
@@ -373,94 +537,116 @@ async function run(
     r.versions = wanted.map(emptyVersion);
     return;
   }
-
-  // Phase 2: suites per version, by elimination, concurrently across versions.
-  setPhase("cipher suites");
   const results = wanted.map(emptyVersion);
   r.versions = results;
-  await Promise.all(wanted.map(async (v, i) => {
-    const vr = results[i];
-    if (!accepted.includes(v)) {
-      const f = failureOf(firsts[i]);
-      if (f && FATAL.has(f.code)) vr.error = f;
-      return;
-    }
-    vr.accepted = true;
-    const ask = (set: number[]) => helloAt(v, set);
-    const e = await eliminateSuites(suitesFor(v), ask, firsts[i] as HelloAnswer);
-    if (!e.found.length) vr.accepted = false;
-    vr.suites = e.found;
-    if (e.error) vr.error = e.error;
-    vr.serverOrder = e.serverOrder;
-  }));
+  for (const vr of results) vr.accepted = accepted.includes(vr.code);
+  if (found.tolerance) r.features.versionTolerance = found.tolerance;
 
+  // Phase 2, all at once: suites per version by elimination (TLS 1.3 with its
+  // groups), and everything that needs only to know the versions.
+  setPhase("cipher suites, groups, signature schemes, certificates, ALPN, features");
   const v13 = results.find((v) => v.code === TLS1_3 && v.accepted);
   const legacy = results.filter((v) => v.code < TLS1_3 && v.accepted);
   const top12 = legacy[0];
-  const allSuites = [...new Set(results.flatMap((v) => v.suites))];
-  const acceptedCodes = results.filter((v) => v.accepted).map((v) => v.code);
-
+  const acceptedCodes = accepted;
+  const done = new Map<number, Promise<void>>();
+  /**
+   * The suites later phases offer at a version: every candidate (the server
+   * takes one it accepts), or, with a server that closed connections instead
+   * of answering, only those found once its elimination ends.
+   */
+  const offer: Offer = async (code) => {
+    if (!found.dropped) return suitesFor(code);
+    await done.get(code);
+    return results.find((v) => v.code === code)?.suites ?? [];
+  };
+  const eliminations = results.filter((v) => v.accepted).map((vr) =>
+    [vr, async () => {
+      const first = found.answers.get(vr.code)!;
+      if (vr.code === TLS1_3) {
+        const hrr = first.kind === "hello" && first.serverHello.helloRetryRequest;
+        await suitesAndGroups13(p, vr, hrr ? first : undefined);
+      } else {
+        const answers: HelloAnswer[] = [first];
+        const ask = async (set: number[]) => {
+          const a = await helloAt(vr.code, set, { untilKeyExchange: true });
+          answers.push(a);
+          return a;
+        };
+        const e = await eliminateSuites(suitesFor(vr.code), ask, first);
+        vr.suites = e.found;
+        if (e.error) vr.error = e.error;
+        vr.serverOrder = e.serverOrder;
+        // DHE prime sizes, and RFC 7919 groups, from the ServerKeyExchanges already read.
+        const bits = new Set<number>();
+        const named = new Set<number>();
+        for (const a of answers) {
+          if (a.kind === "hello" && isDhe(a.serverHello.cipherSuite) && a.keyExchange?.dhBits) {
+            bits.add(a.keyExchange.dhBits);
+            if (a.keyExchange.dhGroup !== undefined) named.add(a.keyExchange.dhGroup);
+          }
+        }
+        vr.dhBits = [...bits].sort((x, y) => x - y);
+        vr.dhGroups = [...named].sort((x, y) => x - y);
+      }
+      if (!vr.suites.length) vr.accepted = false;
+    }] as const
+  );
+  for (const [vr, f] of eliminations) done.set(vr.code, f());
   if (o.signal?.aborted) throw new Interrupted();
-  setPhase("groups, signature schemes, certificates, ALPN, features");
   await Promise.all([
-    v13 ? groups13(p, v13) : undefined,
-    top12 ? groups12(p, top12, helloAt) : undefined,
-    top12 ? sigalgs12(p, top12, helloAt) : undefined,
-    v13 ? sigalgs13(p, v13) : undefined,
-    certificates(p, r, results, acceptedCodes, allSuites, sni),
-    alpn(p, r, v13, top12, helloAt),
-    features(p, r, results, top12, v13),
+    ...done.values(),
+    top12 ? groups12(p, top12, helloAt, offer) : undefined,
+    top12 ? sigalgs12(p, top12, helloAt, offer) : undefined,
+    v13 ? sigalgs13(p, v13, offer) : undefined,
+    certificates(p, r, results, acceptedCodes, offer, sni),
+    alpn(p, r, v13, top12, helloAt, offer),
+    features(p, r, results, top12, v13, offer),
   ]);
   r.features = orderFeatures(r.features);
 }
 
-async function groups13(p: Prober, v: VersionResult): Promise<void> {
-  const ask = (set: number[]) =>
-    p.hello({ versions: [TLS1_3], suites: v.suites, groups: set, keyShares: [] });
-  const pick = (a: HelloAnswer) =>
-    a.kind === "hello" ? a.serverHello.selectedGroup ?? a.serverHello.keyShare?.group : undefined;
-  const e = await eliminate(TLS13_GROUPS, ask, pick);
+/** The suites a phase offers at a version. */
+type Offer = (code: number) => Promise<number[]>;
+
+type HelloAt = (v: number, suites: number[], extra?: Partial<HelloOffer>) => Promise<HelloAnswer>;
+
+async function groups12(
+  p: Prober,
+  v: VersionResult,
+  helloAt: HelloAt,
+  offer: Offer,
+): Promise<void> {
+  void p;
+  // Every ECDHE suite of the version: the server takes one it accepts (none: no groups).
+  const ecdhe = (await offer(v.code)).filter(isEcdhe);
+  if (!ecdhe.length) return;
+  const ask = (set: number[]) => helloAt(v.code, ecdhe, { groups: set, untilKeyExchange: true });
+  const pick = (a: HelloAnswer) => a.kind === "hello" ? a.keyExchange?.group : undefined;
+  const e = await eliminate(ECDHE_GROUPS, ask, pick);
   v.groups = e.found;
   v.serverGroupOrder = await serverOrder(v.groups, ask, pick);
 }
 
-type HelloAt = (v: number, suites: number[], extra?: Partial<HelloOffer>) => Promise<HelloAnswer>;
-
-async function groups12(p: Prober, v: VersionResult, helloAt: HelloAt): Promise<void> {
-  void p;
-  const ecdhe = v.suites.filter(isEcdhe);
-  const dhe = v.suites.filter(isDhe);
-  await Promise.all([
-    (async () => {
-      if (!ecdhe.length) return;
-      const ask = (set: number[]) =>
-        helloAt(v.code, ecdhe, { groups: set, untilKeyExchange: true });
-      const pick = (a: HelloAnswer) => a.kind === "hello" ? a.keyExchange?.group : undefined;
-      const e = await eliminate(ECDHE_GROUPS, ask, pick);
-      v.groups = e.found;
-      v.serverGroupOrder = await serverOrder(v.groups, ask, pick);
-    })(),
-    (async () => {
-      if (!dhe.length) return;
-      const a = await helloAt(v.code, dhe, { untilKeyExchange: true });
-      if (a.kind === "hello" && a.keyExchange?.dhBits) v.dhBits = [a.keyExchange.dhBits];
-    })(),
-  ]);
-}
-
-async function sigalgs12(p: Prober, v: VersionResult, helloAt: HelloAt): Promise<void> {
+async function sigalgs12(
+  p: Prober,
+  v: VersionResult,
+  helloAt: HelloAt,
+  offer: Offer,
+): Promise<void> {
   void p;
   if (v.code !== TLS1_2) return; // signature_algorithms exists from TLS 1.2 on
-  const signed = v.suites.filter(isSignedKx);
+  const signed = (await offer(v.code)).filter(isSignedKx);
   if (!signed.length) return;
   const ask = (set: number[]) => helloAt(v.code, signed, { sigalgs: set, untilKeyExchange: true });
   const pick = (a: HelloAnswer) => a.kind === "hello" ? a.keyExchange?.scheme : undefined;
   v.sigalgs = (await eliminate(TLS12_SIGALGS, ask, pick)).found;
 }
 
-async function sigalgs13(p: Prober, v: VersionResult): Promise<void> {
+async function sigalgs13(p: Prober, v: VersionResult, offer: Offer): Promise<void> {
+  const suites = await offer(TLS1_3);
   const ask = (set: number[]) =>
-    p.inspect({ versions: [TLS1_3], suites: v.suites, sigalgs: set, ticketWaitMs: 0 });
+    p.inspect({ versions: [TLS1_3], suites, sigalgs: set, ticketWaitMs: 0 });
   const pick = (a: InspectAnswer) =>
     a.kind === "ok" && a.signatureScheme
       ? signatureSchemeByName(a.signatureScheme)?.code
@@ -473,10 +659,11 @@ async function certificates(
   r: PlannedScan,
   results: VersionResult[],
   versions: number[],
-  allSuites: number[],
+  offer: Offer,
   sni: string | null,
 ): Promise<void> {
   const v13 = results.find((v) => v.code === TLS1_3 && v.accepted);
+  const allSuites = [...new Set((await Promise.all(versions.map(offer))).flat())];
   const answers = await Promise.all(KEY_TYPES.map((k, i) => {
     const suites = allSuites.filter((c) =>
       c >> 8 === 0x13 || k.au.includes(cipherSuiteByCode(c)?.au ?? "")
@@ -506,15 +693,36 @@ async function certificates(
   const oks = answers.filter((a): a is Extract<InspectAnswer, { kind: "ok" }> => a?.kind === "ok");
   const req = oks.find((a) => a.certificateRequest);
   if (req?.certificateRequest) {
-    r.clientCertificate = {
-      requested: true,
-      required: oks.some((a) => a.postHandshakeAlert === "certificate_required")
-        ? true
-        : oks.some((a) => a.version === TLS1_3 && a.sessionTicket === true)
-        ? false
-        : null,
-      caNames: [],
-    };
+    let required = oks.some((a) => a.postHandshakeAlert === "certificate_required")
+      ? true
+      : oks.some((a) => a.version === TLS1_3 && a.sessionTicket === true)
+      ? false
+      : null;
+    // TLS 1.3, neither a ticket nor an alert within the scaled wait: once
+    // more, waiting the whole bound (a loaded server may be slow to answer).
+    if (required === null && req.version >= TLS1_3) {
+      const again = await p.inspect({
+        versions: [TLS1_3],
+        suites: await offer(TLS1_3),
+        ticketWaitMs: 1000,
+        fixedTicketWait: true,
+      });
+      if (again.kind === "ok") {
+        required = again.postHandshakeAlert === "certificate_required"
+          ? true
+          : again.sessionTicket === true
+          ? false
+          : null;
+      }
+    }
+    // TLS 1.0–1.2: answer the request with no certificate and see.
+    if (required === null && req.version < TLS1_3 && p.clientCertificate) {
+      const kx = (await offer(req.version)).filter(isSignedKx);
+      if (kx.length) {
+        required = (await p.clientCertificate({ versions: [req.version], suites: kx })).required;
+      }
+    }
+    r.clientCertificate = { requested: true, required, caNames: [] };
     r.caNamesDer = req.certificateRequest.caNames;
   }
   const stapled = oks.some((a) => a.ocspStapled);
@@ -570,14 +778,16 @@ async function alpn(
   v13: VersionResult | undefined,
   top12: VersionResult | undefined,
   helloAt: HelloAt,
+  offer: Offer,
 ): Promise<void> {
   type A = HelloAnswer | InspectAnswer;
   let ask: (set: string[]) => Promise<A>;
   if (top12 && top12.code === TLS1_2) {
-    ask = (set) => helloAt(TLS1_2, top12.suites, { alpn: set });
+    const suites = await offer(TLS1_2);
+    ask = (set) => helloAt(TLS1_2, suites, { alpn: set });
   } else if (v13) {
-    ask = (set) =>
-      p.inspect({ versions: [TLS1_3], suites: v13.suites, alpn: set, ticketWaitMs: 0 });
+    const suites = await offer(TLS1_3);
+    ask = (set) => p.inspect({ versions: [TLS1_3], suites, alpn: set, ticketWaitMs: 0 });
   } else return;
   const pick = (a: A) =>
     a.kind === "hello" ? a.serverHello.alpn : a.kind === "ok" ? a.alpn : undefined;
@@ -591,16 +801,18 @@ async function features(
   results: VersionResult[],
   top12: VersionResult | undefined,
   v13: VersionResult | undefined,
+  offer: Offer,
 ): Promise<void> {
   const f = r.features;
   const acc = results.filter((v) => v.accepted);
   const jobs: Promise<void>[] = [];
   if (top12) {
     jobs.push((async () => {
-      const cbc = top12.suites.filter(isCbc);
+      const all = await offer(top12.code);
+      const cbc = all.filter(isCbc);
       const a = await p.hello({
         versions: [top12.code],
-        suites: [...cbc, ...top12.suites.filter((c) => !cbc.includes(c))],
+        suites: [...cbc, ...all.filter((c) => !cbc.includes(c))],
         compression: [1, 0],
         encryptThenMac: true,
         heartbeat: true,
@@ -630,14 +842,18 @@ async function features(
           sh.extendedMasterSecret ? "acknowledged" : "not acknowledged"
         } (${name}, RFC 7627)`,
       };
-      f.encryptThenMac = cbc.length
+      f.encryptThenMac = isCbc(sh.cipherSuite)
         ? {
           value: sh.encryptThenMac,
           note: `${
             sh.encryptThenMac ? "acknowledged" : "not acknowledged"
           } with a CBC suite (RFC 7366)`,
         }
-        : { value: null, note: "no CBC suite accepted: not applicable" };
+        : {
+          value: null,
+          note:
+            "the server chose a suite that is not CBC, with CBC suites offered first: not applicable",
+        };
       const hb = sh.extensions.some((e) => e.type === 15);
       f.heartbeat = {
         value: hb,
@@ -666,7 +882,7 @@ async function features(
     jobs.push((async () => {
       const a = await p.hello({
         versions: [lower.code],
-        suites: lower.suites,
+        suites: await offer(lower.code),
         keyShares: lower.code >= TLS1_3 ? [X25519] : undefined,
         fallbackScsv: true,
       });
@@ -682,13 +898,14 @@ async function features(
   } else {
     f.fallbackScsv = { value: null, note: "one version only: not applicable" };
   }
-  // Version intolerance: a ClientHello offering an unknown higher version (0x0305).
-  if (acc.length) {
+  // Version intolerance: a ClientHello offering an unknown higher version
+  // (0x0305), unless the version phase already offered it.
+  if (acc.length && !f.versionTolerance) {
     jobs.push((async () => {
       const top = acc[0].code;
       const a = await p.hello({
         versions: [0x0305, ...acc.map((v) => v.code)],
-        suites: [...new Set(acc.flatMap((v) => v.suites))],
+        suites: [...new Set((await Promise.all(acc.map((v) => offer(v.code)))).flat())],
         keyShares: [X25519],
       });
       f.versionTolerance = a.kind === "hello" && a.serverHello.version === top

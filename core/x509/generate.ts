@@ -42,8 +42,8 @@ import { toPem } from "./pem.ts";
 
 /** Key types `certs init` makes. */
 export const KEY_KINDS = ["rsa2048", "ecdsa-p256"] as const;
-/** A key type `certs init` makes. */
-export type KeyKind = typeof KEY_KINDS[number];
+/** A key type: what `certs init` makes, and a weak RSA 1024 for the test lab. */
+export type KeyKind = typeof KEY_KINDS[number] | "rsa1024";
 
 /** A key pair with its public key's SubjectPublicKeyInfo DER. */
 export interface GeneratedKey {
@@ -64,10 +64,10 @@ export interface GeneratedKey {
  * @returns the key, its SPKI and its PKCS#8 PEM
  */
 export async function generateKey(kind: KeyKind): Promise<GeneratedKey> {
-  const alg = kind === "rsa2048"
+  const alg = kind !== "ecdsa-p256"
     ? {
       name: "RSASSA-PKCS1-v1_5",
-      modulusLength: 2048,
+      modulusLength: kind === "rsa1024" ? 1024 : 2048,
       publicExponent: new Uint8Array([1, 0, 1]),
       hash: "SHA-256",
     }
@@ -146,6 +146,8 @@ export interface IssueOptions {
   ips?: string[];
   /** Extended key usage OIDs. */
   eku?: string[];
+  /** Sign with SHA-1 (a deliberately weak certificate for the test lab); default SHA-256. */
+  sha1?: boolean;
 }
 
 /**
@@ -157,12 +159,24 @@ export interface IssueOptions {
 export async function issueCertificate(o: IssueOptions): Promise<Uint8Array> {
   const serial = crypto.getRandomValues(new Uint8Array(16));
   serial[0] = (serial[0] & 0x7f) || 1; // positive, no leading zero (RFC 5280 section 4.1.2.2)
-  const sigAlg = o.signer.kind === "rsa2048"
+  const rsa = o.signer.kind !== "ecdsa-p256";
+  // sha256WithRSAEncryption / sha1WithRSAEncryption, ecdsa-with-SHA256 / ecdsa-with-SHA1.
+  const sigAlg = rsa
     ? new AlgorithmIdentifier({
-      algorithm: "1.2.840.113549.1.1.11",
+      algorithm: o.sha1 ? "1.2.840.113549.1.1.5" : "1.2.840.113549.1.1.11",
       parameters: new Uint8Array([5, 0]).buffer,
     })
-    : new AlgorithmIdentifier({ algorithm: "1.2.840.10045.4.3.2" });
+    : new AlgorithmIdentifier({ algorithm: o.sha1 ? "1.2.840.10045.4.1" : "1.2.840.10045.4.3.2" });
+  // A WebCrypto RSA key is bound to its hash: SHA-1 needs the key imported again.
+  const signKey = rsa && o.sha1
+    ? await crypto.subtle.importKey(
+      "pkcs8",
+      await crypto.subtle.exportKey("pkcs8", o.signer.privateKey),
+      { name: "RSASSA-PKCS1-v1_5", hash: "SHA-1" },
+      false,
+      ["sign"],
+    )
+    : o.signer.privateKey;
   const ski = await keyId(o.spki);
   const aki = await keyId(o.issuer?.spki ?? o.spki);
   const ku = o.ca
@@ -201,17 +215,15 @@ export async function issueCertificate(o: IssueOptions): Promise<Uint8Array> {
   const tbsDer = new Uint8Array(AsnConvert.serialize(tbs));
   const sig = new Uint8Array(
     await crypto.subtle.sign(
-      o.signer.kind === "rsa2048"
-        ? { name: "RSASSA-PKCS1-v1_5" }
-        : { name: "ECDSA", hash: "SHA-256" },
-      o.signer.privateKey,
+      rsa ? { name: "RSASSA-PKCS1-v1_5" } : { name: "ECDSA", hash: o.sha1 ? "SHA-1" : "SHA-256" },
+      signKey,
       tbsDer,
     ),
   );
   const cert = new Certificate({
     tbsCertificate: tbs,
     signatureAlgorithm: sigAlg,
-    signatureValue: (o.signer.kind === "rsa2048" ? sig : ecdsaDer(sig)).slice().buffer,
+    signatureValue: (rsa ? sig : ecdsaDer(sig)).slice().buffer,
   });
   return new Uint8Array(AsnConvert.serialize(cert));
 }

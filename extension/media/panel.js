@@ -1,13 +1,14 @@
-// The side panel's script: posts the form and history clicks to the
+// The side panel's script: posts the form, Cancel and result buttons to the
 // extension and shows the HTML it renders (escaped, built in the extension
 // host). Runs under CSP default-src 'none' with a nonce.
 (function () {
   const vscode = acquireVsCodeApi();
   const form = document.getElementById("probe-form");
   const result = document.getElementById("result");
-  const history = document.getElementById("history");
   const button = document.getElementById("probe-button");
   const scanButton = document.getElementById("scan-button");
+  const target = document.getElementById("target");
+  const targetError = document.getElementById("target-error");
   const fields = [
     "target",
     "caFile",
@@ -15,6 +16,7 @@
     "keyFile",
     "alpn",
     "serverName",
+    "starttls",
   ];
 
   const saved = vscode.getState() || {};
@@ -29,40 +31,41 @@
     }
     return v;
   }
+  // The extension checks the target with the CLI's own parser and answers a
+  // typo with "invalid": the message goes next to the field.
+  function showInvalid(message) {
+    targetError.textContent = message;
+    targetError.hidden = false;
+    target.setAttribute("aria-invalid", "true");
+    target.setAttribute("aria-describedby", "target-error");
+    target.focus();
+  }
+  function clearInvalid() {
+    if (targetError.hidden) return;
+    targetError.hidden = true;
+    targetError.textContent = "";
+    target.removeAttribute("aria-invalid");
+    target.removeAttribute("aria-describedby");
+  }
+  target.addEventListener("input", clearInvalid);
 
+  function submit(type) {
+    const request = formValues();
+    vscode.setState(request);
+    vscode.postMessage({ type, request: { ...request, target: request.target ?? "" } });
+  }
   form.addEventListener("submit", (e) => {
     e.preventDefault();
-    const request = formValues();
-    vscode.setState(request);
-    if (!request.target) {
-      document.getElementById("target").focus();
-      return;
-    }
-    vscode.postMessage({ type: "probe", request });
+    submit("probe");
   });
-  scanButton.addEventListener("click", () => {
-    const request = formValues();
-    vscode.setState(request);
-    if (!request.target) {
-      document.getElementById("target").focus();
-      return;
-    }
-    vscode.postMessage({ type: "scan", request });
-  });
+  scanButton.addEventListener("click", () => submit("scan"));
   document.querySelectorAll("button.browse").forEach((b) => {
     b.addEventListener("click", () => {
       vscode.postMessage({ type: "browse", field: b.dataset.field });
     });
   });
-  // History items are buttons: Enter and Space work without extra handlers.
-  history.addEventListener("click", (e) => {
-    const item = e.target.closest("button.history-item");
-    if (item) {
-      vscode.postMessage({ type: "select", id: Number(item.dataset.id) });
-    }
-  });
 
-  // Buttons inside the rendered result (retry with a CA file, raw JSON).
+  // Buttons inside the rendered result (Cancel, retry with a CA file, raw JSON).
   result.addEventListener("click", (e) => {
     const b = e.target.closest("button[data-action]");
     if (b) vscode.postMessage({ type: b.dataset.action, id: Number(b.dataset.id) });
@@ -71,18 +74,29 @@
   globalThis.addEventListener("message", (event) => {
     const m = event.data;
     if (m.type === "state") {
+      const hadFocus = result.contains(document.activeElement);
       result.innerHTML = m.result;
-      history.innerHTML = m.history;
       button.disabled = m.running;
       scanButton.disabled = m.running;
+      if (m.running) {
+        clearInvalid();
+        // Keyboard users land on Cancel while a probe runs.
+        document.getElementById("cancel-probe")?.focus();
+      } else if (hadFocus) target.focus();
       if (m.form) {
         // Only the fields the probe named: a palette or CodeLens probe (a target
         // alone) keeps the options typed in the form.
         for (const f of fields) {
           if (m.form[f] !== undefined) document.getElementById(f).value = m.form[f];
         }
+        // The protocol goes with the target: a new target without one is direct TLS.
+        if (m.form.target !== undefined && m.form.starttls === undefined) {
+          document.getElementById("starttls").value = "";
+        }
         vscode.setState(formValues());
       }
+    } else if (m.type === "invalid") {
+      showInvalid(m.message);
     } else if (m.type === "browsed") {
       const input = document.getElementById(m.field);
       input.value = m.path;

@@ -18,8 +18,8 @@ import {
   parseTarget,
   type ProbeReport,
   ReportFormatError,
-  STARTTLS_URL_SCHEMES,
 } from "./pure/report.ts";
+import { STARTTLS_PROTOCOLS } from "../../core/starttls/mod.ts";
 import type { ProbeRequest } from "./pure/panel_model.ts";
 import type { ScanReport } from "./pure/scan_view.ts";
 
@@ -447,12 +447,29 @@ export function probeArgs(req: ProbeRequest, timeoutMs: number): string[] {
   // Only a protocol tlsprobe knows reaches the command line (never an option).
   const starttls = req.starttls ?? target.starttls;
   if (starttls) {
-    if (!Object.values(STARTTLS_URL_SCHEMES).some((s) => s.protocol === starttls)) {
+    if (!(STARTTLS_PROTOCOLS as readonly string[]).includes(starttls)) {
       throw new CliClientError("BAD_INPUT", `Not a STARTTLS protocol: ${JSON.stringify(starttls)}`);
     }
     args.push("--starttls", starttls);
   }
   return args;
+}
+
+/**
+ * The command line a person would type for a probe or scan from the panel
+ * (`tlsprobe probe HOST:PORT --cafile …`), shell-quoted: "copy as command line".
+ *
+ * @param req the form's fields
+ * @returns one line, without `--json` and the extension's `--timeout`
+ * @throws CliClientError `BAD_INPUT` when the target is not host:port
+ */
+export function commandLine(req: ProbeRequest): string {
+  const args = req.kind === "scan" ? scanArgs(req, 1000) : probeArgs(req, 1000);
+  const t = args.indexOf("--timeout");
+  if (t >= 0) args.splice(t, 2);
+  const q = args.indexOf("--quiet");
+  if (q >= 0) args.splice(q, 1);
+  return ["tlsprobe", ...args].map(quoteArg).join(" ");
 }
 
 /**

@@ -14,6 +14,7 @@ import {
   certificate,
   CliClientError,
   type CliCommand,
+  commandLine,
   probe,
   resolveCli,
   scan,
@@ -24,18 +25,22 @@ import {
   addEntry,
   entryFailure,
   escapeHtml,
+  plainMessage,
   type ProbeEntry,
   type ProbeRequest,
+  removeEntry,
   renderChain,
 } from "./pure/panel_model.ts";
 import { formatTarget, parseTarget, type ReportCertificate } from "./pure/report.ts";
-import { COMMANDS, CONFIG, setting } from "./constants.ts";
+import { COMMANDS, CONFIG, PANEL_VIEW_ID, setting } from "./constants.ts";
 import { makeNonce, type PanelProvider } from "./panel/panel_provider.ts";
 
 /** What the commands need from the extension. */
 export interface CommandDeps {
   context: vscode.ExtensionContext;
   panel: PanelProvider;
+  /** The "tlsprobe" output channel (Show Output). */
+  output?: vscode.OutputChannel;
 }
 
 /**
@@ -60,9 +65,41 @@ function findCli(context: vscode.ExtensionContext): CliCommand {
   });
 }
 
+/** The probe in flight: Cancel (in the view, or on the notification) aborts it. */
+let inFlight: AbortController | undefined;
+
+/** Cancels the running probe, if any (the panel's Cancel button). */
+export function cancelProbe(): void {
+  inFlight?.abort();
+}
+
+const SHOW_OUTPUT = "Show Output";
+const OPEN_SETTINGS = "Open Settings";
+const RETRY = "Retry";
+
 /**
- * Runs a probe through the CLI with a cancellable progress notification and
- * records it in the panel's history.
+ * Tells the user about a failed probe with a notification, but only when the
+ * panel (which shows the failure in place) is not on screen.
+ */
+function notifyFailure(deps: CommandDeps, req: ProbeRequest, message: string): void {
+  if (deps.panel.visible) return;
+  void vscode.window.showWarningMessage(
+    plainMessage(`${req.target}: ${message}`),
+    SHOW_OUTPUT,
+    OPEN_SETTINGS,
+    RETRY,
+  ).then((pick) => {
+    if (pick === SHOW_OUTPUT) deps.output?.show(true);
+    else if (pick === OPEN_SETTINGS) {
+      void vscode.commands.executeCommand("workbench.action.openSettings", "tlsprobe");
+    } else if (pick === RETRY) void runProbe(deps, req);
+  });
+}
+
+/**
+ * Runs a probe through the CLI and records it in the history. Progress shows
+ * in the panel (a progress bar and a Cancel button) and on the view's title;
+ * when the panel is hidden, as a cancellable notification.
  *
  * @param deps context and panel
  * @param request the target and options
@@ -86,14 +123,14 @@ export async function runProbe(
   } catch (e) {
     const err = e instanceof CliClientError ? e : new CliClientError("SPAWN", String(e));
     if (err.code === "CLI_NOT_FOUND") {
-      void vscode.window.showErrorMessage(err.message, SET_PATH).then(
+      void vscode.window.showErrorMessage(plainMessage(err.message), SET_PATH).then(
         (pick) => {
           if (pick === SET_PATH) {
             void vscode.commands.executeCommand(COMMANDS.setCliPath);
           }
         },
       );
-    } else void vscode.window.showErrorMessage(err.message);
+    } else void vscode.window.showErrorMessage(plainMessage(err.message));
     panel.update(
       addEntry(panel.model, {
         request: req,
@@ -105,45 +142,52 @@ export async function runProbe(
     void panel.reveal();
     return panel.model.entries[0];
   }
-  panel.update({ ...panel.model, running: req }, req);
-  void panel.reveal();
+  // One probe at a time: a new one replaces the one in flight.
+  inFlight?.abort();
+  const abort = new AbortController();
+  inFlight = abort;
+  panel.update({ ...panel.model, running: req, cancelled: undefined }, req);
+  await panel.reveal();
   const scanning = req.kind === "scan";
   const probeTimeout = Math.max(1000, setting<number>(CONFIG.timeout, 15000));
   // A scan makes dozens of handshakes: give it four probe timeouts in all.
   const timeoutMs = scanning ? probeTimeout * 4 : probeTimeout;
-  const outcome = await vscode.window.withProgress(
-    {
-      location: vscode.ProgressLocation.Notification,
-      title: `TLS: ${scanning ? "scanning" : "probing"} ${req.target}`,
-      cancellable: true,
-    },
-    async (_progress, token) => {
-      const abort = new AbortController();
-      const sub = token.onCancellationRequested(() => abort.abort());
-      try {
-        if (scanning) {
-          const run = await scan(cli, req, { timeoutMs, signal: abort.signal });
-          return {
-            scan: run.result,
-            cli: describeCli(cli, run.result.tool?.version),
-          };
-        }
-        const run = await probe(cli, req, { timeoutMs, signal: abort.signal });
-        return {
-          report: run.result,
-          cli: describeCli(cli, run.result.tool?.version),
-        };
-      } catch (e) {
-        if (e instanceof CliClientError) return { error: e };
-        return { error: new CliClientError("SPAWN", String(e)) };
-      } finally {
-        sub.dispose();
+  const work = async () => {
+    try {
+      if (scanning) {
+        const run = await scan(cli, req, { timeoutMs, signal: abort.signal });
+        return { scan: run.result, cli: describeCli(cli, run.result.tool?.version) };
       }
-    },
-  );
+      const run = await probe(cli, req, { timeoutMs, signal: abort.signal });
+      return { report: run.result, cli: describeCli(cli, run.result.tool?.version) };
+    } catch (e) {
+      if (e instanceof CliClientError) return { error: e };
+      return { error: new CliClientError("SPAWN", String(e)) };
+    }
+  };
+  const title = `TLS: ${scanning ? "scanning" : "probing"} ${req.target}`;
+  // The panel shows its own progress and Cancel; the view's title bar shows a
+  // progress line too. Hidden panel: a notification with Cancel.
+  const outcome = panel.visible
+    ? await vscode.window.withProgress({ location: { viewId: PANEL_VIEW_ID }, title }, work)
+    : await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title, cancellable: true },
+      async (_progress, token) => {
+        const sub = token.onCancellationRequested(() => abort.abort());
+        try {
+          return await work();
+        } finally {
+          sub.dispose();
+        }
+      },
+    );
+  if (inFlight === abort) inFlight = undefined;
   const failed = "error" in outcome ? outcome.error : undefined;
   if (failed?.code === "CANCELLED") {
-    panel.update({ ...panel.model, running: undefined });
+    // Replaced by a newer probe: that one owns the panel now.
+    if (panel.model.running === req) {
+      panel.update({ ...panel.model, running: undefined, cancelled: req });
+    }
     return undefined;
   }
   panel.update(
@@ -159,9 +203,7 @@ export async function runProbe(
   );
   const entry = panel.model.entries[0];
   const failure = entryFailure(entry);
-  if (failure) {
-    void vscode.window.showWarningMessage(`${req.target}: ${failure.message}`);
-  }
+  if (failure) notifyFailure(deps, req, failure.message);
   return entry;
 }
 
@@ -184,7 +226,7 @@ function probeCommand(deps: CommandDeps) {
     }
     const parsed = parseTarget(target);
     if (!parsed) {
-      void vscode.window.showErrorMessage(`Not a host:port: ${target}`);
+      void vscode.window.showErrorMessage(plainMessage(`Not a host:port: ${target}`));
       return undefined;
     }
     return await runProbe(deps, {
@@ -291,7 +333,7 @@ function expandCommand(deps: CommandDeps) {
     const result = expand(text, version);
     if (!result.ok) {
       void vscode.window.showErrorMessage(
-        `Not a valid OpenSSL ${version} cipher string: ${result.message}`,
+        plainMessage(`Not a valid OpenSSL ${version} cipher string: ${result.message}`),
       );
       return undefined;
     }
@@ -345,7 +387,7 @@ function showCertificateCommand(deps: CommandDeps) {
       const r = run.result as unknown as Record<string, unknown>;
       if (run.result.outcome === "error") {
         void vscode.window.showErrorMessage(
-          `${run.result.error!.code}: ${run.result.error!.message}`,
+          plainMessage(`${run.result.error!.code}: ${run.result.error!.message}`),
         );
         // A malformed certificate (CERT_INVALID) is still shown, with its findings.
         if (certificatesOf(r).length === 0) return run.result;
@@ -363,7 +405,7 @@ function showCertificateCommand(deps: CommandDeps) {
       return run.result;
     } catch (e) {
       void vscode.window.showErrorMessage(
-        e instanceof Error ? e.message : String(e),
+        plainMessage(e instanceof Error ? e.message : String(e)),
       );
       return undefined;
     } finally {
@@ -374,6 +416,52 @@ function showCertificateCommand(deps: CommandDeps) {
 
 function clearHistoryCommand(deps: CommandDeps) {
   return () => deps.panel.update({ entries: [], nextId: deps.panel.model.nextId });
+}
+
+/** A history row's entry: from the tree's context menu or click, or an id. */
+function entryOf(deps: CommandDeps, arg: ProbeEntry | number | undefined): ProbeEntry | undefined {
+  const id = typeof arg === "number" ? arg : arg?.id;
+  return deps.panel.model.entries.find((e) => e.id === id);
+}
+
+function historyShowCommand(deps: CommandDeps) {
+  return async (arg?: ProbeEntry | number) => {
+    const entry = entryOf(deps, arg);
+    if (!entry) return;
+    deps.panel.update({ ...deps.panel.model, selectedId: entry.id, cancelled: undefined });
+    await deps.panel.reveal();
+  };
+}
+
+function historyReprobeCommand(deps: CommandDeps) {
+  return (arg?: ProbeEntry | number) => {
+    const entry = entryOf(deps, arg);
+    return entry ? runProbe(deps, { ...entry.request }) : undefined;
+  };
+}
+
+function historyCopyCommand(deps: CommandDeps) {
+  return async (arg?: ProbeEntry | number): Promise<string | undefined> => {
+    const entry = entryOf(deps, arg);
+    if (!entry) return undefined;
+    const line = commandLine(entry.request);
+    try {
+      await vscode.env.clipboard.writeText(line);
+      vscode.window.setStatusBarMessage(`$(clippy) Copied: ${line}`, 4000);
+    } catch (e) {
+      void vscode.window.showErrorMessage(
+        plainMessage(`Cannot write to the clipboard (${String(e)}): ${line}`),
+      );
+    }
+    return line;
+  };
+}
+
+function historyRemoveCommand(deps: CommandDeps) {
+  return (arg?: ProbeEntry | number) => {
+    const entry = entryOf(deps, arg);
+    if (entry) deps.panel.update(removeEntry(deps.panel.model, entry.id));
+  };
 }
 
 /**
@@ -390,6 +478,11 @@ export function registerCommands(deps: CommandDeps): void {
     [COMMANDS.expandCipherString]: expandCommand,
     [COMMANDS.showCertificate]: showCertificateCommand,
     [COMMANDS.clearHistory]: clearHistoryCommand,
+    [COMMANDS.cancelProbe]: () => cancelProbe,
+    [COMMANDS.historyShow]: historyShowCommand,
+    [COMMANDS.historyReprobe]: historyReprobeCommand,
+    [COMMANDS.historyCopyCommand]: historyCopyCommand,
+    [COMMANDS.historyRemove]: historyRemoveCommand,
     [COMMANDS.setCliPath]: setCliPathCommand,
   };
   for (const [id, factory] of Object.entries(table)) {

@@ -13,10 +13,18 @@ export const COMMANDS = {
   showCertificate: "tlsprobe.showCertificate",
   clearHistory: "tlsprobe.clearHistory",
   setCliPath: "tlsprobe.setCliPath",
+  cancelProbe: "tlsprobe.cancelProbe",
+  historyShow: "tlsprobe.history.show",
+  historyReprobe: "tlsprobe.history.reprobe",
+  historyCopyCommand: "tlsprobe.history.copyCommand",
+  historyRemove: "tlsprobe.history.remove",
 } as const;
 
 /** The side panel's webview view id. */
 export const PANEL_VIEW_ID = "tlsprobe.panel";
+
+/** The history tree view's id. */
+export const HISTORY_VIEW_ID = "tlsprobe.history";
 
 /** Configuration keys under `tlsprobe.`. */
 export const CONFIG = {

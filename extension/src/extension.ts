@@ -6,7 +6,9 @@
  */
 import * as vscode from "vscode";
 import { PanelProvider } from "./panel/panel_provider.ts";
-import { type CommandDeps, registerCommands, runProbe } from "./commands.ts";
+import { cancelProbe, type CommandDeps, registerCommands, runProbe } from "./commands.ts";
+import { HistoryTreeProvider } from "./history_tree.ts";
+import { registerStatusBar } from "./status_bar.ts";
 import { CIPHER_SELECTOR, CipherHoverProvider } from "./hover.ts";
 import { registerLint } from "./lint_provider.ts";
 import { ProbeCodeLensProvider } from "./codelens.ts";
@@ -33,15 +35,36 @@ export function activate(context: vscode.ExtensionContext): TlsprobeApi {
     context,
     panel: undefined as unknown as PanelProvider,
   };
+  let onModelChange = () => {};
   const panel = new PanelProvider(
     context.extensionUri,
     context.workspaceState,
     (req) => {
       void runProbe(deps, req);
     },
+    cancelProbe,
+    () => onModelChange(),
   );
   deps.panel = panel;
+  // The history as a native tree below the panel's form; the status bar's last probe.
+  const history = new HistoryTreeProvider(() => panel.model.entries);
+  const historyView = vscode.window.createTreeView(HistoryTreeProvider.viewType, {
+    treeDataProvider: history,
+  });
+  const refreshStatus = registerStatusBar(context, () => panel.model);
+  let shownId: number | undefined;
+  onModelChange = () => {
+    history.refresh();
+    refreshStatus();
+    // The tree's selection follows the probe the panel shows (without taking focus).
+    const shown = panel.model.entries.find((e) => e.id === panel.model.selectedId);
+    if (shown && shown.id !== shownId && historyView.visible) {
+      void historyView.reveal(shown, { select: true, focus: false });
+    }
+    shownId = shown?.id;
+  };
   context.subscriptions.push(
+    historyView,
     vscode.window.registerWebviewViewProvider(PanelProvider.viewType, panel, {
       webviewOptions: { retainContextWhenHidden: true },
     }),
@@ -69,6 +92,7 @@ export function activate(context: vscode.ExtensionContext): TlsprobeApi {
   updateCipherContext(vscode.window.activeTextEditor);
   // Output channel "tlsprobe": every CLI run with its exit status and timing.
   const output = vscode.window.createOutputChannel("tlsprobe", { log: true });
+  deps.output = output;
   context.subscriptions.push(output, { dispose: () => setCliLogger(undefined) });
   setCliLogger((level, line) => level === "info" ? output.info(line) : output.warn(line));
   registerCommands(deps);

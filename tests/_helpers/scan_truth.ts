@@ -153,3 +153,165 @@ export async function startGnutlsServer(args: string[] = []): Promise<Peer> {
   await waitForPort(port);
   return { ...p, port };
 }
+
+/** gnutls-cli's version keyword per version name. */
+const GNUTLS_VERSIONS: Record<string, string> = {
+  "TLSv1": "VERS-TLS1.0",
+  "TLSv1.1": "VERS-TLS1.1",
+  "TLSv1.2": "VERS-TLS1.2",
+  "TLSv1.3": "VERS-TLS1.3",
+};
+
+/** Key exchange tokens of gnutls suite names and their priority keywords (longest first). */
+const GNUTLS_KX: [string, string][] = [
+  ["ECDHE_ECDSA_", "ECDHE-ECDSA"],
+  ["ECDHE_RSA_", "ECDHE-RSA"],
+  ["DHE_RSA_", "DHE-RSA"],
+  ["DHE_DSS_", "DHE-DSS"],
+  ["DH_ANON_", "ANON-DH"],
+  ["ECDH_ANON_", "ANON-ECDH"],
+  ["RSA_", "RSA"],
+];
+
+/** One suite gnutls-cli can offer: its code, the lowest version, and its priority keywords. */
+export interface GnutlsSuite {
+  code: number;
+  name: string;
+  /** 0x0301 … 0x0304. */
+  minVersion: number;
+  cipher: string;
+  kx?: string;
+  mac: string;
+}
+
+const RANK: Record<string, number> = {
+  "SSL3.0": 0x0301,
+  "TLS1.0": 0x0301,
+  "TLS1.1": 0x0302,
+  "TLS1.2": 0x0303,
+  "TLS1.3": 0x0304,
+};
+
+/**
+ * The suites this gnutls-cli can offer without credentials of another kind
+ * (PSK, SRP and GOST left out), from `gnutls-cli --list`, each with the
+ * priority keywords that offer it alone.
+ *
+ * @returns the suites
+ */
+export async function gnutlsSuites(): Promise<GnutlsSuite[]> {
+  const r = await run("gnutls-cli", ["--list"]);
+  const out: GnutlsSuite[] = [];
+  for (const m of r.stdout.matchAll(/^(TLS_\w+)\s+0x([0-9a-f]{2}), 0x([0-9a-f]{2})\s+(\S+)$/gim)) {
+    const [, name, hi, lo, min] = m;
+    if (/PSK|SRP|GOST/.test(name) || !(min in RANK)) continue;
+    const code = parseInt(hi + lo, 16);
+    let rest = name.slice(4);
+    let kx: string | undefined;
+    if (RANK[min] < 0x0304) {
+      const k = GNUTLS_KX.find(([t]) => rest.startsWith(t));
+      if (!k) continue;
+      kx = k[1];
+      rest = rest.slice(k[0].length);
+    }
+    let cipher: string;
+    let mac: string;
+    const aead = /^(.*(?:GCM|CCM|CCM_8|POLY1305))(?:_SHA\d+)?$/.exec(rest);
+    if (aead) {
+      cipher = aead[1];
+      mac = "AEAD";
+    } else {
+      const i = rest.lastIndexOf("_");
+      cipher = rest.slice(0, i);
+      mac = rest.slice(i + 1);
+    }
+    cipher = cipher.replaceAll("_", "-").replace("3DES-EDE-CBC", "3DES-CBC");
+    out.push({ code, name, minVersion: RANK[min], cipher, kx, mac });
+  }
+  return out;
+}
+
+const VERSION_CODES: Record<string, number> = {
+  "TLSv1": 0x0301,
+  "TLSv1.1": 0x0302,
+  "TLSv1.2": 0x0303,
+  "TLSv1.3": 0x0304,
+};
+
+/**
+ * The suites gnutls-cli can offer at a version (codes).
+ *
+ * @param suites from {@link gnutlsSuites}
+ * @param version `TLSv1` … `TLSv1.3`
+ * @returns the codes
+ */
+export function gnutlsOfferable(suites: GnutlsSuite[], version: string): Set<number> {
+  const v = VERSION_CODES[version];
+  return new Set(
+    suites.filter((s) =>
+      v === 0x0304 ? s.minVersion === 0x0304 : s.minVersion <= v && s.minVersion < 0x0304
+    )
+      .map((s) => s.code),
+  );
+}
+
+async function gnutlsHandshake(
+  port: number,
+  priority: string,
+  servername?: string,
+): Promise<boolean> {
+  const args = ["--insecure", "-p", String(port), "--priority", priority];
+  if (servername) args.push("--sni-hostname", servername);
+  const r = await run("gnutls-cli", [...args, "127.0.0.1"], { stdin: "" });
+  return /Handshake was completed/.test(r.stdout);
+}
+
+/**
+ * Ground truth by gnutls-cli: for each version, every suite it can offer is
+ * offered alone (`--priority NONE:+VERS-…:+cipher:+kx:+mac:…`); what
+ * completes is what the server accepts.
+ *
+ * @param o where to connect, versions, concurrency
+ * @returns version name → accepted suite codes
+ */
+export async function gnutlsTruth(
+  o: { port: number; servername?: string; versions?: string[]; concurrency?: number },
+): Promise<Map<string, Set<number>>> {
+  const suites = await gnutlsSuites();
+  const versions = o.versions ?? ["TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3"];
+  const tail = ":+COMP-NULL:+SIGN-ALL:+GROUP-ALL:+CTYPE-X509";
+  const priorityOf = (version: string, list: GnutlsSuite[]) => {
+    const words = new Set<string>();
+    for (const s of list) {
+      words.add(s.cipher);
+      words.add(s.mac);
+      if (s.kx) words.add(s.kx);
+    }
+    return `NONE:+${GNUTLS_VERSIONS[version]}:${[...words].map((w) => "+" + w).join(":")}${tail}`;
+  };
+  const at = (version: string) => {
+    const codes = gnutlsOfferable(suites, version);
+    return suites.filter((s) => codes.has(s.code));
+  };
+  // The version with all its suites first; only open versions are split by suite.
+  const open = await pool(
+    versions,
+    o.concurrency ?? 6,
+    (v) => gnutlsHandshake(o.port, priorityOf(v, at(v)), o.servername),
+  );
+  const jobs: { v: string; s: GnutlsSuite }[] = [];
+  const truth = new Map<string, Set<number>>();
+  versions.forEach((v, i) => {
+    truth.set(v, new Set());
+    if (open[i]) { for (const s of at(v)) jobs.push({ v, s }); }
+  });
+  const res = await pool(
+    jobs,
+    o.concurrency ?? 6,
+    (j) => gnutlsHandshake(o.port, priorityOf(j.v, [j.s]), o.servername),
+  );
+  jobs.forEach((j, i) => {
+    if (res[i]) truth.get(j.v)!.add(j.s.code);
+  });
+  return truth;
+}

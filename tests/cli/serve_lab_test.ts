@@ -13,6 +13,7 @@ interface Endpoint {
   expect: "connect" | "reject";
   error?: string;
   served: boolean;
+  engine: "runtime" | "lab" | null;
 }
 
 function sClient(port: number, ca: string, args: string[] = []) {
@@ -68,6 +69,38 @@ const CURL_ERRORS: Record<string, RegExp> = {
   "client-cert-required": /curl: \(56\).*alert certificate required/,
 };
 
+/** What OpenSSL 3.0 (security level 2) and curl do at the lab engine's endpoints. */
+const ENGINE_CLIENTS: Record<string, { openssl: "connect" | RegExp; curl?: RegExp }> = {
+  "tls10-only": {
+    openssl: /legacy sigalg disallowed or unsupported|unsupported protocol/,
+    curl: /curl: \(35\).*(legacy sigalg disallowed|unsupported protocol)/,
+  },
+  "tls11-only": {
+    openssl: /legacy sigalg disallowed or unsupported|unsupported protocol/,
+    curl: /curl: \(35\).*(legacy sigalg disallowed|unsupported protocol)/,
+  },
+  "null": {
+    openssl: /alert handshake failure.*SSL alert number 40/s,
+    curl: /curl: \(35\).*alert handshake failure/,
+  },
+  "anon-dh": {
+    openssl: /alert handshake failure.*SSL alert number 40/s,
+    curl: /curl: \(35\).*alert handshake failure/,
+  },
+  "rsa-kex": { openssl: "connect" },
+  "dh512": { openssl: /dh key too small/, curl: /curl: \(35\).*dh key too small/ },
+  "dh1024": { openssl: /dh key too small/, curl: /curl: \(35\).*dh key too small/ },
+  "sha1-signature": {
+    openssl: /CA signature digest algorithm too weak/,
+    curl: /curl: \(60\).*CA signature digest algorithm too weak/,
+  },
+  "rsa1024": {
+    openssl: /EE certificate key too weak/,
+    curl: /curl: \(60\).*EE certificate key too weak/,
+  },
+  "client-preference": { openssl: "connect" },
+};
+
 Deno.test("serve --lab: openssl and curl reject exactly the bad endpoints with their usual errors; SIGTERM frees every port", async () => {
   const lab = await startTlsprobe(
     ["serve", "--lab", "--port", "0", "--json", "--timeout", "5"],
@@ -77,7 +110,9 @@ Deno.test("serve --lab: openssl and curl reject exactly the bad endpoints with t
     const index = JSON.parse(lab.output().match(/\{"schemaVersion".*\n/)![0]);
     assert.equal(index.schemaVersion, 1);
     const { ca, dir, endpoints } = index.lab as { ca: string; dir: string; endpoints: Endpoint[] };
-    const served = endpoints.filter((e) => e.served);
+    // The runtime's endpoints here; the lab engine's below, with their own table.
+    const served = endpoints.filter((e) => e.engine === "runtime");
+    const engine = endpoints.filter((e) => e.engine === "lab");
     const at = (name: string) => served.find((e) => e.name === name)!.port!;
     assert.deepEqual(served.map((e) => e.name), [
       "good",
@@ -97,8 +132,23 @@ Deno.test("serve --lab: openssl and curl reject exactly the bad endpoints with t
       assert.equal(e.port, null, e.name);
       assert.match((e as unknown as { description: string }).description, /not served/);
     }
-    assert.ok(endpoints.some((e) => e.name === "tls10-only" && !e.served));
-    assert.equal(new Set(served.map((e) => e.port)).size, served.length);
+    assert.deepEqual(endpoints.filter((e) => !e.served).map((e) => e.name), ["rc4", "3des"]);
+    assert.deepEqual(engine.map((e) => e.name), [
+      "tls10-only",
+      "tls11-only",
+      "null",
+      "anon-dh",
+      "rsa-kex",
+      "dh512",
+      "dh1024",
+      "sha1-signature",
+      "rsa1024",
+      "client-preference",
+    ]);
+    assert.equal(
+      new Set([...served, ...engine].map((e) => e.port)).size,
+      served.length + engine.length,
+    );
     // Keys are 0600; the CA is not secret.
     for (const k of ["client.key", "client.pem", "leaf.key"]) {
       assert.equal((await Deno.stat(`${dir}/${k}`)).mode! & 0o777, 0o600, k);
@@ -188,6 +238,56 @@ Deno.test("serve --lab: openssl and curl reject exactly the bad endpoints with t
         code: e.error,
       })),
     );
+    // The lab engine's endpoints: s_client (defaults: OpenSSL 3.0 at security
+    // level 2), curl and tlsprobe connect each reject or connect as their
+    // table says; and a client that opts in gets exactly the weak setup.
+    const labAt = (name: string) => engine.find((e) => e.name === name)!.port!;
+    const results2 = await Promise.all(engine.map(async (e) => ({
+      e,
+      ssl: await sClient(e.port!, ca),
+      curl: await curl(e.port!, ca),
+      own: JSON.parse(
+        (await tlsprobe(["connect", "--json", "-a", ca, "localhost", String(e.port)])).stdout,
+      ),
+    })));
+    for (const { e, ssl, curl: c, own } of results2) {
+      const sOut = ssl.stdout + ssl.stderr;
+      const greeting = `tlsprobe lab: ${e.name}`;
+      const want = ENGINE_CLIENTS[e.name];
+      if (want.openssl === "connect") {
+        assert.equal(ssl.code, 0, `${e.name}: ${sOut}`);
+        assert.ok(ssl.stdout.includes(greeting), `${e.name}: ${sOut}`);
+        assert.equal(c.stdout, greeting + "\n", `${e.name}: ${c.stderr}`);
+      } else {
+        assert.notEqual(ssl.code, 0, e.name);
+        assert.match(sOut, want.openssl, `${e.name}: ${sOut}`);
+        assert.match(c.stderr, want.curl!, `${e.name}: ${c.stderr}`);
+      }
+      assert.equal(own.outcome, e.expect === "connect" ? "ok" : "error", e.name);
+      assert.equal(own.error?.code, e.error, `${e.name}: ${JSON.stringify(own.error)}`);
+    }
+    const [t10, nul, adh, pref, dh] = await Promise.all([
+      sClient(labAt("tls10-only"), ca, ["-tls1", "-cipher", "DEFAULT:@SECLEVEL=0"]),
+      sClient(labAt("null"), ca, ["-cipher", "eNULL:@SECLEVEL=0"]),
+      sClient(labAt("anon-dh"), ca, ["-cipher", "aNULL:@SECLEVEL=0"]),
+      sClient(labAt("client-preference"), ca, [
+        "-tls1_2",
+        "-cipher",
+        "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384",
+      ]),
+      sClient(labAt("dh1024"), ca, ["-cipher", "DEFAULT:@SECLEVEL=0"]),
+    ]);
+    assert.match(t10.stdout, /Protocol {2}: TLSv1\n[^]*tlsprobe lab: tls10-only/);
+    assert.match(nul.stdout, /Cipher is ECDHE-ECDSA-NULL-SHA[^]*tlsprobe lab: null/);
+    assert.match(adh.stdout, /Cipher is (ADH|AECDH)-AES128-[^]*tlsprobe lab: anon-dh/);
+    assert.match(pref.stdout, /Cipher is ECDHE-ECDSA-AES128-GCM-SHA256[^]*client-preference/);
+    assert.match(dh.stdout, /Server Temp Key: DH, 1024 bits[^]*tlsprobe lab: dh1024/);
+    // OpenSSL 3.0 refuses 512-bit DH even at level 0; tlsprobe's own probe reads the group.
+    const dh512 = JSON.parse(
+      (await tlsprobe(["probe", "-a", ca, "--json", `localhost:${labAt("dh512")}`])).stdout,
+    );
+    assert.deepEqual(dh512.handshake.group, { name: "DH 512", code: null, bits: 512 });
+
     const probe12 = await tlsprobe(["probe", "-a", ca, "--json", `localhost:${at("tls12-only")}`]);
     const p = JSON.parse(probe12.stdout);
     assert.equal(p.handshake.version, "TLSv1.2", probe12.stdout);
@@ -196,7 +296,7 @@ Deno.test("serve --lab: openssl and curl reject exactly the bad endpoints with t
     Deno.kill(lab.pid, "SIGTERM");
     const st = await lab.status;
     assert.equal(st.code, 143, lab.output());
-    for (const port of [index.lab.port, ...served.map((e) => e.port!)]) {
+    for (const port of [index.lab.port, ...[...served, ...engine].map((e) => e.port!)]) {
       const l = Deno.listen({ hostname: "127.0.0.1", port });
       l.close();
     }

@@ -3,6 +3,7 @@ import * as path from "node:path";
 import {
   bundledCli,
   CliClientError,
+  commandLine,
   compareVersions,
   probeArgs,
   resolveCli,
@@ -273,4 +274,16 @@ Deno.test("probeArgs() passes the STARTTLS protocol of an smtp:// target, and on
     () => probeArgs({ target: "mail.example.com", starttls: "--exec" }, 5000),
     (e: Error & { code?: string }) => e.code === "BAD_INPUT",
   );
+});
+
+Deno.test("commandLine() gives the line a person would type, shell-quoted, without the extension's flags", () => {
+  assert.equal(
+    commandLine({ target: "localhost:8443", caFile: "/tmp/my ca.pem", alpn: "h2" }),
+    "tlsprobe probe localhost:8443 --cafile '/tmp/my ca.pem' --alpn h2",
+  );
+  assert.equal(
+    commandLine({ kind: "scan", target: "[::1]:443", serverName: "it's" }),
+    `tlsprobe scan '[::1]:443' --servername 'it'\\''s'`,
+  );
+  assert.throws(() => commandLine({ target: "--cafile" }), CliClientError);
 });

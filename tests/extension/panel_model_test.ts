@@ -6,13 +6,15 @@ import {
   entryFailure,
   escapeHtml,
   HISTORY_LIMIT,
+  plainMessage,
   type ProbeEntry,
+  removeEntry,
   renderChain,
   renderEntry,
-  renderHistory,
   renderResult,
   selectedEntry,
   summary,
+  targetProblem,
 } from "../../extension/src/pure/panel_model.ts";
 import type { ProbeCertificate, ProbeReport } from "../../extension/src/pure/report.ts";
 
@@ -119,7 +121,8 @@ Deno.test("renderEntry() shows version, both cipher names, group, key, names and
   const m = addEntry(emptyModel(), entry(REPORT));
   const html = renderEntry(m.entries[0], NOW);
   assert.match(html, /<td id="r-version">TLSv1\.3<\/td>/);
-  assert.match(html, /<td id="r-cipher">TLS_AES_128_GCM_SHA256<\/td>/);
+  // Long tokens wrap only after their separators, never mid-word.
+  assert.match(html, /<td id="r-cipher">TLS_<wbr>AES_<wbr>128_<wbr>GCM_<wbr>SHA256<\/td>/);
   assert.match(html, /<td id="r-group">x25519<\/td>/);
   assert.match(html, /<td id="r-key">EC P-256<\/td>/);
   assert.match(html, /matches localhost/);
@@ -175,7 +178,6 @@ Deno.test("a probe whose trust or name check failed looks like a failure, with t
   assert.match(html, /<td id="r-version">TLSv1\.3<\/td>/, "the negotiated values stay visible");
   assert.match(html, /data-action="retryWithCa" data-id="\d+">Retry with a CA file…/);
   assert.match(html, /data-action="showJson"/);
-  assert.match(renderHistory(m), /class="history-item failed"/);
   assert.equal(summary(m.entries[0]), "localhost:8443: CERT_UNKNOWN_ISSUER");
   const mismatch: ProbeReport = {
     ...REPORT,
@@ -225,22 +227,34 @@ Deno.test("renderEntry() escapes what the server controls", () => {
   assert.ok(html.includes("&#60;script&#62;"));
 });
 
-Deno.test("renderHistory() lists buttons with the selection marked", () => {
+Deno.test("removeEntry() drops one probe and moves the selection to the latest", () => {
   let m = addEntry(emptyModel(), entry(REPORT));
   m = addEntry(m, entry(undefined, { error: { code: "TIMEOUT", message: "slow" } }));
-  m = { ...m, selectedId: 1 };
-  const html = renderHistory(m);
-  assert.equal(html.match(/<button type="button"/g)?.length, 2);
-  assert.match(html, /class="history-item failed" data-id="2">localhost:8443: TIMEOUT</);
-  assert.match(html, /data-id="1" aria-current="true">localhost:8443: TLSv1\.3 TLS_AES_128/);
-  assert.match(renderHistory(emptyModel()), /No probes yet/);
+  assert.equal(m.selectedId, 2);
+  const after = removeEntry(m, 2);
+  assert.deepEqual(after.entries.map((e) => e.id), [1]);
+  assert.equal(after.selectedId, 1);
+  assert.equal(removeEntry({ ...m, selectedId: 1 }, 2).selectedId, 1);
+  assert.equal(removeEntry(m, 99).entries.length, 2);
 });
 
-Deno.test("renderResult() shows the running probe, then the selected one", () => {
+Deno.test("renderResult() shows the running probe with progress and Cancel, then the selected one", () => {
   const running = { ...emptyModel(), running: { target: "a<b:1" } };
-  assert.match(renderResult(running, NOW), /Probing a&#60;b:1…/);
+  const html = renderResult(running, NOW);
+  assert.match(html, /Probing a&#60;b:1…/);
+  assert.match(html, /<progress aria-label="Probing a&#60;b:1…">/);
+  assert.match(html, /<button[^>]*id="cancel-probe" data-action="cancel">Cancel<\/button>/);
   assert.match(renderResult(emptyModel(), NOW), /Probe Endpoint/);
   assert.match(renderResult(addEntry(emptyModel(), entry(REPORT)), NOW), /r-version/);
+  // A cancelled probe is said so; the earlier result stays below; the next probe clears it.
+  const m = addEntry(emptyModel(), entry(REPORT));
+  const cancelled = renderResult({ ...m, cancelled: { target: "slow:1" } }, NOW);
+  assert.match(cancelled, /id="cancelled"[^>]*>Probe of slow:1 cancelled\.</);
+  assert.match(cancelled, /r-version/);
+  assert.equal(
+    addEntry({ ...m, cancelled: { target: "slow:1" } }, entry(REPORT)).cancelled,
+    undefined,
+  );
 });
 
 Deno.test("summary(), daysUntil() and escapeHtml() handle the edges", () => {
@@ -314,4 +328,49 @@ Deno.test("renderEntry() says whether a client certificate was requested, which 
   } as ProbeReport;
   const m2 = addEntry(emptyModel(), entry(notAsked));
   assert.match(renderEntry(m2.entries[0], NOW), /<td id="r-client-cert">not requested<\/td>/);
+});
+
+Deno.test("targetProblem() accepts what the CLI parses and explains a typo", () => {
+  assert.equal(targetProblem("localhost:8443"), undefined);
+  assert.equal(targetProblem(" https://example.com/x "), undefined);
+  assert.equal(targetProblem("[::1]:443"), undefined);
+  assert.match(targetProblem("")!, /^Enter host:port/);
+  assert.match(targetProblem("localhost:99999")!, /^Not a host:port: localhost:99999\. Enter/);
+  assert.match(targetProblem("-rf")!, /^Not a host:port/);
+  assert.ok(targetProblem("x".repeat(500) + ":")!.length < 200, "long input is cut");
+});
+
+Deno.test("plainMessage() leaves no backticks for a notification", () => {
+  assert.equal(
+    plainMessage("Set `tlsprobe.path` or put `tlsprobe` on PATH"),
+    "Set “tlsprobe.path” or put “tlsprobe” on PATH",
+  );
+  assert.equal(plainMessage("odd ` one"), "odd  one");
+});
+
+Deno.test("renderEntry() styles findings by severity and shows the suite's rating", () => {
+  const r: ProbeReport = {
+    ...REPORT,
+    handshake: {
+      ...REPORT.handshake!,
+      cipher: { ...REPORT.handshake!.cipher, rating: "weak", ratingReason: "no forward secrecy" },
+    },
+    findings: [
+      { rule: "cipher-suite", severity: "warning", message: "AES128-SHA is weak" },
+      { rule: "version", severity: "error", message: "TLS 1.0 <old>" },
+    ],
+  };
+  const html = renderEntry(addEntry(emptyModel(), entry(r)).entries[0], NOW);
+  assert.match(
+    html,
+    /<li class="finding-warning"><span class="sev warn"><span aria-hidden="true">⚠<\/span> warning<\/span> <b>cipher-suite<\/b> AES128-SHA is weak<\/li>/,
+  );
+  assert.match(
+    html,
+    /<li class="finding-error"><span class="sev bad">.*TLS 1\.0 &#60;old&#62;<\/li>/,
+  );
+  assert.match(
+    html,
+    /<td id="r-rating"><span class="warn">weak<\/span> <span class="dim">\(no forward secrecy\)/,
+  );
 });

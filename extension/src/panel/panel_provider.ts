@@ -1,8 +1,9 @@
 /**
- * The "TLS" side panel: a webview view with the probe form, the latest probe
- * as a table, and the history of recent probes. The model lives here (and in
- * workspace state, so the history survives a reload); the HTML comes from the
- * pure renderers in `pure/panel_model.ts`.
+ * The "TLS" side panel: a webview view with the probe form, the running
+ * probe's progress and Cancel button, and the selected probe's results. The
+ * model lives here (and in workspace state, so the history, shown by the
+ * tree view below, survives a reload); the HTML comes from the pure
+ * renderers in `pure/panel_model.ts`.
  *
  * @module
  */
@@ -12,17 +13,18 @@ import {
   escapeHtml,
   type PanelModel,
   type ProbeRequest,
-  renderHistory,
   renderResult,
+  targetProblem,
 } from "../pure/panel_model.ts";
 import { PANEL_VIEW_ID } from "../constants.ts";
+import { STARTTLS_PROTOCOLS } from "../../../core/starttls/mod.ts";
 
 /** Messages from the webview. */
 export type FromWebview =
   | { type: "ready" }
   | { type: "probe"; request: ProbeRequest }
   | { type: "scan"; request: ProbeRequest }
-  | { type: "select"; id: number }
+  | { type: "cancel" }
   | { type: "browse"; field: "caFile" | "certFile" | "keyFile" }
   | { type: "retryWithCa"; id: number }
   | { type: "showJson"; id: number };
@@ -32,10 +34,10 @@ export type ToWebview =
   | {
     type: "state";
     result: string;
-    history: string;
     running: boolean;
     form?: ProbeRequest;
   }
+  | { type: "invalid"; field: "target"; message: string }
   | { type: "browsed"; field: string; path: string };
 
 const STATE_KEY = "tlsprobe.panelModel";
@@ -62,6 +64,8 @@ export class PanelProvider implements vscode.WebviewViewProvider {
     private readonly extensionUri: vscode.Uri,
     private readonly memento: vscode.Memento,
     private readonly onProbe: (req: ProbeRequest) => void,
+    private readonly onCancel: () => void = () => {},
+    private readonly onChange: () => void = () => {},
   ) {
     this.state = memento.get<PanelModel>(STATE_KEY) ?? emptyModel();
     this.state.running = undefined;
@@ -81,8 +85,14 @@ export class PanelProvider implements vscode.WebviewViewProvider {
   update(next: PanelModel, form?: ProbeRequest): void {
     this.state = next;
     if (form) this.pendingForm = form;
-    void this.memento.update(STATE_KEY, { ...next, running: undefined });
+    void this.memento.update(STATE_KEY, { ...next, running: undefined, cancelled: undefined });
     this.render();
+    this.onChange();
+  }
+
+  /** Whether the panel is on screen (notifications are for when it is not). */
+  get visible(): boolean {
+    return this.view?.visible ?? false;
   }
 
   /** Shows the panel (opening the TLS container). */
@@ -111,13 +121,18 @@ export class PanelProvider implements vscode.WebviewViewProvider {
         this.render();
         break;
       case "probe":
-        this.onProbe({ ...m.request, kind: "probe" });
+      case "scan": {
+        // A typo is answered next to the field: no probe, no history entry, no notification.
+        const problem = targetProblem(m.request.target);
+        if (problem) {
+          this.post({ type: "invalid", field: "target", message: problem });
+          break;
+        }
+        this.onProbe({ ...m.request, target: m.request.target.trim(), kind: m.type });
         break;
-      case "scan":
-        this.onProbe({ ...m.request, kind: "scan" });
-        break;
-      case "select":
-        this.update({ ...this.state, selectedId: m.id });
+      }
+      case "cancel":
+        this.onCancel();
         break;
       case "retryWithCa": {
         // One click from a trust failure to a probe with a CA file.
@@ -178,7 +193,6 @@ export class PanelProvider implements vscode.WebviewViewProvider {
     this.post({
       type: "state",
       result: renderResult(this.state, new Date()),
-      history: renderHistory(this.state),
       running: this.state.running !== undefined,
       form,
     });
@@ -199,7 +213,7 @@ export class PanelProvider implements vscode.WebviewViewProvider {
     ) =>
       `<label for="${id}">${escapeHtml(label)}</label><div class="row">` +
       `<input id="${id}" name="${id}" type="text" placeholder="${escapeHtml(placeholder)}" ` +
-      `spellcheck="false" autocomplete="off">` +
+      `spellcheck="false" autocomplete="off"${id === "target" ? ` aria-required="true"` : ""}>` +
       (browse
         ? `<button type="button" class="secondary browse" data-field="${id}" ` +
           `aria-label="Browse for ${escapeHtml(label)}">…</button>`
@@ -217,6 +231,7 @@ export class PanelProvider implements vscode.WebviewViewProvider {
 <body>
 <form id="probe-form" aria-label="Probe a TLS endpoint">
 ${field("target", "Host:port", "example.com:443")}
+<div id="target-error" class="field-error" hidden></div>
 <details id="options">
 <summary>Options</summary>
 ${field("caFile", "CA file", "system store", true)}
@@ -224,13 +239,15 @@ ${field("certFile", "Client certificate", "none", true)}
 ${field("keyFile", "Client key", "none", true)}
 ${field("alpn", "ALPN", "h2,http/1.1")}
 ${field("serverName", "SNI", "the host name")}
+<label for="starttls">STARTTLS</label><div class="row"><select id="starttls" name="starttls">
+<option value="">none: TLS from the start</option>
+${STARTTLS_PROTOCOLS.map((p) => `<option value="${p}">${p}</option>`).join("\n")}
+</select></div>
 </details>
 <div class="row"><button type="submit" id="probe-button">Probe</button>
 <button type="button" id="scan-button" class="secondary" title="Enumerate every version, suite and group the server accepts, and grade it">Scan</button></div>
 </form>
 <section id="result" aria-live="polite" aria-label="Latest probe"></section>
-<h3 id="history-title">History</h3>
-<nav id="history" aria-labelledby="history-title"></nav>
 <script nonce="${nonce}" src="${js}"></script>
 </body>
 </html>`;

@@ -32,6 +32,10 @@ const CONTEXT =
 const KEYWORD =
   /^(?:HIGH|MEDIUM|LOW|DEFAULT|COMPLEMENTOFDEFAULT|ALL|COMPLEMENTOFALL|[ak]?[eE]?NULL|[ak]?RSA|[ak]?DHE?|[ak]?ECDHE?|EECDH|EDH|ECDSA|DSS|PSK|[ak]?PSK|SRP|aGOST\w*|kGOST\w*|GOST\w*|AES(?:128|256)?|AESGCM|AESCCM(?:8)?|ARIA(?:128|256|GCM)?|CAMELLIA(?:128|256)?|CHACHA20|3DES|DES|RC4|RC2|IDEA|SEED|MD5|SHA1?|SHA256|SHA384|TLSv1(?:\.[0-3])?|SSLv3|SUITEB\d*|eNULL|aNULL|EXP(?:ORT)?|[A-Z0-9]+(?:-[A-Z0-9]+)+|TLS_[A-Z0-9_]+|@STRENGTH|@SECLEVEL=\d)$/;
 
+/** A cipher directive and its bare value (group 3): nginx, Apache, HAProxy, INI/TOML, shell flags. */
+const DIRECTIVE =
+  /(?:^|[\s{;])(ssl_ciphers|ssl_conf_command\s+Ciphersuites|SSLCipherSuite|SSLProxyCipherSuite|ssl-default-(?:bind|server)-ciphers(?:uites)?|ciphers(?:uites)?|CipherString|Ciphersuites|cipher_?suites?|-cipher|--ciphers?)(?![\w-])(\s*[=:]?\s*|\s+)([^\s;#'"`][^;#'"`]*)/gi;
+
 /** Characters a cipher string is made of. */
 const CIPHER_CHAR = /[A-Za-z0-9_+\-.=@!:, ]/;
 
@@ -117,9 +121,7 @@ export function findCipherStringAt(
   }
   // A bare directive value: nginx, Apache, HAProxy, INI/TOML without quotes,
   // shell `-cipher X`. The value runs to `;`, `#` or the end of the line.
-  const directive =
-    /(?:^|[\s{;])(ssl_ciphers|ssl_conf_command\s+Ciphersuites|SSLCipherSuite|SSLProxyCipherSuite|ssl-default-(?:bind|server)-ciphers(?:uites)?|ciphers(?:uites)?|CipherString|Ciphersuites|cipher_?suites?|-cipher|--ciphers?)(?![\w-])(\s*[=:]?\s*|\s+)([^\s;#'"`][^;#'"`]*)/gi;
-  for (const m of line.matchAll(directive)) {
+  for (const m of line.matchAll(DIRECTIVE)) {
     const valueStart = m.index! + m[0].length - m[3].length;
     let value = m[3].replace(/\s+$/, "");
     // HAProxy puts further options after the value on a `bind` line, and a
@@ -138,6 +140,34 @@ export function findCipherStringAt(
     return { text: value, start: valueStart, end: valueEnd, byContext: true };
   }
   return undefined;
+}
+
+/**
+ * Every cipher string a line sets: quoted literals and bare values that a
+ * cipher directive or key names (`set_ciphers('…')`, `ssl_ciphers …;`,
+ * `SSLCipherSuite …`, `ciphers: '…'`). Literals that merely look like cipher
+ * strings are left out (lint speaks only where the setting is certain).
+ *
+ * @param line one line of text
+ * @returns the spans, in line order
+ * @example
+ * ```ts
+ * import { findCipherStrings } from "./cipher_locate.ts";
+ * const [s] = findCipherStrings("ssl_ciphers HIGH:!aNULL;");
+ * console.assert(s.text === "HIGH:!aNULL");
+ * ```
+ */
+export function findCipherStrings(line: string): CipherSpan[] {
+  const starts = [
+    ...quotedSpans(line).map((q) => q.start),
+    ...[...line.matchAll(DIRECTIVE)].map((m) => m.index! + m[0].length - m[3].length),
+  ];
+  const out: CipherSpan[] = [];
+  for (const col of starts) {
+    const span = findCipherStringAt(line, col);
+    if (span?.byContext && !out.some((o) => o.start === span.start)) out.push(span);
+  }
+  return out.sort((a, b) => a.start - b.start);
 }
 
 /** The fields of one expanded suite the hover shows. */
@@ -229,7 +259,7 @@ export function renderSuitesHtml(
       esc(r.au)
     }</td><td>${esc(r.enc)}</td><td>${esc(r.mac)}</td><td>${esc(ratingText(r.rating))}</td></tr>`
   ).join("");
-  return `${head}<table class="suites"><thead><tr><th scope="col">Name</th><th scope="col">Version</th>` +
+  return `${head}<div class="scroll" tabindex="0" role="region" aria-label="Suites"><table class="suites"><thead><tr><th scope="col">Name</th><th scope="col">Version</th>` +
     `<th scope="col">Kx</th><th scope="col">Au</th><th scope="col">Enc</th><th scope="col">Mac</th>` +
-    `<th scope="col">Rating</th></tr></thead><tbody>${body}</tbody></table>`;
+    `<th scope="col">Rating</th></tr></thead><tbody>${body}</tbody></table></div>`;
 }

@@ -1,11 +1,16 @@
 /**
  * TLS lint: well-known insecure TLS settings in Python, Node, Deno, shell,
- * nginx and Apache, each with a rule id, why it matters, and a quick fix. No
- * `vscode` import: unit-tested under Deno, adapted to diagnostics and code
- * actions by `lint_provider.ts`.
+ * nginx and Apache, each with a rule id, why it matters, and a quick fix.
+ * Cipher strings are judged by what they expand to in the bundled OpenSSL
+ * engine (`core/openssl`), classed by the registry's columns. No `vscode`
+ * import: unit-tested under Deno, adapted to diagnostics and code actions by
+ * `lint_provider.ts`.
  *
  * @module
  */
+import { expandCipherString } from "../../../core/openssl/mod.ts";
+import type { CipherSuite } from "../../../core/registry/cipher_suites.ts";
+import { findCipherStrings } from "./cipher_locate.ts";
 
 /** The families of files the rules know. */
 export type Dialect = "python" | "js" | "go" | "shell" | "conf" | "data";
@@ -52,44 +57,107 @@ const OLD_PY_PROTOCOL: Record<string, string> = {
   PROTOCOL_TLSv1_1: "TLS 1.1",
 };
 
-/** Elements of a cipher string that admit broken or unauthenticated suites. */
-const WEAK_CIPHER_ELEMENT =
-  /^(?:ALL|COMPLEMENTOFALL|LOW|EXP|EXPORT|NULL|eNULL|aNULL|RC4|RC2|DES|3DES|MD5|SEED|IDEA|ADH|AECDH|[A-Z0-9-]*(?:RC4|NULL|DES-CBC|EXP|ANON|MD5)[A-Z0-9-]*)$/;
-
 /** The replacement offered for weak cipher strings: forward secrecy + AEAD only. */
 export const SAFE_CIPHER_STRING = "ECDHE+AESGCM:ECDHE+CHACHA20:DHE+AESGCM:DHE+CHACHA20";
 
+/** A family of weak suites a cipher string can enable, worst first. */
+interface WeakClass {
+  label: string;
+  severity: "error" | "warning";
+  test: (s: CipherSuite) => boolean;
+}
+
+/** Judged on the registry's own columns (the same ones its ratings are derived from). */
+const WEAK_CLASSES: readonly WeakClass[] = [
+  { label: "NULL encryption", severity: "error", test: (s) => s.enc === "None" },
+  { label: "anonymous (no authentication)", severity: "error", test: (s) => s.au === "None" },
+  { label: "export-grade", severity: "error", test: (s) => s.export === true },
+  { label: "RC4", severity: "error", test: (s) => s.enc === "RC4" },
+  { label: "single DES", severity: "error", test: (s) => s.enc === "DES" },
+  { label: "MD5 MAC", severity: "error", test: (s) => s.mac === "MD5" },
+  { label: "3DES", severity: "warning", test: (s) => s.enc === "3DES" },
+  {
+    label: "64-bit block cipher",
+    severity: "warning",
+    test: (s) => /^(?:IDEA|RC2|GOST89|MAGMA)$/.test(s.enc),
+  },
+  { label: "no forward secrecy", severity: "warning", test: (s) => !s.pfs && s.kx !== "None" },
+];
+
+/** What a cipher string lets through, from the bundled OpenSSL engine's expansion. */
+export interface CipherStringVerdict {
+  /** Suites the string expands to (TLS 1.3 included). */
+  total: number;
+  /** The weak families present, worst first, with the suites (OpenSSL names) in each. */
+  weak: { label: string; severity: "error" | "warning"; suites: string[] }[];
+  /** The engine's error when OpenSSL would refuse the string. */
+  error?: { code: string; message: string };
+}
+
+const verdicts = new Map<string, CipherStringVerdict>();
+
 /**
- * The elements of a cipher string that enable weak suites (those not
- * removed with `!` or `-`, and not an `ALL` that is then stripped of the
- * weak families).
+ * Expands a cipher string with the bundled OpenSSL 3.0 engine (as
+ * `openssl ciphers -v` would) and sorts the suites it enables into weak
+ * families by the registry's columns: no regular expressions over the text,
+ * so `RC4` in a string OpenSSL 3.0 cannot honour is no finding, and the
+ * anonymous suite `ECDH+AES128` quietly includes is one.
  *
- * @param s an OpenSSL cipher string
- * @returns the weak elements, in order
+ * @param cipherString an OpenSSL cipher string
+ * @returns the verdict (cached per string)
  */
-export function weakCipherElements(s: string): string[] {
-  const elements = s.split(/[:, ]+/).filter(Boolean);
-  const removed = new Set(
-    elements.filter((e) => e.startsWith("!") || e.startsWith("-")).map((e) => e.slice(1)),
-  );
-  const weak: string[] = [];
-  for (const el of elements) {
-    if (/^[!-]/.test(el)) continue;
-    const bare = el.replace(/^\+/, "");
-    for (const part of bare.split("+")) {
-      if (!WEAK_CIPHER_ELEMENT.test(part)) continue;
-      // "ALL:!aNULL:!eNULL:!LOW:!EXP:!RC4:!MD5:!3DES" is how people tame ALL.
-      if (
-        (part === "ALL" || part === "COMPLEMENTOFALL") &&
-        ["aNULL", "eNULL"].every((x) => removed.has(x) || removed.has("NULL"))
-      ) {
-        continue;
-      }
-      if (removed.has(part)) continue;
-      weak.push(part);
-    }
+export function judgeCipherString(cipherString: string): CipherStringVerdict {
+  const cached = verdicts.get(cipherString);
+  if (cached) return cached;
+  let verdict: CipherStringVerdict;
+  try {
+    const { ciphers } = expandCipherString(cipherString, { version: "3.0" });
+    const weak = WEAK_CLASSES.map((c) => ({
+      label: c.label,
+      severity: c.severity,
+      suites: ciphers.filter((x) => c.test(x.suite)).map((x) => x.name),
+    })).filter((w) => w.suites.length > 0);
+    verdict = { total: ciphers.length, weak };
+  } catch (e) {
+    const err = e as { code?: unknown; message?: unknown };
+    verdict = {
+      total: 0,
+      weak: [],
+      error: {
+        code: typeof err.code === "string" ? err.code : "BAD_INPUT",
+        message: typeof err.message === "string" ? err.message : String(e),
+      },
+    };
   }
-  return weak;
+  if (verdicts.size > 500) verdicts.clear();
+  verdicts.set(cipherString, verdict);
+  return verdict;
+}
+
+function listSuites(names: string[]): string {
+  return names.length <= 3 ? names.join(", ") : `${names.slice(0, 3).join(", ")}, …`;
+}
+
+/** The weak-cipher-string findings of one line. */
+function cipherStringFindings(line: string, n: number): LintFinding[] {
+  const out: LintFinding[] = [];
+  for (const span of findCipherStrings(line)) {
+    const v = judgeCipherString(span.text);
+    if (v.error || v.weak.length === 0) continue;
+    const parts = v.weak.map((w) => `${w.suites.length} ${w.label} (${listSuites(w.suites)})`);
+    out.push({
+      rule: "weak-cipher-string",
+      severity: v.weak.some((w) => w.severity === "error") ? "error" : "warning",
+      message: `'${span.text}' expands to ${v.total} suites in OpenSSL 3.0, including ${
+        parts.join("; ")
+      }. Prefer forward-secret AEAD suites.`,
+      line: n,
+      start: span.start,
+      end: span.end,
+      fix: { title: `Use '${SAFE_CIPHER_STRING}'`, replacement: SAFE_CIPHER_STRING },
+    });
+  }
+  return out;
 }
 
 const RULES: Rule[] = [
@@ -141,21 +209,6 @@ const RULES: Rule[] = [
     fix: (m) => ({
       title: "Check the host name (check_hostname = True)",
       replacement: m[0].replace("False", "True"),
-    }),
-  },
-  {
-    id: "py-weak-ciphers",
-    dialects: ["python"],
-    severity: "warning",
-    pattern: /\bset_ciphers\s*\(\s*(["'])([^"']*)\1/,
-    when: (m) => weakCipherElements(m[2]).length > 0,
-    why: (m) =>
-      `set_ciphers('${m[2]}') enables weak suites (${
-        weakCipherElements(m[2]).join(", ")
-      }): broken ciphers, no authentication or no encryption. Prefer forward-secret AEAD suites.`,
-    fix: (m) => ({
-      title: `Use '${SAFE_CIPHER_STRING}'`,
-      replacement: m[0].replace(m[2], SAFE_CIPHER_STRING),
     }),
   },
   {
@@ -273,7 +326,7 @@ export function apacheOldProtocols(value: string): string[] {
 }
 
 /** Every rule id, for documentation and tests. */
-export const RULE_IDS: readonly string[] = RULES.map((r) => r.id);
+export const RULE_IDS: readonly string[] = [...RULES.map((r) => r.id), "weak-cipher-string"];
 
 const COMMENT: Record<Dialect, RegExp> = {
   python: /^\s*#/,
@@ -303,6 +356,7 @@ export function lintText(text: string, dialect: Dialect): LintFinding[] {
   const rules = RULES.filter((r) => r.dialects === "all" || r.dialects.includes(dialect));
   lines.forEach((line, n) => {
     if (COMMENT[dialect].test(line)) return;
+    out.push(...cipherStringFindings(line, n));
     for (const rule of rules) {
       const m = line.match(rule.pattern);
       if (!m || m.index === undefined) continue;
@@ -359,4 +413,21 @@ export function dialectOf(
     return "data";
   }
   return undefined;
+}
+
+/**
+ * Whether a file is about TLS: a certificate or key, a server configuration,
+ * or source or configuration that mentions TLS, SSL, ciphers or https URLs
+ * (the status bar shows the last probe only for these).
+ *
+ * @param languageId VS Code's language id
+ * @param fileName the path
+ * @param head the start of the text (the first 64 KiB is plenty)
+ * @returns true when the file is TLS-related
+ */
+export function isTlsRelated(languageId: string, fileName: string, head: string): boolean {
+  if (/\.(?:pem|crt|cer|der|key|csr|p12|pfx)$/i.test(fileName)) return true;
+  if (head.includes("-----BEGIN ")) return true;
+  if (dialectOf(languageId, fileName) === undefined) return false;
+  return /\b(?:ssl|tls|https:\/\/|cipher|certificate|ca_?file|x509)/i.test(head);
 }

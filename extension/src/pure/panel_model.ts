@@ -7,7 +7,13 @@
  *
  * @module
  */
-import { type CliError, nameText, type ProbeReport, type ReportCertificate } from "./report.ts";
+import {
+  type CliError,
+  nameText,
+  parseTarget,
+  type ProbeReport,
+  type ReportCertificate,
+} from "./report.ts";
 import { renderScan, type ScanReport, scanSummary } from "./scan_view.ts";
 
 /** What the user asked for: the form's fields. */
@@ -49,6 +55,8 @@ export interface PanelModel {
   entries: ProbeEntry[];
   selectedId?: number;
   running?: ProbeRequest;
+  /** The last probe the user cancelled (shown until the next probe or selection). */
+  cancelled?: ProbeRequest;
   nextId: number;
 }
 
@@ -75,6 +83,19 @@ export function addEntry(
 }
 
 /**
+ * Drops one probe from the history (the selection moves to the latest).
+ *
+ * @param model the current model
+ * @param id the probe's id
+ * @returns a new model
+ */
+export function removeEntry(model: PanelModel, id: number): PanelModel {
+  const entries = model.entries.filter((e) => e.id !== id);
+  const selectedId = model.selectedId === id ? entries[0]?.id : model.selectedId;
+  return { ...model, entries, selectedId };
+}
+
+/**
  * The entry the panel shows: the selected one, else the latest.
  *
  * @param model the model
@@ -98,6 +119,17 @@ export function escapeHtml(s: string): string {
 function row(label: string, value: string, id?: string): string {
   const attr = id ? ` id="${id}"` : "";
   return `<tr><th scope="row">${escapeHtml(label)}</th><td${attr}>${value}</td></tr>`;
+}
+
+/**
+ * Escapes a long token (a cipher suite name, a host name) and lets it wrap
+ * only after its separators (`_`, `.`, `:`, `/`, `,`), never inside a word.
+ *
+ * @param v the token
+ * @returns HTML
+ */
+export function token(v: unknown): string {
+  return text(v).replace(/([_./,]|:(?!\/))/g, "$1<wbr>");
 }
 
 function text(v: unknown): string {
@@ -204,6 +236,38 @@ export function entryFailure(entry: ProbeEntry): CliError | undefined {
   return undefined;
 }
 
+const SEVERITY_MARK: Record<string, { glyph: string; cls: string }> = {
+  error: { glyph: "✖", cls: "bad" },
+  warning: { glyph: "⚠", cls: "warn" },
+  info: { glyph: "ℹ", cls: "dim" },
+};
+
+/**
+ * One finding, styled by severity: a mark, the severity in words (read by
+ * screen readers, not only shown by colour), the rule and the message.
+ *
+ * @param severity `error`, `warning` or `info`
+ * @param rule the finding's rule id
+ * @param message why
+ * @returns an `<li>`
+ */
+export function findingItem(severity: string, rule: string, message: string): string {
+  const mark = SEVERITY_MARK[severity] ?? SEVERITY_MARK.info;
+  return `<li class="finding-${escapeHtml(severity)}">` +
+    `<span class="sev ${mark.cls}"><span aria-hidden="true">${mark.glyph}</span> ${
+      escapeHtml(severity)
+    }</span> <b>${escapeHtml(rule)}</b> ${escapeHtml(message)}</li>`;
+}
+
+/** The registry's rating of the negotiated suite, coloured by how bad it is. */
+function ratingHtml(rating: string | null | undefined, reason: string | null | undefined): string {
+  if (!rating) return "—";
+  const cls = rating === "insecure" ? "bad" : rating === "weak" ? "warn" : "good";
+  return `<span class="${cls}">${escapeHtml(rating)}</span>${
+    reason ? ` <span class="dim">(${escapeHtml(reason)})</span>` : ""
+  }`;
+}
+
 function renderError(e: CliError): string {
   return `<div class="error" role="alert" id="error"><span class="code">${
     escapeHtml(e.code)
@@ -220,7 +284,7 @@ function renderError(e: CliError): string {
  */
 export function renderEntry(entry: ProbeEntry, now: Date): string {
   const r = entry.report;
-  const head = `<h2 id="result-target">${escapeHtml(entry.request.target)}${
+  const head = `<h2 id="result-target">${token(entry.request.target)}${
     entry.request.kind === "scan" ? ` <span class="dim">scan</span>` : ""
   }</h2>`;
   const error = entryFailure(entry);
@@ -265,14 +329,15 @@ export function renderEntry(entry: ProbeEntry, now: Date): string {
       ? `<span class="dim">not checked</span>${trust.code ? ` (${escapeHtml(trust.code)})` : ""}`
       : trust.verified
       ? `<span class="good">verified</span> <span class="dim">(${
-        text(trust.caFile ?? trust.store)
+        token(trust.caFile ?? trust.store)
       })</span>`
       : `<span class="bad">not verified</span>${trust.code ? ` (${escapeHtml(trust.code)})` : ""}`;
     const rows = [
       row("Version", text(h.version), "r-version"),
-      row("Cipher (IANA)", text(c.iana), "r-cipher"),
-      row("Cipher (OpenSSL)", text(c.openssl), "r-cipher-openssl"),
+      row("Cipher (IANA)", token(c.iana), "r-cipher"),
+      row("Cipher (OpenSSL)", token(c.openssl), "r-cipher-openssl"),
       row("Cipher bits", text(c.bits)),
+      row("Rating", ratingHtml(c.rating, c.ratingReason), "r-rating"),
       row("Group", text(h.group?.name), "r-group"),
       row("Server key", leaf ? keyText(leaf) : "—", "r-key"),
       row("ALPN", text(h.alpn)),
@@ -281,23 +346,21 @@ export function renderEntry(entry: ProbeEntry, now: Date): string {
         clientCertText(h.clientCertificateRequested, entry.request),
         "r-client-cert",
       ),
-      row("Address", text(r?.target?.address)),
-      row("SNI", text(r?.target?.serverName)),
+      row("Address", token(r?.target?.address)),
+      row("SNI", token(r?.target?.serverName)),
       row("Names", matched, "r-identity"),
       row("Trust", verified, "r-trust"),
     ];
     parts.push(
-      `<table class="result" aria-label="Negotiated parameters">${rows.join("")}</table>`,
+      `<div class="scroll"><table class="result" aria-label="Negotiated parameters">${
+        rows.join("")
+      }</table></div>`,
     );
     if (r?.certificates) parts.push(renderChain(r.certificates, now));
     if (r?.findings?.length) {
       parts.push(
-        `<h3>Findings</h3><ul class="findings">${
-          r.findings.map((f) =>
-            `<li class="${escapeHtml(f.severity)}"><b>${escapeHtml(f.rule)}</b> ${
-              escapeHtml(f.message)
-            }</li>`
-          ).join("")
+        `<h3>Findings</h3><ul class="findings" id="findings">${
+          r.findings.map((f) => findingItem(f.severity, f.rule, f.message)).join("")
         }</ul>`,
       );
     }
@@ -331,26 +394,6 @@ export function summary(entry: ProbeEntry): string {
 }
 
 /**
- * Renders the history as a list of buttons (keyboard-reachable) that reopen a
- * probe; the selected one is marked with `aria-current`.
- *
- * @param model the model
- * @returns HTML
- */
-export function renderHistory(model: PanelModel): string {
-  if (model.entries.length === 0) return `<p class="dim">No probes yet.</p>`;
-  const sel = selectedEntry(model)?.id;
-  const items = model.entries.map((e) => {
-    const bad = entryFailure(e);
-    const current = e.id === sel ? ` aria-current="true"` : "";
-    return `<li><button type="button" class="history-item${
-      bad ? " failed" : ""
-    }" data-id="${e.id}"${current}>${escapeHtml(summary(e))}</button></li>`;
-  });
-  return `<ul class="history">${items.join("")}</ul>`;
-}
-
-/**
  * Renders the result area of the panel: a running notice, the selected
  * probe, or a hint.
  *
@@ -360,15 +403,25 @@ export function renderHistory(model: PanelModel): string {
  */
 export function renderResult(model: PanelModel, now: Date): string {
   if (model.running) {
-    return `<p role="status" id="running">${
-      model.running.kind === "scan" ? "Scanning" : "Probing"
-    } ${escapeHtml(model.running.target)}…</p>`;
+    const what = `${model.running.kind === "scan" ? "Scanning" : "Probing"} ${
+      escapeHtml(model.running.target)
+    }…`;
+    return `<div id="running" class="running"><progress aria-label="${what}"></progress>` +
+      `<div class="row"><span role="status" class="grow">${what}</span>` +
+      `<button type="button" class="secondary" id="cancel-probe" data-action="cancel">Cancel</button>` +
+      `</div></div>`;
   }
+  const cancelled = model.cancelled
+    ? `<p role="status" id="cancelled" class="notice">${
+      model.cancelled.kind === "scan" ? "Scan" : "Probe"
+    } of ${escapeHtml(model.cancelled.target)} cancelled.</p>`
+    : "";
   const entry = selectedEntry(model);
   if (!entry) {
-    return `<p class="dim">Enter host:port and press Probe, or run “TLS: Probe Endpoint…”.</p>`;
+    return cancelled ||
+      `<p class="dim">Enter host:port and press Probe, or run “TLS: Probe Endpoint…”.</p>`;
   }
-  return renderEntry(entry, now);
+  return cancelled + renderEntry(entry, now);
 }
 
 /**
@@ -392,4 +445,30 @@ export function clientCertText(
     ? `; CAs named: ${requested.caNames.map(escapeHtml).join("; ")}`
     : "; no CA named";
   return `requested${cas}${sent}`;
+}
+
+/**
+ * Why a target typed in the form cannot be probed, or undefined when it can.
+ * The same parser as the command line's (`parseTarget`).
+ *
+ * @param target the form's Host:port field
+ * @returns a message for next to the field
+ */
+export function targetProblem(target: string | undefined): string | undefined {
+  const t = target?.trim() ?? "";
+  if (!t) return "Enter host:port, for example example.com:443.";
+  if (parseTarget(t)) return undefined;
+  return `Not a host:port: ${t.length > 60 ? t.slice(0, 60) + "…" : t}. ` +
+    "Enter host:port, [ipv6]:port or a URL such as https://example.com.";
+}
+
+/**
+ * Text for a notification: backticks would show literally there, so
+ * backticked words get typographic quotes instead.
+ *
+ * @param s a message
+ * @returns the message without backticks
+ */
+export function plainMessage(s: string): string {
+  return s.replace(/`([^`]*)`/g, "“$1”").replaceAll("`", "");
 }

@@ -90,8 +90,8 @@ export function renderScan(r: ScanReport): string {
   }
   const refused = (r.versions ?? []).filter((v) => !v.accepted).map((v) => v.version);
   parts.push(
-    `<table class="suites" id="scan-suites" aria-label="Suites accepted per version">` +
-      `<tr><th>#</th><th>suite</th><th>bits</th></tr>${rows.join("")}</table>`,
+    `<div class="scroll"><table class="suites" id="scan-suites" aria-label="Suites accepted per version">` +
+      `<tr><th>#</th><th>suite</th><th>bits</th></tr>${rows.join("")}</table></div>`,
   );
   if (refused.length || r.sslv2 !== undefined) {
     parts.push(

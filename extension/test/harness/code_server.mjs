@@ -114,6 +114,8 @@ export const QUIET_SETTINGS = {
   "chat.disableAIFeatures": true,
   "workbench.enableExperiments": false,
   "workbench.secondarySideBar.defaultVisibility": "hidden",
+  // The tests start many loopback servers: no "ports forwarded" notifications.
+  "remote.autoForwardPorts": false,
 };
 
 /**
@@ -218,4 +220,111 @@ export async function startTlsServer(repo) {
   }
   log("tlsprobe serve pid", r.child.pid, "port", r.port);
   return r;
+}
+
+// Contrast of the panel's text, measured from computed styles (WCAG 2 AA: 4.5:1).
+
+/** sRGB relative luminance of `rgb(a)` text over an opaque background (WCAG 2). */
+export function contrast(fg, bg) {
+  const parse = (c) => (c.match(/[\d.]+/g) ?? []).map(Number);
+  const [br, bgG, bb] = parse(bg);
+  const [fr, fgG, fb, fa = 1] = parse(fg);
+  const mix = [
+    fr * fa + br * (1 - fa),
+    fgG * fa + bgG * (1 - fa),
+    fb * fa + bb * (1 - fa),
+  ];
+  const lum = ([r, g, b]) => {
+    const f = (v) => {
+      v /= 255;
+      return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+    };
+    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+  };
+  const [a, b] = [lum(mix), lum([br, bgG, bb])].sort((x, y) => y - x);
+  return (a + 0.05) / (b + 0.05);
+}
+
+/** Every text colour in the panel with its effective background: [{text, fg, bg}]. */
+export async function panelColours(frameLocator) {
+  return await frameLocator.locator("body").evaluate((body) => {
+    const out = [];
+    const opaque = (c) => c && c !== "transparent" && !/rgba\([^)]*,\s*0\)$/.test(c);
+    const rootBg = getComputedStyle(document.documentElement).getPropertyValue(
+      "--vscode-sideBar-background",
+    ).trim();
+    const walker = document.createTreeWalker(body, NodeFilter.SHOW_TEXT);
+    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+      const text = n.textContent.trim();
+      const el = n.parentElement;
+      if (!text || !el || el.closest("script,style,[hidden]")) continue;
+      const cs = getComputedStyle(el);
+      if (cs.display === "none" || cs.visibility === "hidden") continue;
+      // The background behind the text: every layer from the root down, composited.
+      const layers = [];
+      for (let a = el; a; a = a.parentElement) {
+        const c = getComputedStyle(a).backgroundColor;
+        if (opaque(c)) layers.push(c);
+      }
+      const probe = document.createElement("span");
+      probe.style.color = rootBg || "rgb(255,255,255)";
+      document.body.appendChild(probe);
+      let bgRgb = (getComputedStyle(probe).color.match(/[\d.]+/g) ?? []).map(Number).slice(0, 3);
+      probe.remove();
+      for (const c of layers.reverse()) {
+        const [r, g, b, a = 1] = (c.match(/[\d.]+/g) ?? []).map(Number);
+        bgRgb = [
+          r * a + bgRgb[0] * (1 - a),
+          g * a + bgRgb[1] * (1 - a),
+          b * a + bgRgb[2] * (1 - a),
+        ];
+      }
+      const bg = `rgb(${bgRgb.map((v) => v.toFixed(1)).join(", ")})`;
+      out.push({
+        text: text.slice(0, 40),
+        cls: el.className,
+        fg: cs.color,
+        bg,
+      });
+    }
+    return out;
+  });
+}
+
+/** Throws unless every text colour in the panel (a frame locator) has 4.5:1 contrast. */
+export async function checkContrast(frame, theme) {
+  const assert = (cond, msg) => {
+    if (!cond) throw new Error(msg);
+  };
+  const colours = await panelColours(frame);
+  assert(colours.length > 8, `only ${colours.length} text nodes found`);
+  const low = colours.map((c) => ({ ...c, ratio: contrast(c.fg, c.bg) }))
+    .filter((c) => c.ratio < 4.5);
+  log(
+    `${theme}: ${colours.length} text nodes, lowest contrast`,
+    Math.min(...colours.map((c) => contrast(c.fg, c.bg))).toFixed(2),
+  );
+  assert(
+    low.length === 0,
+    `${theme}: below 4.5:1: ${
+      low.slice(0, 5).map((c) => `"${c.text}" .${c.cls} ${c.fg} on ${c.bg} = ${c.ratio.toFixed(2)}`)
+        .join("; ")
+    }`,
+  );
+}
+
+/**
+ * The probe runs the "tlsprobe" output channel logged (a LogOutputChannel writes to a file in
+ * the extension host's log folder under `tmp`'s user data), with the channel's whole text.
+ */
+export function outputChannelRuns(tmp) {
+  const logs = path.join(tmp, "user-data", "logs");
+  const files = fs.readdirSync(logs, { recursive: true }).map(String).filter((f) =>
+    /tlsprobe\.log$/.test(f) || /tlsprobe\.tlsprobe[\\/].*\.log$/.test(f)
+  );
+  if (files.length === 0) throw new Error("no tlsprobe output channel log");
+  const text = files.map((f) => fs.readFileSync(path.join(logs, f), "utf8")).join("\n");
+  const runs = text.split("\n").filter((l) => / probe \S+ .*--json → /.test(l));
+  log("output channel:", runs.length, "runs;", runs[0]?.slice(0, 160));
+  return { runs, text };
 }

@@ -1,22 +1,29 @@
 // UI end-to-end test of the packaged extension: installs the .vsix into a
-// fresh code-server, runs "TLS: Probe Endpoint…" from the command palette
-// against a local `tlsprobe serve`, reads the negotiated version and cipher
-// from the webview's DOM (compared with the CLI's own report), checks the
-// cipher-string hover against `openssl ciphers -v`, and saves screenshots.
+// fresh code-server (Light Modern; e2e_bundled.mjs runs in Dark Modern), runs
+// "TLS: Probe Endpoint…" from the command palette and its keybinding against a
+// local `tlsprobe serve`, reads the negotiated version and cipher from the
+// webview's DOM (compared with the CLI's own report), checks the form's inline
+// validation, the History tree (reopen, re-probe, copy as command line), Cancel
+// from inside the view against a stalled server, a weak-suite openssl s_server
+// (findings styled by severity), contrast in Light, Dark and both High Contrast
+// themes, the output channel's lines, the status-bar item, the cipher-string
+// hover against `openssl ciphers -v`, lint, and saves screenshots.
 //
 // Usage: node e2e.mjs <path-to-vsix>   (run_all.sh sets the environment)
 // Prints one `PASS name` / `FAIL name: why` line per check, then writes the
 // counts to $TLSPROBE_E2E_RESULT.
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import fs from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import {
+  checkContrast,
   freePort,
   launchChromium,
   log,
+  outputChannelRuns,
   prepare,
   startCodeServer,
   startTlsServer,
@@ -109,6 +116,7 @@ try {
     // tests/extension/cli_client_test.ts and the integration tests.
     "tlsprobe.path": path.join(bin, "tlsprobe"),
     "tlsprobe.timeout": 30000,
+    "workbench.colorTheme": "Default Light Modern",
   });
   const { node, entry } = tools();
   log("installing", vsix);
@@ -130,10 +138,15 @@ try {
   browser = await launchChromium();
   const page = await browser.newPage({
     viewport: { width: 1400, height: 860 },
+    permissions: ["clipboard-read", "clipboard-write"],
   });
   currentPage = page;
   page.on("pageerror", (e) => log("[pageerror]", e.message));
-  await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(ws)}`);
+  // A loaded machine (CI, or several suites at once) can take long over the first load.
+  await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(ws)}`, {
+    waitUntil: "domcontentloaded",
+    timeout: 120_000,
+  });
   const input = page.locator(".quick-input-widget input");
 
   await check(
@@ -208,12 +221,60 @@ try {
     },
   );
 
+  const frame = page.frameLocator("iframe.webview.ready").frameLocator("#active-frame");
+  // The History tree view (below the panel, same container).
+  const historyPane = page.locator(".pane", {
+    has: page.locator(".pane-header", { hasText: /^\s*History/ }),
+  });
+  const rows = historyPane.locator(".monaco-list-row");
+  // Notifications the extension would show (any naming a probe target or tlsprobe).
+  const toasts = page.locator(".notifications-toasts .notification-toast", {
+    hasText: /127\.0\.0\.1|localhost|tlsprobe|host:port/,
+  });
+
   await check(
-    "the panel's form probes from the keyboard and its history reopens an earlier probe",
+    "Ctrl+Alt+P opens TLS: Probe Endpoint…",
     async () => {
-      const frame = page.frameLocator("iframe.webview.ready").frameLocator(
-        "#active-frame",
+      await page.locator(".monaco-workbench").click({ position: { x: 700, y: 400 } })
+        .catch(() => {});
+      await page.keyboard.press("Control+Alt+P");
+      await page.locator(".quick-input-widget", { hasText: "host:port" }).waitFor({
+        timeout: 10_000,
+      });
+      await page.keyboard.press("Escape");
+    },
+  );
+
+  await check(
+    "a typo in the target is answered next to the field: no probe, no history entry, no notification",
+    async () => {
+      await rows.first().waitFor({ timeout: 10_000 });
+      const before = await rows.count();
+      const target = frame.locator("#target");
+      await target.fill("localhost:99999");
+      await target.press("Enter");
+      const msg = frame.locator("#target-error");
+      await msg.waitFor({ state: "visible", timeout: 10_000 });
+      const text = (await msg.textContent()) ?? "";
+      assert(/^Not a host:port: localhost:99999\./.test(text), `message: ${text}`);
+      assert((await target.getAttribute("aria-invalid")) === "true", "aria-invalid not set");
+      assert(
+        (await target.getAttribute("aria-describedby")) === "target-error",
+        "the message is not the field's description",
       );
+      await page.waitForTimeout(1500); // a probe, had one started, would show by now
+      assert((await frame.locator("#running").count()) === 0, "a probe started");
+      assert((await rows.count()) === before, "the typo went into the history");
+      assert((await toasts.count()) === 0, "a notification was shown for a typo");
+      await target.fill("x"); // typing clears the message
+      await msg.waitFor({ state: "hidden", timeout: 5_000 });
+      assert((await target.getAttribute("aria-invalid")) === null, "aria-invalid stays");
+    },
+  );
+
+  await check(
+    "the panel's form probes from the keyboard; the History tree marks the failure and reopens an earlier probe",
+    async () => {
       const closed = await freePort();
       const target = frame.locator("#target");
       await target.fill(`127.0.0.1:${closed}`);
@@ -222,44 +283,41 @@ try {
       await error.waitFor({ timeout: 60_000 });
       const text = (await error.textContent()) ?? "";
       assert(text.startsWith("CONNECTION_REFUSED"), `error shown: ${text}`);
-      const items = frame.locator("button.history-item");
-      assert((await items.count()) === 2, "the history lists both probes");
-      const earlier = items.nth(1);
-      await earlier.focus();
-      await page.keyboard.press("Enter");
+      await rows.nth(1).waitFor({ timeout: 10_000 });
+      assert((await rows.count()) === 2, `the tree lists ${await rows.count()} probes, not 2`);
+      const failed = rows.filter({ hasText: `127.0.0.1:${closed}` });
+      assert((await failed.locator(".codicon-error").count()) === 1, "no error codicon");
+      const earlier = rows.filter({ hasText: `localhost:${server.port}` });
+      assert((await earlier.locator(".codicon-pass").count()) === 1, "no pass codicon");
+      assert((await toasts.count()) === 0, "a notification was shown while the view is visible");
+      await earlier.click();
       await frame.locator("#r-version").waitFor({ timeout: 10_000 });
       assert(
-        (await frame.locator("button.history-item").nth(1).getAttribute(
-          "aria-current",
-        )) === "true",
-        "the reopened probe is not marked current",
+        ((await frame.locator("#result-target").textContent()) ?? "").startsWith(
+          `localhost:${server.port}`,
+        ),
+        "the panel does not show the reopened probe",
       );
     },
   );
 
   await check(
-    "Cancel on the progress notification stops a stalled probe and kills the CLI",
+    "Cancel inside the view stops a stalled probe promptly, kills the CLI, and the panel says cancelled",
     async () => {
       // A TCP server that accepts and never answers: the probe waits for a ServerHello.
       const stall = net.createServer(() => {}).listen(0, "127.0.0.1");
       await new Promise((r) => stall.once("listening", r));
       const stallTarget = `127.0.0.1:${stall.address().port}`;
       try {
-        const before = await page.frameLocator("iframe.webview.ready").frameLocator("#active-frame")
-          .locator("button.history-item").count();
-        await page.keyboard.press("F1");
-        await input.waitFor({ state: "visible" });
-        await input.fill(">TLS: Probe Endpoint");
-        await page.locator(".quick-input-list .monaco-list-row", { hasText: "Probe Endpoint" })
-          .first().waitFor();
-        await page.keyboard.press("Enter");
-        await page.locator(".quick-input-widget", { hasText: "host:port" }).waitFor();
-        await input.fill(stallTarget);
-        await page.keyboard.press("Enter");
-        const toast = page.locator(".notifications-toasts .notification-toast", {
-          hasText: `probing ${stallTarget}`,
-        });
-        await toast.waitFor({ timeout: 15_000 });
+        const before = await rows.count();
+        await frame.locator("#target").fill(stallTarget);
+        await frame.locator("#target").press("Enter");
+        const cancel = frame.locator("#cancel-probe");
+        await cancel.waitFor({ timeout: 15_000 });
+        assert(
+          (await frame.locator("#running progress").count()) === 1,
+          "no progress bar in the view",
+        );
         // The CLI is running now (deno … probe <target>).
         let pids = [];
         for (let i = 0; i < 100 && pids.length === 0; i++) {
@@ -267,24 +325,309 @@ try {
           if (pids.length === 0) await page.waitForTimeout(100);
         }
         assert(pids.length > 0, "no CLI process for the probe was found");
-        await toast.hover();
-        await toast.locator(".monaco-button, a.monaco-button", { hasText: "Cancel" }).first()
-          .click();
-        await toast.waitFor({ state: "detached", timeout: 10_000 });
+        const t0 = Date.now();
+        await cancel.click();
+        const said = frame.locator("#cancelled");
+        await said.waitFor({ timeout: 5_000 });
+        const ms = Date.now() - t0;
+        const text = (await said.textContent()) ?? "";
+        assert(/cancelled/.test(text), `the panel says: ${text}`);
         for (let i = 0; i < 50 && processesWith(stallTarget).length > 0; i++) {
           await page.waitForTimeout(100);
         }
         assert(processesWith(stallTarget).length === 0, "the CLI still runs after Cancel");
-        const frame = page.frameLocator("iframe.webview.ready").frameLocator("#active-frame");
-        await frame.locator("#running").waitFor({ state: "detached", timeout: 5_000 });
-        const after = await frame.locator("button.history-item").count();
+        log(`cancelled in ${ms} ms: ${text}`);
+        assert((await frame.locator("#running").count()) === 0, "still shown as running");
         assert(
-          after === before,
-          `a cancelled probe was added to the history (${before} -> ${after})`,
+          (await rows.count()) === before,
+          `a cancelled probe was added to the history (${before} -> ${await rows.count()})`,
         );
+        assert((await toasts.count()) === 0, "a notification was shown for Cancel");
       } finally {
         stall.close();
       }
+    },
+  );
+
+  await check(
+    "a probe that fails while the panel is hidden gets a notification with Show Output, Open Settings and Retry",
+    async () => {
+      // Accepts, waits 4 s, then closes: the probe fails after the panel was hidden.
+      const closer = net.createServer((c) => setTimeout(() => c.destroy(), 4000)).listen(
+        0,
+        "127.0.0.1",
+      );
+      await new Promise((r) => closer.once("listening", r));
+      const closerTarget = `127.0.0.1:${closer.address().port}`;
+      const tls = page.locator('.activitybar [aria-label^="TLS"]').first();
+      try {
+        await frame.locator("#target").fill(closerTarget);
+        await frame.locator("#target").press("Enter");
+        await frame.locator("#cancel-probe").waitFor({ timeout: 15_000 });
+        await tls.click(); // the active container's icon hides the side bar
+        await frame.locator("#target").waitFor({ state: "hidden", timeout: 10_000 });
+        const toast = page.locator(".notifications-toasts .notification-toast", {
+          hasText: closerTarget,
+        });
+        await toast.waitFor({ timeout: 60_000 });
+        const text = ((await toast.locator(".notification-list-item-message").textContent()) ?? "")
+          .trim();
+        log("notification:", text);
+        assert(!text.includes("`"), `literal backticks: ${text}`);
+        const buttons = await toast.locator(".monaco-button").allTextContents();
+        for (const b of ["Show Output", "Open Settings", "Retry"]) {
+          assert(buttons.some((t) => t.trim() === b), `no ${b} action: ${buttons}`);
+        }
+        await toast.hover();
+        await toast.locator(".monaco-button", { hasText: "Show Output" }).first().click();
+        await page.locator(".part.panel .monaco-editor .view-lines", { hasText: closerTarget })
+          .first().waitFor({ timeout: 15_000 });
+        await page.screenshot({ path: path.join(outDir, "e2e-hidden-notification.png") });
+        await page.keyboard.press("Control+J"); // close the panel area again
+      } finally {
+        closer.close();
+        if (!(await frame.locator("#target").isVisible().catch(() => false))) await tls.click();
+        await frame.locator("#target").waitFor({ timeout: 10_000 });
+      }
+    },
+  );
+
+  await check(
+    "the History tree's context menu re-probes an entry and copies it as a command line",
+    async () => {
+      const before = await rows.count();
+      const row = rows.filter({ hasText: `localhost:${server.port}` }).first();
+      /** Opens the row's context menu and picks an item from the keyboard. */
+      const menuPick = async (label) => {
+        await row.click({ button: "right" });
+        await page.locator(".context-view .action-label", { hasText: label }).first().waitFor({
+          timeout: 10_000,
+        });
+        const focused = page.locator(".context-view .action-item.focused");
+        for (let i = 0; i < 8; i++) {
+          await page.keyboard.press("ArrowDown");
+          if (((await focused.textContent().catch(() => "")) ?? "").includes(label)) break;
+        }
+        assert(
+          ((await focused.textContent()) ?? "").includes(label),
+          `the menu has no item ${label}`,
+        );
+        await page.keyboard.press("Enter");
+      };
+      await menuPick("Copy as Command Line");
+      const expected = `tlsprobe probe localhost:${server.port} --cafile ${
+        path.join(repo, "certs/ca.crt")
+      }`;
+      // The command confirms a successful clipboard write in the status bar (a failed one
+      // would be an error notification); then the page reads the clipboard itself.
+      const said = page.locator(".statusbar-item", { hasText: "Copied: tlsprobe probe" });
+      await said.first().waitFor({ timeout: 10_000 });
+      const text = ((await said.first().textContent()) ?? "").trim();
+      assert(text === `Copied: ${expected}`, `status bar: ${text}`);
+      const copied = await page.evaluate(() => navigator.clipboard.readText()).catch((e) =>
+        `(unreadable: ${e})`
+      );
+      log("clipboard:", copied);
+      assert(copied === expected, `clipboard: ${copied}`);
+      await menuPick("Re-probe");
+      for (let i = 0; i < 600 && (await rows.count()) === before; i++) {
+        await page.waitForTimeout(100);
+      }
+      assert((await rows.count()) === before + 1, "the re-probe was not added to the history");
+      const version = (await frame.locator("#r-version").textContent({ timeout: 30_000 }))?.trim();
+      assert(version === cliReport.handshake.version, `re-probe shows ${version}`);
+      assert(
+        ((await rows.first().textContent()) ?? "").includes(`localhost:${server.port}`),
+        "the re-probe is not the newest row",
+      );
+      await page.screenshot({ path: path.join(outDir, "e2e-history-tree.png") });
+    },
+  );
+
+  // A server that keeps to one weak suite: RSA key exchange, CBC, SHA-1.
+  const weakPort = await freePort();
+  const weak = spawn("openssl", [
+    "s_server",
+    "-accept",
+    `127.0.0.1:${weakPort}`,
+    "-cert",
+    path.join(repo, "certs/localhost.crt"),
+    "-key",
+    path.join(repo, "certs/localhost.key"),
+    "-cipher",
+    "AES128-SHA:@SECLEVEL=0",
+    "-tls1_2",
+    "-quiet",
+  ], { stdio: ["pipe", "ignore", "ignore"], detached: true });
+  const stopWeak = () => {
+    try {
+      process.kill(-weak.pid, "SIGKILL");
+    } catch {
+      // gone
+    }
+  };
+  process.on("exit", stopWeak);
+  /** Switches the colour theme through Preferences: Color Theme (its label in the picker). */
+  const setTheme = async (label) => {
+    const colours = () =>
+      frame.locator("body").evaluate((b) =>
+        getComputedStyle(b).color +
+        getComputedStyle(b).getPropertyValue("--vscode-sideBar-background")
+      );
+    const before = await colours();
+    await page.keyboard.press("F1");
+    await input.waitFor({ state: "visible" });
+    await input.fill(">Preferences: Color Theme");
+    // Not "Preferences: Browse Color Themes in Marketplace".
+    await page.locator(".quick-input-list .monaco-list-row", {
+      hasText: /Preferences: Color Theme(?!s)/,
+    }).first().click();
+    await page.locator(".quick-input-list .monaco-list-row", { hasText: /Modern/ }).first()
+      .waitFor({ timeout: 30_000 });
+    await input.fill(label);
+    await page.locator(".quick-input-list .monaco-list-row", {
+      hasText: new RegExp(`^\\s*${label}`),
+    }).first().click({ timeout: 30_000 });
+    for (let i = 0; i < 150; i++) {
+      await page.waitForTimeout(200);
+      if ((await colours()) !== before) return;
+    }
+    throw new Error(`the theme did not change to ${label}`);
+  };
+  /** A screenshot with the History pane collapsed, so the panel shows whole. */
+  const panelShot = async (name) => {
+    const header = historyPane.locator(".pane-header").first();
+    await header.click();
+    await page.waitForTimeout(400);
+    // The findings (a weak suite's point) in view, the table above them.
+    if (await frame.locator("#findings").count()) {
+      await frame.locator("#findings").evaluate((el) => el.scrollIntoView({ block: "end" }));
+      await page.waitForTimeout(200);
+    }
+    await page.screenshot({ path: path.join(outDir, name) });
+    await header.click();
+    await rows.first().waitFor({ timeout: 5_000 });
+  };
+  /** Selects a history row, waits for the panel to show it, measures its contrast. */
+  const contrastOf = async (rowText, theme, waitFor) => {
+    await rows.filter({ hasText: rowText }).first().click();
+    await frame.locator(waitFor).waitFor({ timeout: 10_000 });
+    await checkContrast(frame, theme);
+  };
+
+  await check(
+    "a weak-suite server (AES128-SHA, TLS 1.2): findings styled by severity, the suite rated weak",
+    async () => {
+      for (let i = 0; i < 100; i++) {
+        const ok = await new Promise((r) => {
+          const c = net.connect(weakPort, "127.0.0.1", () => {
+            c.destroy();
+            r(true);
+          }).on("error", () => r(false));
+        });
+        if (ok) break;
+        await page.waitForTimeout(100);
+      }
+      await frame.locator("#target").fill(`localhost:${weakPort}`);
+      await frame.locator("#target").press("Enter");
+      const findings = frame.locator("#findings li");
+      await findings.first().waitFor({ timeout: 60_000 });
+      const warning = frame.locator("#findings li.finding-warning", {
+        hasText: "no forward secrecy",
+      });
+      assert((await warning.count()) === 1, "no warning finding about forward secrecy");
+      assert(/CBC/.test((await warning.textContent()) ?? ""), "the finding does not name CBC");
+      const rating = ((await frame.locator("#r-rating").textContent()) ?? "").trim();
+      assert(/^weak/.test(rating), `rating: ${rating}`);
+      // Styled: the severity word in the theme's warning colour, not the body's.
+      const [sevColour, bodyColour, bar] = await warning.evaluate((li) => [
+        getComputedStyle(li.querySelector(".sev")).color,
+        getComputedStyle(document.body).color,
+        getComputedStyle(li).borderLeftColor,
+      ]);
+      assert(sevColour !== bodyColour, `the severity is not coloured (${sevColour})`);
+      assert(bar !== bodyColour, `no severity bar (${bar})`);
+      log("weak suite:", rating, "| warning colour", sevColour, "bar", bar);
+      await panelShot("e2e-weak-light.png");
+    },
+  );
+
+  await check(
+    "the panel is accessible: every control has a name, no token splits mid-word, tables scroll in their own box",
+    async () => {
+      const report = await frame.locator("body").evaluate(() => {
+        const unnamed = [];
+        for (const el of document.querySelectorAll("input, button, select, textarea, progress")) {
+          const name = el.getAttribute("aria-label") ||
+            (el.labels && [...el.labels].map((l) => l.textContent).join(" ").trim()) ||
+            (el.tagName === "BUTTON" ? el.textContent.trim() : "");
+          if (!name) unnamed.push(el.outerHTML.slice(0, 80));
+        }
+        // Each segment between <wbr>s of a cipher name sits on one line.
+        const split = [];
+        for (const id of ["r-cipher", "r-cipher-openssl", "result-target"]) {
+          const el = document.getElementById(id);
+          for (const n of el ? el.childNodes : []) {
+            if (n.nodeType !== 3 || !n.textContent.trim()) continue;
+            const r = document.createRange();
+            r.selectNodeContents(n);
+            const lines = new Set([...r.getClientRects()].map((x) => Math.round(x.top)));
+            if (lines.size > 1) split.push(`${id}: ${n.textContent}`);
+          }
+        }
+        const doc = document.scrollingElement;
+        return {
+          unnamed,
+          split,
+          overflow: doc.scrollWidth - doc.clientWidth,
+          scrollers: [...document.querySelectorAll(".scroll")].map((s) =>
+            getComputedStyle(s).overflowX
+          ),
+        };
+      });
+      log("a11y:", JSON.stringify(report));
+      assert(report.unnamed.length === 0, `controls without a name: ${report.unnamed.join(" | ")}`);
+      assert(report.split.length === 0, `split mid-word: ${report.split.join(" | ")}`);
+      assert(report.overflow <= 0, `the panel scrolls sideways by ${report.overflow}px`);
+      assert(
+        report.scrollers.length > 0 && report.scrollers.every((o) => o === "auto"),
+        `tables not in a scroll box: ${report.scrollers}`,
+      );
+    },
+  );
+
+  await check(
+    "every text colour in the panel has AA contrast (4.5:1) in Light, Dark, High Contrast and High Contrast Light",
+    async () => {
+      const failedRow = rows.filter({ has: page.locator(".codicon-error") }).first();
+      const failedText = ((await failedRow.locator(".label-name").textContent()) ?? "").trim();
+      for (
+        const [theme, shot] of [
+          ["Light Modern", "e2e-panel-light.png"],
+          ["Dark Modern", "e2e-panel-dark.png"],
+          ["Dark High Contrast", "e2e-panel-hc.png"],
+          ["Light High Contrast", "e2e-panel-hc-light.png"],
+        ]
+      ) {
+        if (theme !== "Light Modern") await setTheme(theme);
+        await contrastOf(`localhost:${weakPort}`, `${theme} (weak suite)`, "#findings");
+        await panelShot(shot);
+        await contrastOf(failedText, `${theme} (error)`, "#error");
+      }
+      await setTheme("Light Modern");
+      await rows.filter({ hasText: `localhost:${weakPort}` }).first().click();
+    },
+  );
+  stopWeak();
+
+  await check(
+    "the tlsprobe output channel logs each CLI run with exit status and time",
+    () => {
+      const { runs, text } = outputChannelRuns(tmp);
+      assert(runs.length >= 4, `${runs.length} probe runs logged:\n${text.slice(0, 2000)}`);
+      assert(runs.some((l) => /\[info\].*→ exit 0 in \d+ ms \(setting\)/.test(l)), "no exit 0");
+      assert(runs.some((l) => /\[warning\].*→ exit \d+ in \d+ ms/.test(l)), "no failed run");
+      assert(runs.some((l) => /\[warning\].*→ CANCELLED in \d+ ms/.test(l)), "no cancelled run");
     },
   );
 
@@ -350,6 +693,16 @@ try {
       );
       await page.waitForTimeout(500); // let the hover finish fading in
       await page.screenshot({ path: path.join(outDir, "e2e-hover.png") });
+    },
+  );
+
+  await check(
+    "the status bar shows the last probe while a TLS-related file is open",
+    async () => {
+      const item = page.locator(".statusbar-item", { hasText: `localhost:${weakPort}` });
+      await item.first().waitFor({ timeout: 10_000 });
+      const text = ((await item.first().textContent()) ?? "").trim();
+      assert(/TLSv1\.2/.test(text), `status bar: ${text}`);
     },
   );
 

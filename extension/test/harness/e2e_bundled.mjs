@@ -14,9 +14,11 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import {
+  checkContrast,
   freePort,
   launchChromium,
   log,
+  outputChannelRuns,
   prepare,
   startCodeServer,
   startTlsServer,
@@ -97,91 +99,6 @@ function activations(id) {
   return lines;
 }
 
-/** sRGB relative luminance of `rgb(a)` text over an opaque background (WCAG 2). */
-function contrast(fg, bg) {
-  const parse = (c) => (c.match(/[\d.]+/g) ?? []).map(Number);
-  const [br, bgG, bb] = parse(bg);
-  const [fr, fgG, fb, fa = 1] = parse(fg);
-  const mix = [
-    fr * fa + br * (1 - fa),
-    fgG * fa + bgG * (1 - fa),
-    fb * fa + bb * (1 - fa),
-  ];
-  const lum = ([r, g, b]) => {
-    const f = (v) => {
-      v /= 255;
-      return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
-    };
-    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
-  };
-  const [a, b] = [lum(mix), lum([br, bgG, bb])].sort((x, y) => y - x);
-  return (a + 0.05) / (b + 0.05);
-}
-
-/** Every text colour in the panel with its effective background: [{text, fg, bg}]. */
-async function panelColours(frameLocator) {
-  return await frameLocator.locator("body").evaluate((body) => {
-    const out = [];
-    const opaque = (c) => c && c !== "transparent" && !/rgba\([^)]*,\s*0\)$/.test(c);
-    const rootBg = getComputedStyle(document.documentElement).getPropertyValue(
-      "--vscode-sideBar-background",
-    ).trim();
-    const walker = document.createTreeWalker(body, NodeFilter.SHOW_TEXT);
-    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
-      const text = n.textContent.trim();
-      const el = n.parentElement;
-      if (!text || !el || el.closest("script,style,[hidden]")) continue;
-      const cs = getComputedStyle(el);
-      if (cs.display === "none" || cs.visibility === "hidden") continue;
-      // The background behind the text: every layer from the root down, composited.
-      const layers = [];
-      for (let a = el; a; a = a.parentElement) {
-        const c = getComputedStyle(a).backgroundColor;
-        if (opaque(c)) layers.push(c);
-      }
-      const probe = document.createElement("span");
-      probe.style.color = rootBg || "rgb(255,255,255)";
-      document.body.appendChild(probe);
-      let bgRgb = (getComputedStyle(probe).color.match(/[\d.]+/g) ?? []).map(Number).slice(0, 3);
-      probe.remove();
-      for (const c of layers.reverse()) {
-        const [r, g, b, a = 1] = (c.match(/[\d.]+/g) ?? []).map(Number);
-        bgRgb = [
-          r * a + bgRgb[0] * (1 - a),
-          g * a + bgRgb[1] * (1 - a),
-          b * a + bgRgb[2] * (1 - a),
-        ];
-      }
-      const bg = `rgb(${bgRgb.map((v) => v.toFixed(1)).join(", ")})`;
-      out.push({
-        text: text.slice(0, 40),
-        cls: el.className,
-        fg: cs.color,
-        bg,
-      });
-    }
-    return out;
-  });
-}
-
-async function checkContrast(frame, theme) {
-  const colours = await panelColours(frame);
-  assert(colours.length > 8, `only ${colours.length} text nodes found`);
-  const low = colours.map((c) => ({ ...c, ratio: contrast(c.fg, c.bg) }))
-    .filter((c) => c.ratio < 4.5);
-  log(
-    `${theme}: ${colours.length} text nodes, lowest contrast`,
-    Math.min(...colours.map((c) => contrast(c.fg, c.bg))).toFixed(2),
-  );
-  assert(
-    low.length === 0,
-    `${theme}: below 4.5:1: ${
-      low.slice(0, 5).map((c) => `"${c.text}" .${c.cls} ${c.fg} on ${c.bg} = ${c.ratio.toFixed(2)}`)
-        .join("; ")
-    }`,
-  );
-}
-
 let server;
 let cs;
 let browser;
@@ -229,6 +146,10 @@ try {
     },
   );
   const input = page.locator(".quick-input-widget input");
+  // The History tree view's rows, newest first.
+  const historyRows = () =>
+    page.locator(".pane", { has: page.locator(".pane-header", { hasText: /^\s*History/ }) })
+      .locator(".monaco-list-row");
 
   await check(
     "the workspace opens in Restricted Mode with the extension's view",
@@ -297,10 +218,8 @@ try {
       const advice = (await error.textContent()) ?? "";
       assert(/^CERT_UNKNOWN_ISSUER .*Retry with a CA file/.test(advice), `error shown: ${advice}`);
       assert(
-        (await frame.locator("button.history-item").first().getAttribute("class"))?.includes(
-          "failed",
-        ),
-        "the failed probe is not marked failed in the history",
+        (await historyRows().first().locator(".codicon-error").count()) === 1,
+        "the failed probe is not marked failed in the History tree",
       );
       await page.screenshot({ path: path.join(outDir, "e2e-bundled-trust-failure.png") });
       await frame.locator("#retry-ca").click();
@@ -356,7 +275,7 @@ try {
       await frame.locator("#error").waitFor({ timeout: 90_000 });
       await checkContrast(frame, "Dark Modern");
       // Back to the successful probe (history), then switch the theme in user settings.
-      await frame.locator("button.history-item").nth(1).click();
+      await historyRows().nth(1).click();
       await frame.locator("#r-version").waitFor();
       const darkFg = await frame.locator("body").evaluate((b) => getComputedStyle(b).color);
       // Light Modern, through Preferences: Color Theme.
@@ -382,7 +301,7 @@ try {
       await page.screenshot({
         path: path.join(outDir, "e2e-bundled-panel-light.png"),
       });
-      await frame.locator("button.history-item").nth(0).click();
+      await historyRows().nth(0).click();
       await frame.locator("#error").waitFor();
       await checkContrast(frame, "Light Modern (error)");
     },
@@ -391,15 +310,7 @@ try {
   await check(
     "the tlsprobe output channel logs each CLI run with exit status and time",
     () => {
-      // A LogOutputChannel writes to a file in the extension host's log folder.
-      const logs = path.join(tmp, "user-data", "logs");
-      const files = fs.readdirSync(logs, { recursive: true }).map(String).filter((f) =>
-        /tlsprobe\.log$/.test(f) || /tlsprobe\.tlsprobe[\\/].*\.log$/.test(f)
-      );
-      assert(files.length > 0, "no tlsprobe output channel log");
-      const text = files.map((f) => fs.readFileSync(path.join(logs, f), "utf8")).join("\n");
-      const runs = text.split("\n").filter((l) => / probe \S+ .*--json → /.test(l));
-      log("output channel:", runs.length, "runs;", runs[0]?.slice(0, 160));
+      const { runs, text } = outputChannelRuns(tmp);
       assert(runs.length >= 3, `${runs.length} probe runs logged:\n${text.slice(0, 2000)}`);
       assert(runs.some((l) => /\[warning\].*→ exit 1 in \d+ ms \(bundled\)/.test(l)), "no exit 1");
       assert(runs.some((l) => /\[info\].*→ exit 0 in \d+ ms \(bundled\)/.test(l)), "no exit 0");

@@ -41,7 +41,7 @@ let status = 2;
 try {
   cs = await startCodeServer({ port, baseArgs, logFile });
   browser = await launchChromium();
-  const page = await browser.newPage();
+  const page = await browser.newPage({ permissions: ["clipboard-read", "clipboard-write"] });
   const done = new Promise((resolve) => {
     void page.exposeFunction("codeAutomationExit", (code) => resolve(code));
   });

@@ -97,6 +97,11 @@ suite("tlsprobe extension in the workbench", () => {
         "tlsprobe.expandCipherString",
         "tlsprobe.showCertificate",
         "tlsprobe.clearHistory",
+        "tlsprobe.cancelProbe",
+        "tlsprobe.history.show",
+        "tlsprobe.history.reprobe",
+        "tlsprobe.history.copyCommand",
+        "tlsprobe.history.remove",
       ]
     ) {
       assert.ok(all.includes(id), `${id} is registered`);
@@ -130,6 +135,23 @@ suite("tlsprobe extension in the workbench", () => {
     assert.equal(lens.command?.title, "Probe TLS localhost:8443");
   });
 
+  test("a CodeLens above an smtp:// URL probes with STARTTLS smtp on port 25", async () => {
+    await api();
+    const doc = await vscode.workspace.openTextDocument({
+      content: "relayhost = smtp://localhost\nstore = imap://user@localhost:1143/INBOX\n",
+    });
+    const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>(
+      "vscode.executeCodeLensProvider",
+      doc.uri,
+    );
+    const args = lenses.filter((l) => l.command?.command === "tlsprobe.probe")
+      .map((l) => [l.command?.title, ...(l.command?.arguments ?? [])]);
+    assert.deepEqual(args, [
+      ["Probe TLS smtp localhost:25", { target: "localhost:25", starttls: "smtp" }],
+      ["Probe TLS imap localhost:1143", { target: "localhost:1143", starttls: "imap" }],
+    ]);
+  });
+
   test("a Python file with ssl.wrap_socket gets TLS lint diagnostics and a quick fix", async () => {
     await api();
     const uri = workspaceFile("tls_client.py");
@@ -151,6 +173,36 @@ suite("tlsprobe extension in the workbench", () => {
     assert.ok(fix?.edit, "a quick fix with an edit is offered");
     const edits = fix.edit.get(uri);
     assert.equal(edits[0].newText, "ssl.create_default_context().wrap_socket(");
+  });
+
+  test("cipher-string diagnostics come from the engine's expansion (ECDH+AES128 includes an anonymous suite)", async () => {
+    await api();
+    const uri = workspaceFile("tls_client.py");
+    const doc = await vscode.workspace.openTextDocument(uri);
+    await vscode.window.showTextDocument(doc);
+    const d = await waitFor(
+      "weak-cipher-string diagnostic",
+      () => vscode.languages.getDiagnostics(uri).find((x) => x.code === "weak-cipher-string"),
+    );
+    assert.equal(doc.getText(d.range), "ECDH+AES128");
+    assert.equal(d.severity, vscode.DiagnosticSeverity.Error);
+    // What openssl ciphers -v 'ECDH+AES128' lists with Au=None.
+    const anon = execFileSync("openssl", ["ciphers", "-v", "ECDH+AES128"], { encoding: "utf8" })
+      .split("\n").filter((l) => /Au=None/.test(l)).map((l) => l.split(/\s+/)[0]);
+    assert.deepEqual(anon, ["AECDH-AES128-SHA"]);
+    assert.match(
+      d.message,
+      /^'ECDH\+AES128' expands to 12 suites in OpenSSL 3\.0, including 1 anonymous \(no authentication\) \(AECDH-AES128-SHA\)/,
+    );
+    // nginx: HIGH:!aNULL:!MD5 keeps RSA key exchange: a warning, no forward secrecy.
+    const nginx = workspaceFile("nginx.conf");
+    await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(nginx));
+    const w = await waitFor(
+      "nginx weak-cipher-string",
+      () => vscode.languages.getDiagnostics(nginx).find((x) => x.code === "weak-cipher-string"),
+    );
+    assert.equal(w.severity, vscode.DiagnosticSeverity.Warning);
+    assert.match(w.message, /\d+ no forward secrecy \(/);
   });
 
   test("nginx.conf enabling TLS 1.0/1.1 gets a diagnostic", async () => {
@@ -195,6 +247,51 @@ suite("tlsprobe extension in the workbench", () => {
     for (const [name] of opensslCiphers("ECDH+AES128")) {
       assert.ok(html?.includes(name), name);
     }
+  });
+
+  suite("probing a local tlsprobe serve --starttls smtp through the CLI", () => {
+    let server: ChildProcess | undefined;
+    let port = 0;
+
+    suiteSetup(async function () {
+      this.timeout(90_000);
+      ({ child: server, port } = await startTlsServer(repo, {}, ["--starttls", "smtp"]));
+    });
+
+    suiteTeardown(() => {
+      server?.kill("SIGTERM");
+    });
+
+    test("an smtp:// target upgrades with STARTTLS smtp", async function () {
+      this.timeout(90_000);
+      const a = await api();
+      const entry = await a.probe({
+        target: `smtp://localhost:${port}`,
+        caFile: path.join(repo, "certs/ca.crt"),
+      });
+      const report = entry?.report;
+      assert.equal(report?.outcome, "ok", JSON.stringify(entry?.error ?? report?.error));
+      assert.equal(report?.starttls?.protocol, "smtp");
+      assert.match(String(report?.handshake?.version), /^TLSv1\.[23]$/);
+    });
+
+    test("the panel's STARTTLS option upgrades a host:port target", async function () {
+      this.timeout(90_000);
+      const a = await api();
+      // What the form sends when STARTTLS is set to smtp in Options.
+      const entry = await a.probe({
+        target: `localhost:${port}`,
+        starttls: "smtp",
+        caFile: path.join(repo, "certs/ca.crt"),
+      });
+      assert.equal(entry?.report?.outcome, "ok", JSON.stringify(entry?.error));
+      assert.equal(entry?.report?.starttls?.protocol, "smtp");
+      // Without it, the same port is not TLS, and the CLI says which option to add.
+      const plain = await a.probe({ target: `localhost:${port}` });
+      const err = plain?.error ?? plain?.report?.error;
+      assert.equal(err?.code, "NOT_TLS", JSON.stringify(plain));
+      assert.match(String(err?.message), /--starttls smtp/);
+    });
   });
 
   suite("probing a local tlsprobe serve through the CLI", () => {
@@ -247,5 +344,54 @@ suite("tlsprobe extension in the workbench", () => {
       const err = entry?.error ?? entry?.report?.error;
       assert.equal(err?.code, "CONNECTION_REFUSED", JSON.stringify(entry));
     });
+
+    test("the history's commands copy a probe as a command line, re-probe it and remove it", async function () {
+      this.timeout(90_000);
+      const a = await api();
+      const first = a.panelModel().entries.find((e) => e.request.target === `localhost:${port}`);
+      assert.ok(first, "the earlier probe is in the history");
+      const line = await vscode.commands.executeCommand<string>(
+        "tlsprobe.history.copyCommand",
+        first,
+      );
+      assert.equal(
+        line,
+        `tlsprobe probe localhost:${port} --cafile ${path.join(repo, "certs/ca.crt")}`,
+      );
+      assert.equal(await vscode.env.clipboard.readText(), line);
+      const count = a.panelModel().entries.length;
+      const again = await vscode.commands.executeCommand<{ id: number; request: unknown }>(
+        "tlsprobe.history.reprobe",
+        first,
+      );
+      assert.ok(again && again.id !== first.id, "a new probe was recorded");
+      assert.deepEqual(again.request, first.request);
+      assert.equal(a.panelModel().entries.length, count + 1);
+      await vscode.commands.executeCommand("tlsprobe.history.remove", again);
+      assert.equal(a.panelModel().entries.length, count);
+      assert.ok(!a.panelModel().entries.some((e) => e.id === again.id));
+    });
+  });
+
+  test("Ctrl+Alt+P (TLS: Probe Endpoint…) is bound by no default VS Code keybinding", async () => {
+    await vscode.commands.executeCommand("workbench.action.openDefaultKeybindingsFile");
+    let text = "";
+    for (let i = 0; i < 50 && !text.includes('"key"'); i++) {
+      text = vscode.window.activeTextEditor?.document.getText() ?? "";
+      if (!text.includes('"key"')) await new Promise((r) => setTimeout(r, 100));
+    }
+    const keys = [...text.matchAll(/"key":\s*"([^"]+)",\s*"command":\s*"([^"]+)"/g)];
+    assert.ok(keys.length > 300, `only ${keys.length} default keybindings read`);
+    const clash = keys.filter(([, key, command]) =>
+      key === "ctrl+alt+p" && command !== "tlsprobe.probe"
+    );
+    assert.deepEqual(clash.map(([, , c]) => c), []);
+    const pkg = vscode.extensions.getExtension(EXTENSION_ID)?.packageJSON;
+    assert.deepEqual(pkg.contributes.keybindings[0], {
+      command: "tlsprobe.probe",
+      key: "ctrl+alt+p",
+      mac: "cmd+alt+p",
+    });
+    await vscode.commands.executeCommand("workbench.action.closeActiveEditor");
   });
 });

@@ -37,17 +37,41 @@ Deno.test("makeLabPki() gives each leaf the flaw its case names", async () => {
   assert.notEqual(other.subject.rfc2253, root.subject.rfc2253);
 
   const secret = pki.files.filter((f) => f.secret).map((f) => f.name).sort();
-  assert.deepEqual(secret, ["client.key", "client.pem", "leaf.key"]);
+  assert.deepEqual(secret, [
+    "client.key",
+    "client.pem",
+    "leaf-rsa.key",
+    "leaf-rsa1024.key",
+    "leaf.key",
+  ]);
   assert.ok(pki.files.every((f) => f.secret === f.content.includes("PRIVATE KEY")));
 });
 
-Deno.test("LAB_CASES: names are unique; unserved cases say they need the lab engine", () => {
+Deno.test("LAB_CASES: names are unique; unserved cases say why; the lab engine serves the legacy ones", () => {
   assert.equal(new Set(LAB_CASES.map((c) => c.name)).size, LAB_CASES.length);
   for (const c of LAB_CASES) {
-    if (!c.serve) assert.match(c.description, /not served \(needs the lab engine, issue 17/);
+    if (!c.serve) assert.match(c.description, /not served \(no .* in WebCrypto/);
     if (c.expect === "reject" && c.serve) assert.ok(c.error, c.name);
   }
-  assert.equal(LAB_CASES.filter((c) => c.serve).length, 11);
+  assert.deepEqual(LAB_CASES.filter((c) => !c.serve).map((c) => c.name), ["rc4", "3des"]);
+  assert.equal(LAB_CASES.filter((c) => c.serve && !c.serve.engine).length, 11);
+  assert.equal(LAB_CASES.filter((c) => c.serve?.engine).length, 10);
+});
+
+Deno.test("makeLabPki() makes the weak leaves: SHA-1 signed, RSA 1024, and an RSA leaf", async () => {
+  const pki = await makeLabPki(NOW);
+  const [sha1] = await Promise.all(
+    parsePem(pki.chains["sha1-signature"].leaf).map((d) => decodeCertificate(d)),
+  );
+  const [weak] = await Promise.all(
+    parsePem(pki.chains.rsa1024.leaf).map((d) => decodeCertificate(d)),
+  );
+  const [rsa] = await Promise.all(
+    parsePem(pki.chains["good-rsa"].leaf).map((d) => decodeCertificate(d)),
+  );
+  assert.match(JSON.stringify(sha1.signatureAlgorithm), /sha1|SHA-1|1\.2\.840\.10045\.4\.1/i);
+  assert.match(JSON.stringify(weak.key), /1024/);
+  assert.match(JSON.stringify(rsa.key), /2048/);
 });
 
 Deno.test("labText(), labJson() and labHtml() list every endpoint", () => {
@@ -68,7 +92,7 @@ Deno.test("labText(), labJson() and labHtml() list every endpoint", () => {
   const text = labText(index).join("\n");
   for (const c of LAB_CASES) assert.ok(text.includes(c.name), c.name);
   assert.match(text, /^9002 {2}expired /m);
-  assert.match(text, /^- {5}tls10-only /m);
+  assert.match(text, /^- {5}rc4 /m);
   assert.equal(labJson(index).schemaVersion, 1);
   assert.equal(labJson(index).lab.endpoints.length, LAB_CASES.length);
   const html = labHtml({ ...index, ca: "<script>" });

@@ -1,8 +1,10 @@
 /**
  * `scanTarget` against real servers, compared with ground truth made without
- * the scanner (`openssl s_client` offering each suite alone, version pinned).
- * Several configurations run by default; the more expensive ones (a full
- * OpenSSL default list, legacy suites, gnutls-serv, nginx) with
+ * the scanner (`openssl s_client` offering each suite alone, version pinned;
+ * for the gnutls-serv configurations also `gnutls-cli` offering each suite it
+ * can alone, version pinned). Several configurations run by default (one of
+ * them gnutls-serv's defaults); the more expensive ones (a full OpenSSL
+ * default list, legacy suites, a legacy gnutls priority string, nginx) with
  * `TLSPROBE_SCAN_FULL=1`.
  */
 import { strict as assert } from "node:assert";
@@ -18,6 +20,9 @@ import {
 } from "../../_helpers/process.ts";
 import {
   freePort,
+  gnutlsOfferable,
+  gnutlsSuites,
+  gnutlsTruth,
   groundTruth,
   offerable,
   startGnutlsServer,
@@ -60,9 +65,34 @@ async function assertEqualsTruth(r: ScanResult, truth: Map<string, Set<string>>)
   }
 }
 
+/**
+ * Compares the scanner's suites per version with gnutls-cli's ground truth,
+ * on what gnutls-cli can offer (codes).
+ */
+async function assertEqualsGnutlsTruth(
+  r: ScanResult,
+  truth: Map<string, Set<number>>,
+): Promise<void> {
+  const suites = await gnutlsSuites();
+  for (const [version, want] of truth) {
+    const vr = r.versions.find((v) => v.version === version);
+    assert.ok(vr, `no ${version} in the scan`);
+    const universe = gnutlsOfferable(suites, version);
+    const got = vr.suites.filter((c) => universe.has(c)).sort((a, b) => a - b);
+    const hex = (xs: Iterable<number>) => [...xs].map((c) => c.toString(16)).join(" ");
+    assert.deepEqual(
+      got,
+      [...want].sort((a, b) => a - b),
+      `${version}: scanner ${hex(got)} vs gnutls-cli ${hex([...want].sort((a, b) => a - b))}`,
+    );
+  }
+}
+
 interface Config {
   name: string;
   full?: boolean;
+  /** Also compare with gnutls-cli's ground truth. */
+  gnutlsCli?: boolean;
   start: () => Promise<Peer>;
   truth?: Partial<TruthOptions>;
   check?: (r: ScanResult) => void;
@@ -207,12 +237,13 @@ const configs: Config[] = [
   },
   {
     name: "gnutls-serv defaults",
-    full: true,
+    gnutlsCli: true,
     start: () => startGnutlsServer(),
   },
   {
     name: "gnutls-serv with a legacy priority string",
     full: true,
+    gnutlsCli: true,
     start: () =>
       startGnutlsServer([
         "--priority",
@@ -291,6 +322,14 @@ for (const c of configs) {
         });
         assert.equal(r.error, undefined, JSON.stringify(r.error));
         await assertEqualsTruth(r, truth);
+        if (c.gnutlsCli) {
+          const t2 = await gnutlsTruth({
+            port: server.port,
+            servername: "localhost",
+            versions: c.truth?.versions ?? VERSIONS,
+          });
+          await assertEqualsGnutlsTruth(r, t2);
+        }
         c.check?.(r);
       } finally {
         await server.stop();

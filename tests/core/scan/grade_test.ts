@@ -17,6 +17,7 @@ function version(name: string, code: number, suites: number[]): VersionResult {
     groups: [],
     serverGroupOrder: null,
     dhBits: [],
+    dhGroups: [],
     sigalgs: [],
   };
 }
