@@ -312,3 +312,19 @@ export async function checkContrast(frame, theme) {
     }`,
   );
 }
+
+/**
+ * The probe runs the "tlsprobe" output channel logged (a LogOutputChannel writes to a file in
+ * the extension host's log folder under `tmp`'s user data), with the channel's whole text.
+ */
+export function outputChannelRuns(tmp) {
+  const logs = path.join(tmp, "user-data", "logs");
+  const files = fs.readdirSync(logs, { recursive: true }).map(String).filter((f) =>
+    /tlsprobe\.log$/.test(f) || /tlsprobe\.tlsprobe[\\/].*\.log$/.test(f)
+  );
+  if (files.length === 0) throw new Error("no tlsprobe output channel log");
+  const text = files.map((f) => fs.readFileSync(path.join(logs, f), "utf8")).join("\n");
+  const runs = text.split("\n").filter((l) => / probe \S+ .*--json → /.test(l));
+  log("output channel:", runs.length, "runs;", runs[0]?.slice(0, 160));
+  return { runs, text };
+}

@@ -23,6 +23,7 @@ import {
   freePort,
   launchChromium,
   log,
+  outputChannelRuns,
   prepare,
   startCodeServer,
   startTlsServer,
@@ -141,7 +142,11 @@ try {
   });
   currentPage = page;
   page.on("pageerror", (e) => log("[pageerror]", e.message));
-  await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(ws)}`);
+  // A loaded machine (CI, or several suites at once) can take long over the first load.
+  await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(ws)}`, {
+    waitUntil: "domcontentloaded",
+    timeout: 120_000,
+  });
   const input = page.locator(".quick-input-widget input");
 
   await check(
@@ -340,6 +345,49 @@ try {
         assert((await toasts.count()) === 0, "a notification was shown for Cancel");
       } finally {
         stall.close();
+      }
+    },
+  );
+
+  await check(
+    "a probe that fails while the panel is hidden gets a notification with Show Output, Open Settings and Retry",
+    async () => {
+      // Accepts, waits 4 s, then closes: the probe fails after the panel was hidden.
+      const closer = net.createServer((c) => setTimeout(() => c.destroy(), 4000)).listen(
+        0,
+        "127.0.0.1",
+      );
+      await new Promise((r) => closer.once("listening", r));
+      const closerTarget = `127.0.0.1:${closer.address().port}`;
+      const tls = page.locator('.activitybar [aria-label^="TLS"]').first();
+      try {
+        await frame.locator("#target").fill(closerTarget);
+        await frame.locator("#target").press("Enter");
+        await frame.locator("#cancel-probe").waitFor({ timeout: 15_000 });
+        await tls.click(); // the active container's icon hides the side bar
+        await frame.locator("#target").waitFor({ state: "hidden", timeout: 10_000 });
+        const toast = page.locator(".notifications-toasts .notification-toast", {
+          hasText: closerTarget,
+        });
+        await toast.waitFor({ timeout: 60_000 });
+        const text = ((await toast.locator(".notification-list-item-message").textContent()) ?? "")
+          .trim();
+        log("notification:", text);
+        assert(!text.includes("`"), `literal backticks: ${text}`);
+        const buttons = await toast.locator(".monaco-button").allTextContents();
+        for (const b of ["Show Output", "Open Settings", "Retry"]) {
+          assert(buttons.some((t) => t.trim() === b), `no ${b} action: ${buttons}`);
+        }
+        await toast.hover();
+        await toast.locator(".monaco-button", { hasText: "Show Output" }).first().click();
+        await page.locator(".part.panel .monaco-editor .view-lines", { hasText: closerTarget })
+          .first().waitFor({ timeout: 15_000 });
+        await page.screenshot({ path: path.join(outDir, "e2e-hidden-notification.png") });
+        await page.keyboard.press("Control+J"); // close the panel area again
+      } finally {
+        closer.close();
+        if (!(await frame.locator("#target").isVisible().catch(() => false))) await tls.click();
+        await frame.locator("#target").waitFor({ timeout: 10_000 });
       }
     },
   );
@@ -575,14 +623,7 @@ try {
   await check(
     "the tlsprobe output channel logs each CLI run with exit status and time",
     () => {
-      const logs = path.join(tmp, "user-data", "logs");
-      const files = fs.readdirSync(logs, { recursive: true }).map(String).filter((f) =>
-        /tlsprobe\.log$/.test(f) || /tlsprobe\.tlsprobe[\\/].*\.log$/.test(f)
-      );
-      assert(files.length > 0, "no tlsprobe output channel log");
-      const text = files.map((f) => fs.readFileSync(path.join(logs, f), "utf8")).join("\n");
-      const runs = text.split("\n").filter((l) => / probe \S+ .*--json → /.test(l));
-      log("output channel:", runs.length, "runs;", runs[0]?.slice(0, 160));
+      const { runs, text } = outputChannelRuns(tmp);
       assert(runs.length >= 4, `${runs.length} probe runs logged:\n${text.slice(0, 2000)}`);
       assert(runs.some((l) => /\[info\].*→ exit 0 in \d+ ms \(setting\)/.test(l)), "no exit 0");
       assert(runs.some((l) => /\[warning\].*→ exit \d+ in \d+ ms/.test(l)), "no failed run");

@@ -18,6 +18,7 @@ import {
   freePort,
   launchChromium,
   log,
+  outputChannelRuns,
   prepare,
   startCodeServer,
   startTlsServer,
@@ -145,6 +146,10 @@ try {
     },
   );
   const input = page.locator(".quick-input-widget input");
+  // The History tree view's rows, newest first.
+  const historyRows = () =>
+    page.locator(".pane", { has: page.locator(".pane-header", { hasText: /^\s*History/ }) })
+      .locator(".monaco-list-row");
 
   await check(
     "the workspace opens in Restricted Mode with the extension's view",
@@ -213,10 +218,8 @@ try {
       const advice = (await error.textContent()) ?? "";
       assert(/^CERT_UNKNOWN_ISSUER .*Retry with a CA file/.test(advice), `error shown: ${advice}`);
       assert(
-        (await frame.locator("button.history-item").first().getAttribute("class"))?.includes(
-          "failed",
-        ),
-        "the failed probe is not marked failed in the history",
+        (await historyRows().first().locator(".codicon-error").count()) === 1,
+        "the failed probe is not marked failed in the History tree",
       );
       await page.screenshot({ path: path.join(outDir, "e2e-bundled-trust-failure.png") });
       await frame.locator("#retry-ca").click();
@@ -272,7 +275,7 @@ try {
       await frame.locator("#error").waitFor({ timeout: 90_000 });
       await checkContrast(frame, "Dark Modern");
       // Back to the successful probe (history), then switch the theme in user settings.
-      await frame.locator("button.history-item").nth(1).click();
+      await historyRows().nth(1).click();
       await frame.locator("#r-version").waitFor();
       const darkFg = await frame.locator("body").evaluate((b) => getComputedStyle(b).color);
       // Light Modern, through Preferences: Color Theme.
@@ -298,7 +301,7 @@ try {
       await page.screenshot({
         path: path.join(outDir, "e2e-bundled-panel-light.png"),
       });
-      await frame.locator("button.history-item").nth(0).click();
+      await historyRows().nth(0).click();
       await frame.locator("#error").waitFor();
       await checkContrast(frame, "Light Modern (error)");
     },
@@ -307,15 +310,7 @@ try {
   await check(
     "the tlsprobe output channel logs each CLI run with exit status and time",
     () => {
-      // A LogOutputChannel writes to a file in the extension host's log folder.
-      const logs = path.join(tmp, "user-data", "logs");
-      const files = fs.readdirSync(logs, { recursive: true }).map(String).filter((f) =>
-        /tlsprobe\.log$/.test(f) || /tlsprobe\.tlsprobe[\\/].*\.log$/.test(f)
-      );
-      assert(files.length > 0, "no tlsprobe output channel log");
-      const text = files.map((f) => fs.readFileSync(path.join(logs, f), "utf8")).join("\n");
-      const runs = text.split("\n").filter((l) => / probe \S+ .*--json → /.test(l));
-      log("output channel:", runs.length, "runs;", runs[0]?.slice(0, 160));
+      const { runs, text } = outputChannelRuns(tmp);
       assert(runs.length >= 3, `${runs.length} probe runs logged:\n${text.slice(0, 2000)}`);
       assert(runs.some((l) => /\[warning\].*→ exit 1 in \d+ ms \(bundled\)/.test(l)), "no exit 1");
       assert(runs.some((l) => /\[info\].*→ exit 0 in \d+ ms \(bundled\)/.test(l)), "no exit 0");
