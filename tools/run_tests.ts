@@ -6,11 +6,12 @@
  * `deno task test:unit` (`--tier unit`: no network peer, no subprocess).
  *
  * Tiers (`tools/test_tiers.ts`): unit, fuzz, doc examples and integration
- * against real peers, each with its own narrowed permissions and `--parallel`;
+ * against real peers, each with its own narrowed permissions and `--parallel`
+ * (integration beside the other three, which run in turn);
  * then any suite listed by `tools/test_suites.json` whose `when` environment
  * variable is set (the VS Code workbench tests run in CI).
  */
-import { tiers } from "./test_tiers.ts";
+import { type Tier, tiers } from "./test_tiers.ts";
 import { generateTestPki, TEST_PKI_ENV } from "../tests/_helpers/pki.ts";
 
 interface Counts {
@@ -23,9 +24,10 @@ const SUMMARY =
   /^(?:ok|FAILED) \| (\d+) passed(?: \(\d+ steps?\))? \| (\d+) failed(?: \(\d+ steps?\))?(?: \| (\d+) ignored(?: \((\d+) steps?\))?)?/m;
 
 /**
- * Parallel test processes per tier: one per core. More starve the CLI
+ * Test workers of the integration tier: one per core. More starve the CLI
  * subprocesses and peers the integration tests time (measured on a loaded
- * 2-core machine: 4 jobs, and the tiers at once, made deadline tests fail).
+ * 2-core machine: 4 jobs, and every tier at once at full priority, made
+ * deadline tests fail); the quick tiers beside it run niced.
  */
 const JOBS = String(Math.max(2, navigator.hardwareConcurrency));
 
@@ -62,20 +64,43 @@ function checkFlags(extra: string[]): string[] {
   return extra.some((a) => a === "--check" || a.startsWith("--check=")) ? [] : ["--no-check"];
 }
 
+/** How one `deno test` process runs: its environment, test workers and CPU priority. */
+interface RunOptions {
+  env?: Record<string, string>;
+  /** `DENO_JOBS`. */
+  jobs: string;
+  /** A `nice` increment (0: as the runner). */
+  niceness: number;
+}
+
+function spawnDeno(args: string[], opts: RunOptions): Deno.ChildProcess {
+  const options: Deno.CommandOptions = {
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1", DENO_JOBS: opts.jobs, ...opts.env },
+  };
+  if (opts.niceness > 0) {
+    try {
+      return new Deno.Command("nice", {
+        ...options,
+        args: ["-n", String(opts.niceness), Deno.execPath(), ...args],
+      }).spawn();
+    } catch (e) {
+      if (!(e instanceof Deno.errors.NotFound)) throw e; // no nice(1): run at full priority
+    }
+  }
+  return new Deno.Command(Deno.execPath(), { ...options, args }).spawn();
+}
+
 async function runDenoTests(
   name: string,
   permissions: string[],
   files: string[],
   extra: string[],
-  env: Record<string, string> = {},
+  opts: RunOptions,
 ): Promise<Counts & { code: number }> {
   const args = ["test", ...permissions, ...checkFlags(extra), "--parallel", ...extra, ...files];
-  const child = new Deno.Command(Deno.execPath(), {
-    args,
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1", DENO_JOBS: JOBS, ...env },
-  }).spawn();
+  const child = spawnDeno(args, opts);
   const prefix = `[${name}] `;
   const [tail] = await Promise.all([
     relay(child.stdout, prefix, Deno.stdout),
@@ -131,8 +156,6 @@ const at = args.indexOf("--tier");
 const only = at >= 0 ? args.splice(at, 2)[1] : undefined;
 const total: Counts = { passed: 0, failed: 0, skipped: 0 };
 let status = 0;
-// The tiers run one after the other (each line says its tier), each with
-// --parallel: deadline tests stay honest when the CPU is not oversubscribed.
 const chosen = tiers(await testFiles("tests")).filter((t) =>
   (!only || t.name === only) && t.files.length > 0
 );
@@ -146,22 +169,41 @@ const pki = chosen.some((t) => t.name === "integration")
     return pkiDir;
   })()
   : undefined;
-const results = [];
+const finished = new Map<string, { r: Counts & { code: number }; seconds: number }>();
+async function runTier(tier: Tier, jobs: string, niceness: number): Promise<void> {
+  const env: Record<string, string> = {};
+  if (tier.name === "integration" && pki) env[TEST_PKI_ENV] = await pki;
+  const started = performance.now();
+  const r = await runDenoTests(tier.name, tier.permissions, tier.files, [
+    ...(tier.flags ?? []),
+    ...args,
+  ], { env, jobs, niceness });
+  finished.set(tier.name, { r, seconds: (performance.now() - started) / 1000 });
+}
+// The integration tier (most of the wall time, mostly waiting on peers and
+// CLI children) starts at once with one test worker per core; beside it the
+// quick tiers run one after the other, niced, in the CPU it leaves idle (and
+// at full width once it ends). TLSPROBE_TEST_SERIAL=1 runs every tier alone,
+// in turn.
+const integration = chosen.find((t) => t.name === "integration");
+const quick = chosen.filter((t) => t !== integration);
+const serial = !!Deno.env.get("TLSPROBE_TEST_SERIAL");
 try {
-  for (const tier of chosen) {
-    const env: Record<string, string> = {};
-    if (tier.name === "integration" && pki) env[TEST_PKI_ENV] = await pki;
-    const started = performance.now();
-    const r = await runDenoTests(tier.name, tier.permissions, tier.files, [
-      ...(tier.flags ?? []),
-      ...args,
-    ], env);
-    results.push({ tier, r, seconds: (performance.now() - started) / 1000 });
+  if (serial || !integration) {
+    for (const tier of chosen) await runTier(tier, JOBS, 0);
+  } else {
+    await Promise.all([
+      runTier(integration, JOBS, 0),
+      (async () => {
+        for (const tier of quick) await runTier(tier, JOBS, 10);
+      })(),
+    ]);
   }
 } finally {
   await pki?.catch(() => {});
   if (pkiDir) await Deno.remove(pkiDir, { recursive: true }).catch(() => {});
 }
+const results = chosen.map((tier) => ({ tier, ...finished.get(tier.name)! }));
 console.log("");
 for (const { tier, r, seconds } of results) {
   console.log(

@@ -59,6 +59,31 @@ export const UNIT_TESTS: readonly string[] = [
   "tests/extension/panel_model_test.ts",
 ];
 
+/**
+ * Integration files that take longest (wall time of each file run alone),
+ * longest first: `deno test --parallel` hands files to its workers in the
+ * order given, so these start first and no long file is left running alone
+ * at the end. The others follow in path order.
+ */
+export const SLOW_FIRST: readonly string[] = [
+  "tests/core/net/scan_servers_test.ts",
+  "tests/core/x509/odd_corpus_test.ts",
+  "tests/hostile/servers_test.ts",
+  "tests/core/x509/openssl_diff_test.ts",
+  "tests/core/net/starttls/daemons_test.ts",
+  "tests/cli/probe_test.ts",
+  "tests/cli/policy_check_test.ts",
+  "tests/cli/serve_test.ts",
+  "tests/core/net/starttls/serve_test.ts",
+  "tests/cli/serve_lab_test.ts",
+  "tests/tools/dist_test.ts",
+  "tests/cli/serve_policy_test.ts",
+  "tests/core/net/starttls/dovecot_test.ts",
+  "tests/cli/serve_hostile_test.ts",
+  "tests/cli/connect_test.ts",
+  "tests/cli/args_test.ts",
+];
+
 /** Whether a test file is in the fuzz tier. */
 export function isFuzzTest(path: string): boolean {
   return /(^|\/)fuzz_test\.ts$/.test(path);
@@ -68,12 +93,18 @@ export function isFuzzTest(path: string): boolean {
  * The tiers over the given test files.
  *
  * @param files every `*_test.ts` under `tests/`, from the repository root
- * @returns unit, fuzz, doc and integration, in that order
+ * @returns unit, fuzz, doc and integration, in that order (integration's
+ *   files slow first, {@link SLOW_FIRST})
  */
 export function tiers(files: string[]): Tier[] {
   const unit = files.filter((f) => UNIT_TESTS.includes(f));
   const fuzz = files.filter(isFuzzTest);
-  const integration = files.filter((f) => !unit.includes(f) && !fuzz.includes(f));
+  const rank = (f: string) => {
+    const i = SLOW_FIRST.indexOf(f);
+    return i < 0 ? SLOW_FIRST.length : i;
+  };
+  const integration = files.filter((f) => !unit.includes(f) && !fuzz.includes(f))
+    .sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0));
   return [
     { name: "unit", permissions: ["--allow-read", "--allow-env=NO_COLOR"], files: unit },
     { name: "fuzz", permissions: ["--allow-read", "--allow-env=NO_COLOR"], files: fuzz },

@@ -117,9 +117,10 @@ export type PlannedScan = Omit<ScanResult, "certificates" | "findings" | "profil
 
 class Interrupted extends Error {}
 
-type Answer = HelloAnswer | InspectAnswer;
+/** What one handshake of the plan gave: a hello answer or an inspection. */
+export type PlanAnswer = HelloAnswer | InspectAnswer;
 
-function failureOf(a: Answer): HandshakeFailure | undefined {
+function failureOf(a: PlanAnswer): HandshakeFailure | undefined {
   if (a.kind === "error") return a.error;
   return undefined;
 }
@@ -137,7 +138,7 @@ const FATAL = new Set(["CONNECTION_REFUSED", "DNS", "NOT_TLS", "TIMEOUT", "NETWO
  * @param first an answer already obtained for the whole set
  * @returns what was accepted, in the order found, and the error that stopped it
  */
-export async function eliminate<T, A extends Answer>(
+export async function eliminate<T, A extends PlanAnswer>(
   candidates: readonly T[],
   ask: (set: T[]) => Promise<A>,
   chosen: (a: A) => T | undefined,
@@ -188,7 +189,7 @@ export async function eliminate<T, A extends Answer>(
  * Whether the server's order decides, from the first two found offered the
  * other way round: the server keeps its first choice only when its order wins.
  */
-async function serverOrder<T, A extends Answer>(
+async function serverOrder<T, A extends PlanAnswer>(
   found: T[],
   ask: (set: T[]) => Promise<A>,
   chosen: (a: A) => T | undefined,

@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { parseTarget, type Target } from "../address.ts";
 import { TlsprobeError } from "../errors.ts";
 import type { Transport } from "../handshake/transport.ts";
 import { Dialogue, type TranscriptEntry } from "./dialogue.ts";
@@ -86,6 +87,59 @@ export function parseStarttlsProtocol(name: string): StarttlsProtocol {
       STARTTLS_PROTOCOLS.join(", ")
     }`,
   );
+}
+
+/**
+ * URL schemes that name a STARTTLS protocol, and the port each implies
+ * (`submission://` is SMTP on 587). Not `ftp://` (such URLs are downloads,
+ * not a request for TLS), `xmpp:` (a URI without `//`) or `telnet://`.
+ */
+export const STARTTLS_URL_SCHEMES: Readonly<
+  Record<string, { protocol: StarttlsProtocol; port: number }>
+> = {
+  smtp: { protocol: "smtp", port: 25 },
+  submission: { protocol: "smtp", port: 587 },
+  lmtp: { protocol: "lmtp", port: 24 },
+  imap: { protocol: "imap", port: 143 },
+  pop3: { protocol: "pop3", port: 110 },
+  pop: { protocol: "pop3", port: 110 },
+  nntp: { protocol: "nntp", port: 119 },
+  news: { protocol: "nntp", port: 119 },
+  sieve: { protocol: "sieve", port: 4190 },
+  xmpp: { protocol: "xmpp", port: 5222 },
+  ldap: { protocol: "ldap", port: 389 },
+  postgres: { protocol: "postgres", port: 5432 },
+  postgresql: { protocol: "postgres", port: 5432 },
+  mysql: { protocol: "mysql", port: 3306 },
+  irc: { protocol: "irc", port: 6667 },
+};
+
+/**
+ * Reads a target written as a URL of a STARTTLS protocol — `smtp://host`,
+ * `imap://user@host:1143/INBOX`, `ldap://[::1]/dc=example` — into the
+ * protocol, the host and the port (the scheme's when the URL names none).
+ * User information, path, query and fragment are dropped; the host and port
+ * go through the one target parser, {@link parseTarget}.
+ *
+ * @param input what the user typed or the document holds
+ * @returns the target and its protocol, or undefined when `input` is not such a URL
+ * @throws {TlsprobeError} `USAGE`/`BAD_INPUT` from {@link parseTarget} for a bad host or port
+ * @example
+ * ```ts
+ * import { parseStarttlsUrl } from "./mod.ts";
+ * const t = parseStarttlsUrl("submission://mail.example.com");
+ * console.assert(t?.protocol === "smtp" && t.port === 587 && t.host === "mail.example.com");
+ * console.assert(parseStarttlsUrl("https://example.com") === undefined);
+ * ```
+ */
+export function parseStarttlsUrl(
+  input: string,
+): (Target & { protocol: StarttlsProtocol }) | undefined {
+  const m = /^([a-z][a-z0-9+.-]*):\/\/([^/?#]*)/i.exec(input.trim());
+  const scheme = m ? STARTTLS_URL_SCHEMES[m[1].toLowerCase()] : undefined;
+  if (!m || !scheme) return undefined;
+  const t = parseTarget(m[2].replace(/^[^@]*@/, ""), undefined, scheme.port);
+  return { ...t, protocol: scheme.protocol };
 }
 
 /** How to run a dialogue. */

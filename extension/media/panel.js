@@ -16,6 +16,7 @@
     "keyFile",
     "alpn",
     "serverName",
+    "starttls",
   ];
 
   const saved = vscode.getState() || {};
@@ -93,6 +94,10 @@
         // alone) keeps the options typed in the form.
         for (const f of fields) {
           if (m.form[f] !== undefined) document.getElementById(f).value = m.form[f];
+        }
+        // The protocol goes with the target: a new target without one is direct TLS.
+        if (m.form.target !== undefined && m.form.starttls === undefined) {
+          document.getElementById("starttls").value = "";
         }
         vscode.setState(formValues());
       }

@@ -18,8 +18,8 @@ import {
   parseTarget,
   type ProbeReport,
   ReportFormatError,
-  STARTTLS_URL_SCHEMES,
 } from "./pure/report.ts";
+import { STARTTLS_PROTOCOLS } from "../../core/starttls/mod.ts";
 import type { ProbeRequest } from "./pure/panel_model.ts";
 import type { ScanReport } from "./pure/scan_view.ts";
 
@@ -447,7 +447,7 @@ export function probeArgs(req: ProbeRequest, timeoutMs: number): string[] {
   // Only a protocol tlsprobe knows reaches the command line (never an option).
   const starttls = req.starttls ?? target.starttls;
   if (starttls) {
-    if (!Object.values(STARTTLS_URL_SCHEMES).some((s) => s.protocol === starttls)) {
+    if (!(STARTTLS_PROTOCOLS as readonly string[]).includes(starttls)) {
       throw new CliClientError("BAD_INPUT", `Not a STARTTLS protocol: ${JSON.stringify(starttls)}`);
     }
     args.push("--starttls", starttls);

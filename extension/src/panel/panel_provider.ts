@@ -17,6 +17,7 @@ import {
   targetProblem,
 } from "../pure/panel_model.ts";
 import { PANEL_VIEW_ID } from "../constants.ts";
+import { STARTTLS_PROTOCOLS } from "../../../core/starttls/mod.ts";
 
 /** Messages from the webview. */
 export type FromWebview =
@@ -245,6 +246,10 @@ ${field("certFile", "Client certificate", "none", true)}
 ${field("keyFile", "Client key", "none", true)}
 ${field("alpn", "ALPN", "h2,http/1.1")}
 ${field("serverName", "SNI", "the host name")}
+<label for="starttls">STARTTLS</label><div class="row"><select id="starttls" name="starttls">
+<option value="">none: TLS from the start</option>
+${STARTTLS_PROTOCOLS.map((p) => `<option value="${p}">${p}</option>`).join("\n")}
+</select></div>
 </details>
 <div class="row"><button type="submit" id="probe-button">Probe</button>
 <button type="button" id="scan-button" class="secondary" title="Enumerate every version, suite and group the server accepts, and grade it">Scan</button></div>

@@ -11,6 +11,7 @@
 import type { ErrorDetail } from "../../../core/errors.ts";
 import type { Evaluation } from "../../../core/policy/evaluate.ts";
 import type { ProbeBody } from "../../../core/report/probe.ts";
+import { parseStarttlsUrl, STARTTLS_URL_SCHEMES } from "../../../core/starttls/mod.ts";
 
 export type {
   Finding,
@@ -203,12 +204,16 @@ export function parseTarget(
   defaultPort = 443,
 ): { host: string; port: number; starttls?: string } | undefined {
   let s = input.trim();
-  // smtp://, imap://, ldap://, postgres://…: the protocol's port, upgraded with STARTTLS.
-  const plain = /^([a-z0-9]+):\/\/([^/?#]+)/i.exec(s);
-  const starttls = plain ? STARTTLS_URL_SCHEMES[plain[1].toLowerCase()] : undefined;
-  if (plain && starttls) {
-    const t = parseTarget(plain[2].replace(/^[^@]*@/, ""), starttls.port);
-    return t ? { ...t, starttls: starttls.protocol } : undefined;
+  // smtp://, imap://, ldap://, postgres://…: core's parser gives the protocol and its port.
+  try {
+    const u = parseStarttlsUrl(s);
+    if (u) {
+      // And the extension's own host check: nothing that could read as an option.
+      const t = parseTarget(formatTarget(u));
+      return t ? { ...t, starttls: u.protocol } : undefined;
+    }
+  } catch {
+    return undefined;
   }
   const url = /^https?:\/\/([^/?#]+)/i.exec(s);
   if (url) {
@@ -233,27 +238,8 @@ export function parseTarget(
   return { host, port };
 }
 
-/**
- * URL schemes that name a STARTTLS protocol (`tlsprobe --starttls`) and its
- * standard port. Not `ftp://`: such URLs are downloads, not a request for TLS.
- */
-export const STARTTLS_URL_SCHEMES: Record<string, { protocol: string; port: number }> = {
-  smtp: { protocol: "smtp", port: 25 },
-  submission: { protocol: "smtp", port: 587 },
-  lmtp: { protocol: "lmtp", port: 24 },
-  imap: { protocol: "imap", port: 143 },
-  pop3: { protocol: "pop3", port: 110 },
-  pop: { protocol: "pop3", port: 110 },
-  nntp: { protocol: "nntp", port: 119 },
-  news: { protocol: "nntp", port: 119 },
-  sieve: { protocol: "sieve", port: 4190 },
-  xmpp: { protocol: "xmpp", port: 5222 },
-  ldap: { protocol: "ldap", port: 389 },
-  postgres: { protocol: "postgres", port: 5432 },
-  postgresql: { protocol: "postgres", port: 5432 },
-  mysql: { protocol: "mysql", port: 3306 },
-  irc: { protocol: "irc", port: 6667 },
-};
+/** URL schemes that name a STARTTLS protocol, and their ports: core's table. */
+export { STARTTLS_URL_SCHEMES };
 
 /**
  * Formats a target for the command line and for display (`[::1]:443`).

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { STARTTLS_URL_SCHEMES } from "./report.ts";
+import { parseStarttlsUrl, STARTTLS_URL_SCHEMES } from "../../../core/starttls/mod.ts";
 
 /** An https URL found in a document. */
 export interface HttpsUrl {
@@ -36,9 +36,15 @@ export function findHttpsUrls(text: string, limit = 200): HttpsUrl[] {
   const lines = text.split(/\r?\n/);
   for (let n = 0; n < lines.length && out.length < limit; n++) {
     for (const m of lines[n].matchAll(URL_RE)) {
-      const scheme = STARTTLS_URL_SCHEMES[m[1]];
+      // smtp://, imap://…: core's parser gives the protocol and the port.
+      let starttls: ReturnType<typeof parseStarttlsUrl>;
+      try {
+        starttls = parseStarttlsUrl(m[0]);
+      } catch {
+        continue;
+      }
       const host = m[2].replace(/^\[|\]$/g, "").replace(/\.$/, "");
-      const port = m[3] === undefined ? scheme?.port ?? 443 : Number(m[3]);
+      const port = starttls?.port ?? (m[3] === undefined ? 443 : Number(m[3]));
       if (port < 1 || port > 65535) continue;
       if (!host.includes(".") && !host.includes(":") && host !== "localhost") {
         continue;
@@ -49,7 +55,7 @@ export function findHttpsUrls(text: string, limit = 200): HttpsUrl[] {
         start: m.index!,
         host,
         port,
-        ...(scheme ? { starttls: scheme.protocol } : {}),
+        ...(starttls ? { starttls: starttls.protocol } : {}),
       });
       if (out.length >= limit) break;
     }

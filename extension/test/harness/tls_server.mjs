@@ -9,9 +9,10 @@ import path from "node:path";
  *
  * @param {string} repo the repository root
  * @param {object} [spawnOptions] extra options for spawn (e.g. detached)
+ * @param {string[]} [extraArgs] more `serve` arguments (e.g. `--starttls smtp`)
  * @returns {Promise<{ child: import("node:child_process").ChildProcess, port: number }>}
  */
-export async function startTlsServer(repo, spawnOptions = {}) {
+export async function startTlsServer(repo, spawnOptions = {}, extraArgs = []) {
   const child = spawn("deno", [
     "run",
     "--quiet",
@@ -24,6 +25,7 @@ export async function startTlsServer(repo, spawnOptions = {}) {
     path.join(repo, "certs/localhost.pem"),
     "--port",
     "0",
+    ...extraArgs,
   ], { cwd: repo, stdio: ["ignore", "pipe", "pipe"], ...spawnOptions });
   let text = "";
   const port = await new Promise((resolve, reject) => {

@@ -135,6 +135,23 @@ suite("tlsprobe extension in the workbench", () => {
     assert.equal(lens.command?.title, "Probe TLS localhost:8443");
   });
 
+  test("a CodeLens above an smtp:// URL probes with STARTTLS smtp on port 25", async () => {
+    await api();
+    const doc = await vscode.workspace.openTextDocument({
+      content: "relayhost = smtp://localhost\nstore = imap://user@localhost:1143/INBOX\n",
+    });
+    const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>(
+      "vscode.executeCodeLensProvider",
+      doc.uri,
+    );
+    const args = lenses.filter((l) => l.command?.command === "tlsprobe.probe")
+      .map((l) => [l.command?.title, ...(l.command?.arguments ?? [])]);
+    assert.deepEqual(args, [
+      ["Probe TLS smtp localhost:25", { target: "localhost:25", starttls: "smtp" }],
+      ["Probe TLS imap localhost:1143", { target: "localhost:1143", starttls: "imap" }],
+    ]);
+  });
+
   test("a Python file with ssl.wrap_socket gets TLS lint diagnostics and a quick fix", async () => {
     await api();
     const uri = workspaceFile("tls_client.py");
@@ -230,6 +247,51 @@ suite("tlsprobe extension in the workbench", () => {
     for (const [name] of opensslCiphers("ECDH+AES128")) {
       assert.ok(html?.includes(name), name);
     }
+  });
+
+  suite("probing a local tlsprobe serve --starttls smtp through the CLI", () => {
+    let server: ChildProcess | undefined;
+    let port = 0;
+
+    suiteSetup(async function () {
+      this.timeout(90_000);
+      ({ child: server, port } = await startTlsServer(repo, {}, ["--starttls", "smtp"]));
+    });
+
+    suiteTeardown(() => {
+      server?.kill("SIGTERM");
+    });
+
+    test("an smtp:// target upgrades with STARTTLS smtp", async function () {
+      this.timeout(90_000);
+      const a = await api();
+      const entry = await a.probe({
+        target: `smtp://localhost:${port}`,
+        caFile: path.join(repo, "certs/ca.crt"),
+      });
+      const report = entry?.report;
+      assert.equal(report?.outcome, "ok", JSON.stringify(entry?.error ?? report?.error));
+      assert.equal(report?.starttls?.protocol, "smtp");
+      assert.match(String(report?.handshake?.version), /^TLSv1\.[23]$/);
+    });
+
+    test("the panel's STARTTLS option upgrades a host:port target", async function () {
+      this.timeout(90_000);
+      const a = await api();
+      // What the form sends when STARTTLS is set to smtp in Options.
+      const entry = await a.probe({
+        target: `localhost:${port}`,
+        starttls: "smtp",
+        caFile: path.join(repo, "certs/ca.crt"),
+      });
+      assert.equal(entry?.report?.outcome, "ok", JSON.stringify(entry?.error));
+      assert.equal(entry?.report?.starttls?.protocol, "smtp");
+      // Without it, the same port is not TLS, and the CLI says which option to add.
+      const plain = await a.probe({ target: `localhost:${port}` });
+      const err = plain?.error ?? plain?.report?.error;
+      assert.equal(err?.code, "NOT_TLS", JSON.stringify(plain));
+      assert.match(String(err?.message), /--starttls smtp/);
+    });
   });
 
   suite("probing a local tlsprobe serve through the CLI", () => {

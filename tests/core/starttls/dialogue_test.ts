@@ -10,6 +10,7 @@ import { TlsprobeError } from "../../../core/errors.ts";
 import {
   guessStarttls,
   parseStarttlsProtocol,
+  parseStarttlsUrl,
   runStarttls,
   type StarttlsProtocol,
 } from "../../../core/starttls/mod.ts";
@@ -512,4 +513,40 @@ Deno.test("guessStarttls() recognises banners on a TLS port", () => {
   assert.equal(g("", 5432), "postgres");
   assert.equal(g("", 443), null);
   assert.equal(g("HTTP/1.1 400 Bad Request\r\n", 443), null);
+});
+
+Deno.test("parseStarttlsUrl() reads smtp://, submission://, imap://user@host:port/path and [v6]", () => {
+  assert.deepEqual(parseStarttlsUrl("smtp://mail.example.com"), {
+    host: "mail.example.com",
+    port: 25,
+    protocol: "smtp",
+  });
+  assert.deepEqual(parseStarttlsUrl("submission://mail.example.com"), {
+    host: "mail.example.com",
+    port: 587,
+    protocol: "smtp",
+  });
+  assert.deepEqual(parseStarttlsUrl(" IMAP://user:pw@mail.example.com:1143/INBOX?x#y "), {
+    host: "mail.example.com",
+    port: 1143,
+    protocol: "imap",
+  });
+  assert.deepEqual(parseStarttlsUrl("ldap://[::1]/dc=example"), {
+    host: "::1",
+    port: 389,
+    protocol: "ldap",
+  });
+  assert.deepEqual(parseStarttlsUrl("postgresql://db.example.com/app"), {
+    host: "db.example.com",
+    port: 5432,
+    protocol: "postgres",
+  });
+  // Not a STARTTLS URL: https, ftp (downloads), a bare host.
+  for (const s of ["https://example.com", "ftp://example.com", "example.com:25", "smtp:x"]) {
+    assert.equal(parseStarttlsUrl(s), undefined, s);
+  }
+  // A STARTTLS URL with a bad port or no host is the target parser's error.
+  for (const s of ["smtp://", "smtp://host:0", "smtp://host:99999", "smtp://host:"]) {
+    assert.throws(() => parseStarttlsUrl(s), (e) => e instanceof TlsprobeError, s);
+  }
 });
