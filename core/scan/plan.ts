@@ -299,7 +299,13 @@ async function suitesAndGroups13(
   if (vr.serverOrder === false) vr.suites = allS.filter((c) => vr.suites.includes(c));
 }
 
-function emptyVersion(code: number): VersionResult {
+/**
+ * A version's result before anything is known: not accepted, no suites.
+ *
+ * @param code the version's wire code
+ * @returns the empty result, named from the registry
+ */
+export function emptyVersion(code: number): VersionResult {
   return {
     version: versionName(code),
     code,
