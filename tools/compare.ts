@@ -4,11 +4,15 @@
  * - `tlsprobe ciphers -v STRING` against `openssl ciphers -v STRING`, as
  *   commands (process start included), and the engine alone in-process;
  * - `tlsprobe probe` against `openssl s_client -brief` (a TLS 1.3 and a TLS
- *   1.2 handshake reported), both against one local `openssl s_server`, as
- *   commands and (tlsprobe) as a library call.
+ *   1.2 handshake reported, and a TLS 1.3 server that sends no session
+ *   ticket), both against one local `openssl s_server`, as commands and
+ *   (tlsprobe) as a library call.
  *
  * Goals (issue 15): `ciphers` cold start ≤ 60 ms; `probe` ≤ 2× `openssl
- * s_client`. The CLI runs with the `tlsprobe` task's own flags.
+ * s_client`. Each command runs twice: from source with the `tlsprobe` task's
+ * own flags, and as the portable archive's launcher and the extension's
+ * bundled runtime run it (the `deno bundle`d CLI, `lib/launch.json`'s
+ * arguments, built here by `tools/dist.ts`).
  *
  * It prints medians and ratios; timings never go into tests.
  */
@@ -16,6 +20,7 @@ import { expandCipherString, formatCiphers } from "../core/openssl/mod.ts";
 import { probe } from "../core/net/probe.ts";
 import { makeTestPki, removeTestPki } from "../tests/_helpers/pki.ts";
 import { ROOT, run, startOpensslServer, taskWords } from "../tests/_helpers/process.ts";
+import { bundleCli, launchArgs, taskFlags } from "./dist.ts";
 
 const ROUNDS = Number(Deno.env.get("ROUNDS") ?? 15);
 
@@ -75,33 +80,55 @@ function row(what: string, ours: number, anchor: number, anchorName: string) {
 const words = await taskWords();
 const cli = (args: string[]) => run(Deno.execPath(), [...words, ...args], { cwd: ROOT });
 
+// The bundled CLI exactly as the portable launcher runs it (lib/launch.json's arguments).
+const here = await Deno.makeTempDir({ prefix: "tlsprobe-compare-" });
+await bundleCli(`${here}/lib/tlsprobe`);
+const flags = taskFlags();
+await Deno.copyFile(ROOT + flags.envFile, `${here}/lib/${flags.envFile.split("/").pop()}`);
+const bundleWords = launchArgs(flags.envFile, flags.allow).map((a) =>
+  a.replaceAll("${here}", here)
+);
+const bundled = (args: string[]) => run(Deno.execPath(), [...bundleWords, ...args], { cwd: here });
+const ways = [
+  ["source", words, cli, ROOT],
+  ["bundle", bundleWords, bundled, here],
+] as const;
+
 // 0. What any Deno program pays to start, for reference.
 const empty = await Deno.makeTempFile({ suffix: ".ts" });
 await Deno.writeTextFile(empty, "");
 {
   const anchor = await time(() => run("openssl", ["version"]));
-  const ours = await time(() => run(Deno.execPath(), ["run", empty]));
-  row("deno run of an empty script (floor)", ours, anchor, "openssl version");
-  await cpuRow(
-    "deno run of an empty script (floor)",
-    [Deno.execPath(), ["run", empty]],
-    ["openssl", ["version"]],
-    "openssl version",
-  );
+  // From the repository (its deno.json found, as the task runs), and as the launcher runs.
+  for (
+    const [way, argv] of [["source", ["run"]], ["bundle", ["run", "--no-config", "--no-lock"]]]
+  ) {
+    const what = `deno run of an empty script (floor, ${way})`;
+    const ours = await time(() => run(Deno.execPath(), [...argv, empty], { cwd: ROOT }));
+    row(what, ours, anchor, "openssl version");
+    await cpuRow(
+      what,
+      [Deno.execPath(), [...argv, empty], { cwd: ROOT }],
+      ["openssl", ["version"]],
+      "openssl version",
+    );
+  }
 }
 await Deno.remove(empty);
 
 // 1. Cipher strings.
 for (const str of ["ECDH+AES128", "HIGH:!aNULL:!MD5", "ALL:COMPLEMENTOFALL:@STRENGTH"]) {
   const anchor = await time(() => run("openssl", ["ciphers", "-v", str]));
-  const ours = await time(() => cli(["ciphers", "-v", str]));
-  row(`ciphers -v '${str}' (command)`, ours, anchor, "openssl ciphers -v");
-  await cpuRow(
-    `ciphers -v '${str}' (command)`,
-    [Deno.execPath(), [...words, "ciphers", "-v", str], { cwd: ROOT }],
-    ["openssl", ["ciphers", "-v", str]],
-    "openssl ciphers -v",
-  );
+  for (const [way, argv, runIt, cwd] of ways) {
+    const ours = await time(() => runIt(["ciphers", "-v", str]));
+    row(`ciphers -v '${str}' (command, ${way})`, ours, anchor, "openssl ciphers -v");
+    await cpuRow(
+      `ciphers -v '${str}' (command, ${way})`,
+      [Deno.execPath(), [...argv, "ciphers", "-v", str], { cwd }],
+      ["openssl", ["ciphers", "-v", str]],
+      "openssl ciphers -v",
+    );
+  }
   const lib = await time(
     () => Promise.resolve(formatCiphers(expandCipherString(str).ciphers, { v: true })),
     200,
@@ -111,7 +138,13 @@ for (const str of ["ECDH+AES128", "HIGH:!aNULL:!MD5", "ALL:COMPLEMENTOFALL:@STRE
 
 // 2. Probes of a local server.
 const pki = await makeTestPki();
-for (const [label, args] of [["TLS 1.3", ["-tls1_3"]], ["TLS 1.2", ["-tls1_2"]]] as const) {
+for (
+  const [label, args] of [
+    ["TLS 1.3", ["-tls1_3"]],
+    ["TLS 1.3 (no ticket)", ["-tls1_3", "-num_tickets", "0"]],
+    ["TLS 1.2", ["-tls1_2"]],
+  ] as const
+) {
   const server = await startOpensslServer(["-cert", pki.localhostPem, ...args]);
   try {
     const target = `localhost:${server.port}`;
@@ -120,14 +153,20 @@ for (const [label, args] of [["TLS 1.3", ["-tls1_3"]], ["TLS 1.2", ["-tls1_2"]]]
         stdin: "",
       })
     );
-    const ours = await time(() => cli(["probe", "-a", pki.caCrt, target]));
-    row(`probe ${label} server (command)`, ours, anchor, "openssl s_client -brief");
-    await cpuRow(
-      `probe ${label} server (command)`,
-      [Deno.execPath(), [...words, "probe", "-a", pki.caCrt, target], { cwd: ROOT }],
-      ["openssl", ["s_client", "-brief", "-connect", target, "-CAfile", pki.caCrt], { stdin: "" }],
-      "openssl s_client -brief",
-    );
+    for (const [way, argv, runIt, cwd] of ways) {
+      const ours = await time(() => runIt(["probe", "-a", pki.caCrt, target]));
+      row(`probe ${label} server (command, ${way})`, ours, anchor, "openssl s_client -brief");
+      await cpuRow(
+        `probe ${label} server (command, ${way})`,
+        [Deno.execPath(), [...argv, "probe", "-a", pki.caCrt, target], { cwd }],
+        [
+          "openssl",
+          ["s_client", "-brief", "-connect", target, "-CAfile", pki.caCrt],
+          { stdin: "" },
+        ],
+        "openssl s_client -brief",
+      );
+    }
     const lib = await time(() =>
       probe({
         host: "localhost",
@@ -144,6 +183,7 @@ for (const [label, args] of [["TLS 1.3", ["-tls1_3"]], ["TLS 1.2", ["-tls1_2"]]]
   }
 }
 await removeTestPki(pki);
+await Deno.remove(here, { recursive: true });
 
 const { stdout: ov } = await run("openssl", ["version"]);
 console.log(`Deno ${Deno.version.deno}, ${ov.trim()}, median of ${ROUNDS} runs after a warm-up\n`);

@@ -8,7 +8,9 @@
  * - `deno task dist [--target T …] [--out DIR] [--no-vsix]`: portable
  *   archives `DIR/tlsprobe-<version>-<target>.tar.gz` (`.zip` for Windows):
  *   the Deno runtime from npm (`@deno/<platform>`, cached under
- *   `.ci/cache/deno-runtime/`), one `deno bundle`d `tlsprobe.js`, and a
+ *   `.ci/cache/deno-runtime/`), the CLI `deno bundle`d with code splitting
+ *   into `lib/tlsprobe/` (entry `main.js`: a run loads only its verb's
+ *   chunks, which starts faster than one file holding every verb), and a
  *   launcher (`tlsprobe` for sh, `tlsprobe.cmd`) that applies
  *   `cli/runtime.env` and the permissions of the `tlsprobe` task. Then the
  *   VS Code extension: one `.vsix` per target carrying that runtime and
@@ -50,7 +52,7 @@ function hostTarget(): Target | undefined {
 class BuildError extends Error {}
 
 /** What the `tlsprobe` task passes to Deno: its permissions and env file (one source). */
-function taskFlags(): { allow: string[]; envFile: string } {
+export function taskFlags(): { allow: string[]; envFile: string } {
   const config = JSON.parse(Deno.readTextFileSync(ROOT + "deno.json"));
   const words = String(config.tasks.tlsprobe).split(/\s+/);
   const allow = words.filter((w) => w.startsWith("--allow-"));
@@ -214,15 +216,24 @@ async function runtimePackage(t: Target): Promise<string> {
   }
 }
 
-/** `deno bundle` of the CLI into one file. */
-async function bundle(dest: string): Promise<void> {
+/**
+ * `deno bundle` of the CLI into `destDir` (entry `main.js`), split into
+ * chunks: each verb is loaded on demand (`cli/commands/mod.ts`), so a run
+ * reads and compiles only what its verb needs, as the source does, in a
+ * handful of files instead of dozens of modules (`deno task compare` shows
+ * both).
+ *
+ * @param destDir an empty or absent folder
+ */
+export async function bundleCli(destDir: string): Promise<void> {
   const r = await exec(DENO, [
     "bundle",
     "--quiet",
     "--platform",
     "deno",
-    "-o",
-    dest,
+    "--code-splitting",
+    "--outdir",
+    destDir,
     `${ROOT}cli/main.ts`,
   ], { cwd: ROOT });
   if (r.code !== 0) throw new BuildError(`deno bundle failed: ${rootCause(r.stderr)}.`);
@@ -232,7 +243,7 @@ async function bundle(dest: string): Promise<void> {
  * The arguments that run the bundle, with `${here}` for the unpacked folder:
  * the launchers and the extension read them from `lib/launch.json`.
  */
-function launchArgs(envFile: string, allow: string[]): string[] {
+export function launchArgs(envFile: string, allow: string[]): string[] {
   return [
     "run",
     "--quiet",
@@ -240,7 +251,7 @@ function launchArgs(envFile: string, allow: string[]): string[] {
     "--no-lock",
     `--env-file=\${here}/lib/${envFile.split("/").pop()}`,
     ...allow,
-    "${here}/lib/tlsprobe.js",
+    "${here}/lib/tlsprobe/main.js",
   ];
 }
 
@@ -281,7 +292,7 @@ const CMD_LAUNCHER = (args: string[]) =>
   ].join("\r\n");
 
 /** Lays out the unpacked folder for `t` in `dir`. */
-async function stage(t: Target, dir: string, bundleFile: string): Promise<void> {
+async function stage(t: Target, dir: string, bundleDir: string): Promise<void> {
   const { allow, envFile } = taskFlags();
   const tgz = await runtimePackage(t);
   await Deno.mkdir(`${dir}/bin`, { recursive: true });
@@ -296,7 +307,8 @@ async function stage(t: Target, dir: string, bundleFile: string): Promise<void> 
     await Deno.remove(`${dir}/bin/${f}`).catch(() => {});
   }
   if (!TARGETS[t].win) await Deno.chmod(`${dir}/bin/${exe}`, 0o755);
-  await Deno.copyFile(bundleFile, `${dir}/lib/tlsprobe.js`);
+  const cp = await exec("cp", ["-R", bundleDir, `${dir}/lib/tlsprobe`]);
+  if (cp.code !== 0) throw new BuildError(`Cannot stage the bundle: ${cp.stderr.trim()}.`);
   await Deno.copyFile(ROOT + envFile, `${dir}/lib/${envFile.split("/").pop()}`);
   const args = launchArgs(envFile, allow);
   await Deno.writeTextFile(
@@ -323,14 +335,14 @@ async function stage(t: Target, dir: string, bundleFile: string): Promise<void> 
       `bin/ holds the Deno ${Deno.version.deno} runtime (from the npm package ${
         TARGETS[t].npm
       }, MIT);\n` +
-      `lib/tlsprobe.js is the CLI bundled by deno bundle. Nothing else is needed: no Node, no Deno install.\n`,
+      `lib/tlsprobe/ is the CLI bundled by deno bundle (entry main.js). Nothing else is needed: no Node, no Deno install.\n`,
   );
 }
 
-async function archive(t: Target, out: string, bundleFile: string, work: string): Promise<string> {
+async function archive(t: Target, out: string, bundleDir: string, work: string): Promise<string> {
   const base = `tlsprobe-${VERSION}-${t}`;
   const dir = `${work}/${base}`;
-  await stage(t, dir, bundleFile);
+  await stage(t, dir, bundleDir);
   await Deno.mkdir(out, { recursive: true });
   const file = TARGETS[t].win ? `${base}.zip` : `${base}.tar.gz`;
   const tmpFile = `${out}/.${file}.partial`;
@@ -455,12 +467,12 @@ async function main(args: string[]): Promise<number> {
         console.error(why.replace("${TARGET}", ts.join(", ")));
       }
     } else {
-      const bundleFile = `${work}/tlsprobe.js`;
-      await bundle(bundleFile);
+      const bundleDir = `${work}/tlsprobe`;
+      await bundleCli(bundleDir);
       if (withVsix) await buildExtension();
       for (const t of targets) {
         try {
-          const dir = await archive(t, out, bundleFile, work);
+          const dir = await archive(t, out, bundleDir, work);
           console.log(`built tlsprobe-${VERSION}-${t}.${TARGETS[t].win ? "zip" : "tar.gz"}`);
           if (withVsix) console.log(`built ${(await vsix(out, t, dir)).slice(out.length + 1)}`);
           built.push(t);

@@ -37,19 +37,29 @@ export interface LabServeOptions {
   mode: ServeMode;
   /** Bound on the handshake, and on each idle period after it (ms). */
   timeoutMs: number;
+  /** Stops the server. */
   signal?: AbortSignal;
+  /** Stop after one client. */
   once?: boolean;
+  /** Connections served at once, at most. */
   maxConnections?: number;
 }
 
 /** Events for a caller to render (a subset of `serve`'s). */
 export interface LabServeEvents {
+  /** The server listens (the address it bound). */
   listening(addr: { host: string; port: number }): void;
+  /** A client connected. */
   connection?(client: ClientInfo): void;
+  /** The handshake completed, with what it negotiated. */
   handshake?(client: ClientInfo, info: LabSessionInfo): void;
+  /** Bytes came from the client. */
   received?(client: ClientInfo, bytes: number): void;
+  /** Bytes were sent to the client. */
   sent?(client: ClientInfo, bytes: number): void;
+  /** A client failed, with the coded reason. */
   clientError?(client: ClientInfo, error: TlsprobeError): void;
+  /** A client's connection ended, with its byte counts and duration. */
   closed?(client: ClientInfo, stats: { received: number; sent: number; ms: number }): void;
 }
 

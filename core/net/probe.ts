@@ -150,6 +150,11 @@ export async function probe(o: ProbeOptions): Promise<ProbeResult> {
   // handshake and the trust pass.
   const deadline = Date.now() + o.timeoutMs;
   let st: StarttlsResult | null = null;
+  // The trust store is chosen first: the runtime loads its root store on its
+  // first TLS client (the ClientHello capture below), once per process, so
+  // narrowing it to the CA file afterwards would leave the platform roots
+  // trusted too.
+  if (!o.noTrust) await configureTrust({ caFile: o.caFile });
   // Observed once per process, while the inspection handshake runs.
   const runtime = o.noTrust ? undefined : runtimeSuites();
   try {

@@ -136,6 +136,25 @@ Deno.test("probe reports an unknown issuer with exit status 1 and still shows th
   }
 });
 
+Deno.test("probe -a trusts only that file, not the platform store (the runtime's ClientHello capture runs after the store is narrowed)", async () => {
+  const p = await setup();
+  const server = await startOpensslServer(["-cert", p.localhostPem, "-www"]);
+  try {
+    // The platform store (DENO_TLS_CA_STORE=system, from cli/runtime.env) holds the
+    // server's CA; -a names another CA: the server must not be trusted.
+    const r = await tlsprobe(["probe", "--json", "-a", p.otherCaCrt, `localhost:${server.port}`], {
+      env: { SSL_CERT_FILE: p.caCrt, SSL_CERT_DIR: p.dir },
+    });
+    assert.equal(r.code, 1, r.stderr);
+    const j = JSON.parse(r.stdout);
+    assert.equal(j.trust.verified, false);
+    assert.equal(j.trust.code, "CERT_UNKNOWN_ISSUER");
+    assert.equal(j.trust.store, "cafile");
+  } finally {
+    await server.stop();
+  }
+});
+
 Deno.test("probe --servername that the certificate does not carry fails the name check with status 1", async () => {
   const p = await setup();
   const server = await startOpensslServer(["-cert", p.localhostPem, "-www"]);
