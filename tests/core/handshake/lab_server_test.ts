@@ -197,6 +197,32 @@ Deno.test("lab engine: client preference takes the client's first suite; server 
   );
 });
 
+Deno.test("lab engine: ALPN picks the server's first protocol the client offers, refuses none in common; EMS is on", async () => {
+  await withServer(
+    {
+      versions: [0x0303, 0x0304],
+      suites: ALL_SUITES,
+      groups: [0x1d],
+      serverPreference: true,
+      alpn: ["h2", "http/1.1"],
+    },
+    async (port, infos) => {
+      const [h11, both12, none] = await Promise.all([
+        sClientEcho(port, ["-tls1_3", "-alpn", "http/1.1"]),
+        sClientEcho(port, ["-tls1_2", "-alpn", "http/1.1,h2"]),
+        sClientEcho(port, ["-alpn", "spdy/3"]),
+      ]);
+      assert.match(h11.output, /ALPN protocol: http\/1\.1/);
+      assert.ok(h11.echoed);
+      assert.match(both12.output, /ALPN protocol: h2/);
+      assert.match(both12.output, /Extended master secret: yes/);
+      assert.ok(both12.echoed);
+      assert.match(none.output, /no application protocol.*SSL alert number 120/s);
+      assert.deepEqual(infos.map((i) => i.alpn).sort(), ["h2", "http/1.1"]);
+    },
+  );
+});
+
 Deno.test("lab engine: gnutls-cli completes a representative subset", async () => {
   await withServer({
     versions: [0x0301, 0x0302, 0x0303, 0x0304],
