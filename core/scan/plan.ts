@@ -299,7 +299,18 @@ async function suitesAndGroups13(
   if (vr.serverOrder === false) vr.suites = allS.filter((c) => vr.suites.includes(c));
 }
 
-function emptyVersion(code: number): VersionResult {
+/**
+ * A version's result before anything is known: not accepted, nothing found.
+ *
+ * @param code the wire version
+ * @returns the empty result
+ * @example
+ * ```ts
+ * import { emptyVersion } from "./plan.ts";
+ * console.assert(emptyVersion(0x0303).version === "TLSv1.2");
+ * ```
+ */
+export function emptyVersion(code: number): VersionResult {
   return {
     version: versionName(code),
     code,
