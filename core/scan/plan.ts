@@ -300,15 +300,10 @@ async function suitesAndGroups13(
 }
 
 /**
- * A version's result before anything is known: not accepted, nothing found.
+ * A version's result before anything is known: not accepted, no suites.
  *
- * @param code the wire version
- * @returns the empty result
- * @example
- * ```ts
- * import { emptyVersion } from "./plan.ts";
- * console.assert(emptyVersion(0x0303).version === "TLSv1.2");
- * ```
+ * @param code the version's wire code
+ * @returns the empty result, named from the registry
  */
 export function emptyVersion(code: number): VersionResult {
   return {

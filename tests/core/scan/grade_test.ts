@@ -8,7 +8,9 @@ import { emptyVersion, type PlannedScan } from "../../../core/scan/plan.ts";
 import type { VersionResult } from "../../../core/scan/model.ts";
 
 function version(name: string, code: number, suites: number[]): VersionResult {
-  return { ...emptyVersion(code), version: name, accepted: suites.length > 0, suites };
+  const v = { ...emptyVersion(code), accepted: suites.length > 0, suites };
+  assert.equal(v.version, name);
+  return v;
 }
 
 function planned(versions: VersionResult[], features: PlannedScan["features"] = {}): PlannedScan {
