@@ -9,7 +9,9 @@ import { TlsprobeError } from "./errors.ts";
 
 /** A host and a TCP port. */
 export interface Target {
+  /** The host name or IP address (IPv6 without brackets). */
   host: string;
+  /** The TCP port. */
   port: number;
 }
 

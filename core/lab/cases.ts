@@ -386,13 +386,19 @@ export const LAB_CASES: readonly LabCase[] = [
 
 /** One endpoint of a running lab, for the index. */
 export interface LabEndpoint {
+  /** The case's name (`expired`, `tls12-only`, …). */
   name: string;
   /** The port, or null when not served. */
   port: number | null;
+  /** Whether a correct client connects or must refuse. */
   expect: "connect" | "reject";
+  /** The error a correct client reports when it refuses. */
   error?: string;
+  /** A command that shows the case. */
   client: string;
+  /** What the endpoint does wrong or right, in one line. */
   description: string;
+  /** Whether the lab serves it. */
   served: boolean;
   /** Which TLS serves it: the runtime's (rustls) or the lab engine; null when not served. */
   engine?: "runtime" | "lab" | null;
@@ -400,6 +406,7 @@ export interface LabEndpoint {
 
 /** The lab's index: the CA to trust and every endpoint. */
 export interface LabIndex {
+  /** The host every endpoint listens on. */
   host: string;
   /** The base port (the HTTPS index page). */
   port: number;
@@ -407,18 +414,23 @@ export interface LabIndex {
   ca: string;
   /** The lab's directory (certificates, keys, client.pem). */
   dir: string;
+  /** Every case, served or not. */
   endpoints: LabEndpoint[];
 }
 
 /** A PEM file of the lab: name, text, whether it holds a private key (0600). */
 export interface LabFile {
+  /** The file name in the lab's directory. */
   name: string;
+  /** The PEM text. */
   content: string;
+  /** Whether it holds a private key (written 0600). */
   secret: boolean;
 }
 
 /** What {@link makeLabPki} made: the files, and each certificate's chain and key. */
 export interface LabPki {
+  /** Every file to write. */
   files: LabFile[];
   /** PEM chains (leaf first) per certificate kind, full and leaf-only. */
   chains: Record<LabCert, { full: string; leaf: string; key: string }>;

@@ -14,7 +14,9 @@ import type { StarttlsRequest } from "./starttls.ts";
 
 /** What to fetch and how. */
 export interface RemoteChainOptions {
+  /** The server's host. */
   host: string;
+  /** The server's port. */
   port: number;
   /** SNI (default: the host unless it is an IP address). */
   serverName?: string;

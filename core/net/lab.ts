@@ -34,6 +34,7 @@ export interface LabOptions {
 
 /** A running lab. */
 export interface RunningLab {
+  /** What is served where (the index page's JSON). */
   index: LabIndex;
   /** Resolves when every server has stopped (after the signal aborts). */
   done: Promise<void>;

@@ -37,19 +37,29 @@ export interface LabServeOptions {
   mode: ServeMode;
   /** Bound on the handshake, and on each idle period after it (ms). */
   timeoutMs: number;
+  /** Stops the server. */
   signal?: AbortSignal;
+  /** Stop after one client. */
   once?: boolean;
+  /** Connections served at once, at most. */
   maxConnections?: number;
 }
 
 /** Events for a caller to render (a subset of `serve`'s). */
 export interface LabServeEvents {
+  /** The server listens (the address it bound). */
   listening(addr: { host: string; port: number }): void;
+  /** A client connected. */
   connection?(client: ClientInfo): void;
+  /** The handshake completed, with what it negotiated. */
   handshake?(client: ClientInfo, info: LabSessionInfo): void;
+  /** Bytes came from the client. */
   received?(client: ClientInfo, bytes: number): void;
+  /** Bytes were sent to the client. */
   sent?(client: ClientInfo, bytes: number): void;
+  /** A client failed, with the coded reason. */
   clientError?(client: ClientInfo, error: TlsprobeError): void;
+  /** A client's connection ended, with its byte counts and duration. */
   closed?(client: ClientInfo, stats: { received: number; sent: number; ms: number }): void;
 }
 
@@ -115,8 +125,25 @@ function serverTransport(
   const buf = new Uint8Array(32 * 1024);
   return {
     async write(bytes) {
-      let off = 0;
-      while (off < bytes.length) off += await conn.write(bytes.subarray(off));
+      // A client that does not read must not hold the server: the same bound as a read.
+      let timedOut = false;
+      const t = setTimeout(() => {
+        timedOut = true;
+        closeQuietly(conn);
+      }, Math.max(1, bound()));
+      try {
+        let off = 0;
+        while (off < bytes.length) off += await conn.write(bytes.subarray(off));
+      } catch (e) {
+        if (timedOut) {
+          throw new TlsprobeError("TIMEOUT", "The client did not read what was sent: closed", {
+            timedOut: "write",
+          });
+        }
+        throw e;
+      } finally {
+        clearTimeout(t);
+      }
     },
     async read() {
       let timedOut = false;

@@ -14,7 +14,9 @@ import type { TLSSocket } from "node:tls";
 
 /** What was negotiated, as the runtime reports it. */
 export interface NodeNegotiated {
+  /** The negotiated version (`TLSv1.3`). */
   version: string;
+  /** The negotiated suite, as `getCipher().name` gives it. */
   cipher: string;
 }
 

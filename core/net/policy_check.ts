@@ -48,7 +48,9 @@ const LATER_REFUSALS = new Set([...REFUSALS, "CONNECTION_CLOSED", "CONNECTION_RE
 
 /** Where to check and how. */
 export interface PolicyCheckTarget {
+  /** The server's host. */
   host: string;
+  /** The server's port. */
   port: number;
   /** SNI and the name to verify; default: the host. */
   serverName?: string;

@@ -26,7 +26,9 @@ export interface PolicyWatch {
 
 /** A policy-checked verified connection; close the relay with `close()`. */
 export interface PolicyConnection {
+  /** The verified connection, through the watching relay. */
   vc: VerifiedConnection;
+  /** Closes the connection and the relay. */
   close(): void;
 }
 

@@ -44,7 +44,9 @@ const MAX_HELLO_BYTES = 1 << 20;
 
 /** Where and how to connect. */
 export interface ScanTarget {
+  /** The server's host. */
   host: string;
+  /** The server's port. */
   port: number;
   /** SNI: undefined sends the host unless it is an IP address; null sends none. */
   serverName?: string | null;
@@ -66,11 +68,15 @@ export interface ScanOptions extends ScanTarget {
   caFile?: string;
   /** Client certificate and key for the trust check. */
   certFile?: string;
+  /** The client certificate's key. */
   keyFile?: string;
   /** A policy to judge the server by (`--policy`). */
   policy?: ResolvedPolicy;
+  /** Stops the scan (what was found is kept). */
   signal?: AbortSignal;
+  /** Called after each handshake, with the count and the phase. */
   onProgress?: (p: { handshakes: number; phase: string }) => void;
+  /** The time, for validity. */
   now: Date;
 }
 

@@ -99,13 +99,17 @@ export interface ServeOptions {
 export interface ClientInfo {
   /** A sequence number, from 1. */
   id: number;
+  /** The client's address. */
   host: string;
+  /** The client's port. */
   port: number;
 }
 
 /** Events the server reports, in order, for a caller to render. */
 export interface ServeEvents {
+  /** The server listens (the address it bound). */
   listening(addr: { host: string; port: number }): void;
+  /** A client connected. */
   connection(client: ClientInfo): void;
   /**
    * The plaintext dialogue is done (`starttls`); `discarded` holds what the
@@ -116,8 +120,11 @@ export interface ServeEvents {
   hello?(client: ClientInfo, info: { hello: ClientHello; decision?: HelloDecision }): void;
   /** The server's first flight as it passed back, and the policy's verdict on it. */
   negotiated?(client: ClientInfo, info: { flight: ServerFlight; evaluation?: Evaluation }): void;
+  /** The TLS handshake completed, with what it negotiated. */
   handshake(client: ClientInfo, info: EngineSession): void;
+  /** Bytes were sent to the client. */
   sent(client: ClientInfo, bytes: number): void;
+  /** Bytes came from the client. */
   received(client: ClientInfo, bytes: number): void;
   /** The client was turned away with an alert, and why. */
   refused?(
@@ -129,7 +136,9 @@ export interface ServeEvents {
       by: "policy" | "server";
     },
   ): void;
+  /** A client failed, with the coded reason. */
   clientError(client: ClientInfo, error: TlsprobeError): void;
+  /** A client's connection ended, with its byte counts and duration. */
   closed(client: ClientInfo, stats: { received: number; sent: number; ms: number }): void;
   /** Accepting failed (e.g. too many open files); the server waits `retryMs` and goes on. */
   acceptError?(error: TlsprobeError, retryMs: number): void;
@@ -137,8 +146,11 @@ export interface ServeEvents {
 
 /** Per-client outcome counts. */
 export interface ServeResult {
+  /** Clients served to the end. */
   served: number;
+  /** Clients that failed. */
   failed: number;
+  /** The last client's error, when it failed (for `--once`). */
   lastError?: TlsprobeError;
 }
 
@@ -207,8 +219,10 @@ function checkCertifiedKey(c: CertifiedKey): void {
 }
 
 /** A ClientHello read under the server's bounds, with the bytes it came in. */
-interface ReadHello {
+export interface ReadHello {
+  /** The decoded ClientHello. */
   hello: ClientHello;
+  /** The records it came in, as read (to hand on to the TLS engine). */
   bytes: Uint8Array[];
 }
 

@@ -8,6 +8,8 @@
 import { runStarttls, type StarttlsProtocol, type StarttlsResult } from "../starttls/mod.ts";
 import { connectTcp, type TcpTransport, tcpTransport } from "./transport.ts";
 
+export type { TcpTransport };
+
 /** Which STARTTLS dialogue to run before TLS. */
 export interface StarttlsRequest {
   /** The protocol. */

@@ -10,6 +10,8 @@ import type { NodeNegotiated } from "./node_tls_client.ts";
 import { classifyNetError, classifyNodeTlsError, type FailureContext } from "./classify.ts";
 import { loadCertifiedKey } from "./pem.ts";
 import { configureTrust, type TrustInfo } from "./trust.ts";
+
+export type { NodeNegotiated, TrustInfo };
 import { type StarttlsRequest, upgradeSocket } from "./starttls.ts";
 import type { StarttlsResult } from "../starttls/mod.ts";
 
@@ -41,6 +43,7 @@ export interface ClientOptions {
 
 /** A verified TLS connection and what is known of it. */
 export interface VerifiedConnection {
+  /** The connection (the caller closes it). */
   conn: Deno.TlsConn;
   /** The negotiated version and suite, when the runtime reports them (node:tls path). */
   negotiated?: NodeNegotiated;

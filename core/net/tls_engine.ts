@@ -34,8 +34,11 @@ export type { PeerCertificate };
 
 /** What a finished handshake negotiated. */
 export interface EngineSession {
+  /** The negotiated version (`TLSv1.3`). */
   version: string;
+  /** The negotiated suite: OpenSSL and IANA names. */
   cipher: { name: string; standardName: string };
+  /** The negotiated ALPN protocol, or null. */
   alpn: string | null;
   /** Whether a client certificate was asked for. */
   clientCertificateRequested: boolean;

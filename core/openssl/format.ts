@@ -17,10 +17,13 @@ export interface CipherColumns {
   name: string;
   /** The version that defines the suite (`TLSv1.2`, `SSLv3`, …). */
   version: string;
+  /** Key exchange (`ECDH`, `RSA`, `any` for TLS 1.3). */
   kx: string;
+  /** Authentication (`RSA`, `ECDSA`, `any`). */
   au: string;
   /** Cipher with its bits, e.g. `AESGCM(128)`. */
   enc: string;
+  /** MAC (`AEAD`, `SHA1`, …). */
   mac: string;
 }
 

@@ -12,25 +12,33 @@ import {
   type Policy,
   type ResolvedPolicy,
   type SuiteRef,
+  type VersionName,
 } from "../policy/mod.ts";
+import { PLAIN, type TextStyle } from "./style.ts";
 
-/** Colours for text output; each is the identity when colour is off. */
-export interface TextStyle {
-  bold(s: string): string;
-  dim(s: string): string;
-  red(s: string): string;
-  green(s: string): string;
-  yellow(s: string): string;
-}
-
-const id = (s: string) => s;
-/** No colour. */
-export const PLAIN: TextStyle = { bold: id, dim: id, red: id, green: id, yellow: id };
+export { PLAIN, type TextStyle };
 
 const suiteLabel = (s: SuiteRef) => s.openssl ?? s.iana ?? `0x${s.code.toString(16)}`;
 
-/** The JSON form of a resolved policy's lists. */
-export function resolvedJson(rp: ResolvedPolicy) {
+/** A resolved policy's lists as JSON (null: unrestricted). */
+export interface ResolvedPolicyJson {
+  /** Versions allowed, newest first. */
+  versions: VersionName[];
+  /** TLS 1.0–1.2 suites allowed, in order. */
+  suites: SuiteRef[] | null;
+  /** TLS 1.3 suites allowed, in order. */
+  tls13Suites: SuiteRef[] | null;
+  /** Groups allowed (IANA names, lower case). */
+  groups: string[] | null;
+}
+
+/**
+ * The JSON form of a resolved policy's lists.
+ *
+ * @param rp the resolved policy
+ * @returns its versions, suites and groups
+ */
+export function resolvedJson(rp: ResolvedPolicy): ResolvedPolicyJson {
   const suite = (s: SuiteRef) => ({ code: s.code, iana: s.iana, openssl: s.openssl });
   return {
     versions: allowedVersions(rp),

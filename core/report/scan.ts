@@ -10,6 +10,7 @@ import { groupName } from "../registry/groups.ts";
 import { signatureSchemeName } from "../registry/signature_schemes.ts";
 import type { ScanResult } from "../scan/model.ts";
 import type { Severity } from "./finding.ts";
+import { PLAIN, type TextStyle } from "./style.ts";
 
 /** A suite as the report shows it. */
 export interface ScanSuite {
@@ -115,22 +116,8 @@ export function scanReportBody(r: ScanResult): ScanReportBody {
   };
 }
 
-/** Styles for the text renderer (identity functions when colour is off). */
-export interface TextStyles {
-  bold: (s: string) => string;
-  dim: (s: string) => string;
-  red: (s: string) => string;
-  green: (s: string) => string;
-  yellow: (s: string) => string;
-}
-
-const PLAIN: TextStyles = {
-  bold: (s) => s,
-  dim: (s) => s,
-  red: (s) => s,
-  green: (s) => s,
-  yellow: (s) => s,
-};
+/** Styles for the text renderer: the report's one {@link TextStyle}. */
+export type TextStyles = TextStyle;
 
 const ICON: Record<Severity, string> = {
   error: "✖ error",

@@ -184,12 +184,17 @@ export function renderSessionVerdict(e: Evaluation): string[] {
 
 /** A client certificate as the server saw it. */
 export interface PeerCertificate {
+  /** The subject (RFC 2253). */
   subject: string;
+  /** The issuer (RFC 2253). */
   issuer: string;
   /** subjectAltName entries (`DNS:…`, `IP Address:…`, `email:…`). */
   names: string[];
+  /** Start of validity (ISO 8601). */
   notBefore: string;
+  /** End of validity (ISO 8601). */
   notAfter: string;
+  /** SHA-256 fingerprint. */
   sha256: string;
   /** The chain as presented, leaf first (subjects). */
   chain: string[];

@@ -117,9 +117,10 @@ export type PlannedScan = Omit<ScanResult, "certificates" | "findings" | "profil
 
 class Interrupted extends Error {}
 
-type Answer = HelloAnswer | InspectAnswer;
+/** What one handshake of the plan gave: a hello answer or an inspection. */
+export type PlanAnswer = HelloAnswer | InspectAnswer;
 
-function failureOf(a: Answer): HandshakeFailure | undefined {
+function failureOf(a: PlanAnswer): HandshakeFailure | undefined {
   if (a.kind === "error") return a.error;
   return undefined;
 }
@@ -137,7 +138,7 @@ const FATAL = new Set(["CONNECTION_REFUSED", "DNS", "NOT_TLS", "TIMEOUT", "NETWO
  * @param first an answer already obtained for the whole set
  * @returns what was accepted, in the order found, and the error that stopped it
  */
-export async function eliminate<T, A extends Answer>(
+export async function eliminate<T, A extends PlanAnswer>(
   candidates: readonly T[],
   ask: (set: T[]) => Promise<A>,
   chosen: (a: A) => T | undefined,
@@ -188,7 +189,7 @@ export async function eliminate<T, A extends Answer>(
  * Whether the server's order decides, from the first two found offered the
  * other way round: the server keeps its first choice only when its order wins.
  */
-async function serverOrder<T, A extends Answer>(
+async function serverOrder<T, A extends PlanAnswer>(
   found: T[],
   ask: (set: T[]) => Promise<A>,
   chosen: (a: A) => T | undefined,
@@ -298,7 +299,13 @@ async function suitesAndGroups13(
   if (vr.serverOrder === false) vr.suites = allS.filter((c) => vr.suites.includes(c));
 }
 
-function emptyVersion(code: number): VersionResult {
+/**
+ * A version's result before anything is known: not accepted, no suites.
+ *
+ * @param code the version's wire code
+ * @returns the empty result, named from the registry
+ */
+export function emptyVersion(code: number): VersionResult {
   return {
     version: versionName(code),
     code,
@@ -593,13 +600,15 @@ async function run(
     }] as const
   );
   for (const [vr, f] of eliminations) done.set(vr.code, f());
+  // The TLS 1.3 schemes the certificate handshakes saw start that elimination.
+  let seen13: (codes: number[]) => void = () => {};
+  const schemes13 = new Promise<number[]>((resolve) => seen13 = resolve);
   if (o.signal?.aborted) throw new Interrupted();
   await Promise.all([
     ...done.values(),
-    top12 ? groups12(p, top12, helloAt, offer) : undefined,
-    top12 ? sigalgs12(p, top12, helloAt, offer) : undefined,
-    v13 ? sigalgs13(p, v13, offer) : undefined,
-    certificates(p, r, results, acceptedCodes, offer, sni),
+    top12 ? groupsAndSigalgs12(top12, helloAt, offer) : undefined,
+    v13 ? sigalgs13(p, v13, offer, schemes13) : undefined,
+    certificates(p, r, results, acceptedCodes, offer, sni, seen13),
     alpn(p, r, v13, top12, helloAt, offer),
     features(p, r, results, top12, v13, offer),
   ]);
@@ -611,47 +620,89 @@ type Offer = (code: number) => Promise<number[]>;
 
 type HelloAt = (v: number, suites: number[], extra?: Partial<HelloOffer>) => Promise<HelloAnswer>;
 
-async function groups12(
-  p: Prober,
+/** The certificate key types a TLS 1.2 key exchange is signed with, by suite authentication. */
+const SIGNING_AU = ["RSA", "ECDSA", "DSS"];
+
+/**
+ * TLS 1.0–1.2 groups (ECDHE) and TLS 1.2 signature schemes, from the
+ * ServerKeyExchange. Schemes are asked per key type, offering only suites
+ * authenticated by it: OpenSSL picks the suite first and then fails when no
+ * offered scheme fits that suite's certificate rather than trying another
+ * suite, so a server with RSA and ECDSA certificates would never show its
+ * ECDSA schemes. The server picks the group and the scheme apart, so for the
+ * first key type with ECDHE suites, while both sides last, one handshake
+ * takes one of each out; when it is refused each side goes on alone.
+ */
+async function groupsAndSigalgs12(
   v: VersionResult,
   helloAt: HelloAt,
   offer: Offer,
 ): Promise<void> {
-  void p;
-  // Every ECDHE suite of the version: the server takes one it accepts (none: no groups).
-  const ecdhe = (await offer(v.code)).filter(isEcdhe);
-  if (!ecdhe.length) return;
-  const ask = (set: number[]) => helloAt(v.code, ecdhe, { groups: set, untilKeyExchange: true });
-  const pick = (a: HelloAnswer) => a.kind === "hello" ? a.keyExchange?.group : undefined;
-  const e = await eliminate(ECDHE_GROUPS, ask, pick);
-  v.groups = e.found;
-  v.serverGroupOrder = await serverOrder(v.groups, ask, pick);
+  const all = await offer(v.code);
+  const ecdhe = all.filter(isEcdhe);
+  // signature_algorithms exists from TLS 1.2 on.
+  const signed = v.code === TLS1_2 ? all.filter(isSignedKx) : [];
+  const byAu = SIGNING_AU.map((au) => signed.filter((c) => cipherSuiteByCode(c)?.au === au))
+    .filter((x) => x.length);
+  const askG = (set: number[]) => helloAt(v.code, ecdhe, { groups: set, untilKeyExchange: true });
+  const askS = (suites: number[]) => (set: number[]) =>
+    helloAt(v.code, suites, { sigalgs: set, untilKeyExchange: true });
+  const pickG = (a: HelloAnswer) => a.kind === "hello" ? a.keyExchange?.group : undefined;
+  const pickS = (a: HelloAnswer) => a.kind === "hello" ? a.keyExchange?.scheme : undefined;
+  const fg: number[] = [];
+  const fs: number[] = [];
+  let rg = [...ECDHE_GROUPS];
+  let rs = [...TLS12_SIGALGS];
+  const jointAt = byAu.findIndex((suites) => suites.some(isEcdhe));
+  if (jointAt >= 0) {
+    const both = byAu[jointAt].filter(isEcdhe);
+    for (;;) {
+      const a = await helloAt(v.code, both, { groups: rg, sigalgs: rs, untilKeyExchange: true });
+      const g = pickG(a);
+      const sc = pickS(a);
+      if (g === undefined || sc === undefined || !rg.includes(g) || !rs.includes(sc)) break;
+      fg.push(g);
+      fs.push(sc);
+      rg = rg.filter((x) => x !== g);
+      rs = rs.filter((x) => x !== sc);
+      if (!rg.length || !rs.length) break;
+    }
+  }
+  const none = { found: [] as number[] };
+  const [eg, ...es] = await Promise.all([
+    ecdhe.length && rg.length ? eliminate(rg, askG, pickG) : none,
+    ...byAu.map((suites, i) =>
+      i === jointAt
+        ? rs.length ? eliminate(rs, askS(suites), pickS) : none
+        : eliminate(TLS12_SIGALGS, askS(suites), pickS)
+    ),
+  ]);
+  v.groups = [...fg, ...eg.found];
+  v.sigalgs = [...new Set([...fs, ...es.flatMap((e) => e.found)])];
+  v.serverGroupOrder = await serverOrder(v.groups, askG, pickG);
 }
 
-async function sigalgs12(
+/**
+ * TLS 1.3 signature schemes by elimination, starting from those the
+ * certificate handshakes already saw (each accepted), so each key type's
+ * first scheme costs no handshake of its own.
+ */
+async function sigalgs13(
   p: Prober,
   v: VersionResult,
-  helloAt: HelloAt,
   offer: Offer,
+  seen: Promise<number[]>,
 ): Promise<void> {
-  void p;
-  if (v.code !== TLS1_2) return; // signature_algorithms exists from TLS 1.2 on
-  const signed = (await offer(v.code)).filter(isSignedKx);
-  if (!signed.length) return;
-  const ask = (set: number[]) => helloAt(v.code, signed, { sigalgs: set, untilKeyExchange: true });
-  const pick = (a: HelloAnswer) => a.kind === "hello" ? a.keyExchange?.scheme : undefined;
-  v.sigalgs = (await eliminate(TLS12_SIGALGS, ask, pick)).found;
-}
-
-async function sigalgs13(p: Prober, v: VersionResult, offer: Offer): Promise<void> {
   const suites = await offer(TLS1_3);
+  const seeded = [...new Set(await seen)].filter((c) => TLS13_SIGALGS.includes(c));
   const ask = (set: number[]) =>
     p.inspect({ versions: [TLS1_3], suites, sigalgs: set, ticketWaitMs: 0 });
   const pick = (a: InspectAnswer) =>
     a.kind === "ok" && a.signatureScheme
       ? signatureSchemeByName(a.signatureScheme)?.code
       : undefined;
-  v.sigalgs = (await eliminate(TLS13_SIGALGS, ask, pick)).found;
+  const rest = TLS13_SIGALGS.filter((c) => !seeded.includes(c));
+  v.sigalgs = [...seeded, ...(await eliminate(rest, ask, pick)).found];
 }
 
 async function certificates(
@@ -661,6 +712,7 @@ async function certificates(
   versions: number[],
   offer: Offer,
   sni: string | null,
+  onSchemes13: (codes: number[]) => void,
 ): Promise<void> {
   const v13 = results.find((v) => v.code === TLS1_3 && v.accepted);
   const allSuites = [...new Set((await Promise.all(versions.map(offer))).flat())];
@@ -691,6 +743,12 @@ async function certificates(
   }
   // Client certificates, stapling and tickets from the same handshakes.
   const oks = answers.filter((a): a is Extract<InspectAnswer, { kind: "ok" }> => a?.kind === "ok");
+  onSchemes13(oks.flatMap((a) => {
+    const c = a.version === TLS1_3 && a.signatureScheme
+      ? signatureSchemeByName(a.signatureScheme)?.code
+      : undefined;
+    return c === undefined ? [] : [c];
+  }));
   const req = oks.find((a) => a.certificateRequest);
   if (req?.certificateRequest) {
     let required = oks.some((a) => a.postHandshakeAlert === "certificate_required")

@@ -38,8 +38,12 @@ async function openssl(args: string[], cwd: string): Promise<void> {
   if (r.code !== 0) throw new Error(`openssl ${args.join(" ")} failed:\n${r.stderr}`);
 }
 
-/** The files every test PKI holds (what {@link generateTestPki} writes and a copy copies). */
-const PKI_FILES = [
+/**
+ * The book's sample PKI, as `certs/make.sh` and `tlsprobe certs init` write
+ * it: a CA, a localhost server certificate and a client certificate, each
+ * with its key, the leaves also as certificate+key bundles.
+ */
+export const SAMPLE_PKI_FILES: readonly string[] = [
   "ca.crt",
   "ca.key",
   "localhost.crt",
@@ -48,6 +52,11 @@ const PKI_FILES = [
   "client.crt",
   "client.key",
   "client.pem",
+];
+
+/** The files every test PKI holds (what {@link generateTestPki} writes and a copy copies). */
+const PKI_FILES = [
+  ...SAMPLE_PKI_FILES,
   "other-ca.crt",
   "other-ca.key",
   "wrong-name.crt",

@@ -5,17 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { run, startOpensslServer, tlsprobe } from "../_helpers/process.ts";
-
-const FILES = [
-  "ca.crt",
-  "ca.key",
-  "localhost.crt",
-  "localhost.key",
-  "localhost.pem",
-  "client.crt",
-  "client.key",
-  "client.pem",
-];
+import { SAMPLE_PKI_FILES as FILES } from "../_helpers/pki.ts";
 
 async function init(key: string): Promise<string> {
   const dir = await Deno.makeTempDir({ prefix: `tlsprobe-certs-${key}-` });

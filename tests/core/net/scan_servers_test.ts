@@ -169,6 +169,8 @@ const configs: Config[] = [
       assert.deepEqual(r.certificates.map((c) => c.asked).sort(), ["ecdsa", "rsa"]);
       const v12 = r.versions.find((v) => v.version === "TLSv1.2")!;
       assert.ok(v12.suites.includes(0xc02b) && v12.suites.includes(0xc02f));
+      // Signature schemes for both certificates (ECDSA ones are asked with ECDSA suites only).
+      assert.ok(v12.sigalgs.includes(0x0403) && v12.sigalgs.includes(0x0804), String(v12.sigalgs));
     },
   },
   {

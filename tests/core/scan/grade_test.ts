@@ -4,22 +4,13 @@
  */
 import assert from "node:assert/strict";
 import { evaluateScan } from "../../../core/scan/evaluate.ts";
-import type { PlannedScan } from "../../../core/scan/plan.ts";
+import { emptyVersion, type PlannedScan } from "../../../core/scan/plan.ts";
 import type { VersionResult } from "../../../core/scan/model.ts";
 
 function version(name: string, code: number, suites: number[]): VersionResult {
-  return {
-    version: name,
-    code,
-    accepted: suites.length > 0,
-    suites,
-    serverOrder: null,
-    groups: [],
-    serverGroupOrder: null,
-    dhBits: [],
-    dhGroups: [],
-    sigalgs: [],
-  };
+  const v = { ...emptyVersion(code), accepted: suites.length > 0, suites };
+  assert.equal(v.version, name);
+  return v;
 }
 
 function planned(versions: VersionResult[], features: PlannedScan["features"] = {}): PlannedScan {

@@ -146,11 +146,14 @@ Deno.test("planScan() plans exactly 34 handshakes for the fixed two-version mode
   // versions: the chain (TLS 1.3 and 0x0305, TLS 1.2, TLS 1.1 refused) 3 + SSLv2 1;
   // TLS 1.3 suites and groups together 2 + 1 refused, then suites 2 and groups
   // 1 alone, + order 1; TLS 1.2 suites 3 + 1 refused (the server's order shows,
-  // no order test); TLS 1.2 groups 3 + order 1 (DHE sizes come from the
-  // suites' ServerKeyExchanges); TLS 1.2 signature schemes 3; TLS 1.3
-  // signature schemes 2; certificates 3; SNI 2; ALPN 3 + order 1; features 2
-  // (feature hello, fallback SCSV; version tolerance came with the chain).
-  // Was 41 before the chain, the HelloRetryRequest pairs and the order proof.
+  // no order test); TLS 1.2 groups and RSA signature schemes together 2 + 1
+  // refused, then each alone 1 refused, ECDSA and DSS schemes 1 refused each,
+  // + group order 1 (DHE sizes come from the suites' ServerKeyExchanges);
+  // TLS 1.3 signature schemes 1 refused (the
+  // one accepted came with the RSA certificate); certificates 3; SNI 2; ALPN
+  // 3 + order 1; features 2 (feature hello, fallback SCSV; version tolerance
+  // came with the chain). Was 41 before the chain, the pairs taken together
+  // and the order proof.
   assert.equal(r.handshakes, 34);
   assert.equal(p.calls.length, 34);
   const v13 = r.versions.find((v) => v.code === 0x0304)!;
