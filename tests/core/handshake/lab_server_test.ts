@@ -6,15 +6,18 @@
  * per configuration; the clients of a table run concurrently.
  */
 import assert from "node:assert/strict";
-import { serveLabEngine } from "../../../core/net/lab_server.ts";
-import { loadCertifiedKey } from "../../../core/net/pem.ts";
 import type { LabServerConfig, LabSessionInfo } from "../../../core/handshake/server.ts";
 import { LEGACY_SUITES } from "../../../core/handshake/server_suites.ts";
 import { generateKey, issueCertificate } from "../../../core/x509/generate.ts";
 import { toPem } from "../../../core/x509/pem.ts";
 import type { CertifiedKey } from "../../../core/net/pem.ts";
 import { ROOT } from "../../_helpers/process.ts";
-import { type ClientRun, gnutlsEcho, sClientEcho } from "../../_helpers/lab_clients.ts";
+import {
+  type ClientRun,
+  gnutlsEcho,
+  sClientEcho,
+  startLabEngine,
+} from "../../_helpers/lab_clients.ts";
 
 const ALL_SUITES = [0x1301, 0x1302, 0x1303, ...LEGACY_SUITES.keys()];
 /** The suites that present the RSA certificate (the one certs/ca.crt issued). */
@@ -39,25 +42,11 @@ async function withServer(
   config: Omit<LabServerConfig, "identities">,
   body: (port: number, infos: LabSessionInfo[]) => Promise<void>,
 ): Promise<void> {
-  const rsa = await loadCertifiedKey(`${ROOT}certs/localhost.crt`, `${ROOT}certs/localhost.key`);
-  const stop = new AbortController();
-  const infos: LabSessionInfo[] = [];
-  let ready!: (p: number) => void;
-  const port = new Promise<number>((r) => ready = r);
-  const server = serveLabEngine({
-    host: "127.0.0.1",
-    port: 0,
-    certified: [rsa, await ecdsaIdentity()],
-    config,
-    mode: { kind: "echo" },
-    timeoutMs: 20_000,
-    signal: stop.signal,
-  }, { listening: ({ port }) => ready(port), handshake: (_c, i) => infos.push(i) });
+  const server = await startLabEngine(config, { extra: [await ecdsaIdentity()] });
   try {
-    await body(await port, infos);
+    await body(server.port, server.infos);
   } finally {
-    stop.abort();
-    await server;
+    await server.stop();
   }
 }
 
@@ -157,7 +146,22 @@ Deno.test("lab engine: openssl s_client completes every served suite family, ver
       [["-tls1_2", "-cipher", "ADH-AES128-GCM-SHA256" + L0], "TLSv1.2", "ADH-AES128-GCM-SHA256"],
       [["-tls1_1", "-cipher", "AECDH-AES256-SHA" + L0], "TLSv1.1", "AECDH-AES256-SHA"],
     ];
-    check(rows, await Promise.all(rows.map(([args]) => sClientEcho(port, args))));
+    const [runs, fallback, keyUpdate, reneg] = await Promise.all([
+      Promise.all(rows.map(([args]) => sClientEcho(port, args))),
+      sClientEcho(port, ["-tls1_2", "-fallback_scsv"]),
+      // "K": a KeyUpdate asking for the server's (RFC 8446 §4.6.3), then the line.
+      sClientEcho(port, ["-tls1_3"], 20_000, "K\n"),
+      // "R": renegotiation, refused with a no_renegotiation warning (RFC 5746 §4.4).
+      sClientEcho(port, ["-tls1_2", "-cipher", "ECDHE-RSA-AES128-GCM-SHA256"], 20_000, "R\n"),
+    ]);
+    check(rows, runs);
+    assert.match(fallback.output, /inappropriate fallback.*SSL alert number 86/s);
+    assert.match(keyUpdate.output, /KEYUPDATE/);
+    assert.ok(keyUpdate.echoed, keyUpdate.output);
+    assert.match(
+      reneg.output,
+      /Secure Renegotiation IS supported[^]*RENEGOTIATING[^]*no renegotiation/,
+    );
   });
 });
 
