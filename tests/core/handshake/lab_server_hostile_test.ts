@@ -8,6 +8,7 @@
 import assert from "node:assert/strict";
 import { buildClientHello } from "../../../core/wire/client_hello.ts";
 import { sClientEcho, startLabEngine } from "../../_helpers/lab_clients.ts";
+import { ROOT } from "../../_helpers/process.ts";
 
 const TIMEOUT_MS = 1500;
 
@@ -186,6 +187,35 @@ Deno.test("lab engine: hostile clients get a coded error and the server's alert;
     assert.equal(errors[before]?.code, "PEER_MALFORMED");
     assert.match(errors[before].message, /bad_record_mac/);
     assert.equal(errors[before].detail.sentAlert, "bad_record_mac");
+
+    // A client that sends and never reads: the echo's write is bounded too.
+    const beforeWrite = errors.length;
+    const t0 = performance.now();
+    const c = await Deno.connectTls({
+      hostname: "localhost",
+      port,
+      caCerts: [await Deno.readTextFile(`${ROOT}certs/ca.crt`)],
+    });
+    const chunk = new Uint8Array(64 * 1024);
+    // Without the server's write bound this loop would block: give up after the margin.
+    const guard = setTimeout(() => {
+      try {
+        c.close();
+      } catch { /* closed */ }
+    }, TIMEOUT_MS + 5000);
+    try {
+      for (let sent = 0; sent < 64 << 20; sent += chunk.length) await c.write(chunk);
+    } catch { /* the server closed */ }
+    clearTimeout(guard);
+    try {
+      c.close();
+    } catch { /* closed */ }
+    for (let i = 0; i < 100 && errors.length === beforeWrite; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    assert.equal(errors[beforeWrite]?.code, "TIMEOUT", errors[beforeWrite]?.message);
+    assert.match(errors[beforeWrite].message, /did not read/);
+    assert.ok(performance.now() - t0 < TIMEOUT_MS + 5000, `${performance.now() - t0} ms`);
 
     // Still serving.
     const good = await sClientEcho(port, ["-tls1_2"]);
