@@ -8,6 +8,7 @@
 import assert from "node:assert/strict";
 import type { LabServerConfig, LabSessionInfo } from "../../../core/handshake/server.ts";
 import { LEGACY_SUITES } from "../../../core/handshake/server_suites.ts";
+import { cipherSuiteByCode } from "../../../core/registry/cipher_suites.ts";
 import { generateKey, issueCertificate } from "../../../core/x509/generate.ts";
 import { toPem } from "../../../core/x509/pem.ts";
 import type { CertifiedKey } from "../../../core/net/pem.ts";
@@ -162,6 +163,29 @@ Deno.test("lab engine: openssl s_client completes every served suite family, ver
       reneg.output,
       /Secure Renegotiation IS supported[^]*RENEGOTIATING[^]*no renegotiation/,
     );
+  });
+});
+
+Deno.test("lab engine: every TLS 1.0–1.2 suite it lists completes with s_client at TLS 1.2 and echoes", async () => {
+  await withServer({
+    versions: [0x0303],
+    suites: ALL_SUITES,
+    groups: [0x001d],
+    serverPreference: true,
+  }, async (port) => {
+    const rows: Row[] = [...LEGACY_SUITES.keys()].map((code) => {
+      const name = cipherSuiteByCode(code)!.openssl!;
+      return [["-tls1_2", "-cipher", `${name}:@SECLEVEL=0`], "TLSv1.2", name];
+    });
+    assert.equal(rows.length, LEGACY_SUITES.size);
+    const runs: ClientRun[] = [];
+    // Ten at a time: 40 clients at once would only measure the machine's load.
+    for (let i = 0; i < rows.length; i += 10) {
+      runs.push(
+        ...await Promise.all(rows.slice(i, i + 10).map(([args]) => sClientEcho(port, args))),
+      );
+    }
+    check(rows, runs);
   });
 });
 
