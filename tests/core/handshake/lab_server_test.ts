@@ -8,6 +8,7 @@
 import assert from "node:assert/strict";
 import type { LabServerConfig, LabSessionInfo } from "../../../core/handshake/server.ts";
 import { LEGACY_SUITES } from "../../../core/handshake/server_suites.ts";
+import { cipherSuiteByCode } from "../../../core/registry/cipher_suites.ts";
 import { generateKey, issueCertificate } from "../../../core/x509/generate.ts";
 import { toPem } from "../../../core/x509/pem.ts";
 import type { CertifiedKey } from "../../../core/net/pem.ts";
@@ -165,6 +166,29 @@ Deno.test("lab engine: openssl s_client completes every served suite family, ver
   });
 });
 
+Deno.test("lab engine: every TLS 1.0–1.2 suite it lists completes with s_client at TLS 1.2 and echoes", async () => {
+  await withServer({
+    versions: [0x0303],
+    suites: ALL_SUITES,
+    groups: [0x001d],
+    serverPreference: true,
+  }, async (port) => {
+    const rows: Row[] = [...LEGACY_SUITES.keys()].map((code) => {
+      const name = cipherSuiteByCode(code)!.openssl!;
+      return [["-tls1_2", "-cipher", `${name}:@SECLEVEL=0`], "TLSv1.2", name];
+    });
+    assert.equal(rows.length, LEGACY_SUITES.size);
+    const runs: ClientRun[] = [];
+    // Ten at a time: 40 clients at once would only measure the machine's load.
+    for (let i = 0; i < rows.length; i += 10) {
+      runs.push(
+        ...await Promise.all(rows.slice(i, i + 10).map(([args]) => sClientEcho(port, args))),
+      );
+    }
+    check(rows, runs);
+  });
+});
+
 Deno.test("lab engine: TLS 1.3 sends a HelloRetryRequest when the client's key share is not a group it accepts", async () => {
   await withServer({
     versions: [0x0304],
@@ -193,6 +217,32 @@ Deno.test("lab engine: client preference takes the client's first suite; server 
     { versions: [0x0303], suites, groups: [0x1d], serverPreference: true },
     async (port) => {
       check([[offer, "TLSv1.2", "ECDHE-RSA-AES256-GCM-SHA384"]], [await sClientEcho(port, offer)]);
+    },
+  );
+});
+
+Deno.test("lab engine: ALPN picks the server's first protocol the client offers, refuses none in common; EMS is on", async () => {
+  await withServer(
+    {
+      versions: [0x0303, 0x0304],
+      suites: ALL_SUITES,
+      groups: [0x1d],
+      serverPreference: true,
+      alpn: ["h2", "http/1.1"],
+    },
+    async (port, infos) => {
+      const [h11, both12, none] = await Promise.all([
+        sClientEcho(port, ["-tls1_3", "-alpn", "http/1.1"]),
+        sClientEcho(port, ["-tls1_2", "-alpn", "http/1.1,h2"]),
+        sClientEcho(port, ["-alpn", "spdy/3"]),
+      ]);
+      assert.match(h11.output, /ALPN protocol: http\/1\.1/);
+      assert.ok(h11.echoed);
+      assert.match(both12.output, /ALPN protocol: h2/);
+      assert.match(both12.output, /Extended master secret: yes/);
+      assert.ok(both12.echoed);
+      assert.match(none.output, /no application protocol.*SSL alert number 120/s);
+      assert.deepEqual(infos.map((i) => i.alpn).sort(), ["h2", "http/1.1"]);
     },
   );
 });
