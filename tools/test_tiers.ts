@@ -31,6 +31,7 @@ export interface Tier {
 export const UNIT_TESTS: readonly string[] = [
   "tests/cli/advice_test.ts",
   "tests/cli/args_parser_test.ts",
+  "tests/cli/client_target_test.ts",
   "tests/cli/commands/ciphers_test.ts",
   "tests/core/address_test.ts",
   "tests/core/handshake/key_schedule_test.ts",

@@ -125,8 +125,25 @@ function serverTransport(
   const buf = new Uint8Array(32 * 1024);
   return {
     async write(bytes) {
-      let off = 0;
-      while (off < bytes.length) off += await conn.write(bytes.subarray(off));
+      // A client that does not read must not hold the server: the same bound as a read.
+      let timedOut = false;
+      const t = setTimeout(() => {
+        timedOut = true;
+        closeQuietly(conn);
+      }, Math.max(1, bound()));
+      try {
+        let off = 0;
+        while (off < bytes.length) off += await conn.write(bytes.subarray(off));
+      } catch (e) {
+        if (timedOut) {
+          throw new TlsprobeError("TIMEOUT", "The client did not read what was sent: closed", {
+            timedOut: "write",
+          });
+        }
+        throw e;
+      } finally {
+        clearTimeout(t);
+      }
     },
     async read() {
       let timedOut = false;

@@ -65,10 +65,16 @@
     });
   });
 
-  // Buttons inside the rendered result (Cancel, retry with a CA file, raw JSON).
+  // Buttons inside the rendered result (Cancel, retry with a CA file, raw JSON, copy).
   result.addEventListener("click", (e) => {
     const b = e.target.closest("button[data-action]");
-    if (b) vscode.postMessage({ type: b.dataset.action, id: Number(b.dataset.id) });
+    if (b) {
+      vscode.postMessage({
+        type: b.dataset.action,
+        id: Number(b.dataset.id),
+        value: b.dataset.value,
+      });
+    }
   });
 
   globalThis.addEventListener("message", (event) => {

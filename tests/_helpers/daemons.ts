@@ -7,7 +7,9 @@
  *
  * @module
  */
-import { tlsprobe } from "./process.ts";
+import assert from "node:assert/strict";
+import { makeTestPki, removeTestPki, type TestPki } from "./pki.ts";
+import { startTlsprobe, tlsprobe } from "./process.ts";
 
 /** A running daemon. */
 export interface Daemon {
@@ -444,6 +446,111 @@ export async function probeStarttls(
     starttls: j.starttls,
     json: j,
   };
+}
+
+/**
+ * Asserts that tlsprobe's probe and openssl s_client saw the same handshake
+ * on the same server — version, suite (IANA or OpenSSL name), leaf — that the
+ * leaf is the one served, that the dialogue was `protocol` and that rustls
+ * verified the chain.
+ *
+ * @param ours what `probe --starttls --json` reported
+ * @param theirs what s_client printed
+ * @param servedCrt the served leaf's PEM file
+ * @param protocol the STARTTLS protocol
+ */
+export async function assertSameHandshake(
+  ours: ProbeView,
+  theirs: OpensslView,
+  servedCrt: string,
+  protocol: string,
+): Promise<void> {
+  assert.equal(ours.version, theirs.version);
+  assert.ok(
+    theirs.cipher === ours.cipher || theirs.cipher === ours.openssl,
+    `${theirs.cipher} vs ${ours.cipher}`,
+  );
+  assert.equal(pemBody(ours.leafPem), pemBody(theirs.leafPem));
+  assert.equal(pemBody(ours.leafPem), pemBody(await Deno.readTextFile(servedCrt)));
+  assert.equal(ours.starttls.protocol, protocol);
+  assert.equal((ours.json.trust as { verified: boolean }).verified, true);
+}
+
+/**
+ * Registers one test against a real daemon: skipped (counted, reason
+ * printed) when its package is absent; otherwise a test PKI, the daemon
+ * serving its localhost certificate, `fn`, and both stopped in `finally`.
+ *
+ * @param name the test's name
+ * @param daemon the daemon's key in the table of what each needs
+ * @param start its starter
+ * @param fn the steps, given the test context, the running daemon and the PKI
+ */
+export function daemonTest(
+  name: string,
+  daemon: keyof typeof NEEDS,
+  start: (cert: ServedCert) => Promise<Daemon | null>,
+  fn: (t: Deno.TestContext, d: Daemon, pki: TestPki) => Promise<void>,
+): void {
+  Deno.test({ name, ignore: missing(daemon) !== undefined }, async (t) => {
+    const pki = await makeTestPki();
+    const started = await start({ crt: pki.localhostCrt, key: pki.localhostKey, ca: pki.caCrt });
+    try {
+      assert.ok(started, `${daemon} is installed but did not start`);
+      await fn(t, started, pki);
+    } finally {
+      await started?.stop();
+      await removeTestPki(pki);
+    }
+  });
+}
+
+/**
+ * Runs `tlsprobe connect --starttls PROTO` to localhost:PORT and holds a
+ * conversation under TLS from its standard input, one turn at a time: each
+ * turn's text is sent once the previous answer has arrived. For servers that
+ * would not answer input that ends at once (Postfix holds replies while more
+ * input is pending, InspIRCd registers after the read, Prosody drops a stream
+ * whose input ended).
+ *
+ * @param protocol the STARTTLS protocol
+ * @param port the server's port
+ * @param caFile the CA to trust
+ * @param turns what to send, and what to wait for in the output after it
+ * @param extra more `connect` arguments (before the host)
+ * @returns everything the client printed
+ */
+export async function converse(
+  protocol: string,
+  port: number,
+  caFile: string,
+  turns: [string, RegExp][],
+  extra: string[] = [],
+): Promise<string> {
+  const client = await startTlsprobe(
+    [
+      "connect",
+      "-t",
+      protocol,
+      "-a",
+      caFile,
+      "--timeout",
+      "10",
+      ...extra,
+      "localhost",
+      String(port),
+    ],
+    /Connected to host 'localhost'/,
+  );
+  try {
+    for (const [text, answer] of turns) {
+      await client.write(text);
+      await client.waitFor(answer, 13_000);
+    }
+    return client.output();
+  } finally {
+    await client.stop();
+  }
 }
 
 /** Normalises PEM for comparison (line endings, trailing space). */

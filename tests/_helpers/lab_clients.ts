@@ -5,6 +5,11 @@
  *
  * @module
  */
+import type { TlsprobeError } from "../../core/errors.ts";
+import type { LabServerConfig, LabSessionInfo } from "../../core/handshake/server.ts";
+import { serveLabEngine } from "../../core/net/lab_server.ts";
+import { type CertifiedKey, loadCertifiedKey } from "../../core/net/pem.ts";
+import { ROOT } from "./process.ts";
 
 /** What a client run showed. */
 export interface ClientRun {
@@ -25,6 +30,7 @@ async function converse(
   args: string[],
   done: (text: string) => boolean,
   timeoutMs: number,
+  prelude = "",
 ): Promise<string> {
   const child = new Deno.Command(cmd, {
     args,
@@ -49,8 +55,18 @@ async function converse(
     } catch { /* gone */ }
   }, timeoutMs);
   try {
-    await writer.write(new TextEncoder().encode("ping-lab\n")).catch(() => {});
     const exited = child.status.then(() => true);
+    if (prelude) {
+      // s_client takes a command line alone: send the ping once it has acted on it.
+      await writer.write(new TextEncoder().encode(prelude)).catch(() => {});
+      const deadline = Date.now() + 5000;
+      while (!/KEYUPDATE|RENEGOTIATING/.test(text) && Date.now() < deadline) {
+        const more = new Promise<boolean>((r) => wake = () => r(false));
+        const tick = new Promise<boolean>((r) => setTimeout(() => r(false), 200));
+        if (await Promise.race([more, exited, tick])) break;
+      }
+    }
+    await writer.write(new TextEncoder().encode("ping-lab\n")).catch(() => {});
     while (!done(text)) {
       const more = new Promise<boolean>((r) => wake = () => r(false));
       if (await Promise.race([more, exited])) break;
@@ -72,18 +88,21 @@ const ECHO = /\nping-lab\r?\n/;
  * @param port the lab server's port
  * @param args e.g. `["-tls1_2", "-cipher", "AES128-SHA"]`
  * @param timeoutMs kill after this
+ * @param prelude lines to send before the ping (s_client commands such as `K\n`, a KeyUpdate)
  * @returns what it showed
  */
 export async function sClientEcho(
   port: number,
   args: string[],
   timeoutMs = 20_000,
+  prelude = "",
 ): Promise<ClientRun> {
   const output = await converse(
     "openssl",
     ["s_client", "-connect", `127.0.0.1:${port}`, "-servername", "localhost", ...args],
     (t) => /Cipher is/.test(t) && ECHO.test(t.slice(t.lastIndexOf("---\n"))),
     timeoutMs,
+    prelude,
   );
   const after = output.slice(output.lastIndexOf("---\n"));
   const newLine = /New, (\S+), Cipher is (\S+)/.exec(output);
@@ -123,5 +142,58 @@ export async function gnutlsEcho(
     cipher: desc,
     echoed: ECHO.test(output),
     output,
+  };
+}
+
+/** A lab-engine server started by a test. */
+export interface TestLabServer {
+  port: number;
+  /** Each session's negotiated parameters, in order. */
+  infos: LabSessionInfo[];
+  /** Each client's failure, in order. */
+  errors: TlsprobeError[];
+  /** Stops the server and waits for it. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the lab engine on an ephemeral loopback port, echoing, with the
+ * committed RSA localhost certificate (and any extra identities).
+ *
+ * @param config versions, suites, groups, preference
+ * @param opts extra certificates (or `only` these), and the per-client timeout
+ * @returns the running server
+ */
+export async function startLabEngine(
+  config: Omit<LabServerConfig, "identities">,
+  opts: { extra?: CertifiedKey[]; only?: CertifiedKey[]; timeoutMs?: number } = {},
+): Promise<TestLabServer> {
+  const rsa = await loadCertifiedKey(`${ROOT}certs/localhost.crt`, `${ROOT}certs/localhost.key`);
+  const stop = new AbortController();
+  const infos: LabSessionInfo[] = [];
+  const errors: TlsprobeError[] = [];
+  let ready!: (p: number) => void;
+  const port = new Promise<number>((r) => ready = r);
+  const server = serveLabEngine({
+    host: "127.0.0.1",
+    port: 0,
+    certified: opts.only ?? [rsa, ...(opts.extra ?? [])],
+    config,
+    mode: { kind: "echo" },
+    timeoutMs: opts.timeoutMs ?? 20_000,
+    signal: stop.signal,
+  }, {
+    listening: ({ port }) => ready(port),
+    handshake: (_c, i) => infos.push(i),
+    clientError: (_c, e) => errors.push(e),
+  });
+  return {
+    port: await port,
+    infos,
+    errors,
+    stop: async () => {
+      stop.abort();
+      await server;
+    },
   };
 }

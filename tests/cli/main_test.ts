@@ -119,3 +119,17 @@ Deno.test("startup: main, ciphers and connect load no npm package before they ru
     assert.ok(!graph.some((s) => s.endsWith("/core/x509/decode.ts")), `${file} loads no decoder`);
   }
 });
+
+Deno.test("startup: probe and cert load no npm package, no node: built-in and (probe) no policy machinery before they run", async () => {
+  for (const file of ["cli/commands/probe.ts", "cli/commands/cert.ts"]) {
+    const graph = await staticGraph(file);
+    // @peculiar/* cost ~250 ms of every start (CommonJS builds), node:tls hundreds more.
+    assert.deepEqual(graph.filter((s) => s.startsWith("npm:") || s.startsWith("node:")), [], file);
+    assert.ok(
+      graph.some((s) => s.endsWith("/core/x509/decode.ts")),
+      `${file} decodes certificates`,
+    );
+  }
+  const probe = await staticGraph("cli/commands/probe.ts");
+  assert.deepEqual(probe.filter((s) => s.includes("/core/policy/")), [], "probe without --policy");
+});

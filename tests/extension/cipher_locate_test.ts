@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import {
   findCipherStringAt,
+  findCipherStrings,
   looksLikeCipherString,
   renderSuitesHtml,
   renderSuitesMarkdown,
@@ -112,4 +113,27 @@ Deno.test("renderSuitesHtml() escapes the cipher string", () => {
   assert.ok(html.includes("&#60;b&#62;x&#60;/b&#62;"));
   assert.ok(!html.includes("<b>x"));
   assert.equal(html.match(/<tr>/g)?.length, 3);
+  // The wide table scrolls inside its own box (a keyboard-focusable region), not the page.
+  assert.match(html, /<div class="scroll" tabindex="0" role="region" aria-label="Suites"><table/);
+});
+
+Deno.test("findCipherStrings() lists only the cipher settings of a line", () => {
+  assert.deepEqual(
+    findCipherStrings("ctx.set_ciphers('ECDH+AES128'); x = 'HIGH:!aNULL'").map((s) => s.text),
+    ["ECDH+AES128"],
+  );
+  assert.deepEqual(
+    findCipherStrings("ssl_ciphers HIGH:!aNULL:!MD5;").map((s) => [s.text, s.start]),
+    [[
+      "HIGH:!aNULL:!MD5",
+      12,
+    ]],
+  );
+  assert.deepEqual(
+    findCipherStrings("tls.connect({ ciphers: 'DEFAULT', host: 'a' })").map((s) => s.text),
+    [
+      "DEFAULT",
+    ],
+  );
+  assert.deepEqual(findCipherStrings("print('hello: world')"), []);
 });

@@ -374,3 +374,22 @@ Deno.test("renderEntry() styles findings by severity and shows the suite's ratin
     /<td id="r-rating"><span class="warn">weak<\/span> <span class="dim">\(no forward secrecy\)/,
   );
 });
+
+Deno.test("renderChain() shows validity from–to, serial, signature and SHA-256, with copy buttons in the panel only", () => {
+  const cert = leaf({
+    notBefore: "2026-01-01T00:00:00Z",
+    serialNumber: "0A1B",
+    signatureAlgorithm: "sha256WithRSAEncryption",
+    sha256: "AB:CD:EF",
+  });
+  const panel = renderChain([cert], NOW, { copyButtons: true });
+  assert.match(panel, /Valid: 2026-01-01 – <span class="good">2027-01-01 \(in 39 days\)/);
+  assert.match(panel, /signed with sha256WithRSAEncryption/);
+  assert.match(panel, /Serial: <span class="mono">0A1B<\/span>/);
+  assert.match(panel, /SHA-256: <span class="mono">AB:<wbr>CD:<wbr>EF<\/span>/);
+  assert.match(
+    panel,
+    /data-action="copy" data-value="AB:CD:EF" aria-label="Copy the SHA-256 fingerprint of the leaf">Copy/,
+  );
+  assert.ok(!renderChain([cert], NOW).includes("<button"), "no buttons on the script-less page");
+});

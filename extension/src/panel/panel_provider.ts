@@ -25,6 +25,7 @@ export type FromWebview =
   | { type: "probe"; request: ProbeRequest }
   | { type: "scan"; request: ProbeRequest }
   | { type: "cancel" }
+  | { type: "copy"; value: string }
   | { type: "browse"; field: "caFile" | "certFile" | "keyFile" }
   | { type: "retryWithCa"; id: number }
   | { type: "showJson"; id: number };
@@ -133,6 +134,12 @@ export class PanelProvider implements vscode.WebviewViewProvider {
       }
       case "cancel":
         this.onCancel();
+        break;
+      case "copy":
+        if (typeof m.value === "string" && m.value.length < 10_000) {
+          await vscode.env.clipboard.writeText(m.value);
+          vscode.window.setStatusBarMessage(`$(clippy) Copied: ${m.value}`, 4000);
+        }
         break;
       case "retryWithCa": {
         // One click from a trust failure to a probe with a CA file.

@@ -189,16 +189,41 @@ function findingsHtml(c: ReportCertificate): string {
  * @param now the current time
  * @returns HTML
  */
-export function renderChain(certs: ReportCertificate[], now: Date): string {
+export function renderChain(
+  certs: ReportCertificate[],
+  now: Date,
+  opts: { copyButtons?: boolean } = {},
+): string {
   if (certs.length === 0) return "";
   const items = certs.map((c, i) => {
     const names = [...(c.sans?.dns ?? []), ...(c.sans?.ip ?? [])];
+    const which = i === 0 ? "the leaf" : `certificate ${i + 1}`;
+    // A copy button (panel only: the certificate page runs no script) after a long value.
+    const copy = (label: string, value: string | undefined) =>
+      opts.copyButtons && value
+        ? ` <button type="button" class="secondary copy" data-action="copy" data-value="${
+          escapeHtml(value)
+        }" aria-label="Copy the ${label} of ${which}">Copy</button>`
+        : "";
+    const from = c.notBefore ? `${escapeHtml(c.notBefore.slice(0, 10))} – ` : "";
     return `<li><div class="subject">${i === 0 ? "Leaf" : `#${i}`}: ${
       text(nameText(c.subject))
     }</div>` +
       `<div>Issuer: ${text(nameText(c.issuer))}</div>` +
       (names.length ? `<div>Names: ${escapeHtml(names.join(", "))}</div>` : "") +
-      `<div>Key: ${keyText(c)}</div><div>Expires: ${expiry(c, now)}</div>` +
+      `<div>Key: ${keyText(c)}${
+        c.signatureAlgorithm ? `, signed with ${escapeHtml(c.signatureAlgorithm)}` : ""
+      }</div><div>Valid: ${from}${expiry(c, now)}</div>` +
+      (c.serialNumber
+        ? `<div>Serial: <span class="mono">${token(c.serialNumber)}</span>${
+          copy("serial number", c.serialNumber)
+        }</div>`
+        : "") +
+      (c.sha256
+        ? `<div>SHA-256: <span class="mono">${token(c.sha256)}</span>${
+          copy("SHA-256 fingerprint", c.sha256)
+        }</div>`
+        : "") +
       findingsHtml(c) + `</li>`;
   });
   return `<h3>Certificate chain</h3><ol class="chain">${items.join("")}</ol>`;
@@ -356,7 +381,7 @@ export function renderEntry(entry: ProbeEntry, now: Date): string {
         rows.join("")
       }</table></div>`,
     );
-    if (r?.certificates) parts.push(renderChain(r.certificates, now));
+    if (r?.certificates) parts.push(renderChain(r.certificates, now, { copyButtons: true }));
     if (r?.findings?.length) {
       parts.push(
         `<h3>Findings</h3><ul class="findings" id="findings">${

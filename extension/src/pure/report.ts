@@ -97,6 +97,10 @@ export interface ReportCertificate {
   notAfter?: string;
   /** SHA-256 fingerprint. */
   sha256?: string;
+  /** Serial number, upper-case hex. */
+  serialNumber?: string;
+  /** The certificate's signature algorithm. */
+  signatureAlgorithm?: string;
   /** Key type and size or curve (null when it does not apply). */
   key?: { type?: string; bits?: number | null; curve?: string | null };
   /** Violations the decoder found (`cert --json`, `probe --json`; absent when none). */

@@ -94,6 +94,7 @@ fs.writeFileSync(
 );
 const ws = path.join(tmp, "workspace");
 fs.mkdirSync(ws);
+fs.writeFileSync(path.join(ws, "notes.md"), "# Shopping\n\n- bread\n- milk\n");
 fs.writeFileSync(
   path.join(ws, "server.py"),
   "import ssl\n\nctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)\n" +
@@ -548,6 +549,22 @@ try {
       assert(sevColour !== bodyColour, `the severity is not coloured (${sevColour})`);
       assert(bar !== bodyColour, `no severity bar (${bar})`);
       log("weak suite:", rating, "| warning colour", sevColour, "bar", bar);
+      // The chain's SHA-256 with its copy button: the clipboard gets openssl's fingerprint.
+      const fp = execFileSync("openssl", [
+        "x509",
+        "-noout",
+        "-fingerprint",
+        "-sha256",
+        "-in",
+        path.join(repo, "certs/localhost.crt"),
+      ], { encoding: "utf8" }).trim().split("=")[1];
+      await frame.locator('button[aria-label="Copy the SHA-256 fingerprint of the leaf"]').click();
+      let copied = "";
+      for (let i = 0; i < 30 && copied !== fp; i++) {
+        await page.waitForTimeout(100);
+        copied = await page.evaluate(() => navigator.clipboard.readText()).catch(() => "");
+      }
+      assert(copied === fp, `copied ${copied}, openssl says ${fp}`);
       await panelShot("e2e-weak-light.png");
     },
   );
@@ -703,6 +720,22 @@ try {
       await item.first().waitFor({ timeout: 10_000 });
       const text = ((await item.first().textContent()) ?? "").trim();
       assert(/TLSv1\.2/.test(text), `status bar: ${text}`);
+      // Not for a file that has nothing to do with TLS.
+      await page.keyboard.press("Control+P");
+      await input.waitFor({ state: "visible" });
+      await input.fill("notes.md");
+      await page.locator(".quick-input-list .monaco-list-row", { hasText: "notes.md" }).first()
+        .waitFor();
+      await page.keyboard.press("Enter");
+      await item.first().waitFor({ state: "hidden", timeout: 10_000 });
+      // Back to server.py (the lint check reads its squiggles).
+      await page.keyboard.press("Control+P");
+      await input.waitFor({ state: "visible" });
+      await input.fill("server.py");
+      await page.locator(".quick-input-list .monaco-list-row", { hasText: "server.py" }).first()
+        .waitFor();
+      await page.keyboard.press("Enter");
+      await item.first().waitFor({ timeout: 10_000 });
     },
   );
 
