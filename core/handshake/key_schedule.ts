@@ -119,19 +119,21 @@ export interface HandshakeSecrets {
 
 /**
  * Runs the schedule from the (EC)DHE shared secret to the handshake traffic
- * secrets, with no PSK (RFC 8446 §7.1).
+ * secrets (RFC 8446 §7.1), with a resumption PSK when one was agreed.
  *
  * @param s the suite
  * @param shared the shared secret
  * @param transcript ClientHello..ServerHello
+ * @param psk the PSK (psk_dhe_ke); absent: zeros
  * @returns the secrets
  */
 export async function handshakeSecrets(
   s: Tls13Suite,
   shared: Uint8Array,
   transcript: Uint8Array,
+  psk?: Uint8Array,
 ): Promise<HandshakeSecrets> {
-  const early = await hkdfExtract(s, new Uint8Array(0), new Uint8Array(s.hashLen));
+  const early = await hkdfExtract(s, new Uint8Array(0), psk ?? new Uint8Array(s.hashLen));
   const derived = await deriveSecret(s, early, "derived", new Uint8Array(0));
   const handshakeSecret = await hkdfExtract(s, derived, shared);
   return {

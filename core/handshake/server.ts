@@ -12,7 +12,11 @@
  * (RFC 5746) with every renegotiation refused (a warning no_renegotiation
  * alert); ALPN (RFC 7301). TLS 1.3: (EC)DHE key shares with a
  * HelloRetryRequest when the client sent no usable share, AES-GCM and
- * ChaCha20-Poly1305, KeyUpdate. No resumption, no client certificates.
+ * ChaCha20-Poly1305, KeyUpdate. Resumption when a {@link SessionStore} is
+ * given: TLS 1.0–1.2 session IDs (the abbreviated handshake, RFC 5246 §7.3),
+ * TLS 1.3 tickets (one NewSessionTicket after each handshake; psk_dhe_ke
+ * only, binder checked, each ticket used once; no early data). No session
+ * tickets for TLS 1.2 (RFC 5077), no client certificates.
  *
  * A client that misbehaves gets the alert a server sends (decode_error,
  * bad_record_mac, unexpected_message, handshake_failure, …) and the call
@@ -48,15 +52,25 @@ import type { Transport } from "./transport.ts";
 import { ffdhePrime, fromBigInt, makeKeyShare, modPow, toBigInt } from "./key_exchange.ts";
 import {
   applicationSecrets,
+  deriveSecret,
   digest,
   expandLabel,
   finishedData,
   handshakeSecrets,
+  hkdfExtract,
+  hmac,
   RecordProtection,
   TLS13_SUITES,
   type Tls13Suite,
 } from "./key_schedule.ts";
 import { handshakeHash, prf } from "./prf.ts";
+import { parsePskOffer, SessionStore } from "./server_resume.ts";
+export {
+  Bounded,
+  SessionStore,
+  type StoredSession12,
+  type StoredTicket13,
+} from "./server_resume.ts";
 import { keyBlockLengths, LegacyProtection } from "./record_legacy.ts";
 import { LEGACY_SUITES, type LegacySuite, suiteRunsIn } from "./server_suites.ts";
 import { chooseScheme, rsaDecryptPremaster, type ServerKey, signWith } from "./server_keys.ts";
@@ -93,6 +107,8 @@ export interface LabServerConfig {
   serverPreference: boolean;
   /** ALPN protocols it accepts, preferred first; a client offering none of them is refused. */
   alpn?: string[];
+  /** Resumption state (TLS 1.2 session IDs, TLS 1.3 tickets); none: every handshake is full. */
+  sessions?: SessionStore;
 }
 
 /** What was negotiated. */
@@ -115,6 +131,8 @@ export interface LabSessionInfo {
   helloRetry?: boolean;
   /** TLS 1.2: extended master secret in use. */
   extendedMasterSecret?: boolean;
+  /** The session was resumed (TLS 1.2 session ID, TLS 1.3 PSK), no certificate sent. */
+  resumed?: boolean;
 }
 
 /** An established session. */
@@ -500,6 +518,8 @@ async function tls12(
   speaks13: boolean,
   transcript: Uint8Array[],
 ): Promise<LabSession> {
+  const resumed = await resume12(ch, cfg, hello, version, speaks13, transcript);
+  if (resumed) return resumed;
   const choice = chooseTls12(cfg, hello, version);
   if (!choice) {
     throw fail(
@@ -512,24 +532,14 @@ async function tls12(
   }
   const { suite, identity, scheme, group } = choice;
   const alpn = alpnChoice(cfg, hello);
-  const reneg = findExtension(hello.extensions, EXT.renegotiationInfo);
-  if (reneg && (reneg.data.length !== 1 || reneg.data[0] !== 0)) {
-    throw fail(
-      "HANDSHAKE_FAILURE",
-      40,
-      "The client's renegotiation_info is not empty on an initial handshake (RFC 5746 §3.6)",
-    );
-  }
-  const secureReneg = !!reneg || hello.cipherSuites.includes(0x00ff);
   const ems = !!findExtension(hello.extensions, EXT.extendedMasterSecret);
-  const exts = [];
-  if (secureReneg) exts.push(ext(EXT.renegotiationInfo, Uint8Array.of(0)));
-  if (ems) exts.push(ext(EXT.extendedMasterSecret));
-  if (alpn) exts.push(ext(EXT.alpn, encodeAlpn([alpn])));
+  const exts = serverHelloExtensions12(hello, ems, alpn);
   if (suite.kx === "ECDHE" && findExtension(hello.extensions, EXT.ecPointFormats)) {
     exts.push(ext(EXT.ecPointFormats, Uint8Array.of(1, 0)));
   }
   const random = serverRandom(version, speaks13);
+  // A new session ID when sessions are kept (stored once the client's Finished checks).
+  const sessionId = cfg.sessions ? crypto.getRandomValues(new Uint8Array(32)) : new Uint8Array(0);
   const flight: Uint8Array[] = [];
   const push = (m: Uint8Array) => {
     flight.push(m);
@@ -541,7 +551,7 @@ async function tls12(
       {
         legacyVersion: version,
         random,
-        sessionId: new Uint8Array(0),
+        sessionId,
         cipherSuite: suite.code,
         compression: 0,
         extensions: exts,
@@ -635,19 +645,7 @@ async function tls12(
       48,
     )
     : await prf(version, h, premaster, "master secret", concat(hello.random, random), 48);
-  const L = keyBlockLengths(suite);
-  const block = await prf(
-    version,
-    h,
-    master,
-    "key expansion",
-    concat(random, hello.random),
-    2 * (L.mac + L.key + L.iv),
-  );
-  let at = 0;
-  const take = (n: number) => block.slice(at, at += n);
-  const cMac = take(L.mac), sMac = take(L.mac), cKey = take(L.key), sKey = take(L.key);
-  const cIv = take(L.iv), sIv = take(L.iv);
+  const k = await keys12(suite, version, master, random, hello.random);
 
   const ccs = await ch.message("the key exchange");
   if (ccs !== "ccs") {
@@ -657,9 +655,7 @@ async function tls12(
       `Expected ChangeCipherSpec, got handshake message type ${ccs.type} (unexpected_message)`,
     );
   }
-  ch.reader = legacyOpener(
-    new LegacyProtection(suite, version, { macKey: cMac, key: cKey, iv: cIv }),
-  );
+  ch.reader = legacyOpener(k.client);
   const fin = await ch.expect(HS.finished, "the client's Finished");
   const expected = await prf(
     version,
@@ -677,9 +673,11 @@ async function tls12(
     );
   }
   transcript.push(fin.raw);
+  if (cfg.sessions) {
+    cfg.sessions.sessions.put(sessionId, { version, suite: suite.code, master, ems });
+  }
   await ch.send(CONTENT.changeCipherSpec, Uint8Array.of(1));
-  const sealer = new LegacyProtection(suite, version, { macKey: sMac, key: sKey, iv: sIv });
-  ch.writer = sealer;
+  ch.writer = k.server;
   const mine = await prf(
     version,
     h,
@@ -689,6 +687,147 @@ async function tls12(
     12,
   );
   await ch.send(CONTENT.handshake, encodeHandshake(HS.finished, mine));
+  return session(ch, info);
+}
+
+/** The ServerHello extensions every TLS 1.0–1.2 handshake answers with. */
+function serverHelloExtensions12(hello: ClientHello, ems: boolean, alpn: string | undefined) {
+  const reneg = findExtension(hello.extensions, EXT.renegotiationInfo);
+  if (reneg && (reneg.data.length !== 1 || reneg.data[0] !== 0)) {
+    throw fail(
+      "HANDSHAKE_FAILURE",
+      40,
+      "The client's renegotiation_info is not empty on an initial handshake (RFC 5746 §3.6)",
+    );
+  }
+  const exts = [];
+  if (reneg || hello.cipherSuites.includes(0x00ff)) {
+    exts.push(ext(EXT.renegotiationInfo, Uint8Array.of(0)));
+  }
+  if (ems) exts.push(ext(EXT.extendedMasterSecret));
+  if (alpn) exts.push(ext(EXT.alpn, encodeAlpn([alpn])));
+  return exts;
+}
+
+/** The record protections of both directions from a master secret (RFC 5246 §6.3). */
+async function keys12(
+  suite: LegacySuite,
+  version: number,
+  master: Uint8Array,
+  serverRandom: Uint8Array,
+  clientRandom: Uint8Array,
+): Promise<{ client: LegacyProtection; server: LegacyProtection }> {
+  const L = keyBlockLengths(suite);
+  const block = await prf(
+    version,
+    suite.prfHash,
+    master,
+    "key expansion",
+    concat(serverRandom, clientRandom),
+    2 * (L.mac + L.key + L.iv),
+  );
+  let at = 0;
+  const take = (n: number) => block.slice(at, at += n);
+  const cMac = take(L.mac), sMac = take(L.mac), cKey = take(L.key), sKey = take(L.key);
+  const cIv = take(L.iv), sIv = take(L.iv);
+  return {
+    client: new LegacyProtection(suite, version, { macKey: cMac, key: cKey, iv: cIv }),
+    server: new LegacyProtection(suite, version, { macKey: sMac, key: sKey, iv: sIv }),
+  };
+}
+
+/**
+ * The abbreviated handshake (RFC 5246 §7.3) when the client names a stored
+ * session this configuration still allows: same version, a suite both still
+ * offer, the same extended-master-secret use (RFC 7627 §5.3). Otherwise
+ * undefined: a full handshake follows.
+ */
+async function resume12(
+  ch: Channel,
+  cfg: LabServerConfig,
+  hello: ClientHello,
+  version: number,
+  speaks13: boolean,
+  transcript: Uint8Array[],
+): Promise<LabSession | undefined> {
+  if (!cfg.sessions || !hello.sessionId.length) return undefined;
+  const stored = cfg.sessions.sessions.get(hello.sessionId, false);
+  const ems = !!findExtension(hello.extensions, EXT.extendedMasterSecret);
+  if (
+    !stored || stored.version !== version || stored.ems !== ems ||
+    !hello.cipherSuites.includes(stored.suite) || !cfg.suites.includes(stored.suite) ||
+    !suiteRunsIn(stored.suite, version)
+  ) {
+    return undefined;
+  }
+  const suite = LEGACY_SUITES.get(stored.suite)!;
+  const alpn = alpnChoice(cfg, hello);
+  const random = serverRandom(version, speaks13);
+  const sh = encodeHandshake(
+    HS.serverHello,
+    encodeServerHello(
+      {
+        legacyVersion: version,
+        random,
+        sessionId: hello.sessionId,
+        cipherSuite: suite.code,
+        compression: 0,
+        extensions: serverHelloExtensions12(hello, ems, alpn),
+      } as Parameters<typeof encodeServerHello>[0],
+    ),
+  );
+  transcript.push(sh);
+  const info: LabSessionInfo = {
+    version,
+    suite: suite.code,
+    alpn,
+    extendedMasterSecret: ems,
+    resumed: true,
+  };
+  if (hello.serverName) info.serverName = hello.serverName;
+  const k = await keys12(suite, version, stored.master, random, hello.random);
+  const h = suite.prfHash;
+  await ch.send(CONTENT.handshake, sh);
+  await ch.send(CONTENT.changeCipherSpec, Uint8Array.of(1));
+  ch.writer = k.server;
+  const mine = encodeHandshake(
+    HS.finished,
+    await prf(
+      version,
+      h,
+      stored.master,
+      "server finished",
+      await handshakeHash(version, h, concat(...transcript)),
+      12,
+    ),
+  );
+  transcript.push(mine);
+  await ch.send(CONTENT.handshake, mine);
+  const ccs = await ch.message("the resumed handshake");
+  if (ccs !== "ccs") {
+    throw fail(
+      "PEER_MALFORMED",
+      10,
+      `Expected ChangeCipherSpec, got handshake message type ${ccs.type} (unexpected_message)`,
+    );
+  }
+  ch.reader = legacyOpener(k.client);
+  const fin = await ch.expect(HS.finished, "the client's Finished");
+  const expected = await prf(
+    version,
+    h,
+    stored.master,
+    "client finished",
+    await handshakeHash(version, h, concat(...transcript)),
+    12,
+  );
+  if (fin.body.length !== 12 || fin.body.some((b, i) => b !== expected[i])) {
+    throw fail(
+      "HANDSHAKE_FAILURE",
+      51,
+      "The client's Finished does not match (decrypt_error): its keys or transcript differ",
+    );
+  }
   return session(ch, info);
 }
 
@@ -780,6 +919,12 @@ async function tls13(
   }
   info.group = share.group;
   ch.tls13 = true;
+  // A ticket is taken only on a first ClientHello (its binder covers that hello alone).
+  const psk = info.helloRetry ? undefined : await acceptPsk(cfg, hello, s, transcript[0]);
+  if (psk) {
+    info.resumed = true;
+    delete info.scheme;
+  }
   const mine = await makeKeyShare(share.group);
   let shared: Uint8Array;
   try {
@@ -802,6 +947,7 @@ async function tls13(
             EXT.keyShare,
             new Writer().u16(share.group).vec16(mine.publicValue).finish(),
           ),
+          ...(psk ? [ext(EXT.preSharedKey, Uint8Array.of(0, psk.index))] : []),
         ],
       } as Parameters<typeof encodeServerHello>[0],
     ),
@@ -811,7 +957,7 @@ async function tls13(
   if (ch2.sessionId.length && !info.helloRetry) {
     await ch.send(CONTENT.changeCipherSpec, Uint8Array.of(1));
   }
-  const hs = await handshakeSecrets(s, shared, concat(...transcript));
+  const hs = await handshakeSecrets(s, shared, concat(...transcript), psk?.psk);
   ch.writer = await RecordProtection.create(s, hs.server);
   ch.reader = tls13Opener(await RecordProtection.create(s, hs.client));
 
@@ -819,9 +965,10 @@ async function tls13(
   ee.lengthPrefixed(2, (w) => {
     if (alpn) w.u16(EXT.alpn).vec16(encodeAlpn([alpn]));
   });
-  const flight = [
-    encodeHandshake(HS.encryptedExtensions, ee.finish()),
-    encodeHandshake(
+  const flight = [encodeHandshake(HS.encryptedExtensions, ee.finish())];
+  // A resumed session is authenticated by the PSK: no Certificate, no CertificateVerify.
+  if (!psk) {
+    flight.push(encodeHandshake(
       HS.certificate,
       encodeCertificate(
         {
@@ -830,27 +977,28 @@ async function tls13(
         },
         true,
       ),
-    ),
-  ];
-  transcript.push(...flight);
-  const th = await digest(s.hash, concat(...transcript));
-  const signed = concat(
-    new Uint8Array(64).fill(0x20),
-    new TextEncoder().encode("TLS 1.3, server CertificateVerify"),
-    Uint8Array.of(0),
-    th,
-  );
-  const cv = encodeHandshake(
-    HS.certificateVerify,
-    new Writer().u16(scheme!).vec16(await signWith(identity.key, scheme, signed)).finish(),
-  );
-  transcript.push(cv);
+    ));
+    transcript.push(...flight);
+    const th = await digest(s.hash, concat(...transcript));
+    const signed = concat(
+      new Uint8Array(64).fill(0x20),
+      new TextEncoder().encode("TLS 1.3, server CertificateVerify"),
+      Uint8Array.of(0),
+      th,
+    );
+    const cv = encodeHandshake(
+      HS.certificateVerify,
+      new Writer().u16(scheme!).vec16(await signWith(identity.key, scheme, signed)).finish(),
+    );
+    flight.push(cv);
+    transcript.push(cv);
+  } else transcript.push(...flight);
   const fin = encodeHandshake(
     HS.finished,
     await finishedData(s, hs.server, concat(...transcript)),
   );
   transcript.push(fin);
-  await ch.send(CONTENT.handshake, concat(...flight, cv, fin));
+  await ch.send(CONTENT.handshake, concat(...flight, fin));
   const app = await applicationSecrets(s, hs.handshakeSecret, concat(...transcript));
   ch.writer = await RecordProtection.create(s, app.server);
 
@@ -864,6 +1012,8 @@ async function tls13(
     );
   }
   ch.reader = tls13Opener(await RecordProtection.create(s, app.client));
+  transcript.push(cf.raw);
+  await issueTicket(ch, cfg, ch2, s, hs.handshakeSecret, concat(...transcript), alpn);
   let readSecret = app.client, writeSecret = app.server;
   return session(ch, info, async (m) => {
     if (m.type !== HS.keyUpdate || m.body.length !== 1 || m.body[0] > 1) return false;
@@ -877,6 +1027,87 @@ async function tls13(
     }
     return true;
   });
+}
+
+/** Whether the client takes (EC)DHE with a PSK (psk_key_exchange_modes has psk_dhe_ke). */
+function pskDheOffered(hello: ClientHello): boolean {
+  const modes = findExtension(hello.extensions, EXT.pskKeyExchangeModes);
+  return !!modes && modes.data.length > 1 && modes.data.subarray(1).includes(1);
+}
+
+/**
+ * The stored ticket a TLS 1.3 ClientHello resumes, when it names one issued
+ * under a suite of the same hash and its binder checks (RFC 8446 §4.2.11);
+ * the ticket is used up. A wrong binder ends the handshake (decrypt_error).
+ */
+async function acceptPsk(
+  cfg: LabServerConfig,
+  hello: ClientHello,
+  s: Tls13Suite,
+  rawHello: Uint8Array,
+): Promise<{ index: number; psk: Uint8Array } | undefined> {
+  const x = findExtension(hello.extensions, EXT.preSharedKey);
+  if (!cfg.sessions || !x) return undefined;
+  if (hello.extensions[hello.extensions.length - 1].type !== EXT.preSharedKey) {
+    throw fail("PEER_MALFORMED", 47, "pre_shared_key is not the ClientHello's last extension");
+  }
+  if (!pskDheOffered(hello)) return undefined;
+  const offer = parsePskOffer(x.data);
+  if (offer.binders.length !== offer.identities.length) {
+    throw fail("PEER_MALFORMED", 47, "pre_shared_key has not one binder per identity");
+  }
+  const index = offer.identities.findIndex((id) => {
+    const t = cfg.sessions!.tickets.get(id.identity, false);
+    return t !== undefined && TLS13_SUITES[t.suite]?.hash === s.hash;
+  });
+  if (index < 0 || index > 255) return undefined;
+  const t = cfg.sessions.tickets.get(offer.identities[index].identity, true)!;
+  const early = await hkdfExtract(s, new Uint8Array(0), t.psk);
+  const binderKey = await deriveSecret(s, early, "res binder", new Uint8Array(0));
+  const key = await expandLabel(s, binderKey, "finished", new Uint8Array(0), s.hashLen);
+  const truncated = rawHello.subarray(0, rawHello.length - offer.bindersBytes);
+  const want = await hmac(s.hash, key, await digest(s.hash, truncated));
+  const got = offer.binders[index];
+  if (got.length !== want.length || got.some((b, i) => b !== want[i])) {
+    throw fail(
+      "HANDSHAKE_FAILURE",
+      51,
+      "The client's PSK binder does not match its ticket (decrypt_error)",
+    );
+  }
+  return { index, psk: t.psk };
+}
+
+/**
+ * Sends one NewSessionTicket (RFC 8446 §4.6.1) when sessions are kept and the
+ * client takes psk_dhe_ke; the ticket is a random name of the stored PSK.
+ */
+async function issueTicket(
+  ch: Channel,
+  cfg: LabServerConfig,
+  hello: ClientHello,
+  s: Tls13Suite,
+  handshakeSecret: Uint8Array,
+  transcript: Uint8Array,
+  alpn: string | undefined,
+): Promise<void> {
+  if (!cfg.sessions || !pskDheOffered(hello)) return;
+  const derived = await deriveSecret(s, handshakeSecret, "derived", new Uint8Array(0));
+  const master = await hkdfExtract(s, derived, new Uint8Array(s.hashLen));
+  const resumption = await deriveSecret(s, master, "res master", transcript);
+  const nonce = Uint8Array.of(0);
+  const psk = await expandLabel(s, resumption, "resumption", nonce, s.hashLen);
+  const ticket = crypto.getRandomValues(new Uint8Array(32));
+  const ageAdd = crypto.getRandomValues(new Uint32Array(1))[0];
+  cfg.sessions.tickets.put(ticket, { suite: s.code, psk, ...(alpn ? { alpn } : {}) });
+  await ch.send(
+    CONTENT.handshake,
+    encodeHandshake(
+      HS.newSessionTicket,
+      new Writer().u32(cfg.sessions.lifetimeS).u32(ageAdd).vec8(nonce).vec16(ticket).u16(0)
+        .finish(),
+    ),
+  );
 }
 
 function session(

@@ -15,6 +15,7 @@ import {
   type ServerIdentity,
 } from "../handshake/server.ts";
 import { importServerKey } from "../handshake/server_keys.ts";
+import { SessionStore } from "../handshake/server_resume.ts";
 import { parsePemBlocks } from "../x509/pem.ts";
 import { derElement, TAG } from "../x509/der.ts";
 import { concat } from "../wire/codec.ts";
@@ -188,7 +189,12 @@ export async function serveLabEngine(
   opts: LabServeOptions,
   events: LabServeEvents,
 ): Promise<ServeResult> {
-  const cfg: LabServerConfig = { ...opts.config, identities: await labIdentities(opts.certified) };
+  // One resumption store per listener: session IDs and tickets resume on this server only.
+  const cfg: LabServerConfig = {
+    sessions: new SessionStore(),
+    ...opts.config,
+    identities: await labIdentities(opts.certified),
+  };
   let listener: Deno.Listener;
   try {
     listener = Deno.listen({ hostname: opts.host === "" ? "0.0.0.0" : opts.host, port: opts.port });
