@@ -83,6 +83,15 @@ async function converse(
 const ECHO = /\nping-lab\r?\n/;
 
 /**
+ * s_client's output from its session line ("New, …" / "Reused, …") on, where
+ * the echo appears; a TLS 1.3 NewSessionTicket block may follow the echo.
+ */
+function afterSession(t: string): string {
+  const i = t.search(/^(New|Reused), /m);
+  return i < 0 ? "" : t.slice(i);
+}
+
+/**
  * Runs `openssl s_client` against 127.0.0.1:port with extra arguments.
  *
  * @param port the lab server's port
@@ -100,11 +109,11 @@ export async function sClientEcho(
   const output = await converse(
     "openssl",
     ["s_client", "-connect", `127.0.0.1:${port}`, "-servername", "localhost", ...args],
-    (t) => /Cipher is/.test(t) && ECHO.test(t.slice(t.lastIndexOf("---\n"))),
+    (t) => /Cipher is/.test(t) && ECHO.test(afterSession(t)),
     timeoutMs,
     prelude,
   );
-  const after = output.slice(output.lastIndexOf("---\n"));
+  const after = afterSession(output);
   const newLine = /New, (\S+), Cipher is (\S+)/.exec(output);
   return {
     // "New, <version>, Cipher is <suite>" names the suite's own version before

@@ -8,6 +8,10 @@
  */
 import assert from "node:assert/strict";
 import type { LabServerConfig } from "../../../core/handshake/server.ts";
+import { SessionStore } from "../../../core/handshake/server.ts";
+import { makeKeyShare } from "../../../core/handshake/key_exchange.ts";
+import { buildClientHello } from "../../../core/wire/client_hello.ts";
+import { Writer } from "../../../core/wire/codec.ts";
 import { ROOT } from "../../_helpers/process.ts";
 import { sClientEcho, startLabEngine } from "../../_helpers/lab_clients.ts";
 
@@ -18,8 +22,7 @@ async function sClient(port: number, args: string[]) {
   return {
     out: r.output,
     status: /^(New|Reused), (TLSv1(?:\.\d)?), Cipher is (\S+)/m.exec(r.output),
-    // The echo may be followed by a TLS 1.3 ticket block, so look past the session line.
-    echoed: /\nping-lab\r?\n/.test(r.output.slice(r.output.search(/^(New|Reused), /m))),
+    echoed: r.echoed,
   };
 }
 
@@ -170,5 +173,101 @@ Deno.test("lab engine: a TLS 1.3 ticket from another server, or under another ha
     await a.stop();
     await b.stop();
     await Deno.remove(dir, { recursive: true });
+  }
+});
+
+/** Sends one ClientHello record, reads until the server closes (or 5 s); the first alert's description. */
+async function helloAlert(port: number, hello: Uint8Array): Promise<number | undefined> {
+  const c = await Deno.connect({ hostname: "127.0.0.1", port });
+  const got: number[] = [];
+  const stop = setTimeout(() => c.close(), 5000);
+  try {
+    await c.write(Uint8Array.from([22, 3, 1, hello.length >> 8, hello.length & 0xff, ...hello]));
+    const buf = new Uint8Array(4096);
+    for (let n = await c.read(buf); n !== null; n = await c.read(buf)) {
+      got.push(...buf.subarray(0, n));
+    }
+  } catch {
+    /* closed */
+  } finally {
+    clearTimeout(stop);
+    try {
+      c.close();
+    } catch { /* closed */ }
+  }
+  return got.length >= 7 && got[0] === 21 && got[5] === 2 ? got[6] : undefined;
+}
+
+Deno.test("lab engine: a forged PSK binder, a misplaced or malformed pre_shared_key end the handshake with an alert", async () => {
+  const sessions = new SessionStore();
+  const ticket = crypto.getRandomValues(new Uint8Array(32));
+  const server = await startLabEngine({
+    versions: [0x0304],
+    suites: [0x1301],
+    groups: [0x001d],
+    serverPreference: true,
+    sessions,
+  }, { timeoutMs: 3000 });
+  try {
+    const share = await makeKeyShare(0x001d);
+    const psk = (binder: Uint8Array, identity = ticket) =>
+      new Writer()
+        .lengthPrefixed(2, (w) => w.vec16(identity).u32(0))
+        .lengthPrefixed(2, (w) => w.vec8(binder))
+        .finish();
+    const hello = (extra: { type: number; data: Uint8Array }[]) =>
+      buildClientHello({
+        versions: [0x0304],
+        random: crypto.getRandomValues(new Uint8Array(32)),
+        cipherSuites: [0x1301],
+        groups: [0x001d],
+        keyShares: [{ group: 0x001d, keyExchange: share.publicValue }],
+        signatureAlgorithms: [0x0804, 0x0403],
+        serverName: "localhost",
+        pskModes: [1],
+        extraExtensions: extra,
+      });
+    const cases: Array<[string, Uint8Array, number, string]> = [
+      [
+        "forged binder",
+        hello([{ type: 41, data: psk(new Uint8Array(32)) }]),
+        51,
+        "HANDSHAKE_FAILURE",
+      ],
+      [
+        "pre_shared_key not last",
+        hello([{ type: 41, data: psk(new Uint8Array(32)) }, {
+          type: 0xff01,
+          data: Uint8Array.of(0),
+        }]),
+        47,
+        "PEER_MALFORMED",
+      ],
+      [
+        "truncated pre_shared_key",
+        hello([{ type: 41, data: psk(new Uint8Array(32)).subarray(0, 20) }]),
+        50,
+        "PEER_MALFORMED",
+      ],
+    ];
+    for (const [what, bytes, alert, code] of cases) {
+      sessions.tickets.put(ticket, {
+        suite: 0x1301,
+        psk: crypto.getRandomValues(new Uint8Array(32)),
+      });
+      const before = server.errors.length;
+      assert.equal(await helloAlert(server.port, bytes), alert, what);
+      // The server's own log line carries the stable code.
+      for (let i = 0; i < 50 && server.errors.length === before; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      assert.equal(server.errors[before]?.code, code, what);
+    }
+    // An unknown ticket is ignored: a full handshake, and the server still serves.
+    const ok = await sClient(server.port, ["-tls1_3"]);
+    assert.equal(ok.status?.[1], "New", ok.out);
+    assert.ok(ok.echoed, ok.out);
+  } finally {
+    await server.stop();
   }
 });
