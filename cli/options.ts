@@ -7,7 +7,13 @@
 import { TlsprobeError } from "../core/errors.ts";
 import { option, type OptionSpec, UsageError } from "./args.ts";
 import type { StarttlsRequest } from "../core/net/starttls.ts";
-import { parseStarttlsProtocol, STARTTLS_PROTOCOLS } from "../core/starttls/mod.ts";
+import {
+  parseStarttlsProtocol,
+  parseStarttlsUrl,
+  STARTTLS_PORTS,
+  STARTTLS_PROTOCOLS,
+} from "../core/starttls/mod.ts";
+import { parseTarget } from "../core/address.ts";
 
 /**
  * Parses a TCP port to connect to (1–65535).
@@ -134,6 +140,51 @@ export function starttlsRequest(
   }
   const protocol = parseStarttlsProtocol(flags.starttls);
   return { protocol, ...(flags.xmppHost !== undefined ? { xmppHost: flags.xmppHost } : {}) };
+}
+
+/**
+ * Reads a client verb's target: `HOST[:PORT]` (with an optional separate
+ * PORT), or a URL of a STARTTLS protocol (`smtp://mail.example.com:587`,
+ * `imap://host`, `ldap://[::1]`), which picks the protocol and, when the URL
+ * names no port, the protocol's standard one. Without a URL, `--starttls`
+ * decides as before; with one, `--starttls` may repeat the URL's protocol but
+ * not contradict it.
+ *
+ * @param spec the target as given
+ * @param port a separate PORT argument, if any
+ * @param flags the verb's `--starttls` and `--xmpp-host`
+ * @returns the host, the port and the STARTTLS request (if any)
+ * @throws {UsageError} for a URL with a separate PORT or a contradicting `--starttls`
+ */
+export function clientTarget(
+  spec: string,
+  port: string | undefined,
+  flags: { starttls?: string; xmppHost?: string },
+): { host: string; port: number; starttls?: StarttlsRequest } {
+  const url = parseStarttlsUrl(spec);
+  if (!url) {
+    const starttls = starttlsRequest(flags);
+    const t = parseTarget(spec, port, starttls ? STARTTLS_PORTS[starttls.protocol] : 443);
+    return { host: t.host, port: t.port, ...(starttls ? { starttls } : {}) };
+  }
+  if (port !== undefined) {
+    throw new UsageError(
+      `${spec} is a URL: give its port inside it (${spec}:${port} is not read).`,
+    );
+  }
+  if (flags.starttls !== undefined && parseStarttlsProtocol(flags.starttls) !== url.protocol) {
+    throw new UsageError(
+      `${spec} is a ${url.protocol} URL, but --starttls says ${flags.starttls}: give one of them.`,
+    );
+  }
+  if (flags.xmppHost !== undefined && url.protocol !== "xmpp") {
+    throw new UsageError("--xmpp-host needs --starttls xmpp or xmpp-server");
+  }
+  const starttls: StarttlsRequest = {
+    protocol: url.protocol,
+    ...(flags.xmppHost !== undefined ? { xmppHost: flags.xmppHost } : {}),
+  };
+  return { host: url.host, port: url.port, starttls };
 }
 
 /**

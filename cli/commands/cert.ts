@@ -6,18 +6,18 @@
  * @module
  */
 import { type CommandSpec, type Invocation, option } from "../args.ts";
-import { parseTarget } from "../../core/address.ts";
 import { TlsprobeError } from "../../core/errors.ts";
 import { readFileBytes } from "../../core/net/pem.ts";
 import { fetchRemoteChain } from "../../core/net/cert_remote.ts";
 import {
+  clientTarget,
   jsonOption,
   parseServerName,
   starttlsOptions,
   starttlsRequest,
   timeoutOption,
 } from "../options.ts";
-import { STARTTLS_PORTS } from "../../core/starttls/mod.ts";
+import { parseStarttlsUrl } from "../../core/starttls/mod.ts";
 import { certificateRepr, findingLines, renderCertificates } from "../../core/report/cert_text.ts";
 import { envelope } from "../../core/report/envelope.ts";
 import { decodeCertificate, isMalformed } from "../../core/x509/decode.ts";
@@ -93,9 +93,9 @@ Examples:
 async function runCert(inv: Invocation): Promise<number> {
   const target = inv.args[0] as string;
   const flags = inv.flags as unknown as CertFlags;
-  const starttls = starttlsRequest(flags);
+  const url = parseStarttlsUrl(target) !== undefined;
   const remote = target !== "-" && !(await isFile(target)) &&
-    (HOST_PORT.test(target) || (!!starttls && /^[\w.-]+$/.test(target)));
+    (url || HOST_PORT.test(target) || (!!starttlsRequest(flags) && /^[\w.-]+$/.test(target)));
   let bytes: Uint8Array;
   let source: object;
   let trustError: TlsprobeError | undefined;
@@ -107,11 +107,7 @@ async function runCert(inv: Invocation): Promise<number> {
     for (const der of readCertificates(rootBytes)) roots.push(await decodeCertificate(der));
   }
   if (remote) {
-    const { host, port } = parseTarget(
-      target,
-      undefined,
-      starttls ? STARTTLS_PORTS[starttls.protocol] : 443,
-    );
+    const { host, port, starttls } = clientTarget(target, undefined, flags);
     const fetched = await fetchRemoteChain({
       host,
       port,

@@ -6,7 +6,7 @@
  * @module
  */
 import { type CommandSpec, type Invocation, option } from "../args.ts";
-import { formatAddress, parseTarget } from "../../core/address.ts";
+import { formatAddress } from "../../core/address.ts";
 import { envelope } from "../../core/report/envelope.ts";
 import { dotted } from "../../core/report/pyrepr.ts";
 import { renderEvaluation, renderPolicy, resolvedJson } from "../../core/report/policy_text.ts";
@@ -19,14 +19,13 @@ import { loadCaFile } from "../../core/net/pem.ts";
 import { loadPolicy } from "../policy_load.ts";
 import { out, printJson, styles } from "../output.ts";
 import {
+  clientTarget,
   jsonOption,
   parsePort,
   parseServerName,
   starttlsOptions,
-  starttlsRequest,
   timeoutOption,
 } from "../options.ts";
-import { STARTTLS_PORTS } from "../../core/starttls/mod.ts";
 import { EXIT_CHECK_FAILED } from "../exit_codes.ts";
 
 const list: CommandSpec = {
@@ -150,12 +149,7 @@ async function runCheck(inv: Invocation): Promise<number> {
   const flags = inv.flags as unknown as CheckFlags;
   const port = inv.args[1] as string | undefined;
   if (port !== undefined) parsePort(port);
-  const starttls = starttlsRequest(flags);
-  const t = parseTarget(
-    inv.args[0] as string,
-    port,
-    starttls ? STARTTLS_PORTS[starttls.protocol] : 443,
-  );
+  const { starttls, ...t } = clientTarget(inv.args[0] as string, port, flags);
   const rp = resolvePolicy(await loadPolicy(flags.policy), defaultPolicyEnv());
   if (flags.cafile) await loadCaFile(flags.cafile); // a broken CA file is found before any probe
   // An error result names the policy too, so any result can be reproduced.

@@ -6,7 +6,6 @@
  * @module
  */
 import { type CommandSpec, type Invocation, option } from "../args.ts";
-import { parseTarget } from "../../core/address.ts";
 import { envelope } from "../../core/report/envelope.ts";
 import { probe } from "../../core/net/probe.ts";
 import { loadCaFile, loadCertifiedKey } from "../../core/net/pem.ts";
@@ -15,15 +14,14 @@ import { renderProbeText } from "../../core/report/probe_text.ts";
 import { EXIT_CHECK_FAILED } from "../exit_codes.ts";
 import { out, printJson, styles } from "../output.ts";
 import {
+  clientTarget,
   jsonOption,
   parseAlpn,
   parsePort,
   parseServerName,
   starttlsOptions,
-  starttlsRequest,
   timeoutOption,
 } from "../options.ts";
-import { STARTTLS_PORTS } from "../../core/starttls/mod.ts";
 
 interface ProbeFlags {
   cafile?: string;
@@ -101,11 +99,10 @@ Examples:
 
 async function runProbe(inv: Invocation): Promise<number> {
   const flags = inv.flags as unknown as ProbeFlags;
-  const starttls = starttlsRequest(flags);
-  const t = parseTarget(
+  const { starttls, ...t } = clientTarget(
     inv.args[0] as string,
     inv.args[1] as string | undefined,
-    starttls ? STARTTLS_PORTS[starttls.protocol] : 443,
+    flags,
   );
   // Every value is checked before any connection is made.
   const protocolGiven = inv.given.has("protocol");

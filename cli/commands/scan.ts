@@ -8,7 +8,6 @@
  */
 import { type CommandSpec, type Invocation, option, UsageError } from "../args.ts";
 import { TlsprobeError } from "../../core/errors.ts";
-import { parseTarget } from "../../core/address.ts";
 import { envelope } from "../../core/report/envelope.ts";
 import { renderScanText, scanReportBody } from "../../core/report/scan.ts";
 import { parseProtocols } from "../../core/handshake/offer.ts";
@@ -17,8 +16,7 @@ import { readFileText } from "../../core/net/pem.ts";
 import type { ScanResult } from "../../core/scan/model.ts";
 import { EXIT_CHECK_FAILED, EXIT_CODES } from "../exit_codes.ts";
 import { err, out, styles } from "../output.ts";
-import { parseServerName, parseTimeout, starttlsOptions, starttlsRequest } from "../options.ts";
-import { STARTTLS_PORTS } from "../../core/starttls/mod.ts";
+import { clientTarget, parseServerName, parseTimeout, starttlsOptions } from "../options.ts";
 import { stopSignals } from "../stop_signals.ts";
 import { withAdvice } from "../advice.ts";
 
@@ -175,10 +173,8 @@ async function runScan(inv: Invocation): Promise<number> {
   ];
   if (!specs.length) throw new UsageError("No target: give HOST[:PORT] or --targets FILE");
   // Every value is checked before any connection is made.
-  const starttls = starttlsRequest(flags);
-  const targets = specs.map((s) =>
-    parseTarget(s, undefined, starttls ? STARTTLS_PORTS[starttls.protocol] : 443)
-  );
+  // Each target may be a STARTTLS URL (smtp://…, imap://…) with its own protocol.
+  const targets = specs.map((s) => clientTarget(s, undefined, flags));
   const versions = flags.protocol ? parseProtocols(flags.protocol) : undefined;
   const policy = flags.policy
     ? await (await import("../policy_load.ts")).loadResolvedPolicy(flags.policy)
@@ -227,7 +223,7 @@ async function runScan(inv: Invocation): Promise<number> {
         keyFile: flags.key,
         policy,
         signal: stop.signal,
-        starttls,
+        starttls: t.starttls,
         onProgress: bar ? (p) => bar.update(i, p.phase, p.handshakes) : undefined,
         now: new Date(),
       });

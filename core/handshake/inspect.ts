@@ -90,6 +90,12 @@ export interface InspectOptions {
   maxTickets?: number;
   /** A monotonic clock in milliseconds (`performance.now`); without one, no timings are kept. */
   clock?: () => number;
+  /**
+   * Called once the first ClientHello is on the wire: work that blocks the
+   * thread (the probe's first runtime TLS client) then overlaps the server's
+   * turn instead of delaying the ClientHello.
+   */
+  onClientHelloSent?: () => void;
 }
 
 /** What the inspection client offered (the first ClientHello's choices). */
@@ -351,6 +357,7 @@ export async function inspect(t: Transport, o: InspectOptions): Promise<Observat
   const recordVersion = min <= SSL3 ? SSL3 : 0x0301;
   const started = o.clock?.();
   await t.write(encodeHandshakeRecords(clientHello, recordVersion));
+  o.onClientHelloSent?.();
   const since = () => started === undefined ? undefined : o.clock!() - started;
 
   const reader = new MessageReader(t);

@@ -155,8 +155,14 @@ export async function probe(o: ProbeOptions): Promise<ProbeResult> {
   // narrowing it to the CA file afterwards would leave the platform roots
   // trusted too.
   if (!o.noTrust) await configureTrust({ caFile: o.caFile });
-  // Observed once per process, while the inspection handshake runs.
-  const runtime = o.noTrust ? undefined : runtimeSuites();
+  // What the runtime speaks is observed once per process, while the inspection
+  // handshake runs: its first TLS client blocks the thread for a while
+  // (rustls set up), so it starts once our ClientHello is sent and overlaps
+  // the server's turn.
+  let runtime: Promise<RuntimeSuites | undefined> | undefined;
+  const observeRuntime = () => {
+    if (!o.noTrust) runtime ??= runtimeSuites();
+  };
   try {
     const { transport: t, starttls } = await openStream({ ...o, deadline });
     st = starttls;
@@ -171,6 +177,7 @@ export async function probe(o: ProbeOptions): Promise<ProbeResult> {
         serverName: sni ?? undefined,
         alpn: o.alpn,
         clock: () => performance.now(),
+        onClientHelloSent: observeRuntime,
       });
     } finally {
       t.close();

@@ -397,7 +397,9 @@ export async function scanTarget(o: ScanOptions): Promise<ScanResult> {
   const trust = canTrust ? await trusting : null;
   planned.handshakes++;
   const { evaluateScan } = await evaluation;
-  return await evaluateScan(planned, { now: o.now, trust, policy: o.policy });
+  const result = await evaluateScan(planned, { now: o.now, trust, policy: o.policy });
+  if (o.starttls) result.target.starttls = o.starttls.protocol;
+  return result;
 }
 
 /** Re-exported for callers that build one global limit across targets. */

@@ -138,6 +138,7 @@ export function renderScanText(r: ScanResult, st: TextStyles = PLAIN): string[] 
   L.push(
     st.bold(`Scan of ${t.host}:${t.port}`) +
       (t.serverName ? ` (SNI ${t.serverName})` : " (no SNI)") +
+      (t.starttls ? ` via STARTTLS ${t.starttls}` : "") +
       st.dim(
         ` — ${r.handshakes} handshakes in ${(r.elapsedMs / 1000).toFixed(2)} s${
           r.interrupted ? ", interrupted: partial results" : ""

@@ -211,7 +211,13 @@ export interface VersionResult {
 /** The result of scanning one target. */
 export interface ScanResult {
   /** What was scanned. */
-  target: { host: string; port: number; serverName: string | null };
+  target: {
+    host: string;
+    port: number;
+    serverName: string | null;
+    /** The STARTTLS protocol every handshake was preceded by, if any. */
+    starttls?: string;
+  };
   /** The error that stopped the scan (the server could not be reached or spoke no TLS). */
   error?: HandshakeFailure;
   /** The scan was stopped (Ctrl-C) before the end: what is here is what was found. */

@@ -5,7 +5,7 @@
  * errors.
  */
 import assert from "node:assert/strict";
-import { type Peer, ROOT, startTlsprobe, tlsprobe } from "../_helpers/process.ts";
+import { type Peer, ROOT, run, startTlsprobe, tlsprobe } from "../_helpers/process.ts";
 import { sClientEcho } from "../_helpers/lab_clients.ts";
 
 const READY = /Listening at interface '127\.0\.0\.1' and port (\d+)/;
@@ -89,6 +89,43 @@ Deno.test("serve --dhparam 1024 serves DHE with a 1024-bit group; --groups and -
       await server.waitFor(/after HelloRetryRequest/);
     },
   );
+});
+
+Deno.test("serve --dhparam FILE serves the prime openssl dhparam made", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const file = `${dir}/dh.pem`;
+    const made = await run("openssl", ["dhparam", "-out", file, "1024"]);
+    assert.equal(made.code, 0, made.stderr);
+    await withServe([
+      "-C",
+      "DHE-RSA-AES256-GCM-SHA384",
+      "-p",
+      "TLSv1.2",
+      "--dhparam",
+      file,
+      "--echo",
+    ], async (server) => {
+      const r = await sClientEcho(server.port, [
+        "-cipher",
+        "DHE-RSA-AES256-GCM-SHA384:@SECLEVEL=0",
+        "-msg",
+      ]);
+      assert.equal(r.cipher, "DHE-RSA-AES256-GCM-SHA384", r.output);
+      assert.match(r.tempKey ?? "", /^DH, 1024 bits/);
+      assert.ok(r.echoed);
+      // The prime on the wire is the file's: its first bytes appear in the ServerKeyExchange dump.
+      const text = (await run("openssl", ["dhparam", "-in", file, "-noout", "-text"])).stdout;
+      const p = /P:\s*([0-9a-f:\s]+)G:/.exec(text)![1].replace(/[:\s]/g, "").replace(/^00/, "");
+      const dump = r.output.replace(/\s/g, "").toLowerCase();
+      assert.ok(dump.includes(p.slice(0, 32)), "the file's prime is not in the ServerKeyExchange");
+    });
+    const bad = await tlsprobe(["serve", "--cert", PEM, "--port", "0", "--dhparam", PEM]);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /No -----BEGIN DH PARAMETERS----- block/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
 
 Deno.test("serve --json on the lab engine names the engine, suites and groups", async () => {

@@ -8,10 +8,12 @@
 import assert from "node:assert/strict";
 import type { LabServerConfig, LabSessionInfo } from "../../../core/handshake/server.ts";
 import { LEGACY_SUITES } from "../../../core/handshake/server_suites.ts";
+import { cipherSuiteByCode } from "../../../core/registry/cipher_suites.ts";
 import { generateKey, issueCertificate } from "../../../core/x509/generate.ts";
 import { toPem } from "../../../core/x509/pem.ts";
+import { loadCertifiedKey } from "../../../core/net/pem.ts";
 import type { CertifiedKey } from "../../../core/net/pem.ts";
-import { ROOT } from "../../_helpers/process.ts";
+import { ROOT, run } from "../../_helpers/process.ts";
 import {
   type ClientRun,
   gnutlsEcho,
@@ -165,6 +167,86 @@ Deno.test("lab engine: openssl s_client completes every served suite family, ver
   });
 });
 
+Deno.test("lab engine: every TLS 1.0–1.2 suite it lists completes with s_client at TLS 1.2 and echoes", async () => {
+  await withServer({
+    versions: [0x0303],
+    suites: ALL_SUITES,
+    groups: [0x001d],
+    serverPreference: true,
+  }, async (port) => {
+    const rows: Row[] = [...LEGACY_SUITES.keys()].map((code) => {
+      const name = cipherSuiteByCode(code)!.openssl!;
+      return [["-tls1_2", "-cipher", `${name}:@SECLEVEL=0`], "TLSv1.2", name];
+    });
+    assert.equal(rows.length, LEGACY_SUITES.size);
+    const runs: ClientRun[] = [];
+    // Ten at a time: 40 clients at once would only measure the machine's load.
+    for (let i = 0; i < rows.length; i += 10) {
+      runs.push(
+        ...await Promise.all(rows.slice(i, i + 10).map(([args]) => sClientEcho(port, args))),
+      );
+    }
+    check(rows, runs);
+  });
+});
+
+Deno.test("lab engine: ECDSA P-384 and Ed25519 certificates (made by openssl) sign TLS 1.3 and TLS 1.2 handshakes", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const make = async (name: string, args: string[]) => {
+      const r = await run("openssl", [
+        "req",
+        "-x509",
+        "-nodes",
+        "-days",
+        "1",
+        "-subj",
+        "/CN=localhost",
+        "-keyout",
+        `${dir}/${name}.key`,
+        "-out",
+        `${dir}/${name}.crt`,
+        ...args,
+      ]);
+      assert.equal(r.code, 0, r.stderr);
+      return await loadCertifiedKey(`${dir}/${name}.crt`, `${dir}/${name}.key`);
+    };
+    for (
+      const [name, args, scheme] of [
+        [
+          "p384",
+          ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-384"],
+          "ecdsa_secp384r1_sha384",
+        ],
+        ["ed25519", ["-newkey", "ed25519"], "ed25519"],
+      ] as const
+    ) {
+      const server = await startLabEngine(
+        { versions: [0x0303, 0x0304], suites: ALL_SUITES, groups: [0x1d], serverPreference: true },
+        { only: [await make(name, [...args])] },
+      );
+      try {
+        const [r13, r12] = await Promise.all([
+          sClientEcho(server.port, ["-tls1_3", "-sigalgs", scheme]),
+          sClientEcho(server.port, ["-tls1_2", "-cipher", "ECDHE-ECDSA-AES128-GCM-SHA256"]),
+        ]);
+        assert.equal(r13.version, "TLSv1.3", r13.output);
+        assert.ok(r13.echoed, r13.output);
+        assert.equal(r12.cipher, "ECDHE-ECDSA-AES128-GCM-SHA256", r12.output);
+        assert.ok(r12.echoed, r12.output);
+        assert.match(
+          r13.output,
+          name === "p384" ? /Peer signature type: ECDSA/ : /Peer signature type: ed25519/i,
+        );
+      } finally {
+        await server.stop();
+      }
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("lab engine: TLS 1.3 sends a HelloRetryRequest when the client's key share is not a group it accepts", async () => {
   await withServer({
     versions: [0x0304],
@@ -193,6 +275,32 @@ Deno.test("lab engine: client preference takes the client's first suite; server 
     { versions: [0x0303], suites, groups: [0x1d], serverPreference: true },
     async (port) => {
       check([[offer, "TLSv1.2", "ECDHE-RSA-AES256-GCM-SHA384"]], [await sClientEcho(port, offer)]);
+    },
+  );
+});
+
+Deno.test("lab engine: ALPN picks the server's first protocol the client offers, refuses none in common; EMS is on", async () => {
+  await withServer(
+    {
+      versions: [0x0303, 0x0304],
+      suites: ALL_SUITES,
+      groups: [0x1d],
+      serverPreference: true,
+      alpn: ["h2", "http/1.1"],
+    },
+    async (port, infos) => {
+      const [h11, both12, none] = await Promise.all([
+        sClientEcho(port, ["-tls1_3", "-alpn", "http/1.1"]),
+        sClientEcho(port, ["-tls1_2", "-alpn", "http/1.1,h2"]),
+        sClientEcho(port, ["-alpn", "spdy/3"]),
+      ]);
+      assert.match(h11.output, /ALPN protocol: http\/1\.1/);
+      assert.ok(h11.echoed);
+      assert.match(both12.output, /ALPN protocol: h2/);
+      assert.match(both12.output, /Extended master secret: yes/);
+      assert.ok(both12.echoed);
+      assert.match(none.output, /no application protocol.*SSL alert number 120/s);
+      assert.deepEqual(infos.map((i) => i.alpn).sort(), ["h2", "http/1.1"]);
     },
   );
 });

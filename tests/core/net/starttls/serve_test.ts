@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { makeTestPki, removeTestPki, type TestPki } from "../../../_helpers/pki.ts";
 import { opensslStarttls, pemBody } from "../../../_helpers/daemons.ts";
-import { startTlsprobe } from "../../../_helpers/process.ts";
+import { startTlsprobe, tlsprobe } from "../../../_helpers/process.ts";
 import { loadCertifiedKey } from "../../../../core/net/pem.ts";
 import { type ServeEvents, serveTls } from "../../../../core/net/server.ts";
 import { probe } from "../../../../core/net/probe.ts";
@@ -148,6 +148,50 @@ Deno.test("serve --starttls smtp refuses MAIL before STARTTLS and discards what 
     await server.waitFor(
       /discarded 26 bytes sent in clear after STARTTLS.*RSET.*MAIL FROM:<evil@x>/,
     );
+  } finally {
+    await server.stop();
+    await removeTestPki(pki);
+  }
+});
+
+Deno.test("an smtp:// URL target picks the protocol for probe, cert, policy check and scan; a contradicting --starttls is a usage error", async () => {
+  const pki = await makeTestPki();
+  const server = await startTlsprobe(
+    ["serve", "--cert", pki.localhostPem, "--port", "0", "--starttls", "smtp", "--timeout", "5"],
+    /port (\d+)/,
+  );
+  try {
+    const url = `smtp://localhost:${server.port}`;
+    const common = ["-a", pki.caCrt, "--timeout", "5"];
+    const p = await tlsprobe(["probe", ...common, "--json", url]);
+    assert.equal(p.code, 0, p.stderr);
+    const body = JSON.parse(p.stdout);
+    assert.equal(body.starttls.protocol, "smtp");
+    assert.equal(body.trust.verified, true);
+    const c = await tlsprobe(["cert", "-a", pki.caCrt, "--timeout", "5", url]);
+    assert.equal(c.code, 0, c.stderr);
+    assert.match(c.stdout, /localhost/);
+    const pc = await tlsprobe([
+      "policy",
+      "check",
+      "--policy",
+      "python-default-client",
+      "--no-enumerate",
+      "--json",
+      ...common,
+      url,
+    ]);
+    assert.equal(JSON.parse(pc.stdout).target.starttls, "smtp", pc.stderr);
+    const s = await tlsprobe(["scan", "--json", "-p", "TLSv1.3", "--timeout", "5", url]);
+    assert.equal(s.code, 0, s.stderr);
+    assert.equal(JSON.parse(s.stdout).target.starttls, "smtp");
+    // The same port as plain TLS, and contradictions, are refused before any connection.
+    const clash = await tlsprobe(["probe", "--starttls", "imap", url]);
+    assert.equal(clash.code, 2);
+    assert.match(clash.stderr, /smtp URL, but --starttls says imap/);
+    const twoPorts = await tlsprobe(["probe", url, "25"]);
+    assert.equal(twoPorts.code, 2);
+    assert.match(twoPorts.stderr, /give its port inside it/);
   } finally {
     await server.stop();
     await removeTestPki(pki);
