@@ -420,3 +420,35 @@ export async function cancelInView(page, frame) {
     stall.close();
   }
 }
+
+/**
+ * Switches the colour theme through Preferences: Color Theme (`label` as the picker shows it,
+ * e.g. "Light Modern", "Dark High Contrast") and waits until the panel (a frame locator) repaints.
+ */
+export async function setColorTheme(page, frame, label) {
+  const input = page.locator(".quick-input-widget input");
+  const colours = () =>
+    frame.locator("body").evaluate((b) =>
+      getComputedStyle(b).color +
+      getComputedStyle(b).getPropertyValue("--vscode-sideBar-background")
+    );
+  const before = await colours();
+  await page.keyboard.press("F1");
+  await input.waitFor({ state: "visible" });
+  await input.fill(">Preferences: Color Theme");
+  // Not "Preferences: Browse Color Themes in Marketplace".
+  await page.locator(".quick-input-list .monaco-list-row", {
+    hasText: /Preferences: Color Theme(?!s)/,
+  }).first().click();
+  await page.locator(".quick-input-list .monaco-list-row", { hasText: /Modern/ }).first()
+    .waitFor({ timeout: 30_000 });
+  await input.fill(label);
+  await page.locator(".quick-input-list .monaco-list-row", {
+    hasText: new RegExp(`^\\s*${label}`),
+  }).first().click({ timeout: 30_000 });
+  for (let i = 0; i < 150; i++) {
+    await page.waitForTimeout(200);
+    if ((await colours()) !== before) return;
+  }
+  throw new Error(`the theme did not change to ${label}`);
+}

@@ -28,6 +28,7 @@ import {
   menuPick,
   outputChannelRuns,
   prepare,
+  setColorTheme,
   startCodeServer,
   startTlsServer,
   stop,
@@ -398,33 +399,7 @@ try {
     }
   };
   process.on("exit", stopWeak);
-  /** Switches the colour theme through Preferences: Color Theme (its label in the picker). */
-  const setTheme = async (label) => {
-    const colours = () =>
-      frame.locator("body").evaluate((b) =>
-        getComputedStyle(b).color +
-        getComputedStyle(b).getPropertyValue("--vscode-sideBar-background")
-      );
-    const before = await colours();
-    await page.keyboard.press("F1");
-    await input.waitFor({ state: "visible" });
-    await input.fill(">Preferences: Color Theme");
-    // Not "Preferences: Browse Color Themes in Marketplace".
-    await page.locator(".quick-input-list .monaco-list-row", {
-      hasText: /Preferences: Color Theme(?!s)/,
-    }).first().click();
-    await page.locator(".quick-input-list .monaco-list-row", { hasText: /Modern/ }).first()
-      .waitFor({ timeout: 30_000 });
-    await input.fill(label);
-    await page.locator(".quick-input-list .monaco-list-row", {
-      hasText: new RegExp(`^\\s*${label}`),
-    }).first().click({ timeout: 30_000 });
-    for (let i = 0; i < 150; i++) {
-      await page.waitForTimeout(200);
-      if ((await colours()) !== before) return;
-    }
-    throw new Error(`the theme did not change to ${label}`);
-  };
+  const setTheme = (label) => setColorTheme(page, frame, label);
   /** A screenshot with the History pane collapsed, so the panel shows whole. */
   const panelShot = async (name) => {
     const header = historyPane.locator(".pane-header").first();

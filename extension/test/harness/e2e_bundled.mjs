@@ -23,6 +23,7 @@ import {
   menuPick,
   outputChannelRuns,
   prepare,
+  setColorTheme,
   startCodeServer,
   startTlsServer,
   stop,
@@ -304,26 +305,7 @@ try {
       // Back to the successful probe (history), then switch the theme in user settings.
       await historyRows(page).nth(1).click();
       await frame.locator("#r-version").waitFor();
-      const darkFg = await frame.locator("body").evaluate((b) => getComputedStyle(b).color);
-      // Light Modern, through Preferences: Color Theme.
-      await page.keyboard.press("F1");
-      await input.waitFor({ state: "visible" });
-      await input.fill(">Preferences: Color Theme");
-      // Not "Preferences: Browse Color Themes in Marketplace".
-      await page.locator(".quick-input-list .monaco-list-row", {
-        hasText: /Preferences: Color Theme(?!s)/,
-      }).first().click();
-      await page.locator(".quick-input-list .monaco-list-row", { hasText: /Dark Modern/ }).first()
-        .waitFor({ timeout: 30_000 });
-      await input.fill("Light Modern");
-      await page.locator(".quick-input-list .monaco-list-row", { hasText: /^\s*Light Modern/ })
-        .first().click({ timeout: 30_000 });
-      let lightFg = darkFg;
-      for (let i = 0; i < 150 && lightFg === darkFg; i++) {
-        await page.waitForTimeout(200);
-        lightFg = await frame.locator("body").evaluate((b) => getComputedStyle(b).color);
-      }
-      assert(lightFg !== darkFg, `the theme did not change (text stays ${darkFg})`);
+      await setColorTheme(page, frame, "Light Modern");
       await checkContrast(frame, "Light Modern");
       await page.screenshot({
         path: path.join(outDir, "e2e-bundled-panel-light.png"),
