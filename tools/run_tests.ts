@@ -27,7 +27,7 @@ const SUMMARY =
  * Test workers of the integration tier: one per core. More starve the CLI
  * subprocesses and peers the integration tests time (measured on a loaded
  * 2-core machine: 4 jobs, and every tier at once at full priority, made
- * deadline tests fail); the quick tiers beside it run niced.
+ * deadline tests fail); the quick tiers beside it get one worker.
  */
 const JOBS = String(Math.max(2, navigator.hardwareConcurrency));
 
@@ -64,32 +64,11 @@ function checkFlags(extra: string[]): string[] {
   return extra.some((a) => a === "--check" || a.startsWith("--check=")) ? [] : ["--no-check"];
 }
 
-/** How one `deno test` process runs: its environment, test workers and CPU priority. */
+/** How one `deno test` process runs: its environment and its test workers. */
 interface RunOptions {
   env?: Record<string, string>;
   /** `DENO_JOBS`. */
   jobs: string;
-  /** A `nice` increment (0: as the runner). */
-  niceness: number;
-}
-
-function spawnDeno(args: string[], opts: RunOptions): Deno.ChildProcess {
-  const options: Deno.CommandOptions = {
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1", DENO_JOBS: opts.jobs, ...opts.env },
-  };
-  if (opts.niceness > 0) {
-    try {
-      return new Deno.Command("nice", {
-        ...options,
-        args: ["-n", String(opts.niceness), Deno.execPath(), ...args],
-      }).spawn();
-    } catch (e) {
-      if (!(e instanceof Deno.errors.NotFound)) throw e; // no nice(1): run at full priority
-    }
-  }
-  return new Deno.Command(Deno.execPath(), { ...options, args }).spawn();
 }
 
 async function runDenoTests(
@@ -100,7 +79,12 @@ async function runDenoTests(
   opts: RunOptions,
 ): Promise<Counts & { code: number }> {
   const args = ["test", ...permissions, ...checkFlags(extra), "--parallel", ...extra, ...files];
-  const child = spawnDeno(args, opts);
+  const child = new Deno.Command(Deno.execPath(), {
+    args,
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1", DENO_JOBS: opts.jobs, ...opts.env },
+  }).spawn();
   const prefix = `[${name}] `;
   const [tail] = await Promise.all([
     relay(child.stdout, prefix, Deno.stdout),
@@ -162,7 +146,9 @@ const chosen = tiers(await testFiles("tests")).filter((t) =>
 // One test PKI for the run (fresh keys, made while the first tiers run):
 // each test's makeTestPki() copies it instead of generating its own.
 let pkiDir: string | undefined;
-const pki = chosen.some((t) => t.name === "integration")
+const pki = Deno.env.get(TEST_PKI_ENV) === "fresh"
+  ? Promise.resolve("fresh")
+  : chosen.some((t) => t.name === "integration")
   ? (async () => {
     pkiDir = await Deno.makeTempDir({ prefix: "tlsprobe-run-pki-" });
     await generateTestPki(pkiDir);
@@ -170,32 +156,32 @@ const pki = chosen.some((t) => t.name === "integration")
   })()
   : undefined;
 const finished = new Map<string, { r: Counts & { code: number }; seconds: number }>();
-async function runTier(tier: Tier, jobs: string, niceness: number): Promise<void> {
+async function runTier(tier: Tier, jobs: string): Promise<void> {
   const env: Record<string, string> = {};
   if (tier.name === "integration" && pki) env[TEST_PKI_ENV] = await pki;
   const started = performance.now();
   const r = await runDenoTests(tier.name, tier.permissions, tier.files, [
     ...(tier.flags ?? []),
     ...args,
-  ], { env, jobs, niceness });
+  ], { env, jobs });
   finished.set(tier.name, { r, seconds: (performance.now() - started) / 1000 });
 }
-// The integration tier (most of the wall time, mostly waiting on peers and
-// CLI children) starts at once with one test worker per core; beside it the
-// quick tiers run one after the other, niced, in the CPU it leaves idle (and
-// at full width once it ends). TLSPROBE_TEST_SERIAL=1 runs every tier alone,
-// in turn.
+// The integration tier (most of the wall time, much of it waiting on peers
+// and CLI children) starts at once with one test worker per core; beside it
+// the quick tiers run one after the other with one worker. Not niced: the
+// fuzz tests bound their own wall time, and a niced tier would get about a
+// tenth of a busy CPU. TLSPROBE_TEST_SERIAL=1 runs every tier alone, in turn.
 const integration = chosen.find((t) => t.name === "integration");
 const quick = chosen.filter((t) => t !== integration);
 const serial = !!Deno.env.get("TLSPROBE_TEST_SERIAL");
 try {
   if (serial || !integration) {
-    for (const tier of chosen) await runTier(tier, JOBS, 0);
+    for (const tier of chosen) await runTier(tier, JOBS);
   } else {
     await Promise.all([
-      runTier(integration, JOBS, 0),
+      runTier(integration, JOBS),
       (async () => {
-        for (const tier of quick) await runTier(tier, JOBS, 10);
+        for (const tier of quick) await runTier(tier, "1");
       })(),
     ]);
   }

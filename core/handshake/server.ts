@@ -479,9 +479,10 @@ function chooseTls12(
     if (suite.kx === "ECDHE" && !mutualEc.length) continue;
     const group = suite.kx === "ECDHE" ? mutualEc[0] : undefined;
     if (suite.au === "anon") return { suite, group };
-    const want = suite.au === "RSA" ? "rsa" : "ecdsa";
+    // RFC 8422 §5.1: ECDSA suites also carry Ed25519 certificates.
+    const fits = (t: ServerKey["type"]) => suite.au === "RSA" ? t === "rsa" : t !== "rsa";
     for (const identity of cfg.identities) {
-      if (identity.key.type !== want) continue;
+      if (!fits(identity.key.type)) continue;
       if (suite.kx === "RSA") return { suite, identity };
       if (version < TLS1_2) return { suite, identity, group };
       const scheme = chooseScheme(identity.key, version, hello.signatureAlgorithms);

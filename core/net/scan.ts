@@ -16,6 +16,7 @@ import { canShare, makeKeyShare } from "../handshake/key_exchange.ts";
 import {
   CERTIFICATE_ALERTS,
   encodeHello,
+  encodeHelloMessage,
   encodeNoCertificate,
   encodeSslv2Hello,
   HelloReader,
@@ -23,6 +24,20 @@ import {
 } from "../scan/hello.ts";
 import { isDhe } from "../scan/candidates.ts";
 import { FlightReader } from "../wire/flight.ts";
+import { bytesEqual, concat, Writer } from "../wire/codec.ts";
+import {
+  CONTENT,
+  encodeHandshake,
+  encodeHandshakeRecords,
+  encodeRecord,
+  HS,
+} from "../wire/record.ts";
+import { parseServerHello, type ServerHello } from "../wire/server_hello.ts";
+import { parseServerKeyExchange } from "../wire/messages.ts";
+import { handshakeHash, prf } from "../handshake/prf.ts";
+import { keyBlockLengths, LegacyProtection } from "../handshake/record_legacy.ts";
+import { LEGACY_SUITES } from "../handshake/server_suites.ts";
+import { TLS1_2 } from "../registry/versions.ts";
 import { Limiter, runLimited } from "../scan/limit.ts";
 import type {
   HandshakeFailure,
@@ -160,6 +175,121 @@ async function bounded<T>(
   }
 }
 
+/**
+ * A full TLS 1.2 ECDHE AES-GCM handshake up to the server's Finished, for a
+ * session to resume: RFC 5246 §7.4.7 (ClientKeyExchange), §8.1 (master
+ * secret, or RFC 7627's extended one), §6.3 (key block), §7.4.9 (Finished).
+ * It carries no data; nothing from it is trusted.
+ */
+async function fullHandshake12(
+  t: TcpTransport,
+  offer: HelloOffer,
+  sni: string | undefined,
+): Promise<{ sessionId: Uint8Array } | { error: string }> {
+  const random = crypto.getRandomValues(new Uint8Array(32));
+  const ch = encodeHelloMessage(offer, new Map(), sni, random);
+  await t.write(encodeHandshakeRecords(ch, 0x0301));
+  const flight = new FlightReader();
+  const transcript: Uint8Array[] = [ch];
+  let sh: ServerHello | undefined;
+  let point: Uint8Array | undefined;
+  let group: number | undefined;
+  let total = 0;
+  const next = async () => {
+    for (;;) {
+      const item = flight.next();
+      if (item) return item;
+      const chunk = await t.read();
+      if (chunk === null) return null;
+      total += chunk.length;
+      if (total > MAX_HELLO_BYTES) return null;
+      flight.push(chunk);
+    }
+  };
+  for (;;) {
+    const item = await next();
+    if (!item) return { error: "the connection closed during the handshake" };
+    if (item.kind === "alert") return { error: `${item.alert.name} alert` };
+    if (item.kind !== "message") return { error: "an unexpected record before ServerHelloDone" };
+    const m = item.message;
+    transcript.push(m.raw);
+    if (m.type === HS.serverHello) sh = parseServerHello(m.body, m.offset);
+    else if (m.type === HS.certificateRequest) {
+      return { error: "the server asks for a client certificate" };
+    } else if (m.type === HS.serverKeyExchange) {
+      const ske = parseServerKeyExchange(m.body, { kind: "ECDHE", tls12: true, anonymous: false });
+      point = ske.publicKey;
+      group = ske.namedGroup;
+    } else if (m.type === HS.serverHelloDone) break;
+  }
+  const suite = sh ? LEGACY_SUITES.get(sh.cipherSuite) : undefined;
+  if (!sh || sh.version !== TLS1_2 || !suite || suite.cipher !== "AES-GCM" || !point || !group) {
+    return { error: "the server chose no TLS 1.2 ECDHE AES-GCM suite" };
+  }
+  if (!canShare(group)) return { error: `no key share for group ${group}` };
+  const share = await makeKeyShare(group);
+  const pms = await share.derive(point);
+  const cke = encodeHandshake(HS.clientKeyExchange, new Writer().vec8(share.publicValue).finish());
+  transcript.push(cke);
+  const hash = suite.prfHash;
+  const master = sh.extendedMasterSecret
+    ? await prf(
+      TLS1_2,
+      hash,
+      pms,
+      "extended master secret",
+      await handshakeHash(TLS1_2, hash, concat(...transcript)),
+      48,
+    )
+    : await prf(TLS1_2, hash, pms, "master secret", concat(random, sh.random), 48);
+  const len = keyBlockLengths(suite);
+  const block = await prf(
+    TLS1_2,
+    hash,
+    master,
+    "key expansion",
+    concat(sh.random, random),
+    2 * (len.mac + len.key + len.iv),
+  );
+  const key = block.subarray(2 * len.mac, 2 * len.mac + len.key);
+  const iv = block.subarray(2 * (len.mac + len.key), 2 * (len.mac + len.key) + len.iv);
+  const client = new LegacyProtection(suite, TLS1_2, { macKey: new Uint8Array(0), key, iv });
+  const verify = await prf(
+    TLS1_2,
+    hash,
+    master,
+    "client finished",
+    await handshakeHash(TLS1_2, hash, concat(...transcript)),
+    12,
+  );
+  const fin = encodeHandshake(HS.finished, verify);
+  await t.write(concat(
+    encodeHandshakeRecords(cke, TLS1_2),
+    encodeRecord(CONTENT.changeCipherSpec, TLS1_2, Uint8Array.of(1)),
+    await client.seal(CONTENT.handshake, fin),
+  ));
+  // The server's ChangeCipherSpec: the session is complete (and cached).
+  for (;;) {
+    const item = await next();
+    if (!item) return { error: "the connection closed after our Finished" };
+    if (item.kind === "alert") return { error: `${item.alert.name} alert after our Finished` };
+    // The server checks our Finished before its ChangeCipherSpec (RFC 5246 §7.4.9).
+    if (item.kind === "changeCipherSpec") {
+      // Close cleanly (close_notify, then wait briefly for the server's): a
+      // server such as OpenSSL drops a session whose connection ended without
+      // a proper shutdown from its cache.
+      await t.write(await client.seal(CONTENT.alert, Uint8Array.of(1, 0)));
+      try {
+        for (let n = 0; n < 64; n++) if (await t.read(CLOSE_WAIT_MS) === null) break;
+      } catch { /* no close in time, or reset: the session is complete either way */ }
+      return { sessionId: sh.sessionId };
+    }
+  }
+}
+
+/** How long a clean close waits for the server's close_notify or FIN. */
+const CLOSE_WAIT_MS = 500;
+
 /** Reads one ClientHello's answer (the reader says when it is complete), within MAX_HELLO_BYTES. */
 async function readAnswer(t: TcpTransport, reader: HelloReader): Promise<HelloAnswer> {
   let total = 0;
@@ -278,6 +408,33 @@ export function tcpProber(
           }
           return unknown("no alert after an empty Certificate");
         }, (f) => unknown(`no answer after an empty Certificate (${f.code})`)));
+    },
+    resumption(offer: HelloOffer): Promise<{ resumed: boolean | null; note: string }> {
+      const unknown = (why: string) => ({ resumed: null, note: why });
+      return runLimited(limiters, async () => {
+        const first = await bounded(
+          conn,
+          (t) => fullHandshake12(t, offer, sni),
+          (f) => ({ error: `the full handshake failed (${f.code}: ${f.message})` }),
+        );
+        if ("error" in first) return unknown(first.error);
+        if (!first.sessionId.length) {
+          return { resumed: false, note: "the server assigns no session ID (TLS 1.2)" };
+        }
+        const again = await bounded<HelloAnswer>(conn, async (t) => {
+          await t.write(encodeHello({ ...offer, sessionId: first.sessionId }, new Map(), sni));
+          return await readAnswer(t, new HelloReader(offer));
+        }, asAnswer);
+        if (again.kind !== "hello") {
+          return unknown(
+            `the second ClientHello got ${again.kind === "alert" ? again.alert : again.kind}`,
+          );
+        }
+        const same = bytesEqual(again.serverHello.sessionId, first.sessionId);
+        return same
+          ? { resumed: true, note: "a session ID from a completed handshake is resumed" }
+          : { resumed: false, note: "a session ID from a completed handshake is not resumed" };
+      });
     },
     inspect(offer: InspectOffer): Promise<InspectAnswer> {
       return runLimited(limiters, () =>

@@ -31,8 +31,29 @@ export function encodeHello(
   shares: Map<number, Uint8Array>,
   serverName: string | undefined,
 ): Uint8Array {
-  const max = Math.max(...offer.versions);
   const min = Math.min(...offer.versions);
+  return encodeHandshakeRecords(
+    encodeHelloMessage(offer, shares, serverName),
+    min <= SSL3 ? SSL3 : 0x0301,
+  );
+}
+
+/**
+ * The ClientHello handshake message for an offer (what a transcript hashes).
+ *
+ * @param offer what to offer
+ * @param shares the public values of key shares, by group (TLS 1.3)
+ * @param serverName SNI (undefined: none)
+ * @param random the client random (default: fresh)
+ * @returns the message, with its header
+ */
+export function encodeHelloMessage(
+  offer: HelloOffer,
+  shares: Map<number, Uint8Array>,
+  serverName: string | undefined,
+  random: Uint8Array = crypto.getRandomValues(new Uint8Array(32)),
+): Uint8Array {
+  const max = Math.max(...offer.versions);
   const tls13 = max >= TLS1_3;
   const ssl3 = max === SSL3;
   const keyShares = tls13
@@ -42,10 +63,11 @@ export function encodeHello(
     }))
     : undefined;
   const extra = offer.heartbeat ? [{ type: 15, data: Uint8Array.of(1) }] : [];
-  const ch = buildClientHello({
+  return buildClientHello({
     versions: [...offer.versions].sort((a, b) => b - a),
-    random: crypto.getRandomValues(new Uint8Array(32)),
-    sessionId: tls13 ? crypto.getRandomValues(new Uint8Array(32)) : undefined,
+    random,
+    sessionId: offer.sessionId ??
+      (tls13 ? crypto.getRandomValues(new Uint8Array(32)) : undefined),
     cipherSuites: offer.suites,
     groups: ssl3 ? undefined : offer.groups ?? [...DEFAULT_GROUPS],
     keyShares,
@@ -55,7 +77,7 @@ export function encodeHello(
     serverName: ssl3 ? undefined : serverName,
     alpn: ssl3 ? undefined : offer.alpn,
     statusRequest: !ssl3,
-    sessionTicket: !ssl3,
+    sessionTicket: !ssl3 && offer.sessionTicket !== false,
     renegotiationInfo: !ssl3,
     renegotiationScsv: ssl3,
     extendedMasterSecret: !ssl3,
@@ -66,7 +88,6 @@ export function encodeHello(
     compressionMethods: offer.compression,
     extraExtensions: extra.length ? extra : undefined,
   });
-  return encodeHandshakeRecords(ch, min <= SSL3 ? SSL3 : 0x0301);
 }
 
 /**

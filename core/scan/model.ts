@@ -40,6 +40,10 @@ export interface HelloOffer {
   untilKeyExchange?: boolean;
   /** Read on to the ServerHelloDone (TLS 1.0–1.2), keeping a CertificateRequest. */
   untilDone?: boolean;
+  /** legacy_session_id to offer (TLS 1.0–1.2 resumption). */
+  sessionId?: Uint8Array;
+  /** false: no session_ticket extension (so a server resumes by session ID only). */
+  sessionTicket?: boolean;
 }
 
 /** The failure of one handshake, as data. */
@@ -124,6 +128,12 @@ export interface Prober {
    * certificate (null: it could not be told).
    */
   clientCertificate?(offer: HelloOffer): Promise<{ required: boolean | null; note: string }>;
+  /**
+   * TLS 1.2: one full handshake (ECDHE, AES-GCM) without a session ticket,
+   * then a ClientHello offering its session ID: whether the server resumes
+   * (null: it could not be told).
+   */
+  resumption?(offer: HelloOffer): Promise<{ resumed: boolean | null; note: string }>;
 }
 
 /** A certificate chain as the scan reports it. */

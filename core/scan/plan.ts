@@ -32,6 +32,7 @@
  */
 import { TlsprobeError } from "../errors.ts";
 import { cipherSuiteByCode } from "../registry/cipher_suites.ts";
+import { LEGACY_SUITES } from "../handshake/server_suites.ts";
 import { signatureSchemeByName } from "../registry/signature_schemes.ts";
 import { SSL3, TLS1_2, TLS1_3, versionName } from "../registry/versions.ts";
 import {
@@ -370,6 +371,15 @@ export async function planScan(prober: Prober, o: PlanOptions): Promise<PlannedS
       tick();
       return a;
     },
+    resumption: prober.resumption
+      ? async (offer) => {
+        guard();
+        const a = await prober.resumption!(offer);
+        tick(); // two connections: the full handshake and the resumption
+        tick();
+        return a;
+      }
+      : undefined,
     clientCertificate: prober.clientCertificate
       ? async (offer) => {
         guard();
@@ -926,9 +936,23 @@ async function features(
       f.sessionIdResumption = {
         value: null,
         note: sh.sessionId.length
-          ? `the server assigns session IDs (${sh.sessionId.length} bytes); resumption itself is not tested (it needs a completed ${name} handshake)`
+          ? `the server assigns session IDs (${sh.sessionId.length} bytes); resumption itself is tested only with TLS 1.2`
           : "the server assigns no session ID",
       };
+      // TLS 1.2: a completed handshake (ECDHE, AES-GCM, no ticket), then its session ID offered.
+      const gcm = all.filter((c) => {
+        const l = LEGACY_SUITES.get(c);
+        return l?.kx === "ECDHE" && l.cipher === "AES-GCM" && l.au !== "anon";
+      });
+      if (top12.code === TLS1_2 && p.resumption && gcm.length) {
+        const res = await p.resumption({
+          versions: [TLS1_2],
+          suites: gcm,
+          groups: [0x001d, 0x0017, 0x0018],
+          sessionTicket: false,
+        });
+        f.sessionIdResumption = { value: res.resumed, note: res.note };
+      }
     })());
   } else if (v13) {
     f.secureRenegotiation = { value: null, note: "TLS 1.3 only: renegotiation does not exist" };

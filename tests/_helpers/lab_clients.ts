@@ -161,12 +161,12 @@ export interface TestLabServer {
  * committed RSA localhost certificate (and any extra identities).
  *
  * @param config versions, suites, groups, preference
- * @param opts extra certificates, and the per-client timeout
+ * @param opts extra certificates (or `only` these), and the per-client timeout
  * @returns the running server
  */
 export async function startLabEngine(
   config: Omit<LabServerConfig, "identities">,
-  opts: { extra?: CertifiedKey[]; timeoutMs?: number } = {},
+  opts: { extra?: CertifiedKey[]; only?: CertifiedKey[]; timeoutMs?: number } = {},
 ): Promise<TestLabServer> {
   const rsa = await loadCertifiedKey(`${ROOT}certs/localhost.crt`, `${ROOT}certs/localhost.key`);
   const stop = new AbortController();
@@ -177,7 +177,7 @@ export async function startLabEngine(
   const server = serveLabEngine({
     host: "127.0.0.1",
     port: 0,
-    certified: [rsa, ...(opts.extra ?? [])],
+    certified: opts.only ?? [rsa, ...(opts.extra ?? [])],
     config,
     mode: { kind: "echo" },
     timeoutMs: opts.timeoutMs ?? 20_000,

@@ -79,6 +79,8 @@ const PKI_FILES = [
  * The environment variable naming a PKI the test runner generated for this
  * run (`tools/run_tests.ts`): each {@link makeTestPki} copies it instead of
  * generating keys again (a generation costs seconds of RSA key generation).
+ * `fresh` makes every call generate its own, as the suite once did (to
+ * measure what the shared PKI saves).
  */
 export const TEST_PKI_ENV = "TLSPROBE_TEST_PKI";
 
@@ -109,7 +111,8 @@ function templateDir(): Promise<string> {
  * @returns the paths
  */
 export async function makeTestPki(): Promise<TestPki> {
-  const from = await templateDir();
+  const fresh = Deno.env.get(TEST_PKI_ENV) === "fresh";
+  const from = fresh ? undefined : await templateDir();
   const dir = await Deno.makeTempDir({ prefix: "tlsprobe-pki-" });
   // Removed when the test module's process ends, whichever test ran last.
   globalThis.addEventListener("unload", () => {
@@ -117,7 +120,9 @@ export async function makeTestPki(): Promise<TestPki> {
       Deno.removeSync(dir, { recursive: true });
     } catch { /* already removed */ }
   });
-  await Promise.all(PKI_FILES.map((f) => Deno.copyFile(`${from}/${f}`, `${dir}/${f}`)));
+  if (from) {
+    await Promise.all(PKI_FILES.map((f) => Deno.copyFile(`${from}/${f}`, `${dir}/${f}`)));
+  } else await generateTestPki(dir);
   return pkiPaths(dir);
 }
 

@@ -11,8 +11,9 @@ import { LEGACY_SUITES } from "../../../core/handshake/server_suites.ts";
 import { cipherSuiteByCode } from "../../../core/registry/cipher_suites.ts";
 import { generateKey, issueCertificate } from "../../../core/x509/generate.ts";
 import { toPem } from "../../../core/x509/pem.ts";
+import { loadCertifiedKey } from "../../../core/net/pem.ts";
 import type { CertifiedKey } from "../../../core/net/pem.ts";
-import { ROOT } from "../../_helpers/process.ts";
+import { ROOT, run } from "../../_helpers/process.ts";
 import {
   type ClientRun,
   gnutlsEcho,
@@ -187,6 +188,63 @@ Deno.test("lab engine: every TLS 1.0–1.2 suite it lists completes with s_clien
     }
     check(rows, runs);
   });
+});
+
+Deno.test("lab engine: ECDSA P-384 and Ed25519 certificates (made by openssl) sign TLS 1.3 and TLS 1.2 handshakes", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const make = async (name: string, args: string[]) => {
+      const r = await run("openssl", [
+        "req",
+        "-x509",
+        "-nodes",
+        "-days",
+        "1",
+        "-subj",
+        "/CN=localhost",
+        "-keyout",
+        `${dir}/${name}.key`,
+        "-out",
+        `${dir}/${name}.crt`,
+        ...args,
+      ]);
+      assert.equal(r.code, 0, r.stderr);
+      return await loadCertifiedKey(`${dir}/${name}.crt`, `${dir}/${name}.key`);
+    };
+    for (
+      const [name, args, scheme] of [
+        [
+          "p384",
+          ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-384"],
+          "ecdsa_secp384r1_sha384",
+        ],
+        ["ed25519", ["-newkey", "ed25519"], "ed25519"],
+      ] as const
+    ) {
+      const server = await startLabEngine(
+        { versions: [0x0303, 0x0304], suites: ALL_SUITES, groups: [0x1d], serverPreference: true },
+        { only: [await make(name, [...args])] },
+      );
+      try {
+        const [r13, r12] = await Promise.all([
+          sClientEcho(server.port, ["-tls1_3", "-sigalgs", scheme]),
+          sClientEcho(server.port, ["-tls1_2", "-cipher", "ECDHE-ECDSA-AES128-GCM-SHA256"]),
+        ]);
+        assert.equal(r13.version, "TLSv1.3", r13.output);
+        assert.ok(r13.echoed, r13.output);
+        assert.equal(r12.cipher, "ECDHE-ECDSA-AES128-GCM-SHA256", r12.output);
+        assert.ok(r12.echoed, r12.output);
+        assert.match(
+          r13.output,
+          name === "p384" ? /Peer signature type: ECDSA/ : /Peer signature type: ed25519/i,
+        );
+      } finally {
+        await server.stop();
+      }
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
 
 Deno.test("lab engine: TLS 1.3 sends a HelloRetryRequest when the client's key share is not a group it accepts", async () => {

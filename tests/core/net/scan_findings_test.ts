@@ -2,7 +2,8 @@
  * Scan findings against real servers, without a ground truth run (so they
  * stay quick): a TLS 1.2 server that requires a client certificate and one
  * that only asks for it (an empty Certificate answered, CA names read), and
- * the DHE prime named when it is an RFC 7919 group and not named otherwise.
+ * the DHE prime named when it is an RFC 7919 group and not named otherwise,
+ * and TLS 1.2 session-ID resumption (a completed handshake, then its ID).
  */
 import { strict as assert } from "node:assert";
 import { scanTarget } from "../../../core/net/scan.ts";
@@ -96,6 +97,29 @@ Deno.test({
       await auto.stop();
       await named.stop();
       await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "scanTarget() resumes a TLS 1.2 session by its ID where the server caches sessions, not where it does not",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async () => {
+    const caching = await startOpensslServer([...RSA, "-tls1_2"]);
+    const none = await startOpensslServer([...RSA, "-tls1_2", "-no_cache"]);
+    try {
+      const [c, n] = await Promise.all([scan(caching.port), scan(none.port)]);
+      assert.equal(c.features.sessionIdResumption.value, true, c.features.sessionIdResumption.note);
+      assert.equal(
+        n.features.sessionIdResumption.value,
+        false,
+        n.features.sessionIdResumption.note,
+      );
+    } finally {
+      await caching.stop();
+      await none.stop();
     }
   },
 });

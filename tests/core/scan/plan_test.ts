@@ -124,6 +124,10 @@ function modelProber(m: Model): Prober & { calls: string[] } {
       calls.push("sslv2");
       return Promise.resolve({ accepted: false });
     },
+    resumption() {
+      calls.push("resumption", "resumption"); // a full handshake, then the resumption
+      return Promise.resolve({ resumed: true, note: "model" });
+    },
   };
 }
 
@@ -140,7 +144,7 @@ const MODEL: Model = {
   alpn: ["h2", "http/1.1"],
 };
 
-Deno.test("planScan() plans exactly 34 handshakes for the fixed two-version model", async () => {
+Deno.test("planScan() plans exactly 36 handshakes for the fixed two-version model", async () => {
   const p = modelProber(MODEL);
   const r = await planScan(p, { host: "model", port: 443, serverName: "model" });
   // versions: the chain (TLS 1.3 and 0x0305, TLS 1.2, TLS 1.1 refused) 3 + SSLv2 1;
@@ -152,10 +156,12 @@ Deno.test("planScan() plans exactly 34 handshakes for the fixed two-version mode
   // TLS 1.3 signature schemes 1 refused (the
   // one accepted came with the RSA certificate); certificates 3; SNI 2; ALPN
   // 3 + order 1; features 2 (feature hello, fallback SCSV; version tolerance
-  // came with the chain). Was 41 before the chain, the pairs taken together
-  // and the order proof.
-  assert.equal(r.handshakes, 34);
-  assert.equal(p.calls.length, 34);
+  // came with the chain) + session-ID resumption 2 (a full TLS 1.2 handshake,
+  // then its session ID offered). Was 41 before the chain, the pairs taken
+  // together and the order proof (and without the resumption test).
+  assert.equal(r.handshakes, 36);
+  assert.equal(p.calls.length, 36);
+  assert.equal(r.features.sessionIdResumption.value, true);
   const v13 = r.versions.find((v) => v.code === 0x0304)!;
   const v12 = r.versions.find((v) => v.code === 0x0303)!;
   assert.deepEqual(v13.suites, [0x1302, 0x1301, 0x1303]);
@@ -195,7 +201,7 @@ Deno.test("planScan() still finds every suite when the server drops the connecti
   assert.deepEqual([...v12.suites].sort(), [0x009c, 0x009e, 0xc02f, 0xc030]);
   assert.equal(v12.error, undefined);
   // The split costs a bounded number of extra handshakes, not one per suite.
-  assert.ok(r.handshakes < 34 + 40, `${r.handshakes} handshakes`);
+  assert.ok(r.handshakes < 36 + 40, `${r.handshakes} handshakes`);
 });
 
 Deno.test("planScan() reports a server that drops every ClientHello as CONNECTION_CLOSED", async () => {
