@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { type CommandSpec, type Invocation, option } from "../args.ts";
+import { type CommandSpec, type Invocation, option, UsageError } from "../args.ts";
 import { formatAddress } from "../../core/address.ts";
 import { envelope } from "../../core/report/envelope.ts";
 import { dotted } from "../../core/report/pyrepr.ts";
@@ -15,6 +15,8 @@ import { POLICY_SCHEMA } from "../../core/policy/schema.ts";
 
 const POLICY_SCHEMA_ID = String(POLICY_SCHEMA.$id ?? "");
 import { checkServerPolicy } from "../../core/net/policy_check.ts";
+import { checkPolicyAgainstLab } from "../../core/net/lab_check.ts";
+import { labClientPolicy, labTableText } from "../../core/lab/policy_table.ts";
 import { loadCaFile } from "../../core/net/pem.ts";
 import { loadPolicy } from "../policy_load.ts";
 import { out, printJson, styles } from "../output.ts";
@@ -102,6 +104,7 @@ interface CheckFlags {
   verbose?: boolean;
   starttls?: string;
   xmppHost?: string;
+  lab?: boolean;
 }
 
 const check: CommandSpec = {
@@ -110,7 +113,11 @@ const check: CommandSpec = {
   summary:
     "Check a server against a policy: exit 0 when it complies, 1 when it does not (a CI gate)",
   args: [
-    { name: "host[:port]", help: "the server (port 443 by default)" },
+    {
+      name: "host[:port]",
+      help: "the server (port 443 by default); none with --lab",
+      optional: true,
+    },
     { name: "port", help: "the port, when not given with the host", optional: true },
   ],
   options: [
@@ -122,6 +129,11 @@ const check: CommandSpec = {
       parse: parseServerName,
     }),
     option("--no-enumerate", "only the baseline probe: do not test what the policy forbids"),
+    option(
+      "--lab",
+      "start the test lab on free loopback ports and run a client policy against every " +
+        "endpoint: the expected/actual table",
+    ),
     timeoutOption("bound on each probe"),
     ...starttlsOptions("each probe"),
     jsonOption("print one JSON object"),
@@ -134,7 +146,8 @@ that accepts an older version, another suite or another group fails.
 
 Examples:
   tlsprobe policy check example.com --policy mozilla-intermediate
-  tlsprobe policy check localhost:4433 --policy ./my-policy.json --json`,
+  tlsprobe policy check localhost:4433 --policy ./my-policy.json --json
+  tlsprobe policy check --lab --policy python-default-client`,
   run: (inv) => runCheck(inv),
 };
 
@@ -147,6 +160,10 @@ export const command: CommandSpec = {
 
 async function runCheck(inv: Invocation): Promise<number> {
   const flags = inv.flags as unknown as CheckFlags;
+  if (flags.lab) return await runLabCheck(inv, flags);
+  if (inv.args[0] === undefined) {
+    throw new UsageError("policy check needs a host[:port] (or --lab)");
+  }
   const port = inv.args[1] as string | undefined;
   if (port !== undefined) parsePort(port);
   const { starttls, ...t } = clientTarget(inv.args[0] as string, port, flags);
@@ -198,4 +215,46 @@ async function runCheck(inv: Invocation): Promise<number> {
     for (const line of renderEvaluation(ev, styles())) out(line);
   }
   return ev.verdict === "fail" ? EXIT_CHECK_FAILED : 0;
+}
+
+/** Options that choose one server, and so mean nothing with `--lab`. */
+const NOT_WITH_LAB: Array<[keyof CheckFlags, string]> = [
+  ["cafile", "--cafile"],
+  ["servername", "--servername"],
+  ["starttls", "--starttls"],
+  ["xmppHost", "--xmpp-host"],
+];
+
+async function runLabCheck(inv: Invocation, flags: CheckFlags): Promise<number> {
+  if (inv.args[0] !== undefined) {
+    throw new UsageError("policy check --lab takes no host: the lab runs on loopback");
+  }
+  const clash = NOT_WITH_LAB.filter(([k]) => flags[k] !== undefined).map(([, n]) => n);
+  if (clash.length) throw new UsageError(`${clash.join(", ")} cannot be used with --lab`);
+  const { policy, derived } = labClientPolicy(await loadPolicy(flags.policy));
+  const rp = resolvePolicy(policy, defaultPolicyEnv());
+  // A server policy runs as a verifying client offering what it allows; the output says so.
+  const named = {
+    policy: rp.policy.name,
+    policySource: flags.policy,
+    lab: true,
+    asClient: derived ? "server policy run as a verifying client" : null,
+  };
+  inv.body = named;
+  const rows = await checkPolicyAgainstLab(rp, {
+    host: "127.0.0.1",
+    timeoutMs: flags.timeout,
+    now: new Date(),
+  });
+  const verdict = rows.every((r) => r.match) ? "pass" : "fail";
+  if (flags.json) printJson(envelope("policy", { ...named, verdict, rows }));
+  else {
+    if (derived) {
+      out(
+        `${rp.policy.name} is a server policy: run as a client that offers what it allows and verifies`,
+      );
+    }
+    for (const line of labTableText(rp.policy.name, rows)) out(line);
+  }
+  return verdict === "fail" ? EXIT_CHECK_FAILED : 0;
 }
