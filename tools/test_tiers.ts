@@ -73,18 +73,29 @@ export const SLOW_FIRST: readonly string[] = [
   "tests/core/net/starttls/daemons_test.ts",
   "tests/tools/dist_test.ts",
   "tests/core/net/starttls/serve_test.ts",
-  // The suites that time their cases against deadlines start once the quick
-  // tiers running beside this one are done.
-  "tests/hostile/servers_test.ts",
   "tests/cli/probe_test.ts",
   "tests/cli/policy_check_test.ts",
   "tests/cli/serve_test.ts",
   "tests/cli/serve_lab_test.ts",
   "tests/cli/serve_policy_test.ts",
   "tests/core/net/starttls/dovecot_test.ts",
-  "tests/cli/serve_hostile_test.ts",
   "tests/cli/connect_test.ts",
   "tests/cli/args_test.ts",
+  "tests/hostile/servers_test.ts",
+  "tests/cli/serve_hostile_test.ts",
+];
+
+/**
+ * Integration files whose cases must finish CPU-bound work (reading a flood
+ * up to its cap) inside a short `--timeout`: `deno task test` runs them after
+ * the quick tiers and the other integration files, with the CPU to
+ * themselves (starved, a flood case ends in TIMEOUT instead of its code).
+ */
+export const DEADLINE_SUITES: readonly string[] = [
+  "tests/hostile/servers_test.ts",
+  "tests/cli/serve_hostile_test.ts",
+  "tests/cli/starttls_hostile_test.ts",
+  "tests/core/handshake/lab_server_hostile_test.ts",
 ];
 
 /** Whether a test file is in the fuzz tier. */
