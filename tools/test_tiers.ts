@@ -61,26 +61,32 @@ export const UNIT_TESTS: readonly string[] = [
 ];
 
 /**
- * Integration files that take longest (wall time of each file run alone),
- * longest first: `deno test --parallel` hands files to its workers in the
- * order given, so these start first and no long file is left running alone
- * at the end. The others follow in path order.
+ * Integration files that take longest (summed test times in a full run on
+ * the shared machine), longest first: `deno test --parallel` hands files to
+ * its workers in the order given, so these start first and no long file is
+ * left running alone at the end. The others follow in path order.
  */
 export const SLOW_FIRST: readonly string[] = [
   "tests/core/net/scan_servers_test.ts",
+  "tests/tools/dist_test.ts",
+  "tests/core/net/starttls/daemons_test.ts",
+  "tests/cli/commands/ciphers_differential_test.ts",
+  "tests/core/net/starttls/serve_test.ts",
+  "tests/cli/serve_test.ts",
   "tests/core/x509/odd_corpus_test.ts",
   "tests/core/x509/openssl_diff_test.ts",
-  "tests/core/net/starttls/daemons_test.ts",
-  "tests/tools/dist_test.ts",
-  "tests/core/net/starttls/serve_test.ts",
   "tests/cli/probe_test.ts",
   "tests/cli/policy_check_test.ts",
-  "tests/cli/serve_test.ts",
-  "tests/cli/serve_lab_test.ts",
-  "tests/cli/serve_policy_test.ts",
+  "tests/core/handshake/lab_server_test.ts",
   "tests/core/net/starttls/dovecot_test.ts",
+  "tests/core/net/probe_test.ts",
+  "tests/cli/serve_lab_test.ts",
+  "tests/core/net/starttls/postfix_test.ts",
+  "tests/tools/demo_test.ts",
+  "tests/cli/serve_policy_test.ts",
   "tests/cli/connect_test.ts",
   "tests/cli/args_test.ts",
+  // Run last (DEADLINE_SUITES), in this order.
   "tests/hostile/servers_test.ts",
   "tests/cli/serve_hostile_test.ts",
 ];
