@@ -14,8 +14,12 @@
  */
 import { cipherSuiteByCode, cipherSuiteByName } from "../core/registry/cipher_suites.ts";
 import { type Peer, ROOT, run, startOpensslServer } from "../tests/_helpers/process.ts";
-import { scanTarget } from "../core/net/scan.ts";
-import { groundTruth, offerable, startGnutlsServer } from "../tests/_helpers/scan_truth.ts";
+import {
+  groundTruth,
+  offerable,
+  scanLocalhost,
+  startGnutlsServer,
+} from "../tests/_helpers/scan_truth.ts";
 
 const RUNS = Number(Deno.env.get("BENCH_RUNS") ?? 3);
 const CERTS = ROOT + "certs/";
@@ -95,14 +99,7 @@ async function tlsprobeScan(port: number): Promise<Sets> {
 /** The scan as a library call in this process (no start-up, modules warm): its wall time. */
 async function libraryScan(port: number): Promise<{ ms: number; handshakes: number }> {
   const t0 = performance.now();
-  const r = await scanTarget({
-    host: "127.0.0.1",
-    port,
-    serverName: "localhost",
-    timeoutMs: 10_000,
-    now: new Date(),
-    caFile: CERTS + "ca.crt",
-  });
+  const r = await scanLocalhost(port);
   return { ms: performance.now() - t0, handshakes: r.handshakes };
 }
 

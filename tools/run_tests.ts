@@ -11,7 +11,7 @@
  * then any suite listed by `tools/test_suites.json` whose `when` environment
  * variable is set (the VS Code workbench tests run in CI).
  */
-import { type Tier, tiers } from "./test_tiers.ts";
+import { DEADLINE_SUITES, type Tier, tiers } from "./test_tiers.ts";
 import { generateTestPki, TEST_PKI_ENV } from "../tests/_helpers/pki.ts";
 
 interface Counts {
@@ -156,21 +156,30 @@ const pki = Deno.env.get(TEST_PKI_ENV) === "fresh"
   })()
   : undefined;
 const finished = new Map<string, { r: Counts & { code: number }; seconds: number }>();
-async function runTier(tier: Tier, jobs: string): Promise<void> {
+async function runFiles(
+  tier: Tier,
+  files: string[],
+  jobs: string,
+): Promise<Counts & { code: number }> {
   const env: Record<string, string> = {};
   if (tier.name === "integration" && pki) env[TEST_PKI_ENV] = await pki;
-  const started = performance.now();
-  const r = await runDenoTests(tier.name, tier.permissions, tier.files, [
+  return await runDenoTests(tier.name, tier.permissions, files, [
     ...(tier.flags ?? []),
     ...args,
   ], { env, jobs });
+}
+async function runTier(tier: Tier, jobs: string): Promise<void> {
+  const started = performance.now();
+  const r = await runFiles(tier, tier.files, jobs);
   finished.set(tier.name, { r, seconds: (performance.now() - started) / 1000 });
 }
 // The integration tier (most of the wall time, much of it waiting on peers
 // and CLI children) starts at once with one test worker per core; beside it
-// the quick tiers run one after the other with one worker. Not niced: the
+// the quick tiers run one after the other with one worker (not niced: the
 // fuzz tests bound their own wall time, and a niced tier would get about a
-// tenth of a busy CPU. TLSPROBE_TEST_SERIAL=1 runs every tier alone, in turn.
+// tenth of a busy CPU). The suites that need the CPU to meet their deadlines
+// (DEADLINE_SUITES) run once the others are done, with every worker.
+// TLSPROBE_TEST_SERIAL=1 runs every tier alone, in turn.
 const integration = chosen.find((t) => t.name === "integration");
 const quick = chosen.filter((t) => t !== integration);
 const serial = !!Deno.env.get("TLSPROBE_TEST_SERIAL");
@@ -178,12 +187,26 @@ try {
   if (serial || !integration) {
     for (const tier of chosen) await runTier(tier, JOBS);
   } else {
-    await Promise.all([
-      runTier(integration, JOBS),
+    const started = performance.now();
+    const late = integration.files.filter((f) => DEADLINE_SUITES.includes(f));
+    const early = integration.files.filter((f) => !late.includes(f));
+    const [first] = await Promise.all([
+      early.length ? runFiles(integration, early, JOBS) : undefined,
       (async () => {
         for (const tier of quick) await runTier(tier, "1");
       })(),
     ]);
+    const second = late.length ? await runFiles(integration, late, JOBS) : undefined;
+    const parts = [first, second].filter((r) => r !== undefined);
+    finished.set(integration.name, {
+      r: {
+        passed: parts.reduce((n, r) => n + r.passed, 0),
+        failed: parts.reduce((n, r) => n + r.failed, 0),
+        skipped: parts.reduce((n, r) => n + r.skipped, 0),
+        code: parts.find((r) => r.code !== 0)?.code ?? 0,
+      },
+      seconds: (performance.now() - started) / 1000,
+    });
   }
 } finally {
   await pki?.catch(() => {});

@@ -61,30 +61,47 @@ export const UNIT_TESTS: readonly string[] = [
 ];
 
 /**
- * Integration files that take longest (wall time of each file run alone),
- * longest first: `deno test --parallel` hands files to its workers in the
- * order given, so these start first and no long file is left running alone
- * at the end. The others follow in path order.
+ * Integration files that take longest (summed test times in a full run on
+ * the shared machine), longest first: `deno test --parallel` hands files to
+ * its workers in the order given, so these start first and no long file is
+ * left running alone at the end. The others follow in path order.
  */
 export const SLOW_FIRST: readonly string[] = [
   "tests/core/net/scan_servers_test.ts",
+  "tests/tools/dist_test.ts",
+  "tests/core/net/starttls/daemons_test.ts",
+  "tests/cli/commands/ciphers_differential_test.ts",
+  "tests/core/net/starttls/serve_test.ts",
+  "tests/cli/serve_test.ts",
   "tests/core/x509/odd_corpus_test.ts",
   "tests/core/x509/openssl_diff_test.ts",
-  "tests/core/net/starttls/daemons_test.ts",
-  "tests/tools/dist_test.ts",
-  "tests/core/net/starttls/serve_test.ts",
-  // The suites that time their cases against deadlines start once the quick
-  // tiers running beside this one are done.
-  "tests/hostile/servers_test.ts",
   "tests/cli/probe_test.ts",
   "tests/cli/policy_check_test.ts",
-  "tests/cli/serve_test.ts",
-  "tests/cli/serve_lab_test.ts",
-  "tests/cli/serve_policy_test.ts",
+  "tests/core/handshake/lab_server_test.ts",
   "tests/core/net/starttls/dovecot_test.ts",
-  "tests/cli/serve_hostile_test.ts",
+  "tests/core/net/probe_test.ts",
+  "tests/cli/serve_lab_test.ts",
+  "tests/core/net/starttls/postfix_test.ts",
+  "tests/tools/demo_test.ts",
+  "tests/cli/serve_policy_test.ts",
   "tests/cli/connect_test.ts",
   "tests/cli/args_test.ts",
+  // Run last (DEADLINE_SUITES), in this order.
+  "tests/hostile/servers_test.ts",
+  "tests/cli/serve_hostile_test.ts",
+];
+
+/**
+ * Integration files whose cases must finish CPU-bound work (reading a flood
+ * up to its cap) inside a short `--timeout`: `deno task test` runs them after
+ * the quick tiers and the other integration files, with the CPU to
+ * themselves (starved, a flood case ends in TIMEOUT instead of its code).
+ */
+export const DEADLINE_SUITES: readonly string[] = [
+  "tests/hostile/servers_test.ts",
+  "tests/cli/serve_hostile_test.ts",
+  "tests/cli/starttls_hostile_test.ts",
+  "tests/core/handshake/lab_server_hostile_test.ts",
 ];
 
 /** Whether a test file is in the fuzz tier. */

@@ -2,8 +2,9 @@
  * The verbs, in the order `tlsprobe --help` lists them. Each module exports
  * `command`, a {@link CommandSpec} (see `cli/args.ts` for how to declare
  * options). Modules load on demand: a run of one verb loads only that verb's
- * code (the X.509 and ASN.1 libraries cost ~60 ms to load, which `ciphers`
- * or `connect` should not pay), and `tlsprobe --help` loads none.
+ * code (the X.509 decoder, the handshake engine and the policy machinery each
+ * cost start-up time that `ciphers` should not pay; the bundle is split the
+ * same way), and `tlsprobe --help` loads none.
  *
  * @module
  */

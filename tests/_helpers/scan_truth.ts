@@ -6,6 +6,26 @@
  * @module
  */
 import { type Peer, ROOT, run, startPeer } from "./process.ts";
+import { scanTarget } from "../../core/net/scan.ts";
+import type { ScanResult } from "../../core/scan/model.ts";
+
+/**
+ * Scans a local test server that holds the sample `localhost` certificate:
+ * SNI localhost, the sample CA trusted, 10 s per handshake.
+ *
+ * @param port the server's port on 127.0.0.1
+ * @returns the scan
+ */
+export function scanLocalhost(port: number): Promise<ScanResult> {
+  return scanTarget({
+    host: "127.0.0.1",
+    port,
+    serverName: "localhost",
+    timeoutMs: 10_000,
+    now: new Date(),
+    caFile: ROOT + "certs/ca.crt",
+  });
+}
 
 /** s_client's version flag per version name. */
 const FLAGS: Record<string, string> = {

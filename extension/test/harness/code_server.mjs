@@ -328,3 +328,127 @@ export function outputChannelRuns(tmp) {
   log("output channel:", runs.length, "runs;", runs[0]?.slice(0, 160));
   return { runs, text };
 }
+
+/** PIDs of live processes whose command line mentions `needle` (Linux /proc). */
+export function processesWith(needle) {
+  const pids = [];
+  for (const d of fs.readdirSync("/proc")) {
+    if (!/^\d+$/.test(d) || Number(d) === process.pid) continue;
+    try {
+      const cmd = fs.readFileSync(`/proc/${d}/cmdline`, "utf8");
+      const stat = fs.readFileSync(`/proc/${d}/stat`, "utf8");
+      if (cmd.includes(needle) && stat[stat.lastIndexOf(")") + 2] !== "Z") pids.push(Number(d));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return pids;
+}
+
+/** The History tree view's rows (newest first). */
+export function historyRows(page) {
+  return page.locator(".pane", {
+    has: page.locator(".pane-header", { hasText: /^\s*History/ }),
+  }).locator(".monaco-list-row");
+}
+
+/** Opens a row's context menu and picks an item from the keyboard. */
+export async function menuPick(page, row, label) {
+  await row.click({ button: "right" });
+  await page.locator(".context-view .action-label", { hasText: label }).first().waitFor({
+    timeout: 10_000,
+  });
+  const focused = page.locator(".context-view .action-item.focused");
+  for (let i = 0; i < 8; i++) {
+    await page.keyboard.press("ArrowDown");
+    if (((await focused.textContent().catch(() => "")) ?? "").includes(label)) break;
+  }
+  if (!((await focused.textContent()) ?? "").includes(label)) {
+    throw new Error(`the menu has no item ${label}`);
+  }
+  await page.keyboard.press("Enter");
+}
+
+/**
+ * Probes a TCP listener that accepts and never answers from the panel's form, clicks the
+ * panel's own Cancel, and checks: a progress bar was shown, the CLI process is gone, the
+ * panel says "cancelled", and nothing was added to the history. Returns the click-to-message
+ * time in ms.
+ */
+export async function cancelInView(page, frame) {
+  const assert = (cond, msg) => {
+    if (!cond) throw new Error(msg);
+  };
+  const rows = historyRows(page);
+  const stall = net.createServer(() => {}).listen(0, "127.0.0.1");
+  await new Promise((r) => stall.once("listening", r));
+  const stallTarget = `127.0.0.1:${stall.address().port}`;
+  try {
+    const before = await rows.count();
+    await frame.locator("#target").fill(stallTarget);
+    await frame.locator("#target").press("Enter");
+    const cancel = frame.locator("#cancel-probe");
+    await cancel.waitFor({ timeout: 15_000 });
+    assert((await frame.locator("#running progress").count()) === 1, "no progress bar");
+    let pids = [];
+    for (let i = 0; i < 100 && pids.length === 0; i++) {
+      pids = processesWith(stallTarget);
+      if (pids.length === 0) await page.waitForTimeout(100);
+    }
+    assert(pids.length > 0, "no CLI process for the probe was found");
+    const t0 = Date.now();
+    await cancel.click();
+    const said = frame.locator("#cancelled");
+    await said.waitFor({ timeout: 5_000 });
+    const ms = Date.now() - t0;
+    const text = (await said.textContent()) ?? "";
+    assert(/cancelled/.test(text), `the panel says: ${text}`);
+    for (let i = 0; i < 50 && processesWith(stallTarget).length > 0; i++) {
+      await page.waitForTimeout(100);
+    }
+    assert(processesWith(stallTarget).length === 0, "the CLI still runs after Cancel");
+    log(`cancelled in ${ms} ms: ${text}`);
+    assert((await frame.locator("#running").count()) === 0, "still shown as running");
+    const after = await rows.count();
+    assert(after === before, `a cancelled probe was added to the history (${before} -> ${after})`);
+    const toasts = page.locator(".notifications-toasts .notification-toast", {
+      hasText: stallTarget,
+    });
+    assert((await toasts.count()) === 0, "a notification was shown for Cancel");
+    return ms;
+  } finally {
+    stall.close();
+  }
+}
+
+/**
+ * Switches the colour theme through Preferences: Color Theme (`label` as the picker shows it,
+ * e.g. "Light Modern", "Dark High Contrast") and waits until the panel (a frame locator) repaints.
+ */
+export async function setColorTheme(page, frame, label) {
+  const input = page.locator(".quick-input-widget input");
+  const colours = () =>
+    frame.locator("body").evaluate((b) =>
+      getComputedStyle(b).color +
+      getComputedStyle(b).getPropertyValue("--vscode-sideBar-background")
+    );
+  const before = await colours();
+  await page.keyboard.press("F1");
+  await input.waitFor({ state: "visible" });
+  await input.fill(">Preferences: Color Theme");
+  // Not "Preferences: Browse Color Themes in Marketplace".
+  await page.locator(".quick-input-list .monaco-list-row", {
+    hasText: /Preferences: Color Theme(?!s)/,
+  }).first().click();
+  await page.locator(".quick-input-list .monaco-list-row", { hasText: /Modern/ }).first()
+    .waitFor({ timeout: 30_000 });
+  await input.fill(label);
+  await page.locator(".quick-input-list .monaco-list-row", {
+    hasText: new RegExp(`^\\s*${label}`),
+  }).first().click({ timeout: 30_000 });
+  for (let i = 0; i < 150; i++) {
+    await page.waitForTimeout(200);
+    if ((await colours()) !== before) return;
+  }
+  throw new Error(`the theme did not change to ${label}`);
+}

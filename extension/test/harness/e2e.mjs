@@ -19,12 +19,16 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import {
+  cancelInView,
   checkContrast,
   freePort,
+  historyRows,
   launchChromium,
   log,
+  menuPick,
   outputChannelRuns,
   prepare,
+  setColorTheme,
   startCodeServer,
   startTlsServer,
   stop,
@@ -63,21 +67,6 @@ async function debugShot(name) {
       path: path.join(outDir, `debug-${name}.png`),
     });
   }
-}
-/** PIDs of live processes whose command line mentions `needle` (Linux /proc). */
-function processesWith(needle) {
-  const pids = [];
-  for (const d of fs.readdirSync("/proc")) {
-    if (!/^\d+$/.test(d) || Number(d) === process.pid) continue;
-    try {
-      const cmd = fs.readFileSync(`/proc/${d}/cmdline`, "utf8");
-      const stat = fs.readFileSync(`/proc/${d}/stat`, "utf8");
-      if (cmd.includes(needle) && stat[stat.lastIndexOf(")") + 2] !== "Z") pids.push(Number(d));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return pids;
 }
 function assert(cond, msg) {
   if (!cond) throw new Error(msg);
@@ -224,10 +213,10 @@ try {
 
   const frame = page.frameLocator("iframe.webview.ready").frameLocator("#active-frame");
   // The History tree view (below the panel, same container).
+  const rows = historyRows(page);
   const historyPane = page.locator(".pane", {
     has: page.locator(".pane-header", { hasText: /^\s*History/ }),
   });
-  const rows = historyPane.locator(".monaco-list-row");
   // Notifications the extension would show (any naming a probe target or tlsprobe).
   const toasts = page.locator(".notifications-toasts .notification-toast", {
     hasText: /127\.0\.0\.1|localhost|tlsprobe|host:port/,
@@ -305,48 +294,7 @@ try {
   await check(
     "Cancel inside the view stops a stalled probe promptly, kills the CLI, and the panel says cancelled",
     async () => {
-      // A TCP server that accepts and never answers: the probe waits for a ServerHello.
-      const stall = net.createServer(() => {}).listen(0, "127.0.0.1");
-      await new Promise((r) => stall.once("listening", r));
-      const stallTarget = `127.0.0.1:${stall.address().port}`;
-      try {
-        const before = await rows.count();
-        await frame.locator("#target").fill(stallTarget);
-        await frame.locator("#target").press("Enter");
-        const cancel = frame.locator("#cancel-probe");
-        await cancel.waitFor({ timeout: 15_000 });
-        assert(
-          (await frame.locator("#running progress").count()) === 1,
-          "no progress bar in the view",
-        );
-        // The CLI is running now (deno … probe <target>).
-        let pids = [];
-        for (let i = 0; i < 100 && pids.length === 0; i++) {
-          pids = processesWith(stallTarget);
-          if (pids.length === 0) await page.waitForTimeout(100);
-        }
-        assert(pids.length > 0, "no CLI process for the probe was found");
-        const t0 = Date.now();
-        await cancel.click();
-        const said = frame.locator("#cancelled");
-        await said.waitFor({ timeout: 5_000 });
-        const ms = Date.now() - t0;
-        const text = (await said.textContent()) ?? "";
-        assert(/cancelled/.test(text), `the panel says: ${text}`);
-        for (let i = 0; i < 50 && processesWith(stallTarget).length > 0; i++) {
-          await page.waitForTimeout(100);
-        }
-        assert(processesWith(stallTarget).length === 0, "the CLI still runs after Cancel");
-        log(`cancelled in ${ms} ms: ${text}`);
-        assert((await frame.locator("#running").count()) === 0, "still shown as running");
-        assert(
-          (await rows.count()) === before,
-          `a cancelled probe was added to the history (${before} -> ${await rows.count()})`,
-        );
-        assert((await toasts.count()) === 0, "a notification was shown for Cancel");
-      } finally {
-        stall.close();
-      }
+      await cancelInView(page, frame);
     },
   );
 
@@ -398,24 +346,7 @@ try {
     async () => {
       const before = await rows.count();
       const row = rows.filter({ hasText: `localhost:${server.port}` }).first();
-      /** Opens the row's context menu and picks an item from the keyboard. */
-      const menuPick = async (label) => {
-        await row.click({ button: "right" });
-        await page.locator(".context-view .action-label", { hasText: label }).first().waitFor({
-          timeout: 10_000,
-        });
-        const focused = page.locator(".context-view .action-item.focused");
-        for (let i = 0; i < 8; i++) {
-          await page.keyboard.press("ArrowDown");
-          if (((await focused.textContent().catch(() => "")) ?? "").includes(label)) break;
-        }
-        assert(
-          ((await focused.textContent()) ?? "").includes(label),
-          `the menu has no item ${label}`,
-        );
-        await page.keyboard.press("Enter");
-      };
-      await menuPick("Copy as Command Line");
+      await menuPick(page, row, "Copy as Command Line");
       const expected = `tlsprobe probe localhost:${server.port} --cafile ${
         path.join(repo, "certs/ca.crt")
       }`;
@@ -430,7 +361,7 @@ try {
       );
       log("clipboard:", copied);
       assert(copied === expected, `clipboard: ${copied}`);
-      await menuPick("Re-probe");
+      await menuPick(page, row, "Re-probe");
       for (let i = 0; i < 600 && (await rows.count()) === before; i++) {
         await page.waitForTimeout(100);
       }
@@ -468,33 +399,7 @@ try {
     }
   };
   process.on("exit", stopWeak);
-  /** Switches the colour theme through Preferences: Color Theme (its label in the picker). */
-  const setTheme = async (label) => {
-    const colours = () =>
-      frame.locator("body").evaluate((b) =>
-        getComputedStyle(b).color +
-        getComputedStyle(b).getPropertyValue("--vscode-sideBar-background")
-      );
-    const before = await colours();
-    await page.keyboard.press("F1");
-    await input.waitFor({ state: "visible" });
-    await input.fill(">Preferences: Color Theme");
-    // Not "Preferences: Browse Color Themes in Marketplace".
-    await page.locator(".quick-input-list .monaco-list-row", {
-      hasText: /Preferences: Color Theme(?!s)/,
-    }).first().click();
-    await page.locator(".quick-input-list .monaco-list-row", { hasText: /Modern/ }).first()
-      .waitFor({ timeout: 30_000 });
-    await input.fill(label);
-    await page.locator(".quick-input-list .monaco-list-row", {
-      hasText: new RegExp(`^\\s*${label}`),
-    }).first().click({ timeout: 30_000 });
-    for (let i = 0; i < 150; i++) {
-      await page.waitForTimeout(200);
-      if ((await colours()) !== before) return;
-    }
-    throw new Error(`the theme did not change to ${label}`);
-  };
+  const setTheme = (label) => setColorTheme(page, frame, label);
   /** A screenshot with the History pane collapsed, so the panel shows whole. */
   const panelShot = async (name) => {
     const header = historyPane.locator(".pane-header").first();
@@ -725,16 +630,13 @@ try {
       await input.waitFor({ state: "visible" });
       await input.fill("notes.md");
       await page.locator(".quick-input-list .monaco-list-row", { hasText: "notes.md" }).first()
-        .waitFor();
-      await page.keyboard.press("Enter");
+        .click();
+      await page.locator(".tabs-container .tab.active", { hasText: "notes.md" }).waitFor({
+        timeout: 10_000,
+      });
       await item.first().waitFor({ state: "hidden", timeout: 10_000 });
-      // Back to server.py (the lint check reads its squiggles).
-      await page.keyboard.press("Control+P");
-      await input.waitFor({ state: "visible" });
-      await input.fill("server.py");
-      await page.locator(".quick-input-list .monaco-list-row", { hasText: "server.py" }).first()
-        .waitFor();
-      await page.keyboard.press("Enter");
+      // Back to server.py's tab (the lint check reads its squiggles).
+      await page.locator(".tabs-container .tab", { hasText: "server.py" }).first().click();
       await item.first().waitFor({ timeout: 10_000 });
     },
   );

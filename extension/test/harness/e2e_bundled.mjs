@@ -14,12 +14,16 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import {
+  cancelInView,
   checkContrast,
   freePort,
+  historyRows,
   launchChromium,
   log,
+  menuPick,
   outputChannelRuns,
   prepare,
+  setColorTheme,
   startCodeServer,
   startTlsServer,
   stop,
@@ -146,10 +150,6 @@ try {
     },
   );
   const input = page.locator(".quick-input-widget input");
-  // The History tree view's rows, newest first.
-  const historyRows = () =>
-    page.locator(".pane", { has: page.locator(".pane-header", { hasText: /^\s*History/ }) })
-      .locator(".monaco-list-row");
 
   await check(
     "the workspace opens in Restricted Mode with the extension's view",
@@ -218,7 +218,7 @@ try {
       const advice = (await error.textContent()) ?? "";
       assert(/^CERT_UNKNOWN_ISSUER .*Retry with a CA file/.test(advice), `error shown: ${advice}`);
       assert(
-        (await historyRows().first().locator(".codicon-error").count()) === 1,
+        (await historyRows(page).first().locator(".codicon-error").count()) === 1,
         "the failed probe is not marked failed in the History tree",
       );
       await page.screenshot({ path: path.join(outDir, "e2e-bundled-trust-failure.png") });
@@ -262,6 +262,34 @@ try {
   );
 
   await check(
+    "Dark Modern: Cancel inside the view stops a stalled probe and the panel says cancelled",
+    async () => {
+      const frame = page.frameLocator("iframe.webview.ready").frameLocator("#active-frame");
+      await cancelInView(page, frame);
+    },
+  );
+
+  await check(
+    "Dark Modern: Re-probe from the History tree's context menu, answered by the bundled CLI",
+    async () => {
+      const frame = page.frameLocator("iframe.webview.ready").frameLocator("#active-frame");
+      const rows = historyRows(page);
+      const before = await rows.count();
+      const verified = rows.filter({ has: page.locator(".codicon-pass") }).first();
+      await menuPick(page, verified, "Re-probe");
+      for (let i = 0; i < 900 && (await rows.count()) === before; i++) {
+        await page.waitForTimeout(100);
+      }
+      assert((await rows.count()) === before + 1, "the re-probe was not added to the history");
+      assert((await rows.first().locator(".codicon-pass").count()) === 1, "the re-probe failed");
+      const trust = (await frame.locator("#r-trust").textContent({ timeout: 30_000 }))?.trim();
+      const cli = (await frame.locator("#r-cli").textContent())?.trim();
+      assert(/^verified/.test(trust ?? ""), `trust ${trust}`);
+      assert(/^bundled tlsprobe/.test(cli ?? ""), `answered by ${cli}`);
+    },
+  );
+
+  await check(
     "every text colour in the panel has AA contrast (4.5:1) in Dark and Light",
     async () => {
       const frame = page.frameLocator("iframe.webview.ready").frameLocator(
@@ -275,33 +303,14 @@ try {
       await frame.locator("#error").waitFor({ timeout: 90_000 });
       await checkContrast(frame, "Dark Modern");
       // Back to the successful probe (history), then switch the theme in user settings.
-      await historyRows().nth(1).click();
+      await historyRows(page).nth(1).click();
       await frame.locator("#r-version").waitFor();
-      const darkFg = await frame.locator("body").evaluate((b) => getComputedStyle(b).color);
-      // Light Modern, through Preferences: Color Theme.
-      await page.keyboard.press("F1");
-      await input.waitFor({ state: "visible" });
-      await input.fill(">Preferences: Color Theme");
-      // Not "Preferences: Browse Color Themes in Marketplace".
-      await page.locator(".quick-input-list .monaco-list-row", {
-        hasText: /Preferences: Color Theme(?!s)/,
-      }).first().click();
-      await page.locator(".quick-input-list .monaco-list-row", { hasText: /Dark Modern/ }).first()
-        .waitFor({ timeout: 30_000 });
-      await input.fill("Light Modern");
-      await page.locator(".quick-input-list .monaco-list-row", { hasText: /^\s*Light Modern/ })
-        .first().click({ timeout: 30_000 });
-      let lightFg = darkFg;
-      for (let i = 0; i < 150 && lightFg === darkFg; i++) {
-        await page.waitForTimeout(200);
-        lightFg = await frame.locator("body").evaluate((b) => getComputedStyle(b).color);
-      }
-      assert(lightFg !== darkFg, `the theme did not change (text stays ${darkFg})`);
+      await setColorTheme(page, frame, "Light Modern");
       await checkContrast(frame, "Light Modern");
       await page.screenshot({
         path: path.join(outDir, "e2e-bundled-panel-light.png"),
       });
-      await historyRows().nth(0).click();
+      await historyRows(page).nth(0).click();
       await frame.locator("#error").waitFor();
       await checkContrast(frame, "Light Modern (error)");
     },

@@ -6,22 +6,13 @@
  * and TLS 1.2 session-ID resumption (a completed handshake, then its ID).
  */
 import { strict as assert } from "node:assert";
-import { scanTarget } from "../../../core/net/scan.ts";
+import { scanLocalhost } from "../../_helpers/scan_truth.ts";
 import { ROOT, run, startOpensslServer } from "../../_helpers/process.ts";
 
 const CERTS = ROOT + "certs/";
 const RSA = ["-cert", CERTS + "localhost.crt", "-key", CERTS + "localhost.key"];
 
-function scan(port: number) {
-  return scanTarget({
-    host: "127.0.0.1",
-    port,
-    serverName: "localhost",
-    timeoutMs: 10_000,
-    now: new Date(),
-    caFile: CERTS + "ca.crt",
-  });
-}
+const scan = scanLocalhost;
 
 for (const [flag, required] of [["-Verify", true], ["-verify", false]] as const) {
   Deno.test({

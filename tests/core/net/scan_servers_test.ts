@@ -8,7 +8,6 @@
  * `TLSPROBE_SCAN_FULL=1`.
  */
 import { strict as assert } from "node:assert";
-import { scanTarget } from "../../../core/net/scan.ts";
 import { cipherSuiteByCode } from "../../../core/registry/cipher_suites.ts";
 import type { ScanResult } from "../../../core/scan/model.ts";
 import {
@@ -25,6 +24,7 @@ import {
   gnutlsTruth,
   groundTruth,
   offerable,
+  scanLocalhost,
   startGnutlsServer,
   type TruthOptions,
   waitForPort,
@@ -314,14 +314,7 @@ for (const c of configs) {
           versions: VERSIONS,
           ...c.truth,
         });
-        const r = await scanTarget({
-          host: "127.0.0.1",
-          port: server.port,
-          serverName: "localhost",
-          timeoutMs: 10_000,
-          now: new Date(),
-          caFile: CERTS + "ca.crt",
-        });
+        const r = await scanLocalhost(server.port);
         assert.equal(r.error, undefined, JSON.stringify(r.error));
         await assertEqualsTruth(r, truth);
         if (c.gnutlsCli) {
