@@ -646,47 +646,11 @@ async function tls12(
     )
     : await prf(version, h, premaster, "master secret", concat(hello.random, random), 48);
   const k = await keys12(suite, version, master, random, hello.random);
-
-  const ccs = await ch.message("the key exchange");
-  if (ccs !== "ccs") {
-    throw fail(
-      "PEER_MALFORMED",
-      10,
-      `Expected ChangeCipherSpec, got handshake message type ${ccs.type} (unexpected_message)`,
-    );
-  }
-  ch.reader = legacyOpener(k.client);
-  const fin = await ch.expect(HS.finished, "the client's Finished");
-  const expected = await prf(
-    version,
-    h,
-    master,
-    "client finished",
-    await handshakeHash(version, h, concat(...transcript)),
-    12,
-  );
-  if (fin.body.length !== 12 || fin.body.some((b, i) => b !== expected[i])) {
-    throw fail(
-      "HANDSHAKE_FAILURE",
-      51,
-      "The client's Finished does not match (decrypt_error): its keys or transcript differ",
-    );
-  }
-  transcript.push(fin.raw);
+  await receiveFinished12(ch, k.client, suite, version, master, transcript, "the key exchange");
   if (cfg.sessions) {
     cfg.sessions.sessions.put(sessionId, { version, suite: suite.code, master, ems });
   }
-  await ch.send(CONTENT.changeCipherSpec, Uint8Array.of(1));
-  ch.writer = k.server;
-  const mine = await prf(
-    version,
-    h,
-    master,
-    "server finished",
-    await handshakeHash(version, h, concat(...transcript)),
-    12,
-  );
-  await ch.send(CONTENT.handshake, encodeHandshake(HS.finished, mine));
+  await sendFinished12(ch, k.server, suite, version, master, transcript);
   return session(ch, info);
 }
 
@@ -734,6 +698,72 @@ async function keys12(
     client: new LegacyProtection(suite, version, { macKey: cMac, key: cKey, iv: cIv }),
     server: new LegacyProtection(suite, version, { macKey: sMac, key: sKey, iv: sIv }),
   };
+}
+
+/** Sends ChangeCipherSpec and the server's Finished (RFC 5246 §7.4.9), switching keys. */
+async function sendFinished12(
+  ch: Channel,
+  sealer: LegacyProtection,
+  suite: LegacySuite,
+  version: number,
+  master: Uint8Array,
+  transcript: Uint8Array[],
+): Promise<void> {
+  await ch.send(CONTENT.changeCipherSpec, Uint8Array.of(1));
+  ch.writer = sealer;
+  const h = suite.prfHash;
+  const fin = encodeHandshake(
+    HS.finished,
+    await prf(
+      version,
+      h,
+      master,
+      "server finished",
+      await handshakeHash(version, h, concat(...transcript)),
+      12,
+    ),
+  );
+  transcript.push(fin);
+  await ch.send(CONTENT.handshake, fin);
+}
+
+/** Reads the client's ChangeCipherSpec and Finished, switching keys, and checks the Finished. */
+async function receiveFinished12(
+  ch: Channel,
+  opener: LegacyProtection,
+  suite: LegacySuite,
+  version: number,
+  master: Uint8Array,
+  transcript: Uint8Array[],
+  during: string,
+): Promise<void> {
+  const ccs = await ch.message(during);
+  if (ccs !== "ccs") {
+    throw fail(
+      "PEER_MALFORMED",
+      10,
+      `Expected ChangeCipherSpec, got handshake message type ${ccs.type} (unexpected_message)`,
+    );
+  }
+  ch.reader = legacyOpener(opener);
+  const fin = await ch.expect(HS.finished, "the client's Finished");
+  const h = suite.prfHash;
+  const expected = await prf(
+    version,
+    h,
+    master,
+    "client finished",
+    await handshakeHash(version, h, concat(...transcript)),
+    12,
+  );
+  if (fin.body.length !== 12 || fin.body.some((b, i) => b !== expected[i])) {
+    throw fail(
+      "HANDSHAKE_FAILURE",
+      51,
+      "The client's Finished does not match (decrypt_error): its keys or transcript differ",
+    );
+  }
+  transcript.push(fin.raw);
 }
 
 /**
@@ -786,48 +816,17 @@ async function resume12(
   };
   if (hello.serverName) info.serverName = hello.serverName;
   const k = await keys12(suite, version, stored.master, random, hello.random);
-  const h = suite.prfHash;
   await ch.send(CONTENT.handshake, sh);
-  await ch.send(CONTENT.changeCipherSpec, Uint8Array.of(1));
-  ch.writer = k.server;
-  const mine = encodeHandshake(
-    HS.finished,
-    await prf(
-      version,
-      h,
-      stored.master,
-      "server finished",
-      await handshakeHash(version, h, concat(...transcript)),
-      12,
-    ),
-  );
-  transcript.push(mine);
-  await ch.send(CONTENT.handshake, mine);
-  const ccs = await ch.message("the resumed handshake");
-  if (ccs !== "ccs") {
-    throw fail(
-      "PEER_MALFORMED",
-      10,
-      `Expected ChangeCipherSpec, got handshake message type ${ccs.type} (unexpected_message)`,
-    );
-  }
-  ch.reader = legacyOpener(k.client);
-  const fin = await ch.expect(HS.finished, "the client's Finished");
-  const expected = await prf(
+  await sendFinished12(ch, k.server, suite, version, stored.master, transcript);
+  await receiveFinished12(
+    ch,
+    k.client,
+    suite,
     version,
-    h,
     stored.master,
-    "client finished",
-    await handshakeHash(version, h, concat(...transcript)),
-    12,
+    transcript,
+    "the resumed handshake",
   );
-  if (fin.body.length !== 12 || fin.body.some((b, i) => b !== expected[i])) {
-    throw fail(
-      "HANDSHAKE_FAILURE",
-      51,
-      "The client's Finished does not match (decrypt_error): its keys or transcript differ",
-    );
-  }
   return session(ch, info);
 }
 
