@@ -29,6 +29,7 @@ import {
   timeoutOption,
 } from "../options.ts";
 import { EXIT_CHECK_FAILED } from "../exit_codes.ts";
+import { stopSignals } from "../stop_signals.ts";
 
 const list: CommandSpec = {
   name: "list",
@@ -241,11 +242,23 @@ async function runLabCheck(inv: Invocation, flags: CheckFlags): Promise<number> 
     asClient: derived ? "server policy run as a verifying client" : null,
   };
   inv.body = named;
-  const rows = await checkPolicyAgainstLab(rp, {
-    host: "127.0.0.1",
-    timeoutMs: flags.timeout,
-    now: new Date(),
-  });
+  // SIGINT/SIGTERM stop the lab cleanly (its ports closed, its temporary keys removed).
+  const stopper = stopSignals();
+  let rows;
+  try {
+    rows = await checkPolicyAgainstLab(rp, {
+      host: "127.0.0.1",
+      timeoutMs: flags.timeout,
+      now: new Date(),
+      signal: stopper.signal,
+    });
+  } catch (e) {
+    const code = stopper.exitCode();
+    if (code !== undefined) return code;
+    throw e;
+  } finally {
+    stopper.dispose();
+  }
   const verdict = rows.every((r) => r.match) ? "pass" : "fail";
   if (flags.json) printJson(envelope("policy", { ...named, verdict, rows }));
   else {

@@ -75,6 +75,7 @@ export async function startLab(opts: LabOptions): Promise<RunningLab> {
   const stop = new AbortController();
   const onAbort = () => stop.abort();
   opts.signal.addEventListener("abort", onAbort, { once: true });
+  if (opts.signal.aborted) stop.abort(); // stopped while the PKI was being made
   const running: Promise<unknown>[] = [];
   const portFor = (i: number) => (opts.port === 0 ? 0 : opts.port + i);
   const good = pki.chains.good;

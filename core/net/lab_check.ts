@@ -45,19 +45,23 @@ export async function checkPolicyAgainstLab(
   opts: LabCheckOptions,
 ): Promise<LabRow[]> {
   const stop = new AbortController();
-  const onAbort = () => stop.abort();
-  opts.signal?.addEventListener("abort", onAbort, { once: true });
   const lab = await startLab({
     host: opts.host,
     port: 0,
     timeoutMs: opts.timeoutMs,
     signal: stop.signal,
   });
+  // The caller's stop is followed once the lab is up (a stop during its start
+  // is seen before the first probe), so the lab always stops through `stop`.
+  const onAbort = () => stop.abort();
+  opts.signal?.addEventListener("abort", onAbort, { once: true });
   try {
     const rows: LabRow[] = [];
     for (const e of lab.index.endpoints) {
       if (!e.served || e.port === null) continue;
-      if (stop.signal.aborted) throw new TlsprobeError("USAGE", "Stopped");
+      if (stop.signal.aborted || opts.signal?.aborted) {
+        throw new TlsprobeError("USAGE", "Stopped");
+      }
       let actual: LabActual;
       try {
         const r = await checkServerPolicy({
