@@ -38,6 +38,7 @@ export const UNIT_TESTS: readonly string[] = [
   "tests/core/handshake/offer_test.ts",
   "tests/core/handshake/replay_test.ts",
   "tests/core/lab/cases_test.ts",
+  "tests/core/lab/policy_table_test.ts",
   "tests/core/net/classify_test.ts",
   "tests/core/openssl/cipher_string_test.ts",
   "tests/core/policy/check_test.ts",
