@@ -421,6 +421,23 @@ try {
     await checkContrast(frame, theme);
   };
 
+  // The weak suite's warning finding is styled by severity in the current theme:
+  // the severity word in the theme's warning colour and a bar, not the body's colour.
+  const severityStyled = async (theme) => {
+    const warning = frame.locator("#findings li.finding-warning", {
+      hasText: "no forward secrecy",
+    });
+    assert((await warning.count()) === 1, `${theme}: no warning finding about forward secrecy`);
+    const [sevColour, bodyColour, bar] = await warning.evaluate((li) => [
+      getComputedStyle(li.querySelector(".sev")).color,
+      getComputedStyle(document.body).color,
+      getComputedStyle(li).borderLeftColor,
+    ]);
+    assert(sevColour !== bodyColour, `${theme}: the severity is not coloured (${sevColour})`);
+    assert(bar !== bodyColour, `${theme}: no severity bar (${bar})`);
+    return [sevColour, bar];
+  };
+
   await check(
     "a weak-suite server (AES128-SHA, TLS 1.2): findings styled by severity, the suite rated weak",
     async () => {
@@ -445,14 +462,7 @@ try {
       assert(/CBC/.test((await warning.textContent()) ?? ""), "the finding does not name CBC");
       const rating = ((await frame.locator("#r-rating").textContent()) ?? "").trim();
       assert(/^weak/.test(rating), `rating: ${rating}`);
-      // Styled: the severity word in the theme's warning colour, not the body's.
-      const [sevColour, bodyColour, bar] = await warning.evaluate((li) => [
-        getComputedStyle(li.querySelector(".sev")).color,
-        getComputedStyle(document.body).color,
-        getComputedStyle(li).borderLeftColor,
-      ]);
-      assert(sevColour !== bodyColour, `the severity is not coloured (${sevColour})`);
-      assert(bar !== bodyColour, `no severity bar (${bar})`);
+      const [sevColour, bar] = await severityStyled("Light Modern");
       log("weak suite:", rating, "| warning colour", sevColour, "bar", bar);
       // The chain's SHA-256 with its copy button: the clipboard gets openssl's fingerprint.
       const fp = execFileSync("openssl", [
@@ -519,7 +529,7 @@ try {
   );
 
   await check(
-    "every text colour in the panel has AA contrast (4.5:1) in Light, Dark, High Contrast and High Contrast Light",
+    "every text colour in the panel has AA contrast (4.5:1) in Light, Dark, High Contrast and High Contrast Light; the weak suite's findings are styled by severity in Light and Dark",
     async () => {
       const failedRow = rows.filter({ has: page.locator(".codicon-error") }).first();
       const failedText = ((await failedRow.locator(".label-name").textContent()) ?? "").trim();
@@ -533,6 +543,13 @@ try {
       ) {
         if (theme !== "Light Modern") await setTheme(theme);
         await contrastOf(`localhost:${weakPort}`, `${theme} (weak suite)`, "#findings");
+        // Severity colours in Light and Dark; High Contrast themes keep text at full contrast.
+        if (theme.endsWith("Modern")) {
+          log(
+            `${theme}: weak suite's warning styled`,
+            (await severityStyled(theme)).join(" | bar "),
+          );
+        }
         await panelShot(shot);
         await contrastOf(failedText, `${theme} (error)`, "#error");
       }
