@@ -452,3 +452,24 @@ export async function setColorTheme(page, frame, label) {
   }
   throw new Error(`the theme did not change to ${label}`);
 }
+
+/**
+ * Answers a trust failure's "Retry with a CA file…" in the panel: clicks it,
+ * then fills code-server's own file dialog with `caPath` and accepts (again
+ * while the dialog is still settling on its default folder).
+ */
+export async function retryWithCaFile(page, frame, caPath) {
+  const input = page.locator(".quick-input-widget input");
+  await frame.locator("#retry-ca").click();
+  const accept = page.locator(".quick-input-widget .monaco-button", {
+    hasText: "Retry with this CA",
+  }).first();
+  await accept.waitFor({ timeout: 30_000 });
+  for (let i = 0; i < 50 && !(await input.inputValue()); i++) await page.waitForTimeout(200);
+  for (let attempt = 0; attempt < 5 && (await accept.isVisible()); attempt++) {
+    await input.fill(caPath);
+    await page.waitForTimeout(1000);
+    if ((await input.inputValue()) === caPath) await accept.click().catch(() => {});
+    await page.waitForTimeout(1000);
+  }
+}

@@ -28,6 +28,7 @@ import {
   menuPick,
   outputChannelRuns,
   prepare,
+  retryWithCaFile,
   setColorTheme,
   startCodeServer,
   startTlsServer,
@@ -676,6 +677,122 @@ try {
         `problem row: ${text}`,
       );
       await page.screenshot({ path: path.join(outDir, "e2e-problems.png") });
+    },
+  );
+
+  await check(
+    "Light Modern: a server signed by another CA fails trust with the CLI's advice; Retry with a CA file… verifies it",
+    async () => {
+      // A second private CA and a localhost leaf it signs (X.509 v3, as webpki wants);
+      // the workspace's setting trusts only certs/ca.crt.
+      const dir = fs.mkdtempSync(path.join(tmp, "otherca-"));
+      const f = (n) => path.join(dir, n);
+      const ossl = (...a) => execFileSync("openssl", a, { stdio: "ignore" });
+      ossl(
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+        "-keyout",
+        f("ca.key"),
+        "-out",
+        f("ca.crt"),
+        "-subj",
+        "/CN=tlsprobe e2e other CA",
+        "-days",
+        "2",
+        "-addext",
+        "basicConstraints=critical,CA:TRUE",
+        "-addext",
+        "keyUsage=critical,keyCertSign",
+      );
+      fs.writeFileSync(
+        f("leaf.ext"),
+        "subjectAltName=DNS:localhost\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n",
+      );
+      ossl(
+        "req",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+        "-keyout",
+        f("leaf.key"),
+        "-out",
+        f("leaf.csr"),
+        "-subj",
+        "/CN=localhost",
+      );
+      ossl(
+        "x509",
+        "-req",
+        "-in",
+        f("leaf.csr"),
+        "-CA",
+        f("ca.crt"),
+        "-CAkey",
+        f("ca.key"),
+        "-CAcreateserial",
+        "-days",
+        "2",
+        "-extfile",
+        f("leaf.ext"),
+        "-out",
+        f("leaf.crt"),
+      );
+      const otherPort = await freePort();
+      const other = spawn("openssl", [
+        "s_server",
+        "-accept",
+        `127.0.0.1:${otherPort}`,
+        "-cert",
+        f("leaf.crt"),
+        "-key",
+        f("leaf.key"),
+        "-quiet",
+      ], { stdio: ["pipe", "ignore", "ignore"], detached: true });
+      try {
+        for (let i = 0; i < 100; i++) {
+          const up = await new Promise((r) => {
+            const c = net.connect(otherPort, "127.0.0.1", () => {
+              c.destroy();
+              r(true);
+            }).on("error", () => r(false));
+          });
+          if (up) break;
+          await page.waitForTimeout(100);
+        }
+        await frame.locator("#target").fill(`localhost:${otherPort}`);
+        await frame.locator("#target").press("Enter");
+        const error = frame.locator("#error");
+        await error.waitFor({ timeout: 60_000 });
+        const advice = (await error.textContent()) ?? "";
+        assert(
+          /^CERT_UNKNOWN_ISSUER .*Retry with a CA file/.test(advice),
+          `error shown: ${advice}`,
+        );
+        assert(
+          (await rows.first().locator(".codicon-error").count()) === 1,
+          "the failed probe is not marked failed in the History tree",
+        );
+        await page.screenshot({ path: path.join(outDir, "e2e-trust-failure-light.png") });
+        await retryWithCaFile(page, frame, f("ca.crt"));
+        await frame.locator("#error").waitFor({ state: "detached", timeout: 60_000 });
+        const trust = ((await frame.locator("#r-trust").textContent({ timeout: 60_000 })) ?? "")
+          .trim();
+        log("retried with the other CA:", trust);
+        assert(/^verified/.test(trust), `trust ${trust}`);
+      } finally {
+        try {
+          process.kill(-other.pid, "SIGKILL");
+        } catch {
+          // gone
+        }
+      }
     },
   );
 } catch (e) {

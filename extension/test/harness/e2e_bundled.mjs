@@ -23,6 +23,7 @@ import {
   menuPick,
   outputChannelRuns,
   prepare,
+  retryWithCaFile,
   setColorTheme,
   startCodeServer,
   startTlsServer,
@@ -222,21 +223,7 @@ try {
         "the failed probe is not marked failed in the History tree",
       );
       await page.screenshot({ path: path.join(outDir, "e2e-bundled-trust-failure.png") });
-      await frame.locator("#retry-ca").click();
-      // code-server's own file dialog: it first fills in a default folder; then type the
-      // path and accept with its button (again if the dialog was still settling).
-      const caPath = path.join(repo, "certs", "ca.crt");
-      const accept = page.locator(".quick-input-widget .monaco-button", {
-        hasText: "Retry with this CA",
-      }).first();
-      await accept.waitFor({ timeout: 30_000 });
-      for (let i = 0; i < 50 && !(await input.inputValue()); i++) await page.waitForTimeout(200);
-      for (let attempt = 0; attempt < 5 && (await accept.isVisible()); attempt++) {
-        await input.fill(caPath);
-        await page.waitForTimeout(1000);
-        if ((await input.inputValue()) === caPath) await accept.click().catch(() => {});
-        await page.waitForTimeout(1000);
-      }
+      await retryWithCaFile(page, frame, path.join(repo, "certs", "ca.crt"));
       await frame.locator("#error").waitFor({ state: "detached", timeout: 90_000 });
       const version = (await frame.locator("#r-version").textContent({ timeout: 90_000 }))
         ?.trim();
