@@ -5,12 +5,10 @@
  * @module
  */
 import { type CommandSpec, option, UsageError } from "../args.ts";
-import { SCHEMA_VERSION } from "../../core/report/envelope.ts";
 import { pyStrRepr } from "../../core/report/pyrepr.ts";
 import { loadCertifiedKey } from "../../core/net/pem.ts";
 import {
   type ClientAuth,
-  type ClientInfo,
   type EngineSession,
   type EngineVersion,
   type ServeEvents,
@@ -35,7 +33,7 @@ import { err, out, styles } from "../output.ts";
 import { parseAlpn, parseListenPort, parseTimeout } from "../options.ts";
 import { stopSignals } from "../stop_signals.ts";
 import { runLab } from "./serve_lab.ts";
-import { chooseEngine, SERVE_VERSION_CODES, type ServeVersion } from "./serve_engine.ts";
+import { chooseEngine, SERVE_VERSION_CODES, serveLog, type ServeVersion } from "./serve_engine.ts";
 import { runLabEngine } from "./serve_lab_engine.ts";
 import {
   parseServeStarttlsProtocol,
@@ -259,10 +257,7 @@ async function runServe(flags: ServeFlags & { cert: string }): Promise<number> {
   for (const n of policy ? runtimeLimits(policy.policy, "server") : []) err(`note: ${n}`);
   const clientAuth = await clientAuthFor(flags, policy);
   const s = styles();
-  const who = (c: ClientInfo) =>
-    c.host.includes(":") ? `[${c.host}]:${c.port}` : `${c.host}:${c.port}`;
-  const line = (event: string, fields: Record<string, unknown>) =>
-    out(JSON.stringify({ schemaVersion: SCHEMA_VERSION, event, ...fields }));
+  const { who, line, sent, received } = serveLog(flags);
   const certReport = (info: EngineSession): ClientCertificateReport => ({
     requested: info.clientCertificateRequested,
     certificate: info.clientCertificate,
@@ -356,14 +351,8 @@ async function runServe(flags: ServeFlags & { cert: string }): Promise<number> {
         for (const l of renderClientCertificate(certReport(info))) out(l);
       }
     },
-    sent: (c, n) =>
-      flags.json
-        ? line("sent", { client: c.id, bytes: n })
-        : flags.verbose && out(`  ${who(c)}: sent ${n} bytes`),
-    received: (c, n) =>
-      flags.json
-        ? line("received", { client: c.id, bytes: n })
-        : flags.verbose && out(`  ${who(c)}: received ${n} bytes`),
+    sent,
+    received,
     clientError: (c, e) =>
       flags.json ? line("clientError", { client: c.id, error: e.toJSON() }) : err(
         `  ${who(c)}: ${s.red(e.code)}: ${e.message}${

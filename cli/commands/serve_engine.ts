@@ -22,6 +22,9 @@ import { versionName } from "../../core/registry/versions.ts";
 import type { ResolvedPolicy } from "../../core/policy/mod.ts";
 import { runtimeSuites } from "../../core/net/features.ts";
 import { readFileText } from "../../core/net/pem.ts";
+import type { ClientInfo } from "../../core/net/server.ts";
+import { SCHEMA_VERSION } from "../../core/report/envelope.ts";
+import { out } from "../output.ts";
 
 /** Versions `-p` names. */
 export type ServeVersion = "TLSv1" | "TLSv1.1" | "TLSv1.2" | "TLSv1.3";
@@ -238,4 +241,29 @@ export function describeLabSession(info: LabSessionInfo): string {
   }${info.dhBits ? `, DH ${info.dhBits} bits` : ""}${
     info.helloRetry ? " (after HelloRetryRequest)" : ""
   }, ALPN ${info.alpn ?? "none"}`;
+}
+
+/**
+ * The log pieces both engines' `serve` share: a client's address as
+ * `host:port` (`[v6]:port`), one JSON event line, and the byte-count events
+ * (a JSON line with `--json`, a text line with `-v`, nothing otherwise).
+ *
+ * @param flags `--json` and `-v`
+ * @returns `who`, `line`, `sent` and `received`
+ */
+export function serveLog(flags: { json?: boolean; verbose?: boolean }): {
+  who: (c: ClientInfo) => string;
+  line: (event: string, fields: Record<string, unknown>) => void;
+  sent: (c: ClientInfo, n: number) => void;
+  received: (c: ClientInfo, n: number) => void;
+} {
+  const who = (c: ClientInfo) =>
+    c.host.includes(":") ? `[${c.host}]:${c.port}` : `${c.host}:${c.port}`;
+  const line = (event: string, fields: Record<string, unknown>) =>
+    out(JSON.stringify({ schemaVersion: SCHEMA_VERSION, event, ...fields }));
+  const bytes = (what: "sent" | "received") => (c: ClientInfo, n: number) => {
+    if (flags.json) line(what, { client: c.id, bytes: n });
+    else if (flags.verbose) out(`  ${who(c)}: ${what} ${n} bytes`);
+  };
+  return { who, line, sent: bytes("sent"), received: bytes("received") };
 }

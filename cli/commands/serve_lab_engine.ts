@@ -5,10 +5,8 @@
  *
  * @module
  */
-import { SCHEMA_VERSION } from "../../core/report/envelope.ts";
 import { pyStrRepr } from "../../core/report/pyrepr.ts";
 import type { CertifiedKey } from "../../core/net/pem.ts";
-import type { ClientInfo } from "../../core/net/server.ts";
 import { serveLabEngine } from "../../core/net/lab_server.ts";
 import type { ResolvedPolicy } from "../../core/policy/mod.ts";
 import { cipherSuiteByCode } from "../../core/registry/cipher_suites.ts";
@@ -17,7 +15,7 @@ import { versionName } from "../../core/registry/versions.ts";
 import { EXIT_CODES } from "../exit_codes.ts";
 import { err, out, styles } from "../output.ts";
 import { stopSignals } from "../stop_signals.ts";
-import { describeLabSession, type EngineFlags, labEngineConfig } from "./serve_engine.ts";
+import { describeLabSession, type EngineFlags, labEngineConfig, serveLog } from "./serve_engine.ts";
 
 /** The `serve` flags the lab-engine path reads. */
 export interface LabEngineServeFlags extends EngineFlags {
@@ -50,10 +48,7 @@ export async function runLabEngine(
 ): Promise<number> {
   const { config, notes } = await labEngineConfig(flags, policy);
   const s = styles();
-  const who = (c: ClientInfo) =>
-    c.host.includes(":") ? `[${c.host}]:${c.port}` : `${c.host}:${c.port}`;
-  const line = (event: string, fields: Record<string, unknown>) =>
-    out(JSON.stringify({ schemaVersion: SCHEMA_VERSION, event, ...fields }));
+  const { who, line, sent, received } = serveLog(flags);
   if (!flags.json) {
     err(`note: the lab engine serves (${reasons.join(", ")}); not constant-time: a test server`);
     for (const n of notes) err(`note: ${n}`);
@@ -113,14 +108,8 @@ export async function runLabEngine(
           out(`  ${who(c)}: TLS handshake done: ${describeLabSession(info)}`);
         }
       },
-      sent: (c, n) =>
-        flags.json
-          ? line("sent", { client: c.id, bytes: n })
-          : flags.verbose && out(`  ${who(c)}: sent ${n} bytes`),
-      received: (c, n) =>
-        flags.json
-          ? line("received", { client: c.id, bytes: n })
-          : flags.verbose && out(`  ${who(c)}: received ${n} bytes`),
+      sent,
+      received,
       clientError: (c, e) =>
         flags.json ? line("clientError", { client: c.id, error: e.toJSON() }) : err(
           `  ${who(c)}: ${s.red(e.code)}: ${e.message}${

@@ -473,3 +473,17 @@ export async function retryWithCaFile(page, frame, caPath) {
     await page.waitForTimeout(1000);
   }
 }
+
+/** Waits (up to 10 s) until something accepts TCP connections on 127.0.0.1:`port`. */
+export async function waitForPort(port) {
+  for (let i = 0; i < 100; i++) {
+    const up = await new Promise((r) => {
+      const c = net.connect(port, "127.0.0.1", () => {
+        c.destroy();
+        r(true);
+      }).on("error", () => r(false));
+    });
+    if (up) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

@@ -34,6 +34,7 @@ import {
   startTlsServer,
   stop,
   tools,
+  waitForPort,
 } from "./code_server.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -442,16 +443,7 @@ try {
   await check(
     "a weak-suite server (AES128-SHA, TLS 1.2): findings styled by severity, the suite rated weak",
     async () => {
-      for (let i = 0; i < 100; i++) {
-        const ok = await new Promise((r) => {
-          const c = net.connect(weakPort, "127.0.0.1", () => {
-            c.destroy();
-            r(true);
-          }).on("error", () => r(false));
-        });
-        if (ok) break;
-        await page.waitForTimeout(100);
-      }
+      await waitForPort(weakPort);
       await frame.locator("#target").fill(`localhost:${weakPort}`);
       await frame.locator("#target").press("Enter");
       const findings = frame.locator("#findings li");
@@ -756,16 +748,7 @@ try {
         "-quiet",
       ], { stdio: ["pipe", "ignore", "ignore"], detached: true });
       try {
-        for (let i = 0; i < 100; i++) {
-          const up = await new Promise((r) => {
-            const c = net.connect(otherPort, "127.0.0.1", () => {
-              c.destroy();
-              r(true);
-            }).on("error", () => r(false));
-          });
-          if (up) break;
-          await page.waitForTimeout(100);
-        }
+        await waitForPort(otherPort);
         await frame.locator("#target").fill(`localhost:${otherPort}`);
         await frame.locator("#target").press("Enter");
         const error = frame.locator("#error");
