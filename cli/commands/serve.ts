@@ -257,7 +257,7 @@ async function runServe(flags: ServeFlags & { cert: string }): Promise<number> {
   for (const n of policy ? runtimeLimits(policy.policy, "server") : []) err(`note: ${n}`);
   const clientAuth = await clientAuthFor(flags, policy);
   const s = styles();
-  const { who, line, sent, received } = serveLog(flags);
+  const { who, line, connection, sent, received } = serveLog(flags);
   const certReport = (info: EngineSession): ClientCertificateReport => ({
     requested: info.clientCertificateRequested,
     certificate: info.clientCertificate,
@@ -293,10 +293,7 @@ async function runServe(flags: ServeFlags & { cert: string }): Promise<number> {
           clientCertificate: clientAuth ? clientAuth.mode : "none",
         })
         : out(`Listening at interface ${pyStrRepr(host)} and port ${port}`),
-    connection: (c) =>
-      flags.json
-        ? line("connection", { client: c.id, host: c.host, port: c.port })
-        : out(`Connection from host ${pyStrRepr(c.host)} and port ${c.port}`),
+    connection,
     starttls: (c, info) => {
       const dropped = info.discarded.length;
       const injected = dropped

@@ -25,6 +25,7 @@ import { readFileText } from "../../core/net/pem.ts";
 import type { ClientInfo } from "../../core/net/server.ts";
 import { SCHEMA_VERSION } from "../../core/report/envelope.ts";
 import { out } from "../output.ts";
+import { pyStrRepr } from "../../core/report/pyrepr.ts";
 
 /** Versions `-p` names. */
 export type ServeVersion = "TLSv1" | "TLSv1.1" | "TLSv1.2" | "TLSv1.3";
@@ -246,14 +247,16 @@ export function describeLabSession(info: LabSessionInfo): string {
 /**
  * The log pieces both engines' `serve` share: a client's address as
  * `host:port` (`[v6]:port`), one JSON event line, and the byte-count events
- * (a JSON line with `--json`, a text line with `-v`, nothing otherwise).
+ * (a JSON line with `--json`, a text line with `-v`, nothing otherwise), and
+ * the connection event (test_tls.py's "Connection from host …" line).
  *
  * @param flags `--json` and `-v`
- * @returns `who`, `line`, `sent` and `received`
+ * @returns `who`, `line`, `connection`, `sent` and `received`
  */
 export function serveLog(flags: { json?: boolean; verbose?: boolean }): {
   who: (c: ClientInfo) => string;
   line: (event: string, fields: Record<string, unknown>) => void;
+  connection: (c: ClientInfo) => void;
   sent: (c: ClientInfo, n: number) => void;
   received: (c: ClientInfo, n: number) => void;
 } {
@@ -265,5 +268,9 @@ export function serveLog(flags: { json?: boolean; verbose?: boolean }): {
     if (flags.json) line(what, { client: c.id, bytes: n });
     else if (flags.verbose) out(`  ${who(c)}: ${what} ${n} bytes`);
   };
-  return { who, line, sent: bytes("sent"), received: bytes("received") };
+  const connection = (c: ClientInfo) =>
+    flags.json
+      ? line("connection", { client: c.id, host: c.host, port: c.port })
+      : out(`Connection from host ${pyStrRepr(c.host)} and port ${c.port}`);
+  return { who, line, connection, sent: bytes("sent"), received: bytes("received") };
 }

@@ -48,7 +48,7 @@ export async function runLabEngine(
 ): Promise<number> {
   const { config, notes } = await labEngineConfig(flags, policy);
   const s = styles();
-  const { who, line, sent, received } = serveLog(flags);
+  const { who, line, connection, sent, received } = serveLog(flags);
   if (!flags.json) {
     err(`note: the lab engine serves (${reasons.join(", ")}); not constant-time: a test server`);
     for (const n of notes) err(`note: ${n}`);
@@ -84,10 +84,7 @@ export async function runLabEngine(
             notes,
           })
           : out(`Listening at interface ${pyStrRepr(host)} and port ${port}`),
-      connection: (c) =>
-        flags.json
-          ? line("connection", { client: c.id, host: c.host, port: c.port })
-          : out(`Connection from host ${pyStrRepr(c.host)} and port ${c.port}`),
+      connection,
       handshake: (c, info) => {
         if (flags.json) {
           const suite = cipherSuiteByCode(info.suite);
