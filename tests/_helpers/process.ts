@@ -97,7 +97,7 @@ export async function startPeer(
       try {
         child.kill("SIGTERM");
       } catch { /* already gone */ }
-      let grace: number | undefined;
+      let grace: ReturnType<typeof setTimeout> | undefined;
       const late = new Promise<void>((r) => grace = setTimeout(r, 2000));
       await Promise.race([status, late]);
       clearTimeout(grace);
