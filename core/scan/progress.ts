@@ -43,6 +43,8 @@ export class ProgressPlan {
   #ended = false;
 
   /**
+   * A plan with no parts yet.
+   *
    * @param emit receives a report after each handshake and at the end
    */
   constructor(private readonly emit?: (p: ScanProgress) => void) {}
