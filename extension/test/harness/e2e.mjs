@@ -407,7 +407,7 @@ try {
   );
   await check(
     "a scan of a listener that never answers ends with TIMEOUT in the panel within its bound",
-    () => scanSilentTimesOut(page, frame, rows),
+    () => scanSilentTimesOut(frame, rows),
   );
 
   // A server that keeps to one weak suite: RSA key exchange, CBC, SHA-1.

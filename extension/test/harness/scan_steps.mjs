@@ -187,7 +187,7 @@ export function cancelScan(page, frame) {
  * A scan of a listener that accepts and never answers ends in the panel with TIMEOUT, within
  * the CLI's per-handshake bound (5 s with the e2e's tlsprobe.timeout) plus start-up margin.
  */
-export async function scanSilentTimesOut(page, frame, rows) {
+export async function scanSilentTimesOut(frame, rows) {
   const silent = net.createServer(() => {}).listen(0, "127.0.0.1");
   await new Promise((r) => silent.once("listening", r));
   const target = `127.0.0.1:${silent.address().port}`;
