@@ -151,7 +151,11 @@ export async function scanKnownServer(page, frame, rows, server) {
   assert((await rows.count()) === before + 1, "the scan was not added to the history");
   const row = rows.first();
   const rowText = (await row.textContent()) ?? "";
-  assert(rowText.includes(server.target) && /scan · .*grade A/.test(rowText), `row: ${rowText}`);
+  assert(
+    rowText.includes(server.target) && /scan, grade A \(TLSv1\.3, TLSv1\.2\)/.test(rowText) &&
+      !/scan · scan/.test(rowText),
+    `row: ${rowText}`,
+  );
   assert((await row.locator(".codicon-pass").count()) === 1, "the scan row has no pass codicon");
   return ms;
 }
@@ -173,7 +177,7 @@ export async function scanFromHistory(page, frame, rows, server, caFile) {
   }
   assert((await rows.count()) === before + 1, "the re-scan was not added to the history");
   const first = (await rows.first().textContent()) ?? "";
-  assert(first.includes(server.target) && /scan · /.test(first), `newest row: ${first}`);
+  assert(first.includes(server.target) && /scan, grade A/.test(first), `newest row: ${first}`);
   const { suites } = await readTable(frame);
   assert(JSON.stringify(suites) === JSON.stringify(SCAN_EXPECTED), "the re-scan's table differs");
 }
@@ -202,7 +206,8 @@ export async function scanSilentTimesOut(frame, rows) {
     log(`silent scan: ${text.slice(0, 120)} after ${ms} ms`);
     assert(/^TIMEOUT\b/.test(text), `error shown: ${text}`);
     const row = rows.first();
-    assert(((await row.textContent()) ?? "").includes(target), "the failed scan is not in history");
+    const rowText = (await row.textContent()) ?? "";
+    assert(rowText.includes(target) && /scan · TIMEOUT/.test(rowText), `history row: ${rowText}`);
     assert((await row.locator(".codicon-error").count()) === 1, "no error codicon on its row");
     return ms;
   } finally {
