@@ -3,17 +3,9 @@
 // order, the weak suite and its finding coloured by severity, the progress reaching 100 %, the
 // History tree's scan row, copy as command line and re-scan), Cancel in the middle of a scan,
 // a listener that never answers ending with TIMEOUT, and the styles in a given theme.
-import { spawn } from "node:child_process";
 import net from "node:net";
 import path from "node:path";
-import {
-  cancelInView,
-  checkContrast,
-  freePort,
-  log,
-  menuPick,
-  waitForPort,
-} from "./code_server.mjs";
+import { cancelInView, checkContrast, log, menuPick, startOpensslServer } from "./code_server.mjs";
 
 function assert(cond, msg) {
   if (!cond) throw new Error(msg);
@@ -30,11 +22,7 @@ export const SCAN_EXPECTED = {
  * AES128-SHA) and TLS 1.3 (AES-128-GCM, then ChaCha20), the server's order deciding.
  */
 export async function startScanServer(repo) {
-  const port = await freePort();
-  const child = spawn("openssl", [
-    "s_server",
-    "-accept",
-    `127.0.0.1:${port}`,
+  const { port, stop } = await startOpensslServer([
     "-cert",
     path.join(repo, "certs/localhost.crt"),
     "-key",
@@ -46,17 +34,7 @@ export async function startScanServer(repo) {
     "-serverpref",
     "-no_tls1",
     "-no_tls1_1",
-    "-quiet",
-  ], { stdio: ["pipe", "ignore", "ignore"], detached: true });
-  const stop = () => {
-    try {
-      process.kill(-child.pid, "SIGKILL");
-    } catch {
-      // gone
-    }
-  };
-  process.on("exit", stop);
-  await waitForPort(port);
+  ]);
   return { port, target: `localhost:${port}`, stop };
 }
 
