@@ -85,7 +85,7 @@ const here = await Deno.makeTempDir({ prefix: "tlsprobe-compare-" });
 await bundleCli(`${here}/lib/tlsprobe`);
 const flags = taskFlags();
 await Deno.copyFile(ROOT + flags.envFile, `${here}/lib/${flags.envFile.split("/").pop()}`);
-const bundleWords = launchArgs(flags.envFile, flags.allow).map((a) =>
+const bundleWords = launchArgs(flags.envFile, flags.allow, flags.unstable).map((a) =>
   a.replaceAll("${here}", here)
 );
 const bundled = (args: string[]) => run(Deno.execPath(), [...bundleWords, ...args], { cwd: here });
