@@ -10,7 +10,7 @@ import { VERSION } from "../core/version.ts";
 import { type CommandSpec, type Invocation, resolve, table, UsageError } from "./args.ts";
 import { EXIT_CODES, EXIT_INTERNAL, EXIT_USAGE } from "./exit_codes.ts";
 import { withAdvice } from "./advice.ts";
-import { COMMANDS, warmRuntimeTls } from "./commands/mod.ts";
+import { COMMANDS } from "./commands/mod.ts";
 import { err, isBrokenPipe, out, printError } from "./output.ts";
 
 /** The conventional status of a process whose reader went away (128 + SIGPIPE). */
@@ -148,7 +148,6 @@ async function dispatch(args: string[]): Promise<number> {
       verb.startsWith("-") ? `unknown option '${verb}'` : `unknown command '${verb}'`,
     );
   }
-  if (entry.runtimeTls && !rest.some((a) => a === "-h" || a === "--help")) warmRuntimeTls();
   const { command } = await entry.load();
   // `ciphers` takes OpenSSL-style options (-v, -V, -tls1_2, -ciphersuites VAL, ...)
   // and parses its own arguments, as openssl does.

@@ -17,26 +17,6 @@ export interface CommandEntry {
   usage: string;
   summary: string;
   load: () => Promise<{ command: CommandSpec }>;
-  /** Makes runtime (rustls) TLS connections on every run: worth {@link warmRuntimeTls}. */
-  runtimeTls?: boolean;
-}
-
-/**
- * Starts, off the main thread, the one-time set-up that the runtime's first
- * TLS client otherwise pays on it. Deno's first `Deno.connectTls`/`startTls`
- * in a process spends tens of milliseconds (70–110 ms measured on a loaded
- * machine) initialising the crypto library it shares with WebCrypto's ECDSA
- * key generation, and it does so on the main thread, blocking everything
- * else. An ECDSA key generation runs that same initialisation on a worker
- * thread of the runtime, so started before the verb's modules load it
- * overlaps them; afterwards the first TLS client costs a few milliseconds.
- * Nothing depends on it: where the runtime works differently, it is one
- * wasted P-256 key.
- */
-export function warmRuntimeTls(): void {
-  crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, false, ["sign"]).catch(
-    () => {},
-  );
 }
 
 /** Every verb. */
@@ -47,7 +27,6 @@ export const COMMANDS: CommandEntry[] = [
     summary:
       "Connect with TLS, verify the server, print what it sends (the book's safe_tls.py client)",
     load: () => import("./connect.ts"),
-    runtimeTls: true,
   },
   {
     name: "serve",
@@ -60,7 +39,6 @@ export const COMMANDS: CommandEntry[] = [
     usage: "[options] <host[:port]> [port]",
     summary: "Handshake with a TLS server and report what was negotiated (the book's test_tls.py)",
     load: () => import("./probe.ts"),
-    runtimeTls: true,
   },
   {
     name: "features",

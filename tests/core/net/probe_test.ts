@@ -449,7 +449,9 @@ Deno.test("probe() ends the overlapping trust connection when the inspection han
   });
   try {
     const started = performance.now();
-    const r = await probe(opts(server.port, { noTrust: false, timeoutMs: 5000 }));
+    // The CA file as the other trust tests here use it (a process chooses its store once).
+    const p = await setup();
+    const r = await probe(opts(server.port, { noTrust: false, caFile: p.caCrt, timeoutMs: 5000 }));
     const ms = performance.now() - started;
     assert.equal(r.error?.code, "HANDSHAKE_FAILURE");
     assert.ok(n >= 2, "the trust connection was made");
