@@ -33,7 +33,9 @@ export interface TrustInfo {
 
 /** Trust as configured for the runtime, plus the PEM texts to pass as `caCerts`. */
 export interface TrustConfig {
+  /** What will be trusted, as reported. */
   info: TrustInfo;
+  /** The CA file's certificates (PEM), for the runtime's `caCerts`. */
   caCerts?: string[];
 }
 
