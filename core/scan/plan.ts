@@ -530,7 +530,10 @@ async function run(
   };
 
   // Phase 1: the version chain, and SSLv2 beside it. A chain usually takes
-  // three ClientHellos (the highest version, the next, a refusal).
+  // three ClientHellos (the highest version, the next, a refusal). What
+  // follows is planned once the versions are known; until then it counts as
+  // its estimate for a common two-version server.
+  const later = progress.part("versions", ESTIMATE.afterVersions);
   const trySslv2 = !o.versions || o.versions.includes(0x0300) || o.versions.includes(0x0002);
   const [found, v2] = await Promise.all([
     track("versions", Math.min(wanted.length, 3), (q) =>
@@ -549,6 +552,7 @@ async function run(
     trySslv2 ? track("SSLv2", 1, (q) => q.sslv2()) : Promise.resolve({ accepted: false }),
   ]);
   r.sslv2 = v2.accepted;
+  later.finish();
   if (o.signal?.aborted) {
     r.versions = wanted.map(emptyVersion);
     throw new Interrupted();
@@ -680,6 +684,7 @@ async function run(
  * three TLS 1.3 suites beside five groups), for the progress total only.
  */
 const ESTIMATE = {
+  afterVersions: 40,
   suites: 12,
   suitesAndGroups13: 7,
   groupsAndSigalgs12: 14,
