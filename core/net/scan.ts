@@ -61,7 +61,7 @@ import { ProgressPlan, type ScanProgress } from "../scan/progress.ts";
 import type { ResolvedPolicy } from "../policy/resolve.ts";
 import type { TcpTransport } from "./transport.ts";
 import { openStream, type StarttlsRequest } from "./starttls.ts";
-import { type TrustVerdict, trustVerdict } from "./tls_client.ts";
+import type { TrustVerdict } from "./tls_client.ts";
 
 /** Bytes read for one ClientHello's answer, at most (a ServerHello flight is far smaller). */
 const MAX_HELLO_BYTES = 1 << 20;
@@ -717,9 +717,14 @@ function abortable<T>(work: Promise<T>, signal: AbortSignal | undefined, value: 
   });
 }
 
-/** Whether rustls (through the runtime) trusts the server's chain and name. */
-function checkTrust(o: ScanOptions, serverName: string | null): Promise<TrustVerdict> {
-  return trustVerdict({
+/**
+ * Whether rustls (through the runtime) trusts the server's chain and name.
+ * The runtime TLS client loads here, while the first handshakes wait on the
+ * network, not at start-up.
+ */
+async function checkTrust(o: ScanOptions, serverName: string | null): Promise<TrustVerdict> {
+  const { trustVerdict } = await import("./tls_client.ts");
+  return await trustVerdict({
     host: o.host,
     port: o.port,
     serverName: serverName ?? o.host,
