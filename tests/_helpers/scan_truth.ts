@@ -12,7 +12,7 @@
  *
  * @module
  */
-import { type Peer, pool, ROOT, run, startPeer } from "./process.ts";
+import { type Peer, ROOT, run, startPeer } from "./process.ts";
 import { scanTarget } from "../../core/net/scan.ts";
 import type { ScanResult } from "../../core/scan/model.ts";
 
