@@ -45,10 +45,17 @@ function legacyHashes() {
   return noble;
 }
 
-const hmacMd5: Mac = async (k, d) => {
+/**
+ * HMAC-MD5 (RFC 2104) from `@noble/hashes`: the TLS 1.0/1.1 PRF and the `_MD5` suites' record MAC.
+ *
+ * @param k the key
+ * @param d the data
+ * @returns the 16-byte tag
+ */
+export async function hmacMd5(k: Uint8Array, d: Uint8Array): Promise<Uint8Array> {
   const n = await legacyHashes();
   return n.hmac(n.md5, k, d);
-};
+}
 const hmacSha: (hash: string) => Mac = (hash) => (k, d) => hmac(hash, k, d);
 
 /**
