@@ -42,7 +42,10 @@ export function expand(
     const { ciphers } = expandCipherString(cipherString, { version });
     return {
       ok: true,
-      rows: ciphers.map((c) => ({ ...cipherColumns(c), rating: c.suite.rating })),
+      rows: ciphers.map((c) => ({
+        ...cipherColumns(c),
+        rating: c.suite.rating,
+      })),
     };
   } catch (e) {
     const err = e as { code?: unknown; message?: unknown };

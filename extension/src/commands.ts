@@ -34,6 +34,7 @@ import {
 import { formatTarget, parseTarget, type ReportCertificate } from "./pure/report.ts";
 import { COMMANDS, CONFIG, PANEL_VIEW_ID, setting } from "./constants.ts";
 import { makeNonce, type PanelProvider } from "./panel/panel_provider.ts";
+import type { LabController, LabNode } from "./lab_tree.ts";
 
 /** What the commands need from the extension. */
 export interface CommandDeps {
@@ -41,6 +42,8 @@ export interface CommandDeps {
   panel: PanelProvider;
   /** The "tlsprobe" output channel (Show Output). */
   output?: vscode.OutputChannel;
+  /** The test lab (its view and child process). */
+  lab?: LabController;
 }
 
 /**
@@ -49,7 +52,7 @@ export interface CommandDeps {
  * extension runs. The repository route (`deno run cli/main.ts`) looks at the
  * workspace's folders only in a trusted workspace.
  */
-function findCli(context: vscode.ExtensionContext): CliCommand {
+export function findCli(context: vscode.ExtensionContext): CliCommand {
   const inspected = vscode.workspace.getConfiguration("tlsprobe").inspect<
     string
   >(CONFIG.path);
@@ -81,7 +84,11 @@ const RETRY = "Retry";
  * Tells the user about a failed probe with a notification, but only when the
  * panel (which shows the failure in place) is not on screen.
  */
-function notifyFailure(deps: CommandDeps, req: ProbeRequest, message: string): void {
+function notifyFailure(
+  deps: CommandDeps,
+  req: ProbeRequest,
+  message: string,
+): void {
   if (deps.panel.visible) return;
   void vscode.window.showWarningMessage(
     plainMessage(`${req.target}: ${message}`),
@@ -91,7 +98,10 @@ function notifyFailure(deps: CommandDeps, req: ProbeRequest, message: string): v
   ).then((pick) => {
     if (pick === SHOW_OUTPUT) deps.output?.show(true);
     else if (pick === OPEN_SETTINGS) {
-      void vscode.commands.executeCommand("workbench.action.openSettings", "tlsprobe");
+      void vscode.commands.executeCommand(
+        "workbench.action.openSettings",
+        "tlsprobe",
+      );
     } else if (pick === RETRY) void runProbe(deps, req);
   });
 }
@@ -123,13 +133,14 @@ export async function runProbe(
   } catch (e) {
     const err = e instanceof CliClientError ? e : new CliClientError("SPAWN", String(e));
     if (err.code === "CLI_NOT_FOUND") {
-      void vscode.window.showErrorMessage(plainMessage(err.message), SET_PATH).then(
-        (pick) => {
-          if (pick === SET_PATH) {
-            void vscode.commands.executeCommand(COMMANDS.setCliPath);
-          }
-        },
-      );
+      void vscode.window.showErrorMessage(plainMessage(err.message), SET_PATH)
+        .then(
+          (pick) => {
+            if (pick === SET_PATH) {
+              void vscode.commands.executeCommand(COMMANDS.setCliPath);
+            }
+          },
+        );
     } else void vscode.window.showErrorMessage(plainMessage(err.message));
     panel.update(
       addEntry(panel.model, {
@@ -156,10 +167,16 @@ export async function runProbe(
     try {
       if (scanning) {
         const run = await scan(cli, req, { timeoutMs, signal: abort.signal });
-        return { scan: run.result, cli: describeCli(cli, run.result.tool?.version) };
+        return {
+          scan: run.result,
+          cli: describeCli(cli, run.result.tool?.version),
+        };
       }
       const run = await probe(cli, req, { timeoutMs, signal: abort.signal });
-      return { report: run.result, cli: describeCli(cli, run.result.tool?.version) };
+      return {
+        report: run.result,
+        cli: describeCli(cli, run.result.tool?.version),
+      };
     } catch (e) {
       if (e instanceof CliClientError) return { error: e };
       return { error: new CliClientError("SPAWN", String(e)) };
@@ -169,9 +186,16 @@ export async function runProbe(
   // The panel shows its own progress and Cancel; the view's title bar shows a
   // progress line too. Hidden panel: a notification with Cancel.
   const outcome = panel.visible
-    ? await vscode.window.withProgress({ location: { viewId: PANEL_VIEW_ID }, title }, work)
+    ? await vscode.window.withProgress({
+      location: { viewId: PANEL_VIEW_ID },
+      title,
+    }, work)
     : await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title, cancellable: true },
+      {
+        location: vscode.ProgressLocation.Notification,
+        title,
+        cancellable: true,
+      },
       async (_progress, token) => {
         const sub = token.onCancellationRequested(() => abort.abort());
         try {
@@ -226,7 +250,9 @@ function probeCommand(deps: CommandDeps) {
     }
     const parsed = parseTarget(target);
     if (!parsed) {
-      void vscode.window.showErrorMessage(plainMessage(`Not a host:port: ${target}`));
+      void vscode.window.showErrorMessage(
+        plainMessage(`Not a host:port: ${target}`),
+      );
       return undefined;
     }
     return await runProbe(deps, {
@@ -333,7 +359,9 @@ function expandCommand(deps: CommandDeps) {
     const result = expand(text, version);
     if (!result.ok) {
       void vscode.window.showErrorMessage(
-        plainMessage(`Not a valid OpenSSL ${version} cipher string: ${result.message}`),
+        plainMessage(
+          `Not a valid OpenSSL ${version} cipher string: ${result.message}`,
+        ),
       );
       return undefined;
     }
@@ -387,7 +415,9 @@ function showCertificateCommand(deps: CommandDeps) {
       const r = run.result as unknown as Record<string, unknown>;
       if (run.result.outcome === "error") {
         void vscode.window.showErrorMessage(
-          plainMessage(`${run.result.error!.code}: ${run.result.error!.message}`),
+          plainMessage(
+            `${run.result.error!.code}: ${run.result.error!.message}`,
+          ),
         );
         // A malformed certificate (CERT_INVALID) is still shown, with its findings.
         if (certificatesOf(r).length === 0) return run.result;
@@ -419,7 +449,10 @@ function clearHistoryCommand(deps: CommandDeps) {
 }
 
 /** A history row's entry: from the tree's context menu or click, or an id. */
-function entryOf(deps: CommandDeps, arg: ProbeEntry | number | undefined): ProbeEntry | undefined {
+function entryOf(
+  deps: CommandDeps,
+  arg: ProbeEntry | number | undefined,
+): ProbeEntry | undefined {
   const id = typeof arg === "number" ? arg : arg?.id;
   return deps.panel.model.entries.find((e) => e.id === id);
 }
@@ -428,7 +461,11 @@ function historyShowCommand(deps: CommandDeps) {
   return async (arg?: ProbeEntry | number) => {
     const entry = entryOf(deps, arg);
     if (!entry) return;
-    deps.panel.update({ ...deps.panel.model, selectedId: entry.id, cancelled: undefined });
+    deps.panel.update({
+      ...deps.panel.model,
+      selectedId: entry.id,
+      cancelled: undefined,
+    });
     await deps.panel.reveal();
   };
 }
@@ -484,6 +521,11 @@ export function registerCommands(deps: CommandDeps): void {
     [COMMANDS.historyCopyCommand]: historyCopyCommand,
     [COMMANDS.historyRemove]: historyRemoveCommand,
     [COMMANDS.setCliPath]: setCliPathCommand,
+    [COMMANDS.labStart]: (d) => () => d.lab?.start(),
+    [COMMANDS.labStop]: (d) => () => d.lab?.stop(),
+    [COMMANDS.labCopyAddress]: (d) => (node?: LabNode) => d.lab?.copyAddress(node),
+    [COMMANDS.labProbe]: (d) => (node?: LabNode) => d.lab?.probeEndpoint(node),
+    [COMMANDS.labOpenIndex]: (d) => () => d.lab?.openIndex(),
   };
   for (const [id, factory] of Object.entries(table)) {
     deps.context.subscriptions.push(

@@ -276,7 +276,11 @@ const SEVERITY_MARK: Record<string, { glyph: string; cls: string }> = {
  * @param message why
  * @returns an `<li>`
  */
-export function findingItem(severity: string, rule: string, message: string): string {
+export function findingItem(
+  severity: string,
+  rule: string,
+  message: string,
+): string {
   const mark = SEVERITY_MARK[severity] ?? SEVERITY_MARK.info;
   return `<li class="finding-${escapeHtml(severity)}">` +
     `<span class="sev ${mark.cls}"><span aria-hidden="true">${mark.glyph}</span> ${
@@ -285,7 +289,10 @@ export function findingItem(severity: string, rule: string, message: string): st
 }
 
 /** The registry's rating of the negotiated suite, coloured by how bad it is. */
-function ratingHtml(rating: string | null | undefined, reason: string | null | undefined): string {
+function ratingHtml(
+  rating: string | null | undefined,
+  reason: string | null | undefined,
+): string {
   if (!rating) return "—";
   const cls = rating === "insecure" ? "bad" : rating === "weak" ? "warn" : "good";
   return `<span class="${cls}">${escapeHtml(rating)}</span>${
@@ -381,11 +388,14 @@ export function renderEntry(entry: ProbeEntry, now: Date): string {
         rows.join("")
       }</table></div>`,
     );
-    if (r?.certificates) parts.push(renderChain(r.certificates, now, { copyButtons: true }));
+    if (r?.certificates) {
+      parts.push(renderChain(r.certificates, now, { copyButtons: true }));
+    }
     if (r?.findings?.length) {
       parts.push(
         `<h3>Findings</h3><ul class="findings" id="findings">${
-          r.findings.map((f) => findingItem(f.severity, f.rule, f.message)).join("")
+          r.findings.map((f) => findingItem(f.severity, f.rule, f.message))
+            .join("")
         }</ul>`,
       );
     }
