@@ -156,11 +156,13 @@ export class LabController implements vscode.TreeDataProvider<LabNode>, vscode.D
         : { code: "SPAWN", message: String(e) };
       if (err.code === "CANCELLED") return undefined;
       this.error = err;
-      const pick = await vscode.window.showErrorMessage(
+      // Not awaited: the view shows the coded error at once, whatever the notification does.
+      void vscode.window.showErrorMessage(
         plainMessage(`Test lab: ${err.code}: ${err.message}`),
         ...(err.code === "CLI_NOT_FOUND" ? ["Set tlsprobe.path…"] : []),
-      );
-      if (pick) void vscode.commands.executeCommand(COMMANDS.setCliPath);
+      ).then((pick) => {
+        if (pick) void vscode.commands.executeCommand(COMMANDS.setCliPath);
+      });
       return undefined;
     } finally {
       if (this.abort === abort) this.abort = undefined;

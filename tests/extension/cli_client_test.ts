@@ -19,7 +19,11 @@ import * as net from "node:net";
 
 const DENO_DIR = path.dirname(Deno.execPath());
 
-async function fakeCli(dir: string, name: string, body: string): Promise<string> {
+async function fakeCli(
+  dir: string,
+  name: string,
+  body: string,
+): Promise<string> {
   const file = path.join(dir, name);
   await Deno.writeTextFile(file, `#!/bin/sh\n${body}\n`);
   await Deno.chmod(file, 0o755);
@@ -30,13 +34,17 @@ async function fakeCli(dir: string, name: string, body: string): Promise<string>
 function alive(pid: number): boolean {
   try {
     const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
-    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
+    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !==
+      "Z";
   } catch {
     return false;
   }
 }
 
-async function rejectsWith(p: Promise<unknown>, code: string): Promise<CliClientError> {
+async function rejectsWith(
+  p: Promise<unknown>,
+  code: string,
+): Promise<CliClientError> {
   try {
     await p;
   } catch (e) {
@@ -57,11 +65,20 @@ Deno.test("resolveCli() takes the setting, then PATH, then the repository", asyn
       prefix: [],
       source: "setting",
     });
-    assert.equal(resolveCli({ envPath: dir, searchRoots: [ROOT] }).command, onPath);
-    const repo = resolveCli({ envPath: DENO_DIR, searchRoots: [path.join(ROOT, "extension")] });
+    assert.equal(
+      resolveCli({ envPath: dir, searchRoots: [ROOT] }).command,
+      onPath,
+    );
+    const repo = resolveCli({
+      envPath: DENO_DIR,
+      searchRoots: [path.join(ROOT, "extension")],
+    });
     assert.equal(repo.source, "repository");
     assert.equal(repo.cwd, path.resolve(ROOT));
-    assert.equal(repo.prefix.at(-1), path.join(path.resolve(ROOT), "cli", "main.ts"));
+    assert.equal(
+      repo.prefix.at(-1),
+      path.join(path.resolve(ROOT), "cli", "main.ts"),
+    );
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -80,15 +97,30 @@ Deno.test("resolveCli() falls back to the bundled runtime, before the repository
       JSON.stringify({
         version: "0.1.0",
         deno: "bin/deno",
-        args: ["run", "--quiet", "--env-file=${here}/runtime.env", "-A", `${ROOT}cli/main.ts`],
+        args: [
+          "run",
+          "--quiet",
+          "--env-file=${here}/runtime.env",
+          "-A",
+          `${ROOT}cli/main.ts`,
+        ],
       }),
     );
-    await Deno.copyFile(`${ROOT}cli/runtime.env`, path.join(dir, "runtime.env"));
-    const cli = resolveCli({ envPath: "/nonexistent", bundledDir: dir, searchRoots: [ROOT] });
+    await Deno.copyFile(
+      `${ROOT}cli/runtime.env`,
+      path.join(dir, "runtime.env"),
+    );
+    const cli = resolveCli({
+      envPath: "/nonexistent",
+      bundledDir: dir,
+      searchRoots: [ROOT],
+    });
     assert.equal(cli.source, "bundled");
     assert.equal(cli.command, path.join(dir, "bin", "deno"));
     assert.equal(cli.prefix[2], `--env-file=${dir}/runtime.env`);
-    const run = await runCli(cli, ["cert", `${ROOT}certs/ca.crt`], { timeoutMs: 60_000 });
+    const run = await runCli(cli, ["cert", `${ROOT}certs/ca.crt`], {
+      timeoutMs: 60_000,
+    });
     assert.equal(run.exitCode, 0, run.stderr);
     assert.equal(run.result.tool?.name, "tlsprobe");
     // PATH still wins over the bundled runtime; a package without runtime/ has none.
@@ -110,7 +142,10 @@ Deno.test("setCliLogger() receives each run's command line, exit status and dura
       "tlsprobe",
       `echo '{"schemaVersion":1,"tool":{"name":"tlsprobe","version":"0.1.0"},"command":"probe","outcome":"ok"}'`,
     );
-    await runCli({ command: ok, prefix: [], source: "setting" }, ["probe", "a b:1"], {
+    await runCli({ command: ok, prefix: [], source: "setting" }, [
+      "probe",
+      "a b:1",
+    ], {
       timeoutMs: 10_000,
     });
     assert.equal(lines.length, 1);
@@ -156,8 +191,13 @@ Deno.test("runCli() probes a local tlsprobe serve through the real CLI", async (
   );
   try {
     const cli = resolveCli({ envPath: DENO_DIR, searchRoots: [ROOT] });
-    const req = { target: `localhost:${server.port}`, caFile: `${ROOT}certs/ca.crt` };
-    const run = await runCli(cli, probeArgs(req, 10_000), { timeoutMs: 60_000 });
+    const req = {
+      target: `localhost:${server.port}`,
+      caFile: `${ROOT}certs/ca.crt`,
+    };
+    const run = await runCli(cli, probeArgs(req, 10_000), {
+      timeoutMs: 60_000,
+    });
     const r = run.result as ProbeReport;
     assert.equal(r.outcome, "ok", JSON.stringify(r.error));
     assert.equal(r.handshake?.version, "TLSv1.3");
@@ -179,16 +219,26 @@ Deno.test("runCli() kills the CLI and its children on timeout and on cancel", as
     );
     const cli = { command: slow, prefix: [], source: "setting" as const };
     const t0 = Date.now();
-    await rejectsWith(runCli(cli, ["probe", "x"], { timeoutMs: 500 }), "TIMEOUT");
+    await rejectsWith(
+      runCli(cli, ["probe", "x"], { timeoutMs: 500 }),
+      "TIMEOUT",
+    );
     assert.ok(Date.now() - t0 < 10_000);
     const abort = new AbortController();
-    const p = runCli(cli, ["probe", "x"], { timeoutMs: 60_000, signal: abort.signal });
+    const p = runCli(cli, ["probe", "x"], {
+      timeoutMs: 60_000,
+      signal: abort.signal,
+    });
     setTimeout(() => abort.abort(), 300);
     await rejectsWith(p, "CANCELLED");
     await new Promise((r) => setTimeout(r, 300));
-    const started = (await Deno.readTextFile(pids)).trim().split("\n").map(Number);
+    const started = (await Deno.readTextFile(pids)).trim().split("\n").map(
+      Number,
+    );
     assert.equal(started.length, 4);
-    for (const pid of started) assert.equal(alive(pid), false, `process ${pid} survived`);
+    for (const pid of started) {
+      assert.equal(alive(pid), false, `process ${pid} survived`);
+    }
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -203,7 +253,10 @@ Deno.test("runCli() refuses other schema versions, old CLIs and non-JSON output"
         `echo '{"schemaVersion":1,"tool":{"name":"tlsprobe","version":"0.0.9"},"outcome":"ok"}'`,
         /0\.0\.9 is older than/,
       ],
-      [`echo 'tlsprobe: error: unknown command' >&2; exit 2`, /printed nothing.*unknown command/],
+      [
+        `echo 'tlsprobe: error: unknown command' >&2; exit 2`,
+        /printed nothing.*unknown command/,
+      ],
     ];
     for (const [i, [body, re]] of cases.entries()) {
       const cli = {
@@ -211,7 +264,10 @@ Deno.test("runCli() refuses other schema versions, old CLIs and non-JSON output"
         prefix: [],
         source: "setting" as const,
       };
-      const e = await rejectsWith(runCli(cli, ["probe", "x"], { timeoutMs: 10_000 }), "CLI_OUTPUT");
+      const e = await rejectsWith(
+        runCli(cli, ["probe", "x"], { timeoutMs: 10_000 }),
+        "CLI_OUTPUT",
+      );
       assert.match(e.message, re);
     }
   } finally {
@@ -256,7 +312,10 @@ Deno.test("probeArgs() refuses a target that is not host:port (e.g. an option)",
       target,
     );
   }
-  assert.equal(probeArgs({ target: "https://example.com/x" }, 5000)[1], "example.com:443");
+  assert.equal(
+    probeArgs({ target: "https://example.com/x" }, 5000)[1],
+    "example.com:443",
+  );
 });
 
 Deno.test("compareVersions() orders dotted versions numerically", () => {
@@ -282,7 +341,11 @@ Deno.test("probeArgs() passes the STARTTLS protocol of an smtp:// target, and on
 
 Deno.test("commandLine() gives the line a person would type, shell-quoted, without the extension's flags", () => {
   assert.equal(
-    commandLine({ target: "localhost:8443", caFile: "/tmp/my ca.pem", alpn: "h2" }),
+    commandLine({
+      target: "localhost:8443",
+      caFile: "/tmp/my ca.pem",
+      alpn: "h2",
+    }),
     "tlsprobe probe localhost:8443 --cafile '/tmp/my ca.pem' --alpn h2",
   );
   assert.equal(
@@ -312,7 +375,11 @@ Deno.test("startLab() runs the real lab on a free range; stop() closes every por
     assert.ok(served.length >= 21, `${served.length} endpoints served`);
     assert.equal(lab.index.port, base);
     const ports = [lab.index.port, ...served.map((e) => e.port!)];
-    assert.deepEqual(ports, ports.map((_, i) => base + i), "consecutive from the base port");
+    assert.deepEqual(
+      ports,
+      ports.map((_, i) => base + i),
+      "consecutive from the base port",
+    );
     for (const p of [base, served[1].port!, ports.at(-1)!]) {
       assert.ok(await accepts(p), `nothing listens on ${p}`);
     }
@@ -326,7 +393,9 @@ Deno.test("startLab() runs the real lab on a free range; stop() closes every por
     await lab.stop();
     stopped = true;
     assert.ok(!alive(lab.pid), "the lab's process still runs");
-    for (const p of ports) assert.equal(await accepts(p), false, `port ${p} still open`);
+    for (const p of ports) {
+      assert.equal(await accepts(p), false, `port ${p} still open`);
+    }
   } finally {
     if (!stopped) await lab.stop();
   }
@@ -335,9 +404,15 @@ Deno.test("startLab() runs the real lab on a free range; stop() closes every por
 Deno.test("startLab() reports a CLI that exits without an index, and a missing one", async () => {
   const dir = await Deno.makeTempDir();
   try {
-    const broken = await fakeCli(dir, "tlsprobe", "echo 'segfault' >&2; exit 3");
+    const broken = await fakeCli(
+      dir,
+      "tlsprobe",
+      "echo 'segfault' >&2; exit 3",
+    );
     await assert.rejects(
-      startLab({ command: broken, prefix: [], source: "setting" }, 0, { timeoutMs: 10_000 }),
+      startLab({ command: broken, prefix: [], source: "setting" }, 0, {
+        timeoutMs: 10_000,
+      }),
       (e) => {
         assert.ok(e instanceof CliClientError);
         assert.equal(e.code, "CLI_OUTPUT");
@@ -345,15 +420,25 @@ Deno.test("startLab() reports a CLI that exits without an index, and a missing o
         return true;
       },
     );
-    const stall = await fakeCli(dir, "stall", "echo '{\"schemaVersion\":1,'; exec sleep 30");
+    const stall = await fakeCli(
+      dir,
+      "stall",
+      "echo '{\"schemaVersion\":1,'; exec sleep 30",
+    );
     await rejectsWith(
-      startLab({ command: stall, prefix: [], source: "setting" }, 0, { timeoutMs: 1500 }),
+      startLab({ command: stall, prefix: [], source: "setting" }, 0, {
+        timeoutMs: 1500,
+      }),
       "TIMEOUT",
     );
     await rejectsWith(
-      startLab({ command: path.join(dir, "absent"), prefix: [], source: "setting" }, 0, {
-        timeoutMs: 10_000,
-      }),
+      startLab(
+        { command: path.join(dir, "absent"), prefix: [], source: "setting" },
+        0,
+        {
+          timeoutMs: 10_000,
+        },
+      ),
       "SPAWN",
     );
   } finally {

@@ -55,8 +55,15 @@ Deno.test("parseLabJson() reads the lab's index and keeps fields it does not kno
   const r = parseLabJson(PRINTED + "\n");
   assert.ok("index" in r);
   assert.equal(r.index.port, 8440);
-  assert.deepEqual(r.index.endpoints.map((e) => e.name), ["good", "expired", "rc4"]);
-  assert.equal((r.index.endpoints[1] as unknown as { futureField: number }).futureField, 7);
+  assert.deepEqual(r.index.endpoints.map((e) => e.name), [
+    "good",
+    "expired",
+    "rc4",
+  ]);
+  assert.equal(
+    (r.index.endpoints[1] as unknown as { futureField: number }).futureField,
+    7,
+  );
   assert.equal(r.index.endpoints[2].served, false);
 });
 
@@ -66,10 +73,16 @@ Deno.test("parseLabJson() returns the CLI's coded error (a port in use)", () => 
     tool: { name: "tlsprobe", version: "0.1.0" },
     command: "serve",
     outcome: "error",
-    error: { code: "USAGE", message: "Port 8447 is already in use on 127.0.0.1" },
+    error: {
+      code: "USAGE",
+      message: "Port 8447 is already in use on 127.0.0.1",
+    },
   }));
   assert.deepEqual(r, {
-    error: { code: "USAGE", message: "Port 8447 is already in use on 127.0.0.1" },
+    error: {
+      code: "USAGE",
+      message: "Port 8447 is already in use on 127.0.0.1",
+    },
   });
 });
 
@@ -94,7 +107,10 @@ Deno.test("labStatus() names the port range; rows say what a correct client does
   const r = parseLabJson(PRINTED);
   assert.ok("index" in r);
   assert.deepEqual(labPortRange(r.index), [8440, 8442]);
-  assert.equal(labStatus(r.index), "running on 127.0.0.1 ports 8440–8442 (2 endpoints)");
+  assert.equal(
+    labStatus(r.index),
+    "running on 127.0.0.1 ports 8440–8442 (2 endpoints)",
+  );
   assert.equal(labStatus(undefined), "stopped");
   assert.equal(labIndexUrl(r.index), "https://127.0.0.1:8440/");
   assert.equal(labAddress("::1", 8441), "[::1]:8441");
@@ -108,5 +124,8 @@ Deno.test("labStatus() names the port range; rows say what a correct client does
   const rc4 = labRow(r.index, r.index.endpoints[2]);
   assert.equal(rc4.address, undefined);
   assert.match(rc4.description, /^not served/);
-  assert.equal(labRow(r.index, r.index.endpoints[0]).description, "127.0.0.1:8441 · connect");
+  assert.equal(
+    labRow(r.index, r.index.endpoints[0]).description,
+    "127.0.0.1:8441 · connect",
+  );
 });
