@@ -42,10 +42,7 @@ export function expand(
     const { ciphers } = expandCipherString(cipherString, { version });
     return {
       ok: true,
-      rows: ciphers.map((c) => ({
-        ...cipherColumns(c),
-        rating: c.suite.rating,
-      })),
+      rows: ciphers.map((c) => ({ ...cipherColumns(c), rating: c.suite.rating })),
     };
   } catch (e) {
     const err = e as { code?: unknown; message?: unknown };

@@ -376,8 +376,7 @@ export function runCli(
         ),
       );
     });
-    const argv = [cli.command, ...cli.prefix, ...args, "--json"].map(quoteArg)
-      .join(" ");
+    const argv = [cli.command, ...cli.prefix, ...args, "--json"].map(quoteArg).join(" ");
     child.on("close", (exitCode) => {
       clearTimeout(timer);
       opts.signal?.removeEventListener("abort", onAbort);
@@ -464,10 +463,7 @@ export function probeArgs(req: ProbeRequest, timeoutMs: number): string[] {
   const starttls = req.starttls ?? target.starttls;
   if (starttls) {
     if (!(STARTTLS_PROTOCOLS as readonly string[]).includes(starttls)) {
-      throw new CliClientError(
-        "BAD_INPUT",
-        `Not a STARTTLS protocol: ${JSON.stringify(starttls)}`,
-      );
+      throw new CliClientError("BAD_INPUT", `Not a STARTTLS protocol: ${JSON.stringify(starttls)}`);
     }
     args.push("--starttls", starttls);
   }
@@ -539,9 +535,7 @@ export async function scan(
   opts: RunOptions,
 ): Promise<CliRun<ScanReport>> {
   const perHandshake = Math.min(5000, Math.max(1000, opts.timeoutMs / 4));
-  return await runCli(cli, scanArgs(req, perHandshake), opts) as CliRun<
-    ScanReport
-  >;
+  return await runCli(cli, scanArgs(req, perHandshake), opts) as CliRun<ScanReport>;
 }
 
 /**

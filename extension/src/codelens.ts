@@ -19,10 +19,7 @@ export class ProbeCodeLensProvider implements vscode.CodeLensProvider {
         {
           title: `Probe TLS ${u.starttls ? `${u.starttls} ` : ""}${target}`,
           command: COMMANDS.probe,
-          arguments: [{
-            target,
-            ...(u.starttls ? { starttls: u.starttls } : {}),
-          }],
+          arguments: [{ target, ...(u.starttls ? { starttls: u.starttls } : {}) }],
         },
       );
     });

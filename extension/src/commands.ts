@@ -84,11 +84,7 @@ const RETRY = "Retry";
  * Tells the user about a failed probe with a notification, but only when the
  * panel (which shows the failure in place) is not on screen.
  */
-function notifyFailure(
-  deps: CommandDeps,
-  req: ProbeRequest,
-  message: string,
-): void {
+function notifyFailure(deps: CommandDeps, req: ProbeRequest, message: string): void {
   if (deps.panel.visible) return;
   void vscode.window.showWarningMessage(
     plainMessage(`${req.target}: ${message}`),
@@ -98,10 +94,7 @@ function notifyFailure(
   ).then((pick) => {
     if (pick === SHOW_OUTPUT) deps.output?.show(true);
     else if (pick === OPEN_SETTINGS) {
-      void vscode.commands.executeCommand(
-        "workbench.action.openSettings",
-        "tlsprobe",
-      );
+      void vscode.commands.executeCommand("workbench.action.openSettings", "tlsprobe");
     } else if (pick === RETRY) void runProbe(deps, req);
   });
 }
@@ -133,14 +126,13 @@ export async function runProbe(
   } catch (e) {
     const err = e instanceof CliClientError ? e : new CliClientError("SPAWN", String(e));
     if (err.code === "CLI_NOT_FOUND") {
-      void vscode.window.showErrorMessage(plainMessage(err.message), SET_PATH)
-        .then(
-          (pick) => {
-            if (pick === SET_PATH) {
-              void vscode.commands.executeCommand(COMMANDS.setCliPath);
-            }
-          },
-        );
+      void vscode.window.showErrorMessage(plainMessage(err.message), SET_PATH).then(
+        (pick) => {
+          if (pick === SET_PATH) {
+            void vscode.commands.executeCommand(COMMANDS.setCliPath);
+          }
+        },
+      );
     } else void vscode.window.showErrorMessage(plainMessage(err.message));
     panel.update(
       addEntry(panel.model, {
@@ -167,16 +159,10 @@ export async function runProbe(
     try {
       if (scanning) {
         const run = await scan(cli, req, { timeoutMs, signal: abort.signal });
-        return {
-          scan: run.result,
-          cli: describeCli(cli, run.result.tool?.version),
-        };
+        return { scan: run.result, cli: describeCli(cli, run.result.tool?.version) };
       }
       const run = await probe(cli, req, { timeoutMs, signal: abort.signal });
-      return {
-        report: run.result,
-        cli: describeCli(cli, run.result.tool?.version),
-      };
+      return { report: run.result, cli: describeCli(cli, run.result.tool?.version) };
     } catch (e) {
       if (e instanceof CliClientError) return { error: e };
       return { error: new CliClientError("SPAWN", String(e)) };
@@ -186,16 +172,9 @@ export async function runProbe(
   // The panel shows its own progress and Cancel; the view's title bar shows a
   // progress line too. Hidden panel: a notification with Cancel.
   const outcome = panel.visible
-    ? await vscode.window.withProgress({
-      location: { viewId: PANEL_VIEW_ID },
-      title,
-    }, work)
+    ? await vscode.window.withProgress({ location: { viewId: PANEL_VIEW_ID }, title }, work)
     : await vscode.window.withProgress(
-      {
-        location: vscode.ProgressLocation.Notification,
-        title,
-        cancellable: true,
-      },
+      { location: vscode.ProgressLocation.Notification, title, cancellable: true },
       async (_progress, token) => {
         const sub = token.onCancellationRequested(() => abort.abort());
         try {
@@ -250,9 +229,7 @@ function probeCommand(deps: CommandDeps) {
     }
     const parsed = parseTarget(target);
     if (!parsed) {
-      void vscode.window.showErrorMessage(
-        plainMessage(`Not a host:port: ${target}`),
-      );
+      void vscode.window.showErrorMessage(plainMessage(`Not a host:port: ${target}`));
       return undefined;
     }
     return await runProbe(deps, {
@@ -359,9 +336,7 @@ function expandCommand(deps: CommandDeps) {
     const result = expand(text, version);
     if (!result.ok) {
       void vscode.window.showErrorMessage(
-        plainMessage(
-          `Not a valid OpenSSL ${version} cipher string: ${result.message}`,
-        ),
+        plainMessage(`Not a valid OpenSSL ${version} cipher string: ${result.message}`),
       );
       return undefined;
     }
@@ -415,9 +390,7 @@ function showCertificateCommand(deps: CommandDeps) {
       const r = run.result as unknown as Record<string, unknown>;
       if (run.result.outcome === "error") {
         void vscode.window.showErrorMessage(
-          plainMessage(
-            `${run.result.error!.code}: ${run.result.error!.message}`,
-          ),
+          plainMessage(`${run.result.error!.code}: ${run.result.error!.message}`),
         );
         // A malformed certificate (CERT_INVALID) is still shown, with its findings.
         if (certificatesOf(r).length === 0) return run.result;
@@ -449,10 +422,7 @@ function clearHistoryCommand(deps: CommandDeps) {
 }
 
 /** A history row's entry: from the tree's context menu or click, or an id. */
-function entryOf(
-  deps: CommandDeps,
-  arg: ProbeEntry | number | undefined,
-): ProbeEntry | undefined {
+function entryOf(deps: CommandDeps, arg: ProbeEntry | number | undefined): ProbeEntry | undefined {
   const id = typeof arg === "number" ? arg : arg?.id;
   return deps.panel.model.entries.find((e) => e.id === id);
 }
@@ -461,11 +431,7 @@ function historyShowCommand(deps: CommandDeps) {
   return async (arg?: ProbeEntry | number) => {
     const entry = entryOf(deps, arg);
     if (!entry) return;
-    deps.panel.update({
-      ...deps.panel.model,
-      selectedId: entry.id,
-      cancelled: undefined,
-    });
+    deps.panel.update({ ...deps.panel.model, selectedId: entry.id, cancelled: undefined });
     await deps.panel.reveal();
   };
 }

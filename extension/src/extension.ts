@@ -55,12 +55,9 @@ export function activate(context: vscode.ExtensionContext): TlsprobeApi {
   deps.panel = panel;
   // The history as a native tree below the panel's form; the status bar's last probe.
   const history = new HistoryTreeProvider(() => panel.model.entries);
-  const historyView = vscode.window.createTreeView(
-    HistoryTreeProvider.viewType,
-    {
-      treeDataProvider: history,
-    },
-  );
+  const historyView = vscode.window.createTreeView(HistoryTreeProvider.viewType, {
+    treeDataProvider: history,
+  });
   const refreshStatus = registerStatusBar(context, () => panel.model);
   let shownId: number | undefined;
   onModelChange = () => {
@@ -91,16 +88,9 @@ export function activate(context: vscode.ExtensionContext): TlsprobeApi {
   const updateCipherContext = (editor: vscode.TextEditor | undefined) => {
     const pos = editor?.selection.active;
     const found = editor && pos
-      ? findCipherStringAt(
-        editor.document.lineAt(pos.line).text,
-        pos.character,
-      ) !== undefined
+      ? findCipherStringAt(editor.document.lineAt(pos.line).text, pos.character) !== undefined
       : false;
-    void vscode.commands.executeCommand(
-      "setContext",
-      "tlsprobe.cipherStringAtCursor",
-      found,
-    );
+    void vscode.commands.executeCommand("setContext", "tlsprobe.cipherStringAtCursor", found);
   };
   context.subscriptions.push(
     vscode.window.onDidChangeTextEditorSelection((e) => updateCipherContext(e.textEditor)),
@@ -110,9 +100,7 @@ export function activate(context: vscode.ExtensionContext): TlsprobeApi {
   // Output channel "tlsprobe": every CLI run with its exit status and timing.
   const output = vscode.window.createOutputChannel("tlsprobe", { log: true });
   deps.output = output;
-  context.subscriptions.push(output, {
-    dispose: () => setCliLogger(undefined),
-  });
+  context.subscriptions.push(output, { dispose: () => setCliLogger(undefined) });
   setCliLogger((level, line) => level === "info" ? output.info(line) : output.warn(line));
   // The test lab: its own tree in the TLS container; "probe" fills the panel's form.
   lab = new LabController(

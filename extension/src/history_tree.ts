@@ -42,14 +42,8 @@ export class HistoryTreeProvider implements vscode.TreeDataProvider<ProbeEntry> 
     const what = summary(entry).slice(entry.request.target.length + 2);
     item.description = `${entry.request.kind === "scan" ? "scan · " : ""}${what}`;
     item.iconPath = failure
-      ? new vscode.ThemeIcon(
-        "error",
-        new vscode.ThemeColor("testing.iconFailed"),
-      )
-      : new vscode.ThemeIcon(
-        "pass",
-        new vscode.ThemeColor("testing.iconPassed"),
-      );
+      ? new vscode.ThemeIcon("error", new vscode.ThemeColor("testing.iconFailed"))
+      : new vscode.ThemeIcon("pass", new vscode.ThemeColor("testing.iconPassed"));
     const when = entry.startedAt.replace("T", " ").slice(0, 19);
     item.tooltip = `${summary(entry)}\n${when} UTC · ${Math.round(entry.durationMs)} ms` +
       (failure ? `\n${failure.message}` : "");

@@ -11,9 +11,7 @@ import { isTlsRelated } from "./pure/lint_rules.ts";
 import { COMMANDS } from "./constants.ts";
 
 /** Text, tooltip and codicon of the status-bar item for a model (undefined: nothing to show). */
-export function statusText(
-  model: PanelModel,
-): { text: string; tooltip: string } | undefined {
+export function statusText(model: PanelModel): { text: string; tooltip: string } | undefined {
   const last = model.entries[0];
   if (!last) return undefined;
   const failure = entryFailure(last);
@@ -44,11 +42,7 @@ export function registerStatusBar(
     const doc = vscode.window.activeTextEditor?.document;
     const shown = statusText(model());
     const related = doc !== undefined &&
-      isTlsRelated(
-        doc.languageId,
-        doc.fileName,
-        doc.getText().slice(0, 65_536),
-      );
+      isTlsRelated(doc.languageId, doc.fileName, doc.getText().slice(0, 65_536));
     if (!shown || !related) {
       item.hide();
       return;

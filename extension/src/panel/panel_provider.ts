@@ -88,11 +88,7 @@ export class PanelProvider implements vscode.WebviewViewProvider {
   update(next: PanelModel, form?: ProbeRequest): void {
     this.state = next;
     if (form) this.pendingForm = form;
-    void this.memento.update(STATE_KEY, {
-      ...next,
-      running: undefined,
-      cancelled: undefined,
-    });
+    void this.memento.update(STATE_KEY, { ...next, running: undefined, cancelled: undefined });
     this.render();
     this.onChange();
   }
@@ -137,11 +133,7 @@ export class PanelProvider implements vscode.WebviewViewProvider {
           this.post({ type: "invalid", field: "target", message: problem });
           break;
         }
-        this.onProbe({
-          ...m.request,
-          target: m.request.target.trim(),
-          kind: m.type,
-        });
+        this.onProbe({ ...m.request, target: m.request.target.trim(), kind: m.type });
         break;
       }
       case "cancel":
@@ -150,10 +142,7 @@ export class PanelProvider implements vscode.WebviewViewProvider {
       case "copy":
         if (typeof m.value === "string" && m.value.length < 10_000) {
           await vscode.env.clipboard.writeText(m.value);
-          vscode.window.setStatusBarMessage(
-            `$(clippy) Copied: ${m.value}`,
-            4000,
-          );
+          vscode.window.setStatusBarMessage(`$(clippy) Copied: ${m.value}`, 4000);
         }
         break;
       case "retryWithCa": {
@@ -178,11 +167,7 @@ export class PanelProvider implements vscode.WebviewViewProvider {
         if (!entry) break;
         const doc = await vscode.workspace.openTextDocument({
           language: "json",
-          content: JSON.stringify(
-            entry.report ?? { error: entry.error },
-            null,
-            2,
-          ),
+          content: JSON.stringify(entry.report ?? { error: entry.error }, null, 2),
         });
         await vscode.window.showTextDocument(doc, { preview: true });
         break;
@@ -269,11 +254,7 @@ ${field("alpn", "ALPN", "h2,http/1.1")}
 ${field("serverName", "SNI", "the host name")}
 <label for="starttls">STARTTLS</label><div class="row"><select id="starttls" name="starttls">
 <option value="">none: TLS from the start</option>
-${
-      STARTTLS_PROTOCOLS.map((p) => `<option value="${p}">${p}</option>`).join(
-        "\n",
-      )
-    }
+${STARTTLS_PROTOCOLS.map((p) => `<option value="${p}">${p}</option>`).join("\n")}
 </select></div>
 </details>
 <div class="row"><button type="submit" id="probe-button">Probe</button>

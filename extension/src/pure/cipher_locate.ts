@@ -165,9 +165,7 @@ export function findCipherStrings(line: string): CipherSpan[] {
   const out: CipherSpan[] = [];
   for (const col of starts) {
     const span = findCipherStringAt(line, col);
-    if (span?.byContext && !out.some((o) => o.start === span.start)) {
-      out.push(span);
-    }
+    if (span?.byContext && !out.some((o) => o.start === span.start)) out.push(span);
   }
   return out.sort((a, b) => a.start - b.start);
 }

@@ -69,16 +69,8 @@ interface WeakClass {
 
 /** Judged on the registry's own columns (the same ones its ratings are derived from). */
 const WEAK_CLASSES: readonly WeakClass[] = [
-  {
-    label: "NULL encryption",
-    severity: "error",
-    test: (s) => s.enc === "None",
-  },
-  {
-    label: "anonymous (no authentication)",
-    severity: "error",
-    test: (s) => s.au === "None",
-  },
+  { label: "NULL encryption", severity: "error", test: (s) => s.enc === "None" },
+  { label: "anonymous (no authentication)", severity: "error", test: (s) => s.au === "None" },
   { label: "export-grade", severity: "error", test: (s) => s.export === true },
   { label: "RC4", severity: "error", test: (s) => s.enc === "RC4" },
   { label: "single DES", severity: "error", test: (s) => s.enc === "DES" },
@@ -89,11 +81,7 @@ const WEAK_CLASSES: readonly WeakClass[] = [
     severity: "warning",
     test: (s) => /^(?:IDEA|RC2|GOST89|MAGMA)$/.test(s.enc),
   },
-  {
-    label: "no forward secrecy",
-    severity: "warning",
-    test: (s) => !s.pfs && s.kx !== "None",
-  },
+  { label: "no forward secrecy", severity: "warning", test: (s) => !s.pfs && s.kx !== "None" },
 ];
 
 /** What a cipher string lets through, from the bundled OpenSSL engine's expansion. */
@@ -166,10 +154,7 @@ function cipherStringFindings(line: string, n: number): LintFinding[] {
       line: n,
       start: span.start,
       end: span.end,
-      fix: {
-        title: `Use '${SAFE_CIPHER_STRING}'`,
-        replacement: SAFE_CIPHER_STRING,
-      },
+      fix: { title: `Use '${SAFE_CIPHER_STRING}'`, replacement: SAFE_CIPHER_STRING },
     });
   }
   return out;
@@ -341,10 +326,7 @@ export function apacheOldProtocols(value: string): string[] {
 }
 
 /** Every rule id, for documentation and tests. */
-export const RULE_IDS: readonly string[] = [
-  ...RULES.map((r) => r.id),
-  "weak-cipher-string",
-];
+export const RULE_IDS: readonly string[] = [...RULES.map((r) => r.id), "weak-cipher-string"];
 
 const COMMENT: Record<Dialect, RegExp> = {
   python: /^\s*#/,
@@ -443,15 +425,9 @@ export function dialectOf(
  * @param head the start of the text (the first 64 KiB is plenty)
  * @returns true when the file is TLS-related
  */
-export function isTlsRelated(
-  languageId: string,
-  fileName: string,
-  head: string,
-): boolean {
+export function isTlsRelated(languageId: string, fileName: string, head: string): boolean {
   if (/\.(?:pem|crt|cer|der|key|csr|p12|pfx)$/i.test(fileName)) return true;
   if (head.includes("-----BEGIN ")) return true;
   if (dialectOf(languageId, fileName) === undefined) return false;
-  return /\b(?:ssl|tls|https:\/\/|cipher|certificate|ca_?file|x509)/i.test(
-    head,
-  );
+  return /\b(?:ssl|tls|https:\/\/|cipher|certificate|ca_?file|x509)/i.test(head);
 }

@@ -276,11 +276,7 @@ const SEVERITY_MARK: Record<string, { glyph: string; cls: string }> = {
  * @param message why
  * @returns an `<li>`
  */
-export function findingItem(
-  severity: string,
-  rule: string,
-  message: string,
-): string {
+export function findingItem(severity: string, rule: string, message: string): string {
   const mark = SEVERITY_MARK[severity] ?? SEVERITY_MARK.info;
   return `<li class="finding-${escapeHtml(severity)}">` +
     `<span class="sev ${mark.cls}"><span aria-hidden="true">${mark.glyph}</span> ${
@@ -289,10 +285,7 @@ export function findingItem(
 }
 
 /** The registry's rating of the negotiated suite, coloured by how bad it is. */
-function ratingHtml(
-  rating: string | null | undefined,
-  reason: string | null | undefined,
-): string {
+function ratingHtml(rating: string | null | undefined, reason: string | null | undefined): string {
   if (!rating) return "—";
   const cls = rating === "insecure" ? "bad" : rating === "weak" ? "warn" : "good";
   return `<span class="${cls}">${escapeHtml(rating)}</span>${
@@ -388,14 +381,11 @@ export function renderEntry(entry: ProbeEntry, now: Date): string {
         rows.join("")
       }</table></div>`,
     );
-    if (r?.certificates) {
-      parts.push(renderChain(r.certificates, now, { copyButtons: true }));
-    }
+    if (r?.certificates) parts.push(renderChain(r.certificates, now, { copyButtons: true }));
     if (r?.findings?.length) {
       parts.push(
         `<h3>Findings</h3><ul class="findings" id="findings">${
-          r.findings.map((f) => findingItem(f.severity, f.rule, f.message))
-            .join("")
+          r.findings.map((f) => findingItem(f.severity, f.rule, f.message)).join("")
         }</ul>`,
       );
     }

@@ -25,9 +25,7 @@ export type {
  * command (`scan` is at 2 since its findings joined the one severity scale;
  * every other command, and an output without a command, at 1).
  */
-export const SUPPORTED_SCHEMA_VERSIONS: Readonly<
-  Record<string, readonly number[]>
-> = {
+export const SUPPORTED_SCHEMA_VERSIONS: Readonly<Record<string, readonly number[]>> = {
   scan: [2],
   "*": [1],
 };
@@ -106,12 +104,7 @@ export interface ReportCertificate {
   /** Key type and size or curve (null when it does not apply). */
   key?: { type?: string; bits?: number | null; curve?: string | null };
   /** Violations the decoder found (`cert --json`, `probe --json`; absent when none). */
-  findings?: {
-    rule: string;
-    severity: string;
-    message: string;
-    clause?: string;
-  }[];
+  findings?: { rule: string; severity: string; message: string; clause?: string }[];
 }
 
 /**
@@ -119,9 +112,7 @@ export interface ReportCertificate {
  * core's report body (absent when the CLI failed before probing), with the
  * policy verdict under `--policy`.
  */
-export type ProbeReport = CliEnvelope & Partial<ProbeBody> & {
-  policy?: Evaluation;
-};
+export type ProbeReport = CliEnvelope & Partial<ProbeBody> & { policy?: Evaluation };
 
 /** Why a CLI output was not accepted. */
 export class ReportFormatError extends Error {
