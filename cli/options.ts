@@ -174,7 +174,7 @@ export function clientTarget(
   }
   if (flags.starttls !== undefined && parseStarttlsProtocol(flags.starttls) !== url.protocol) {
     throw new UsageError(
-      `${spec} is a ${url.protocol} URL, but --starttls says ${flags.starttls}: give one of them.`,
+      `${spec} names STARTTLS protocol ${url.protocol}, but --starttls says ${flags.starttls}: give one of them.`,
     );
   }
   if (flags.xmppHost !== undefined && url.protocol !== "xmpp") {

@@ -52,6 +52,9 @@ async function writeAll(vc: VerifiedConnection, data: Uint8Array): Promise<void>
 }
 
 /** `tlsprobe connect`. */
+/** How long the peer must stay silent after our data before we close our side. */
+const QUIET_MS = 250;
+
 export const command: CommandSpec = {
   name: "connect",
   summary:
@@ -235,12 +238,26 @@ async function runConnect(inv: Invocation): Promise<number> {
       for (const line of renderEvaluation(watch.evaluation)) err(line);
     }
     const conn = vc;
+    // Our close_notify goes out only once the peer has gone quiet: a server
+    // that answers and closes at once (SMTP's QUIT) would otherwise close with
+    // the close_notify unread, and its kernel's reset could discard the reply
+    // before it is read here.
+    let lastHeard = Date.now(), peerDone = false;
+    const closeWhenQuiet = async () => {
+      lastHeard = Date.now();
+      while (!peerDone) {
+        const wait = lastHeard + QUIET_MS - Date.now();
+        if (wait <= 0) break;
+        await new Promise((r) => setTimeout(r, wait));
+      }
+      if (!peerDone) await conn.conn.closeWrite();
+    };
     const sender = (async () => {
       if (flags.send !== undefined) {
         const data = new TextEncoder().encode(flags.send);
         await writeAll(conn, data);
         sent += data.length;
-        await conn.conn.closeWrite();
+        await closeWhenQuiet();
         return;
       }
       // Standard input is forwarded as it comes (a pipe, a file, a terminal).
@@ -251,7 +268,7 @@ async function runConnect(inv: Invocation): Promise<number> {
         await writeAll(conn, chunk);
         sent += chunk.length;
       }
-      if (sent > 0) await conn.conn.closeWrite();
+      if (sent > 0) await closeWhenQuiet();
     })().catch(() => {
       // A failed write shows up as a failed read below, with its cause.
     });
@@ -259,6 +276,7 @@ async function runConnect(inv: Invocation): Promise<number> {
     while (true) {
       const n = await readWithDeadline(conn, buf, flags.timeout);
       if (n === null) break;
+      lastHeard = Date.now();
       const chunk = buf.slice(0, n);
       chunks.push(chunk);
       if (!flags.json) {
@@ -267,6 +285,7 @@ async function runConnect(inv: Invocation): Promise<number> {
       }
     }
     // The peer closed: whatever is still being sent (stdin) no longer matters.
+    peerDone = true;
     void sender;
     try {
       conn.conn.close();

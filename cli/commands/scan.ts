@@ -14,6 +14,7 @@ import { parseProtocols } from "../../core/handshake/offer.ts";
 import { DEFAULT_CONCURRENCY, Limiter, scanTarget } from "../../core/net/scan.ts";
 import { readFileText } from "../../core/net/pem.ts";
 import type { ScanResult } from "../../core/scan/model.ts";
+import type { ScanProgress } from "../../core/scan/progress.ts";
 import { EXIT_CHECK_FAILED, EXIT_CODES } from "../exit_codes.ts";
 import { err, out, styles } from "../output.ts";
 import { clientTarget, parseServerName, parseTimeout, starttlsOptions } from "../options.ts";
@@ -33,12 +34,20 @@ interface ScanFlags {
   policy?: string;
   json?: boolean;
   quiet?: boolean;
+  progress?: "json";
   starttls?: string;
   xmppHost?: string;
 }
 
 /** Largest `--targets` file read. */
 const MAX_TARGETS_FILE = 1 << 20;
+
+function parseProgress(value: string): "json" {
+  if (value !== "json") {
+    throw new UsageError(`Progress format ${JSON.stringify(value)} is not known: use json.`);
+  }
+  return value;
+}
 
 function parseConcurrency(value: string): number {
   const n = Number(value);
@@ -92,6 +101,12 @@ export const command: CommandSpec = {
     option("--policy <name|file>", "judge each server by this policy (exit 1 when one fails)"),
     option("--json", "print one JSON object (JSON lines with several targets)"),
     option("-q, --quiet", "no progress bar on stderr"),
+    option(
+      "--progress <format>",
+      'progress for programs: "json" writes one JSON line per handshake on stderr, ' +
+        '{"target","done","total","phase"} (total: handshakes planned, revised as the scan goes)',
+      { parse: parseProgress },
+    ),
     ...starttlsOptions("every handshake"),
   ],
   epilog: `
@@ -124,12 +139,11 @@ async function readTargets(file: string): Promise<string[]> {
 }
 
 function progressBar(total: number): {
-  update: (i: number, phase: string, handshakes: number) => void;
+  update: (i: number, p: ScanProgress) => void;
   finish: (i: number) => void;
   clear: () => void;
 } {
   const on = Deno.stderr.isTerminal();
-  const phases = ["versions", "cipher suites"];
   const state = new Map<number, number>();
   const enc = new TextEncoder();
   let last = 0;
@@ -149,10 +163,9 @@ function progressBar(total: number): {
     Deno.stderr.writeSync(enc.encode(line));
   };
   return {
-    update(i, phase, handshakes) {
-      const idx = phases.indexOf(phase);
-      state.set(i, (idx < 0 ? 2 : idx) / 3);
-      draw(`${phase} (${handshakes} handshakes)`);
+    update(i, p) {
+      state.set(i, p.total ? p.done / p.total : 0);
+      draw(`${p.phase} (${p.done}/${p.total} handshakes)`);
     },
     finish(i) {
       state.set(i, 1);
@@ -163,6 +176,15 @@ function progressBar(total: number): {
       if (on) Deno.stderr.writeSync(enc.encode("\r\x1b[K"));
     },
   };
+}
+
+/** One `--progress json` line on stderr. */
+function progressLine(target: string, p: ScanProgress): void {
+  try {
+    err(JSON.stringify({ target, done: p.done, total: p.total, phase: p.phase }));
+  } catch {
+    // stderr closed: progress is not worth failing the scan for
+  }
 }
 
 async function runScan(inv: Invocation): Promise<number> {
@@ -224,7 +246,12 @@ async function runScan(inv: Invocation): Promise<number> {
         policy,
         signal: stop.signal,
         starttls: t.starttls,
-        onProgress: bar ? (p) => bar.update(i, p.phase, p.handshakes) : undefined,
+        onProgress: bar || flags.progress
+          ? (p) => {
+            bar?.update(i, p);
+            if (flags.progress === "json") progressLine(specs[i], p);
+          }
+          : undefined,
         now: new Date(),
       });
       bar?.finish(i);

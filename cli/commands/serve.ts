@@ -253,9 +253,9 @@ async function runServe(flags: ServeFlags & { cert: string }): Promise<number> {
     ? await loadResolvedPolicy(flags.policy)
     : undefined;
   const { engine, reasons } = await chooseEngine(flags, policy);
-  if (engine === "lab") return runLabEngine(flags, certified, policy, reasons);
-  for (const n of policy ? runtimeLimits(policy.policy, "server") : []) err(`note: ${n}`);
   const clientAuth = await clientAuthFor(flags, policy);
+  if (engine === "lab") return runLabEngine(flags, certified, policy, reasons, clientAuth);
+  for (const n of policy ? runtimeLimits(policy.policy, "server") : []) err(`note: ${n}`);
   const s = styles();
   const { who, line, connection, sent, received } = serveLog(flags);
   const certReport = (info: EngineSession): ClientCertificateReport => ({

@@ -4,8 +4,8 @@
  * `--server-preference` and `--policy`. `auto` takes the runtime's TLS when
  * it can honour the configuration (versions within TLS 1.2–1.3, no suite,
  * group, DH or preference setting, a policy that allows every suite the
- * runtime may choose) and the lab engine otherwise; client certificates and
- * STARTTLS need the runtime's TLS.
+ * runtime may choose) and the lab engine otherwise; both ask for client
+ * certificates; STARTTLS needs the runtime's TLS.
  *
  * @module
  */
@@ -113,12 +113,7 @@ export async function chooseEngine(
   policy: ResolvedPolicy | undefined,
 ): Promise<{ engine: "runtime" | "lab"; reasons: string[] }> {
   const reasons = await labReasons(flags, policy);
-  const runtimeOnly = [
-    ...(flags.clientCa || (policy?.policy.clientCertificate ?? "none") !== "none"
-      ? ["client certificates"]
-      : []),
-    ...(flags.starttls ? ["--starttls"] : []),
-  ];
+  const runtimeOnly = flags.starttls ? ["--starttls"] : [];
   const choice = flags.engine ?? "auto";
   if (choice === "runtime") {
     const hard = reasons.filter((r) => !r.startsWith("policy"));
@@ -135,7 +130,7 @@ export async function chooseEngine(
       throw new UsageError(
         `${runtimeOnly.join(" and ")} need(s) the runtime's TLS, but ${
           choice === "lab" ? "--engine lab" : reasons.join(", ")
-        } need(s) the lab engine; the lab engine does not ask for client certificates or speak STARTTLS yet`,
+        } need(s) the lab engine; the lab engine does not speak STARTTLS yet`,
       );
     }
     return { engine: "lab", reasons: choice === "lab" ? ["--engine lab"] : reasons };

@@ -5,7 +5,16 @@
  *
  * @module
  */
-import { pyStrRepr } from "../../core/report/pyrepr.ts";
+import { dotted, pyStrRepr } from "../../core/report/pyrepr.ts";
+import {
+  labNegotiatedReport,
+  offerReport,
+  renderClientCertificate,
+  renderNegotiated,
+  renderOffer,
+} from "../../core/report/server_report.ts";
+import type { ClientAuth } from "../../core/net/server.ts";
+import { parsePem } from "../../core/x509/pem.ts";
 import type { CertifiedKey } from "../../core/net/pem.ts";
 import { serveLabEngine } from "../../core/net/lab_server.ts";
 import type { ResolvedPolicy } from "../../core/policy/mod.ts";
@@ -38,6 +47,7 @@ export interface LabEngineServeFlags extends EngineFlags {
  * @param certified the certificate and key
  * @param policy the policy, if any
  * @param reasons why the lab engine serves (printed as a note)
+ * @param clientAuth client certificates to ask for (`--client-ca`, `--verify-client`, the policy)
  * @returns the exit status
  */
 export async function runLabEngine(
@@ -45,8 +55,15 @@ export async function runLabEngine(
   certified: CertifiedKey,
   policy: ResolvedPolicy | undefined,
   reasons: string[],
+  clientAuth?: ClientAuth,
 ): Promise<number> {
   const { config, notes } = await labEngineConfig(flags, policy);
+  if (clientAuth) {
+    config.clientAuth = {
+      roots: clientAuth.caCerts.flatMap((pem) => parsePem(pem)),
+      required: clientAuth.mode === "require",
+    };
+  }
   const s = styles();
   const { who, line, connection, sent, received } = serveLog(flags);
   if (!flags.json) {
@@ -80,6 +97,7 @@ export async function runLabEngine(
             suites: config.suites.map((c) => cipherSuiteByCode(c)?.iana ?? c),
             groups: config.groups.map(groupName),
             serverPreference: config.serverPreference,
+            clientCertificate: clientAuth ? clientAuth.mode : "none",
             ...(config.dh ? { dhBits: config.dh.p.toString(2).length } : {}),
             notes,
           })
@@ -98,11 +116,33 @@ export async function runLabEngine(
             alpn: info.alpn ?? null,
             helloRetry: !!info.helloRetry,
             serverName: info.serverName ?? null,
+            resumed: !!info.resumed,
+            clientCertificateRequested: !!info.clientCertificateRequested,
+            clientCertificate: info.clientCertificate ?? null,
           });
+          if (flags.report) {
+            if (info.hello) line("hello", { client: c.id, offer: offerReport(info.hello) });
+            line("negotiated", { client: c.id, negotiated: labNegotiatedReport(info) });
+          }
           return;
         }
         if (flags.verbose || flags.report) {
           out(`  ${who(c)}: TLS handshake done: ${describeLabSession(info)}`);
+        }
+        if (flags.report) {
+          // The runtime path's per-connection report: the offer, what was chosen, the client's certificate.
+          if (info.hello) { for (const l of renderOffer(offerReport(info.hello))) out(l); }
+          for (const l of renderNegotiated(labNegotiatedReport(info))) out(l);
+          out(dotted("ALPN protocol negotiated", info.alpn ?? "none"));
+          out(dotted("Session", info.resumed ? "resumed" : "new"));
+        }
+        if (flags.report || flags.verbose || clientAuth) {
+          for (
+            const l of renderClientCertificate({
+              requested: !!info.clientCertificateRequested,
+              certificate: info.clientCertificate ?? null,
+            })
+          ) out(l);
         }
       },
       sent,

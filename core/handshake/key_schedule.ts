@@ -1,11 +1,13 @@
 /**
  * The TLS 1.3 key schedule (RFC 8446 §7.1) and record protection (§5.2–5.3),
- * over WebCrypto HMAC, AES-GCM and ChaCha20-Poly1305.
+ * over WebCrypto HMAC, AES-GCM and ChaCha20-Poly1305, and AES-CCM made of
+ * WebCrypto's AES-CBC and AES-CTR (`aes_ccm.ts`).
  *
  * @module
  */
 import { TlsprobeError } from "../errors.ts";
 import { concat, Writer } from "../wire/codec.ts";
+import { AesCcm } from "./aes_ccm.ts";
 
 // deno-lint-ignore no-explicit-any
 const subtle = crypto.subtle as any;
@@ -19,16 +21,20 @@ export interface Tls13Suite {
   /** Hash length. */
   hashLen: number;
   /** AEAD name in WebCrypto. */
-  aead: "AES-GCM" | "ChaCha20-Poly1305";
+  aead: "AES-GCM" | "ChaCha20-Poly1305" | "AES-CCM";
   /** Key length. */
   keyLen: number;
+  /** Tag length (16; TLS_AES_128_CCM_8_SHA256: 8). */
+  tagLen?: number;
 }
 
-/** The TLS 1.3 suites this engine can run (RFC 8446 §B.4; CCM has no WebCrypto). */
+/** The TLS 1.3 suites this engine can run (RFC 8446 §B.4). */
 export const TLS13_SUITES: Record<number, Tls13Suite> = {
   0x1301: { code: 0x1301, hash: "SHA-256", hashLen: 32, aead: "AES-GCM", keyLen: 16 },
   0x1302: { code: 0x1302, hash: "SHA-384", hashLen: 48, aead: "AES-GCM", keyLen: 32 },
   0x1303: { code: 0x1303, hash: "SHA-256", hashLen: 32, aead: "ChaCha20-Poly1305", keyLen: 32 },
+  0x1304: { code: 0x1304, hash: "SHA-256", hashLen: 32, aead: "AES-CCM", keyLen: 16 },
+  0x1305: { code: 0x1305, hash: "SHA-256", hashLen: 32, aead: "AES-CCM", keyLen: 16, tagLen: 8 },
 };
 
 /**
@@ -184,11 +190,11 @@ export async function finishedData(
 /** One direction of TLS 1.3 record protection. */
 export class RecordProtection {
   readonly #s: Tls13Suite;
-  readonly #key: CryptoKey;
+  readonly #key: CryptoKey | AesCcm;
   readonly #iv: Uint8Array;
   #seq = 0n;
 
-  private constructor(s: Tls13Suite, key: CryptoKey, iv: Uint8Array) {
+  private constructor(s: Tls13Suite, key: CryptoKey | AesCcm, iv: Uint8Array) {
     this.#s = s;
     this.#key = key;
     this.#iv = iv;
@@ -204,6 +210,9 @@ export class RecordProtection {
   static async create(s: Tls13Suite, secret: Uint8Array): Promise<RecordProtection> {
     const raw = await expandLabel(s, secret, "key", new Uint8Array(0), s.keyLen);
     const iv = await expandLabel(s, secret, "iv", new Uint8Array(0), 12);
+    if (s.aead === "AES-CCM") {
+      return new RecordProtection(s, await AesCcm.create(raw, s.tagLen ?? 16), iv);
+    }
     // ChaCha20-Poly1305 in WebCrypto takes only the "raw-secret" format.
     const format = s.aead === "AES-GCM" ? "raw" : "raw-secret";
     const key = await subtle.importKey(format, raw, { name: s.aead }, false, [
@@ -236,13 +245,19 @@ export class RecordProtection {
   ): Promise<{ type: number; data: Uint8Array }> {
     let pt: Uint8Array;
     try {
-      pt = new Uint8Array(
-        await subtle.decrypt(
-          { name: this.#s.aead, iv: this.#nonce(), additionalData: header, tagLength: 128 },
-          this.#key,
-          fragment,
-        ),
-      );
+      if (this.#key instanceof AesCcm) {
+        const opened = await this.#key.open(this.#nonce(), header, fragment);
+        if (!opened) throw new Error("tag");
+        pt = opened;
+      } else {
+        pt = new Uint8Array(
+          await subtle.decrypt(
+            { name: this.#s.aead, iv: this.#nonce(), additionalData: header, tagLength: 128 },
+            this.#key,
+            fragment,
+          ),
+        );
+      }
     } catch {
       throw new TlsprobeError(
         "PEER_MALFORMED",
@@ -269,7 +284,11 @@ export class RecordProtection {
    */
   async seal(type: number, data: Uint8Array): Promise<Uint8Array> {
     const inner = concat(data, Uint8Array.of(type));
-    const header = new Writer().u8(23).u16(0x0303).u16(inner.length + 16).finish();
+    const header = new Writer().u8(23).u16(0x0303).u16(inner.length + (this.#s.tagLen ?? 16))
+      .finish();
+    if (this.#key instanceof AesCcm) {
+      return concat(header, await this.#key.seal(this.#nonce(), header, inner));
+    }
     const ct = new Uint8Array(
       await subtle.encrypt(
         { name: this.#s.aead, iv: this.#nonce(), additionalData: header, tagLength: 128 },

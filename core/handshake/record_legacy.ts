@@ -1,6 +1,7 @@
 /**
  * TLS 1.0–1.2 record protection, one direction each: AES-GCM (RFC 5288: a
- * 4-byte implicit salt and an 8-byte explicit nonce), ChaCha20-Poly1305
+ * 4-byte implicit salt and an 8-byte explicit nonce; AES-CCM the same way,
+ * RFC 6655, with a 16- or 8-byte tag, from `aes_ccm.ts`), ChaCha20-Poly1305
  * (RFC 7905: the IV XOR the sequence number), AES-CBC with HMAC
  * (MAC-then-encrypt, RFC 5246 §6.2.3.2: TLS 1.0 chains the IV from the last
  * ciphertext block, TLS 1.1+ sends an explicit IV) and NULL (HMAC only).
@@ -17,6 +18,7 @@ import { TlsprobeError } from "../errors.ts";
 import { concat, Writer } from "../wire/codec.ts";
 import { TLS1_1 } from "../registry/versions.ts";
 import { hmac } from "./key_schedule.ts";
+import { AesCcm } from "./aes_ccm.ts";
 import type { LegacySuite } from "./server_suites.ts";
 
 // deno-lint-ignore no-explicit-any
@@ -41,8 +43,12 @@ export interface DirectionKeys {
  */
 export function keyBlockLengths(s: LegacySuite): { mac: number; key: number; iv: number } {
   const mac = s.mac === "AEAD" ? 0 : s.mac === "SHA-1" ? 20 : s.mac === "SHA-256" ? 32 : 48;
-  const iv = s.cipher === "AES-GCM" ? 4 : s.cipher === "ChaCha20-Poly1305" ? 12 : s.cipher ===
-      "AES-CBC"
+  const iv = s.cipher === "AES-GCM" || s.cipher === "AES-CCM"
+    ? 4
+    : s.cipher === "ChaCha20-Poly1305"
+    ? 12
+    : s.cipher ===
+        "AES-CBC"
     ? 16
     : 0;
   return { mac, key: s.keyLen, iv };
@@ -72,6 +78,7 @@ export class LegacyProtection {
   readonly #version: number;
   readonly #k: DirectionKeys;
   #key?: CryptoKey;
+  #ccm?: AesCcm;
   #iv: Uint8Array;
   #seq = 0n;
 
@@ -129,7 +136,11 @@ export class LegacyProtection {
     const seq = seqBytes(this.#seq++);
     let fragment: Uint8Array;
     const c = this.#s.cipher;
-    if (c === "AES-GCM") {
+    if (c === "AES-CCM") {
+      this.#ccm ??= await AesCcm.create(this.#k.key, this.#s.tagLen ?? 16);
+      const aad = this.#aad(seq, type, data.length);
+      fragment = concat(seq, await this.#ccm.seal(concat(this.#iv, seq), aad, data));
+    } else if (c === "AES-GCM") {
       const explicit = seq;
       const ct = new Uint8Array(
         await subtle.encrypt(
@@ -182,6 +193,19 @@ export class LegacyProtection {
   async open(type: number, fragment: Uint8Array): Promise<Uint8Array> {
     const seq = seqBytes(this.#seq++);
     const c = this.#s.cipher;
+    if (c === "AES-CCM") {
+      this.#ccm ??= await AesCcm.create(this.#k.key, this.#s.tagLen ?? 16);
+      const tag = this.#ccm.tagLength;
+      if (fragment.length < 8 + tag) throw badMac();
+      const aad = this.#aad(seq, type, fragment.length - 8 - tag);
+      const pt = await this.#ccm.open(
+        concat(this.#iv, fragment.subarray(0, 8)),
+        aad,
+        fragment.subarray(8),
+      );
+      if (!pt) throw badMac();
+      return pt;
+    }
     if (c === "AES-GCM") {
       if (fragment.length < 24) throw badMac();
       const len = fragment.length - 24;

@@ -15,8 +15,11 @@
  * ChaCha20-Poly1305, KeyUpdate. Resumption when a {@link SessionStore} is
  * given: TLS 1.0–1.2 session IDs (the abbreviated handshake, RFC 5246 §7.3),
  * TLS 1.3 tickets (one NewSessionTicket after each handshake; psk_dhe_ke
- * only, binder checked, each ticket used once; no early data). No session
- * tickets for TLS 1.2 (RFC 5077), no client certificates.
+ * only, binder checked, each ticket used once; no early data). Client
+ * certificates when {@link LabServerConfig.clientAuth} is set: a
+ * CertificateRequest with the CAs' names, the chain and CertificateVerify
+ * checked (`server_client_auth.ts`), required or optional. No session tickets
+ * for TLS 1.2 (RFC 5077).
  *
  * A client that misbehaves gets the alert a server sends (decode_error,
  * bad_record_mac, unexpected_message, handshake_failure, …) and the call
@@ -74,6 +77,14 @@ export {
 import { keyBlockLengths, LegacyProtection } from "./record_legacy.ts";
 import { LEGACY_SUITES, type LegacySuite, suiteRunsIn } from "./server_suites.ts";
 import { chooseScheme, rsaDecryptPremaster, type ServerKey, signWith } from "./server_keys.ts";
+import {
+  certificateRequestBody,
+  checkClientCertificate,
+  checkClientVerify,
+  type LabClientAuth,
+  type PeerCertificate,
+} from "./server_client_auth.ts";
+export type { LabClientAuth, PeerCertificate } from "./server_client_auth.ts";
 
 /** A certificate chain (DER, leaf first) and its private key. */
 export interface ServerIdentity {
@@ -109,6 +120,8 @@ export interface LabServerConfig {
   alpn?: string[];
   /** Resumption state (TLS 1.2 session IDs, TLS 1.3 tickets); none: every handshake is full. */
   sessions?: SessionStore;
+  /** Ask clients for a certificate signed by one of these CAs (required or optional). */
+  clientAuth?: LabClientAuth;
 }
 
 /** What was negotiated. */
@@ -133,6 +146,12 @@ export interface LabSessionInfo {
   extendedMasterSecret?: boolean;
   /** The session was resumed (TLS 1.2 session ID, TLS 1.3 PSK), no certificate sent. */
   resumed?: boolean;
+  /** A CertificateRequest was sent. */
+  clientCertificateRequested?: boolean;
+  /** The client's verified certificate (null: requested, none sent); on resumption, the original session's. */
+  clientCertificate?: PeerCertificate | null;
+  /** The client's offer, for reports. */
+  hello?: ClientHello;
 }
 
 /** An established session. */
@@ -436,8 +455,11 @@ async function handshake(ch: Channel, cfg: LabServerConfig): Promise<LabSession>
   }
   ch.recordVersion = version >= TLS1_2 ? TLS1_2 : version;
   const transcript: Uint8Array[] = [first.raw];
-  if (version === TLS1_3) return await tls13(ch, cfg, hello, transcript);
-  return await tls12(ch, cfg, hello, version, usable[0] === TLS1_3, transcript);
+  const s = version === TLS1_3
+    ? await tls13(ch, cfg, hello, transcript)
+    : await tls12(ch, cfg, hello, version, usable[0] === TLS1_3, transcript);
+  s.info.hello = hello;
+  return s;
 }
 
 function versionLabel(v: number): string {
@@ -628,9 +650,22 @@ async function tls12(
     }
     push(encodeHandshake(HS.serverKeyExchange, w.finish()));
   }
+  // RFC 5246 §7.4.4: an anonymous server does not ask for a client certificate.
+  const auth = identity ? cfg.clientAuth : undefined;
+  if (auth) {
+    push(encodeHandshake(HS.certificateRequest, await certificateRequestBody(auth, version)));
+    info.clientCertificateRequested = true;
+    info.clientCertificate = null;
+  }
   push(encodeHandshake(HS.serverHelloDone, new Uint8Array(0)));
   await ch.send(CONTENT.handshake, concat(...flight));
 
+  let client: { leaf: Uint8Array; peer: PeerCertificate } | undefined;
+  if (auth) {
+    const cm = await ch.expect(HS.certificate, "the client's Certificate");
+    client = await checkClientCertificate(auth, version, cm.body, cm.offset);
+    transcript.push(cm.raw);
+  }
   const cke = await ch.expect(HS.clientKeyExchange, "the key exchange");
   const premaster = await finishKx(new Reader(cke.body, cke.offset));
   transcript.push(cke.raw);
@@ -645,10 +680,23 @@ async function tls12(
       48,
     )
     : await prf(version, h, premaster, "master secret", concat(hello.random, random), 48);
+  // The extended master secret's session hash ends at ClientKeyExchange (RFC 7627 §3).
+  if (client) {
+    const cv = await ch.expect(HS.certificateVerify, "the client's CertificateVerify");
+    await checkClientVerify(version, client.leaf, cv.body, cv.offset, concat(...transcript));
+    transcript.push(cv.raw);
+    info.clientCertificate = client.peer;
+  }
   const k = await keys12(suite, version, master, random, hello.random);
   await receiveFinished12(ch, k.client, suite, version, master, transcript, "the key exchange");
   if (cfg.sessions) {
-    cfg.sessions.sessions.put(sessionId, { version, suite: suite.code, master, ems });
+    cfg.sessions.sessions.put(sessionId, {
+      version,
+      suite: suite.code,
+      master,
+      ems,
+      ...(info.clientCertificateRequested ? { client: info.clientCertificate ?? null } : {}),
+    });
   }
   await sendFinished12(ch, k.server, suite, version, master, transcript);
   return session(ch, info);
@@ -813,6 +861,9 @@ async function resume12(
     alpn,
     extendedMasterSecret: ems,
     resumed: true,
+    ...(stored.client !== undefined
+      ? { clientCertificateRequested: true, clientCertificate: stored.client }
+      : {}),
   };
   if (hello.serverName) info.serverName = hello.serverName;
   const k = await keys12(suite, version, stored.master, random, hello.random);
@@ -923,6 +974,10 @@ async function tls13(
   if (psk) {
     info.resumed = true;
     delete info.scheme;
+    if (psk.client !== undefined) {
+      info.clientCertificateRequested = true;
+      info.clientCertificate = psk.client;
+    }
   }
   const mine = await makeKeyShare(share.group);
   let shared: Uint8Array;
@@ -965,6 +1020,13 @@ async function tls13(
     if (alpn) w.u16(EXT.alpn).vec16(encodeAlpn([alpn]));
   });
   const flight = [encodeHandshake(HS.encryptedExtensions, ee.finish())];
+  // RFC 8446 §4.3.2: no CertificateRequest when the PSK authenticates the session.
+  const auth = psk ? undefined : cfg.clientAuth;
+  if (auth) {
+    flight.push(encodeHandshake(HS.certificateRequest, await certificateRequestBody(auth, TLS1_3)));
+    info.clientCertificateRequested = true;
+    info.clientCertificate = null;
+  }
   // A resumed session is authenticated by the PSK: no Certificate, no CertificateVerify.
   if (!psk) {
     flight.push(encodeHandshake(
@@ -1001,6 +1063,18 @@ async function tls13(
   const app = await applicationSecrets(s, hs.handshakeSecret, concat(...transcript));
   ch.writer = await RecordProtection.create(s, app.server);
 
+  if (auth) {
+    const cm = await ch.expect(HS.certificate, "the client's Certificate");
+    const client = await checkClientCertificate(auth, TLS1_3, cm.body, cm.offset);
+    transcript.push(cm.raw);
+    if (client) {
+      const cv = await ch.expect(HS.certificateVerify, "the client's CertificateVerify");
+      const th = await digest(s.hash, concat(...transcript));
+      await checkClientVerify(TLS1_3, client.leaf, cv.body, cv.offset, th);
+      transcript.push(cv.raw);
+      info.clientCertificate = client.peer;
+    }
+  }
   const cf = await ch.expect(HS.finished, "the client's Finished");
   const expected = await finishedData(s, hs.client, concat(...transcript));
   if (cf.body.length !== expected.length || cf.body.some((b, i) => b !== expected[i])) {
@@ -1012,7 +1086,7 @@ async function tls13(
   }
   ch.reader = tls13Opener(await RecordProtection.create(s, app.client));
   transcript.push(cf.raw);
-  await issueTicket(ch, cfg, ch2, s, hs.handshakeSecret, concat(...transcript), alpn);
+  await issueTicket(ch, cfg, ch2, s, hs.handshakeSecret, concat(...transcript), info);
   let readSecret = app.client, writeSecret = app.server;
   return session(ch, info, async (m) => {
     if (m.type !== HS.keyUpdate || m.body.length !== 1 || m.body[0] > 1) return false;
@@ -1044,7 +1118,7 @@ async function acceptPsk(
   hello: ClientHello,
   s: Tls13Suite,
   rawHello: Uint8Array,
-): Promise<{ index: number; psk: Uint8Array } | undefined> {
+): Promise<{ index: number; psk: Uint8Array; client?: PeerCertificate | null } | undefined> {
   const x = findExtension(hello.extensions, EXT.preSharedKey);
   if (!cfg.sessions || !x) return undefined;
   if (hello.extensions[hello.extensions.length - 1].type !== EXT.preSharedKey) {
@@ -1074,7 +1148,7 @@ async function acceptPsk(
       "The client's PSK binder does not match its ticket (decrypt_error)",
     );
   }
-  return { index, psk: t.psk };
+  return { index, psk: t.psk, client: t.client };
 }
 
 /**
@@ -1088,9 +1162,10 @@ async function issueTicket(
   s: Tls13Suite,
   handshakeSecret: Uint8Array,
   transcript: Uint8Array,
-  alpn: string | undefined,
+  info: LabSessionInfo,
 ): Promise<void> {
   if (!cfg.sessions || !pskDheOffered(hello)) return;
+  const alpn = info.alpn;
   const derived = await deriveSecret(s, handshakeSecret, "derived", new Uint8Array(0));
   const master = await hkdfExtract(s, derived, new Uint8Array(s.hashLen));
   const resumption = await deriveSecret(s, master, "res master", transcript);
@@ -1098,7 +1173,12 @@ async function issueTicket(
   const psk = await expandLabel(s, resumption, "resumption", nonce, s.hashLen);
   const ticket = crypto.getRandomValues(new Uint8Array(32));
   const ageAdd = crypto.getRandomValues(new Uint32Array(1))[0];
-  cfg.sessions.tickets.put(ticket, { suite: s.code, psk, ...(alpn ? { alpn } : {}) });
+  cfg.sessions.tickets.put(ticket, {
+    suite: s.code,
+    psk,
+    ...(alpn ? { alpn } : {}),
+    ...(info.clientCertificateRequested ? { client: info.clientCertificate ?? null } : {}),
+  });
   await ch.send(
     CONTENT.handshake,
     encodeHandshake(

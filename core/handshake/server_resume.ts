@@ -7,6 +7,7 @@
  * @module
  */
 import { Reader } from "../wire/codec.ts";
+import type { PeerCertificate } from "../report/server_report.ts";
 
 /** What a TLS 1.2 session carries into an abbreviated handshake. */
 export interface StoredSession12 {
@@ -18,6 +19,8 @@ export interface StoredSession12 {
   master: Uint8Array;
   /** Whether it used the extended master secret (RFC 7627 §5.3). */
   ems: boolean;
+  /** The client's certificate when one was asked for (null: none sent). */
+  client?: PeerCertificate | null;
 }
 
 /** What a TLS 1.3 ticket stands for. */
@@ -28,6 +31,8 @@ export interface StoredTicket13 {
   psk: Uint8Array;
   /** The ALPN protocol of the original session. */
   alpn?: string;
+  /** The client's certificate when one was asked for (null: none sent). */
+  client?: PeerCertificate | null;
 }
 
 function hex(b: Uint8Array): string {

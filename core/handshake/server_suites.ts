@@ -2,10 +2,10 @@
  * The suites the lab engine's server side can run, derived from the
  * registry by IANA name (never a hand list of codes): key exchange ECDHE,
  * DHE, RSA and anonymous (EC)DH; authentication RSA, ECDSA or none; bulk
- * AES-GCM, ChaCha20-Poly1305, AES-CBC with HMAC-SHA1/256/384 and NULL; plus
- * the TLS 1.3 suites of the key schedule (AES-GCM, ChaCha20-Poly1305).
- * 3DES, RC4, AES-CCM, CAMELLIA, ARIA and SEED are not here: WebCrypto and
- * the pinned libraries have none of them.
+ * AES-GCM, ChaCha20-Poly1305, AES-CCM and AES-CCM-8 (RFC 6655, RFC 7251),
+ * AES-CBC with HMAC-SHA1/256/384 and NULL; plus the TLS 1.3 suites of the key
+ * schedule (AES-GCM, ChaCha20-Poly1305, AES-CCM, AES-CCM-8). CAMELLIA, ARIA
+ * and SEED are not here: WebCrypto and the pinned libraries have none of them.
  *
  * @module
  */
@@ -24,7 +24,9 @@ export interface LegacySuite {
   /** Authentication; `anon` sends no certificate. */
   au: "RSA" | "ECDSA" | "anon";
   /** Bulk cipher. */
-  cipher: "AES-GCM" | "ChaCha20-Poly1305" | "AES-CBC" | "NULL";
+  cipher: "AES-GCM" | "ChaCha20-Poly1305" | "AES-CCM" | "AES-CBC" | "NULL";
+  /** AEAD tag bytes (16; AES-CCM-8: 8). */
+  tagLen?: number;
   /** Key bytes (0 for NULL). */
   keyLen: number;
   /** The record MAC: AEAD, or HMAC with this hash. */
@@ -36,22 +38,26 @@ export interface LegacySuite {
 }
 
 const NAME =
-  /^TLS_(ECDHE_RSA|ECDHE_ECDSA|DHE_RSA|RSA|DH_anon|ECDH_anon)_WITH_(AES_128_GCM|AES_256_GCM|CHACHA20_POLY1305|AES_128_CBC|AES_256_CBC|NULL)_(SHA|SHA256|SHA384)$/;
+  /^TLS_(ECDHE_RSA|ECDHE_ECDSA|DHE_RSA|RSA|DH_anon|ECDH_anon)_WITH_(AES_128_GCM|AES_256_GCM|CHACHA20_POLY1305|AES_128_CBC|AES_256_CBC|NULL|AES_(?:128|256)_CCM(?:_8)?)(?:_(SHA|SHA256|SHA384))?$/;
 
 function fromName(code: number, iana: string): LegacySuite | undefined {
   const m = NAME.exec(iana);
   if (!m) return undefined;
   const [, kxau, enc, mac] = m;
+  // RFC 6655 names carry no MAC (their PRF is SHA-256); every other name does.
+  if (enc.includes("CCM") === (mac !== undefined)) return undefined;
   const kx = kxau.startsWith("ECD") ? "ECDHE" : kxau.startsWith("DH") ? "DHE" : "RSA";
   const au = kxau.endsWith("anon") ? "anon" : kxau.endsWith("ECDSA") ? "ECDSA" : "RSA";
   const cipher = enc.endsWith("GCM")
     ? "AES-GCM"
     : enc.startsWith("CHACHA")
     ? "ChaCha20-Poly1305"
+    : enc.includes("CCM")
+    ? "AES-CCM"
     : enc === "NULL"
     ? "NULL"
     : "AES-CBC";
-  const aead = cipher === "AES-GCM" || cipher === "ChaCha20-Poly1305";
+  const aead = cipher === "AES-GCM" || cipher === "ChaCha20-Poly1305" || cipher === "AES-CCM";
   const hmacHash = mac === "SHA" ? "SHA-1" : mac === "SHA256" ? "SHA-256" : "SHA-384";
   return {
     code,
@@ -61,6 +67,7 @@ function fromName(code: number, iana: string): LegacySuite | undefined {
     cipher,
     keyLen: enc === "NULL" ? 0 : enc.includes("128") ? 16 : 32,
     mac: aead ? "AEAD" : hmacHash,
+    ...(aead ? { tagLen: enc.endsWith("_8") ? 8 : 16 } : {}),
     prfHash: mac === "SHA384" ? "SHA-384" : "SHA-256",
     minVersion: aead || mac !== "SHA" ? TLS1_2 : TLS1_0,
   };

@@ -49,6 +49,7 @@ import type {
   ScanResult,
 } from "../scan/model.ts";
 import { planScan } from "../scan/plan.ts";
+import { ProgressPlan, type ScanProgress } from "../scan/progress.ts";
 import type { ResolvedPolicy } from "../policy/resolve.ts";
 import type { TcpTransport } from "./transport.ts";
 import { openStream, type StarttlsRequest } from "./starttls.ts";
@@ -89,8 +90,8 @@ export interface ScanOptions extends ScanTarget {
   policy?: ResolvedPolicy;
   /** Stops the scan (what was found is kept). */
   signal?: AbortSignal;
-  /** Called after each handshake, with the count and the phase. */
-  onProgress?: (p: { handshakes: number; phase: string }) => void;
+  /** Called after each handshake: done, the total planned (revised as it goes), the phase. */
+  onProgress?: (p: ScanProgress) => void;
   /** The time, for validity. */
   now: Date;
 }
@@ -535,7 +536,15 @@ export async function scanTarget(o: ScanOptions): Promise<ScanResult> {
     AbortSignal.timeout(o.timeoutMs),
     ...(o.signal ? [o.signal] : []),
   ]);
-  const trusting = abortable(checkTrust(o, serverName), trustStop, {
+  // The trust check is one more connection, counted in the progress.
+  const progress = new ProgressPlan(o.onProgress);
+  const trustPart = progress.part("trust", 1);
+  trustPart.start();
+  const checked = checkTrust(o, serverName).finally(() => {
+    trustPart.done();
+    trustPart.finish();
+  });
+  const trusting = abortable(checked, trustStop, {
     verified: null,
     code: "TIMEOUT",
     message: "Trust was not checked within the timeout, or the scan was stopped",
@@ -547,7 +556,7 @@ export async function scanTarget(o: ScanOptions): Promise<ScanResult> {
     serverName,
     versions: o.versions,
     signal: o.signal,
-    onProgress: o.onProgress,
+    progress,
   });
   const canTrust = !planned.error && !planned.interrupted &&
     planned.versions.some((v) => v.accepted && v.code >= 0x0303);
@@ -555,6 +564,7 @@ export async function scanTarget(o: ScanOptions): Promise<ScanResult> {
   planned.handshakes++;
   const { evaluateScan } = await evaluation;
   const result = await evaluateScan(planned, { now: o.now, trust, policy: o.policy });
+  progress.end(result.handshakes);
   if (o.starttls) result.target.starttls = o.starttls.protocol;
   return result;
 }

@@ -231,3 +231,36 @@ export function renderClientCertificate(r: ClientCertificateReport): string[] {
     `  verified .................... ${c.verified ? "yes" : `no (${c.error ?? "unknown"})`}`,
   ];
 }
+
+/**
+ * What the lab engine negotiated, in the same form as the runtime path's
+ * {@link negotiatedReport} (the lab engine knows it directly, no flight to read).
+ *
+ * @param s version, suite, group or DH size, HelloRetryRequest and ALPN
+ * @returns the negotiated report
+ */
+export function labNegotiatedReport(s: {
+  version: number;
+  suite: number;
+  group?: number;
+  dhBits?: number;
+  helloRetry?: boolean;
+  alpn?: string;
+}): NegotiatedReport {
+  const c = cipherSuiteByCode(s.suite);
+  return {
+    version: versionName(s.version),
+    cipher: {
+      code: s.suite,
+      iana: c?.iana ?? cipherSuiteName(s.suite),
+      openssl: c?.openssl,
+      bits: c?.bits,
+      definedIn: c?.definedIn,
+    },
+    group: s.group !== undefined ? groupName(s.group) : null,
+    ...(s.dhBits !== undefined ? { dhBits: s.dhBits } : {}),
+    compression: "none",
+    helloRetryRequest: !!s.helloRetry,
+    alpn: s.alpn ?? null,
+  };
+}

@@ -12,3 +12,4 @@ export * from "./limit.ts";
 export * from "./hello.ts";
 export * from "./plan.ts";
 export * from "./evaluate.ts";
+export * from "./progress.ts";

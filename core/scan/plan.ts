@@ -59,6 +59,7 @@ import type {
   ScanResult,
   VersionResult,
 } from "./model.ts";
+import { type ProgressPart, ProgressPlan, type ScanProgress } from "./progress.ts";
 
 /** Options of one target's scan. */
 export interface PlanOptions {
@@ -72,8 +73,14 @@ export interface PlanOptions {
   versions?: number[];
   /** Stops the scan; what was found is returned with `interrupted`. */
   signal?: AbortSignal;
-  /** Called after each handshake. */
-  onProgress?: (p: { handshakes: number; phase: string }) => void;
+  /** Called after each handshake, with the handshakes done, the total planned and the part. */
+  onProgress?: (p: ScanProgress) => void;
+  /**
+   * The progress to count on, when the caller adds parts of its own (the
+   * trust check); it then reports the end itself. Default: one made from
+   * `onProgress`, ended when the plan ends.
+   */
+  progress?: ProgressPlan;
   /** The clock, for `elapsedMs` (default `Date.now`). */
   clock?: () => number;
 }
@@ -344,10 +351,8 @@ export async function planScan(prober: Prober, o: PlanOptions): Promise<PlannedS
     handshakes: 0,
     elapsedMs: 0,
   };
-  let phase = "versions";
   const tick = () => {
     result.handshakes++;
-    o.onProgress?.({ handshakes: result.handshakes, phase });
   };
   const guard = () => {
     if (o.signal?.aborted) throw new Interrupted();
@@ -389,13 +394,15 @@ export async function planScan(prober: Prober, o: PlanOptions): Promise<PlannedS
       }
       : undefined,
   };
+  const progress = o.progress ?? new ProgressPlan(o.onProgress);
   try {
-    await run(p, o, result, (s) => phase = s);
+    await run(p, o, result, progress);
   } catch (e) {
     if (!(e instanceof Interrupted)) throw e;
     result.interrupted = true;
   }
   result.elapsedMs = clock() - started;
+  if (!o.progress) progress.end(result.handshakes);
   return result;
 }
 
@@ -496,37 +503,56 @@ async function run(
   p: Prober,
   o: PlanOptions,
   r: PlannedScan,
-  setPhase: (s: string) => void,
+  progress: ProgressPlan,
 ): Promise<void> {
   const wanted = SCAN_VERSIONS.filter((v) => !o.versions || o.versions.includes(v));
   const sni = o.serverName;
-  const helloAt = (v: number, suites: number[], extra: Partial<HelloOffer> = {}) =>
-    p.hello({
+  const helloAtOf = (q: Prober): HelloAt => (v, suites, extra = {}) =>
+    q.hello({
       versions: [v],
       suites,
       keyShares: v >= TLS1_3 ? [X25519] : undefined,
       ...extra,
     });
+  /** Runs one part of the plan, its handshakes counted against its estimate. */
+  const track = async <R>(
+    phase: string,
+    estimate: number,
+    f: (q: Prober, helloAt: HelloAt) => Promise<R>,
+  ): Promise<R> => {
+    const part = progress.part(phase, estimate);
+    const q = countOn(p, part);
+    try {
+      return await f(q, helloAtOf(q));
+    } finally {
+      part.finish();
+    }
+  };
 
-  // Phase 1: the version chain, and SSLv2 beside it.
-  setPhase("versions");
+  // Phase 1: the version chain, and SSLv2 beside it. A chain usually takes
+  // three ClientHellos (the highest version, the next, a refusal). What
+  // follows is planned once the versions are known; until then it counts as
+  // its estimate for a common two-version server.
+  const later = progress.part("versions", ESTIMATE.afterVersions);
   const trySslv2 = !o.versions || o.versions.includes(0x0300) || o.versions.includes(0x0002);
   const [found, v2] = await Promise.all([
-    detectVersions(
-      wanted,
-      (versions, suites) =>
-        p.hello({
-          versions,
-          suites,
-          groups: [...VERSION_GROUPS],
-          keyShares: [],
-          untilKeyExchange: true,
-        }),
-      !o.versions,
-    ),
-    trySslv2 ? p.sslv2() : Promise.resolve({ accepted: false }),
+    track("versions", Math.min(wanted.length, 3), (q) =>
+      detectVersions(
+        wanted,
+        (versions, suites) =>
+          q.hello({
+            versions,
+            suites,
+            groups: [...VERSION_GROUPS],
+            keyShares: [],
+            untilKeyExchange: true,
+          }),
+        !o.versions,
+      )),
+    trySslv2 ? track("SSLv2", 1, (q) => q.sslv2()) : Promise.resolve({ accepted: false }),
   ]);
   r.sslv2 = v2.accepted;
+  later.finish();
   if (o.signal?.aborted) {
     r.versions = wanted.map(emptyVersion);
     throw new Interrupted();
@@ -561,7 +587,8 @@ async function run(
 
   // Phase 2, all at once: suites per version by elimination (TLS 1.3 with its
   // groups), and everything that needs only to know the versions.
-  setPhase("cipher suites, groups, signature schemes, certificates, ALPN, features");
+  // Each part's estimate is what it takes on a common server (OpenSSL's
+  // defaults); the total is revised as parts run longer or end sooner.
   const v13 = results.find((v) => v.code === TLS1_3 && v.accepted);
   const legacy = results.filter((v) => v.code < TLS1_3 && v.accepted);
   const top12 = legacy[0];
@@ -578,36 +605,42 @@ async function run(
     return results.find((v) => v.code === code)?.suites ?? [];
   };
   const eliminations = results.filter((v) => v.accepted).map((vr) =>
-    [vr, async () => {
-      const first = found.answers.get(vr.code)!;
-      if (vr.code === TLS1_3) {
-        const hrr = first.kind === "hello" && first.serverHello.helloRetryRequest;
-        await suitesAndGroups13(p, vr, hrr ? first : undefined);
-      } else {
-        const answers: HelloAnswer[] = [first];
-        const ask = async (set: number[]) => {
-          const a = await helloAt(vr.code, set, { untilKeyExchange: true });
-          answers.push(a);
-          return a;
-        };
-        const e = await eliminateSuites(suitesFor(vr.code), ask, first);
-        vr.suites = e.found;
-        if (e.error) vr.error = e.error;
-        vr.serverOrder = e.serverOrder;
-        // DHE prime sizes, and RFC 7919 groups, from the ServerKeyExchanges already read.
-        const bits = new Set<number>();
-        const named = new Set<number>();
-        for (const a of answers) {
-          if (a.kind === "hello" && isDhe(a.serverHello.cipherSuite) && a.keyExchange?.dhBits) {
-            bits.add(a.keyExchange.dhBits);
-            if (a.keyExchange.dhGroup !== undefined) named.add(a.keyExchange.dhGroup);
-          }
-        }
-        vr.dhBits = [...bits].sort((x, y) => x - y);
-        vr.dhGroups = [...named].sort((x, y) => x - y);
-      }
-      if (!vr.suites.length) vr.accepted = false;
-    }] as const
+    [
+      vr,
+      () =>
+        (vr.code === TLS1_3
+          ? track(`${vr.version} suites and groups`, ESTIMATE.suitesAndGroups13, (q) => {
+            const first = found.answers.get(vr.code)!;
+            const hrr = first.kind === "hello" && first.serverHello.helloRetryRequest;
+            return suitesAndGroups13(q, vr, hrr ? first : undefined);
+          })
+          : track(`${vr.version} suites`, ESTIMATE.suites, async (_q, helloAt) => {
+            const first = found.answers.get(vr.code)!;
+            const answers: HelloAnswer[] = [first];
+            const ask = async (set: number[]) => {
+              const a = await helloAt(vr.code, set, { untilKeyExchange: true });
+              answers.push(a);
+              return a;
+            };
+            const e = await eliminateSuites(suitesFor(vr.code), ask, first);
+            vr.suites = e.found;
+            if (e.error) vr.error = e.error;
+            vr.serverOrder = e.serverOrder;
+            // DHE prime sizes, and RFC 7919 groups, from the ServerKeyExchanges already read.
+            const bits = new Set<number>();
+            const named = new Set<number>();
+            for (const a of answers) {
+              if (a.kind === "hello" && isDhe(a.serverHello.cipherSuite) && a.keyExchange?.dhBits) {
+                bits.add(a.keyExchange.dhBits);
+                if (a.keyExchange.dhGroup !== undefined) named.add(a.keyExchange.dhGroup);
+              }
+            }
+            vr.dhBits = [...bits].sort((x, y) => x - y);
+            vr.dhGroups = [...named].sort((x, y) => x - y);
+          })).then(() => {
+            if (!vr.suites.length) vr.accepted = false;
+          }),
+    ] as const
   );
   for (const [vr, f] of eliminations) done.set(vr.code, f());
   // The TLS 1.3 schemes the certificate handshakes saw start that elimination.
@@ -616,13 +649,67 @@ async function run(
   if (o.signal?.aborted) throw new Interrupted();
   await Promise.all([
     ...done.values(),
-    top12 ? groupsAndSigalgs12(top12, helloAt, offer) : undefined,
-    v13 ? sigalgs13(p, v13, offer, schemes13) : undefined,
-    certificates(p, r, results, acceptedCodes, offer, sni, seen13),
-    alpn(p, r, v13, top12, helloAt, offer),
-    features(p, r, results, top12, v13, offer),
+    top12
+      ? track(
+        `${top12.version} groups and signature schemes`,
+        ESTIMATE.groupsAndSigalgs12,
+        (_q, helloAt) => groupsAndSigalgs12(top12, helloAt, offer),
+      )
+      : undefined,
+    v13
+      ? track(
+        `${v13.version} signature schemes`,
+        ESTIMATE.sigalgs13,
+        (q) => sigalgs13(q, v13, offer, schemes13),
+      )
+      : undefined,
+    track(
+      "certificates and SNI",
+      KEY_TYPES.length + 2,
+      (q) => certificates(q, r, results, acceptedCodes, offer, sni, seen13),
+    ),
+    track("ALPN", ESTIMATE.alpn, (q, helloAt) => alpn(q, r, v13, top12, helloAt, offer)),
+    track(
+      "features",
+      ESTIMATE.features,
+      (q) => features(q, r, results, top12, v13, offer),
+    ),
   ]);
   r.features = orderFeatures(r.features);
+}
+
+/**
+ * Handshakes each part of the plan is expected to take on a common server
+ * (OpenSSL 3.0's defaults: about ten TLS 1.2 suites found one per handshake,
+ * three TLS 1.3 suites beside five groups), for the progress total only.
+ */
+const ESTIMATE = {
+  afterVersions: 40,
+  suites: 12,
+  suitesAndGroups13: 7,
+  groupsAndSigalgs12: 14,
+  sigalgs13: 6,
+  alpn: 2,
+  features: 5,
+} as const;
+
+/** A prober whose handshakes are counted on one part of the progress. */
+function countOn(p: Prober, part: ProgressPart): Prober {
+  const one = <A>(n: number, f: () => Promise<A>) => async () => {
+    part.start(n);
+    const a = await f();
+    part.done(n);
+    return a;
+  };
+  return {
+    hello: (offer) => one(1, () => p.hello(offer))(),
+    inspect: (offer) => one(1, () => p.inspect(offer))(),
+    sslv2: () => one(1, () => p.sslv2())(),
+    resumption: p.resumption ? (offer) => one(2, () => p.resumption!(offer))() : undefined,
+    clientCertificate: p.clientCertificate
+      ? (offer) => one(1, () => p.clientCertificate!(offer))()
+      : undefined,
+  };
 }
 
 /** The suites a phase offers at a version. */

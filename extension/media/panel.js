@@ -52,7 +52,10 @@
   function submit(type) {
     const request = formValues();
     vscode.setState(request);
-    vscode.postMessage({ type, request: { ...request, target: request.target ?? "" } });
+    vscode.postMessage({
+      type,
+      request: { ...request, target: request.target ?? "" },
+    });
   }
   form.addEventListener("submit", (e) => {
     e.preventDefault();
@@ -77,23 +80,38 @@
     }
   });
 
+  let wasRunning = false;
   globalThis.addEventListener("message", (event) => {
     const m = event.data;
-    if (m.type === "state") {
+    if (m.type === "progress") {
+      // A scan's progress: only the bar and its text change.
+      const bar = document.querySelector("#running progress");
+      const text = document.getElementById("scan-progress");
+      if (!bar || !text) return;
+      bar.max = m.total;
+      bar.value = m.done;
+      text.textContent = m.text;
+      text.dataset.percent = String(m.percent);
+    } else if (m.type === "state") {
       const hadFocus = result.contains(document.activeElement);
       result.innerHTML = m.result;
       button.disabled = m.running;
       scanButton.disabled = m.running;
       if (m.running) {
         clearInvalid();
-        // Keyboard users land on Cancel while a probe runs.
-        document.getElementById("cancel-probe")?.focus();
+        // Keyboard users land on Cancel when a probe starts (not on every repaint).
+        if (!wasRunning || hadFocus) {
+          document.getElementById("cancel-probe")?.focus();
+        }
       } else if (hadFocus) target.focus();
+      wasRunning = m.running;
       if (m.form) {
         // Only the fields the probe named: a palette or CodeLens probe (a target
         // alone) keeps the options typed in the form.
         for (const f of fields) {
-          if (m.form[f] !== undefined) document.getElementById(f).value = m.form[f];
+          if (m.form[f] !== undefined) {
+            document.getElementById(f).value = m.form[f];
+          }
         }
         // The protocol goes with the target: a new target without one is direct TLS.
         if (m.form.target !== undefined && m.form.starttls === undefined) {

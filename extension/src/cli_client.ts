@@ -22,7 +22,7 @@ import {
 } from "./pure/report.ts";
 import { STARTTLS_PROTOCOLS } from "../../core/starttls/mod.ts";
 import type { ProbeRequest } from "./pure/panel_model.ts";
-import type { ScanReport } from "./pure/scan_view.ts";
+import { parseProgressLine, type ScanProgressLine, type ScanReport } from "./pure/scan_view.ts";
 import { type LabIndex, labPortRange, type LabStart, parseLabJson } from "./pure/lab_view.ts";
 
 /** The oldest CLI whose `--json` output this extension reads. */
@@ -282,7 +282,12 @@ export interface RunOptions {
   timeoutMs: number;
   /** Cancels the run (kills the child). */
   signal?: AbortSignal;
+  /** Receives each line the CLI writes on stderr, as it comes (lines over 4 KiB are cut). */
+  onStderrLine?: (line: string) => void;
 }
+
+/** The longest stderr line handed to `onStderrLine` (a longer one is cut there). */
+const MAX_STDERR_LINE = 4096;
 
 /** Receives one line per CLI run (the extension's "tlsprobe" output channel). */
 export type CliLogger = (level: "info" | "warn", line: string) => void;
@@ -355,7 +360,20 @@ export function runCli(
     const err: Buffer[] = [];
     let ended: ClientErrorCode | undefined;
     child.stdout.on("data", (b: Buffer) => out.push(b));
-    child.stderr.on("data", (b: Buffer) => err.push(b));
+    let partial = "";
+    child.stderr.on("data", (b: Buffer) => {
+      err.push(b);
+      if (!opts.onStderrLine) return;
+      const lines = (partial + b.toString("utf8")).split("\n");
+      partial = lines.pop()!.slice(0, MAX_STDERR_LINE);
+      for (const l of lines) {
+        try {
+          opts.onStderrLine(l.slice(0, MAX_STDERR_LINE));
+        } catch {
+          // a listener's failure is not the run's
+        }
+      }
+    });
     const stop = (why: ClientErrorCode) => {
       if (ended) return;
       ended = why;
@@ -484,6 +502,8 @@ export function commandLine(req: ProbeRequest): string {
   if (t >= 0) args.splice(t, 2);
   const q = args.indexOf("--quiet");
   if (q >= 0) args.splice(q, 1);
+  const p = args.indexOf("--progress");
+  if (p >= 0) args.splice(p, 2);
   return ["tlsprobe", ...args].map(quoteArg).join(" ");
 }
 
@@ -515,7 +535,8 @@ export async function probe(
  */
 export function scanArgs(req: ProbeRequest, timeoutMs: number): string[] {
   const probeLine = probeArgs(req, timeoutMs);
-  const args = ["scan", ...probeLine.slice(1), "--quiet"];
+  // Progress as JSON lines on stderr, read while the scan runs; no terminal bar.
+  const args = ["scan", ...probeLine.slice(1), "--quiet", "--progress", "json"];
   const i = args.indexOf("--alpn"); // scan tries its own ALPN list
   if (i >= 0) args.splice(i, 2);
   return args;
@@ -526,16 +547,25 @@ export function scanArgs(req: ProbeRequest, timeoutMs: number): string[] {
  *
  * @param cli how to start the CLI
  * @param req the form's fields
- * @param opts overall timeout and cancel signal (cancel kills the CLI)
+ * @param opts overall timeout and cancel signal (cancel kills the CLI), and
+ *   `onProgress` for each handshake's `{done, total, phase}`
  * @returns the scan report (its `outcome` may be `error`)
  */
 export async function scan(
   cli: CliCommand,
   req: ProbeRequest,
-  opts: RunOptions,
+  opts: RunOptions & { onProgress?: (p: ScanProgressLine) => void },
 ): Promise<CliRun<ScanReport>> {
   const perHandshake = Math.min(5000, Math.max(1000, opts.timeoutMs / 4));
-  return await runCli(cli, scanArgs(req, perHandshake), opts) as CliRun<ScanReport>;
+  const onProgress = opts.onProgress;
+  const onStderrLine = onProgress
+    ? (line: string) => {
+      const p = parseProgressLine(line);
+      if (p) onProgress(p);
+    }
+    : undefined;
+  const args = scanArgs(req, perHandshake);
+  return await runCli(cli, args, { ...opts, onStderrLine }) as CliRun<ScanReport>;
 }
 
 /**

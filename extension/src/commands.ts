@@ -32,6 +32,7 @@ import {
   renderChain,
 } from "./pure/panel_model.ts";
 import { formatTarget, parseTarget, type ReportCertificate } from "./pure/report.ts";
+import { progressPercent, progressText, type ScanProgressLine } from "./pure/scan_view.ts";
 import { COMMANDS, CONFIG, PANEL_VIEW_ID, setting } from "./constants.ts";
 import { makeNonce, type PanelProvider } from "./panel/panel_provider.ts";
 import type { LabController, LabNode } from "./lab_tree.ts";
@@ -149,16 +150,27 @@ export async function runProbe(
   inFlight?.abort();
   const abort = new AbortController();
   inFlight = abort;
-  panel.update({ ...panel.model, running: req, cancelled: undefined }, req);
+  panel.update({ ...panel.model, running: req, cancelled: undefined, progress: undefined }, req);
   await panel.reveal();
   const scanning = req.kind === "scan";
   const probeTimeout = Math.max(1000, setting<number>(CONFIG.timeout, 15000));
   // A scan makes dozens of handshakes: give it four probe timeouts in all.
   const timeoutMs = scanning ? probeTimeout * 4 : probeTimeout;
+  // A scan's progress (the CLI's --progress json lines): the panel's bar, and
+  // the withProgress indicator's increments (which only go up).
+  let report: vscode.Progress<{ message?: string; increment?: number }> | undefined;
+  let shown = 0;
+  const onProgress = (p: ScanProgressLine) => {
+    if (abort.signal.aborted) return;
+    panel.progress(p);
+    const pct = progressPercent(p);
+    report?.report({ message: progressText(p), increment: pct > shown ? pct - shown : undefined });
+    shown = Math.max(shown, pct);
+  };
   const work = async () => {
     try {
       if (scanning) {
-        const run = await scan(cli, req, { timeoutMs, signal: abort.signal });
+        const run = await scan(cli, req, { timeoutMs, signal: abort.signal, onProgress });
         return { scan: run.result, cli: describeCli(cli, run.result.tool?.version) };
       }
       const run = await probe(cli, req, { timeoutMs, signal: abort.signal });
@@ -172,10 +184,17 @@ export async function runProbe(
   // The panel shows its own progress and Cancel; the view's title bar shows a
   // progress line too. Hidden panel: a notification with Cancel.
   const outcome = panel.visible
-    ? await vscode.window.withProgress({ location: { viewId: PANEL_VIEW_ID }, title }, work)
+    ? await vscode.window.withProgress(
+      { location: { viewId: PANEL_VIEW_ID }, title },
+      (progress) => {
+        report = progress;
+        return work();
+      },
+    )
     : await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title, cancellable: true },
-      async (_progress, token) => {
+      async (progress, token) => {
+        report = progress;
         const sub = token.onCancellationRequested(() => abort.abort());
         try {
           return await work();
@@ -189,7 +208,7 @@ export async function runProbe(
   if (failed?.code === "CANCELLED") {
     // Replaced by a newer probe: that one owns the panel now.
     if (panel.model.running === req) {
-      panel.update({ ...panel.model, running: undefined, cancelled: req });
+      panel.update({ ...panel.model, running: undefined, progress: undefined, cancelled: req });
     }
     return undefined;
   }

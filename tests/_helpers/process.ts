@@ -17,7 +17,7 @@ export interface Peer {
   waitFor(re: RegExp, ms?: number): Promise<RegExpMatchArray>;
   /** Writes to the process's stdin. */
   write(text: string): Promise<void>;
-  /** Kills the process and waits for it. Safe to call twice. */
+  /** Stops the process (SIGTERM, then SIGKILL after 2 s) and waits for it. Safe to call twice. */
   stop(): Promise<void>;
   /** Resolves with the exit code when the process ends. */
   status: Promise<Deno.CommandStatus>;
@@ -91,10 +91,21 @@ export async function startPeer(
     try {
       await writer.close();
     } catch { /* already closed */ }
+    // SIGTERM first, so a peer that cleans up on it (tlsprobe serve removes
+    // its temporary lab files) can; SIGKILL if it is still there after 2 s.
     if (!exited) {
       try {
-        child.kill("SIGKILL");
+        child.kill("SIGTERM");
       } catch { /* already gone */ }
+      let grace: ReturnType<typeof setTimeout> | undefined;
+      const late = new Promise<void>((r) => grace = setTimeout(r, 2000));
+      await Promise.race([status, late]);
+      clearTimeout(grace);
+      if (!exited) {
+        try {
+          child.kill("SIGKILL");
+        } catch { /* already gone */ }
+      }
     }
     await status;
   };

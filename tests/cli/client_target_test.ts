@@ -42,7 +42,9 @@ Deno.test("clientTarget: without a URL, --starttls decides as before", () => {
 Deno.test("clientTarget: contradictions are usage errors", () => {
   assert.throws(
     () => clientTarget("smtp://h", undefined, { starttls: "imap" }),
-    (e) => e instanceof UsageError && /smtp URL, but --starttls says imap/.test(e.message),
+    (e) =>
+      e instanceof UsageError &&
+      /names STARTTLS protocol smtp, but --starttls says imap/.test(e.message),
   );
   assert.throws(
     () => clientTarget("smtp://h", "25", {}),

@@ -385,3 +385,39 @@ Deno.test("connect -c with --servername against openssl s_server -Verify 1 -veri
 });
 
 addEventListener("beforeunload", () => removeTestPki(pki));
+
+Deno.test("connect --send keeps the reply of a server that answers and closes at once (SMTP's QUIT)", async () => {
+  // A real TLS server (the runtime's node:tls) that answers 100 ms after the
+  // request and closes cleanly. Had connect sent its close_notify right after
+  // the request, the server would close with it unread, and its reset would
+  // discard the reply before connect read it (it printed nothing, exit 0).
+  const { createServer } = await import("node:tls");
+  const server = createServer({
+    key: await Deno.readTextFile(pki.localhostKey),
+    cert: await Deno.readTextFile(pki.localhostCrt),
+  }, (c) => {
+    c.on("error", () => {});
+    c.once("data", () => setTimeout(() => c.end("221 2.0.0 Bye\r\n"), 100));
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const port = (server.address() as { port: number }).port;
+  try {
+    for (let i = 0; i < 3; i++) {
+      const r = await tlsprobe([
+        "connect",
+        "-a",
+        pki.caCrt,
+        "--servername",
+        "localhost",
+        "--send",
+        "QUIT\r\n",
+        "127.0.0.1",
+        String(port),
+      ]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /b'221 2\.0\.0 Bye\\r\\n'/);
+    }
+  } finally {
+    await new Promise((r) => server.close(r));
+  }
+});

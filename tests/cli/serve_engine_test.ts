@@ -152,8 +152,8 @@ Deno.test("serve refuses settings the chosen engine cannot serve, as usage error
     [["--engine", "runtime", "-C", "AES128-SHA"], /-C\/--ciphers need\(s\) --engine lab/],
     [["--engine", "runtime", "-p", "TLSv1"], /-p TLSv1 need\(s\) --engine lab/],
     [
-      ["-C", "AES128-SHA", "--client-ca", `${ROOT}certs/ca.crt`],
-      /client certificates need\(s\) the runtime's TLS/,
+      ["-C", "AES128-SHA", "--starttls", "smtp"],
+      /--starttls need\(s\) the runtime's TLS/,
     ],
     [["--dhparam", "777"], /No built-in DH group of 777 bits/],
     [["-C", "CAMELLIA128-SHA", "-p", "TLSv1.2"], /leaves no suite the lab engine serves/],
@@ -163,4 +163,50 @@ Deno.test("serve refuses settings the chosen engine cannot serve, as usage error
     assert.equal(r.code, 2, `${args.join(" ")}: ${r.stderr}`);
     assert.match(r.stderr, want, args.join(" "));
   }
+});
+
+Deno.test("serve --client-ca with -p TLSv1 / -C routes through the lab engine: s_client and probe -c/--key are served and named in the report, none is refused", async () => {
+  const cert = ["-cert", `${ROOT}certs/client.crt`, "-key", `${ROOT}certs/client.key`];
+  await withServe(
+    ["-p", "TLSv1:TLSv1.3", "--client-ca", `${ROOT}certs/ca.crt`, "--echo", "--report"],
+    async (server) => {
+      assert.match(server.output(), /the lab engine serves \(-p TLSv1\)/);
+      const [tls10, tls12, none] = await Promise.all([
+        sClientEcho(server.port, ["-tls1", "-cipher", "AES128-SHA:@SECLEVEL=0", ...cert]),
+        sClientEcho(server.port, ["-tls1_2", ...cert]),
+        sClientEcho(server.port, ["-tls1_2"], 15_000),
+      ]);
+      assert.equal(tls10.version, "TLSv1", tls10.output);
+      assert.ok(tls10.echoed && tls12.echoed, tls10.output + tls12.output);
+      assert.match(
+        tls10.output,
+        /Acceptable client certificate CA names\n.*CN ?= ?tlsprobe local CA/,
+      );
+      assert.match(none.output, /alert handshake failure.*SSL alert number 40/s);
+      const probe = await tlsprobe([
+        "probe",
+        `localhost:${server.port}`,
+        "--cafile",
+        `${ROOT}certs/ca.crt`,
+        "-c",
+        `${ROOT}certs/client.crt`,
+        "--key",
+        `${ROOT}certs/client.key`,
+      ]);
+      assert.equal(probe.code, 0, probe.stdout + probe.stderr);
+      assert.match(
+        probe.stdout,
+        /Client certificate requested\.+ yes; acceptable CAs: CN=tlsprobe/,
+      );
+      await server.waitFor(
+        /CLIENT_CERT_REQUIRED: The client at 127\.0\.0\.1:\d+ sent no certificate/,
+      );
+      await server.waitFor(/(Client certificate \.+ CN=tlsprobe client[^]*){3}/);
+      const out = server.output();
+      assert.match(out, /Protocol version negotiated\.+ TLSv1\n/);
+      assert.match(out, /Cipher chosen for this connection\.+ AES128-SHA\n/);
+      assert.match(out, /Server name \(SNI\)\.+ localhost/);
+      assert.match(out, /verified \.+ yes/);
+    },
+  );
 });

@@ -19,11 +19,7 @@ import * as net from "node:net";
 
 const DENO_DIR = path.dirname(Deno.execPath());
 
-async function fakeCli(
-  dir: string,
-  name: string,
-  body: string,
-): Promise<string> {
+async function fakeCli(dir: string, name: string, body: string): Promise<string> {
   const file = path.join(dir, name);
   await Deno.writeTextFile(file, `#!/bin/sh\n${body}\n`);
   await Deno.chmod(file, 0o755);
@@ -34,17 +30,13 @@ async function fakeCli(
 function alive(pid: number): boolean {
   try {
     const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
-    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !==
-      "Z";
+    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
   } catch {
     return false;
   }
 }
 
-async function rejectsWith(
-  p: Promise<unknown>,
-  code: string,
-): Promise<CliClientError> {
+async function rejectsWith(p: Promise<unknown>, code: string): Promise<CliClientError> {
   try {
     await p;
   } catch (e) {
@@ -65,20 +57,11 @@ Deno.test("resolveCli() takes the setting, then PATH, then the repository", asyn
       prefix: [],
       source: "setting",
     });
-    assert.equal(
-      resolveCli({ envPath: dir, searchRoots: [ROOT] }).command,
-      onPath,
-    );
-    const repo = resolveCli({
-      envPath: DENO_DIR,
-      searchRoots: [path.join(ROOT, "extension")],
-    });
+    assert.equal(resolveCli({ envPath: dir, searchRoots: [ROOT] }).command, onPath);
+    const repo = resolveCli({ envPath: DENO_DIR, searchRoots: [path.join(ROOT, "extension")] });
     assert.equal(repo.source, "repository");
     assert.equal(repo.cwd, path.resolve(ROOT));
-    assert.equal(
-      repo.prefix.at(-1),
-      path.join(path.resolve(ROOT), "cli", "main.ts"),
-    );
+    assert.equal(repo.prefix.at(-1), path.join(path.resolve(ROOT), "cli", "main.ts"));
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -97,30 +80,15 @@ Deno.test("resolveCli() falls back to the bundled runtime, before the repository
       JSON.stringify({
         version: "0.1.0",
         deno: "bin/deno",
-        args: [
-          "run",
-          "--quiet",
-          "--env-file=${here}/runtime.env",
-          "-A",
-          `${ROOT}cli/main.ts`,
-        ],
+        args: ["run", "--quiet", "--env-file=${here}/runtime.env", "-A", `${ROOT}cli/main.ts`],
       }),
     );
-    await Deno.copyFile(
-      `${ROOT}cli/runtime.env`,
-      path.join(dir, "runtime.env"),
-    );
-    const cli = resolveCli({
-      envPath: "/nonexistent",
-      bundledDir: dir,
-      searchRoots: [ROOT],
-    });
+    await Deno.copyFile(`${ROOT}cli/runtime.env`, path.join(dir, "runtime.env"));
+    const cli = resolveCli({ envPath: "/nonexistent", bundledDir: dir, searchRoots: [ROOT] });
     assert.equal(cli.source, "bundled");
     assert.equal(cli.command, path.join(dir, "bin", "deno"));
     assert.equal(cli.prefix[2], `--env-file=${dir}/runtime.env`);
-    const run = await runCli(cli, ["cert", `${ROOT}certs/ca.crt`], {
-      timeoutMs: 60_000,
-    });
+    const run = await runCli(cli, ["cert", `${ROOT}certs/ca.crt`], { timeoutMs: 60_000 });
     assert.equal(run.exitCode, 0, run.stderr);
     assert.equal(run.result.tool?.name, "tlsprobe");
     // PATH still wins over the bundled runtime; a package without runtime/ has none.
@@ -142,10 +110,7 @@ Deno.test("setCliLogger() receives each run's command line, exit status and dura
       "tlsprobe",
       `echo '{"schemaVersion":1,"tool":{"name":"tlsprobe","version":"0.1.0"},"command":"probe","outcome":"ok"}'`,
     );
-    await runCli({ command: ok, prefix: [], source: "setting" }, [
-      "probe",
-      "a b:1",
-    ], {
+    await runCli({ command: ok, prefix: [], source: "setting" }, ["probe", "a b:1"], {
       timeoutMs: 10_000,
     });
     assert.equal(lines.length, 1);
@@ -191,13 +156,8 @@ Deno.test("runCli() probes a local tlsprobe serve through the real CLI", async (
   );
   try {
     const cli = resolveCli({ envPath: DENO_DIR, searchRoots: [ROOT] });
-    const req = {
-      target: `localhost:${server.port}`,
-      caFile: `${ROOT}certs/ca.crt`,
-    };
-    const run = await runCli(cli, probeArgs(req, 10_000), {
-      timeoutMs: 60_000,
-    });
+    const req = { target: `localhost:${server.port}`, caFile: `${ROOT}certs/ca.crt` };
+    const run = await runCli(cli, probeArgs(req, 10_000), { timeoutMs: 60_000 });
     const r = run.result as ProbeReport;
     assert.equal(r.outcome, "ok", JSON.stringify(r.error));
     assert.equal(r.handshake?.version, "TLSv1.3");
@@ -219,26 +179,16 @@ Deno.test("runCli() kills the CLI and its children on timeout and on cancel", as
     );
     const cli = { command: slow, prefix: [], source: "setting" as const };
     const t0 = Date.now();
-    await rejectsWith(
-      runCli(cli, ["probe", "x"], { timeoutMs: 500 }),
-      "TIMEOUT",
-    );
+    await rejectsWith(runCli(cli, ["probe", "x"], { timeoutMs: 500 }), "TIMEOUT");
     assert.ok(Date.now() - t0 < 10_000);
     const abort = new AbortController();
-    const p = runCli(cli, ["probe", "x"], {
-      timeoutMs: 60_000,
-      signal: abort.signal,
-    });
+    const p = runCli(cli, ["probe", "x"], { timeoutMs: 60_000, signal: abort.signal });
     setTimeout(() => abort.abort(), 300);
     await rejectsWith(p, "CANCELLED");
     await new Promise((r) => setTimeout(r, 300));
-    const started = (await Deno.readTextFile(pids)).trim().split("\n").map(
-      Number,
-    );
+    const started = (await Deno.readTextFile(pids)).trim().split("\n").map(Number);
     assert.equal(started.length, 4);
-    for (const pid of started) {
-      assert.equal(alive(pid), false, `process ${pid} survived`);
-    }
+    for (const pid of started) assert.equal(alive(pid), false, `process ${pid} survived`);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -253,10 +203,7 @@ Deno.test("runCli() refuses other schema versions, old CLIs and non-JSON output"
         `echo '{"schemaVersion":1,"tool":{"name":"tlsprobe","version":"0.0.9"},"outcome":"ok"}'`,
         /0\.0\.9 is older than/,
       ],
-      [
-        `echo 'tlsprobe: error: unknown command' >&2; exit 2`,
-        /printed nothing.*unknown command/,
-      ],
+      [`echo 'tlsprobe: error: unknown command' >&2; exit 2`, /printed nothing.*unknown command/],
     ];
     for (const [i, [body, re]] of cases.entries()) {
       const cli = {
@@ -264,10 +211,7 @@ Deno.test("runCli() refuses other schema versions, old CLIs and non-JSON output"
         prefix: [],
         source: "setting" as const,
       };
-      const e = await rejectsWith(
-        runCli(cli, ["probe", "x"], { timeoutMs: 10_000 }),
-        "CLI_OUTPUT",
-      );
+      const e = await rejectsWith(runCli(cli, ["probe", "x"], { timeoutMs: 10_000 }), "CLI_OUTPUT");
       assert.match(e.message, re);
     }
   } finally {
@@ -312,10 +256,7 @@ Deno.test("probeArgs() refuses a target that is not host:port (e.g. an option)",
       target,
     );
   }
-  assert.equal(
-    probeArgs({ target: "https://example.com/x" }, 5000)[1],
-    "example.com:443",
-  );
+  assert.equal(probeArgs({ target: "https://example.com/x" }, 5000)[1], "example.com:443");
 });
 
 Deno.test("compareVersions() orders dotted versions numerically", () => {
@@ -341,11 +282,7 @@ Deno.test("probeArgs() passes the STARTTLS protocol of an smtp:// target, and on
 
 Deno.test("commandLine() gives the line a person would type, shell-quoted, without the extension's flags", () => {
   assert.equal(
-    commandLine({
-      target: "localhost:8443",
-      caFile: "/tmp/my ca.pem",
-      alpn: "h2",
-    }),
+    commandLine({ target: "localhost:8443", caFile: "/tmp/my ca.pem", alpn: "h2" }),
     "tlsprobe probe localhost:8443 --cafile '/tmp/my ca.pem' --alpn h2",
   );
   assert.equal(

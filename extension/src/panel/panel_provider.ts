@@ -17,6 +17,7 @@ import {
   targetProblem,
 } from "../pure/panel_model.ts";
 import { PANEL_VIEW_ID } from "../constants.ts";
+import { progressPercent, progressText, type ScanProgressLine } from "../pure/scan_view.ts";
 import { STARTTLS_PROTOCOLS } from "../../../core/starttls/mod.ts";
 
 /** Messages from the webview. */
@@ -38,6 +39,7 @@ export type ToWebview =
     running: boolean;
     form?: ProbeRequest;
   }
+  | { type: "progress"; done: number; total: number; percent: number; text: string }
   | { type: "invalid"; field: "target"; message: string }
   | { type: "browsed"; field: string; path: string };
 
@@ -88,9 +90,32 @@ export class PanelProvider implements vscode.WebviewViewProvider {
   update(next: PanelModel, form?: ProbeRequest): void {
     this.state = next;
     if (form) this.pendingForm = form;
-    void this.memento.update(STATE_KEY, { ...next, running: undefined, cancelled: undefined });
+    void this.memento.update(STATE_KEY, {
+      ...next,
+      running: undefined,
+      cancelled: undefined,
+      progress: undefined,
+    });
     this.render();
     this.onChange();
+  }
+
+  /**
+   * Shows the running scan's progress: only the bar and its text change
+   * (no save, no history refresh, focus stays where it is).
+   *
+   * @param p the CLI's last progress line
+   */
+  progress(p: ScanProgressLine): void {
+    if (this.state.running?.kind !== "scan") return;
+    this.state = { ...this.state, progress: p };
+    this.post({
+      type: "progress",
+      done: p.done,
+      total: p.total,
+      percent: progressPercent(p),
+      text: progressText(p),
+    });
   }
 
   /** Whether the panel is on screen (notifications are for when it is not). */
@@ -167,7 +192,7 @@ export class PanelProvider implements vscode.WebviewViewProvider {
         if (!entry) break;
         const doc = await vscode.workspace.openTextDocument({
           language: "json",
-          content: JSON.stringify(entry.report ?? { error: entry.error }, null, 2),
+          content: JSON.stringify(entry.report ?? entry.scan ?? { error: entry.error }, null, 2),
         });
         await vscode.window.showTextDocument(doc, { preview: true });
         break;

@@ -14,7 +14,13 @@ import {
   type ProbeReport,
   type ReportCertificate,
 } from "./report.ts";
-import { renderScan, type ScanReport, scanSummary } from "./scan_view.ts";
+import {
+  renderScan,
+  renderScanProgress,
+  type ScanProgressLine,
+  type ScanReport,
+  scanSummary,
+} from "./scan_view.ts";
 
 /** What the user asked for: the form's fields. */
 export interface ProbeRequest {
@@ -55,6 +61,8 @@ export interface PanelModel {
   entries: ProbeEntry[];
   selectedId?: number;
   running?: ProbeRequest;
+  /** The running scan's last progress line (`tlsprobe scan --progress json`). */
+  progress?: ScanProgressLine;
   /** The last probe the user cancelled (shown until the next probe or selection). */
   cancelled?: ProbeRequest;
   nextId: number;
@@ -274,14 +282,22 @@ const SEVERITY_MARK: Record<string, { glyph: string; cls: string }> = {
  * @param severity `error`, `warning` or `info`
  * @param rule the finding's rule id
  * @param message why
+ * @param reference where it is explained (an RFC, a CVE), if any
  * @returns an `<li>`
  */
-export function findingItem(severity: string, rule: string, message: string): string {
+export function findingItem(
+  severity: string,
+  rule: string,
+  message: string,
+  reference?: string,
+): string {
   const mark = SEVERITY_MARK[severity] ?? SEVERITY_MARK.info;
   return `<li class="finding-${escapeHtml(severity)}">` +
     `<span class="sev ${mark.cls}"><span aria-hidden="true">${mark.glyph}</span> ${
       escapeHtml(severity)
-    }</span> <b>${escapeHtml(rule)}</b> ${escapeHtml(message)}</li>`;
+    }</span> <b>${escapeHtml(rule)}</b> ${escapeHtml(message)}${
+      reference ? ` <span class="dim">[${escapeHtml(reference)}]</span>` : ""
+    }</li>`;
 }
 
 /** The registry's rating of the negotiated suite, coloured by how bad it is. */
@@ -324,7 +340,7 @@ export function renderEntry(entry: ProbeEntry, now: Date): string {
       `<button type="button" class="secondary" id="retry-ca" data-action="retryWithCa" data-id="${entry.id}">Retry with a CA file…</button>`,
     );
   }
-  if (r) {
+  if (r || entry.scan) {
     actions.push(
       `<button type="button" class="secondary" id="show-json" data-action="showJson" data-id="${entry.id}">Show raw JSON</button>`,
     );
@@ -431,7 +447,10 @@ export function renderResult(model: PanelModel, now: Date): string {
     const what = `${model.running.kind === "scan" ? "Scanning" : "Probing"} ${
       escapeHtml(model.running.target)
     }…`;
-    return `<div id="running" class="running"><progress aria-label="${what}"></progress>` +
+    const bar = model.running.kind === "scan"
+      ? renderScanProgress(model.progress, what)
+      : `<progress aria-label="${what}"></progress>`;
+    return `<div id="running" class="running">${bar}` +
       `<div class="row"><span role="status" class="grow">${what}</span>` +
       `<button type="button" class="secondary" id="cancel-probe" data-action="cancel">Cancel</button>` +
       `</div></div>`;

@@ -1,38 +1,110 @@
 /**
- * How the side panel shows a scan (`tlsprobe scan --json`): the grade, the
- * version × suite table in the server's order with strength colouring, the
- * findings with severity icons, the Mozilla profiles and the certificates.
- * Escaped HTML, no scripts. No `vscode` import: unit-tested under Deno.
+ * How the side panel shows a scan (`tlsprobe scan --json`): the grade and
+ * its reasons, the version × suite table in the server's order (marked when
+ * the client's order wins) with strength colouring, the findings with
+ * severity icons, groups, ALPN, SNI, the Mozilla profiles and the
+ * certificate chains; and the scan's progress while it runs (from
+ * `--progress json` lines). Escaped HTML, no scripts. No `vscode` import:
+ * unit-tested under Deno.
  *
  * @module
  */
-import type { Severity } from "../../../core/report/finding.ts";
 import type { ScanReportBody } from "../../../core/report/scan.ts";
 import type { CliEnvelope } from "./report.ts";
+import { escapeHtml as esc, findingItem } from "./panel_model.ts";
 
 /** A scan report as the CLI prints it (fields may be missing in an error envelope). */
 export type ScanReport = CliEnvelope & Partial<ScanReportBody>;
 
-function esc(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+/** One `tlsprobe scan --progress json` line: handshakes done, planned in all, and the part. */
+export interface ScanProgressLine {
+  done: number;
+  total: number;
+  phase: string;
 }
 
-/** The CSS class of a suite's rating. */
+const isCount = (n: unknown): n is number =>
+  typeof n === "number" && Number.isSafeInteger(n) && n >= 0;
+
+/**
+ * Reads one stderr line of `tlsprobe scan --progress json`.
+ *
+ * @param line a line of the CLI's stderr
+ * @returns the progress, or undefined when the line is not a progress line
+ */
+export function parseProgressLine(line: string): ScanProgressLine | undefined {
+  const t = line.trim();
+  if (!t.startsWith("{") || t.length > 1000) return undefined;
+  let v: Record<string, unknown>;
+  try {
+    v = JSON.parse(t);
+  } catch {
+    return undefined;
+  }
+  if (
+    !v || !isCount(v.done) || !isCount(v.total) || typeof v.phase !== "string"
+  ) {
+    return undefined;
+  }
+  return {
+    done: v.done,
+    total: Math.max(v.total, v.done),
+    phase: v.phase.slice(0, 100),
+  };
+}
+
+/**
+ * Whole percent done: 100 only for the CLI's last line (`done`); a running
+ * scan whose handshakes so far all finished stays at 99 (the plan may still
+ * add some).
+ *
+ * @param p the progress
+ * @returns 0–100
+ */
+export function progressPercent(p: ScanProgressLine): number {
+  if (p.phase === "done") return 100;
+  return p.total > 0 ? Math.min(99, Math.floor((p.done * 100) / p.total)) : 0;
+}
+
+/**
+ * The progress as one line of text: `42 % · TLSv1.2 suites · 21 of 50 handshakes`.
+ *
+ * @param p the progress
+ * @returns plain text
+ */
+export function progressText(p: ScanProgressLine): string {
+  return `${progressPercent(p)} % · ${p.phase} · ${p.done} of ${p.total} handshakes`;
+}
+
+/**
+ * The running scan's progress: a determinate bar and its text.
+ *
+ * @param p the last progress line, if one came yet
+ * @param what the bar's accessible name ("Scanning host:port…"), already escaped
+ * @returns HTML
+ */
+export function renderScanProgress(
+  p: ScanProgressLine | undefined,
+  what: string,
+): string {
+  if (!p) {
+    return `<progress aria-label="${what}"></progress>` +
+      `<div class="dim" id="scan-progress">starting…</div>`;
+  }
+  const pct = progressPercent(p);
+  return `<progress aria-label="${what}" value="${p.done}" max="${p.total}"></progress>` +
+    `<div class="dim" id="scan-progress" data-percent="${pct}">${esc(progressText(p))}</div>`;
+}
+
+/** The CSS class of a suite's rating (the probe view's colours). */
 function ratingClass(rating: string | null): string {
   return rating === "insecure" ? "bad" : rating === "weak" ? "warn" : rating ? "good" : "dim";
 }
 
-const ICONS: Record<Severity, string> = {
-  error: "✖",
-  warning: "▲",
-  info: "ℹ",
-};
-
-const SEVERITY_CLASS: Record<Severity, string> = {
-  error: "bad",
-  warning: "warn",
-  info: "dim",
-};
+/** A grade's class: A good, B a warning, anything lower bad. */
+function gradeClass(grade: string): string {
+  return grade.startsWith("A") ? "good" : grade === "B" ? "warn" : "bad";
+}
 
 /**
  * One line for the history list.
@@ -47,6 +119,14 @@ export function scanSummary(target: string, r: ScanReport | undefined): string {
   return `${target}: scan, grade ${r?.grade?.grade ?? "?"} (${accepted.join(", ") || "none"})`;
 }
 
+function orderText(serverOrder: boolean | null, count: number): string {
+  if (serverOrder === true) return `<span class="dim">server order</span>`;
+  if (serverOrder === false) {
+    return `<span class="warn order-client">client's order wins</span> <span class="dim">(listed in registry order)</span>`;
+  }
+  return count > 1 ? `<span class="dim">order unknown</span>` : "";
+}
+
 /**
  * Renders a scan report.
  *
@@ -56,43 +136,65 @@ export function scanSummary(target: string, r: ScanReport | undefined): string {
 export function renderScan(r: ScanReport): string {
   const parts: string[] = [];
   const grade = r.grade?.grade ?? "-";
-  const gclass = grade.startsWith("A") ? "good" : grade === "B" ? "warn" : "bad";
   parts.push(
-    `<p id="scan-grade">Grade <b class="${gclass}">${esc(grade)}</b> <span class="dim">· ${
-      r.handshakes ?? 0
-    } handshakes in ${r.elapsedMs ?? 0} ms${r.interrupted ? " · interrupted" : ""}</span></p>`,
+    `<p id="scan-grade">Grade <b class="${gradeClass(grade)}">${
+      esc(grade)
+    }</b> <span class="dim">· ${r.handshakes ?? 0} handshakes in ${r.elapsedMs ?? 0} ms${
+      r.interrupted ? " · interrupted" : ""
+    }</span></p>`,
   );
+  const reasons = r.grade?.reasons ?? [];
+  if (reasons.length) {
+    parts.push(
+      `<ul class="grade-reasons" id="scan-grade-reasons" aria-label="Why this grade">${
+        reasons.map((x) => `<li>${esc(x)}</li>`).join("")
+      }</ul>`,
+    );
+  }
   const accepted = (r.versions ?? []).filter((v) => v.accepted);
   const rows: string[] = [];
   for (const v of accepted) {
-    const order = v.serverOrder === true
-      ? "server order"
-      : v.serverOrder === false
-      ? "client order"
-      : "";
+    const ver = esc(v.version);
     rows.push(
-      `<tr><th scope="rowgroup" colspan="3">${esc(v.version)} <span class="dim">${
-        esc(order)
-      }</span></th></tr>`,
+      `<tr class="version" data-version="${ver}"><th scope="rowgroup" colspan="4">${ver} ${
+        orderText(v.serverOrder, v.suites.length)
+      }</th></tr>`,
     );
     v.suites.forEach((s, i) => {
+      const cls = ratingClass(s.rating);
       rows.push(
-        `<tr><td class="dim">${i + 1}</td><td class="${ratingClass(s.rating)}">${
-          esc(s.openssl ?? s.iana)
-        }</td><td>${s.bits ?? "?"}</td></tr>`,
+        `<tr class="suite" data-version="${ver}"><td class="dim">${i + 1}</td>` +
+          `<td class="${cls}" data-rating="${esc(s.rating ?? "")}">${
+            esc(s.openssl ?? s.iana)
+          }</td>` +
+          `<td>${s.bits ?? "?"}</td><td class="${cls}">${esc(s.rating ?? "unrated")}</td></tr>`,
       );
     });
-    if (v.groups.length) {
+    const extra = [
+      v.groups.length ? `groups: ${v.groups.join(", ")}` : "",
+      v.dhBits.length ? `DHE ${v.dhBits.join(", ")} bits` : "",
+      v.signatureSchemes?.length ? `${v.signatureSchemes.length} signature schemes` : "",
+    ].filter(Boolean);
+    if (extra.length) {
       rows.push(
-        `<tr><td></td><td colspan="2" class="dim">groups: ${esc(v.groups.join(", "))}</td></tr>`,
+        `<tr><td></td><td colspan="3" class="dim">${esc(extra.join(" · "))}</td></tr>`,
+      );
+    }
+    if (v.error) {
+      rows.push(
+        `<tr><td></td><td colspan="3" class="warn">${
+          esc(`${v.error.code}: ${v.error.message}`)
+        }</td></tr>`,
       );
     }
   }
-  const refused = (r.versions ?? []).filter((v) => !v.accepted).map((v) => v.version);
   parts.push(
     `<div class="scroll"><table class="suites" id="scan-suites" aria-label="Suites accepted per version">` +
-      `<tr><th>#</th><th>suite</th><th>bits</th></tr>${rows.join("")}</table></div>`,
+      `<tr><th>#</th><th>suite</th><th>bits</th><th>strength</th></tr>${
+        rows.join("")
+      }</table></div>`,
   );
+  const refused = (r.versions ?? []).filter((v) => !v.accepted).map((v) => v.version);
   if (refused.length || r.sslv2 !== undefined) {
     parts.push(
       `<p class="dim">Not accepted: ${
@@ -104,24 +206,55 @@ export function renderScan(r: ScanReport): string {
   parts.push(
     `<h3>Findings</h3><ul class="findings" id="scan-findings">${
       findings.length
-        ? findings.map((f) =>
-          `<li class="${SEVERITY_CLASS[f.severity] ?? "dim"}"><span aria-label="${
-            esc(f.severity)
-          }">${ICONS[f.severity] ?? "•"}</span> ${esc(f.message)}${
-            f.reference ? ` <span class="dim">[${esc(f.reference)}]</span>` : ""
-          }</li>`
-        ).join("")
+        ? findings.map((f) => findingItem(f.severity, f.rule, f.message, f.reference)).join("")
         : `<li class="good">No finding</li>`
     }</ul>`,
   );
+  const summary: string[] = [];
+  if (r.alpn) {
+    summary.push(
+      `ALPN: ${
+        r.alpn.protocols.length
+          ? esc(r.alpn.protocols.join(", ")) +
+            (r.alpn.serverOrder === true
+              ? " (server order)"
+              : r.alpn.serverOrder === false
+              ? " (client order)"
+              : "")
+          : "none accepted"
+      }`,
+    );
+  }
+  if (r.sni) {
+    summary.push(
+      `Without SNI: ${esc(r.sni.withoutSni)}; wrong SNI: ${esc(r.sni.wrongSni)}`,
+    );
+  }
+  const cc = r.clientCertificate;
+  if (cc?.requested) {
+    summary.push(
+      `Client certificate: ${
+        cc.required === true
+          ? "required"
+          : cc.required === false
+          ? "requested, not required"
+          : "requested"
+      }${cc.caNames.length ? `; CAs named: ${esc(cc.caNames.join("; "))}` : ""}`,
+    );
+  }
+  if (summary.length) {
+    parts.push(
+      `<ul class="plain" id="scan-summary">${summary.map((x) => `<li>${x}</li>`).join("")}</ul>`,
+    );
+  }
   const profiles = r.profiles ?? [];
   if (profiles.length) {
     parts.push(
-      `<h3>Profiles</h3><ul class="findings">${
+      `<h3>Profiles</h3><ul class="plain" id="scan-profiles">${
         profiles.map((p) =>
-          `<li class="${p.compliant ? "good" : "warn"}">${esc(p.name)}: ${
+          `<li><span class="${p.compliant ? "good" : "warn"}">${esc(p.name)}: ${
             p.compliant ? "compliant" : "not compliant"
-          }${p.reasons.length ? ` <span class="dim">${esc(p.reasons[0])}</span>` : ""}</li>`
+          }</span>${p.reasons.length ? ` <span class="dim">${esc(p.reasons[0])}</span>` : ""}</li>`
         ).join("")
       }</ul>`,
     );
@@ -129,10 +262,22 @@ export function renderScan(r: ScanReport): string {
   const certs = r.certificates ?? [];
   if (certs.length) {
     parts.push(
-      `<h3>Certificates</h3><ol class="chain">${
+      `<h3>Certificates</h3><ol class="chain" id="scan-chains">${
         certs.map((c) =>
           `<li><div class="subject">${esc(c.asked.toUpperCase())}: ${esc(c.subject)}</div>` +
-          `<div>Key: ${esc(`${c.key.type} ${c.key.bits ?? c.key.curve ?? ""}`.trim())}</div>` +
+          `<div>Issuer: ${esc(c.issuer)}${
+            c.chain.length > 1
+              ? ` <span class="dim">(${c.chain.length} certificates sent)</span>`
+              : ""
+          }</div>` +
+          (c.sans.length
+            ? `<div>Names: ${esc(c.sans.join(", "))}${
+              c.nameMatches === false ? ` <span class="bad">(no match)</span>` : ""
+            }</div>`
+            : "") +
+          `<div>Key: ${
+            esc(`${c.key.type} ${c.key.bits ?? c.key.curve ?? ""}`.trim())
+          }, signed with ${esc(c.signatureAlgorithm)}</div>` +
           `<div>Expires: ${esc(c.notAfter.slice(0, 10))}</div></li>`
         ).join("")
       }</ol>`,

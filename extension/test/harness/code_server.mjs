@@ -370,12 +370,12 @@ export async function menuPick(page, row, label) {
 }
 
 /**
- * Probes a TCP listener that accepts and never answers from the panel's form, clicks the
- * panel's own Cancel, and checks: a progress bar was shown, the CLI process is gone, the
- * panel says "cancelled", and nothing was added to the history. Returns the click-to-message
- * time in ms.
+ * Probes (or with `{ scan: true }` scans, by the Scan button) a TCP listener that accepts and
+ * never answers from the panel's form, clicks the panel's own Cancel, and checks: a progress
+ * bar was shown, the CLI process is gone, the panel says "cancelled", and nothing was added to
+ * the history. Returns the click-to-message time in ms.
  */
-export async function cancelInView(page, frame) {
+export async function cancelInView(page, frame, { scan = false } = {}) {
   const assert = (cond, msg) => {
     if (!cond) throw new Error(msg);
   };
@@ -386,7 +386,8 @@ export async function cancelInView(page, frame) {
   try {
     const before = await rows.count();
     await frame.locator("#target").fill(stallTarget);
-    await frame.locator("#target").press("Enter");
+    if (scan) await frame.locator("#scan-button").click();
+    else await frame.locator("#target").press("Enter");
     const cancel = frame.locator("#cancel-probe");
     await cancel.waitFor({ timeout: 15_000 });
     assert((await frame.locator("#running progress").count()) === 1, "no progress bar");
@@ -403,6 +404,7 @@ export async function cancelInView(page, frame) {
     const ms = Date.now() - t0;
     const text = (await said.textContent()) ?? "";
     assert(/cancelled/.test(text), `the panel says: ${text}`);
+    if (scan) assert(/^Scan of /.test(text.trim()), `not a scan's cancel: ${text}`);
     for (let i = 0; i < 50 && processesWith(stallTarget).length > 0; i++) {
       await page.waitForTimeout(100);
     }

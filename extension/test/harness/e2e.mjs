@@ -36,6 +36,14 @@ import {
   tools,
   waitForPort,
 } from "./code_server.mjs";
+import {
+  cancelScan,
+  scanFromHistory,
+  scanInTheme,
+  scanKnownServer,
+  scanSilentTimesOut,
+  startScanServer,
+} from "./scan_steps.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, "../../..");
@@ -378,6 +386,30 @@ try {
     },
   );
 
+  // The Scan view (scan_steps.mjs), before the weak-suite probe: the status-bar check expects
+  // that probe to be the last entry.
+  const scanServer = await startScanServer(repo);
+  await check(
+    "Scan from the panel: the version × suite table in the server's order, the weak suite and its finding coloured by severity, progress to 100 %, a scan row in History",
+    async () => {
+      const ms = await scanKnownServer(page, frame, rows, scanServer);
+      await page.screenshot({ path: path.join(outDir, "e2e-scan-light.png") });
+      log(`scan from the panel: ${ms} ms`);
+    },
+  );
+  await check(
+    "the History tree copies a scan as a tlsprobe scan command line and re-scans it",
+    () => scanFromHistory(page, frame, rows, scanServer, path.join(repo, "certs/ca.crt")),
+  );
+  await check(
+    "Cancel inside the view stops a scan of a silent server, kills the CLI, and the panel says cancelled",
+    () => cancelScan(page, frame),
+  );
+  await check(
+    "a scan of a listener that never answers ends with TIMEOUT in the panel within its bound",
+    () => scanSilentTimesOut(frame, rows),
+  );
+
   // A server that keeps to one weak suite: RSA key exchange, CBC, SHA-1.
   const weakPort = await freePort();
   const weak = spawn("openssl", [
@@ -542,6 +574,7 @@ try {
             `${theme}: weak suite's warning styled`,
             (await severityStyled(theme)).join(" | bar "),
           );
+          await scanInTheme(page, frame, rows, scanServer, theme);
         }
         await panelShot(shot);
         await contrastOf(failedText, `${theme} (error)`, "#error");
@@ -551,6 +584,7 @@ try {
     },
   );
   stopWeak();
+  scanServer.stop();
 
   await check(
     "the tlsprobe output channel logs each CLI run with exit status and time",

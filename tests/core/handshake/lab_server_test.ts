@@ -21,7 +21,7 @@ import {
   startLabEngine,
 } from "../../_helpers/lab_clients.ts";
 
-const ALL_SUITES = [0x1301, 0x1302, 0x1303, ...LEGACY_SUITES.keys()];
+const ALL_SUITES = [0x1301, 0x1302, 0x1303, 0x1304, 0x1305, ...LEGACY_SUITES.keys()];
 /** The suites that present the RSA certificate (the one certs/ca.crt issued). */
 const RSA_SUITES = [0x1301, 0xc02f, 0xc030];
 
@@ -86,6 +86,12 @@ Deno.test("lab engine: openssl s_client completes every served suite family, ver
         ["-tls1_3", "-ciphersuites", "TLS_CHACHA20_POLY1305_SHA256"],
         "TLSv1.3",
         "TLS_CHACHA20_POLY1305_SHA256",
+      ],
+      [["-tls1_3", "-ciphersuites", "TLS_AES_128_CCM_SHA256"], "TLSv1.3", "TLS_AES_128_CCM_SHA256"],
+      [
+        ["-tls1_3", "-ciphersuites", "TLS_AES_128_CCM_8_SHA256"],
+        "TLSv1.3",
+        "TLS_AES_128_CCM_8_SHA256",
       ],
       [["-tls1_3", "-groups", "X25519"], "TLSv1.3", "TLS_AES_128_GCM_SHA256", "X25519"],
       [["-tls1_3", "-groups", "P-256"], "TLSv1.3", "TLS_AES_128_GCM_SHA256", "prime256v1"],
@@ -305,44 +311,93 @@ Deno.test("lab engine: ALPN picks the server's first protocol the client offers,
   );
 });
 
-Deno.test("lab engine: gnutls-cli completes a representative subset", async () => {
+/** gnutls-cli's priority tokens for a suite's IANA name: key exchange, cipher, MAC. */
+function gnutlsTokens(iana: string): { kx: string; cipher: string; mac: string } | undefined {
+  const m = /^TLS_(\w+?)_WITH_(\w+?)(?:_(SHA|SHA256|SHA384))?$/.exec(iana);
+  if (!m) return undefined;
+  const kx = ({
+    ECDHE_RSA: "ECDHE-RSA",
+    ECDHE_ECDSA: "ECDHE-ECDSA",
+    DHE_RSA: "DHE-RSA",
+    RSA: "RSA",
+    DH_anon: "ANON-DH",
+    ECDH_anon: "ANON-ECDH",
+  } as Record<string, string>)[m[1]];
+  const cipher = m[2] === "3DES_EDE_CBC"
+    ? "3DES-CBC"
+    : m[2] === "RC4_128"
+    ? "ARCFOUR-128"
+    : m[2].replaceAll("_", "-");
+  const mac = m[3] === undefined ? "AEAD" : m[3] === "SHA" ? "SHA1" : m[3];
+  return kx ? { kx, cipher, mac: /GCM|CCM|POLY1305/.test(cipher) ? "AEAD" : mac } : undefined;
+}
+
+Deno.test("lab engine: gnutls-cli completes every key exchange × bulk cipher family it serves, and each TLS 1.3 suite", async () => {
   await withServer({
     versions: [0x0301, 0x0302, 0x0303, 0x0304],
     suites: ALL_SUITES,
     groups: [0x001d, 0x0017, 0x0018],
     serverPreference: true,
-  }, async (port) => {
+  }, async (port, infos) => {
     const base = "NORMAL:-VERS-ALL:-CIPHER-ALL:-MAC-ALL:-KX-ALL:%VERIFY_ALLOW_BROKEN";
-    const rows: [string, RegExp][] = [
-      ["NORMAL:-VERS-ALL:+VERS-TLS1.3", /^\(TLS1\.3-X\.509\)/],
-      [
-        `${base}:+VERS-TLS1.2:+ECDHE-RSA:+AES-128-GCM:+AEAD`,
-        /^\(TLS1\.2-X\.509\)-\(ECDHE-X25519\)-.*\(AES-128-GCM\)$/,
-      ],
-      [
-        `${base}:+VERS-TLS1.2:+ECDHE-ECDSA:+CHACHA20-POLY1305:+AEAD`,
-        /^\(TLS1\.2-X\.509\)-\(ECDHE-X25519\)-\(ECDSA-SHA256\)-\(CHACHA20-POLY1305\)$/,
-      ],
-      [
-        `${base}:+VERS-TLS1.2:+DHE-RSA:+AES-256-CBC:+SHA256`,
-        /^\(TLS1\.2-X\.509\)-\(DHE-FFDHE2048\)-.*\(AES-256-CBC\)-\(SHA256\)$|^\(TLS1\.2-X\.509\)-\(DHE-2048\)/,
-      ],
+    // One suite per (key exchange, cipher family, MAC): each priority string allows exactly it.
+    const seen = new Set<string>();
+    const rows: [string, RegExp, number][] = [];
+    for (const s of LEGACY_SUITES.values()) {
+      const t = gnutlsTokens(s.iana);
+      assert.ok(t, s.iana);
+      const family = `${t.kx} ${t.cipher.replace(/-(128|256)/, "")} ${t.mac}`;
+      if (seen.has(family)) continue;
+      seen.add(family);
+      const mac = t.mac === "AEAD" ? "" : `-\\(${t.mac}\\)`;
+      rows.push([
+        `${base}:+VERS-TLS1.2:+${t.kx}:+${t.cipher}:+${t.mac}`,
+        new RegExp(`^\\(TLS1\\.2-(X\\.509|ANON)\\).*-\\(${t.cipher}\\)${mac}$`),
+        s.code,
+      ]);
+    }
+    for (
+      const [cipher, code] of [
+        ["AES-128-GCM", 0x1301],
+        ["AES-256-GCM", 0x1302],
+        ["CHACHA20-POLY1305", 0x1303],
+        ["AES-128-CCM", 0x1304],
+        ["AES-128-CCM-8", 0x1305],
+      ] as const
+    ) {
+      rows.push([
+        `NORMAL:-VERS-ALL:+VERS-TLS1.3:-CIPHER-ALL:+${cipher}`,
+        new RegExp(`^\\(TLS1\\.3-X\\.509\\).*-\\(${cipher}\\)$`),
+        code,
+      ]);
+    }
+    rows.push(
       [
         `${base}:+VERS-TLS1.1:+RSA:+AES-128-CBC:+SHA1`,
         /^\(TLS1\.1-X\.509\)-\(RSA\)-\(AES-128-CBC\)-\(SHA1\)$/,
+        0x002f,
       ],
       [
         `${base}:+VERS-TLS1.0:+ECDHE-RSA:+AES-256-CBC:+SHA1`,
-        /^\(TLS1\.0-X\.509\)-\(ECDHE-X25519\)-\(RSA-SHA1\)-\(AES-256-CBC\)-\(SHA1\)$|^\(TLS1\.0-X\.509\)-\(ECDHE-X25519\)-.*\(AES-256-CBC\)-\(SHA1\)$/,
+        /^\(TLS1\.0-X\.509\)-\(ECDHE-X25519\)-.*\(AES-256-CBC\)-\(SHA1\)$/,
+        0xc014,
       ],
-    ];
-    const runs = await Promise.all(rows.map(([p]) => gnutlsEcho(port, p)));
+    );
+    const runs: ClientRun[] = [];
+    for (let i = 0; i < rows.length; i += 8) {
+      runs.push(...await Promise.all(rows.slice(i, i + 8).map(([p]) => gnutlsEcho(port, p))));
+    }
     const bad = rows.flatMap(([p, want], i) =>
       runs[i].echoed && want.test(runs[i].cipher ?? "")
         ? []
         : [`${p}: got ${runs[i].cipher} echoed=${runs[i].echoed}\n${runs[i].output.slice(-500)}`]
     );
     assert.deepEqual(bad, []);
+    // The server saw exactly those suites.
+    assert.deepEqual(
+      [...new Set(infos.map((i) => i.suite))].sort(),
+      [...new Set(rows.map(([, , c]) => c))].sort(),
+    );
   });
 });
 

@@ -6,6 +6,7 @@
  */
 import { strict as assert } from "node:assert";
 import { planScan } from "../../../core/scan/plan.ts";
+import { ProgressPlan, type ScanProgress } from "../../../core/scan/progress.ts";
 import type {
   HelloAnswer,
   HelloOffer,
@@ -227,4 +228,67 @@ Deno.test("planScan() stops at once when the signal has fired, with interrupted 
   });
   assert.equal(r.interrupted, true);
   assert.equal(r.handshakes, 0);
+});
+
+Deno.test("planScan() reports progress: done never above total, ending at done = total = handshakes", async () => {
+  const events: ScanProgress[] = [];
+  const r = await planScan(modelProber(MODEL), {
+    host: "model",
+    port: 443,
+    serverName: "model",
+    onProgress: (e) => events.push({ ...e }),
+  });
+  // One report per handshake (the resumption test's two connections in one), and the end.
+  assert.equal(events.length, r.handshakes - 1 + 1);
+  for (const e of events) assert.ok(e.done <= e.total, `${e.done}/${e.total} ${e.phase}`);
+  const steps = events.slice(1, -1).map((e, i) => e.done - events[i].done);
+  assert.deepEqual(steps.filter((d) => d !== 1), [2]);
+  assert.equal(events.at(-2)!.done, 36);
+  assert.deepEqual(events.at(-1), { handshakes: 36, done: 36, total: 36, phase: "done" });
+  // Planned ahead: once the versions are known the total covers most of the scan.
+  const afterVersions = events.find((e) => e.phase !== "versions" && e.phase !== "SSLv2")!;
+  assert.ok(afterVersions.total >= 30, `total ${afterVersions.total} after the versions`);
+  const phases = new Set(events.map((e) => e.phase));
+  for (const p of ["versions", "SSLv2", "TLSv1.2 suites", "TLSv1.3 suites and groups", "ALPN"]) {
+    assert.ok(phases.has(p), `${p} in ${[...phases]}`);
+  }
+});
+
+Deno.test("planScan() revises the progress total upward when a dropped connection splits the suites", async () => {
+  const events: ScanProgress[] = [];
+  const r = await planScan(modelProber({ ...MODEL, poison: 0x0005 }), {
+    host: "model",
+    port: 443,
+    serverName: "model",
+    onProgress: (e) => events.push({ ...e }),
+  });
+  const suites12 = events.filter((e) => e.phase === "TLSv1.2 suites");
+  assert.ok(suites12.length > 12, `${suites12.length} TLS 1.2 suite handshakes (estimate 12)`);
+  const firstTotal = suites12[0].total;
+  assert.ok(Math.max(...events.map((e) => e.total)) > firstTotal);
+  for (const e of events) assert.ok(e.done <= e.total);
+  assert.equal(events.at(-1)!.total, r.handshakes);
+  assert.equal(events.at(-1)!.done, r.handshakes);
+});
+
+Deno.test("ProgressPlan: a part's share is its estimate while it runs below it, what it made once finished or above it", () => {
+  const seen: ScanProgress[] = [];
+  const plan = new ProgressPlan((e) => seen.push(e));
+  const a = plan.part("a", 3);
+  const b = plan.part("b", 2);
+  assert.equal(plan.total, 5);
+  for (let i = 0; i < 5; i++) {
+    a.start();
+    a.done();
+  }
+  assert.equal(plan.total, 7); // a ran past its estimate
+  a.finish();
+  b.start();
+  assert.equal(plan.total, 7);
+  b.done();
+  b.finish();
+  assert.equal(plan.total, 6);
+  assert.deepEqual(seen.at(-1), { handshakes: 6, done: 6, total: 7, phase: "b" }); // reported before b finished
+  plan.end();
+  assert.deepEqual(seen.at(-1), { handshakes: 6, done: 6, total: 6, phase: "done" });
 });

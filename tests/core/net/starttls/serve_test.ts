@@ -188,7 +188,7 @@ Deno.test("an smtp:// URL target picks the protocol for probe, cert, policy chec
     // The same port as plain TLS, and contradictions, are refused before any connection.
     const clash = await tlsprobe(["probe", "--starttls", "imap", url]);
     assert.equal(clash.code, 2);
-    assert.match(clash.stderr, /smtp URL, but --starttls says imap/);
+    assert.match(clash.stderr, /names STARTTLS protocol smtp, but --starttls says imap/);
     const twoPorts = await tlsprobe(["probe", url, "25"]);
     assert.equal(twoPorts.code, 2);
     assert.match(twoPorts.stderr, /give its port inside it/);
