@@ -12,6 +12,7 @@
  * variable is set (the VS Code workbench tests run in CI).
  */
 import { DEADLINE_SUITES, type Tier, tiers } from "./test_tiers.ts";
+import { writeDocTests } from "./doc_examples.ts";
 import { generateTestPki, TEST_PKI_ENV } from "../tests/_helpers/pki.ts";
 
 interface Counts {
@@ -64,6 +65,20 @@ function checkFlags(extra: string[]): string[] {
   return extra.some((a) => a === "--check" || a.startsWith("--check=")) ? [] : ["--no-check"];
 }
 
+/**
+ * `TLSPROBE_TEST_JUNIT=DIR`: each `deno test` process also writes a JUnit
+ * report (every test's time) to `DIR/<tier>[-N].xml`; `tools/test_times.ts`
+ * sums them per file.
+ */
+const JUNIT_DIR = Deno.env.get("TLSPROBE_TEST_JUNIT");
+const junitRuns = new Map<string, number>();
+function junitPath(name: string): string | undefined {
+  if (!JUNIT_DIR) return undefined;
+  const n = junitRuns.get(name) ?? 0;
+  junitRuns.set(name, n + 1);
+  return `${JUNIT_DIR}/${name}${n ? `-${n}` : ""}.xml`;
+}
+
 /** How one `deno test` process runs: its environment and its test workers. */
 interface RunOptions {
   env?: Record<string, string>;
@@ -78,7 +93,16 @@ async function runDenoTests(
   extra: string[],
   opts: RunOptions,
 ): Promise<Counts & { code: number }> {
-  const args = ["test", ...permissions, ...checkFlags(extra), "--parallel", ...extra, ...files];
+  const junit = junitPath(name);
+  const args = [
+    "test",
+    ...permissions,
+    ...checkFlags(extra),
+    "--parallel",
+    ...(junit ? [`--junit-path=${junit}`] : []),
+    ...extra,
+    ...files,
+  ];
   const child = new Deno.Command(Deno.execPath(), {
     args,
     stdout: "piped",
@@ -125,6 +149,47 @@ async function runExtraSuite(suite: ExtraSuite): Promise<Counts & { code: number
   return { passed: Number(m[1]), failed: Number(m[2]), skipped: Number(m[3] ?? 0), code };
 }
 
+const ROOT = new URL("..", import.meta.url).pathname;
+
+async function sourceFiles(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for await (const e of Deno.readDir(dir)) {
+    const path = `${dir.replace(/\/$/, "")}/${e.name}`;
+    if (e.isDirectory) out.push(...await sourceFiles(path));
+    else if (e.isFile && e.name.endsWith(".ts") && !e.name.endsWith(".d.ts")) out.push(path);
+  }
+  return out.sort();
+}
+
+/**
+ * The modules `deno test` is given for a tier's files (Tier.modules): the
+ * files themselves, or one module generated in `scratch` that imports them
+ * (then `deno.json` is named, since that module lies outside the tree).
+ */
+async function testModules(
+  tier: Tier,
+  files: string[],
+  scratch: string,
+): Promise<{ flags: string[]; modules: string[] }> {
+  const config = [`--config=${ROOT}deno.json`];
+  if (tier.modules === "one-isolate") {
+    const entry = `${scratch}/${tier.name}_test.ts`;
+    await Deno.writeTextFile(
+      entry,
+      files.map((f) => `import ${JSON.stringify(`file://${ROOT}${f}`)};\n`).join(""),
+    );
+    return { flags: config, modules: [entry] };
+  }
+  if (tier.modules === "doc-examples") {
+    const dir = `${scratch}/${tier.name}`;
+    await Deno.mkdir(dir);
+    const sources = (await Promise.all(files.map(sourceFiles))).flat();
+    const { entry } = await writeDocTests(ROOT, sources, dir);
+    return { flags: config, modules: [entry] };
+  }
+  return { flags: [], modules: files };
+}
+
 async function testFiles(dir: string): Promise<string[]> {
   const out: string[] = [];
   for await (const e of Deno.readDir(dir)) {
@@ -155,6 +220,8 @@ const pki = Deno.env.get(TEST_PKI_ENV) === "fresh"
     return pkiDir;
   })()
   : undefined;
+// Generated test modules (Tier.modules) live here for the run.
+const scratch = Deno.makeTempDir({ prefix: "tlsprobe-run-" });
 const finished = new Map<string, { r: Counts & { code: number }; seconds: number }>();
 async function runFiles(
   tier: Tier,
@@ -163,7 +230,8 @@ async function runFiles(
 ): Promise<Counts & { code: number }> {
   const env: Record<string, string> = {};
   if (tier.name === "integration" && pki) env[TEST_PKI_ENV] = await pki;
-  return await runDenoTests(tier.name, tier.permissions, files, [
+  const { flags, modules } = await testModules(tier, files, await scratch);
+  return await runDenoTests(tier.name, [...tier.permissions, ...flags], modules, [
     ...(tier.flags ?? []),
     ...args,
   ], { env, jobs });
@@ -211,6 +279,7 @@ try {
 } finally {
   await pki?.catch(() => {});
   if (pkiDir) await Deno.remove(pkiDir, { recursive: true }).catch(() => {});
+  await Deno.remove(await scratch, { recursive: true }).catch(() => {});
 }
 const results = chosen.map((tier) => ({ tier, ...finished.get(tier.name)! }));
 console.log("");

@@ -5,7 +5,8 @@
  *   facts); no network peer, no subprocess. Reads files, nothing else.
  * - `fuzz`: mutated and random inputs through the codecs (`*fuzz_test.ts`);
  *   reads the fixtures it mutates.
- * - `doc`: every `@example` in `core/` runs (`deno test --doc`).
+ * - `doc`: every `@example` in `core/` runs (as `deno test --doc` would run
+ *   it, in one isolate: tools/doc_examples.ts).
  * - `integration`: everything else: real peers (openssl, gnutls-serv, the
  *   project's own server) on loopback, the CLI as a subprocess.
  *
@@ -23,8 +24,17 @@ export interface Tier {
   permissions: string[];
   /** Files or folders to test. */
   files: string[];
-  /** Extra `deno test` flags (`--doc`). */
+  /** Extra `deno test` flags. */
   flags?: string[];
+  /**
+   * How the files become test modules. `isolate-per-file` (the default):
+   * `deno test` runs each file in its own isolate, in parallel.
+   * `one-isolate`: one generated module imports them all (a fresh isolate
+   * costs about 0.3 s of CPU, more than most unit files' tests).
+   * `doc-examples`: `files` are folders whose `@example` blocks run, each
+   * imported by its own test of one generated module (tools/doc_examples.ts).
+   */
+  modules?: "isolate-per-file" | "one-isolate" | "doc-examples";
 }
 
 /** Unit test files (paths from the repository root). */
@@ -128,9 +138,14 @@ export function tiers(files: string[]): Tier[] {
   const integration = files.filter((f) => !unit.includes(f) && !fuzz.includes(f))
     .sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0));
   return [
-    { name: "unit", permissions: ["--allow-read", "--allow-env=NO_COLOR"], files: unit },
+    {
+      name: "unit",
+      permissions: ["--allow-read", "--allow-env=NO_COLOR"],
+      files: unit,
+      modules: "one-isolate",
+    },
     { name: "fuzz", permissions: ["--allow-read", "--allow-env=NO_COLOR"], files: fuzz },
-    { name: "doc", permissions: ["--allow-read"], files: ["core/"], flags: ["--doc"] },
+    { name: "doc", permissions: ["--allow-read"], files: ["core/"], modules: "doc-examples" },
     // `--allow-all`: the hostile-peer suites read a child's descriptors and peak
     // memory from /proc/PID, which Deno 2.9 grants only with all permissions.
     { name: "integration", permissions: ["--allow-all"], files: integration },

@@ -341,6 +341,11 @@ export function derElement(tag: number, content: Uint8Array): Uint8Array {
 
 /** Base64 of bytes (standard alphabet, padded). */
 export function toBase64(bytes: Uint8Array): string {
+  // The runtime's own encoder where it has one (Deno 2.9: 50× faster than
+  // the loop below, which is most of a certificate decode); the loop for
+  // older engines (the extension host).
+  const native = (bytes as { toBase64?: () => string }).toBase64;
+  if (typeof native === "function") return native.call(bytes);
   let bin = "";
   for (let i = 0; i < bytes.length; i += 0x8000) {
     bin += String.fromCharCode(...bytes.subarray(i, i + 0x8000));

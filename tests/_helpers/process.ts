@@ -141,6 +141,27 @@ export function startOpensslServer(args: string[]): Promise<Peer> {
   });
 }
 
+/**
+ * Maps `items` through `f` with at most `n` calls in flight (a worker pool:
+ * a slow item holds up one slot, not a whole batch), keeping the order.
+ *
+ * @param items the inputs
+ * @param n how many calls at once (subprocesses: keep it near the core count)
+ * @param f the call
+ * @returns the results, in the order of `items`
+ */
+export async function pool<T, R>(items: T[], n: number, f: (t: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  await Promise.all(Array.from({ length: Math.min(n, items.length) }, async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await f(items[i]);
+    }
+  }));
+  return out;
+}
+
 /** Runs a command to completion and returns its output. */
 export async function run(
   cmd: string,

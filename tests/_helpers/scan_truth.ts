@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { type Peer, ROOT, run, startPeer } from "./process.ts";
+import { type Peer, pool, ROOT, run, startPeer } from "./process.ts";
 import { scanTarget } from "../../core/net/scan.ts";
 import type { ScanResult } from "../../core/scan/model.ts";
 
@@ -92,18 +92,6 @@ async function handshake(o: TruthOptions, version: string, suite?: string): Prom
   // The version is pinned by the flag; "New, X" names the suite's minimum version, not the session's.
   const m = /New, \S+, Cipher is (\S+)/.exec(r.stdout);
   return m && m[1] !== "(NONE)" ? m[1] : null;
-}
-
-async function pool<T, R>(items: T[], n: number, f: (t: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  await Promise.all(Array.from({ length: Math.min(n, items.length) }, async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await f(items[i]);
-    }
-  }));
-  return out;
 }
 
 /**

@@ -30,6 +30,8 @@ Deno.test({
         "--target",
         "linux-x64",
         "--no-vsix",
+        // Level-1 gzip: the same archive layout for 40% of the compression CPU.
+        "--fast",
         "--out",
         out,
       ]);

@@ -16,6 +16,7 @@ import {
 } from "../../../core/x509/decode.ts";
 import { TlsprobeError } from "../../../core/errors.ts";
 import { type DiffField, type OddCert, oddCertificates } from "../../_helpers/odd_certs.ts";
+import { pool } from "../../_helpers/process.ts";
 import { opensslIp, opensslX509Text, splitOpensslNames } from "../../_helpers/openssl_x509.ts";
 
 const corpus = oddCertificates();
@@ -152,7 +153,7 @@ Deno.test("the odd-certificate corpus agrees with openssl x509 -text, except the
     }
   };
   // Four openssl processes at a time: the machine is shared.
-  for (let i = 0; i < corpus.length; i += 4) await Promise.all(corpus.slice(i, i + 4).map(check));
+  await pool(corpus, 4, check);
   assert.deepEqual(unexpected, []);
   console.log(
     `odd corpus vs openssl: ${shownByBoth} shown by both (${fields} fields compared, ${listed} listed differences), ${refusedByOpenssl} openssl cannot show`,
