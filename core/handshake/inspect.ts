@@ -91,11 +91,13 @@ export interface InspectOptions {
   /** A monotonic clock in milliseconds (`performance.now`); without one, no timings are kept. */
   clock?: () => number;
   /**
-   * Called once the first ClientHello is on the wire: work that blocks the
-   * thread (the probe's first runtime TLS client) then overlaps the server's
-   * turn instead of delaying the ClientHello.
+   * Called once the server has chosen (the ServerHello, after any
+   * HelloRetryRequest, is read and checked), before the rest of the
+   * handshake: the probe starts its verified runtime connection here, so it
+   * overlaps the rest of this handshake, while the server's turn (which sets
+   * the ticket wait) is measured with nothing else on the thread.
    */
-  onClientHelloSent?: () => void;
+  onServerHello?: (version: number, cipherSuite: number) => void;
 }
 
 /** What the inspection client offered (the first ClientHello's choices). */
@@ -357,7 +359,6 @@ export async function inspect(t: Transport, o: InspectOptions): Promise<Observat
   const recordVersion = min <= SSL3 ? SSL3 : 0x0301;
   const started = o.clock?.();
   await t.write(encodeHandshakeRecords(clientHello, recordVersion));
-  o.onClientHelloSent?.();
   const since = () => started === undefined ? undefined : o.clock!() - started;
 
   const reader = new MessageReader(t);
@@ -420,6 +421,7 @@ export async function inspect(t: Transport, o: InspectOptions): Promise<Observat
     transcript.push(m.raw);
   }
 
+  o.onServerHello?.(sh.version, sh.cipherSuite);
   const base = {
     offered,
     timings,

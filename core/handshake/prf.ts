@@ -33,7 +33,16 @@ async function pHash(mac: Mac, secret: Uint8Array, seed: Uint8Array, length: num
   return concat(...parts).slice(0, length);
 }
 
-const hmacMd5: Mac = (k, d) => Promise.resolve(nobleHmac(md5, k, d));
+/**
+ * HMAC-MD5 (RFC 2104) from `@noble/hashes`: the TLS 1.0/1.1 PRF and the `_MD5` suites' record MAC.
+ *
+ * @param k the key
+ * @param d the data
+ * @returns the 16-byte tag
+ */
+export function hmacMd5(k: Uint8Array, d: Uint8Array): Promise<Uint8Array> {
+  return Promise.resolve(nobleHmac(md5, k, d));
+}
 const hmacSha: (hash: string) => Mac = (hash) => (k, d) => hmac(hash, k, d);
 
 /**

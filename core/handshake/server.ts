@@ -74,7 +74,7 @@ export {
   type StoredSession12,
   type StoredTicket13,
 } from "./server_resume.ts";
-import { keyBlockLengths, LegacyProtection } from "./record_legacy.ts";
+import { type CbcCipher, keyBlockLengths, LegacyProtection } from "./record_legacy.ts";
 import { LEGACY_SUITES, type LegacySuite, suiteRunsIn } from "./server_suites.ts";
 import { chooseScheme, rsaDecryptPremaster, type ServerKey, signWith } from "./server_keys.ts";
 import {
@@ -122,6 +122,8 @@ export interface LabServerConfig {
   sessions?: SessionStore;
   /** Ask clients for a certificate signed by one of these CAs (required or optional). */
   clientAuth?: LabClientAuth;
+  /** The runtime's 3DES-CBC (none: 3DES suites are not chosen). */
+  tripleDes?: CbcCipher;
 }
 
 /** What was negotiated. */
@@ -516,6 +518,7 @@ function chooseTls12(
   for (const code of candidates) {
     if (!suiteRunsIn(code, version)) continue;
     const suite = LEGACY_SUITES.get(code)!;
+    if (suite.cipher === "3DES-CBC" && !cfg.tripleDes) continue;
     if (suite.kx === "ECDHE" && !mutualEc.length) continue;
     const group = suite.kx === "ECDHE" ? mutualEc[0] : undefined;
     if (suite.au === "anon") return { suite, group };
@@ -687,7 +690,7 @@ async function tls12(
     transcript.push(cv.raw);
     info.clientCertificate = client.peer;
   }
-  const k = await keys12(suite, version, master, random, hello.random);
+  const k = await keys12(suite, version, master, random, hello.random, cfg.tripleDes);
   await receiveFinished12(ch, k.client, suite, version, master, transcript, "the key exchange");
   if (cfg.sessions) {
     cfg.sessions.sessions.put(sessionId, {
@@ -728,6 +731,7 @@ async function keys12(
   master: Uint8Array,
   serverRandom: Uint8Array,
   clientRandom: Uint8Array,
+  tripleDes?: CbcCipher,
 ): Promise<{ client: LegacyProtection; server: LegacyProtection }> {
   const L = keyBlockLengths(suite);
   const block = await prf(
@@ -743,8 +747,8 @@ async function keys12(
   const cMac = take(L.mac), sMac = take(L.mac), cKey = take(L.key), sKey = take(L.key);
   const cIv = take(L.iv), sIv = take(L.iv);
   return {
-    client: new LegacyProtection(suite, version, { macKey: cMac, key: cKey, iv: cIv }),
-    server: new LegacyProtection(suite, version, { macKey: sMac, key: sKey, iv: sIv }),
+    client: new LegacyProtection(suite, version, { macKey: cMac, key: cKey, iv: cIv }, tripleDes),
+    server: new LegacyProtection(suite, version, { macKey: sMac, key: sKey, iv: sIv }, tripleDes),
   };
 }
 
@@ -866,7 +870,7 @@ async function resume12(
       : {}),
   };
   if (hello.serverName) info.serverName = hello.serverName;
-  const k = await keys12(suite, version, stored.master, random, hello.random);
+  const k = await keys12(suite, version, stored.master, random, hello.random, cfg.tripleDes);
   await ch.send(CONTENT.handshake, sh);
   await sendFinished12(ch, k.server, suite, version, stored.master, transcript);
   await receiveFinished12(
