@@ -55,14 +55,13 @@ import type { Transport } from "./transport.ts";
 import { ffdhePrime, fromBigInt, makeKeyShare, modPow, toBigInt } from "./key_exchange.ts";
 import {
   applicationSecrets,
-  deriveSecret,
   digest,
   expandLabel,
   finishedData,
   handshakeSecrets,
-  hkdfExtract,
-  hmac,
+  pskBinder,
   RecordProtection,
+  ticketPsk,
   TLS13_SUITES,
   type Tls13Suite,
 } from "./key_schedule.ts";
@@ -1139,11 +1138,8 @@ async function acceptPsk(
   });
   if (index < 0 || index > 255) return undefined;
   const t = cfg.sessions.tickets.get(offer.identities[index].identity, true)!;
-  const early = await hkdfExtract(s, new Uint8Array(0), t.psk);
-  const binderKey = await deriveSecret(s, early, "res binder", new Uint8Array(0));
-  const key = await expandLabel(s, binderKey, "finished", new Uint8Array(0), s.hashLen);
   const truncated = rawHello.subarray(0, rawHello.length - offer.bindersBytes);
-  const want = await hmac(s.hash, key, await digest(s.hash, truncated));
+  const want = await pskBinder(s, t.psk, truncated);
   const got = offer.binders[index];
   if (got.length !== want.length || got.some((b, i) => b !== want[i])) {
     throw fail(
@@ -1170,11 +1166,8 @@ async function issueTicket(
 ): Promise<void> {
   if (!cfg.sessions || !pskDheOffered(hello)) return;
   const alpn = info.alpn;
-  const derived = await deriveSecret(s, handshakeSecret, "derived", new Uint8Array(0));
-  const master = await hkdfExtract(s, derived, new Uint8Array(s.hashLen));
-  const resumption = await deriveSecret(s, master, "res master", transcript);
   const nonce = Uint8Array.of(0);
-  const psk = await expandLabel(s, resumption, "resumption", nonce, s.hashLen);
+  const psk = await ticketPsk(s, handshakeSecret, transcript, nonce);
   const ticket = crypto.getRandomValues(new Uint8Array(32));
   const ageAdd = crypto.getRandomValues(new Uint32Array(1))[0];
   cfg.sessions.tickets.put(ticket, {
