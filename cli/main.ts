@@ -151,8 +151,10 @@ async function dispatch(args: string[]): Promise<number> {
   const { command } = await entry.load();
   // `ciphers` takes OpenSSL-style options (-v, -V, -tls1_2, -ciphersuites VAL, ...)
   // and parses its own arguments, as openssl does.
+  // It does no I/O but its own output and ends in milliseconds, so it binds no
+  // signal handlers (their set-up is a measurable part of its start-up): a
+  // signal ends it the default way, which a shell reports as 128 + N too.
   if (command.run && !command.options && !command.args) {
-    exitOnSignals();
     return runAction(command, { command: verb, args: rest, flags: {}, given: new Set() });
   }
   let resolution;

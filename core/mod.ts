@@ -26,5 +26,5 @@ export type {
   ServerKeyExchange,
 } from "./wire/messages.ts";
 export * as policy from "./policy/mod.ts";
-export * as starttls from "./starttls/mod.ts";
+export * as starttls from "./starttls/all.ts";
 export * as scan from "./scan/mod.ts";

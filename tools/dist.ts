@@ -52,16 +52,21 @@ function hostTarget(): Target | undefined {
 
 class BuildError extends Error {}
 
-/** What the `tlsprobe` task passes to Deno: its permissions and env file (one source). */
-export function taskFlags(): { allow: string[]; envFile: string } {
+/**
+ * What the `tlsprobe` task passes to Deno: its permissions, env file and
+ * unstable switches (`--unstable-lazy-dynamic-imports`: a verb's modules are
+ * read when it runs, not all of them at start-up) — one source.
+ */
+export function taskFlags(): { allow: string[]; envFile: string; unstable: string[] } {
   const config = JSON.parse(Deno.readTextFileSync(ROOT + "deno.json"));
   const words = String(config.tasks.tlsprobe).split(/\s+/);
   const allow = words.filter((w) => w.startsWith("--allow-"));
+  const unstable = words.filter((w) => w.startsWith("--unstable-"));
   const envFile = words.find((w) => w.startsWith("--env-file="))?.slice("--env-file=".length);
   if (allow.length === 0 || !envFile) {
     throw new BuildError("deno.json's tlsprobe task no longer names its permissions and env file.");
   }
-  return { allow, envFile };
+  return { allow, envFile, unstable };
 }
 
 async function exec(
@@ -244,12 +249,13 @@ export async function bundleCli(destDir: string): Promise<void> {
  * The arguments that run the bundle, with `${here}` for the unpacked folder:
  * the launchers and the extension read them from `lib/launch.json`.
  */
-export function launchArgs(envFile: string, allow: string[]): string[] {
+export function launchArgs(envFile: string, allow: string[], unstable: string[] = []): string[] {
   return [
     "run",
     "--quiet",
     "--no-config",
     "--no-lock",
+    ...unstable,
     `--env-file=\${here}/lib/${envFile.split("/").pop()}`,
     ...allow,
     "${here}/lib/tlsprobe/main.js",
@@ -294,7 +300,7 @@ const CMD_LAUNCHER = (args: string[]) =>
 
 /** Lays out the unpacked folder for `t` in `dir`. */
 async function stage(t: Target, dir: string, bundleDir: string): Promise<void> {
-  const { allow, envFile } = taskFlags();
+  const { allow, envFile, unstable } = taskFlags();
   const tgz = await runtimePackage(t);
   await Deno.mkdir(`${dir}/bin`, { recursive: true });
   await Deno.mkdir(`${dir}/lib`, { recursive: true });
@@ -311,7 +317,7 @@ async function stage(t: Target, dir: string, bundleDir: string): Promise<void> {
   const cp = await exec("cp", ["-R", bundleDir, `${dir}/lib/tlsprobe`]);
   if (cp.code !== 0) throw new BuildError(`Cannot stage the bundle: ${cp.stderr.trim()}.`);
   await Deno.copyFile(ROOT + envFile, `${dir}/lib/${envFile.split("/").pop()}`);
-  const args = launchArgs(envFile, allow);
+  const args = launchArgs(envFile, allow, unstable);
   await Deno.writeTextFile(
     `${dir}/lib/launch.json`,
     JSON.stringify(

@@ -72,6 +72,7 @@ export const UNIT_TESTS: readonly string[] = [
   "tests/core/x509/decode_test.ts",
   "tests/core/x509/identity_test.ts",
   "tests/extension/cipher_locate_test.ts",
+  "tests/extension/lab_view_test.ts",
   "tests/extension/panel_model_test.ts",
 ];
 

@@ -55,14 +55,13 @@ import type { Transport } from "./transport.ts";
 import { ffdhePrime, fromBigInt, makeKeyShare, modPow, toBigInt } from "./key_exchange.ts";
 import {
   applicationSecrets,
-  deriveSecret,
   digest,
   expandLabel,
   finishedData,
   handshakeSecrets,
-  hkdfExtract,
-  hmac,
+  pskBinder,
   RecordProtection,
+  ticketPsk,
   TLS13_SUITES,
   type Tls13Suite,
 } from "./key_schedule.ts";
@@ -74,7 +73,7 @@ export {
   type StoredSession12,
   type StoredTicket13,
 } from "./server_resume.ts";
-import { keyBlockLengths, LegacyProtection } from "./record_legacy.ts";
+import { type CbcCipher, keyBlockLengths, LegacyProtection } from "./record_legacy.ts";
 import { LEGACY_SUITES, type LegacySuite, suiteRunsIn } from "./server_suites.ts";
 import { chooseScheme, rsaDecryptPremaster, type ServerKey, signWith } from "./server_keys.ts";
 import {
@@ -122,6 +121,8 @@ export interface LabServerConfig {
   sessions?: SessionStore;
   /** Ask clients for a certificate signed by one of these CAs (required or optional). */
   clientAuth?: LabClientAuth;
+  /** The runtime's 3DES-CBC (none: 3DES suites are not chosen). */
+  tripleDes?: CbcCipher;
 }
 
 /** What was negotiated. */
@@ -516,6 +517,7 @@ function chooseTls12(
   for (const code of candidates) {
     if (!suiteRunsIn(code, version)) continue;
     const suite = LEGACY_SUITES.get(code)!;
+    if (suite.cipher === "3DES-CBC" && !cfg.tripleDes) continue;
     if (suite.kx === "ECDHE" && !mutualEc.length) continue;
     const group = suite.kx === "ECDHE" ? mutualEc[0] : undefined;
     if (suite.au === "anon") return { suite, group };
@@ -687,7 +689,7 @@ async function tls12(
     transcript.push(cv.raw);
     info.clientCertificate = client.peer;
   }
-  const k = await keys12(suite, version, master, random, hello.random);
+  const k = await keys12(suite, version, master, random, hello.random, cfg.tripleDes);
   await receiveFinished12(ch, k.client, suite, version, master, transcript, "the key exchange");
   if (cfg.sessions) {
     cfg.sessions.sessions.put(sessionId, {
@@ -728,6 +730,7 @@ async function keys12(
   master: Uint8Array,
   serverRandom: Uint8Array,
   clientRandom: Uint8Array,
+  tripleDes?: CbcCipher,
 ): Promise<{ client: LegacyProtection; server: LegacyProtection }> {
   const L = keyBlockLengths(suite);
   const block = await prf(
@@ -743,8 +746,8 @@ async function keys12(
   const cMac = take(L.mac), sMac = take(L.mac), cKey = take(L.key), sKey = take(L.key);
   const cIv = take(L.iv), sIv = take(L.iv);
   return {
-    client: new LegacyProtection(suite, version, { macKey: cMac, key: cKey, iv: cIv }),
-    server: new LegacyProtection(suite, version, { macKey: sMac, key: sKey, iv: sIv }),
+    client: new LegacyProtection(suite, version, { macKey: cMac, key: cKey, iv: cIv }, tripleDes),
+    server: new LegacyProtection(suite, version, { macKey: sMac, key: sKey, iv: sIv }, tripleDes),
   };
 }
 
@@ -866,7 +869,7 @@ async function resume12(
       : {}),
   };
   if (hello.serverName) info.serverName = hello.serverName;
-  const k = await keys12(suite, version, stored.master, random, hello.random);
+  const k = await keys12(suite, version, stored.master, random, hello.random, cfg.tripleDes);
   await ch.send(CONTENT.handshake, sh);
   await sendFinished12(ch, k.server, suite, version, stored.master, transcript);
   await receiveFinished12(
@@ -1135,11 +1138,8 @@ async function acceptPsk(
   });
   if (index < 0 || index > 255) return undefined;
   const t = cfg.sessions.tickets.get(offer.identities[index].identity, true)!;
-  const early = await hkdfExtract(s, new Uint8Array(0), t.psk);
-  const binderKey = await deriveSecret(s, early, "res binder", new Uint8Array(0));
-  const key = await expandLabel(s, binderKey, "finished", new Uint8Array(0), s.hashLen);
   const truncated = rawHello.subarray(0, rawHello.length - offer.bindersBytes);
-  const want = await hmac(s.hash, key, await digest(s.hash, truncated));
+  const want = await pskBinder(s, t.psk, truncated);
   const got = offer.binders[index];
   if (got.length !== want.length || got.some((b, i) => b !== want[i])) {
     throw fail(
@@ -1166,11 +1166,8 @@ async function issueTicket(
 ): Promise<void> {
   if (!cfg.sessions || !pskDheOffered(hello)) return;
   const alpn = info.alpn;
-  const derived = await deriveSecret(s, handshakeSecret, "derived", new Uint8Array(0));
-  const master = await hkdfExtract(s, derived, new Uint8Array(s.hashLen));
-  const resumption = await deriveSecret(s, master, "res master", transcript);
   const nonce = Uint8Array.of(0);
-  const psk = await expandLabel(s, resumption, "resumption", nonce, s.hashLen);
+  const psk = await ticketPsk(s, handshakeSecret, transcript, nonce);
   const ticket = crypto.getRandomValues(new Uint8Array(32));
   const ageAdd = crypto.getRandomValues(new Uint32Array(1))[0];
   cfg.sessions.tickets.put(ticket, {

@@ -20,6 +20,7 @@ import { groupName, isGrease } from "../registry/groups.ts";
 import { signatureSchemeName } from "../registry/signature_schemes.ts";
 import { TLS1_3, versionName } from "../registry/versions.ts";
 import { extensionName } from "../registry/extensions.ts";
+import { opTimer } from "./transport.ts";
 
 /** What the runtime's own TLS (rustls) offers, as seen on the wire. */
 export interface RuntimeTlsOffer {
@@ -127,13 +128,13 @@ async function captureRuntimeHello(timeoutMs = 5000): Promise<ClientHello> {
   let client: Deno.TcpConn | undefined;
   let server: Deno.Conn | undefined;
   let tls: Deno.TlsConn | undefined;
-  const timer = setTimeout(() => {
+  const timer = opTimer(timeoutMs, () => {
     for (const c of [tls, client, server, listener]) {
       try {
         c?.close();
       } catch { /* closed */ }
     }
-  }, timeoutMs);
+  });
   try {
     const accepted = listener.accept();
     client = await Deno.connect({ hostname: "127.0.0.1", port: listener.addr.port });
@@ -159,7 +160,7 @@ async function captureRuntimeHello(timeoutMs = 5000): Promise<ClientHello> {
       return ch;
     }
   } finally {
-    clearTimeout(timer);
+    timer.clear();
     for (const c of [tls, client, server, listener]) {
       try {
         c?.close();

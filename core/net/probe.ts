@@ -1,7 +1,7 @@
 /**
  * `probe`: the inspection handshake over TCP (what was negotiated, from any
- * server), then a verified connection through the runtime (rustls decides
- * trust), combined into one report body.
+ * server) and, overlapping it from the ServerHello on, a verified connection
+ * through the runtime (rustls decides trust), combined into one report body.
  *
  * @module
  */
@@ -14,7 +14,7 @@ import {
 } from "../handshake/defaults.ts";
 import { cipherSuiteByCode } from "../registry/cipher_suites.ts";
 import { versionName } from "../registry/versions.ts";
-import { runtimeSpeaks, type RuntimeSuites, runtimeSuites } from "./features.ts";
+import { runtimeSpeaks, runtimeSuites } from "./features.ts";
 import {
   buildProbeBody,
   type ProbeBody,
@@ -71,12 +71,19 @@ function isIpLiteral(host: string): boolean {
   return /^\d{1,3}(\.\d{1,3}){3}$/.test(host) || host.includes(":");
 }
 
+/**
+ * The trust pass: rustls's verdict on the server, from a verified connection
+ * of its own. It needs only the server's choice (version and suite) to know
+ * whether the runtime can speak to the server at all, so the probe starts it
+ * as soon as the inspection handshake has read the ServerHello, and the two
+ * connections overlap.
+ */
 async function checkTrust(
   o: ProbeOptions,
-  obs: Observation,
+  obs: { version: number; cipherSuite: number },
   sni: string | null,
-  runtime: Promise<RuntimeSuites | undefined>,
   deadline: number,
+  signal: AbortSignal,
 ): Promise<ProbeTrust> {
   const cfg = await configureTrust({ caFile: o.caFile });
   const base = {
@@ -84,8 +91,9 @@ async function checkTrust(
     caFile: cfg.info.caFile ?? null,
     caCount: cfg.info.caCount ?? cfg.info.platformCount ?? null,
   };
-  // What the runtime speaks is read from its own ClientHello (core/net/features.ts).
-  const rt = await runtime;
+  // What the runtime speaks is read from its own ClientHello (core/net/features.ts),
+  // once per process.
+  const rt = await runtimeSuites();
   if (rt && !runtimeSpeaks(rt, obs.version, obs.cipherSuite)) {
     const s = cipherSuiteByCode(obs.cipherSuite);
     return {
@@ -116,6 +124,7 @@ async function checkTrust(
     alpn: o.alpn,
     timeoutMs: left,
     starttls: o.starttls,
+    signal,
   });
   return { ...base, ...verdict };
 }
@@ -151,17 +160,17 @@ export async function probe(o: ProbeOptions): Promise<ProbeResult> {
   const deadline = Date.now() + o.timeoutMs;
   let st: StarttlsResult | null = null;
   // The trust store is chosen first: the runtime loads its root store on its
-  // first TLS client (the ClientHello capture below), once per process, so
-  // narrowing it to the CA file afterwards would leave the platform roots
-  // trusted too.
+  // first TLS client, once per process, so narrowing it to the CA file
+  // afterwards would leave the platform roots trusted too.
   if (!o.noTrust) await configureTrust({ caFile: o.caFile });
-  // What the runtime speaks is observed once per process, while the inspection
-  // handshake runs: its first TLS client blocks the thread for a while
-  // (rustls set up), so it starts once our ClientHello is sent and overlaps
-  // the server's turn.
-  let runtime: Promise<RuntimeSuites | undefined> | undefined;
-  const observeRuntime = () => {
-    if (!o.noTrust) runtime ??= runtimeSuites();
+  // The verified connection starts once the server has chosen, and runs
+  // while the inspection handshake finishes; a failed inspection ends it.
+  const stop = new AbortController();
+  let trustPass: Promise<ProbeTrust> | undefined;
+  const startTrust = (version: number, cipherSuite: number) => {
+    if (o.noTrust || trustPass) return;
+    trustPass = checkTrust(o, { version, cipherSuite }, sni, deadline, stop.signal);
+    trustPass.catch(() => {}); // awaited below; never an unhandled rejection meanwhile
   };
   try {
     const { transport: t, starttls } = await openStream({ ...o, deadline });
@@ -177,12 +186,14 @@ export async function probe(o: ProbeOptions): Promise<ProbeResult> {
         serverName: sni ?? undefined,
         alpn: o.alpn,
         clock: () => performance.now(),
-        onClientHelloSent: observeRuntime,
+        onServerHello: startTrust,
       });
     } finally {
       t.close();
     }
   } catch (e) {
+    stop.abort();
+    await trustPass?.catch(() => {});
     const err = isTlsprobeError(e) ? e : new TlsprobeError(
       "INTERNAL",
       `Internal error during the probe: ${e instanceof Error ? e.message : String(e)}`,
@@ -191,9 +202,8 @@ export async function probe(o: ProbeOptions): Promise<ProbeResult> {
     const body = st ? { ...empty, starttls: starttlsReport(st, o.transcript) } : empty;
     return { body, error: st ? err : withStarttlsHint(err, o, received), received };
   }
-  const trust = o.noTrust
-    ? null
-    : await checkTrust(o, obs, sni, runtime ?? runtimeSuites(), deadline);
+  startTrust(obs.version, obs.cipherSuite);
+  const trust = (await trustPass) ?? null;
   const built = await buildProbeBody(obs, {
     target,
     hostname: sni ?? o.host,

@@ -10,9 +10,11 @@ import type { NodeNegotiated } from "./node_tls_client.ts";
 import { classifyNetError, classifyNodeTlsError, type FailureContext } from "./classify.ts";
 import { loadCertifiedKey } from "./pem.ts";
 import { configureTrust, type TrustInfo } from "./trust.ts";
+import { opTimer } from "./transport.ts";
 
 export type { NodeNegotiated, TrustInfo };
 import { type StarttlsRequest, upgradeSocket } from "./starttls.ts";
+import { type ClientRelay, relayInFront } from "./relay.ts";
 import type { StarttlsResult } from "../starttls/mod.ts";
 
 /** What to connect to and how to verify it. */
@@ -39,6 +41,8 @@ export interface ClientOptions {
   onTcpConnected?: (remote: Deno.NetAddr, local: Deno.NetAddr) => void;
   /** Run this STARTTLS dialogue before the handshake (`--starttls`). */
   starttls?: StarttlsRequest;
+  /** Closes the connection and ends the attempt (the probe's engine failed: the verdict is moot). */
+  signal?: AbortSignal;
 }
 
 /** A verified TLS connection and what is known of it. */
@@ -82,18 +86,18 @@ export async function withDeadline<T>(
   fn: () => Promise<T>,
 ): Promise<{ value?: T; timedOut: boolean; error?: unknown }> {
   let timedOut = false;
-  const timer = setTimeout(() => {
+  const timer = opTimer(ms, () => {
     timedOut = true;
     try {
       conn.close();
     } catch { /* already closed */ }
-  }, ms);
+  });
   try {
     return { value: await fn(), timedOut: false };
   } catch (error) {
     return { timedOut, error };
   } finally {
-    clearTimeout(timer);
+    timer.clear();
   }
 }
 
@@ -117,32 +121,47 @@ export async function connectVerified(opts: ClientOptions): Promise<VerifiedConn
     phase: "connect",
     timeoutMs: opts.timeoutMs,
   };
-  if (client && opts.starttls) {
-    throw new TlsprobeError(
-      "UNSUPPORTED",
-      "--starttls with a client certificate is not possible on this runtime (the upgrade needs Deno.startTls, which cannot present one)",
-    );
-  }
-  if (client && serverName !== opts.host) {
-    // Deno.startTls (needed to verify a name other than the host dialled)
-    // takes no client certificate, and Deno.connectTls dials the name it
-    // verifies: node:tls does both.
+  if (client && (serverName !== opts.host || opts.starttls)) {
+    // Deno.startTls (needed to verify a name other than the host dialled, and
+    // to go on after a STARTTLS dialogue) takes no client certificate, and
+    // Deno.connectTls dials the name it verifies: node:tls does both. After
+    // STARTTLS it reaches the upgraded socket through a loopback relay.
     // node:tls costs hundreds of milliseconds to load: only this path pays it.
     const { connectNodeTls } = await import("./node_tls_client.ts");
     const t0 = performance.now();
+    const deadline = Date.now() + opts.timeoutMs;
+    let relay: ClientRelay | undefined;
+    let starttls: StarttlsResult | undefined;
+    let tcpAddrs: { remote: Deno.NetAddr; local: Deno.NetAddr } | undefined;
+    if (opts.starttls) {
+      try {
+        const tcp = await Deno.connect({
+          hostname: opts.host,
+          port: opts.port,
+          signal: AbortSignal.timeout(opts.timeoutMs),
+        });
+        tcp.setNoDelay(true);
+        tcpAddrs = { remote: tcp.remoteAddr, local: tcp.localAddr };
+        starttls = await upgradeSocket(tcp, opts, opts.starttls);
+        relay = relayInFront(tcp, Math.max(1, deadline - Date.now()));
+      } catch (e) {
+        throw classifyNetError(e, ctx);
+      }
+    }
     try {
       const n = await connectNodeTls({
-        host: opts.host,
-        port: opts.port,
+        host: relay ? "127.0.0.1" : opts.host,
+        port: relay ? relay.port : opts.port,
         serverName,
         caCerts: trust.caCerts,
         cert: client.cert,
         key: client.key,
         alpn: opts.alpn,
-        timeoutMs: opts.timeoutMs,
+        timeoutMs: Math.max(1, deadline - Date.now()),
+        onClose: relay?.close,
       });
-      const remote = { transport: "tcp" as const, ...n.remote };
-      const local = { transport: "tcp" as const, ...n.local };
+      const remote = tcpAddrs?.remote ?? { transport: "tcp" as const, ...n.remote };
+      const local = tcpAddrs?.local ?? { transport: "tcp" as const, ...n.local };
       opts.onTcpConnected?.(remote, local);
       const ms = performance.now() - t0;
       return {
@@ -156,9 +175,18 @@ export async function connectVerified(opts: ClientOptions): Promise<VerifiedConn
         timings: { connectMs: ms, handshakeMs: 0 },
         context: { ...ctx, phase: "data" },
         negotiated: n.negotiated,
+        ...(starttls ? { starttls } : {}),
       };
     } catch (e) {
-      throw classifyNodeTlsError(e, { ...ctx, phase: "handshake" });
+      relay?.close();
+      const error = classifyNodeTlsError(e, { ...ctx, phase: "handshake" });
+      // The runtime connected to the loopback relay: name the real target.
+      if (!relay) throw error;
+      throw new TlsprobeError(
+        error.code,
+        error.message.replaceAll(`127.0.0.1:${relay.port}`, `${opts.host}:${opts.port}`),
+        error.detail,
+      );
     }
   }
   const t0 = performance.now();
@@ -167,85 +195,109 @@ export async function connectVerified(opts: ClientOptions): Promise<VerifiedConn
   let conn: Deno.TlsConn;
   let tcpLocal: Deno.NetAddr, tcpRemote: Deno.NetAddr;
   let starttls: StarttlsResult | undefined;
-  try {
-    if (client) {
-      // connectTls resolves once TCP is up (the handshake is lazy); bound it by a race.
-      const pending = Deno.connectTls({
-        hostname: opts.host,
-        port: opts.port,
-        caCerts: trust.caCerts,
-        alpnProtocols: opts.alpn,
-        cert: client.cert,
-        key: client.key,
-      });
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => {
-          pending.then((c) => c.close(), () => {});
-          reject(Object.assign(new Error("connect timed out"), { name: "TimedOut" }));
-        }, opts.timeoutMs);
-      });
+  // An abort closes whatever is open; the pending step then fails and is classified.
+  const open: { close(): void }[] = [];
+  const abort = () => {
+    for (const c of open) {
       try {
-        conn = await Promise.race([pending, timeout]);
-      } finally {
-        clearTimeout(timer);
-      }
-      tcpLocal = conn.localAddr;
-      tcpRemote = conn.remoteAddr;
-    } else {
-      const tcp = await Deno.connect({
-        hostname: opts.host,
-        port: opts.port,
-        signal: AbortSignal.timeout(opts.timeoutMs),
-      });
-      tcpLocal = tcp.localAddr;
-      tcpRemote = tcp.remoteAddr;
-      // rustls writes a TLS 1.2 client flight in more than one segment; with
-      // Nagle's algorithm the second waits for the server's delayed ACK (40 ms
-      // on Linux), on every connection.
-      tcp.setNoDelay(true);
-      if (opts.starttls) {
-        starttls = await upgradeSocket(tcp, opts, opts.starttls);
-      }
-      conn = await Deno.startTls(tcp, {
-        hostname: serverName,
-        caCerts: trust.caCerts,
-        alpnProtocols: opts.alpn,
-      });
+        c.close();
+      } catch { /* closed */ }
     }
-  } catch (e) {
-    throw classifyNetError(e, ctx);
-  }
-  const connectMs = performance.now() - t0;
-  opts.onTcpConnected?.(tcpRemote, tcpLocal);
-
-  ctx.phase = "handshake";
-  const t1 = performance.now();
-  const hs = await withDeadline(
-    conn,
-    Math.max(1, Math.min(opts.timeoutMs, deadline - Date.now())),
-    () => conn.handshake(),
-  );
-  if (hs.error !== undefined || hs.timedOut) {
-    try {
-      conn.close();
-    } catch { /* closed */ }
-    throw classifyNetError(hs.error, { ...ctx, timedOut: hs.timedOut });
-  }
-  ctx.phase = "data";
-  return {
-    conn,
-    alpn: hs.value!.alpnProtocol,
-    remote: tcpRemote,
-    local: tcpLocal,
-    trust: trust.info,
-    serverName,
-    clientCert: !!client,
-    // Rounded to 0.1 ms: finer digits are noise, not information.
-    timings: { connectMs: round1(connectMs), handshakeMs: round1(performance.now() - t1) },
-    context: ctx,
-    ...(starttls ? { starttls } : {}),
   };
+  opts.signal?.addEventListener("abort", abort, { once: true });
+  try {
+    return await connectRuntime();
+  } finally {
+    opts.signal?.removeEventListener("abort", abort);
+  }
+
+  async function connectRuntime(): Promise<VerifiedConnection> {
+    try {
+      if (opts.signal?.aborted) throw new Deno.errors.Interrupted("aborted");
+      if (client) {
+        // connectTls resolves once TCP is up (the handshake is lazy); bound it by a race.
+        const pending = Deno.connectTls({
+          hostname: opts.host,
+          port: opts.port,
+          caCerts: trust.caCerts,
+          alpnProtocols: opts.alpn,
+          cert: client!.cert,
+          key: client!.key,
+        });
+        open.push({ close: () => pending.then((c) => c.close(), () => {}) });
+        let timer: { clear(): void } | undefined;
+        const timeout = new Promise<never>((_, reject) => {
+          timer = opTimer(opts.timeoutMs, () => {
+            pending.then((c) => c.close(), () => {});
+            reject(Object.assign(new Error("connect timed out"), { name: "TimedOut" }));
+          });
+        });
+        try {
+          conn = await Promise.race([pending, timeout]);
+        } finally {
+          timer?.clear();
+        }
+        tcpLocal = conn.localAddr;
+        tcpRemote = conn.remoteAddr;
+      } else {
+        const timeout = AbortSignal.timeout(opts.timeoutMs);
+        const tcp = await Deno.connect({
+          hostname: opts.host,
+          port: opts.port,
+          signal: opts.signal ? AbortSignal.any([timeout, opts.signal]) : timeout,
+        });
+        open.push(tcp);
+        tcpLocal = tcp.localAddr;
+        tcpRemote = tcp.remoteAddr;
+        // rustls writes a TLS 1.2 client flight in more than one segment; with
+        // Nagle's algorithm the second waits for the server's delayed ACK (40 ms
+        // on Linux), on every connection.
+        tcp.setNoDelay(true);
+        if (opts.starttls) {
+          starttls = await upgradeSocket(tcp, opts, opts.starttls);
+        }
+        conn = await Deno.startTls(tcp, {
+          hostname: serverName,
+          caCerts: trust.caCerts,
+          alpnProtocols: opts.alpn,
+        });
+        open.push(conn);
+      }
+      if (opts.signal?.aborted) abort();
+    } catch (e) {
+      throw classifyNetError(e, ctx);
+    }
+    const connectMs = performance.now() - t0;
+    opts.onTcpConnected?.(tcpRemote, tcpLocal);
+
+    ctx.phase = "handshake";
+    const t1 = performance.now();
+    const hs = await withDeadline(
+      conn,
+      Math.max(1, Math.min(opts.timeoutMs, deadline - Date.now())),
+      () => conn.handshake(),
+    );
+    if (hs.error !== undefined || hs.timedOut) {
+      try {
+        conn.close();
+      } catch { /* closed */ }
+      throw classifyNetError(hs.error, { ...ctx, timedOut: hs.timedOut });
+    }
+    ctx.phase = "data";
+    return {
+      conn,
+      alpn: hs.value!.alpnProtocol,
+      remote: tcpRemote,
+      local: tcpLocal,
+      trust: trust.info,
+      serverName,
+      clientCert: !!client,
+      // Rounded to 0.1 ms: finer digits are noise, not information.
+      timings: { connectMs: round1(connectMs), handshakeMs: round1(performance.now() - t1) },
+      context: ctx,
+      ...(starttls ? { starttls } : {}),
+    };
+  }
 }
 
 /**

@@ -33,7 +33,9 @@ export interface TrustInfo {
 
 /** Trust as configured for the runtime, plus the PEM texts to pass as `caCerts`. */
 export interface TrustConfig {
+  /** What will be trusted, as reported. */
   info: TrustInfo;
+  /** The CA file's certificates (PEM), for the runtime's `caCerts`. */
   caCerts?: string[];
 }
 
@@ -111,5 +113,31 @@ export async function configureTrust(
       Deno.env.delete("SSL_CERT_DIR");
     }
   }
+  if (!warmed) {
+    warmed = true;
+    warmRuntimeTls();
+  }
   return { info, caCerts };
+}
+
+let warmed = false;
+
+/**
+ * Starts, off the main thread, the one-time set-up that the runtime's first
+ * TLS client otherwise pays on it. Deno's first `Deno.connectTls`/`startTls`
+ * in a process spends tens of milliseconds (70–110 ms measured on a loaded
+ * machine) in a set-up it shares with WebCrypto's ECDSA key generation —
+ * which includes reading the root store — and does it on the main thread,
+ * blocking everything else. An ECDSA key generation runs that same set-up on
+ * one of the runtime's worker threads; afterwards the first TLS client costs
+ * a few milliseconds. Because the root store is read then, this may only run
+ * once the store is chosen: {@link configureTrust} calls it on its way out
+ * (`tests/cli/probe_test.ts` checks that `-a` still trusts the CA file
+ * alone). Nothing depends on it: where the runtime works differently, it is
+ * one wasted P-256 key.
+ */
+function warmRuntimeTls(): void {
+  crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, false, ["sign"]).catch(
+    () => {},
+  );
 }

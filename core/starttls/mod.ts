@@ -274,4 +274,3 @@ export function guessStarttls(first: Uint8Array, port: number): StarttlsProtocol
   }
   return null;
 }
-export * from "./serve.ts";

@@ -120,9 +120,24 @@ Deno.test("startup: main, ciphers and connect load no npm package before they ru
   }
 });
 
+/**
+ * What `probe` loads on a run without `--policy`: its command module, then the
+ * working modules it imports once the trust store is chosen (cli/commands/probe.ts,
+ * loadProbeModules).
+ */
+const PROBE_RUN = [
+  "cli/commands/probe.ts",
+  "core/report/envelope.ts",
+  "core/net/probe.ts",
+  "core/net/pem.ts",
+  "core/handshake/offer.ts",
+  "core/report/probe_text.ts",
+];
+
 Deno.test("startup: probe and cert load no npm package, no node: built-in and (probe) no policy machinery before they run", async () => {
-  for (const file of ["cli/commands/probe.ts", "cli/commands/cert.ts"]) {
-    const graph = await staticGraph(file);
+  for (const files of [PROBE_RUN, ["cli/commands/cert.ts"]]) {
+    const graph = [...new Set((await Promise.all(files.map(staticGraph))).flat())];
+    const file = files[0];
     // @peculiar/* cost ~250 ms of every start (CommonJS builds), node:tls hundreds more.
     assert.deepEqual(graph.filter((s) => s.startsWith("npm:") || s.startsWith("node:")), [], file);
     assert.ok(
@@ -130,6 +145,9 @@ Deno.test("startup: probe and cert load no npm package, no node: built-in and (p
       `${file} decodes certificates`,
     );
   }
-  const probe = await staticGraph("cli/commands/probe.ts");
+  const probe = (await Promise.all(PROBE_RUN.map(staticGraph))).flat();
   assert.deepEqual(probe.filter((s) => s.includes("/core/policy/")), [], "probe without --policy");
+  // The working modules load after the trust store is chosen, not with the command's spec.
+  const spec = await staticGraph("cli/commands/probe.ts");
+  assert.ok(!spec.some((s) => s.endsWith("/core/net/probe.ts")), "probe's spec alone");
 });

@@ -8,6 +8,14 @@
 import assert from "node:assert/strict";
 import { makeEcdsaLeaf, makeOcspResponse, makeTestPki, type TestPki } from "../../_helpers/pki.ts";
 import { havePeer, startGnutlsServer, startOpensslServer } from "../../_helpers/process.ts";
+import {
+  hsRecord,
+  record,
+  send,
+  serverHello12,
+  startHostileServer,
+  T,
+} from "../../_helpers/hostile.ts";
 
 const GNUTLS = await havePeer("gnutls-serv");
 import { probe, type ProbeOptions } from "../../../core/net/probe.ts";
@@ -418,6 +426,37 @@ Deno.test("probe() reports a handshake failure alert with its stable code", asyn
     const facts = policyFactsFromProbe(r);
     assert.equal(facts.outcome, "refused");
     assert.equal(facts.refusal?.alert, "handshake_failure");
+  } finally {
+    await server.stop();
+  }
+});
+
+Deno.test("probe() ends the overlapping trust connection when the inspection handshake fails", async () => {
+  // The trust pass starts at the ServerHello, alongside the rest of the
+  // inspection handshake. Here the first connection (the inspection) gets a
+  // ServerHello and, once the trust connection has come in, a fatal alert;
+  // the trust connection is held open in silence: the probe must report the
+  // alert at once, not wait out the trust connection's 5 s.
+  let n = 0;
+  const server = startHostileServer(async (c) => {
+    if (n++ === 0) {
+      await send(c.conn, hsRecord(2, serverHello12()));
+      for (let i = 0; i < 150 && n < 2; i++) await new Promise((r) => setTimeout(r, 20));
+      await send(c.conn, record(T.alert, Uint8Array.of(2, 40)));
+      return;
+    }
+    while (!c.stopped()) await new Promise((r) => setTimeout(r, 20));
+  });
+  try {
+    const started = performance.now();
+    // The CA file as the other trust tests here use it (a process chooses its store once).
+    const p = await setup();
+    const r = await probe(opts(server.port, { noTrust: false, caFile: p.caCrt, timeoutMs: 5000 }));
+    const ms = performance.now() - started;
+    assert.equal(r.error?.code, "HANDSHAKE_FAILURE");
+    assert.ok(n >= 2, "the trust connection was made");
+    // Far below the 5 s the held trust connection would take, with room for a busy machine.
+    assert.ok(ms < 3500, `${ms.toFixed(0)} ms`);
   } finally {
     await server.stop();
   }
