@@ -12,11 +12,15 @@
 import { UsageError } from "../args.ts";
 import { TlsprobeError } from "../../core/errors.ts";
 import { expandCipherString } from "../../core/openssl/cipher_string.ts";
-import { engineServes } from "../../core/handshake/server_suites.ts";
+import { engineServes, LEGACY_SUITES } from "../../core/handshake/server_suites.ts";
 import { dhParamsForBits, parseDhParams } from "../../core/handshake/dh_params.ts";
 import type { LabServerConfig, LabSessionInfo } from "../../core/handshake/server.ts";
 import { parseGroupList } from "../../core/handshake/offer.ts";
-import { cipherSuiteByCode, isTls13Suite } from "../../core/registry/cipher_suites.ts";
+import {
+  cipherSuiteByCode,
+  cipherSuiteByName,
+  isTls13Suite,
+} from "../../core/registry/cipher_suites.ts";
 import { groupByName, groupName } from "../../core/registry/groups.ts";
 import { versionName } from "../../core/registry/versions.ts";
 import type { ResolvedPolicy } from "../../core/policy/mod.ts";
@@ -164,18 +168,28 @@ export async function labEngineConfig(
   }
   let legacy: number[];
   if (flags.ciphers !== undefined) {
+    // OpenSSL 3.0, which the cipher-string engine follows, has no RC4 or 3DES
+    // suites; the lab engine serves them when named exactly (OpenSSL or IANA name).
+    const literal = flags.ciphers.split(/[:,\s]+/).map((t) => cipherSuiteByName(t)?.code)
+      .filter((c): c is number => {
+        const cipher = c === undefined ? undefined : LEGACY_SUITES.get(c)?.cipher;
+        return cipher === "RC4" || cipher === "3DES-CBC";
+      });
     let exp;
     try {
       exp = expandCipherString(flags.ciphers);
     } catch (e) {
-      if (e instanceof TlsprobeError) throw e;
-      throw new TlsprobeError(
-        "BAD_INPUT",
-        `Cannot read the cipher string: ${(e as Error).message}`,
-      );
+      if (literal.length) exp = { suites: [] };
+      else if (e instanceof TlsprobeError) throw e;
+      else {
+        throw new TlsprobeError(
+          "BAD_INPUT",
+          `Cannot read the cipher string: ${(e as Error).message}`,
+        );
+      }
     }
     const all = exp.suites.filter((s) => !isTls13Suite(s.code)).map((s) => s.code);
-    legacy = all.filter(engineServes);
+    legacy = [...all.filter(engineServes), ...literal.filter((c) => !all.includes(c))];
     const skipped = all.filter((c) => !engineServes(c));
     if (skipped.length) {
       notes.push(

@@ -4,7 +4,10 @@
  * RFC 6655, with a 16- or 8-byte tag, from `aes_ccm.ts`), ChaCha20-Poly1305
  * (RFC 7905: the IV XOR the sequence number), AES-CBC with HMAC
  * (MAC-then-encrypt, RFC 5246 §6.2.3.2: TLS 1.0 chains the IV from the last
- * ciphertext block, TLS 1.1+ sends an explicit IV) and NULL (HMAC only).
+ * ciphertext block, TLS 1.1+ sends an explicit IV), 3DES-CBC the same way
+ * with 8-byte blocks (the cipher itself supplied by the caller: WebCrypto
+ * has none, `core/net/` passes node:crypto's), RC4 (a stream across the
+ * records, `rc4.ts`) and NULL (HMAC only); HMAC-MD5 for the `_MD5` suites.
  *
  * WebCrypto's AES-CBC always adds PKCS#7 padding, which TLS's padding is
  * not; so encryption pads the TLS way to whole blocks and drops the extra
@@ -18,11 +21,40 @@ import { TlsprobeError } from "../errors.ts";
 import { concat, Writer } from "../wire/codec.ts";
 import { TLS1_1 } from "../registry/versions.ts";
 import { hmac } from "./key_schedule.ts";
+import { hmacMd5 } from "./prf.ts";
+import { Rc4 } from "./rc4.ts";
 import { AesCcm } from "./aes_ccm.ts";
 import type { LegacySuite } from "./server_suites.ts";
 
 // deno-lint-ignore no-explicit-any
 const subtle = crypto.subtle as any;
+
+/**
+ * A CBC block cipher without padding, from outside the pure core (3DES:
+ * node:crypto, passed in by `core/net/lab_server.ts`).
+ */
+export interface CbcCipher {
+  /** Block size in bytes. */
+  blockSize: number;
+  /**
+   * Encrypts whole blocks.
+   *
+   * @param key the key
+   * @param iv the IV
+   * @param data a multiple of the block size
+   * @returns the ciphertext, as long as `data`
+   */
+  encrypt(key: Uint8Array, iv: Uint8Array, data: Uint8Array): Promise<Uint8Array>;
+  /**
+   * Decrypts whole blocks.
+   *
+   * @param key the key
+   * @param iv the IV
+   * @param data a multiple of the block size
+   * @returns the plaintext, as long as `data`
+   */
+  decrypt(key: Uint8Array, iv: Uint8Array, data: Uint8Array): Promise<Uint8Array>;
+}
 
 /** The keys of one direction, cut from the key block (RFC 5246 §6.3). */
 export interface DirectionKeys {
@@ -42,14 +74,23 @@ export interface DirectionKeys {
  * @returns the lengths
  */
 export function keyBlockLengths(s: LegacySuite): { mac: number; key: number; iv: number } {
-  const mac = s.mac === "AEAD" ? 0 : s.mac === "SHA-1" ? 20 : s.mac === "SHA-256" ? 32 : 48;
+  const mac = s.mac === "AEAD"
+    ? 0
+    : s.mac === "MD5"
+    ? 16
+    : s.mac === "SHA-1"
+    ? 20
+    : s.mac === "SHA-256"
+    ? 32
+    : 48;
   const iv = s.cipher === "AES-GCM" || s.cipher === "AES-CCM"
     ? 4
     : s.cipher === "ChaCha20-Poly1305"
     ? 12
-    : s.cipher ===
-        "AES-CBC"
+    : s.cipher === "AES-CBC"
     ? 16
+    : s.cipher === "3DES-CBC"
+    ? 8
     : 0;
   return { mac, key: s.keyLen, iv };
 }
@@ -79,6 +120,8 @@ export class LegacyProtection {
   readonly #k: DirectionKeys;
   #key?: CryptoKey;
   #ccm?: AesCcm;
+  #rc4?: Rc4;
+  readonly #tripleDes?: CbcCipher;
   #iv: Uint8Array;
   #seq = 0n;
 
@@ -88,8 +131,10 @@ export class LegacyProtection {
    * @param s the suite
    * @param version the negotiated version
    * @param keys this direction's keys
+   * @param tripleDes the 3DES-CBC cipher, for 3DES suites
    */
-  constructor(s: LegacySuite, version: number, keys: DirectionKeys) {
+  constructor(s: LegacySuite, version: number, keys: DirectionKeys, tripleDes?: CbcCipher) {
+    this.#tripleDes = tripleDes;
     this.#s = s;
     this.#version = version;
     this.#k = keys;
@@ -116,7 +161,42 @@ export class LegacyProtection {
   }
 
   #mac(seq: Uint8Array, type: number, data: Uint8Array): Promise<Uint8Array> {
-    return hmac(this.#s.mac, this.#k.macKey, concat(this.#aad(seq, type, data.length), data));
+    const input = concat(this.#aad(seq, type, data.length), data);
+    return this.#s.mac === "MD5"
+      ? hmacMd5(this.#k.macKey, input)
+      : hmac(this.#s.mac, this.#k.macKey, input);
+  }
+
+  #blockSize(): number {
+    return this.#s.cipher === "3DES-CBC" ? 8 : 16;
+  }
+
+  #des(): CbcCipher {
+    if (!this.#tripleDes) {
+      throw new TlsprobeError("INTERNAL", "3DES-CBC needs the runtime's cipher (none was given)");
+    }
+    return this.#tripleDes;
+  }
+
+  /** CBC without padding: WebCrypto's AES-CBC (dropping its PKCS#7 block), or the given 3DES. */
+  async #cbcEncrypt(iv: Uint8Array, pt: Uint8Array): Promise<Uint8Array> {
+    if (this.#s.cipher === "3DES-CBC") return this.#des().encrypt(this.#k.key, iv, pt);
+    return new Uint8Array(
+      await subtle.encrypt({ name: "AES-CBC", iv }, await this.#cryptoKey(), pt),
+    ).subarray(0, pt.length);
+  }
+
+  async #cbcDecrypt(iv: Uint8Array, ct: Uint8Array): Promise<Uint8Array> {
+    if (this.#s.cipher === "3DES-CBC") return this.#des().decrypt(this.#k.key, iv, ct);
+    const key = await this.#cryptoKey();
+    // A block that decrypts (after XOR with the last block) to sixteen 0x10 bytes.
+    const last = ct.subarray(ct.length - 16);
+    const tail = new Uint8Array(
+      await subtle.encrypt({ name: "AES-CBC", iv: last }, key, new Uint8Array(16).fill(16)),
+    ).subarray(0, 16);
+    return new Uint8Array(
+      await subtle.decrypt({ name: "AES-CBC", iv }, key, concat(ct, tail)),
+    ).subarray(0, ct.length);
   }
 
   #nonce(seq: Uint8Array): Uint8Array {
@@ -166,16 +246,18 @@ export class LegacyProtection {
     } else {
       const mac = await this.#mac(seq, type, data);
       if (c === "NULL") fragment = concat(data, mac);
-      else {
+      else if (c === "RC4") {
+        this.#rc4 ??= new Rc4(this.#k.key);
+        fragment = this.#rc4.apply(concat(data, mac));
+      } else {
+        const B = this.#blockSize();
         const body = data.length + mac.length;
-        const pad = 15 - (body % 16);
+        const pad = B - 1 - (body % B);
         const pt = concat(data, mac, new Uint8Array(pad + 1).fill(pad));
         const explicit = this.#version >= TLS1_1;
-        const iv = explicit ? crypto.getRandomValues(new Uint8Array(16)) : this.#iv;
-        const ct = new Uint8Array(
-          await subtle.encrypt({ name: "AES-CBC", iv }, await this.#cryptoKey(), pt),
-        ).subarray(0, pt.length);
-        if (!explicit) this.#iv = ct.slice(ct.length - 16);
+        const iv = explicit ? crypto.getRandomValues(new Uint8Array(B)) : this.#iv;
+        const ct = await this.#cbcEncrypt(iv, pt);
+        if (!explicit) this.#iv = ct.slice(ct.length - B);
         fragment = explicit ? concat(iv, ct) : ct;
       }
     }
@@ -247,19 +329,18 @@ export class LegacyProtection {
     const macLen = this.#k.macKey.length;
     let pt: Uint8Array;
     if (c === "NULL") pt = fragment;
-    else {
+    else if (c === "RC4") {
+      this.#rc4 ??= new Rc4(this.#k.key);
+      pt = this.#rc4.apply(fragment);
+    } else {
+      const B = this.#blockSize();
       const explicit = this.#version >= TLS1_1;
-      const min = (explicit ? 16 : 0) + Math.ceil((macLen + 1) / 16) * 16;
-      if (fragment.length < min || fragment.length % 16) throw badMac();
-      const iv = explicit ? fragment.subarray(0, 16) : this.#iv;
-      const ct = explicit ? fragment.subarray(16) : fragment;
-      const last = ct.subarray(ct.length - 16);
-      const key = await this.#cryptoKey();
-      // A block that decrypts (after XOR with `last`) to sixteen 0x10 bytes.
-      const tail = new Uint8Array(
-        await subtle.encrypt({ name: "AES-CBC", iv: last }, key, new Uint8Array(16).fill(16)),
-      ).subarray(0, 16);
-      pt = new Uint8Array(await subtle.decrypt({ name: "AES-CBC", iv }, key, concat(ct, tail)));
+      const min = (explicit ? B : 0) + Math.ceil((macLen + 1) / B) * B;
+      if (fragment.length < min || fragment.length % B) throw badMac();
+      const iv = explicit ? fragment.subarray(0, B) : this.#iv;
+      const ct = explicit ? fragment.subarray(B) : fragment;
+      const last = ct.subarray(ct.length - B);
+      pt = await this.#cbcDecrypt(iv, ct);
       if (!explicit) this.#iv = last.slice();
       const pad = pt[pt.length - 1];
       if (pad + 1 + macLen > pt.length) throw badMac();

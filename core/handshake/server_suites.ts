@@ -4,7 +4,9 @@
  * DHE, RSA and anonymous (EC)DH; authentication RSA, ECDSA or none; bulk
  * AES-GCM, ChaCha20-Poly1305, AES-CCM and AES-CCM-8 (RFC 6655, RFC 7251),
  * AES-CBC with HMAC-SHA1/256/384 and NULL; plus the TLS 1.3 suites of the key
- * schedule (AES-GCM, ChaCha20-Poly1305, AES-CCM, AES-CCM-8). CAMELLIA, ARIA
+ * schedule (AES-GCM, ChaCha20-Poly1305, AES-CCM, AES-CCM-8). RC4 (pure,
+ * `rc4.ts`) and 3DES-CBC (the runtime's cipher, handed in by `core/net/`) for
+ * testing clients against them, with HMAC-SHA1 or HMAC-MD5. CAMELLIA, ARIA
  * and SEED are not here: WebCrypto and the pinned libraries have none of them.
  *
  * @module
@@ -24,13 +26,13 @@ export interface LegacySuite {
   /** Authentication; `anon` sends no certificate. */
   au: "RSA" | "ECDSA" | "anon";
   /** Bulk cipher. */
-  cipher: "AES-GCM" | "ChaCha20-Poly1305" | "AES-CCM" | "AES-CBC" | "NULL";
+  cipher: "AES-GCM" | "ChaCha20-Poly1305" | "AES-CCM" | "AES-CBC" | "3DES-CBC" | "RC4" | "NULL";
   /** AEAD tag bytes (16; AES-CCM-8: 8). */
   tagLen?: number;
   /** Key bytes (0 for NULL). */
   keyLen: number;
   /** The record MAC: AEAD, or HMAC with this hash. */
-  mac: "AEAD" | "SHA-1" | "SHA-256" | "SHA-384";
+  mac: "AEAD" | "MD5" | "SHA-1" | "SHA-256" | "SHA-384";
   /** TLS 1.2's PRF hash. */
   prfHash: "SHA-256" | "SHA-384";
   /** Lowest version it runs in (TLS 1.2 for AEAD and SHA-2 MACs). */
@@ -38,7 +40,7 @@ export interface LegacySuite {
 }
 
 const NAME =
-  /^TLS_(ECDHE_RSA|ECDHE_ECDSA|DHE_RSA|RSA|DH_anon|ECDH_anon)_WITH_(AES_128_GCM|AES_256_GCM|CHACHA20_POLY1305|AES_128_CBC|AES_256_CBC|NULL|AES_(?:128|256)_CCM(?:_8)?)(?:_(SHA|SHA256|SHA384))?$/;
+  /^TLS_(ECDHE_RSA|ECDHE_ECDSA|DHE_RSA|RSA|DH_anon|ECDH_anon)_WITH_(AES_128_GCM|AES_256_GCM|CHACHA20_POLY1305|AES_128_CBC|AES_256_CBC|NULL|AES_(?:128|256)_CCM(?:_8)?|RC4_128|3DES_EDE_CBC)(?:_(MD5|SHA|SHA256|SHA384))?$/;
 
 function fromName(code: number, iana: string): LegacySuite | undefined {
   const m = NAME.exec(iana);
@@ -56,20 +58,30 @@ function fromName(code: number, iana: string): LegacySuite | undefined {
     ? "AES-CCM"
     : enc === "NULL"
     ? "NULL"
+    : enc === "RC4_128"
+    ? "RC4"
+    : enc === "3DES_EDE_CBC"
+    ? "3DES-CBC"
     : "AES-CBC";
   const aead = cipher === "AES-GCM" || cipher === "ChaCha20-Poly1305" || cipher === "AES-CCM";
-  const hmacHash = mac === "SHA" ? "SHA-1" : mac === "SHA256" ? "SHA-256" : "SHA-384";
+  const hmacHash = mac === "MD5"
+    ? "MD5"
+    : mac === "SHA"
+    ? "SHA-1"
+    : mac === "SHA256"
+    ? "SHA-256"
+    : "SHA-384";
   return {
     code,
     iana,
     kx,
     au,
     cipher,
-    keyLen: enc === "NULL" ? 0 : enc.includes("128") ? 16 : 32,
+    keyLen: enc === "NULL" ? 0 : enc === "3DES_EDE_CBC" ? 24 : enc.includes("128") ? 16 : 32,
     mac: aead ? "AEAD" : hmacHash,
     ...(aead ? { tagLen: enc.endsWith("_8") ? 8 : 16 } : {}),
     prfHash: mac === "SHA384" ? "SHA-384" : "SHA-256",
-    minVersion: aead || mac !== "SHA" ? TLS1_2 : TLS1_0,
+    minVersion: aead || (mac !== "SHA" && mac !== "MD5") ? TLS1_2 : TLS1_0,
   };
 }
 

@@ -16,6 +16,7 @@ import {
 } from "../handshake/server.ts";
 import { importServerKey } from "../handshake/server_keys.ts";
 import { SessionStore } from "../handshake/server_resume.ts";
+import { tripleDesCipher } from "./triple_des.ts";
 import { parsePemBlocks } from "../x509/pem.ts";
 import { derElement, TAG } from "../x509/der.ts";
 import { concat } from "../wire/codec.ts";
@@ -192,6 +193,7 @@ export async function serveLabEngine(
   // One resumption store per listener: session IDs and tickets resume on this server only.
   const cfg: LabServerConfig = {
     sessions: new SessionStore(),
+    tripleDes: await tripleDesCipher(),
     ...opts.config,
     identities: await labIdentities(opts.certified),
   };

@@ -80,6 +80,24 @@ export type ScanReportBody =
   };
 
 /**
+ * The ALPN protocols a scan found, with whose order decides: `h2, http/1.1
+ * (server order)`; empty when none was accepted. The text report and the
+ * extension's Scan view both say it so.
+ *
+ * @param alpn the scan's `alpn`
+ * @returns one line
+ */
+export function alpnText(alpn: ScanResult["alpn"]): string {
+  if (!alpn.protocols.length) return "";
+  const order = alpn.serverOrder === true
+    ? " (server order)"
+    : alpn.serverOrder === false
+    ? " (client order)"
+    : "";
+  return alpn.protocols.join(", ") + order;
+}
+
+/**
  * The JSON body for one target (without the envelope).
  *
  * @param r the scan result
@@ -223,16 +241,7 @@ export function renderScanText(r: ScanResult, st: TextStyles = PLAIN): string[] 
   }
   L.push(
     "",
-    `  ${st.bold("ALPN")}      ${
-      r.alpn.protocols.length
-        ? r.alpn.protocols.join(", ") +
-          (r.alpn.serverOrder === true
-            ? " (server order)"
-            : r.alpn.serverOrder === false
-            ? " (client order)"
-            : "")
-        : "none of the protocols tried"
-    }`,
+    `  ${st.bold("ALPN")}      ${alpnText(r.alpn) || "none of the protocols tried"}`,
   );
   L.push(`  ${st.bold("No SNI")}    ${r.sni.withoutSni}`);
   L.push(`  ${st.bold("Wrong SNI")} ${r.sni.wrongSni}`);

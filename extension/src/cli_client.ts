@@ -9,6 +9,7 @@
  */
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
+import * as net from "node:net";
 import * as path from "node:path";
 import {
   type CliEnvelope,
@@ -22,6 +23,7 @@ import {
 import { STARTTLS_PROTOCOLS } from "../../core/starttls/mod.ts";
 import type { ProbeRequest } from "./pure/panel_model.ts";
 import { parseProgressLine, type ScanProgressLine, type ScanReport } from "./pure/scan_view.ts";
+import { type LabIndex, labPortRange, type LabStart, parseLabJson } from "./pure/lab_view.ts";
 
 /** The oldest CLI whose `--json` output this extension reads. */
 export const MIN_CLI_VERSION = "0.1.0";
@@ -63,6 +65,19 @@ export class CliClientError extends Error {
   /** The `{code, message}` form the panel renders. */
   toCliError(): CliError {
     return { code: this.code, message: this.message };
+  }
+}
+
+/** A failure the CLI itself reported (its `{code, message}`), e.g. `USAGE` for a port in use. */
+export class CliReportedError extends Error {
+  constructor(readonly error: CliError, readonly stderr = "") {
+    super(error.message);
+    this.name = "CliReportedError";
+  }
+
+  /** The `{code, message}` form the panel renders. */
+  toCliError(): CliError {
+    return this.error;
   }
 }
 
@@ -567,4 +582,189 @@ export async function certificate(
   opts: RunOptions,
 ): Promise<CliRun> {
   return await runCli(cli, ["cert", file], opts);
+}
+
+/**
+ * A base port with `span` free consecutive TCP ports on `host` above it (the
+ * lab's index and endpoints), found by listening on each for a moment. Another
+ * program may take one before the lab does: the caller retries.
+ *
+ * @param span how many consecutive ports
+ * @param host the address to check
+ * @returns the base port
+ * @throws CliClientError `SPAWN` when none was found in 20 tries
+ */
+export async function freeBasePort(
+  span: number,
+  host = "127.0.0.1",
+): Promise<number> {
+  const free = (port: number) =>
+    new Promise<boolean>((resolve) => {
+      const s = net.createServer();
+      s.once("error", () => resolve(false));
+      s.listen({ port, host, exclusive: true }, () => s.close(() => resolve(true)));
+    });
+  for (let attempt = 0; attempt < 20; attempt++) {
+    // Below Linux's ephemeral range (32768–60999), so outgoing connections rarely collide.
+    const base = 20000 + Math.floor(Math.random() * (32000 - 20000 - span));
+    let ok = true;
+    for (let p = base; p < base + span && ok; p++) ok = await free(p);
+    if (ok) return base;
+  }
+  throw new CliClientError(
+    "SPAWN",
+    `No ${span} free consecutive ports found on ${host}.`,
+  );
+}
+
+/** A running `tlsprobe serve --lab`. */
+export interface LabProcess {
+  /** Its index: host, ports, CA, endpoints. */
+  index: LabIndex;
+  /** The child's process id (it leads its own process group). */
+  pid: number;
+  /** Settles with the exit status when the child ends, for whatever reason. */
+  exited: Promise<number | null>;
+  /** Stops the lab (SIGTERM to its process group, SIGKILL after 3 s) and waits for the end. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts `tlsprobe serve --lab --json --port BASE` and waits for its index.
+ * The child keeps running (it is the lab) until {@link LabProcess.stop}.
+ *
+ * @param cli how to start the CLI
+ * @param basePort the index page's port (endpoints above it); 0: any free ports
+ * @param opts how long start-up may take (the lab makes its PKI first) and a cancel signal
+ * @returns the running lab
+ * @throws CliReportedError with the CLI's own code (`USAGE` for a port in use);
+ *   CliClientError `TIMEOUT`, `CANCELLED`, `SPAWN` or `CLI_OUTPUT`
+ */
+export function startLab(
+  cli: CliCommand,
+  basePort: number,
+  opts: RunOptions,
+): Promise<LabProcess> {
+  const started = Date.now();
+  const args = ["serve", "--lab", "--port", String(basePort), "--json"];
+  const argv = [cli.command, ...cli.prefix, ...args].map(quoteArg).join(" ");
+  return new Promise((resolve, reject) => {
+    if (opts.signal?.aborted) {
+      reject(new CliClientError("CANCELLED", "Cancelled."));
+      return;
+    }
+    const child = spawn(cli.command, [...cli.prefix, ...args], {
+      cwd: cli.cwd,
+      env: { ...process.env, ...cli.env, NO_COLOR: "1" },
+      stdio: ["ignore", "pipe", "pipe"],
+      detached: true,
+    });
+    let stdout = "";
+    let stderr = "";
+    let settled = false;
+    const exited = new Promise<number | null>((r) => child.once("close", (code) => r(code)));
+    const stop = async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      killTree(child.pid, "SIGTERM");
+      const hard = setTimeout(() => killTree(child.pid, "SIGKILL"), 3000);
+      await exited;
+      clearTimeout(hard);
+    };
+    const fail = (e: CliClientError | CliReportedError) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      opts.signal?.removeEventListener("abort", onAbort);
+      cliLogger?.(
+        "warn",
+        `${argv} → ${e.toCliError().code} in ${Date.now() - started} ms (${cli.source})`,
+      );
+      void stop();
+      reject(e);
+    };
+    const timer = setTimeout(
+      () =>
+        fail(
+          new CliClientError(
+            "TIMEOUT",
+            `The test lab did not start within ${opts.timeoutMs} ms and was stopped.`,
+            stderr,
+          ),
+        ),
+      opts.timeoutMs,
+    );
+    const onAbort = () => fail(new CliClientError("CANCELLED", "Cancelled.", stderr));
+    opts.signal?.addEventListener("abort", onAbort, { once: true });
+    // Reads what was printed so far; true once it settled the promise.
+    const tryIndex = (final: boolean): void => {
+      if (settled || stdout.trim() === "") return;
+      let got: LabStart;
+      try {
+        got = parseLabJson(stdout);
+      } catch (e) {
+        if (!final) return; // not all of it yet
+        const msg = e instanceof ReportFormatError ? e.message : String(e);
+        const tail = stderr.trim().split("\n").slice(-3).join(" ");
+        fail(
+          new CliClientError(
+            "CLI_OUTPUT",
+            tail ? `${msg} (${tail})` : msg,
+            stderr,
+          ),
+        );
+        return;
+      }
+      if ("error" in got) {
+        fail(new CliReportedError(got.error, stderr));
+        return;
+      }
+      settled = true;
+      clearTimeout(timer);
+      opts.signal?.removeEventListener("abort", onAbort);
+      const [lo, hi] = labPortRange(got.index);
+      cliLogger?.(
+        "info",
+        `${argv} → lab running on ports ${lo}–${hi} after ${
+          Date.now() - started
+        } ms (${cli.source})`,
+      );
+      void exited.then((code) =>
+        cliLogger?.(
+          "info",
+          `${argv} → lab ended (exit ${code ?? child.signalCode})`,
+        )
+      );
+      resolve({ index: got.index, pid: child.pid!, exited, stop });
+    };
+    child.stdout.on("data", (b: Buffer) => {
+      // One object, then nothing: cap what is kept from a CLI that floods.
+      if (stdout.length < 1 << 20) stdout += b.toString("utf8");
+      tryIndex(false);
+    });
+    child.stderr.on("data", (b: Buffer) => {
+      if (stderr.length < 1 << 16) stderr += b.toString("utf8");
+    });
+    child.on(
+      "error",
+      (e) =>
+        fail(
+          new CliClientError(
+            "SPAWN",
+            `Cannot start ${cli.command}: ${e.message}`,
+          ),
+        ),
+    );
+    child.on("close", (code) => {
+      tryIndex(true);
+      const tail = stderr.trim().split("\n").slice(-3).join(" ");
+      fail(
+        new CliClientError(
+          "CLI_OUTPUT",
+          `tlsprobe serve --lab ended (exit ${code}) before printing its index` +
+            (tail ? `: ${tail}` : "."),
+          stderr,
+        ),
+      );
+    });
+  });
 }

@@ -35,6 +35,7 @@ import { formatTarget, parseTarget, type ReportCertificate } from "./pure/report
 import { progressPercent, progressText, type ScanProgressLine } from "./pure/scan_view.ts";
 import { COMMANDS, CONFIG, PANEL_VIEW_ID, setting } from "./constants.ts";
 import { makeNonce, type PanelProvider } from "./panel/panel_provider.ts";
+import type { LabController, LabNode } from "./lab_tree.ts";
 
 /** What the commands need from the extension. */
 export interface CommandDeps {
@@ -42,6 +43,8 @@ export interface CommandDeps {
   panel: PanelProvider;
   /** The "tlsprobe" output channel (Show Output). */
   output?: vscode.OutputChannel;
+  /** The test lab (its view and child process). */
+  lab?: LabController;
 }
 
 /**
@@ -50,7 +53,7 @@ export interface CommandDeps {
  * extension runs. The repository route (`deno run cli/main.ts`) looks at the
  * workspace's folders only in a trusted workspace.
  */
-function findCli(context: vscode.ExtensionContext): CliCommand {
+export function findCli(context: vscode.ExtensionContext): CliCommand {
   const inspected = vscode.workspace.getConfiguration("tlsprobe").inspect<
     string
   >(CONFIG.path);
@@ -503,6 +506,11 @@ export function registerCommands(deps: CommandDeps): void {
     [COMMANDS.historyCopyCommand]: historyCopyCommand,
     [COMMANDS.historyRemove]: historyRemoveCommand,
     [COMMANDS.setCliPath]: setCliPathCommand,
+    [COMMANDS.labStart]: (d) => () => d.lab?.start(),
+    [COMMANDS.labStop]: (d) => () => d.lab?.stop(),
+    [COMMANDS.labCopyAddress]: (d) => (node?: LabNode) => d.lab?.copyAddress(node),
+    [COMMANDS.labProbe]: (d) => (node?: LabNode) => d.lab?.probeEndpoint(node),
+    [COMMANDS.labOpenIndex]: (d) => () => d.lab?.openIndex(),
   };
   for (const [id, factory] of Object.entries(table)) {
     deps.context.subscriptions.push(

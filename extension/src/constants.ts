@@ -18,6 +18,11 @@ export const COMMANDS = {
   historyReprobe: "tlsprobe.history.reprobe",
   historyCopyCommand: "tlsprobe.history.copyCommand",
   historyRemove: "tlsprobe.history.remove",
+  labStart: "tlsprobe.lab.start",
+  labStop: "tlsprobe.lab.stop",
+  labCopyAddress: "tlsprobe.lab.copyAddress",
+  labProbe: "tlsprobe.lab.probe",
+  labOpenIndex: "tlsprobe.lab.openIndex",
 } as const;
 
 /** The side panel's webview view id. */
@@ -25,6 +30,9 @@ export const PANEL_VIEW_ID = "tlsprobe.panel";
 
 /** The history tree view's id. */
 export const HISTORY_VIEW_ID = "tlsprobe.history";
+
+/** The test lab's tree view id. */
+export const LAB_VIEW_ID = "tlsprobe.lab";
 
 /** Configuration keys under `tlsprobe.`. */
 export const CONFIG = {
@@ -34,6 +42,7 @@ export const CONFIG = {
   opensslVersion: "opensslVersion",
   lintEnabled: "lint.enabled",
   codeLensEnabled: "codeLens.enabled",
+  labBasePort: "lab.basePort",
 } as const;
 
 /**

@@ -6,7 +6,9 @@
  */
 import * as vscode from "vscode";
 import { PanelProvider } from "./panel/panel_provider.ts";
-import { cancelProbe, type CommandDeps, registerCommands, runProbe } from "./commands.ts";
+import { cancelProbe, type CommandDeps, findCli, registerCommands, runProbe } from "./commands.ts";
+import { LabController } from "./lab_tree.ts";
+import type { LabIndex } from "./pure/lab_view.ts";
 import { HistoryTreeProvider } from "./history_tree.ts";
 import { registerStatusBar } from "./status_bar.ts";
 import { CIPHER_SELECTOR, CipherHoverProvider } from "./hover.ts";
@@ -22,7 +24,12 @@ export interface TlsprobeApi {
   panelModel(): PanelModel;
   /** Runs a probe as the panel's form would. */
   probe(request: ProbeRequest): Promise<ProbeEntry | undefined>;
+  /** The running test lab's index, if any. */
+  labIndex(): LabIndex | undefined;
 }
+
+/** The test lab, stopped by {@link deactivate}. */
+let lab: LabController | undefined;
 
 /**
  * Activates the extension.
@@ -95,13 +102,33 @@ export function activate(context: vscode.ExtensionContext): TlsprobeApi {
   deps.output = output;
   context.subscriptions.push(output, { dispose: () => setCliLogger(undefined) });
   setCliLogger((level, line) => level === "info" ? output.info(line) : output.warn(line));
+  // The test lab: its own tree in the TLS container; "probe" fills the panel's form.
+  lab = new LabController(
+    () => findCli(context),
+    (target, caFile) => runProbe(deps, { target, caFile }),
+  );
+  deps.lab = lab;
+  const labView = vscode.window.createTreeView(LabController.viewType, {
+    treeDataProvider: lab,
+  });
+  lab.view = labView;
+  labView.description = "stopped";
+  context.subscriptions.push(labView, lab);
   registerCommands(deps);
   registerLint(context);
   return {
     panelModel: () => panel.model,
     probe: (request) => runProbe(deps, request),
+    labIndex: () => lab?.index,
   };
 }
 
-/** Nothing to release beyond the subscriptions. */
-export function deactivate(): void {}
+/**
+ * Stops the test lab's child process (and waits for it).
+ *
+ * @returns when the lab has ended
+ */
+export async function deactivate(): Promise<void> {
+  await lab?.stop();
+  lab = undefined;
+}

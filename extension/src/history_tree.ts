@@ -40,7 +40,9 @@ export class HistoryTreeProvider implements vscode.TreeDataProvider<ProbeEntry> 
     const item = new vscode.TreeItem(entry.request.target);
     item.id = String(entry.id);
     const what = summary(entry).slice(entry.request.target.length + 2);
-    item.description = `${entry.request.kind === "scan" ? "scan · " : ""}${what}`;
+    // A scan says so once: its summary starts "scan, grade …", a failed one's with the code.
+    const scanMark = entry.request.kind === "scan" && !what.startsWith("scan") ? "scan · " : "";
+    item.description = `${scanMark}${what}`;
     item.iconPath = failure
       ? new vscode.ThemeIcon("error", new vscode.ThemeColor("testing.iconFailed"))
       : new vscode.ThemeIcon("pass", new vscode.ThemeColor("testing.iconPassed"));

@@ -109,6 +109,12 @@ export TLSPROBE_TEST_OUTPUT="$REPO/test-output"
 add_counts "$TLSPROBE_E2E_RESULT"
 ts "e2e done; screenshots in test-output/"
 
+# 6b. The test lab from the palette (TLS: Start Test Lab, its tree, Stop, deactivate).
+export TLSPROBE_E2E_LAB_RESULT="$RUN_TMP/e2e-lab.json"
+"$TLSPROBE_NODE24" "$EXT/test/harness/e2e_lab.mjs" "$EXT/out/tlsprobe.vsix"
+add_counts "$TLSPROBE_E2E_LAB_RESULT"
+ts "e2e of the test lab done"
+
 # 7. Out of the box: the linux-x64 package carrying the portable runtime
 #    (deno task dist), in a profile with no tlsprobe and no deno on PATH,
 #    opened in Restricted Mode.

@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { type Peer, ROOT, run, startTlsprobe, tlsprobe } from "../_helpers/process.ts";
-import { sClientEcho } from "../_helpers/lab_clients.ts";
+import { gnutlsEcho, sClientEcho } from "../_helpers/lab_clients.ts";
 
 const READY = /Listening at interface '127\.0\.0\.1' and port (\d+)/;
 const PEM = `${ROOT}certs/localhost.pem`;
@@ -209,4 +209,38 @@ Deno.test("serve --client-ca with -p TLSv1 / -C routes through the lab engine: s
       assert.match(out, /verified \.+ yes/);
     },
   );
+});
+
+Deno.test("serve -C takes RC4 and 3DES suites by exact name (OpenSSL 3.0 has none) and gnutls-cli completes them both ways", async () => {
+  await withServe(
+    ["-p", "TLSv1:TLSv1.2", "-C", "RC4-SHA:TLS_RSA_WITH_3DES_EDE_CBC_SHA", "--echo", "--report"],
+    async (server) => {
+      const base = "NORMAL:-VERS-ALL:-CIPHER-ALL:-MAC-ALL:-KX-ALL:+RSA:+SHA1:%VERIFY_ALLOW_BROKEN";
+      const [rc4, des] = await Promise.all([
+        gnutlsEcho(server.port, `${base}:+VERS-TLS1.0:+ARCFOUR-128`),
+        gnutlsEcho(server.port, `${base}:+VERS-TLS1.2:+3DES-CBC`),
+      ]);
+      assert.ok(rc4.echoed && des.echoed, rc4.output + des.output);
+      assert.match(rc4.cipher ?? "", /^\(TLS1\.0-X\.509\)-\(RSA\)-\(ARCFOUR-128\)-\(SHA1\)$/);
+      assert.match(des.cipher ?? "", /^\(TLS1\.2-X\.509\)-\(RSA\)-\(3DES-CBC\)-\(SHA1\)$/);
+      await server.waitFor(/Cipher chosen for this connection\.+ DES-CBC3-SHA/);
+      assert.match(server.output(), /Cipher chosen for this connection\.+ RC4-SHA/);
+    },
+  );
+});
+
+Deno.test("serve on the lab engine: tlsprobe scan finds TLS 1.2 session-ID and RFC 5077 ticket resumption", async () => {
+  await withServe(["-C", "ECDHE-RSA-AES128-GCM-SHA256", "-p", "TLSv1.2"], async (server) => {
+    const r = await tlsprobe([
+      "scan",
+      `localhost:${server.port}`,
+      "--cafile",
+      `${ROOT}certs/ca.crt`,
+      "--json",
+    ]);
+    const f = JSON.parse(r.stdout).features;
+    assert.equal(f.sessionTicket.value, true, r.stdout);
+    assert.equal(f.sessionIdResumption.value, true, f.sessionIdResumption.note);
+    assert.equal(f.ticketResumption.value, true, f.ticketResumption.note);
+  });
 });

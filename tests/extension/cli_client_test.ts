@@ -3,15 +3,19 @@ import * as path from "node:path";
 import {
   bundledCli,
   CliClientError,
+  CliReportedError,
   commandLine,
   compareVersions,
+  freeBasePort,
   probeArgs,
   resolveCli,
   runCli,
   setCliLogger,
+  startLab,
 } from "../../extension/src/cli_client.ts";
 import type { ProbeReport } from "../../extension/src/pure/report.ts";
 import { ROOT, startTlsprobe } from "../_helpers/process.ts";
+import * as net from "node:net";
 
 const DENO_DIR = path.dirname(Deno.execPath());
 
@@ -286,4 +290,95 @@ Deno.test("commandLine() gives the line a person would type, shell-quoted, witho
     `tlsprobe scan '[::1]:443' --servername 'it'\\''s'`,
   );
   assert.throws(() => commandLine({ target: "--cafile" }), CliClientError);
+});
+
+/** Whether something accepts TCP connections on 127.0.0.1:`port`. */
+function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const c = net.connect(port, "127.0.0.1", () => {
+      c.destroy();
+      resolve(true);
+    }).on("error", () => resolve(false));
+  });
+}
+
+Deno.test("startLab() runs the real lab on a free range; stop() closes every port", async () => {
+  const cli = resolveCli({ envPath: DENO_DIR, searchRoots: [ROOT] });
+  const base = await freeBasePort(40);
+  const lab = await startLab(cli, base, { timeoutMs: 120_000 });
+  let stopped = false;
+  try {
+    const served = lab.index.endpoints.filter((e) => e.served);
+    assert.ok(served.length >= 21, `${served.length} endpoints served`);
+    assert.equal(lab.index.port, base);
+    const ports = [lab.index.port, ...served.map((e) => e.port!)];
+    assert.deepEqual(
+      ports,
+      ports.map((_, i) => base + i),
+      "consecutive from the base port",
+    );
+    for (const p of [base, served[1].port!, ports.at(-1)!]) {
+      assert.ok(await accepts(p), `nothing listens on ${p}`);
+    }
+    // A second lab on the same base port: the CLI's own coded error, and no child left.
+    await assert.rejects(startLab(cli, base, { timeoutMs: 120_000 }), (e) => {
+      assert.ok(e instanceof CliReportedError, String(e));
+      assert.equal(e.error.code, "USAGE");
+      assert.match(e.error.message, /in use/);
+      return true;
+    });
+    await lab.stop();
+    stopped = true;
+    assert.ok(!alive(lab.pid), "the lab's process still runs");
+    for (const p of ports) {
+      assert.equal(await accepts(p), false, `port ${p} still open`);
+    }
+  } finally {
+    if (!stopped) await lab.stop();
+  }
+});
+
+Deno.test("startLab() reports a CLI that exits without an index, and a missing one", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const broken = await fakeCli(
+      dir,
+      "tlsprobe",
+      "echo 'segfault' >&2; exit 3",
+    );
+    await assert.rejects(
+      startLab({ command: broken, prefix: [], source: "setting" }, 0, {
+        timeoutMs: 10_000,
+      }),
+      (e) => {
+        assert.ok(e instanceof CliClientError);
+        assert.equal(e.code, "CLI_OUTPUT");
+        assert.match(e.message, /exit 3.*segfault/);
+        return true;
+      },
+    );
+    const stall = await fakeCli(
+      dir,
+      "stall",
+      "echo '{\"schemaVersion\":1,'; exec sleep 30",
+    );
+    await rejectsWith(
+      startLab({ command: stall, prefix: [], source: "setting" }, 0, {
+        timeoutMs: 1500,
+      }),
+      "TIMEOUT",
+    );
+    await rejectsWith(
+      startLab(
+        { command: path.join(dir, "absent"), prefix: [], source: "setting" },
+        0,
+        {
+          timeoutMs: 10_000,
+        },
+      ),
+      "SPAWN",
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

@@ -62,6 +62,8 @@ export class PanelProvider implements vscode.WebviewViewProvider {
   private view?: vscode.WebviewView;
   private state: PanelModel;
   private pendingForm?: ProbeRequest;
+  /** Whether the webview's script has said "ready" (messages before that are lost). */
+  private scriptReady = false;
 
   constructor(
     private readonly extensionUri: vscode.Uri,
@@ -132,6 +134,7 @@ export class PanelProvider implements vscode.WebviewViewProvider {
 
   resolveWebviewView(view: vscode.WebviewView): void {
     this.view = view;
+    this.scriptReady = false;
     const media = vscode.Uri.joinPath(this.extensionUri, "media");
     view.webview.options = { enableScripts: true, localResourceRoots: [media] };
     view.webview.html = this.html(view.webview);
@@ -144,6 +147,7 @@ export class PanelProvider implements vscode.WebviewViewProvider {
   private async receive(m: FromWebview): Promise<void> {
     switch (m.type) {
       case "ready":
+        this.scriptReady = true;
         this.render();
         break;
       case "probe":
@@ -220,8 +224,10 @@ export class PanelProvider implements vscode.WebviewViewProvider {
 
   private render(): void {
     if (!this.view) return;
-    const form = this.pendingForm;
-    this.pendingForm = undefined;
+    // A form set while the script still loads (the view was just opened, e.g. by a
+    // probe from the Test Lab tree) waits for its "ready".
+    const form = this.scriptReady ? this.pendingForm : undefined;
+    if (this.scriptReady) this.pendingForm = undefined;
     this.post({
       type: "state",
       result: renderResult(this.state, new Date()),

@@ -9,7 +9,7 @@
  *
  * @module
  */
-import type { ScanReportBody } from "../../../core/report/scan.ts";
+import { alpnText, type ScanReportBody } from "../../../core/report/scan.ts";
 import type { CliEnvelope } from "./report.ts";
 import { escapeHtml as esc, findingItem } from "./panel_model.ts";
 
@@ -212,18 +212,7 @@ export function renderScan(r: ScanReport): string {
   );
   const summary: string[] = [];
   if (r.alpn) {
-    summary.push(
-      `ALPN: ${
-        r.alpn.protocols.length
-          ? esc(r.alpn.protocols.join(", ")) +
-            (r.alpn.serverOrder === true
-              ? " (server order)"
-              : r.alpn.serverOrder === false
-              ? " (client order)"
-              : "")
-          : "none accepted"
-      }`,
-    );
+    summary.push(`ALPN: ${esc(alpnText(r.alpn) || "none accepted")}`);
   }
   if (r.sni) {
     summary.push(

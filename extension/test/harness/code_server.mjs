@@ -370,6 +370,28 @@ export async function menuPick(page, row, label) {
 }
 
 /**
+ * Starts `openssl s_server -quiet` on a free loopback port with `args` (certificate, ciphers…), in
+ * its own process group, killed by `stop()` and when this process exits; resolves once it listens.
+ */
+export async function startOpensslServer(args) {
+  const port = await freePort();
+  const child = spawn("openssl", ["s_server", "-accept", `127.0.0.1:${port}`, ...args, "-quiet"], {
+    stdio: ["pipe", "ignore", "ignore"],
+    detached: true,
+  });
+  const stop = () => {
+    try {
+      process.kill(-child.pid, "SIGKILL");
+    } catch {
+      // gone
+    }
+  };
+  process.on("exit", stop);
+  await waitForPort(port);
+  return { port, stop };
+}
+
+/**
  * Probes (or with `{ scan: true }` scans, by the Scan button) a TCP listener that accepts and
  * never answers from the panel's form, clicks the panel's own Cancel, and checks: a progress
  * bar was shown, the CLI process is gone, the panel says "cancelled", and nothing was added to

@@ -31,6 +31,7 @@ import {
   retryWithCaFile,
   setColorTheme,
   startCodeServer,
+  startOpensslServer,
   startTlsServer,
   stop,
   tools,
@@ -411,11 +412,7 @@ try {
   );
 
   // A server that keeps to one weak suite: RSA key exchange, CBC, SHA-1.
-  const weakPort = await freePort();
-  const weak = spawn("openssl", [
-    "s_server",
-    "-accept",
-    `127.0.0.1:${weakPort}`,
+  const { port: weakPort, stop: stopWeak } = await startOpensslServer([
     "-cert",
     path.join(repo, "certs/localhost.crt"),
     "-key",
@@ -423,16 +420,7 @@ try {
     "-cipher",
     "AES128-SHA:@SECLEVEL=0",
     "-tls1_2",
-    "-quiet",
-  ], { stdio: ["pipe", "ignore", "ignore"], detached: true });
-  const stopWeak = () => {
-    try {
-      process.kill(-weak.pid, "SIGKILL");
-    } catch {
-      // gone
-    }
-  };
-  process.on("exit", stopWeak);
+  ]);
   const setTheme = (label) => setColorTheme(page, frame, label);
   /** A screenshot with the History pane collapsed, so the panel shows whole. */
   const panelShot = async (name) => {

@@ -3,17 +3,9 @@
 // order, the weak suite and its finding coloured by severity, the progress reaching 100 %, the
 // History tree's scan row, copy as command line and re-scan), Cancel in the middle of a scan,
 // a listener that never answers ending with TIMEOUT, and the styles in a given theme.
-import { spawn } from "node:child_process";
 import net from "node:net";
 import path from "node:path";
-import {
-  cancelInView,
-  checkContrast,
-  freePort,
-  log,
-  menuPick,
-  waitForPort,
-} from "./code_server.mjs";
+import { cancelInView, checkContrast, log, menuPick, startOpensslServer } from "./code_server.mjs";
 
 function assert(cond, msg) {
   if (!cond) throw new Error(msg);
@@ -30,11 +22,7 @@ export const SCAN_EXPECTED = {
  * AES128-SHA) and TLS 1.3 (AES-128-GCM, then ChaCha20), the server's order deciding.
  */
 export async function startScanServer(repo) {
-  const port = await freePort();
-  const child = spawn("openssl", [
-    "s_server",
-    "-accept",
-    `127.0.0.1:${port}`,
+  const { port, stop } = await startOpensslServer([
     "-cert",
     path.join(repo, "certs/localhost.crt"),
     "-key",
@@ -46,17 +34,7 @@ export async function startScanServer(repo) {
     "-serverpref",
     "-no_tls1",
     "-no_tls1_1",
-    "-quiet",
-  ], { stdio: ["pipe", "ignore", "ignore"], detached: true });
-  const stop = () => {
-    try {
-      process.kill(-child.pid, "SIGKILL");
-    } catch {
-      // gone
-    }
-  };
-  process.on("exit", stop);
-  await waitForPort(port);
+  ]);
   return { port, target: `localhost:${port}`, stop };
 }
 
@@ -151,7 +129,11 @@ export async function scanKnownServer(page, frame, rows, server) {
   assert((await rows.count()) === before + 1, "the scan was not added to the history");
   const row = rows.first();
   const rowText = (await row.textContent()) ?? "";
-  assert(rowText.includes(server.target) && /scan · .*grade A/.test(rowText), `row: ${rowText}`);
+  assert(
+    rowText.includes(server.target) && /scan, grade A \(TLSv1\.3, TLSv1\.2\)/.test(rowText) &&
+      !/scan · scan/.test(rowText),
+    `row: ${rowText}`,
+  );
   assert((await row.locator(".codicon-pass").count()) === 1, "the scan row has no pass codicon");
   return ms;
 }
@@ -173,7 +155,7 @@ export async function scanFromHistory(page, frame, rows, server, caFile) {
   }
   assert((await rows.count()) === before + 1, "the re-scan was not added to the history");
   const first = (await rows.first().textContent()) ?? "";
-  assert(first.includes(server.target) && /scan · /.test(first), `newest row: ${first}`);
+  assert(first.includes(server.target) && /scan, grade A/.test(first), `newest row: ${first}`);
   const { suites } = await readTable(frame);
   assert(JSON.stringify(suites) === JSON.stringify(SCAN_EXPECTED), "the re-scan's table differs");
 }
@@ -202,7 +184,8 @@ export async function scanSilentTimesOut(frame, rows) {
     log(`silent scan: ${text.slice(0, 120)} after ${ms} ms`);
     assert(/^TIMEOUT\b/.test(text), `error shown: ${text}`);
     const row = rows.first();
-    assert(((await row.textContent()) ?? "").includes(target), "the failed scan is not in history");
+    const rowText = (await row.textContent()) ?? "";
+    assert(rowText.includes(target) && /scan · TIMEOUT/.test(rowText), `history row: ${rowText}`);
     assert((await row.locator(".codicon-error").count()) === 1, "no error codicon on its row");
     return ms;
   } finally {

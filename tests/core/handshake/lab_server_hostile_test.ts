@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { buildClientHello } from "../../../core/wire/client_hello.ts";
-import { sClientEcho, startLabEngine } from "../../_helpers/lab_clients.ts";
+import { gnutlsEcho, sClientEcho, startLabEngine } from "../../_helpers/lab_clients.ts";
 import { ROOT } from "../../_helpers/process.ts";
 
 const TIMEOUT_MS = 1500;
@@ -221,6 +221,44 @@ Deno.test("lab engine: hostile clients get a coded error and the server's alert;
     const good = await sClientEcho(port, ["-tls1_2"]);
     assert.equal(good.cipher, "ECDHE-RSA-AES128-GCM-SHA256", good.output);
     assert.ok(good.echoed);
+  } finally {
+    relay.close();
+    await server.stop();
+  }
+});
+
+Deno.test("lab engine: a tampered record under AES-CCM, AES-CCM-8 (TLS 1.2 and 1.3), RC4 and 3DES is bad_record_mac, coded", async () => {
+  const server = await startLabEngine({
+    versions: [0x0301, 0x0303, 0x0304],
+    suites: [0x1304, 0x1305, 0xc09c, 0xc0a0, 0x0005, 0x000a],
+    groups: [0x001d],
+    serverPreference: false,
+  }, { timeoutMs: 5000 });
+  const relay = tamperingRelay(server.port);
+  try {
+    const g = "NORMAL:-VERS-ALL:-CIPHER-ALL:-MAC-ALL:-KX-ALL:+RSA:+SHA1:%VERIFY_ALLOW_BROKEN";
+    const runs = await Promise.all([
+      sClientEcho(relay.port, ["-tls1_3", "-ciphersuites", "TLS_AES_128_CCM_SHA256"], 10_000),
+      sClientEcho(relay.port, ["-tls1_3", "-ciphersuites", "TLS_AES_128_CCM_8_SHA256"], 10_000),
+      sClientEcho(relay.port, ["-tls1_2", "-cipher", "AES128-CCM"], 10_000),
+      sClientEcho(relay.port, ["-tls1_2", "-cipher", "AES128-CCM8"], 10_000),
+      gnutlsEcho(relay.port, `${g}:+VERS-TLS1.0:+ARCFOUR-128`, 10_000),
+      gnutlsEcho(relay.port, `${g}:+VERS-TLS1.0:+3DES-CBC`, 10_000),
+    ]);
+    assert.ok(runs.every((r) => !r.echoed), runs.map((r) => r.output).join("\n"));
+    for (let i = 0; i < 100 && server.errors.length < runs.length; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.deepEqual(
+      server.errors.map((e) => `${e.code} ${e.detail.sentAlert}`),
+      Array(runs.length).fill("PEER_MALFORMED bad_record_mac"),
+    );
+    // TLS 1.0–1.2: the suite was negotiated before the tampered record came; in
+    // TLS 1.3 the first protected record is the client's Finished, so no session.
+    assert.deepEqual(
+      server.infos.map((i) => i.suite).sort(),
+      [0xc09c, 0xc0a0, 0x0005, 0x000a].sort(),
+    );
   } finally {
     relay.close();
     await server.stop();
