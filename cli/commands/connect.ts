@@ -188,8 +188,8 @@ async function runConnect(inv: Invocation): Promise<number> {
       },
     };
     // -v reads the ServerHello on the way (the runtime reports only ALPN), as
-    // --policy does; that needs Deno.startTls, so not with -c or --starttls.
-    const watchForVerbose = flags.verbose && !flags.cert && !starttls;
+    // --policy does, through the loopback watcher.
+    const watchForVerbose = flags.verbose;
     if (rp || watchForVerbose) {
       const parts = withPolicy ?? await loadPolicyParts();
       const pc = await parts.connectUnderPolicy(options, rp, watch);

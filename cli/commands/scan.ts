@@ -10,9 +10,7 @@ import { type CommandSpec, type Invocation, option, UsageError } from "../args.t
 import { TlsprobeError } from "../../core/errors.ts";
 import { envelope } from "../../core/report/envelope.ts";
 import { renderScanText, scanReportBody } from "../../core/report/scan.ts";
-import { parseProtocols } from "../../core/handshake/offer.ts";
 import { DEFAULT_CONCURRENCY, Limiter, scanTarget } from "../../core/net/scan.ts";
-import { readFileText } from "../../core/net/pem.ts";
 import type { ScanResult } from "../../core/scan/model.ts";
 import type { ScanProgress } from "../../core/scan/progress.ts";
 import { EXIT_CHECK_FAILED, EXIT_CODES } from "../exit_codes.ts";
@@ -134,6 +132,7 @@ async function readTargets(file: string): Promise<string[]> {
   if (info.size > MAX_TARGETS_FILE) {
     throw new TlsprobeError("BAD_INPUT", `Targets file ${file} is larger than 1 MiB`);
   }
+  const { readFileText } = await import("../../core/net/pem.ts");
   const text = await readFileText(file, "targets file");
   return text.split(/\r?\n/).map((l) => l.replace(/#.*/, "").trim()).filter(Boolean);
 }
@@ -197,7 +196,10 @@ async function runScan(inv: Invocation): Promise<number> {
   // Every value is checked before any connection is made.
   // Each target may be a STARTTLS URL (smtp://…, imap://…) with its own protocol.
   const targets = specs.map((s) => clientTarget(s, undefined, flags));
-  const versions = flags.protocol ? parseProtocols(flags.protocol) : undefined;
+  // The version parser brings the OpenSSL cipher-string engine: loaded only for -p.
+  const versions = flags.protocol
+    ? (await import("../../core/handshake/offer.ts")).parseProtocols(flags.protocol)
+    : undefined;
   const policy = flags.policy
     ? await (await import("../policy_load.ts")).loadResolvedPolicy(flags.policy)
     : undefined;

@@ -28,6 +28,7 @@ import {
   type CertificateRequest,
   type EncryptedExtensions,
   type KeyExchangeKind,
+  type NewSessionTicket,
   parseCertificate,
   parseCertificateRequest,
   parseCertificateStatus,
@@ -46,6 +47,7 @@ import {
   finishedData,
   handshakeSecrets,
   RecordProtection,
+  ticketPsk,
   TLS13_SUITES,
   type Tls13Suite,
 } from "./key_schedule.ts";
@@ -88,6 +90,11 @@ export interface InspectOptions {
   ticketWaitMs?: number;
   /** Stop reading tickets after this many (default {@link MAX_TICKETS}); a scan needs one. */
   maxTickets?: number;
+  /**
+   * Keep what resuming the first TLS 1.3 ticket takes ({@link ResumptionTicket}:
+   * its PSK, a secret) in the observation. Off by default: reports never carry it.
+   */
+  keepTicket?: boolean;
   /** A monotonic clock in milliseconds (`performance.now`); without one, no timings are kept. */
   clock?: () => number;
   /**
@@ -180,12 +187,30 @@ export interface Observation {
   };
   /** An alert the server sent after our Finished (e.g. certificate_required). */
   postHandshakeAlert?: string;
+  /** The first TLS 1.3 ticket, to resume with (only with `keepTicket`). */
+  resumptionTicket?: ResumptionTicket;
   /** Handshake message types received, in order. */
   messages: number[];
   /** Every handshake message received, decrypted, with its header (for fixtures). */
   rawMessages: Uint8Array[];
   /** Why the TLS 1.3 encrypted flight could not be read (a suite WebCrypto cannot run). */
   undecrypted?: string;
+}
+
+/** What resuming a TLS 1.3 session takes (RFC 8446 §4.6.1, §4.2.11). */
+export interface ResumptionTicket {
+  /** The suite of the session (a resumption must use a suite with its hash). */
+  suite: number;
+  /** The ticket, sent back as the PSK identity. */
+  ticket: Uint8Array;
+  /** The resumption PSK (secret). */
+  psk: Uint8Array;
+  /** ticket_age_add, for the obfuscated age. */
+  ageAdd: number;
+  /** Lifetime hint, seconds. */
+  lifetime: number;
+  /** When it arrived, on the `clock` (ms), when there is one. */
+  receivedMs?: number;
 }
 
 const DEFAULT_TICKET_WAIT = 1000;
@@ -708,8 +733,9 @@ async function finish13(
   );
   out.push(await client.seal(CONTENT.handshake, fin));
   await t.write(concat(...out));
+  transcript.push(fin);
   const waits = ticketWaits(turnMs, o.ticketWaitMs ?? DEFAULT_TICKET_WAIT);
-  await readTickets(
+  const first = await readTickets(
     reader,
     suite,
     app.server,
@@ -717,6 +743,16 @@ async function finish13(
     Math.min(o.maxTickets ?? MAX_TICKETS, MAX_TICKETS),
     obs,
   );
+  if (first && o.keepTicket) {
+    obs.resumptionTicket = {
+      suite: suite.code,
+      ticket: first.ticket,
+      psk: await ticketPsk(suite, secrets.handshakeSecret, concat(...transcript), first.nonce!),
+      ageAdd: first.ageAdd!,
+      lifetime: first.lifetime,
+      ...(o.clock ? { receivedMs: o.clock() } : {}),
+    };
+  }
   return obs;
 }
 
@@ -730,8 +766,9 @@ async function readTickets(
   waits: { firstMs: number; nextMs: number },
   maxTickets: number,
   obs: Observation,
-): Promise<void> {
+): Promise<NewSessionTicket | undefined> {
   const p = await RecordProtection.create(suite, serverAppSecret);
+  let first: NewSessionTicket | undefined;
   reader.protect(p, "server Finished");
   let count = 0;
   let wait = waits.firstMs;
@@ -747,6 +784,7 @@ async function readTickets(
     }
     if (m.type !== HS.newSessionTicket) break; // KeyUpdate, a request: not ours to answer
     const nst = parseNewSessionTicket(m.body, true, m.offset);
+    first ??= nst;
     count++;
     obs.sessionTicket = {
       offered: true,
@@ -759,4 +797,5 @@ async function readTickets(
     wait = waits.nextMs;
   }
   if (count === 0 && !obs.postHandshakeAlert) obs.sessionTicket = { offered: false };
+  return first;
 }

@@ -171,6 +171,49 @@ export async function applicationSecrets(
 }
 
 /**
+ * The resumption PSK of one NewSessionTicket (RFC 8446 §4.6.1, §7.1):
+ * resumption_master_secret from the transcript up to the client Finished,
+ * expanded with the ticket's nonce.
+ *
+ * @param s the suite
+ * @param handshakeSecret handshake_secret
+ * @param transcript ClientHello..client Finished
+ * @param nonce the ticket's ticket_nonce
+ * @returns the PSK
+ */
+export async function ticketPsk(
+  s: Tls13Suite,
+  handshakeSecret: Uint8Array,
+  transcript: Uint8Array,
+  nonce: Uint8Array,
+): Promise<Uint8Array> {
+  const derived = await deriveSecret(s, handshakeSecret, "derived", new Uint8Array(0));
+  const master = await hkdfExtract(s, derived, new Uint8Array(s.hashLen));
+  const resumption = await deriveSecret(s, master, "res master", transcript);
+  return expandLabel(s, resumption, "resumption", nonce, s.hashLen);
+}
+
+/**
+ * A resumption PSK's binder (RFC 8446 §4.2.11.2): the Finished MAC under
+ * the binder key, over the ClientHello cut before its binders list.
+ *
+ * @param s the suite the PSK belongs to
+ * @param psk the PSK
+ * @param truncatedHello the ClientHello message (header included) without the binders list
+ * @returns the binder
+ */
+export async function pskBinder(
+  s: Tls13Suite,
+  psk: Uint8Array,
+  truncatedHello: Uint8Array,
+): Promise<Uint8Array> {
+  const early = await hkdfExtract(s, new Uint8Array(0), psk);
+  const binderKey = await deriveSecret(s, early, "res binder", new Uint8Array(0));
+  const key = await expandLabel(s, binderKey, "finished", new Uint8Array(0), s.hashLen);
+  return hmac(s.hash, key, await digest(s.hash, truncatedHello));
+}
+
+/**
  * The Finished verify_data (RFC 8446 §4.4.4).
  *
  * @param s the suite

@@ -4,12 +4,11 @@
  * (RFC 5246 §6.3) and Finished (RFC 5246 §7.4.9). TLS 1.2 runs P_SHA256 or
  * P_SHA384 over WebCrypto HMAC; TLS 1.0 and 1.1 split the secret between
  * P_MD5 and P_SHA1 (RFC 2246 §5, RFC 4346 §5). WebCrypto has no MD5, so MD5
- * and HMAC-MD5 come from `@noble/hashes`.
+ * and HMAC-MD5 come from `@noble/hashes`, loaded when first needed (an npm
+ * package costs every start-up tens of milliseconds; TLS 1.2 needs none).
  *
  * @module
  */
-import { hmac as nobleHmac } from "@noble/hashes/hmac.js";
-import { md5 } from "@noble/hashes/legacy.js";
 import { concat } from "../wire/codec.ts";
 import { TLS1_2 } from "../registry/versions.ts";
 import { digest, hmac } from "./key_schedule.ts";
@@ -33,6 +32,19 @@ async function pHash(mac: Mac, secret: Uint8Array, seed: Uint8Array, length: num
   return concat(...parts).slice(0, length);
 }
 
+/** `@noble/hashes`' MD5 and HMAC, loaded once, on first use. */
+let noble:
+  | Promise<{
+    md5: typeof import("@noble/hashes/legacy.js").md5;
+    hmac: typeof import("@noble/hashes/hmac.js").hmac;
+  }>
+  | undefined;
+function legacyHashes() {
+  noble ??= Promise.all([import("@noble/hashes/legacy.js"), import("@noble/hashes/hmac.js")])
+    .then(([l, h]) => ({ md5: l.md5, hmac: h.hmac }));
+  return noble;
+}
+
 /**
  * HMAC-MD5 (RFC 2104) from `@noble/hashes`: the TLS 1.0/1.1 PRF and the `_MD5` suites' record MAC.
  *
@@ -40,8 +52,9 @@ async function pHash(mac: Mac, secret: Uint8Array, seed: Uint8Array, length: num
  * @param d the data
  * @returns the 16-byte tag
  */
-export function hmacMd5(k: Uint8Array, d: Uint8Array): Promise<Uint8Array> {
-  return Promise.resolve(nobleHmac(md5, k, d));
+export async function hmacMd5(k: Uint8Array, d: Uint8Array): Promise<Uint8Array> {
+  const n = await legacyHashes();
+  return n.hmac(n.md5, k, d);
 }
 const hmacSha: (hash: string) => Mac = (hash) => (k, d) => hmac(hash, k, d);
 
@@ -94,7 +107,7 @@ export async function handshakeHash(
   transcript: Uint8Array,
 ): Promise<Uint8Array> {
   if (version >= TLS1_2) return digest(hash, transcript);
-  return concat(md5(transcript), await digest("SHA-1", transcript));
+  return concat(await md5Digest(transcript), await digest("SHA-1", transcript));
 }
 
 /**
@@ -103,6 +116,6 @@ export async function handshakeHash(
  * @param data the data
  * @returns the 16-byte digest
  */
-export function md5Digest(data: Uint8Array): Uint8Array {
-  return md5(data);
+export async function md5Digest(data: Uint8Array): Promise<Uint8Array> {
+  return (await legacyHashes()).md5(data);
 }

@@ -228,7 +228,7 @@ async function verifyMd5Sha1(
   const s = toBigInt(signature);
   if (signature.length !== k || s >= n) return false;
   const em = fromBigInt(modPow(s, e, n), k);
-  const t = concat(md5Digest(signed), await digest("SHA-1", signed));
+  const t = concat(await md5Digest(signed), await digest("SHA-1", signed));
   if (em[0] !== 0 || em[1] !== 1 || em[k - t.length - 1] !== 0) return false;
   for (let i = 2; i < k - t.length - 1; i++) if (em[i] !== 0xff) return false;
   return t.every((b, i) => em[k - t.length + i] === b);

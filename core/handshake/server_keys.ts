@@ -201,7 +201,7 @@ export async function signWith(
 ): Promise<Uint8Array> {
   if (scheme === undefined) {
     if (key.type === "rsa") {
-      const t = concat(md5Digest(data), await digest("SHA-1", data));
+      const t = concat(await md5Digest(data), await digest("SHA-1", data));
       const r = key.rsa!;
       const em = new Uint8Array(r.k).fill(0xff);
       em[0] = 0;

@@ -6,9 +6,10 @@
  *
  * Cases the runtime's TLS (rustls, through `node:tls`) can serve honestly are
  * served by it; the others (TLS 1.0/1.1, NULL, anonymous DH, RSA key
- * exchange, weak DH, weak certificates, client preference) by the lab
- * engine's server side (`core/handshake/server.ts`). RC4 and 3DES are listed
- * with `served: false` and the reason, never faked.
+ * exchange, weak DH, weak certificates, client preference, RC4, 3DES) by
+ * the lab engine's server side (`core/handshake/server.ts`). A case the lab
+ * cannot serve would be listed with `served: false` and the reason, never
+ * faked (none today).
  *
  * Pure: randomness from WebCrypto, the clock passed in.
  *
@@ -226,17 +227,37 @@ export const LAB_CASES: readonly LabCase[] = [
   },
   {
     name: "rc4",
-    description:
-      "RC4 suites only: not served (no RC4 in WebCrypto or the pinned libraries, and no client here to check it: OpenSSL 3.0 has none)",
+    description: "RC4 only (ECDHE-ECDSA-RC4-SHA; RFC 7465 forbids RC4), TLS 1.0–1.2",
     expect: "reject",
-    client: "rejects: no shared cipher",
+    error: "HANDSHAKE_FAILURE",
+    client: "rejects: no shared cipher (handshake failure alert; OpenSSL 3.0 has no RC4 at " +
+      "all); only a client that offers RC4 (gnutls-cli --priority NORMAL:+ARCFOUR-128) connects",
+    serve: {
+      cert: "good",
+      chain: "full",
+      engine: {
+        versions: [0x0301, 0x0302, 0x0303],
+        suites: suites("TLS_ECDHE_ECDSA_WITH_RC4_128_SHA"),
+        serverPreference: true,
+      },
+    },
   },
   {
     name: "3des",
-    description:
-      "3DES suites only: not served (no 3DES in WebCrypto or the pinned libraries, and no client here to check it: Debian's OpenSSL 3.0 has none)",
+    description: "3DES only (ECDHE-ECDSA-DES-CBC3-SHA, 64-bit blocks: Sweet32), TLS 1.0–1.2",
     expect: "reject",
-    client: "rejects: no shared cipher",
+    error: "HANDSHAKE_FAILURE",
+    client: "rejects: no shared cipher (handshake failure alert; Debian's OpenSSL 3.0 has no " +
+      "3DES); only a client that offers 3DES (gnutls-cli --priority NORMAL:+3DES-CBC) connects",
+    serve: {
+      cert: "good",
+      chain: "full",
+      engine: {
+        versions: [0x0301, 0x0302, 0x0303],
+        suites: suites("TLS_ECDHE_ECDSA_WITH_3DES_EDE_CBC_SHA"),
+        serverPreference: true,
+      },
+    },
   },
   {
     name: "null",

@@ -106,6 +106,8 @@ export async function connectNodeTls(o: {
   key: string;
   alpn?: string[];
   timeoutMs: number;
+  /** Called once the socket has closed (to close what it was carried over). */
+  onClose?: () => void;
 }): Promise<
   {
     conn: NodeTlsConn;
@@ -127,6 +129,7 @@ export async function connectNodeTls(o: {
       ALPNProtocols: o.alpn,
       rejectUnauthorized: true,
     });
+    if (o.onClose) sock.once("close", o.onClose);
     const timer = setTimeout(() => {
       sock.destroy();
       reject(Object.assign(new Error("handshake timed out"), { name: "TimedOut" }));

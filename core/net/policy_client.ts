@@ -11,7 +11,10 @@ import { TlsprobeError } from "../errors.ts";
 import { checkServerHello, type Evaluation, type ResolvedPolicy } from "../policy/mod.ts";
 import { type NegotiatedReport, negotiatedReport } from "../report/server_report.ts";
 import { classifyNetError } from "./classify.ts";
-import { type ClientRelay, openClientRelay } from "./relay.ts";
+import { type ClientRelay, openClientRelay, relayInFront } from "./relay.ts";
+import { upgradeSocket } from "./starttls.ts";
+import type { StarttlsResult } from "../starttls/mod.ts";
+import type { ServerFlight } from "../policy/stream.ts";
 import { type ClientOptions, connectVerified, type VerifiedConnection } from "./tls_client.ts";
 
 /** What the watcher saw, filled in as the handshake goes (also when it fails). */
@@ -37,51 +40,50 @@ export interface PolicyConnection {
  * The policy supplies what the runtime can take (CA file, trust in both
  * stores, ALPN) where `opts` leaves it unset.
  *
- * @param opts the connection, as for connectVerified (no client certificate)
+ * @param opts the connection, as for connectVerified (a STARTTLS dialogue and a
+ *   client certificate included)
  * @param rp the resolved policy
  * @param watch filled with the verdict, the negotiated session and the address
  * @returns the connection and a way to close the watcher
  * @throws TlsprobeError CHECK_FAILED when the policy refused the session;
- *   UNSUPPORTED with a client certificate; the codes of connectVerified otherwise
+ *   the codes of connectVerified and of the STARTTLS dialogue otherwise
  */
 export async function connectUnderPolicy(
   opts: ClientOptions,
   rp: ResolvedPolicy | undefined,
   watch: PolicyWatch,
 ): Promise<PolicyConnection> {
-  if (opts.starttls) {
-    throw new TlsprobeError(
-      "UNSUPPORTED",
-      "connect --policy with --starttls is not supported yet (the watcher reads TLS from the first byte): use probe --starttls --policy",
-    );
-  }
-  if (opts.certFile) {
-    throw new TlsprobeError(
-      "UNSUPPORTED",
-      "--policy with a client certificate is not possible on this runtime: the watched " +
-        "connection needs Deno.startTls, which cannot present one",
-    );
-  }
   // One deadline for the relay's connect and the watched handshake together.
   const deadline = Date.now() + opts.timeoutMs;
-  const relay: ClientRelay = await openClientRelay(
-    { host: opts.host, port: opts.port, timeoutMs: opts.timeoutMs },
-    (flight) => {
-      watch.negotiated = negotiatedReport(flight);
-      // Without a policy the watcher only reads what was negotiated (`connect -v`).
-      if (!rp) return undefined;
-      watch.evaluation = checkServerHello(rp, {
-        version: flight.serverHello.version,
-        cipherSuite: flight.serverHello.cipherSuite,
-        compressionMethod: flight.serverHello.compression,
-        group: flight.group,
-      });
-      if (watch.evaluation.verdict !== "fail") return undefined;
-      return watch.evaluation.findings.some((f) => f.rule === "version")
-        ? "protocol_version"
-        : "handshake_failure";
-    },
-  ).catch((e) => {
+  let starttls: StarttlsResult | undefined;
+  const judge = (flight: ServerFlight) => {
+    watch.negotiated = negotiatedReport(flight);
+    // Without a policy the watcher only reads what was negotiated (`connect -v`).
+    if (!rp) return undefined;
+    watch.evaluation = checkServerHello(rp, {
+      version: flight.serverHello.version,
+      cipherSuite: flight.serverHello.cipherSuite,
+      compressionMethod: flight.serverHello.compression,
+      group: flight.group,
+    });
+    if (watch.evaluation.verdict !== "fail") return undefined;
+    return watch.evaluation.findings.some((f) => f.rule === "version")
+      ? "protocol_version"
+      : "handshake_failure";
+  };
+  const target = { host: opts.host, port: opts.port, timeoutMs: opts.timeoutMs };
+  const relay: ClientRelay = await (async () => {
+    if (!opts.starttls) return await openClientRelay(target, judge);
+    // The dialogue in clear first; the relay carries TLS from there on.
+    const tcp = await Deno.connect({
+      hostname: opts.host,
+      port: opts.port,
+      signal: AbortSignal.timeout(opts.timeoutMs),
+    });
+    tcp.setNoDelay(true);
+    starttls = await upgradeSocket(tcp, opts, opts.starttls);
+    return relayInFront(tcp, Math.max(1, deadline - Date.now()), judge);
+  })().catch((e) => {
     throw classifyNetError(e, {
       host: opts.host,
       port: opts.port,
@@ -94,6 +96,7 @@ export async function connectUnderPolicy(
   try {
     const vc = await connectVerified({
       ...opts,
+      starttls: undefined,
       host: "127.0.0.1",
       port: relay.port,
       serverName: opts.serverName ?? opts.host,
@@ -103,7 +106,7 @@ export async function connectUnderPolicy(
       onTcpConnected: (_remote, local) => opts.onTcpConnected?.(relay.remote, local),
       timeoutMs: Math.max(1, deadline - Date.now()),
     });
-    return { vc, close: () => relay.close() };
+    return { vc: starttls ? { ...vc, starttls } : vc, close: () => relay.close() };
   } catch (e) {
     const caught = e instanceof TlsprobeError ? e : classifyNetError(e, {
       host: opts.host,

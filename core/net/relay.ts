@@ -251,10 +251,28 @@ export async function openClientRelay(
     port: target.port,
     signal: AbortSignal.timeout(target.timeoutMs),
   });
+  return relayInFront(server, target.timeoutMs, judge);
+}
+
+/**
+ * Opens a loopback relay for one TLS client in front of a connection already
+ * made (after a STARTTLS dialogue, say): the client that connects to `port`
+ * talks to `server` through it. Stops after `timeoutMs` if nobody connects.
+ *
+ * @param server the outbound connection (closed with the relay)
+ * @param timeoutMs how long to wait for the client
+ * @param judge decides on the server's first flight (undefined lets all through)
+ * @returns the relay
+ */
+export function relayInFront(
+  server: Deno.Conn,
+  timeoutMs: number,
+  judge: (flight: ServerFlight) => string | undefined = () => undefined,
+): ClientRelay {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const done = (async () => {
     let client: Deno.Conn | undefined;
-    const timer = setTimeout(() => closeQuietly(listener), target.timeoutMs);
+    const timer = setTimeout(() => closeQuietly(listener), timeoutMs);
     try {
       client = await listener.accept();
     } catch {

@@ -10,10 +10,14 @@
  * @module
  */
 import { isTlsprobeError, TlsprobeError } from "../errors.ts";
-import { inspect, type Observation } from "../handshake/inspect.ts";
+import { inspect, type Observation, type ResumptionTicket } from "../handshake/inspect.ts";
+import { TLS13_SUITES } from "../handshake/key_schedule.ts";
+import { EXT } from "../registry/extensions.ts";
+import { cipherSuiteByCode } from "../registry/cipher_suites.ts";
 import { DEFAULT_GROUPS, DEFAULT_SIGNATURE_ALGORITHMS } from "../handshake/defaults.ts";
-import { canShare, makeKeyShare } from "../handshake/key_exchange.ts";
+import { canShare, fromBigInt, makeKeyShare, modPow, toBigInt } from "../handshake/key_exchange.ts";
 import {
+  bindPsk,
   CERTIFICATE_ALERTS,
   encodeHello,
   encodeHelloMessage,
@@ -22,7 +26,7 @@ import {
   HelloReader,
   isSslv2ServerHello,
 } from "../scan/hello.ts";
-import { isDhe } from "../scan/candidates.ts";
+import { canFinish12, isDhe } from "../scan/candidates.ts";
 import { FlightReader } from "../wire/flight.ts";
 import { bytesEqual, concat, Writer } from "../wire/codec.ts";
 import {
@@ -33,11 +37,15 @@ import {
   HS,
 } from "../wire/record.ts";
 import { parseServerHello, type ServerHello } from "../wire/server_hello.ts";
-import { parseServerKeyExchange } from "../wire/messages.ts";
+import {
+  parseNewSessionTicket,
+  parseServerKeyExchange,
+  type ServerKeyExchange,
+} from "../wire/messages.ts";
 import { handshakeHash, prf } from "../handshake/prf.ts";
 import { keyBlockLengths, LegacyProtection } from "../handshake/record_legacy.ts";
 import { LEGACY_SUITES } from "../handshake/server_suites.ts";
-import { TLS1_2 } from "../registry/versions.ts";
+import { TLS1_2, TLS1_3, versionName } from "../registry/versions.ts";
 import { Limiter, runLimited } from "../scan/limit.ts";
 import type {
   HandshakeFailure,
@@ -53,7 +61,7 @@ import { ProgressPlan, type ScanProgress } from "../scan/progress.ts";
 import type { ResolvedPolicy } from "../policy/resolve.ts";
 import type { TcpTransport } from "./transport.ts";
 import { openStream, type StarttlsRequest } from "./starttls.ts";
-import { type TrustVerdict, trustVerdict } from "./tls_client.ts";
+import type { TrustVerdict } from "./tls_client.ts";
 
 /** Bytes read for one ClientHello's answer, at most (a ServerHello flight is far smaller). */
 const MAX_HELLO_BYTES = 1 << 20;
@@ -176,25 +184,44 @@ async function bounded<T>(
   }
 }
 
+/** What a finished TLS 1.0–1.2 handshake leaves to resume with. */
+interface Session12 {
+  /** The session ID the server assigned (empty: none). */
+  sessionId: Uint8Array;
+  /** The RFC 5077 ticket it issued, if any. */
+  ticket?: Uint8Array;
+  /** The server asked for a client certificate (and took an empty Certificate). */
+  certificateRequested: boolean;
+}
+
+/** Why a full TLS 1.0–1.2 handshake did not finish. */
+interface Unfinished12 {
+  error: string;
+  /** The server asked for a client certificate, got none, and sent this alert. */
+  refusedWithout?: string;
+}
+
 /**
- * A full TLS 1.2 ECDHE AES-GCM handshake up to the server's Finished, for a
- * session to resume: RFC 5246 §7.4.7 (ClientKeyExchange), §8.1 (master
- * secret, or RFC 7627's extended one), §6.3 (key block), §7.4.9 (Finished).
- * It carries no data; nothing from it is trusted.
+ * A full TLS 1.0–1.2 handshake with an (EC)DHE suite up to the server's
+ * Finished, for a session to resume: RFC 5246 §7.4.7 (ClientKeyExchange,
+ * §8.1.2 for DHE), §8.1 (master secret, or RFC 7627's extended one), §6.3
+ * (key block), §7.4.9 (Finished); the NewSessionTicket before the server's
+ * ChangeCipherSpec (RFC 5077 §3.3) is kept. It carries no data; nothing
+ * from it is trusted.
  */
 async function fullHandshake12(
   t: TcpTransport,
   offer: HelloOffer,
   sni: string | undefined,
-): Promise<{ sessionId: Uint8Array } | { error: string }> {
+): Promise<Session12 | Unfinished12> {
   const random = crypto.getRandomValues(new Uint8Array(32));
   const ch = encodeHelloMessage(offer, new Map(), sni, random);
   await t.write(encodeHandshakeRecords(ch, 0x0301));
   const flight = new FlightReader();
   const transcript: Uint8Array[] = [ch];
   let sh: ServerHello | undefined;
-  let point: Uint8Array | undefined;
-  let group: number | undefined;
+  let ske: ServerKeyExchange | undefined;
+  let certificateRequested = false;
   let total = 0;
   const next = async () => {
     for (;;) {
@@ -215,65 +242,102 @@ async function fullHandshake12(
     const m = item.message;
     transcript.push(m.raw);
     if (m.type === HS.serverHello) sh = parseServerHello(m.body, m.offset);
-    else if (m.type === HS.certificateRequest) {
-      return { error: "the server asks for a client certificate" };
-    } else if (m.type === HS.serverKeyExchange) {
-      const ske = parseServerKeyExchange(m.body, { kind: "ECDHE", tls12: true, anonymous: false });
-      point = ske.publicKey;
-      group = ske.namedGroup;
+    else if (m.type === HS.certificateRequest) certificateRequested = true;
+    else if (m.type === HS.serverKeyExchange && sh) {
+      const kind = LEGACY_SUITES.get(sh.cipherSuite)?.kx;
+      if (kind !== "ECDHE" && kind !== "DHE") return { error: "a key exchange this client skips" };
+      const anonymous = LEGACY_SUITES.get(sh.cipherSuite)?.au === "anon";
+      ske = parseServerKeyExchange(m.body, { kind, tls12: sh.version >= TLS1_2, anonymous });
     } else if (m.type === HS.serverHelloDone) break;
   }
   const suite = sh ? LEGACY_SUITES.get(sh.cipherSuite) : undefined;
-  if (!sh || sh.version !== TLS1_2 || !suite || suite.cipher !== "AES-GCM" || !point || !group) {
-    return { error: "the server chose no TLS 1.2 ECDHE AES-GCM suite" };
+  if (!sh || !suite || !canFinish12(sh.cipherSuite) || !ske || sh.version > TLS1_2) {
+    return { error: "the server chose no (EC)DHE suite this client can finish" };
   }
-  if (!canShare(group)) return { error: `no key share for group ${group}` };
-  const share = await makeKeyShare(group);
-  const pms = await share.derive(point);
-  const cke = encodeHandshake(HS.clientKeyExchange, new Writer().vec8(share.publicValue).finish());
-  transcript.push(cke);
+  const version = sh.version;
+  let pms: Uint8Array;
+  let cke: Uint8Array;
+  if (suite.kx === "ECDHE") {
+    const group = ske.namedGroup;
+    if (group === undefined || !canShare(group)) {
+      return { error: `no key share for group ${group}` };
+    }
+    const share = await makeKeyShare(group);
+    pms = await share.derive(ske.publicKey);
+    cke = new Writer().vec8(share.publicValue).finish();
+  } else {
+    // RFC 5246 §8.1.2: Z = Ys^x mod p, leading zero bytes stripped.
+    const p = toBigInt(ske.dhP!);
+    const x = toBigInt(crypto.getRandomValues(new Uint8Array(32))) | 1n;
+    const yc = modPow(toBigInt(ske.dhG!), x, p);
+    const z = fromBigInt(modPow(toBigInt(ske.publicKey), x, p), ske.dhP!.length);
+    let lead = 0;
+    while (lead < z.length - 1 && z[lead] === 0) lead++;
+    pms = z.subarray(lead);
+    cke = new Writer().vec16(fromBigInt(yc, ske.dhP!.length)).finish();
+  }
+  // A server that asks for a client certificate gets none (RFC 5246 §7.4.6:
+  // an empty list); one that requires it ends here with an alert.
+  const noCertificate = certificateRequested
+    ? [encodeHandshake(HS.certificate, new Writer().u24(0).finish())]
+    : [];
+  const ckeMessage = encodeHandshake(HS.clientKeyExchange, cke);
+  transcript.push(...noCertificate, ckeMessage);
   const hash = suite.prfHash;
   const master = sh.extendedMasterSecret
     ? await prf(
-      TLS1_2,
+      version,
       hash,
       pms,
       "extended master secret",
-      await handshakeHash(TLS1_2, hash, concat(...transcript)),
+      await handshakeHash(version, hash, concat(...transcript)),
       48,
     )
-    : await prf(TLS1_2, hash, pms, "master secret", concat(random, sh.random), 48);
+    : await prf(version, hash, pms, "master secret", concat(random, sh.random), 48);
   const len = keyBlockLengths(suite);
   const block = await prf(
-    TLS1_2,
+    version,
     hash,
     master,
     "key expansion",
     concat(sh.random, random),
     2 * (len.mac + len.key + len.iv),
   );
+  const macKey = block.subarray(0, len.mac);
   const key = block.subarray(2 * len.mac, 2 * len.mac + len.key);
   const iv = block.subarray(2 * (len.mac + len.key), 2 * (len.mac + len.key) + len.iv);
-  const client = new LegacyProtection(suite, TLS1_2, { macKey: new Uint8Array(0), key, iv });
+  const client = new LegacyProtection(suite, version, { macKey, key, iv });
   const verify = await prf(
-    TLS1_2,
+    version,
     hash,
     master,
     "client finished",
-    await handshakeHash(TLS1_2, hash, concat(...transcript)),
+    await handshakeHash(version, hash, concat(...transcript)),
     12,
   );
   const fin = encodeHandshake(HS.finished, verify);
   await t.write(concat(
-    encodeHandshakeRecords(cke, TLS1_2),
-    encodeRecord(CONTENT.changeCipherSpec, TLS1_2, Uint8Array.of(1)),
+    encodeHandshakeRecords(concat(...noCertificate, ckeMessage), version),
+    encodeRecord(CONTENT.changeCipherSpec, version, Uint8Array.of(1)),
     await client.seal(CONTENT.handshake, fin),
   ));
   // The server's ChangeCipherSpec: the session is complete (and cached).
+  let ticket: Uint8Array | undefined;
   for (;;) {
     const item = await next();
     if (!item) return { error: "the connection closed after our Finished" };
-    if (item.kind === "alert") return { error: `${item.alert.name} alert after our Finished` };
+    if (item.kind === "alert") {
+      return certificateRequested
+        ? {
+          error:
+            `the server asked for a client certificate and refused none (${item.alert.name} alert after our Finished)`,
+          refusedWithout: item.alert.name,
+        }
+        : { error: `${item.alert.name} alert after our Finished` };
+    }
+    if (item.kind === "message" && item.message.type === HS.newSessionTicket) {
+      ticket = parseNewSessionTicket(item.message.body, false, item.message.offset).ticket;
+    }
     // The server checks our Finished before its ChangeCipherSpec (RFC 5246 §7.4.9).
     if (item.kind === "changeCipherSpec") {
       // Close cleanly (close_notify, then wait briefly for the server's): a
@@ -283,10 +347,17 @@ async function fullHandshake12(
       try {
         for (let n = 0; n < 64; n++) if (await t.read(CLOSE_WAIT_MS) === null) break;
       } catch { /* no close in time, or reset: the session is complete either way */ }
-      return { sessionId: sh.sessionId };
+      return {
+        sessionId: sh.sessionId,
+        ...(ticket?.length ? { ticket } : {}),
+        certificateRequested,
+      };
     }
   }
 }
+
+/** Alerts that say our key exchange or Finished failed, not that a certificate is missing. */
+const CRYPTO_ALERTS: readonly string[] = ["bad_record_mac", "decrypt_error", "illegal_parameter"];
 
 /** How long a clean close waits for the server's close_notify or FIN. */
 const CLOSE_WAIT_MS = 500;
@@ -361,6 +432,48 @@ export function tcpProber(
     signal: o.signal,
     starttls: o.starttls,
   };
+  /**
+   * TLS 1.0–1.2 when no handshake can be finished: an empty Certificate and
+   * an invalid key exchange; a certificate alert means one is required.
+   */
+  const emptyCertificateOnly = (
+    offer: HelloOffer,
+  ): Promise<{ required: boolean | null; note: string }> => {
+    const unknown = (why: string) => ({ required: null, note: why });
+    return runLimited(limiters, () =>
+      bounded(conn, async (t) => {
+        await t.write(encodeHello(offer, new Map(), sni));
+        const a = await readAnswer(t, new HelloReader({ ...offer, untilDone: true }));
+        if (a.kind !== "hello" || !a.certificateRequest) {
+          return unknown("no CertificateRequest in a TLS 1.0–1.2 handshake to answer");
+        }
+        const sh = a.serverHello;
+        await t.write(encodeNoCertificate(sh.version, isDhe(sh.cipherSuite)));
+        const flight = new FlightReader();
+        for (let total = 0; total < MAX_HELLO_BYTES;) {
+          const chunk = await t.read();
+          if (chunk === null) {
+            return unknown(
+              "the server closed the connection after an empty Certificate, without an alert",
+            );
+          }
+          total += chunk.length;
+          flight.push(chunk);
+          for (let item = flight.next(); item; item = flight.next()) {
+            if (item.kind !== "alert") continue;
+            const name = item.alert.name;
+            return CERTIFICATE_ALERTS.includes(name)
+              ? { required: true, note: `an empty Certificate is refused (${name} alert)` }
+              : {
+                required: false,
+                note:
+                  `an empty Certificate is taken (the next alert, ${name}, is about the key exchange)`,
+              };
+          }
+        }
+        return unknown("no alert after an empty Certificate");
+      }, (f) => unknown(`no answer after an empty Certificate (${f.code})`)));
+  };
   return {
     hello(offer: HelloOffer): Promise<HelloAnswer> {
       return runLimited(limiters, async () => {
@@ -375,68 +488,40 @@ export function tcpProber(
       });
     },
     clientCertificate(offer: HelloOffer): Promise<{ required: boolean | null; note: string }> {
-      const unknown = (why: string) => ({ required: null, note: why });
-      return runLimited(limiters, () =>
-        bounded(conn, async (t) => {
-          await t.write(encodeHello(offer, new Map(), sni));
-          const a = await readAnswer(t, new HelloReader({ ...offer, untilDone: true }));
-          if (a.kind !== "hello" || !a.certificateRequest) {
-            return unknown("no CertificateRequest in a TLS 1.0–1.2 handshake to answer");
-          }
-          const sh = a.serverHello;
-          await t.write(encodeNoCertificate(sh.version, isDhe(sh.cipherSuite)));
-          const flight = new FlightReader();
-          for (let total = 0; total < MAX_HELLO_BYTES;) {
-            const chunk = await t.read();
-            if (chunk === null) {
-              return unknown(
-                "the server closed the connection after an empty Certificate, without an alert",
-              );
-            }
-            total += chunk.length;
-            flight.push(chunk);
-            for (let item = flight.next(); item; item = flight.next()) {
-              if (item.kind !== "alert") continue;
-              const name = item.alert.name;
-              return CERTIFICATE_ALERTS.includes(name)
-                ? { required: true, note: `an empty Certificate is refused (${name} alert)` }
-                : {
-                  required: false,
-                  note:
-                    `an empty Certificate is taken (the next alert, ${name}, is about the key exchange)`,
-                };
-            }
-          }
-          return unknown("no alert after an empty Certificate");
-        }, (f) => unknown(`no answer after an empty Certificate (${f.code})`)));
-    },
-    resumption(offer: HelloOffer): Promise<{ resumed: boolean | null; note: string }> {
-      const unknown = (why: string) => ({ resumed: null, note: why });
-      return runLimited(limiters, async () => {
-        const first = await bounded(
-          conn,
-          (t) => fullHandshake12(t, offer, sni),
-          (f) => ({ error: `the full handshake failed (${f.code}: ${f.message})` }),
-        );
-        if ("error" in first) return unknown(first.error);
-        if (!first.sessionId.length) {
-          return { resumed: false, note: "the server assigns no session ID (TLS 1.2)" };
+      // A complete handshake with an empty Certificate, where the suites allow
+      // it: the server finishes it or refuses for want of a certificate,
+      // whichever alert it uses (gnutls-serv sends decode_error).
+      const finishable = offer.suites.filter(canFinish12);
+      const complete = finishable.length
+        ? runLimited(limiters, () =>
+          bounded<Session12 | Unfinished12>(
+            conn,
+            (t) => fullHandshake12(t, { ...offer, suites: finishable, sessionTicket: false }, sni),
+            (f) => ({ error: f.code }),
+          ))
+        : Promise.resolve(undefined);
+      return complete.then((c) => {
+        if (c && "sessionId" in c && c.certificateRequested) {
+          return { required: false, note: "a handshake with an empty Certificate completes" };
         }
-        const again = await bounded<HelloAnswer>(conn, async (t) => {
-          await t.write(encodeHello({ ...offer, sessionId: first.sessionId }, new Map(), sni));
-          return await readAnswer(t, new HelloReader(offer));
-        }, asAnswer);
-        if (again.kind !== "hello") {
-          return unknown(
-            `the second ClientHello got ${again.kind === "alert" ? again.alert : again.kind}`,
-          );
+        if (c && "error" in c && c.refusedWithout && !CRYPTO_ALERTS.includes(c.refusedWithout)) {
+          return {
+            required: true,
+            note:
+              `an empty Certificate with a valid key exchange and Finished is refused (${c.refusedWithout} alert)`,
+          };
         }
-        const same = bytesEqual(again.serverHello.sessionId, first.sessionId);
-        return same
-          ? { resumed: true, note: "a session ID from a completed handshake is resumed" }
-          : { resumed: false, note: "a session ID from a completed handshake is not resumed" };
+        return emptyCertificateOnly(offer);
       });
     },
+    resumption(offer: HelloOffer): Promise<{ resumed: boolean | null; note: string }> {
+      return runLimited(
+        limiters,
+        () =>
+          offer.versions.includes(TLS1_3) ? resume13(conn, offer, sni) : resume12(conn, offer, sni),
+      );
+    },
+
     inspect(offer: InspectOffer): Promise<InspectAnswer> {
       return runLimited(limiters, () =>
         bounded<InspectAnswer>(conn, async (t) => {
@@ -472,6 +557,138 @@ export function tcpProber(
   };
 }
 
+type Conn = Parameters<typeof bounded>[0];
+
+const unknownResumption = (why: string) => ({ resumed: null, note: why });
+
+/**
+ * TLS 1.0–1.2: a full handshake, then its session ID (`sessionTicket:
+ * false`) or its RFC 5077 ticket offered. A server resumes by echoing the
+ * session ID (for a ticket: the random one we sent, RFC 5077 §3.4).
+ */
+async function resume12(
+  conn: Conn,
+  offer: HelloOffer,
+  sni: string | undefined,
+): Promise<{ resumed: boolean | null; note: string }> {
+  const byTicket = offer.sessionTicket === true;
+  const first = await bounded(
+    conn,
+    (t) => fullHandshake12(t, offer, sni),
+    (f) => ({ error: `the full handshake failed (${f.code}: ${f.message})` }),
+  );
+  if ("error" in first) return unknownResumption(first.error);
+  if (byTicket && !first.ticket) {
+    return { resumed: false, note: "no session ticket issued after a full handshake (RFC 5077)" };
+  }
+  if (!byTicket && !first.sessionId.length) {
+    return { resumed: false, note: "the server assigns no session ID" };
+  }
+  const sessionId = byTicket ? crypto.getRandomValues(new Uint8Array(32)) : first.sessionId;
+  const again = await bounded<HelloAnswer>(conn, async (t) => {
+    const o2 = { ...offer, sessionId, ...(byTicket ? { ticket: first.ticket } : {}) };
+    await t.write(encodeHello(o2, new Map(), sni));
+    return await readAnswer(t, new HelloReader(offer));
+  }, asAnswer);
+  if (again.kind !== "hello") {
+    return unknownResumption(
+      `the second ClientHello got ${again.kind === "alert" ? again.alert : again.kind}`,
+    );
+  }
+  const what = byTicket ? "a session ticket" : "a session ID";
+  const suite = `${cipherSuiteByCode(again.serverHello.cipherSuite)?.iana ?? "its suite"}, ${
+    versionName(again.serverHello.version)
+  }`;
+  return bytesEqual(again.serverHello.sessionId, sessionId)
+    ? { resumed: true, note: `${what} from a completed handshake is resumed (${suite})` }
+    : { resumed: false, note: `${what} from a completed handshake is not resumed (${suite})` };
+}
+
+/**
+ * TLS 1.3: a full handshake answered with our Finished, then its first
+ * ticket offered as a PSK with (EC)DHE (psk_dhe_ke, RFC 8446 §4.2.9). The
+ * server resumes by selecting the identity in its ServerHello's
+ * pre_shared_key (§4.2.11).
+ */
+async function resume13(
+  conn: Conn,
+  offer: HelloOffer,
+  sni: string | undefined,
+): Promise<{ resumed: boolean | null; note: string }> {
+  const suites = offer.suites.filter((c) => TLS13_SUITES[c]);
+  if (!suites.length) return unknownResumption("no TLS 1.3 suite this client can finish");
+  const first = await bounded<InspectAnswer & { ticket?: ResumptionTicket }>(
+    conn,
+    async (t) => {
+      const obs = await inspect(t, {
+        versions: [TLS1_3],
+        cipherSuites: suites,
+        groups: [...DEFAULT_GROUPS],
+        signatureAlgorithms: [...DEFAULT_SIGNATURE_ALGORITHMS],
+        serverName: sni,
+        ticketWaitMs: TICKET_WAIT_MS,
+        maxTickets: 1,
+        keepTicket: true,
+        clock: () => performance.now(),
+      });
+      return { ...fromObservation(obs), ticket: obs.resumptionTicket };
+    },
+    asAnswer,
+  );
+  if (first.kind !== "ok") {
+    return unknownResumption(
+      `the full handshake failed (${first.kind === "error" ? first.error.code : first.kind})`,
+    );
+  }
+  if (!first.ticket) {
+    return first.postHandshakeAlert
+      ? unknownResumption(`no ticket: ${first.postHandshakeAlert} alert after our Finished`)
+      : { resumed: false, note: "no TLS 1.3 session ticket after a full handshake" };
+  }
+  const ticket = first.ticket;
+  const suite = TLS13_SUITES[ticket.suite];
+  const ageMs = Math.max(0, Math.round(performance.now() - (ticket.receivedMs ?? 0)));
+  // RFC 8446 §4.2.11.1: a PSK goes with suites of its hash; the session's own first.
+  const sameHash = [ticket.suite, ...suites.filter((c) => c !== ticket.suite)]
+    .filter((c) => TLS13_SUITES[c]?.hash === suite.hash);
+  const o2: HelloOffer = {
+    versions: [TLS1_3],
+    suites: sameHash,
+    keyShares: [0x001d],
+    psk: {
+      identity: ticket.ticket,
+      obfuscatedAge: (ageMs + ticket.ageAdd) >>> 0,
+      binderLength: suite.hashLen,
+    },
+  };
+  const again = await bounded<HelloAnswer>(conn, async (t) => {
+    const message = await bindPsk(
+      encodeHelloMessage(o2, new Map([[0x001d, await x25519Share()]]), sni),
+      suite,
+      ticket.psk,
+    );
+    await t.write(encodeHandshakeRecords(message, 0x0301));
+    return await readAnswer(t, new HelloReader(o2));
+  }, asAnswer);
+  if (again.kind !== "hello") {
+    return unknownResumption(
+      `the ClientHello with the ticket got ${again.kind === "alert" ? again.alert : again.kind}`,
+    );
+  }
+  const psk = again.serverHello.extensions.find((e) => e.type === EXT.preSharedKey);
+  const selected = psk && psk.data.length === 2 ? (psk.data[0] << 8) | psk.data[1] : undefined;
+  return selected === 0
+    ? { resumed: true, note: "a TLS 1.3 ticket is resumed (pre_shared_key selected, psk_dhe_ke)" }
+    : { resumed: false, note: "a TLS 1.3 ticket from a completed handshake is not resumed" };
+}
+
+/** How long the TLS 1.3 resumption waits for a ticket after our Finished, at most. */
+const TICKET_WAIT_MS = 1000;
+
+async function x25519Share(): Promise<Uint8Array> {
+  return (await makeKeyShare(0x001d)).publicValue;
+}
+
 function fromObservation(obs: Observation): InspectAnswer {
   return {
     kind: "ok",
@@ -500,9 +717,14 @@ function abortable<T>(work: Promise<T>, signal: AbortSignal | undefined, value: 
   });
 }
 
-/** Whether rustls (through the runtime) trusts the server's chain and name. */
-function checkTrust(o: ScanOptions, serverName: string | null): Promise<TrustVerdict> {
-  return trustVerdict({
+/**
+ * Whether rustls (through the runtime) trusts the server's chain and name.
+ * The runtime TLS client loads here, while the first handshakes wait on the
+ * network, not at start-up.
+ */
+async function checkTrust(o: ScanOptions, serverName: string | null): Promise<TrustVerdict> {
+  const { trustVerdict } = await import("./tls_client.ts");
+  return await trustVerdict({
     host: o.host,
     port: o.port,
     serverName: serverName ?? o.host,

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { runStarttls, type StarttlsProtocol, type StarttlsResult } from "../starttls/mod.ts";
+import type { StarttlsProtocol, StarttlsResult } from "../starttls/mod.ts";
 import { connectTcp, type TcpTransport, tcpTransport } from "./transport.ts";
 
 export type { TcpTransport };
@@ -68,12 +68,15 @@ export async function upgradeSocket(
   }
 }
 
-function dialogue(
+async function dialogue(
   t: TcpTransport,
   o: { host: string; port: number; timeoutMs: number },
   req: StarttlsRequest,
 ): Promise<StarttlsResult> {
   const target = o.host.includes(":") ? `[${o.host}]:${o.port}` : `${o.host}:${o.port}`;
+  // The dialogues load when one is asked for: a plain TLS connection (every
+  // scan handshake, a probe) does not pay for them at start-up.
+  const { runStarttls } = await import("../starttls/mod.ts");
   return runStarttls(t, {
     protocol: req.protocol,
     host: o.host,

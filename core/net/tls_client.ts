@@ -14,6 +14,7 @@ import { opTimer } from "./transport.ts";
 
 export type { NodeNegotiated, TrustInfo };
 import { type StarttlsRequest, upgradeSocket } from "./starttls.ts";
+import { type ClientRelay, relayInFront } from "./relay.ts";
 import type { StarttlsResult } from "../starttls/mod.ts";
 
 /** What to connect to and how to verify it. */
@@ -120,32 +121,47 @@ export async function connectVerified(opts: ClientOptions): Promise<VerifiedConn
     phase: "connect",
     timeoutMs: opts.timeoutMs,
   };
-  if (client && opts.starttls) {
-    throw new TlsprobeError(
-      "UNSUPPORTED",
-      "--starttls with a client certificate is not possible on this runtime (the upgrade needs Deno.startTls, which cannot present one)",
-    );
-  }
-  if (client && serverName !== opts.host) {
-    // Deno.startTls (needed to verify a name other than the host dialled)
-    // takes no client certificate, and Deno.connectTls dials the name it
-    // verifies: node:tls does both.
+  if (client && (serverName !== opts.host || opts.starttls)) {
+    // Deno.startTls (needed to verify a name other than the host dialled, and
+    // to go on after a STARTTLS dialogue) takes no client certificate, and
+    // Deno.connectTls dials the name it verifies: node:tls does both. After
+    // STARTTLS it reaches the upgraded socket through a loopback relay.
     // node:tls costs hundreds of milliseconds to load: only this path pays it.
     const { connectNodeTls } = await import("./node_tls_client.ts");
     const t0 = performance.now();
+    const deadline = Date.now() + opts.timeoutMs;
+    let relay: ClientRelay | undefined;
+    let starttls: StarttlsResult | undefined;
+    let tcpAddrs: { remote: Deno.NetAddr; local: Deno.NetAddr } | undefined;
+    if (opts.starttls) {
+      try {
+        const tcp = await Deno.connect({
+          hostname: opts.host,
+          port: opts.port,
+          signal: AbortSignal.timeout(opts.timeoutMs),
+        });
+        tcp.setNoDelay(true);
+        tcpAddrs = { remote: tcp.remoteAddr, local: tcp.localAddr };
+        starttls = await upgradeSocket(tcp, opts, opts.starttls);
+        relay = relayInFront(tcp, Math.max(1, deadline - Date.now()));
+      } catch (e) {
+        throw classifyNetError(e, ctx);
+      }
+    }
     try {
       const n = await connectNodeTls({
-        host: opts.host,
-        port: opts.port,
+        host: relay ? "127.0.0.1" : opts.host,
+        port: relay ? relay.port : opts.port,
         serverName,
         caCerts: trust.caCerts,
         cert: client.cert,
         key: client.key,
         alpn: opts.alpn,
-        timeoutMs: opts.timeoutMs,
+        timeoutMs: Math.max(1, deadline - Date.now()),
+        onClose: relay?.close,
       });
-      const remote = { transport: "tcp" as const, ...n.remote };
-      const local = { transport: "tcp" as const, ...n.local };
+      const remote = tcpAddrs?.remote ?? { transport: "tcp" as const, ...n.remote };
+      const local = tcpAddrs?.local ?? { transport: "tcp" as const, ...n.local };
       opts.onTcpConnected?.(remote, local);
       const ms = performance.now() - t0;
       return {
@@ -159,9 +175,18 @@ export async function connectVerified(opts: ClientOptions): Promise<VerifiedConn
         timings: { connectMs: ms, handshakeMs: 0 },
         context: { ...ctx, phase: "data" },
         negotiated: n.negotiated,
+        ...(starttls ? { starttls } : {}),
       };
     } catch (e) {
-      throw classifyNodeTlsError(e, { ...ctx, phase: "handshake" });
+      relay?.close();
+      const error = classifyNodeTlsError(e, { ...ctx, phase: "handshake" });
+      // The runtime connected to the loopback relay: name the real target.
+      if (!relay) throw error;
+      throw new TlsprobeError(
+        error.code,
+        error.message.replaceAll(`127.0.0.1:${relay.port}`, `${opts.host}:${opts.port}`),
+        error.detail,
+      );
     }
   }
   const t0 = performance.now();

@@ -8,6 +8,7 @@ import { CIPHER_SUITES, cipherSuiteByCode } from "../registry/cipher_suites.ts";
 import { GROUPS } from "../registry/groups.ts";
 import { SIGNATURE_SCHEMES } from "../registry/signature_schemes.ts";
 import { SSL3, TLS1_0, TLS1_1, TLS1_2, TLS1_3 } from "../registry/versions.ts";
+import { LEGACY_SUITES } from "../handshake/server_suites.ts";
 
 /** The versions a scan tries, highest first (SSLv2 is tried separately). */
 export const SCAN_VERSIONS: readonly number[] = [TLS1_3, TLS1_2, TLS1_1, TLS1_0, SSL3];
@@ -118,3 +119,22 @@ export function isCbc(code: number): boolean {
 
 /** Versions one below the other: SSLv3 … TLS 1.3. */
 export const LEGACY_VERSIONS: readonly number[] = [TLS1_2, TLS1_1, TLS1_0, SSL3];
+
+/**
+ * Whether this client can finish a full TLS 1.0–1.2 handshake with a suite
+ * (for resumption): an (EC)DHE key exchange and a bulk cipher the engine
+ * runs (AES-GCM, ChaCha20-Poly1305, AES-CBC, NULL). RSA key exchange is not
+ * finished (its premaster secret would need RSA PKCS#1 v1.5 encryption).
+ *
+ * @param code the suite
+ * @returns true when the handshake can be finished
+ * @example
+ * ```ts
+ * import { canFinish12 } from "./candidates.ts";
+ * console.assert(canFinish12(0xc02f) && !canFinish12(0x002f));
+ * ```
+ */
+export function canFinish12(code: number): boolean {
+  const s = LEGACY_SUITES.get(code);
+  return !!s && (s.kx === "ECDHE" || s.kx === "DHE");
+}

@@ -16,6 +16,8 @@ import { cipherSuiteByCode } from "../registry/cipher_suites.ts";
 import { SSL3, TLS1_2, TLS1_3 } from "../registry/versions.ts";
 import { DEFAULT_GROUPS, DEFAULT_SIGNATURE_ALGORITHMS } from "../handshake/defaults.ts";
 import { ffdheGroupOf } from "../handshake/key_exchange.ts";
+import { pskBinder, type Tls13Suite } from "../handshake/key_schedule.ts";
+import { EXT } from "../registry/extensions.ts";
 import type { HelloAnswer, HelloOffer } from "./model.ts";
 
 /**
@@ -62,7 +64,11 @@ export function encodeHelloMessage(
       keyExchange: shares.get(g)!,
     }))
     : undefined;
-  const extra = offer.heartbeat ? [{ type: 15, data: Uint8Array.of(1) }] : [];
+  const extra: { type: number; data: Uint8Array }[] = offer.heartbeat
+    ? [{ type: 15, data: Uint8Array.of(1) }]
+    : [];
+  // RFC 8446 §4.2.11: pre_shared_key is the last extension.
+  if (offer.psk && tls13) extra.push({ type: EXT.preSharedKey, data: pskExtension(offer.psk) });
   return buildClientHello({
     versions: [...offer.versions].sort((a, b) => b - a),
     random,
@@ -78,6 +84,7 @@ export function encodeHelloMessage(
     alpn: ssl3 ? undefined : offer.alpn,
     statusRequest: !ssl3,
     sessionTicket: !ssl3 && offer.sessionTicket !== false,
+    ticket: offer.ticket,
     renegotiationInfo: !ssl3,
     renegotiationScsv: ssl3,
     extendedMasterSecret: !ssl3,
@@ -88,6 +95,35 @@ export function encodeHelloMessage(
     compressionMethods: offer.compression,
     extraExtensions: extra.length ? extra : undefined,
   });
+}
+
+/** pre_shared_key with one identity and a zero binder (RFC 8446 §4.2.11). */
+function pskExtension(p: NonNullable<HelloOffer["psk"]>): Uint8Array {
+  return new Writer()
+    .lengthPrefixed(2, (w) => w.vec16(p.identity).u32(p.obfuscatedAge))
+    .lengthPrefixed(2, (w) => w.vec8(new Uint8Array(p.binderLength)))
+    .finish();
+}
+
+/**
+ * Fills in the binder of a ClientHello made with a `psk` offer (RFC 8446
+ * §4.2.11.2): the MAC over the message cut before its binders list.
+ *
+ * @param message the ClientHello message (with its header) from {@link encodeHelloMessage}
+ * @param suite the ticket's suite
+ * @param psk the resumption PSK
+ * @returns the message with the binder in place
+ */
+export async function bindPsk(
+  message: Uint8Array,
+  suite: Tls13Suite,
+  psk: Uint8Array,
+): Promise<Uint8Array> {
+  // The binders list: a 2-byte length, then one binder with its 1-byte length.
+  const cut = message.length - (3 + suite.hashLen);
+  const out = message.slice();
+  out.set(await pskBinder(suite, psk, message.subarray(0, cut)), cut + 3);
+  return out;
 }
 
 /**

@@ -44,6 +44,14 @@ export interface HelloOffer {
   sessionId?: Uint8Array;
   /** false: no session_ticket extension (so a server resumes by session ID only). */
   sessionTicket?: boolean;
+  /** A TLS 1.2 ticket to resume with, in session_ticket (RFC 5077 §3.2). */
+  ticket?: Uint8Array;
+  /**
+   * A TLS 1.3 ticket offered as a PSK (RFC 8446 §4.2.11): pre_shared_key goes
+   * last with a zero binder of `binderLength` bytes, for the prober to fill in
+   * (`bindPsk` in `hello.ts`).
+   */
+  psk?: { identity: Uint8Array; obfuscatedAge: number; binderLength: number };
 }
 
 /** The failure of one handshake, as data. */
@@ -129,9 +137,12 @@ export interface Prober {
    */
   clientCertificate?(offer: HelloOffer): Promise<{ required: boolean | null; note: string }>;
   /**
-   * TLS 1.2: one full handshake (ECDHE, AES-GCM) without a session ticket,
-   * then a ClientHello offering its session ID: whether the server resumes
-   * (null: it could not be told).
+   * One full handshake, then a ClientHello resuming it: whether the server
+   * resumes (null: it could not be told). By the offer: TLS 1.3 (a ticket
+   * from the first handshake offered as a PSK); TLS 1.0–1.2 with
+   * `sessionTicket: false` (its session ID) or `sessionTicket: true` (its
+   * RFC 5077 ticket). TLS 1.0–1.2 handshakes are finished for (EC)DHE suites
+   * with the bulk ciphers the engine runs (`canFinish12`).
    */
   resumption?(offer: HelloOffer): Promise<{ resumed: boolean | null; note: string }>;
 }

@@ -32,11 +32,11 @@
  */
 import { TlsprobeError } from "../errors.ts";
 import { cipherSuiteByCode } from "../registry/cipher_suites.ts";
-import { LEGACY_SUITES } from "../handshake/server_suites.ts";
 import { signatureSchemeByName } from "../registry/signature_schemes.ts";
 import { SSL3, TLS1_2, TLS1_3, versionName } from "../registry/versions.ts";
 import {
   ALPN_CANDIDATES,
+  canFinish12,
   ECDHE_GROUPS,
   isCbc,
   isDhe,
@@ -690,7 +690,8 @@ const ESTIMATE = {
   groupsAndSigalgs12: 14,
   sigalgs13: 6,
   alpn: 2,
-  features: 5,
+  // The feature hello, fallback SCSV, and three resumptions of two connections each.
+  features: 8,
 } as const;
 
 /** A prober whose handshakes are counted on one part of the progress. */
@@ -1020,30 +1021,40 @@ async function features(
           ? `session_ticket acknowledged (${name}, RFC 5077)`
           : `no session ticket announced (${name})`,
       };
-      f.sessionIdResumption = {
-        value: null,
-        note: sh.sessionId.length
-          ? `the server assigns session IDs (${sh.sessionId.length} bytes); resumption itself is tested only with TLS 1.2`
-          : "the server assigns no session ID",
-      };
-      // TLS 1.2: a completed handshake (ECDHE, AES-GCM, no ticket), then its session ID offered.
-      const gcm = all.filter((c) => {
-        const l = LEGACY_SUITES.get(c);
-        return l?.kx === "ECDHE" && l.cipher === "AES-GCM" && l.au !== "anon";
-      });
-      if (top12.code === TLS1_2 && p.resumption && gcm.length) {
-        const res = await p.resumption({
-          versions: [TLS1_2],
-          suites: gcm,
-          groups: [0x001d, 0x0017, 0x0018],
-          sessionTicket: false,
-        });
-        f.sessionIdResumption = { value: res.resumed, note: res.note };
-      }
+      // A completed handshake, then its session ID (no ticket offered) and,
+      // apart, its RFC 5077 ticket: with the accepted suites this client can finish.
+      // ECDHE before DHE (a DHE handshake costs a modular exponentiation here), AEAD before CBC.
+      const finishable = all.filter(canFinish12).sort((a, b) =>
+        Number(isDhe(a)) - Number(isDhe(b)) || Number(isCbc(a)) - Number(isCbc(b))
+      );
+      const resume = (sessionTicket: boolean) =>
+        p.resumption!({ versions: [top12.code], suites: finishable, sessionTicket });
+      const why = !p.resumption
+        ? "not tested"
+        : `no accepted ${name} suite this client can finish (an (EC)DHE key exchange is needed)`;
+      const [byId, byTicket] = await Promise.all([
+        p.resumption && finishable.length ? resume(false) : undefined,
+        p.resumption && finishable.length && sh.sessionTicket ? resume(true) : undefined,
+      ]);
+      f.sessionIdResumption = byId
+        ? { value: byId.resumed, note: byId.note }
+        : { value: null, note: why };
+      f.ticketResumption = byTicket
+        ? { value: byTicket.resumed, note: byTicket.note }
+        : sh.sessionTicket
+        ? { value: null, note: why }
+        : { value: false, note: `no session ticket announced (${name})` };
     })());
   } else if (v13) {
     f.secureRenegotiation = { value: null, note: "TLS 1.3 only: renegotiation does not exist" };
     f.compression = { value: false, note: "TLS 1.3 only: no compression" };
+  }
+  // TLS 1.3: a ticket from a completed handshake offered as a PSK.
+  if (v13 && p.resumption) {
+    jobs.push((async () => {
+      const res = await p.resumption!({ versions: [TLS1_3], suites: await offer(TLS1_3) });
+      f.tls13Resumption = { value: res.resumed, note: res.note };
+    })());
   }
   // TLS_FALLBACK_SCSV: the second-highest version with the SCSV must be refused.
   if (acc.length >= 2) {
@@ -1101,6 +1112,8 @@ const FEATURE_ORDER = [
   "sessionTicket",
   "tls13Tickets",
   "sessionIdResumption",
+  "ticketResumption",
+  "tls13Resumption",
   "ocspStapling",
   "extendedMasterSecret",
   "encryptThenMac",

@@ -59,6 +59,8 @@ export interface ClientHelloOptions {
   statusRequest?: boolean;
   /** Offer session_ticket (RFC 5077). */
   sessionTicket?: boolean;
+  /** A ticket to resume with, sent in session_ticket (RFC 5077 §3.2; with `sessionTicket`). */
+  ticket?: Uint8Array;
   /** Send renegotiation_info (RFC 5746) as an extension. */
   renegotiationInfo?: boolean;
   /** Append TLS_EMPTY_RENEGOTIATION_INFO_SCSV to the suites. */
@@ -133,7 +135,7 @@ export function buildClientHello(o: ClientHelloOptions): Uint8Array {
       }));
   }
   if (o.ecPointFormats) add(EXT.ecPointFormats, (w) => w.vec8(Uint8Array.of(0)));
-  if (o.sessionTicket) add(EXT.sessionTicket, () => {});
+  if (o.sessionTicket) add(EXT.sessionTicket, (w) => o.ticket && w.bytes(o.ticket));
   if (o.alpn?.length) {
     add(EXT.alpn, (w) =>
       w.lengthPrefixed(2, (l) => {

@@ -3,9 +3,16 @@
  * OpenSSL can offer is offered alone by `openssl s_client` with the version
  * pinned; what completes is what the server accepts.
  *
+ * Cost: one client process per suite and version, so the processes are made
+ * cheap (s_client loads no trust store: `-no-CAfile -no-CApath -no-CAstore`,
+ * which halves its CPU; gnutls-cli reads the one sample CA instead of the
+ * system's), run through one pool per test process ({@link CLIENTS} at once,
+ * shared by every truth running in it), and the lists of suites each client
+ * can offer are read once per process.
+ *
  * @module
  */
-import { type Peer, pool, ROOT, run, startPeer } from "./process.ts";
+import { type Peer, ROOT, run, startPeer } from "./process.ts";
 import { scanTarget } from "../../core/net/scan.ts";
 import type { ScanResult } from "../../core/scan/model.ts";
 
@@ -39,12 +46,51 @@ const FLAGS: Record<string, string> = {
 const PROVIDERS = ["-provider", "legacy", "-provider", "default"];
 
 /**
+ * Client processes (s_client, gnutls-cli) at once in this test process, across
+ * every truth being made: enough to keep a serial server (s_server handles one
+ * connection at a time) busy while the next clients start.
+ */
+export const CLIENTS = 8;
+
+/** Slots of the process-wide pool of client processes. */
+let free = CLIENTS;
+const waiting: (() => void)[] = [];
+
+/** Runs `f` when one of the {@link CLIENTS} slots is free. */
+async function limited<R>(f: () => Promise<R>): Promise<R> {
+  if (free > 0) free--;
+  else await new Promise<void>((resolve) => waiting.push(resolve));
+  try {
+    return await f();
+  } finally {
+    const next = waiting.shift();
+    if (next) next();
+    else free++;
+  }
+}
+
+/** Memoises an async function of a string (the suite lists: one process per run, not per test). */
+function once<R>(f: (k: string) => Promise<R>): (k: string) => Promise<R> {
+  const memo = new Map<string, Promise<R>>();
+  return (k) => {
+    let p = memo.get(k);
+    if (!p) {
+      p = f(k);
+      memo.set(k, p);
+    }
+    return p;
+  };
+}
+
+/**
  * The suites this OpenSSL can offer at a version (OpenSSL names).
  *
  * @param version `TLSv1` … `TLSv1.3`
  * @returns the names
  */
-export async function offerable(version: string): Promise<string[]> {
+export const offerable: (version: string) => Promise<string[]> = once(offerableNow);
+
+async function offerableNow(version: string): Promise<string[]> {
   if (version === "TLSv1.3") {
     const r = await run("openssl", [
       "ciphers",
@@ -75,12 +121,20 @@ export interface TruthOptions {
   key?: string;
   /** Versions to establish (default TLS 1.0 to 1.3). */
   versions?: string[];
-  /** s_client processes at once. */
-  concurrency?: number;
 }
 
 async function handshake(o: TruthOptions, version: string, suite?: string): Promise<string | null> {
-  const args = ["s_client", "-connect", `127.0.0.1:${o.port}`, FLAGS[version], ...PROVIDERS];
+  const args = [
+    "s_client",
+    // The truth verifies nothing: reading the system's trust store would double the process's CPU.
+    "-no-CAfile",
+    "-no-CApath",
+    "-no-CAstore",
+    "-connect",
+    `127.0.0.1:${o.port}`,
+    FLAGS[version],
+    ...PROVIDERS,
+  ];
   if (o.servername) args.push("-servername", o.servername);
   if (o.cert) args.push("-cert", o.cert, "-key", o.key ?? o.cert);
   if (version === "TLSv1.3") {
@@ -88,7 +142,7 @@ async function handshake(o: TruthOptions, version: string, suite?: string): Prom
   } else {
     args.push("-cipher", `${suite ?? "ALL:COMPLEMENTOFALL"}:@SECLEVEL=0`);
   }
-  const r = await run("openssl", args, { stdin: "" });
+  const r = await limited(() => run("openssl", args, { stdin: "" }));
   // The version is pinned by the flag; "New, X" names the suite's minimum version, not the session's.
   const m = /New, \S+, Cipher is (\S+)/.exec(r.stdout);
   return m && m[1] !== "(NONE)" ? m[1] : null;
@@ -105,14 +159,14 @@ export async function groundTruth(o: TruthOptions): Promise<Map<string, Set<stri
   const versions = o.versions ?? ["TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3"];
   const truth = new Map<string, Set<string>>();
   // The version with everything offered first; only accepted versions are split by suite.
-  const open = await pool(versions, o.concurrency ?? 6, (v) => handshake(o, v));
+  const open = await Promise.all(versions.map((v) => handshake(o, v)));
   const jobs: { v: string; s: string }[] = [];
   for (let i = 0; i < versions.length; i++) {
     truth.set(versions[i], new Set());
     if (open[i] === null) continue;
     for (const s of await offerable(versions[i])) jobs.push({ v: versions[i], s });
   }
-  const res = await pool(jobs, o.concurrency ?? 6, (j) => handshake(o, j.v, j.s));
+  const res = await Promise.all(jobs.map((j) => handshake(o, j.v, j.s)));
   jobs.forEach((j, i) => {
     if (res[i] !== null) truth.get(j.v)!.add(j.s);
   });
@@ -207,7 +261,11 @@ const RANK: Record<string, number> = {
  *
  * @returns the suites
  */
-export async function gnutlsSuites(): Promise<GnutlsSuite[]> {
+export function gnutlsSuites(): Promise<GnutlsSuite[]> {
+  return gnutlsSuitesOnce("");
+}
+
+const gnutlsSuitesOnce = once(async (): Promise<GnutlsSuite[]> => {
   const r = await run("gnutls-cli", ["--list"]);
   const out: GnutlsSuite[] = [];
   for (const m of r.stdout.matchAll(/^(TLS_\w+)\s+0x([0-9a-f]{2}), 0x([0-9a-f]{2})\s+(\S+)$/gim)) {
@@ -237,7 +295,7 @@ export async function gnutlsSuites(): Promise<GnutlsSuite[]> {
     out.push({ code, name, minVersion: RANK[min], cipher, kx, mac });
   }
   return out;
-}
+});
 
 const VERSION_CODES: Record<string, number> = {
   "TLSv1": 0x0301,
@@ -268,9 +326,11 @@ async function gnutlsHandshake(
   priority: string,
   servername?: string,
 ): Promise<boolean> {
-  const args = ["--insecure", "-p", String(port), "--priority", priority];
+  // --insecure: nothing is verified; the one sample CA is read instead of the system's store.
+  const args = ["--insecure", "--x509cafile", ROOT + "certs/ca.crt", "-p", String(port)];
+  args.push("--priority", priority);
   if (servername) args.push("--sni-hostname", servername);
-  const r = await run("gnutls-cli", [...args, "127.0.0.1"], { stdin: "" });
+  const r = await limited(() => run("gnutls-cli", [...args, "127.0.0.1"], { stdin: "" }));
   return /Handshake was completed/.test(r.stdout);
 }
 
@@ -279,11 +339,11 @@ async function gnutlsHandshake(
  * offered alone (`--priority NONE:+VERS-…:+cipher:+kx:+mac:…`); what
  * completes is what the server accepts.
  *
- * @param o where to connect, versions, concurrency
+ * @param o where to connect, versions
  * @returns version name → accepted suite codes
  */
 export async function gnutlsTruth(
-  o: { port: number; servername?: string; versions?: string[]; concurrency?: number },
+  o: { port: number; servername?: string; versions?: string[] },
 ): Promise<Map<string, Set<number>>> {
   const suites = await gnutlsSuites();
   const versions = o.versions ?? ["TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3"];
@@ -302,10 +362,8 @@ export async function gnutlsTruth(
     return suites.filter((s) => codes.has(s.code));
   };
   // The version with all its suites first; only open versions are split by suite.
-  const open = await pool(
-    versions,
-    o.concurrency ?? 6,
-    (v) => gnutlsHandshake(o.port, priorityOf(v, at(v)), o.servername),
+  const open = await Promise.all(
+    versions.map((v) => gnutlsHandshake(o.port, priorityOf(v, at(v)), o.servername)),
   );
   const jobs: { v: string; s: GnutlsSuite }[] = [];
   const truth = new Map<string, Set<number>>();
@@ -313,10 +371,8 @@ export async function gnutlsTruth(
     truth.set(v, new Set());
     if (open[i]) { for (const s of at(v)) jobs.push({ v, s }); }
   });
-  const res = await pool(
-    jobs,
-    o.concurrency ?? 6,
-    (j) => gnutlsHandshake(o.port, priorityOf(j.v, [j.s]), o.servername),
+  const res = await Promise.all(
+    jobs.map((j) => gnutlsHandshake(o.port, priorityOf(j.v, [j.s]), o.servername)),
   );
   jobs.forEach((j, i) => {
     if (res[i]) truth.get(j.v)!.add(j.s.code);

@@ -107,7 +107,7 @@ Deno.test({
         "scan",
         "--json",
         "--timeout",
-        "2",
+        "5",
         "-a",
         CERTS + "ca.crt",
         "--servername",

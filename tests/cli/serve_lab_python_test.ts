@@ -38,6 +38,8 @@ const PYTHON: Record<string, string> = {
   "alpn-h2-only": "ok tlsprobe lab: alpn-h2-only",
   "tls10-only": "error TLSV1_ALERT_PROTOCOL_VERSION",
   "tls11-only": "error TLSV1_ALERT_PROTOCOL_VERSION",
+  "rc4": "error SSLV3_ALERT_HANDSHAKE_FAILURE",
+  "3des": "error SSLV3_ALERT_HANDSHAKE_FAILURE",
   "null": "error SSLV3_ALERT_HANDSHAKE_FAILURE",
   "anon-dh": "error SSLV3_ALERT_HANDSHAKE_FAILURE",
   "rsa-kex": "error SSLV3_ALERT_HANDSHAKE_FAILURE",

@@ -6,6 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { run, startTlsprobe, tlsprobe } from "../_helpers/process.ts";
+import { gnutlsEcho } from "../_helpers/lab_clients.ts";
 
 interface Endpoint {
   name: string;
@@ -79,6 +80,14 @@ const ENGINE_CLIENTS: Record<string, { openssl: "connect" | RegExp; curl?: RegEx
     openssl: /legacy sigalg disallowed or unsupported|unsupported protocol/,
     curl: /curl: \(35\).*(legacy sigalg disallowed|unsupported protocol)/,
   },
+  "rc4": {
+    openssl: /alert handshake failure.*SSL alert number 40/s,
+    curl: /curl: \(35\).*alert handshake failure/,
+  },
+  "3des": {
+    openssl: /alert handshake failure.*SSL alert number 40/s,
+    curl: /curl: \(35\).*alert handshake failure/,
+  },
   "null": {
     openssl: /alert handshake failure.*SSL alert number 40/s,
     curl: /curl: \(35\).*alert handshake failure/,
@@ -132,10 +141,12 @@ Deno.test("serve --lab: openssl and curl reject exactly the bad endpoints with t
       assert.equal(e.port, null, e.name);
       assert.match((e as unknown as { description: string }).description, /not served/);
     }
-    assert.deepEqual(endpoints.filter((e) => !e.served).map((e) => e.name), ["rc4", "3des"]);
+    assert.deepEqual(endpoints.filter((e) => !e.served).map((e) => e.name), []);
     assert.deepEqual(engine.map((e) => e.name), [
       "tls10-only",
       "tls11-only",
+      "rc4",
+      "3des",
       "null",
       "anon-dh",
       "rsa-kex",
@@ -266,6 +277,14 @@ Deno.test("serve --lab: openssl and curl reject exactly the bad endpoints with t
       assert.equal(own.outcome, e.expect === "connect" ? "ok" : "error", e.name);
       assert.equal(own.error?.code, e.error, `${e.name}: ${JSON.stringify(own.error)}`);
     }
+    // RC4 and 3DES: OpenSSL 3.0 has neither; gnutls-cli opts in and connects.
+    const g = "NORMAL:-VERS-ALL:+VERS-TLS1.2:-CIPHER-ALL:%VERIFY_ALLOW_BROKEN";
+    const [rc4, des] = await Promise.all([
+      gnutlsEcho(labAt("rc4"), `${g}:+ARCFOUR-128`, 15_000),
+      gnutlsEcho(labAt("3des"), `${g}:+3DES-CBC`, 15_000),
+    ]);
+    assert.match(rc4.output, /\(ARCFOUR-128\)-\(SHA1\)[^]*tlsprobe lab: rc4/, rc4.output);
+    assert.match(des.output, /\(3DES-CBC\)-\(SHA1\)[^]*tlsprobe lab: 3des/, des.output);
     const [t10, nul, adh, pref, dh] = await Promise.all([
       sClient(labAt("tls10-only"), ca, ["-tls1", "-cipher", "DEFAULT:@SECLEVEL=0"]),
       sClient(labAt("null"), ca, ["-cipher", "eNULL:@SECLEVEL=0"]),

@@ -277,11 +277,14 @@ try {
       await frame.locator("#target").press("Enter");
       await frame.locator("#error").waitFor({ timeout: 90_000 });
       await checkContrast(frame, "Dark Modern");
-      // Back to the successful probe (history), then switch the theme in user settings.
-      // The pointer may rest on the new top row, whose tooltip covers the rows below it.
-      await page.mouse.move(900, 600);
-      await page.locator(".context-view .hover-contents").waitFor({ state: "hidden" })
-        .catch(() => {});
+      // Back to the successful probe (history), then switch the theme in user settings. The
+      // pointer may rest on the tree, where the new row's tooltip would cover the next click:
+      // move it away and let the hover close first.
+      await page.mouse.move(900, 300);
+      await page.locator(".context-view .hover-contents").waitFor({
+        state: "hidden",
+        timeout: 5_000,
+      }).catch(() => {});
       await historyRows(page).nth(1).click();
       await frame.locator("#r-version").waitFor();
       await setColorTheme(page, frame, "Light Modern");

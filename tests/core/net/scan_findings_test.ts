@@ -7,7 +7,8 @@
  */
 import { strict as assert } from "node:assert";
 import { scanLocalhost } from "../../_helpers/scan_truth.ts";
-import { ROOT, run, startOpensslServer } from "../../_helpers/process.ts";
+import { havePeer, ROOT, run, startOpensslServer } from "../../_helpers/process.ts";
+import { startGnutlsServer } from "../../_helpers/scan_truth.ts";
 
 const CERTS = ROOT + "certs/";
 const RSA = ["-cert", CERTS + "localhost.crt", "-key", CERTS + "localhost.key"];
@@ -92,25 +93,168 @@ Deno.test({
   },
 });
 
+/** Resumption expected per s_server configuration: session ID, RFC 5077 ticket, TLS 1.3 ticket. */
+const RESUMPTION: { name: string; args: string[]; id: boolean; ticket: boolean; t13?: boolean }[] =
+  [
+    // OpenSSL caches sessions and issues stateless tickets, both versions.
+    { name: "defaults", args: [], id: true, ticket: true, t13: true },
+    // -no_ticket: no TLS 1.2 ticket; TLS 1.3 tickets become stateful (cached).
+    { name: "-no_ticket", args: ["-no_ticket"], id: true, ticket: false, t13: true },
+    // -no_cache: no session ID to resume; tickets (stateless) still resume.
+    { name: "-no_cache", args: ["-no_cache"], id: false, ticket: true, t13: true },
+    // Both: TLS 1.3 tickets are still sent, but name sessions that are not kept.
+    {
+      name: "-no_ticket -no_cache",
+      args: ["-no_ticket", "-no_cache"],
+      id: false,
+      ticket: false,
+      t13: false,
+    },
+    // Other TLS 1.2 suites the engine finishes: DHE with AES-CBC, ChaCha20-Poly1305; TLS 1.0 CBC.
+    {
+      name: "DHE-RSA-AES128-SHA only, TLS 1.2",
+      args: ["-no_tls1_3", "-cipher", "DHE-RSA-AES128-SHA"],
+      id: true,
+      ticket: true,
+    },
+    {
+      name: "ECDHE-RSA-CHACHA20-POLY1305 only, TLS 1.2",
+      args: ["-no_tls1_3", "-cipher", "ECDHE-RSA-CHACHA20-POLY1305"],
+      id: true,
+      ticket: true,
+    },
+    {
+      name: "ECDHE-RSA-AES128-SHA only, TLS 1.0",
+      args: ["-tls1", "-cipher", "ECDHE-RSA-AES128-SHA:@SECLEVEL=0"],
+      id: true,
+      ticket: true,
+    },
+  ];
+
 Deno.test({
   name:
-    "scanTarget() resumes a TLS 1.2 session by its ID where the server caches sessions, not where it does not",
+    "scanTarget() resumes by session ID, RFC 5077 ticket and TLS 1.3 ticket where s_server allows each (-no_ticket, -no_cache), with several suites",
   sanitizeResources: false,
   sanitizeOps: false,
   fn: async () => {
-    const caching = await startOpensslServer([...RSA, "-tls1_2"]);
-    const none = await startOpensslServer([...RSA, "-tls1_2", "-no_cache"]);
+    const servers = await Promise.all(
+      RESUMPTION.map((c) => startOpensslServer([...RSA, ...c.args])),
+    );
     try {
-      const [c, n] = await Promise.all([scan(caching.port), scan(none.port)]);
-      assert.equal(c.features.sessionIdResumption.value, true, c.features.sessionIdResumption.note);
-      assert.equal(
-        n.features.sessionIdResumption.value,
-        false,
-        n.features.sessionIdResumption.note,
+      const results = await Promise.all(servers.map((s) => scan(s.port)));
+      RESUMPTION.forEach((c, i) => {
+        const f = results[i].features;
+        const say = (k: string) => `${c.name}: ${k} ${JSON.stringify(f[k])}`;
+        assert.equal(f.sessionIdResumption.value, c.id, say("sessionIdResumption"));
+        assert.equal(f.ticketResumption.value, c.ticket, say("ticketResumption"));
+        if (c.t13 === undefined) assert.equal(f.tls13Resumption, undefined, say("tls13Resumption"));
+        else assert.equal(f.tls13Resumption.value, c.t13, say("tls13Resumption"));
+      });
+      // The suite named is the one resumed: not only ECDHE AES-GCM.
+      assert.match(
+        results[4].features.sessionIdResumption.note,
+        /DHE_RSA_WITH_AES_128_CBC_SHA, TLSv1\.2/,
+      );
+      assert.match(results[6].features.ticketResumption.note, /AES_128_CBC_SHA, TLSv1\)/);
+    } finally {
+      await Promise.all(servers.map((s) => s.stop()));
+    }
+  },
+});
+
+const HAVE_GNUTLS = await havePeer("gnutls-serv");
+
+/** Client certificate expected per server: requested, required. */
+const CLIENT_CERT: {
+  name: string;
+  start: () => Promise<{ port: number; stop(): Promise<void> }>;
+  requested: boolean;
+  required: boolean | null;
+}[] = [
+  {
+    name: "gnutls-serv --require-client-cert (TLS 1.2 and 1.3)",
+    start: () => startGnutlsServer(["--require-client-cert", "--x509cafile", CERTS + "ca.crt"]),
+    requested: true,
+    required: true,
+  },
+  {
+    name: "gnutls-serv --require-client-cert, TLS 1.3 only",
+    start: () =>
+      startGnutlsServer([
+        "--require-client-cert",
+        "--x509cafile",
+        CERTS + "ca.crt",
+        "--priority",
+        "NORMAL:-VERS-ALL:+VERS-TLS1.3",
+      ]),
+    requested: true,
+    required: true,
+  },
+  {
+    name: "gnutls-serv --require-client-cert, TLS 1.2 only",
+    start: () =>
+      startGnutlsServer([
+        "--require-client-cert",
+        "--x509cafile",
+        CERTS + "ca.crt",
+        "--priority",
+        "NORMAL:-VERS-ALL:+VERS-TLS1.2",
+      ]),
+    requested: true,
+    required: true,
+  },
+  {
+    name: "gnutls-serv --verify-client-cert (asks, takes none)",
+    start: () => startGnutlsServer(["--verify-client-cert", "--x509cafile", CERTS + "ca.crt"]),
+    requested: true,
+    required: false,
+  },
+  {
+    name: "gnutls-serv --disable-client-cert",
+    start: () => startGnutlsServer(["--disable-client-cert"]),
+    requested: false,
+    required: null,
+  },
+  {
+    name: "s_server -Verify 1, TLS 1.3 only",
+    start: () =>
+      startOpensslServer([...RSA, "-tls1_3", "-Verify", "1", "-CAfile", CERTS + "ca.crt"]),
+    requested: true,
+    required: true,
+  },
+  {
+    name: "s_server -verify 1, TLS 1.3 only",
+    start: () =>
+      startOpensslServer([...RSA, "-tls1_3", "-verify", "1", "-CAfile", CERTS + "ca.crt"]),
+    requested: true,
+    required: false,
+  },
+];
+
+Deno.test({
+  name:
+    "scanTarget() tells a required client certificate from a requested one: gnutls-serv (TLS 1.2, 1.3) and s_server (TLS 1.3)",
+  ignore: !HAVE_GNUTLS,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async () => {
+    const servers = await Promise.all(CLIENT_CERT.map((c) => c.start()));
+    try {
+      const results = await Promise.all(servers.map((s) => scan(s.port)));
+      CLIENT_CERT.forEach((c, i) => {
+        const r = results[i];
+        const say = `${c.name}: ${JSON.stringify(r.clientCertificate)}`;
+        assert.equal(r.error, undefined, `${c.name}: ${JSON.stringify(r.error)}`);
+        assert.equal(r.clientCertificate.requested, c.requested, say);
+        assert.equal(r.clientCertificate.required, c.required, say);
+      });
+      // The CA names come from the request (gnutls-serv names the CA of --x509cafile).
+      assert.ok(
+        results[0].clientCertificate.caNames.some((n) => n.includes("tlsprobe local CA")),
+        JSON.stringify(results[0].clientCertificate),
       );
     } finally {
-      await caching.stop();
-      await none.stop();
+      await Promise.all(servers.map((s) => s.stop()));
     }
   },
 });

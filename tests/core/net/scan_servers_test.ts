@@ -2,10 +2,9 @@
  * `scanTarget` against real servers, compared with ground truth made without
  * the scanner (`openssl s_client` offering each suite alone, version pinned;
  * for the gnutls-serv configurations also `gnutls-cli` offering each suite it
- * can alone, version pinned). Several configurations run by default (one of
- * them gnutls-serv's defaults); the more expensive ones (a full OpenSSL
- * default list, legacy suites, a legacy gnutls priority string, nginx) with
- * `TLSPROBE_SCAN_FULL=1`.
+ * can alone, version pinned), on fourteen server configurations, every one
+ * run by `deno task test` (the truth's client processes are cheap and pooled:
+ * `tests/_helpers/scan_truth.ts`).
  */
 import { strict as assert } from "node:assert";
 import { cipherSuiteByCode } from "../../../core/registry/cipher_suites.ts";
@@ -31,7 +30,6 @@ import {
 } from "../../_helpers/scan_truth.ts";
 import { makeEcdsaLeaf } from "../../_helpers/pki.ts";
 
-const FULL = Deno.env.get("TLSPROBE_SCAN_FULL") === "1";
 const CERTS = ROOT + "certs/";
 const RSA = ["-cert", CERTS + "localhost.crt", "-key", CERTS + "localhost.key"];
 const VERSIONS = ["TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3"];
@@ -90,7 +88,6 @@ async function assertEqualsGnutlsTruth(
 
 interface Config {
   name: string;
-  full?: boolean;
   /** Also compare with gnutls-cli's ground truth. */
   gnutlsCli?: boolean;
   start: () => Promise<Peer>;
@@ -185,12 +182,10 @@ const configs: Config[] = [
   },
   {
     name: "openssl s_server defaults",
-    full: true,
     start: () => startOpensslServer([...RSA]),
   },
   {
     name: "openssl s_server, client order with the -serverpref list",
-    full: true,
     start: () =>
       startOpensslServer([
         ...RSA,
@@ -203,7 +198,6 @@ const configs: Config[] = [
   },
   {
     name: "openssl s_server with an ECDSA certificate",
-    full: true,
     start: async () => {
       const ec = await ecdsaLeaf();
       return startOpensslServer(["-cert", ec.crt, "-key", ec.key]);
@@ -212,7 +206,6 @@ const configs: Config[] = [
   },
   {
     name: "openssl s_server, DHE suites only",
-    full: true,
     start: () => startOpensslServer([...RSA, "-no_tls1_3", "-cipher", "kDHE"]),
     check: (r) => {
       const v12 = r.versions.find((v) => v.version === "TLSv1.2")!;
@@ -221,7 +214,6 @@ const configs: Config[] = [
   },
   {
     name: "openssl s_server, legacy ALL:@SECLEVEL=0 with TLS 1.0 to 1.3",
-    full: true,
     start: () =>
       startOpensslServer([
         ...RSA,
@@ -244,7 +236,6 @@ const configs: Config[] = [
   },
   {
     name: "gnutls-serv with a legacy priority string",
-    full: true,
     gnutlsCli: true,
     start: () =>
       startGnutlsServer([
@@ -254,7 +245,6 @@ const configs: Config[] = [
   },
   {
     name: "nginx with RSA and ECDSA certificates",
-    full: true,
     start: async () => {
       const ec = await ecdsaLeaf();
       const dir = await Deno.makeTempDir({ prefix: "tlsprobe-nginx-" });
@@ -301,30 +291,33 @@ for (const c of configs) {
   Deno.test({
     name: `scanTarget() equals s_client's ground truth: ${c.name}`,
     // A missing peer is a skip with its reason printed (havePeer), never a silent pass.
-    ignore: (c.full && !FULL) || (c.name.startsWith("gnutls") && !HAVE_GNUTLS) ||
+    ignore: (c.name.startsWith("gnutls") && !HAVE_GNUTLS) ||
       (c.name.startsWith("nginx") && !HAVE_NGINX),
     sanitizeResources: false,
     sanitizeOps: false,
     fn: async () => {
       const server = await c.start();
       try {
-        const truth = await groundTruth({
-          port: server.port,
-          servername: "localhost",
-          versions: VERSIONS,
-          ...c.truth,
-        });
+        // Both truths at once: their client processes share one pool.
+        const [truth, t2] = await Promise.all([
+          groundTruth({
+            port: server.port,
+            servername: "localhost",
+            versions: VERSIONS,
+            ...c.truth,
+          }),
+          c.gnutlsCli
+            ? gnutlsTruth({
+              port: server.port,
+              servername: "localhost",
+              versions: c.truth?.versions ?? VERSIONS,
+            })
+            : undefined,
+        ]);
         const r = await scanLocalhost(server.port);
         assert.equal(r.error, undefined, JSON.stringify(r.error));
         await assertEqualsTruth(r, truth);
-        if (c.gnutlsCli) {
-          const t2 = await gnutlsTruth({
-            port: server.port,
-            servername: "localhost",
-            versions: c.truth?.versions ?? VERSIONS,
-          });
-          await assertEqualsGnutlsTruth(r, t2);
-        }
+        if (t2) await assertEqualsGnutlsTruth(r, t2);
         c.check?.(r);
       } finally {
         await server.stop();

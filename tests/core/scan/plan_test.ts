@@ -145,7 +145,7 @@ const MODEL: Model = {
   alpn: ["h2", "http/1.1"],
 };
 
-Deno.test("planScan() plans exactly 36 handshakes for the fixed two-version model", async () => {
+Deno.test("planScan() plans exactly 40 handshakes for the fixed two-version model", async () => {
   const p = modelProber(MODEL);
   const r = await planScan(p, { host: "model", port: 443, serverName: "model" });
   // versions: the chain (TLS 1.3 and 0x0305, TLS 1.2, TLS 1.1 refused) 3 + SSLv2 1;
@@ -158,11 +158,15 @@ Deno.test("planScan() plans exactly 36 handshakes for the fixed two-version mode
   // one accepted came with the RSA certificate); certificates 3; SNI 2; ALPN
   // 3 + order 1; features 2 (feature hello, fallback SCSV; version tolerance
   // came with the chain) + session-ID resumption 2 (a full TLS 1.2 handshake,
-  // then its session ID offered). Was 41 before the chain, the pairs taken
-  // together and the order proof (and without the resumption test).
-  assert.equal(r.handshakes, 36);
-  assert.equal(p.calls.length, 36);
+  // then its session ID offered) + TLS 1.3 resumption 2 (a full handshake,
+  // then its ticket as a PSK) + RFC 5077 ticket resumption 2 (the TLS 1.2
+  // ServerHello announces a ticket). Was 41 before the chain, the pairs taken
+  // together and the order proof (and without the resumption tests).
+  assert.equal(r.handshakes, 40);
+  assert.equal(p.calls.length, 40);
   assert.equal(r.features.sessionIdResumption.value, true);
+  assert.equal(r.features.tls13Resumption.value, true);
+  assert.equal(r.features.ticketResumption.value, true);
   const v13 = r.versions.find((v) => v.code === 0x0304)!;
   const v12 = r.versions.find((v) => v.code === 0x0303)!;
   assert.deepEqual(v13.suites, [0x1302, 0x1301, 0x1303]);
@@ -238,13 +242,13 @@ Deno.test("planScan() reports progress: done never above total, ending at done =
     serverName: "model",
     onProgress: (e) => events.push({ ...e }),
   });
-  // One report per handshake (the resumption test's two connections in one), and the end.
-  assert.equal(events.length, r.handshakes - 1 + 1);
+  // One report per handshake (each resumption test's two connections in one), and the end.
+  assert.equal(events.length, r.handshakes - 3 + 1);
   for (const e of events) assert.ok(e.done <= e.total, `${e.done}/${e.total} ${e.phase}`);
   const steps = events.slice(1, -1).map((e, i) => e.done - events[i].done);
-  assert.deepEqual(steps.filter((d) => d !== 1), [2]);
-  assert.equal(events.at(-2)!.done, 36);
-  assert.deepEqual(events.at(-1), { handshakes: 36, done: 36, total: 36, phase: "done" });
+  assert.deepEqual(steps.filter((d) => d !== 1), [2, 2, 2]);
+  assert.equal(events.at(-2)!.done, 40);
+  assert.deepEqual(events.at(-1), { handshakes: 40, done: 40, total: 40, phase: "done" });
   // Planned ahead: once the versions are known the total covers most of the scan.
   const afterVersions = events.find((e) => e.phase !== "versions" && e.phase !== "SSLv2")!;
   assert.ok(afterVersions.total >= 30, `total ${afterVersions.total} after the versions`);
