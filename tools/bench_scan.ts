@@ -5,15 +5,19 @@
  * server: wall time (median of RUNS runs), TCP connections (counted by a relay
  * in front of the server) and whether its suite lists per version equal the
  * ground truth (`openssl s_client` offering each suite alone, version pinned).
- * For tlsprobe also the library call alone (`scanTarget` in this process,
- * warm, no process start-up): the scan's own time, next to the command's.
+ * tlsprobe runs three ways: the command from source (the `tlsprobe` task's
+ * own flags), the command as the portable archive and the extension run it
+ * (the `deno bundle`d CLI with `lib/launch.json`'s arguments, built here by
+ * `tools/dist.ts`), and the library call alone (`scanTarget` in this
+ * process, warm, no process start-up): the scan's own time.
  *
  * Needs openssl, sslscan, nmap and gnutls-serv on PATH (Debian packages).
  *
  * @module
  */
 import { cipherSuiteByCode, cipherSuiteByName } from "../core/registry/cipher_suites.ts";
-import { type Peer, ROOT, run, startOpensslServer } from "../tests/_helpers/process.ts";
+import { type Peer, ROOT, run, startOpensslServer, taskWords } from "../tests/_helpers/process.ts";
+import { stageBundle } from "./dist.ts";
 import {
   groundTruth,
   offerable,
@@ -68,19 +72,21 @@ function opensslName(iana: string): string {
   return iana.startsWith("TLS_") && s?.definedIn !== "TLSv1.3" ? s?.openssl ?? iana : iana;
 }
 
-async function tlsprobeScan(port: number): Promise<Sets> {
+// The bundle, laid out as the archive unpacks it (lib/tlsprobe/main.js beside the env file).
+const { here, words: bundleWords } = await stageBundle("tlsprobe-bench-scan-");
+const sourceWords = await taskWords();
+
+/** `tlsprobe scan --json` as a command: from source (task flags) or the bundle. */
+async function tlsprobeScan(words: string[], cwd: string, port: number): Promise<Sets> {
   const r = await run(Deno.execPath(), [
-    "run",
-    `--env-file=${ROOT}cli/runtime.env`,
-    "-A",
-    ROOT + "cli/main.ts",
+    ...words,
     "scan",
     "--json",
     "--quiet",
     "--servername",
     "localhost",
     `127.0.0.1:${port}`,
-  ], { env: { NO_COLOR: "1" } });
+  ], { env: { NO_COLOR: "1" }, cwd });
   const j = JSON.parse(r.stdout);
   const out: Sets = new Map();
   for (const v of j.versions ?? []) {
@@ -197,7 +203,8 @@ const SERVERS: { name: string; start: () => Promise<Peer> }[] = [
 ];
 
 const TOOLS: { name: string; scan: (port: number) => Promise<Sets> }[] = [
-  { name: "tlsprobe scan", scan: tlsprobeScan },
+  { name: "tlsprobe scan", scan: (port) => tlsprobeScan(sourceWords, ROOT, port) },
+  { name: "tlsprobe scan (bundle)", scan: (port) => tlsprobeScan(bundleWords, here, port) },
   { name: "sslscan", scan: sslscan },
   { name: "nmap ssl-enum-ciphers", scan: nmap },
 ];
@@ -237,17 +244,21 @@ for (const s of SERVERS) {
     }
     r.close();
     const base = per["tlsprobe scan"];
+    const bundle = per["tlsprobe scan (bundle)"];
     const libMs = median(lib);
+    const ratio = (ms: number, to: number) => `${(ms / to).toFixed(1)}×`;
     for (const t of TOOLS) {
       const p = per[t.name];
+      const mine = t.name.startsWith("tlsprobe");
       rows.push([
         s.name,
         t.name,
         `${Math.round(p.ms)} ms`,
         String(p.conns),
         p.equal ? "yes" : "no",
-        t.name === "tlsprobe scan" ? "" : `${(p.ms / base.ms).toFixed(1)}×`,
-        t.name === "tlsprobe scan" ? "" : `${(p.ms / libMs).toFixed(1)}×`,
+        t.name === "tlsprobe scan" ? "" : ratio(p.ms, base.ms),
+        mine ? "" : ratio(p.ms, bundle.ms),
+        ratio(p.ms, libMs),
       ]);
     }
     rows.push([
@@ -255,6 +266,7 @@ for (const s of SERVERS) {
       "tlsprobe scan (library call)",
       `${Math.round(libMs)} ms`,
       String(libHandshakes),
+      "",
       "",
       "",
       "",
@@ -271,8 +283,9 @@ const head = [
   "wall (median)",
   "connections",
   "suites = truth",
-  "time vs tlsprobe",
-  "time vs library call",
+  "time / source command",
+  "time / bundle command",
+  "time / library call",
 ];
 const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
 const line = (cells: string[]) =>
@@ -289,6 +302,7 @@ for (let i = 0; i < RUNS; i++) {
   floor.push(performance.now() - t0);
 }
 await Deno.remove(empty);
+await Deno.remove(here, { recursive: true });
 console.log(`\ndeno run of an empty script (the start-up floor): ${Math.round(median(floor))} ms`);
 const load = await Deno.readTextFile("/proc/loadavg").catch(() => "?");
 console.log(

@@ -20,7 +20,7 @@ import { expandCipherString, formatCiphers } from "../core/openssl/mod.ts";
 import { probe } from "../core/net/probe.ts";
 import { makeTestPki, removeTestPki } from "../tests/_helpers/pki.ts";
 import { ROOT, run, startOpensslServer, taskWords } from "../tests/_helpers/process.ts";
-import { bundleCli, launchArgs, taskFlags } from "./dist.ts";
+import { stageBundle } from "./dist.ts";
 
 const ROUNDS = Number(Deno.env.get("ROUNDS") ?? 15);
 
@@ -81,13 +81,7 @@ const words = await taskWords();
 const cli = (args: string[]) => run(Deno.execPath(), [...words, ...args], { cwd: ROOT });
 
 // The bundled CLI exactly as the portable launcher runs it (lib/launch.json's arguments).
-const here = await Deno.makeTempDir({ prefix: "tlsprobe-compare-" });
-await bundleCli(`${here}/lib/tlsprobe`);
-const flags = taskFlags();
-await Deno.copyFile(ROOT + flags.envFile, `${here}/lib/${flags.envFile.split("/").pop()}`);
-const bundleWords = launchArgs(flags.envFile, flags.allow, flags.unstable).map((a) =>
-  a.replaceAll("${here}", here)
-);
+const { here, words: bundleWords } = await stageBundle("tlsprobe-compare-");
 const bundled = (args: string[]) => run(Deno.execPath(), [...bundleWords, ...args], { cwd: here });
 const ways = [
   ["source", words, cli, ROOT],

@@ -246,6 +246,26 @@ export async function bundleCli(destDir: string): Promise<void> {
 }
 
 /**
+ * The bundled CLI laid out as the portable archive unpacks it (`lib/tlsprobe/`
+ * beside the env file) in a new temporary folder, with the words that run it
+ * exactly as the launcher does (`lib/launch.json`'s arguments), for the
+ * benchmarks that time the bundle against the source.
+ *
+ * @param prefix the temporary folder's name prefix
+ * @returns the folder (the caller removes it) and the `deno` arguments that run the CLI
+ */
+export async function stageBundle(prefix: string): Promise<{ here: string; words: string[] }> {
+  const here = await Deno.makeTempDir({ prefix });
+  await bundleCli(`${here}/lib/tlsprobe`);
+  const flags = taskFlags();
+  await Deno.copyFile(ROOT + flags.envFile, `${here}/lib/${flags.envFile.split("/").pop()}`);
+  const words = launchArgs(flags.envFile, flags.allow, flags.unstable).map((a) =>
+    a.replaceAll("${here}", here)
+  );
+  return { here, words };
+}
+
+/**
  * The arguments that run the bundle, with `${here}` for the unpacked folder:
  * the launchers and the extension read them from `lib/launch.json`.
  */

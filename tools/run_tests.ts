@@ -11,7 +11,13 @@
  * then any suite listed by `tools/test_suites.json` whose `when` environment
  * variable is set (the VS Code workbench tests run in CI).
  */
-import { DEADLINE_SUITES, type Tier, tiers } from "./test_tiers.ts";
+import {
+  DEADLINE_SUITES,
+  SHARED_ISOLATE_FILES,
+  SLOW_FIRST,
+  type Tier,
+  tiers,
+} from "./test_tiers.ts";
 import { writeDocTests } from "./doc_examples.ts";
 import { generateTestPki, TEST_PKI_ENV } from "../tests/_helpers/pki.ts";
 
@@ -166,19 +172,38 @@ async function sourceFiles(dir: string): Promise<string[]> {
  * files themselves, or one module generated in `scratch` that imports them
  * (then `deno.json` is named, since that module lies outside the tree).
  */
+let generated = 0;
 async function testModules(
   tier: Tier,
   files: string[],
   scratch: string,
 ): Promise<{ flags: string[]; modules: string[] }> {
   const config = [`--config=${ROOT}deno.json`];
-  if (tier.modules === "one-isolate") {
-    const entry = `${scratch}/${tier.name}_test.ts`;
+  const importing = async (name: string, group: string[]) => {
+    // Named after its first file, for the reporter's `module => test` lines.
+    const first = group[0].split("/").pop()!.replace(/_test\.ts$/, "");
+    const more = group.length > 1 ? `_and_${group.length - 1}_more` : "";
+    const entry = `${scratch}/${name}_${++generated}_${first}${more}_test.ts`;
     await Deno.writeTextFile(
       entry,
-      files.map((f) => `import ${JSON.stringify(`file://${ROOT}${f}`)};\n`).join(""),
+      group.map((f) => `import ${JSON.stringify(`file://${ROOT}${f}`)};\n`).join(""),
     );
-    return { flags: config, modules: [entry] };
+    return entry;
+  };
+  if (tier.modules === "one-isolate") {
+    return { flags: config, modules: [await importing(tier.name, files)] };
+  }
+  if (tier.modules === "shared-isolates") {
+    const alone = (f: string) => SLOW_FIRST.includes(f) || DEADLINE_SUITES.includes(f);
+    const modules = files.filter(alone);
+    const rest = files.filter((f) => !alone(f));
+    for (let i = 0; i < rest.length; i += SHARED_ISOLATE_FILES) {
+      const group = rest.slice(i, i + SHARED_ISOLATE_FILES);
+      modules.push(
+        group.length === 1 ? group[0] : await importing(tier.name, group),
+      );
+    }
+    return { flags: config, modules };
   }
   if (tier.modules === "doc-examples") {
     const dir = `${scratch}/${tier.name}`;

@@ -33,8 +33,12 @@ export interface Tier {
    * costs about 0.3 s of CPU, more than most unit files' tests).
    * `doc-examples`: `files` are folders whose `@example` blocks run, each
    * imported by its own test of one generated module (tools/doc_examples.ts).
+   * `shared-isolates`: the {@link SLOW_FIRST} and {@link DEADLINE_SUITES}
+   * files keep an isolate each; the others share one per
+   * {@link SHARED_ISOLATE_FILES} files, in order (their tests then run one
+   * after another, as they do within a file).
    */
-  modules?: "isolate-per-file" | "one-isolate" | "doc-examples";
+  modules?: "isolate-per-file" | "one-isolate" | "doc-examples" | "shared-isolates";
 }
 
 /** Unit test files (paths from the repository root). */
@@ -116,6 +120,13 @@ export const DEADLINE_SUITES: readonly string[] = [
   "tests/core/handshake/lab_server_hostile_test.ts",
 ];
 
+/**
+ * How many quick integration files share one isolate (Tier.modules
+ * `shared-isolates`): fewer isolates, while enough modules remain for the
+ * test workers to finish together.
+ */
+export const SHARED_ISOLATE_FILES = 5;
+
 /** Whether a test file is in the fuzz tier. */
 export function isFuzzTest(path: string): boolean {
   return /(^|\/)fuzz_test\.ts$/.test(path);
@@ -148,6 +159,11 @@ export function tiers(files: string[]): Tier[] {
     { name: "doc", permissions: ["--allow-read"], files: ["core/"], modules: "doc-examples" },
     // `--allow-all`: the hostile-peer suites read a child's descriptors and peak
     // memory from /proc/PID, which Deno 2.9 grants only with all permissions.
-    { name: "integration", permissions: ["--allow-all"], files: integration },
+    {
+      name: "integration",
+      permissions: ["--allow-all"],
+      files: integration,
+      modules: "shared-isolates",
+    },
   ];
 }

@@ -117,6 +117,8 @@ export async function runLabEngine(
             helloRetry: !!info.helloRetry,
             serverName: info.serverName ?? null,
             resumed: !!info.resumed,
+            ...(info.resumedBy ? { resumedBy: info.resumedBy } : {}),
+            ...(info.ticketIssued ? { ticketIssued: true } : {}),
             clientCertificateRequested: !!info.clientCertificateRequested,
             clientCertificate: info.clientCertificate ?? null,
           });
@@ -134,7 +136,13 @@ export async function runLabEngine(
           if (info.hello) { for (const l of renderOffer(offerReport(info.hello))) out(l); }
           for (const l of renderNegotiated(labNegotiatedReport(info))) out(l);
           out(dotted("ALPN protocol negotiated", info.alpn ?? "none"));
-          out(dotted("Session", info.resumed ? "resumed" : "new"));
+          out(
+            dotted(
+              "Session",
+              info.resumed ? `resumed${info.resumedBy ? ` (${info.resumedBy})` : ""}` : "new",
+              ...(info.ticketIssued ? ["(RFC 5077 ticket issued)"] : []),
+            ),
+          );
         }
         if (flags.report || flags.verbose || clientAuth) {
           for (

@@ -159,6 +159,45 @@ export function modPow(base: bigint, exp: bigint, mod: bigint): bigint {
 }
 
 /**
+ * RSAES-PKCS1-v1_5 encryption (RFC 8017 §7.2.1), which WebCrypto lacks: the
+ * TLS 1.0–1.2 RSA key exchange's EncryptedPreMasterSecret (RFC 5246 §7.4.7.1).
+ *
+ * @param modulus the key's modulus octets
+ * @param exponent the public exponent octets
+ * @param message what to encrypt (at most the modulus length less 11 bytes)
+ * @returns the ciphertext, the modulus length long
+ * @example
+ * ```ts
+ * import { rsaEncryptPkcs1 } from "./key_exchange.ts";
+ * const c = rsaEncryptPkcs1(Uint8Array.of(0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xf1), Uint8Array.of(3), Uint8Array.of(7));
+ * console.assert(c.length === 13);
+ * ```
+ */
+export function rsaEncryptPkcs1(
+  modulus: Uint8Array,
+  exponent: Uint8Array,
+  message: Uint8Array,
+): Uint8Array {
+  const n = toBigInt(modulus);
+  const k = Math.ceil(n.toString(16).length / 2);
+  if (message.length > k - 11) {
+    throw new TlsprobeError("INTERNAL", "RSA PKCS#1 v1.5: the message is too long for the key");
+  }
+  // EM = 0x00 ‖ 0x02 ‖ PS (non-zero random) ‖ 0x00 ‖ M.
+  const ps = new Uint8Array(k - message.length - 3);
+  for (let i = 0; i < ps.length; i++) {
+    let b = 0;
+    while (b === 0) b = crypto.getRandomValues(new Uint8Array(1))[0];
+    ps[i] = b;
+  }
+  const em = new Uint8Array(k);
+  em[1] = 2;
+  em.set(ps, 2);
+  em.set(message, k - message.length);
+  return fromBigInt(modPow(toBigInt(em), toBigInt(exponent), n), k);
+}
+
+/**
  * A big-endian unsigned integer.
  *
  * @param b the bytes

@@ -14,12 +14,13 @@
  * HelloRetryRequest when the client sent no usable share, AES-GCM and
  * ChaCha20-Poly1305, KeyUpdate. Resumption when a {@link SessionStore} is
  * given: TLS 1.0–1.2 session IDs (the abbreviated handshake, RFC 5246 §7.3),
- * TLS 1.3 tickets (one NewSessionTicket after each handshake; psk_dhe_ke
- * only, binder checked, each ticket used once; no early data). Client
+ * TLS 1.2 session tickets (RFC 5077: the state sealed under a key of this
+ * server run, a NewSessionTicket before the server's Finished), TLS 1.3
+ * tickets (one NewSessionTicket after each handshake; psk_dhe_ke only,
+ * binder checked, each ticket used once; no early data). Client
  * certificates when {@link LabServerConfig.clientAuth} is set: a
  * CertificateRequest with the CAs' names, the chain and CertificateVerify
- * checked (`server_client_auth.ts`), required or optional. No session tickets
- * for TLS 1.2 (RFC 5077).
+ * checked (`server_client_auth.ts`), required or optional.
  *
  * A client that misbehaves gets the alert a server sends (decode_error,
  * bad_record_mac, unexpected_message, handshake_failure, …) and the call
@@ -145,8 +146,12 @@ export interface LabSessionInfo {
   helloRetry?: boolean;
   /** TLS 1.2: extended master secret in use. */
   extendedMasterSecret?: boolean;
-  /** The session was resumed (TLS 1.2 session ID, TLS 1.3 PSK), no certificate sent. */
+  /** The session was resumed (TLS 1.2 session ID or ticket, TLS 1.3 PSK), no certificate sent. */
   resumed?: boolean;
+  /** TLS 1.2: how it was resumed (an RFC 5077 ticket, or the session ID). */
+  resumedBy?: "ticket" | "session-id";
+  /** TLS 1.2: an RFC 5077 ticket was issued. */
+  ticketIssued?: boolean;
   /** A CertificateRequest was sent. */
   clientCertificateRequested?: boolean;
   /** The client's verified certificate (null: requested, none sent); on resumption, the original session's. */
@@ -558,6 +563,9 @@ async function tls12(
   const alpn = alpnChoice(cfg, hello);
   const ems = !!findExtension(hello.extensions, EXT.extendedMasterSecret);
   const exts = serverHelloExtensions12(hello, ems, alpn);
+  // RFC 5077 §3.2: an empty session_ticket answer promises a NewSessionTicket.
+  const issueTicket12 = !!cfg.sessions && !!findExtension(hello.extensions, EXT.sessionTicket);
+  if (issueTicket12) exts.push(ext(EXT.sessionTicket));
   if (suite.kx === "ECDHE" && findExtension(hello.extensions, EXT.ecPointFormats)) {
     exts.push(ext(EXT.ecPointFormats, Uint8Array.of(1, 0)));
   }
@@ -692,13 +700,25 @@ async function tls12(
   const k = await keys12(suite, version, master, random, hello.random, cfg.tripleDes);
   await receiveFinished12(ch, k.client, suite, version, master, transcript, "the key exchange");
   if (cfg.sessions) {
-    cfg.sessions.sessions.put(sessionId, {
+    const state = {
       version,
       suite: suite.code,
       master,
       ems,
       ...(info.clientCertificateRequested ? { client: info.clientCertificate ?? null } : {}),
-    });
+    };
+    cfg.sessions.sessions.put(sessionId, state);
+    if (issueTicket12) {
+      // RFC 5077 §3.3: lifetime hint, ticket; before ChangeCipherSpec, in the Finished hash.
+      const nst = encodeHandshake(
+        HS.newSessionTicket,
+        new Writer().u32(cfg.sessions.lifetimeS).vec16(await cfg.sessions.sealTicket(state))
+          .finish(),
+      );
+      transcript.push(nst);
+      await ch.send(CONTENT.handshake, nst);
+      info.ticketIssued = true;
+    }
   }
   await sendFinished12(ch, k.server, suite, version, master, transcript);
   return session(ch, info);
@@ -831,8 +851,12 @@ async function resume12(
   speaks13: boolean,
   transcript: Uint8Array[],
 ): Promise<LabSession | undefined> {
-  if (!cfg.sessions || !hello.sessionId.length) return undefined;
-  const stored = cfg.sessions.sessions.get(hello.sessionId, false);
+  if (!cfg.sessions) return undefined;
+  // RFC 5077 §3.4: a ticket first; one that does not open means a full handshake, not an error.
+  const offered = findExtension(hello.extensions, EXT.sessionTicket)?.data;
+  const fromTicket = offered?.length ? await cfg.sessions.openTicket(offered) : undefined;
+  const stored = fromTicket ??
+    (hello.sessionId.length ? cfg.sessions.sessions.get(hello.sessionId, false) : undefined);
   const ems = !!findExtension(hello.extensions, EXT.extendedMasterSecret);
   if (
     !stored || stored.version !== version || stored.ems !== ems ||
@@ -864,6 +888,7 @@ async function resume12(
     alpn,
     extendedMasterSecret: ems,
     resumed: true,
+    resumedBy: fromTicket ? "ticket" : "session-id",
     ...(stored.client !== undefined
       ? { clientCertificateRequested: true, clientCertificate: stored.client }
       : {}),

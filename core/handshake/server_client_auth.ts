@@ -24,8 +24,7 @@ import { EXT } from "../registry/extensions.ts";
 import { TLS1_2, TLS1_3 } from "../registry/versions.ts";
 import { type CertificateInfo, decodeCertificate } from "../x509/decode.ts";
 import { verifyChain } from "../x509/chain.ts";
-import { readRsaPublicKey } from "../x509/extensions.ts";
-import { DerReader, TAG } from "../x509/der.ts";
+import { rsaPublicKeyOfSpki } from "../x509/extensions.ts";
 import type { PeerCertificate } from "../report/server_report.ts";
 import { verifyHandshakeSignature } from "./signature.ts";
 import { fromBigInt, modPow, toBigInt } from "./key_exchange.ts";
@@ -216,13 +215,7 @@ async function verifyMd5Sha1(
 ): Promise<boolean> {
   const info = await decodeCertificate(leafDer);
   if (info.key.type !== "RSA") return false;
-  const spki = DerReader.inside(
-    new DerReader(info.key.spki).expect(TAG.SEQUENCE, "spki"),
-    "spki",
-  );
-  spki.expect(TAG.SEQUENCE, "spki algorithm");
-  const bits = spki.expect(TAG.BIT_STRING, "subjectPublicKey");
-  const { modulus, exponent } = readRsaPublicKey(bits.value.subarray(1), 0);
+  const { modulus, exponent } = rsaPublicKeyOfSpki(info.key.spki);
   const n = toBigInt(modulus), e = toBigInt(exponent);
   const k = Math.ceil(n.toString(16).length / 2);
   const s = toBigInt(signature);

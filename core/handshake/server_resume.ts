@@ -1,8 +1,13 @@
 /**
  * The lab engine's resumption state: TLS 1.2 sessions by session ID
  * (RFC 5246 §7.4.1.2) and TLS 1.3 tickets (RFC 8446 §4.6.1), both kept by the
- * server (a ticket is an opaque random name of a stored PSK). Bounded in
- * count and age; each TLS 1.3 ticket is used once (RFC 8446 §8.1).
+ * server (a ticket is an opaque random name of a stored PSK), bounded in
+ * count and age, each TLS 1.3 ticket used once (RFC 8446 §8.1); and TLS 1.2
+ * session tickets (RFC 5077), which the server does not keep: the session's
+ * state sealed with AES-256-GCM under a key made for this server run (RFC 5077
+ * §4's recommended layout: key name, IV, encrypted state, here with GCM's tag
+ * instead of an HMAC), so a ticket from another run, or tampered, or past its
+ * lifetime, opens to nothing and a full handshake follows.
  *
  * @module
  */
@@ -70,8 +75,19 @@ export class Bounded<T> {
   }
 }
 
+// deno-lint-ignore no-explicit-any
+const subtle = crypto.subtle as any;
+const te = new TextEncoder(), td = new TextDecoder();
+
+function hexOf(b: Uint8Array): string {
+  return Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
+}
+
 /** One server's resumption state, shared by its connections. */
 export class SessionStore {
+  readonly #ticketKeyName = crypto.getRandomValues(new Uint8Array(16));
+  #ticketKey?: Promise<CryptoKey>;
+  readonly #now: () => number;
   /** TLS 1.2 sessions by session ID. */
   readonly sessions: Bounded<StoredSession12>;
   /** TLS 1.3 tickets by ticket bytes (single use). */
@@ -88,8 +104,77 @@ export class SessionStore {
    */
   constructor(max = 1024, lifetimeS = 7200, now: () => number = () => Date.now()) {
     this.lifetimeS = lifetimeS;
+    this.#now = now;
     this.sessions = new Bounded(max, lifetimeS * 1000, now);
     this.tickets = new Bounded(max, lifetimeS * 1000, now);
+  }
+
+  #key(): Promise<CryptoKey> {
+    this.#ticketKey ??= subtle.importKey(
+      "raw",
+      crypto.getRandomValues(new Uint8Array(32)),
+      { name: "AES-GCM" },
+      false,
+      ["encrypt", "decrypt"],
+    );
+    return this.#ticketKey!;
+  }
+
+  /**
+   * Seals a TLS 1.2 session into an RFC 5077 ticket: key name (16), IV (12),
+   * AES-256-GCM of the state with the key name as additional data.
+   *
+   * @param s the session
+   * @returns the ticket
+   */
+  async sealTicket(s: StoredSession12): Promise<Uint8Array> {
+    const state = te.encode(JSON.stringify({ ...s, master: hexOf(s.master), at: this.#now() }));
+    const iv = crypto.getRandomValues(new Uint8Array(12));
+    const ct = new Uint8Array(
+      await subtle.encrypt(
+        { name: "AES-GCM", iv, additionalData: this.#ticketKeyName },
+        await this.#key(),
+        state,
+      ),
+    );
+    const out = new Uint8Array(16 + 12 + ct.length);
+    out.set(this.#ticketKeyName);
+    out.set(iv, 16);
+    out.set(ct, 28);
+    return out;
+  }
+
+  /**
+   * Opens a ticket this server run sealed, within its lifetime.
+   *
+   * @param ticket the ticket as the client sent it
+   * @returns the session, or undefined (another run's key, tampered, expired, malformed)
+   */
+  async openTicket(ticket: Uint8Array): Promise<StoredSession12 | undefined> {
+    if (ticket.length < 16 + 12 + 16) return undefined;
+    if (hexOf(ticket.subarray(0, 16)) !== hexOf(this.#ticketKeyName)) return undefined;
+    try {
+      const pt = await subtle.decrypt(
+        { name: "AES-GCM", iv: ticket.subarray(16, 28), additionalData: this.#ticketKeyName },
+        await this.#key(),
+        ticket.subarray(28),
+      );
+      const j = JSON.parse(td.decode(pt));
+      if (this.#now() - j.at > this.lifetimeS * 1000) return undefined;
+      const master = Uint8Array.from(
+        (j.master as string).match(/../g) ?? [],
+        (h) => parseInt(h, 16),
+      );
+      return {
+        version: j.version,
+        suite: j.suite,
+        master,
+        ems: j.ems,
+        ...(j.client !== undefined ? { client: j.client } : {}),
+      };
+    } catch {
+      return undefined;
+    }
   }
 }
 

@@ -15,7 +15,14 @@ import { TLS13_SUITES } from "../handshake/key_schedule.ts";
 import { EXT } from "../registry/extensions.ts";
 import { cipherSuiteByCode } from "../registry/cipher_suites.ts";
 import { DEFAULT_GROUPS, DEFAULT_SIGNATURE_ALGORITHMS } from "../handshake/defaults.ts";
-import { canShare, fromBigInt, makeKeyShare, modPow, toBigInt } from "../handshake/key_exchange.ts";
+import {
+  canShare,
+  fromBigInt,
+  makeKeyShare,
+  modPow,
+  rsaEncryptPkcs1,
+  toBigInt,
+} from "../handshake/key_exchange.ts";
 import {
   bindPsk,
   CERTIFICATE_ALERTS,
@@ -38,6 +45,7 @@ import {
 } from "../wire/record.ts";
 import { parseServerHello, type ServerHello } from "../wire/server_hello.ts";
 import {
+  parseCertificate,
   parseNewSessionTicket,
   parseServerKeyExchange,
   type ServerKeyExchange,
@@ -220,8 +228,9 @@ async function fullHandshake12(
   const flight = new FlightReader();
   const transcript: Uint8Array[] = [ch];
   let sh: ServerHello | undefined;
-  let ske: ServerKeyExchange | undefined;
+  let ske12: ServerKeyExchange | undefined;
   let certificateRequested = false;
+  let leaf: Uint8Array | undefined;
   let total = 0;
   const next = async () => {
     for (;;) {
@@ -243,21 +252,41 @@ async function fullHandshake12(
     transcript.push(m.raw);
     if (m.type === HS.serverHello) sh = parseServerHello(m.body, m.offset);
     else if (m.type === HS.certificateRequest) certificateRequested = true;
-    else if (m.type === HS.serverKeyExchange && sh) {
+    else if (m.type === HS.certificate) {
+      leaf = parseCertificate(m.body, false, m.offset).entries[0]?.der;
+    } else if (m.type === HS.serverKeyExchange && sh) {
       const kind = LEGACY_SUITES.get(sh.cipherSuite)?.kx;
       if (kind !== "ECDHE" && kind !== "DHE") return { error: "a key exchange this client skips" };
       const anonymous = LEGACY_SUITES.get(sh.cipherSuite)?.au === "anon";
-      ske = parseServerKeyExchange(m.body, { kind, tls12: sh.version >= TLS1_2, anonymous });
+      ske12 = parseServerKeyExchange(m.body, { kind, tls12: sh.version >= TLS1_2, anonymous });
     } else if (m.type === HS.serverHelloDone) break;
   }
   const suite = sh ? LEGACY_SUITES.get(sh.cipherSuite) : undefined;
-  if (!sh || !suite || !canFinish12(sh.cipherSuite) || !ske || sh.version > TLS1_2) {
-    return { error: "the server chose no (EC)DHE suite this client can finish" };
+  if (
+    !sh || !suite || !canFinish12(sh.cipherSuite) || sh.version > TLS1_2 ||
+    (suite.kx === "RSA" ? !leaf : !ske12)
+  ) {
+    return { error: "the server chose no suite this client can finish" };
   }
   const version = sh.version;
   let pms: Uint8Array;
   let cke: Uint8Array;
-  if (suite.kx === "ECDHE") {
+  if (suite.kx === "RSA") {
+    // RFC 5246 §7.4.7.1: the offered version and 46 random bytes, encrypted to the leaf's key.
+    const offered = Math.min(Math.max(...offer.versions), TLS1_2);
+    pms = concat(
+      Uint8Array.of(offered >> 8, offered & 0xff),
+      crypto.getRandomValues(new Uint8Array(46)),
+    );
+    // The X.509 decoder loads only for an RSA key exchange.
+    const { decodeCertificate } = await import("../x509/decode.ts");
+    const { rsaPublicKeyOfSpki } = await import("../x509/extensions.ts");
+    const info = await decodeCertificate(leaf!);
+    if (info.key.type !== "RSA") return { error: "an RSA key exchange with a non-RSA certificate" };
+    const key = rsaPublicKeyOfSpki(info.key.spki);
+    cke = new Writer().vec16(rsaEncryptPkcs1(key.modulus, key.exponent, pms)).finish();
+  } else if (suite.kx === "ECDHE") {
+    const ske = ske12!;
     const group = ske.namedGroup;
     if (group === undefined || !canShare(group)) {
       return { error: `no key share for group ${group}` };
@@ -266,6 +295,7 @@ async function fullHandshake12(
     pms = await share.derive(ske.publicKey);
     cke = new Writer().vec8(share.publicValue).finish();
   } else {
+    const ske = ske12!;
     // RFC 5246 §8.1.2: Z = Ys^x mod p, leading zero bytes stripped.
     const p = toBigInt(ske.dhP!);
     const x = toBigInt(crypto.getRandomValues(new Uint8Array(32))) | 1n;

@@ -86,21 +86,26 @@ export function offerReport(hello: ClientHello): OfferReport {
  */
 export function negotiatedReport(flight: ServerFlight): NegotiatedReport {
   const sh = flight.serverHello;
-  const s = cipherSuiteByCode(sh.cipherSuite);
   return {
     version: versionName(sh.version),
-    cipher: {
-      code: sh.cipherSuite,
-      iana: s?.iana ?? cipherSuiteName(sh.cipherSuite),
-      openssl: s?.openssl,
-      bits: s?.bits,
-      definedIn: s?.definedIn,
-    },
+    cipher: cipherReport(sh.cipherSuite),
     group: flight.group ?? null,
     ...(flight.dhBits !== undefined ? { dhBits: flight.dhBits } : {}),
     compression: sh.compression === 0 ? "none" : `method ${sh.compression}`,
     helloRetryRequest: sh.helloRetryRequest,
     alpn: sh.alpn ?? null,
+  };
+}
+
+/** A suite as the negotiated report names it. */
+function cipherReport(code: number): NegotiatedReport["cipher"] {
+  const s = cipherSuiteByCode(code);
+  return {
+    code,
+    iana: s?.iana ?? cipherSuiteName(code),
+    openssl: s?.openssl,
+    bits: s?.bits,
+    definedIn: s?.definedIn,
   };
 }
 
@@ -247,16 +252,9 @@ export function labNegotiatedReport(s: {
   helloRetry?: boolean;
   alpn?: string;
 }): NegotiatedReport {
-  const c = cipherSuiteByCode(s.suite);
   return {
     version: versionName(s.version),
-    cipher: {
-      code: s.suite,
-      iana: c?.iana ?? cipherSuiteName(s.suite),
-      openssl: c?.openssl,
-      bits: c?.bits,
-      definedIn: c?.definedIn,
-    },
+    cipher: cipherReport(s.suite),
     group: s.group !== undefined ? groupName(s.group) : null,
     ...(s.dhBits !== undefined ? { dhBits: s.dhBits } : {}),
     compression: "none",

@@ -122,19 +122,19 @@ export const LEGACY_VERSIONS: readonly number[] = [TLS1_2, TLS1_1, TLS1_0, SSL3]
 
 /**
  * Whether this client can finish a full TLS 1.0–1.2 handshake with a suite
- * (for resumption): an (EC)DHE key exchange and a bulk cipher the engine
- * runs (AES-GCM, ChaCha20-Poly1305, AES-CBC, NULL). RSA key exchange is not
- * finished (its premaster secret would need RSA PKCS#1 v1.5 encryption).
+ * (for resumption and the client-certificate test): an ECDHE, DHE or RSA key
+ * exchange authenticated by a certificate or anonymous, and a bulk cipher
+ * the engine runs (AES-GCM, ChaCha20-Poly1305, AES-CBC, NULL).
  *
  * @param code the suite
  * @returns true when the handshake can be finished
  * @example
  * ```ts
  * import { canFinish12 } from "./candidates.ts";
- * console.assert(canFinish12(0xc02f) && !canFinish12(0x002f));
+ * console.assert(canFinish12(0xc02f) && canFinish12(0x002f) && !canFinish12(0x000a));
  * ```
  */
 export function canFinish12(code: number): boolean {
   const s = LEGACY_SUITES.get(code);
-  return !!s && (s.kx === "ECDHE" || s.kx === "DHE");
+  return !!s;
 }

@@ -1023,15 +1023,17 @@ async function features(
       };
       // A completed handshake, then its session ID (no ticket offered) and,
       // apart, its RFC 5077 ticket: with the accepted suites this client can finish.
-      // ECDHE before DHE (a DHE handshake costs a modular exponentiation here), AEAD before CBC.
+      // ECDHE, then RSA, then DHE (a DHE handshake costs a modular exponentiation
+      // here, RSA a small one), AEAD before CBC.
+      const cost = (c: number) => isDhe(c) ? 2 : isEcdhe(c) ? 0 : 1;
       const finishable = all.filter(canFinish12).sort((a, b) =>
-        Number(isDhe(a)) - Number(isDhe(b)) || Number(isCbc(a)) - Number(isCbc(b))
+        cost(a) - cost(b) || Number(isCbc(a)) - Number(isCbc(b))
       );
       const resume = (sessionTicket: boolean) =>
         p.resumption!({ versions: [top12.code], suites: finishable, sessionTicket });
       const why = !p.resumption
         ? "not tested"
-        : `no accepted ${name} suite this client can finish (an (EC)DHE key exchange is needed)`;
+        : `no accepted ${name} suite this client can finish (ECDHE, DHE or RSA key exchange with AES, ChaCha20 or NULL)`;
       const [byId, byTicket] = await Promise.all([
         p.resumption && finishable.length ? resume(false) : undefined,
         p.resumption && finishable.length && sh.sessionTicket ? resume(true) : undefined,

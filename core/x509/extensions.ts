@@ -279,6 +279,23 @@ export function readRsaPublicKey(
 }
 
 /**
+ * The RSA public key of a SubjectPublicKeyInfo (RFC 5280 §4.1.2.7, RFC 8017
+ * appendix A.1.1): its modulus and exponent octets.
+ *
+ * @param spki the SubjectPublicKeyInfo DER (`CertificateInfo.key.spki`)
+ * @returns the INTEGER value octets of each
+ * @throws TlsprobeError PEER_MALFORMED (via the DER reader) when it does not parse
+ */
+export function rsaPublicKeyOfSpki(
+  spki: Uint8Array,
+): { modulus: Uint8Array; exponent: Uint8Array } {
+  const r = DerReader.inside(new DerReader(spki).expect(TAG.SEQUENCE, "spki"), "spki");
+  r.expect(TAG.SEQUENCE, "spki algorithm");
+  const bits = r.expect(TAG.BIT_STRING, "subjectPublicKey");
+  return readRsaPublicKey(bits.value.subarray(1), 0);
+}
+
+/**
  * RSASSA-PSS-params (RFC 4055 section 3.1); absent fields take their
  * defaults (SHA-1, salt 20).
  *

@@ -228,3 +228,19 @@ Deno.test("serve -C takes RC4 and 3DES suites by exact name (OpenSSL 3.0 has non
     },
   );
 });
+
+Deno.test("serve on the lab engine: tlsprobe scan finds TLS 1.2 session-ID and RFC 5077 ticket resumption", async () => {
+  await withServe(["-C", "ECDHE-RSA-AES128-GCM-SHA256", "-p", "TLSv1.2"], async (server) => {
+    const r = await tlsprobe([
+      "scan",
+      `localhost:${server.port}`,
+      "--cafile",
+      `${ROOT}certs/ca.crt`,
+      "--json",
+    ]);
+    const f = JSON.parse(r.stdout).features;
+    assert.equal(f.sessionTicket.value, true, r.stdout);
+    assert.equal(f.sessionIdResumption.value, true, f.sessionIdResumption.note);
+    assert.equal(f.ticketResumption.value, true, f.ticketResumption.note);
+  });
+});

@@ -1,7 +1,7 @@
 // Shared pieces of the workbench harness: a free port, a code-server with
 // fresh user-data and extensions folders, headless Debian chromium through
 // playwright-core, and cleanup by PID (process group) on exit or signal.
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import fs from "node:fs";
 import net from "node:net";
 import path from "node:path";
@@ -510,4 +510,98 @@ export async function waitForPort(port) {
     if (up) return;
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/**
+ * Writes `tmp/bin/tlsprobe`, a wrapper that runs the repository's CLI: code-server gives the
+ * extension host a PATH from the login shell, not ours, so the tests name the CLI by the
+ * `tlsprobe.path` setting.
+ */
+export function cliWrapper(tmp, repo) {
+  const bin = path.join(tmp, "bin");
+  fs.mkdirSync(bin, { recursive: true });
+  const file = path.join(bin, "tlsprobe");
+  fs.writeFileSync(
+    file,
+    `#!/bin/sh\nexec deno run --quiet -A --env-file='${repo}/cli/runtime.env' --config '${repo}/deno.json' '${repo}/cli/main.ts' "$@"\n`,
+    { mode: 0o755 },
+  );
+  return file;
+}
+
+/**
+ * Installs `vsix` into a fresh code-server under `tmp` (settings as `prepare` takes them), starts
+ * it, and opens `ws` in headless chromium. Returns `{cs, browser, page, port}`; what it started
+ * is stopped again when a later step fails.
+ */
+export async function openWorkbench({ tmp, vsix, ws, settings, viewport }) {
+  const port = await freePort();
+  const baseArgs = prepare(tmp, port, settings);
+  const { node, entry } = tools();
+  log("installing", vsix);
+  execFileSync(node, [entry, ...baseArgs, "--install-extension", vsix, "--force"], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const cs = await startCodeServer({
+    port,
+    baseArgs,
+    extraArgs: [ws],
+    logFile: path.join(tmp, "code-server.log"),
+  });
+  let browser;
+  try {
+    browser = await launchChromium();
+    const page = await browser.newPage({
+      viewport,
+      permissions: ["clipboard-read", "clipboard-write"],
+    });
+    page.on("pageerror", (e) => log("[pageerror]", e.message));
+    // A loaded machine (CI, or several suites at once) can take long over the first load.
+    await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(ws)}`, {
+      waitUntil: "domcontentloaded",
+      timeout: 120_000,
+    });
+    return { cs, browser, page, port };
+  } catch (e) {
+    await browser?.close().catch(() => {});
+    await stop(cs);
+    throw e;
+  }
+}
+
+/**
+ * One `PASS name` / `FAIL name: why` line per check, with a screenshot of `page()` on failure
+ * (`outDir/PREFIX-fail-N.png`). `check(name, f)` returns whether it passed; `write(envName)` puts
+ * `{passed, failed}` into the file `$envName` names and returns the failed count.
+ */
+export function checker(outDir, prefix, page) {
+  const results = [];
+  return {
+    results,
+    async check(name, f) {
+      const t0 = Date.now();
+      try {
+        await f();
+        results.push(true);
+        console.log(`PASS ${name} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+        return true;
+      } catch (e) {
+        results.push(false);
+        console.log(`FAIL ${name}: ${e instanceof Error ? e.message : e}`);
+        const shot = path.join(outDir, `${prefix}-fail-${results.length}.png`);
+        await page()?.screenshot({ path: shot }).catch(() => {});
+        console.log(`  screenshot of the failure: ${shot}`);
+        return false;
+      }
+    },
+    write(envName) {
+      const passed = results.filter(Boolean).length;
+      const failed = results.length - passed;
+      if (process.env[envName]) {
+        fs.writeFileSync(process.env[envName], JSON.stringify({ passed, failed }));
+      }
+      log(`${prefix}: ${passed} passed, ${failed} failed; screenshots in ${outDir}`);
+      return failed;
+    },
+  };
 }

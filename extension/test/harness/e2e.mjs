@@ -21,20 +21,18 @@ import { fileURLToPath } from "node:url";
 import {
   cancelInView,
   checkContrast,
+  cliWrapper,
   freePort,
   historyRows,
-  launchChromium,
   log,
   menuPick,
+  openWorkbench,
   outputChannelRuns,
-  prepare,
   retryWithCaFile,
   setColorTheme,
-  startCodeServer,
   startOpensslServer,
   startTlsServer,
   stop,
-  tools,
   waitForPort,
 } from "./code_server.mjs";
 import {
@@ -85,13 +83,7 @@ function assert(cond, msg) {
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "tlsprobe-e2e-"));
 // The installed extension runs the CLI through this wrapper (tlsprobe.path).
-const bin = path.join(tmp, "bin");
-fs.mkdirSync(bin);
-fs.writeFileSync(
-  path.join(bin, "tlsprobe"),
-  `#!/bin/sh\nexec deno run --quiet -A --env-file='${repo}/cli/runtime.env' --config '${repo}/deno.json' '${repo}/cli/main.ts' "$@"\n`,
-  { mode: 0o755 },
-);
+const tlsprobeBin = cliWrapper(tmp, repo);
 const ws = path.join(tmp, "workspace");
 fs.mkdirSync(ws);
 fs.writeFileSync(path.join(ws, "notes.md"), "# Shopping\n\n- bread\n- milk\n");
@@ -108,46 +100,24 @@ let currentPage;
 let browser;
 try {
   server = await startTlsServer(repo);
-  const port = await freePort();
-  const baseArgs = prepare(tmp, port, {
-    "tlsprobe.caFile": path.join(repo, "certs/ca.crt"),
-    // code-server gives the extension host a PATH resolved from the login
-    // shell, not ours: name the CLI by the setting (a wrapper running the
-    // repository's CLI). The PATH and repository routes are covered by
-    // tests/extension/cli_client_test.ts and the integration tests.
-    "tlsprobe.path": path.join(bin, "tlsprobe"),
-    "tlsprobe.timeout": 30000,
-    "workbench.colorTheme": "Default Light Modern",
-  });
-  const { node, entry } = tools();
-  log("installing", vsix);
-  execFileSync(node, [
-    entry,
-    ...baseArgs,
-    "--install-extension",
+  let page;
+  ({ cs, browser, page } = await openWorkbench({
+    tmp,
     vsix,
-    "--force",
-  ], {
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  cs = await startCodeServer({
-    port,
-    baseArgs,
-    extraArgs: [ws],
-    logFile: path.join(tmp, "code-server.log"),
-  });
-  browser = await launchChromium();
-  const page = await browser.newPage({
+    ws,
+    settings: {
+      "tlsprobe.caFile": path.join(repo, "certs/ca.crt"),
+      // code-server gives the extension host a PATH resolved from the login
+      // shell, not ours: name the CLI by the setting (a wrapper running the
+      // repository's CLI). The PATH and repository routes are covered by
+      // tests/extension/cli_client_test.ts and the integration tests.
+      "tlsprobe.path": tlsprobeBin,
+      "tlsprobe.timeout": 30000,
+      "workbench.colorTheme": "Default Light Modern",
+    },
     viewport: { width: 1400, height: 860 },
-    permissions: ["clipboard-read", "clipboard-write"],
-  });
+  }));
   currentPage = page;
-  page.on("pageerror", (e) => log("[pageerror]", e.message));
-  // A loaded machine (CI, or several suites at once) can take long over the first load.
-  await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(ws)}`, {
-    waitUntil: "domcontentloaded",
-    timeout: 120_000,
-  });
   const input = page.locator(".quick-input-widget input");
 
   await check(
@@ -162,7 +132,7 @@ try {
 
   // The CLI's own report, to compare the panel with.
   const cliReport = JSON.parse(
-    execFileSync(path.join(bin, "tlsprobe"), [
+    execFileSync(tlsprobeBin, [
       "probe",
       `localhost:${server.port}`,
       "--cafile",

@@ -16,6 +16,7 @@ import { fileURLToPath } from "node:url";
 import {
   cancelInView,
   checkContrast,
+  checker,
   freePort,
   historyRows,
   launchChromium,
@@ -39,22 +40,9 @@ const outDir = path.resolve(
 );
 fs.mkdirSync(outDir, { recursive: true });
 
-const results = [];
 let page;
-async function check(name, f) {
-  try {
-    await f();
-    results.push(true);
-    console.log(`PASS ${name}`);
-  } catch (e) {
-    results.push(false);
-    console.log(`FAIL ${name}: ${e instanceof Error ? e.message : e}`);
-    await page?.screenshot({
-      path: path.join(outDir, `e2e-bundled-fail-${results.length}.png`),
-    })
-      .catch(() => {});
-  }
-}
+const checks = checker(outDir, "e2e-bundled", () => page);
+const { check, results } = checks;
 function assert(cond, msg) {
   if (!cond) throw new Error(msg);
 }
@@ -347,13 +335,4 @@ try {
     fs.rmSync(tmp, { recursive: true, force: true });
   }
 }
-const passed = results.filter(Boolean).length;
-const failed = results.length - passed;
-if (process.env.TLSPROBE_E2E_BUNDLED_RESULT) {
-  fs.writeFileSync(
-    process.env.TLSPROBE_E2E_BUNDLED_RESULT,
-    JSON.stringify({ passed, failed }),
-  );
-}
-log(`e2e (bundled): ${passed} passed, ${failed} failed`);
-process.exit(failed === 0 ? 0 : 1);
+process.exit(checks.write("TLSPROBE_E2E_BUNDLED_RESULT") === 0 ? 0 : 1);

@@ -10,54 +10,33 @@
 // Usage: node e2e_lab.mjs <path-to-vsix>   (run_all.sh sets the environment)
 // Prints one `PASS name` / `FAIL name: why` line per check, then writes the
 // counts to $TLSPROBE_E2E_LAB_RESULT.
-import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import {
+  checker,
+  cliWrapper,
   freePort,
-  launchChromium,
   log,
   menuPick,
-  prepare,
+  openWorkbench,
   processesWith,
   QUIET_SETTINGS,
   setColorTheme,
-  startCodeServer,
   stop,
-  tools,
 } from "./code_server.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, "../../..");
-const vsix = path.resolve(
-  process.argv[2] ?? path.join(repo, "extension/out/tlsprobe.vsix"),
-);
-const outDir = path.resolve(
-  process.env.TLSPROBE_TEST_OUTPUT ?? path.join(repo, "test-output"),
-);
+const vsix = path.resolve(process.argv[2] ?? path.join(repo, "extension/out/tlsprobe.vsix"));
+const outDir = path.resolve(process.env.TLSPROBE_TEST_OUTPUT ?? path.join(repo, "test-output"));
 fs.mkdirSync(outDir, { recursive: true });
 
-const results = [];
 let currentPage;
-async function check(name, f) {
-  const t0 = Date.now();
-  try {
-    await f();
-    results.push({ name, ok: true });
-    console.log(`PASS ${name} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
-    return true;
-  } catch (e) {
-    results.push({ name, ok: false });
-    console.log(`FAIL ${name}: ${e instanceof Error ? e.message : e}`);
-    const shot = path.join(outDir, `e2e-lab-fail-${results.length}.png`);
-    await currentPage?.screenshot({ path: shot }).catch(() => {});
-    console.log(`  screenshot of the failure: ${shot}`);
-    return false;
-  }
-}
+const checks = checker(outDir, "e2e-lab", () => currentPage);
+const { check } = checks;
 function assert(cond, msg) {
   if (!cond) throw new Error(msg);
 }
@@ -77,13 +56,6 @@ const labPids = () => processesWith("serve\0--lab\0--port");
 const seen = new Set();
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "tlsprobe-e2e-lab-"));
-const bin = path.join(tmp, "bin");
-fs.mkdirSync(bin);
-fs.writeFileSync(
-  path.join(bin, "tlsprobe"),
-  `#!/bin/sh\nexec deno run --quiet -A --env-file='${repo}/cli/runtime.env' --config '${repo}/deno.json' '${repo}/cli/main.ts' "$@"\n`,
-  { mode: 0o755 },
-);
 const ws = path.join(tmp, "workspace");
 fs.mkdirSync(ws);
 fs.writeFileSync(path.join(ws, "notes.md"), "# Lab notes\n");
@@ -92,13 +64,11 @@ const before = new Set(labPids());
 let cs;
 let browser;
 try {
-  const port = await freePort();
   const settings = {
-    "tlsprobe.path": path.join(bin, "tlsprobe"),
+    "tlsprobe.path": cliWrapper(tmp, repo),
     "tlsprobe.timeout": 30000,
     "workbench.colorTheme": "Default Light Modern",
   };
-  const baseArgs = prepare(tmp, port, settings);
   /** Rewrites both settings files (code-server watches them). */
   const setSettings = (extra) => {
     for (const scope of ["User", "Machine"]) {
@@ -108,35 +78,15 @@ try {
       );
     }
   };
-  const { node, entry } = tools();
-  execFileSync(node, [
-    entry,
-    ...baseArgs,
-    "--install-extension",
+  let page;
+  ({ cs, browser, page } = await openWorkbench({
+    tmp,
     vsix,
-    "--force",
-  ], {
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  cs = await startCodeServer({
-    port,
-    baseArgs,
-    extraArgs: [ws],
-    logFile: path.join(tmp, "code-server.log"),
-  });
-  browser = await launchChromium();
-  const page = await browser.newPage({
+    ws,
+    settings,
     viewport: { width: 1400, height: 1000 },
-    permissions: ["clipboard-read", "clipboard-write"],
-  });
+  }));
   currentPage = page;
-  await page.goto(
-    `http://127.0.0.1:${port}/?folder=${encodeURIComponent(ws)}`,
-    {
-      waitUntil: "domcontentloaded",
-      timeout: 120_000,
-    },
-  );
   await page.locator(".monaco-workbench").waitFor({ timeout: 60_000 });
   const input = page.locator(".quick-input-widget input");
   const frame = page.frameLocator("iframe.webview.ready").frameLocator(
@@ -349,6 +299,21 @@ try {
     },
   );
 
+  await check("a tlsprobe.path that is not a program shows CLI_NOT_FOUND in the view", async () => {
+    try {
+      setSettings({ "tlsprobe.path": path.join(tmp, "no-such-tlsprobe") });
+      await page.waitForTimeout(1500); // the settings file watcher
+      await palette("TLS: Start Test Lab");
+      const row = labRows.filter({ hasText: "CLI_NOT_FOUND" });
+      await row.waitFor({ timeout: 30_000 });
+      const text = ((await row.textContent()) ?? "").replace(/\s+/g, " ");
+      assert(/no-such-tlsprobe/.test(text), `row: ${text}`);
+    } finally {
+      setSettings({});
+      await page.keyboard.press("Escape");
+    }
+  });
+
   await check(
     "reloading the window (deactivate) stops a running lab",
     async () => {
@@ -369,7 +334,7 @@ try {
     },
   );
 } catch (e) {
-  results.push({ name: "harness", ok: false });
+  checks.results.push(false);
   console.log(`FAIL harness: ${e instanceof Error ? e.stack : e}`);
 } finally {
   await browser?.close().catch(() => {});
@@ -388,13 +353,4 @@ try {
     fs.rmSync(tmp, { recursive: true, force: true });
   }
 }
-const passed = results.filter((r) => r.ok).length;
-const failed = results.length - passed;
-if (process.env.TLSPROBE_E2E_LAB_RESULT) {
-  fs.writeFileSync(
-    process.env.TLSPROBE_E2E_LAB_RESULT,
-    JSON.stringify({ passed, failed }),
-  );
-}
-log(`e2e lab: ${passed} passed, ${failed} failed; screenshots in ${outDir}`);
-process.exit(failed === 0 ? 0 : 1);
+process.exit(checks.write("TLSPROBE_E2E_LAB_RESULT") === 0 ? 0 : 1);

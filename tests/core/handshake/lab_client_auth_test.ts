@@ -15,6 +15,8 @@ import type { LabServerConfig } from "../../../core/handshake/server.ts";
 const CA = parsePem(await Deno.readTextFile(`${ROOT}certs/ca.crt`));
 const RSA_CERT = ["-cert", `${ROOT}certs/client.crt`, "-key", `${ROOT}certs/client.key`];
 
+const EC_KEY = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"];
+
 /** An ECDSA P-256 client certificate signed by the sample CA, and one from a CA of its own. */
 async function extraClients(dir: string): Promise<{ ecdsa: string[]; stranger: string[] }> {
   const ext = `${dir}/ext.cnf`;
@@ -23,11 +25,7 @@ async function extraClients(dir: string): Promise<{ ecdsa: string[]; stranger: s
     await run("openssl", [
       "req",
       "-new",
-      "-newkey",
-      "ec",
-      "-pkeyopt",
-      "ec_paramgen_curve:P-256",
-      "-nodes",
+      ...EC_KEY,
       "-subj",
       `/CN=${name}`,
       "-keyout",
@@ -61,11 +59,7 @@ async function extraClients(dir: string): Promise<{ ecdsa: string[]; stranger: s
   const other = await run("openssl", [
     "req",
     "-x509",
-    "-newkey",
-    "ec",
-    "-pkeyopt",
-    "ec_paramgen_curve:P-256",
-    "-nodes",
+    ...EC_KEY,
     "-subj",
     "/CN=another CA",
     "-days",

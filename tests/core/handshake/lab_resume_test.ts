@@ -51,7 +51,12 @@ for (const c of TLS12_CASES) {
     const cipher = c.version === 0x0303 ? [] : ["-cipher", "DEFAULT:@SECLEVEL=0"];
     const r = await twice(
       { versions: [c.version], suites: [c.suite], groups: [0x001d], serverPreference: true },
-      [c.flag, ...cipher, ...(c.suite === 0x003d ? ["-cipher", "AES256-SHA256"] : [])],
+      [
+        c.flag,
+        "-no_ticket",
+        ...cipher,
+        ...(c.suite === 0x003d ? ["-cipher", "AES256-SHA256"] : []),
+      ],
     );
     assert.equal(r.first.status?.[1], "New", r.first.out);
     assert.equal(r.second.status?.[1], "Reused", r.second.out);
@@ -59,10 +64,47 @@ for (const c of TLS12_CASES) {
     assert.equal(r.second.status?.[3], r.first.status?.[3]);
     assert.ok(r.first.echoed && r.second.echoed, r.second.out);
     assert.deepEqual(r.infos.map((i) => !!i.resumed), [false, true]);
+    assert.equal(r.infos[1].resumedBy, "session-id");
+    assert.equal(r.infos[0].ticketIssued, undefined, "-no_ticket: no ticket issued");
     assert.deepEqual(r.infos.map((i) => i.suite), [c.suite, c.suite]);
     assert.deepEqual(r.errors, []);
   });
 }
+
+for (const c of [TLS12_CASES[0], TLS12_CASES[2]]) {
+  Deno.test(`lab engine resumes a ${c.name} session by its RFC 5077 ticket`, async () => {
+    const cipher = c.version === 0x0303 ? [] : ["-cipher", "DEFAULT:@SECLEVEL=0"];
+    const r = await twice(
+      { versions: [c.version], suites: [c.suite], groups: [0x001d], serverPreference: true },
+      [c.flag, ...cipher],
+    );
+    assert.equal(r.first.status?.[1], "New", r.first.out);
+    assert.match(r.first.out, /TLS session ticket lifetime hint: 7200/);
+    assert.equal(r.second.status?.[1], "Reused", r.second.out);
+    assert.ok(r.first.echoed && r.second.echoed, r.second.out);
+    assert.equal(r.infos[0].ticketIssued, true);
+    assert.deepEqual(r.infos.map((i) => i.resumedBy), [undefined, "ticket"]);
+    assert.deepEqual(r.errors, []);
+  });
+}
+
+Deno.test("SessionStore tickets: open only under the run that sealed them, untampered, within their lifetime", async () => {
+  let now = 1_000_000;
+  const a = new SessionStore(8, 60, () => now);
+  const b = new SessionStore(8, 60, () => now);
+  const state = { version: 0x0303, suite: 0xc02f, master: new Uint8Array(48).fill(7), ems: true };
+  const t = await a.sealTicket(state);
+  assert.deepEqual(await a.openTicket(t), state);
+  assert.equal(await b.openTicket(t), undefined, "another run's key");
+  for (const at of [0, 20, t.length - 1]) {
+    const bad = t.slice();
+    bad[at] ^= 1;
+    assert.equal(await a.openTicket(bad), undefined, `flipped byte ${at}`);
+  }
+  assert.equal(await a.openTicket(t.subarray(0, 30)), undefined, "truncated");
+  now += 61_000;
+  assert.equal(await a.openTicket(t), undefined, "expired");
+});
 
 Deno.test("lab engine: a session from another server, or for another suite, gets a full handshake", async () => {
   const cfg = { versions: [0x0303], suites: [0xc02f, 0xc030], groups: [0x001d] };

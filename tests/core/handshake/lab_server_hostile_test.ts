@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import { buildClientHello } from "../../../core/wire/client_hello.ts";
 import { gnutlsEcho, sClientEcho, startLabEngine } from "../../_helpers/lab_clients.ts";
 import { ROOT } from "../../_helpers/process.ts";
+import { parsePem } from "../../../core/x509/pem.ts";
 
 const TIMEOUT_MS = 1500;
 
@@ -261,6 +262,86 @@ Deno.test("lab engine: a tampered record under AES-CCM, AES-CCM-8 (TLS 1.2 and 1
     );
   } finally {
     relay.close();
+    await server.stop();
+  }
+});
+
+/** The description of the last fatal alert among the records that came back. */
+function lastAlert(b: Uint8Array): number | undefined {
+  let found: number | undefined;
+  for (let i = 0; i + 5 <= b.length; i += 5 + ((b[i + 3] << 8) | b[i + 4])) {
+    if (b[i] === 21 && b[i + 5] === 2) found = b[i + 6];
+  }
+  return found;
+}
+
+Deno.test("lab engine client auth: a hostile client's Certificate (truncated, junk, empty, missing) gets a coded error and the alert", async () => {
+  const server = await startLabEngine({
+    versions: [0x0303],
+    suites: [0xc02f],
+    groups: [0x001d],
+    serverPreference: true,
+    clientAuth: {
+      roots: parsePem(await Deno.readTextFile(`${ROOT}certs/ca.crt`)),
+      required: true,
+    },
+  }, { timeoutMs: TIMEOUT_MS });
+  try {
+    const hello = record(
+      22,
+      buildClientHello({
+        versions: [0x0303],
+        random: new Uint8Array(32),
+        cipherSuites: [0xc02f],
+        groups: [0x001d],
+        signatureAlgorithms: [0x0804],
+      }),
+    );
+    const hs = (type: number, body: number[]) =>
+      record(22, Uint8Array.of(type, 0, body.length >> 8, body.length & 0xff, ...body), 0x0303);
+    const cases: [string, Uint8Array, string, RegExp, number][] = [
+      [
+        "a truncated Certificate",
+        hs(11, [0, 0, 5, 0, 0, 9, 1, 2]),
+        "PEER_MALFORMED",
+        /certificate/,
+        50,
+      ],
+      [
+        "a Certificate that is not DER",
+        hs(11, [0, 0, 8, 0, 0, 5, 0x30, 3, 1, 2, 3]),
+        "CLIENT_CERT_REJECTED",
+        /cannot be decoded \(bad_certificate\)/,
+        42,
+      ],
+      [
+        "an empty Certificate",
+        hs(11, [0, 0, 0]),
+        "CLIENT_CERT_REQUIRED",
+        /sent no certificate/,
+        40,
+      ],
+      [
+        "ClientKeyExchange where the Certificate belongs",
+        hs(16, [0, 1, 4]),
+        "PEER_MALFORMED",
+        /Expected handshake message 11/,
+        10,
+      ],
+    ];
+    for (const [what, bytes, code, message, alert] of cases) {
+      const before = server.errors.length;
+      const back = await hostile(server.port, Uint8Array.from([...hello, ...bytes]));
+      for (let i = 0; i < 50 && server.errors.length === before; i++) {
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      const e = server.errors[before];
+      assert.ok(e, `${what}: no error logged`);
+      assert.equal(e.code, code, `${what}: ${e.code} ${e.message}`);
+      assert.match(e.message, message, what);
+      assert.equal(lastAlert(back), alert, what);
+    }
+  } finally {
     await server.stop();
   }
 });

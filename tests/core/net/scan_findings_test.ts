@@ -110,25 +110,18 @@ const RESUMPTION: { name: string; args: string[]; id: boolean; ticket: boolean; 
       ticket: false,
       t13: false,
     },
-    // Other TLS 1.2 suites the engine finishes: DHE with AES-CBC, ChaCha20-Poly1305; TLS 1.0 CBC.
-    {
-      name: "DHE-RSA-AES128-SHA only, TLS 1.2",
-      args: ["-no_tls1_3", "-cipher", "DHE-RSA-AES128-SHA"],
+    // Other suites the engine finishes: DHE with AES-CBC, ChaCha20-Poly1305, RSA key exchange, TLS 1.0 CBC.
+    ...([
+      ["DHE-RSA-AES128-SHA", "-no_tls1_3"],
+      ["ECDHE-RSA-CHACHA20-POLY1305", "-no_tls1_3"],
+      ["AES256-GCM-SHA384", "-no_tls1_3"], // RSA key exchange
+      ["ECDHE-RSA-AES128-SHA:@SECLEVEL=0", "-tls1"],
+    ].map(([suite, version]) => ({
+      name: `${suite} only, ${version}`,
+      args: [version, "-cipher", suite],
       id: true,
       ticket: true,
-    },
-    {
-      name: "ECDHE-RSA-CHACHA20-POLY1305 only, TLS 1.2",
-      args: ["-no_tls1_3", "-cipher", "ECDHE-RSA-CHACHA20-POLY1305"],
-      id: true,
-      ticket: true,
-    },
-    {
-      name: "ECDHE-RSA-AES128-SHA only, TLS 1.0",
-      args: ["-tls1", "-cipher", "ECDHE-RSA-AES128-SHA:@SECLEVEL=0"],
-      id: true,
-      ticket: true,
-    },
+    }))),
   ];
 
 Deno.test({
@@ -155,7 +148,8 @@ Deno.test({
         results[4].features.sessionIdResumption.note,
         /DHE_RSA_WITH_AES_128_CBC_SHA, TLSv1\.2/,
       );
-      assert.match(results[6].features.ticketResumption.note, /AES_128_CBC_SHA, TLSv1\)/);
+      assert.match(results[6].features.sessionIdResumption.note, /TLS_RSA_WITH_AES_256_GCM_SHA384/);
+      assert.match(results[7].features.ticketResumption.note, /AES_128_CBC_SHA, TLSv1\)/);
     } finally {
       await Promise.all(servers.map((s) => s.stop()));
     }
