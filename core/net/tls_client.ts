@@ -14,7 +14,7 @@ import { opTimer } from "./transport.ts";
 
 export type { NodeNegotiated, TrustInfo };
 import { type StarttlsRequest, upgradeSocket } from "./starttls.ts";
-import { type ClientRelay, relayInFront } from "./relay.ts";
+import type { ClientRelay } from "./relay.ts";
 import type { StarttlsResult } from "../starttls/mod.ts";
 
 /** What to connect to and how to verify it. */
@@ -143,6 +143,8 @@ export async function connectVerified(opts: ClientOptions): Promise<VerifiedConn
         tcp.setNoDelay(true);
         tcpAddrs = { remote: tcp.remoteAddr, local: tcp.localAddr };
         starttls = await upgradeSocket(tcp, opts, opts.starttls);
+        // The relay (and the policy stream reader it uses) loads only on this path.
+        const { relayInFront } = await import("./relay.ts");
         relay = relayInFront(tcp, Math.max(1, deadline - Date.now()));
       } catch (e) {
         throw classifyNetError(e, ctx);

@@ -81,13 +81,28 @@ export async function configureTrust(
   opts: { caFile?: string; platformRoots?: boolean },
 ): Promise<TrustConfig> {
   const platform = opts.platformRoots ?? !opts.caFile;
-  const caCerts = opts.caFile ? await loadCaFile(opts.caFile) : undefined;
   const systemStore = Deno.env.get("DENO_TLS_CA_STORE") === "system";
   const key = `${opts.caFile ?? ""}|${platform}`;
   if (configured !== undefined && configured !== key) {
     throw new TlsprobeError("INTERNAL", "The trust store can be chosen once per process");
   }
+  // The store is chosen before the CA file is read, so that the runtime's
+  // one-time TLS set-up (which reads it) can start at once, on another thread,
+  // while the caller goes on (the probe command loads its modules meanwhile).
+  // From here on the choice is fixed, whatever the file turns out to hold: a
+  // CA file that cannot be used fails below, and trusts nothing.
   configured = key;
+  if (systemStore && !platform && opts.caFile) {
+    // The platform store becomes the CA file alone (read lazily by rustls-native-certs).
+    Deno.env.set("SSL_CERT_FILE", opts.caFile);
+    Deno.env.delete("SSL_CERT_DIR");
+  }
+  if (!warmed && (!opts.caFile || isRegularFile(opts.caFile))) {
+    // (Not for a FIFO or a device: the set-up would wait on it forever.)
+    warmed = true;
+    warmRuntimeTls();
+  }
+  const caCerts = opts.caFile ? await loadCaFile(opts.caFile) : undefined;
 
   // Without the system store, Deno always trusts its bundled Mozilla roots.
   const base = systemStore ? (platform ? "platform" : "") : "mozilla";
@@ -106,21 +121,18 @@ export async function configureTrust(
       info.platformCount = await countCerts(bundle);
     }
   }
-  if (systemStore) {
-    if (!platform && opts.caFile) {
-      // The platform store becomes the CA file alone (read lazily by rustls-native-certs).
-      Deno.env.set("SSL_CERT_FILE", opts.caFile);
-      Deno.env.delete("SSL_CERT_DIR");
-    }
-  }
-  if (!warmed) {
-    warmed = true;
-    warmRuntimeTls();
-  }
   return { info, caCerts };
 }
 
 let warmed = false;
+
+function isRegularFile(path: string): boolean {
+  try {
+    return Deno.statSync(path).isFile;
+  } catch {
+    return false;
+  }
+}
 
 /**
  * Starts, off the main thread, the one-time set-up that the runtime's first
@@ -131,7 +143,7 @@ let warmed = false;
  * blocking everything else. An ECDSA key generation runs that same set-up on
  * one of the runtime's worker threads; afterwards the first TLS client costs
  * a few milliseconds. Because the root store is read then, this may only run
- * once the store is chosen: {@link configureTrust} calls it on its way out
+ * once the store is chosen: {@link configureTrust} calls it right after choosing
  * (`tests/cli/probe_test.ts` checks that `-a` still trusts the CA file
  * alone). Nothing depends on it: where the runtime works differently, it is
  * one wasted P-256 key.

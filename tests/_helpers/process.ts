@@ -190,6 +190,15 @@ export async function run(
 export const ROOT = new URL("../../", import.meta.url).pathname;
 
 /**
+ * The `tlsprobe` task's `--unstable-…` switches (deno.json): the CLI from
+ * source loads as the task loads it (`--unstable-lazy-dynamic-imports`: a
+ * verb's modules only when it runs, about 20% less CPU per run).
+ */
+const TASK_UNSTABLE: string[] = String(
+  JSON.parse(Deno.readTextFileSync(ROOT + "deno.json")).tasks.tlsprobe,
+).split(/\s+/).filter((w) => w.startsWith("--unstable-"));
+
+/**
  * Runs the tlsprobe CLI from source (`deno run … cli/main.ts`).
  *
  * @param args the CLI arguments
@@ -202,6 +211,7 @@ export function tlsprobe(
 ): Promise<{ code: number; stdout: string; stderr: string }> {
   return run(Deno.execPath(), [
     "run",
+    ...TASK_UNSTABLE,
     `--env-file=${ROOT}cli/runtime.env`,
     "-A",
     ROOT + "cli/main.ts",
@@ -221,6 +231,7 @@ export function tlsprobe(
 export function startTlsprobe(args: string[], ready: RegExp): Promise<Peer> {
   return startPeer(Deno.execPath(), [
     "run",
+    ...TASK_UNSTABLE,
     `--env-file=${ROOT}cli/runtime.env`,
     "-A",
     ROOT + "cli/main.ts",

@@ -111,30 +111,17 @@ const RESUMPTION: { name: string; args: string[]; id: boolean; ticket: boolean; 
       t13: false,
     },
     // Other suites the engine finishes: DHE with AES-CBC, ChaCha20-Poly1305, RSA key exchange, TLS 1.0 CBC.
-    {
-      name: "DHE-RSA-AES128-SHA only, TLS 1.2",
-      args: ["-no_tls1_3", "-cipher", "DHE-RSA-AES128-SHA"],
+    ...([
+      ["DHE-RSA-AES128-SHA", "-no_tls1_3"],
+      ["ECDHE-RSA-CHACHA20-POLY1305", "-no_tls1_3"],
+      ["AES256-GCM-SHA384", "-no_tls1_3"], // RSA key exchange
+      ["ECDHE-RSA-AES128-SHA:@SECLEVEL=0", "-tls1"],
+    ].map(([suite, version]) => ({
+      name: `${suite} only, ${version}`,
+      args: [version, "-cipher", suite],
       id: true,
       ticket: true,
-    },
-    {
-      name: "ECDHE-RSA-CHACHA20-POLY1305 only, TLS 1.2",
-      args: ["-no_tls1_3", "-cipher", "ECDHE-RSA-CHACHA20-POLY1305"],
-      id: true,
-      ticket: true,
-    },
-    {
-      name: "AES256-GCM-SHA384 only (RSA key exchange), TLS 1.2",
-      args: ["-no_tls1_3", "-cipher", "AES256-GCM-SHA384"],
-      id: true,
-      ticket: true,
-    },
-    {
-      name: "ECDHE-RSA-AES128-SHA only, TLS 1.0",
-      args: ["-tls1", "-cipher", "ECDHE-RSA-AES128-SHA:@SECLEVEL=0"],
-      id: true,
-      ticket: true,
-    },
+    }))),
   ];
 
 Deno.test({
