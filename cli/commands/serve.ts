@@ -234,8 +234,8 @@ cannot be told a cipher list: when it chooses a suite outside the policy the
 session is refused and the output says so. With --engine lab (and by default
 when -C, --groups, --dhparam, --server-preference, -p below TLS 1.2 or a
 policy's suites need it) tlsprobe's own server side serves instead, keeping
-exactly to the suites, groups and versions it is given (no client
-certificates or STARTTLS there yet).
+exactly to the suites, groups and versions it is given, and asks for
+client certificates with --client-ca (no STARTTLS there yet).
 
 SIGINT and SIGTERM stop the server (exit 130 and 143).`,
   run: (inv) => {

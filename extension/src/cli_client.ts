@@ -329,6 +329,13 @@ function killTree(pid: number | undefined, sig: NodeJS.Signals): void {
   }
 }
 
+/** `CLI_OUTPUT` for output that is not the JSON expected, with the last lines of stderr. */
+function outputError(e: unknown, stderr: string): CliClientError {
+  const msg = e instanceof ReportFormatError ? e.message : String(e);
+  const tail = stderr.trim().split("\n").slice(-3).join(" ");
+  return new CliClientError("CLI_OUTPUT", tail ? `${msg} (${tail})` : msg, stderr);
+}
+
 /**
  * Runs `tlsprobe <args> --json` and returns its parsed envelope, whatever
  * the exit status (the CLI reports its own failures as `outcome: "error"`).
@@ -422,15 +429,7 @@ export function runCli(
       try {
         result = parseCliJson(Buffer.concat(out).toString("utf8"));
       } catch (e) {
-        const msg = e instanceof ReportFormatError ? e.message : String(e);
-        const tail = stderr.trim().split("\n").slice(-3).join(" ");
-        reject(
-          new CliClientError(
-            "CLI_OUTPUT",
-            tail ? `${msg} (${tail})` : msg,
-            stderr,
-          ),
-        );
+        reject(outputError(e, stderr));
         return;
       }
       const version = result.tool?.version;
@@ -703,15 +702,7 @@ export function startLab(
         got = parseLabJson(stdout);
       } catch (e) {
         if (!final) return; // not all of it yet
-        const msg = e instanceof ReportFormatError ? e.message : String(e);
-        const tail = stderr.trim().split("\n").slice(-3).join(" ");
-        fail(
-          new CliClientError(
-            "CLI_OUTPUT",
-            tail ? `${msg} (${tail})` : msg,
-            stderr,
-          ),
-        );
+        fail(outputError(e, stderr));
         return;
       }
       if ("error" in got) {

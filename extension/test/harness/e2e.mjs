@@ -158,10 +158,11 @@ try {
         .first()
         .waitFor();
       await page.keyboard.press("Enter");
-      // Our input box: host:port.
+      // Our input box: host:port. The first command activates the extension, which on a
+      // loaded machine (load 15–20) has taken over 10 s.
       await page.locator(".quick-input-widget", { hasText: "host:port" })
         .waitFor({
-          timeout: 10_000,
+          timeout: 60_000,
         });
       await input.fill(`localhost:${server.port}`);
       await debugShot("1-target");

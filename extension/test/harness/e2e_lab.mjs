@@ -3,6 +3,7 @@
 // command palette; the Test Lab tree lists every endpoint with its address and
 // the port range; probing the "expired" row shows CERT_EXPIRED in the panel,
 // probing "good" (in Dark Modern) verifies; Copy Address fills the clipboard;
+// Open Lab Index Page opens a tab for the index port;
 // a second Start reveals the running lab; Stop ends the child and closes its
 // ports; a base port in use (tlsprobe.lab.basePort) shows the CLI's coded
 // error in the view; reloading the window (deactivate) stops a running lab.
@@ -231,6 +232,24 @@ try {
       });
     },
   );
+
+  await check("Open Lab Index Page opens a browser tab for the lab's index port", async () => {
+    const opened = page.context().waitForEvent("page", { timeout: 20_000 });
+    await menuPick(page, rowNamed("expired"), "Open Lab Index Page");
+    // code-server asks before opening an external site.
+    const open = page.locator(".monaco-dialog-box .monaco-button", { hasText: /^Open$/ });
+    await open.click({ timeout: 10_000 }).catch(() => {});
+    const tab = await opened;
+    const url = tab.url();
+    log("index page tab:", url);
+    await tab.close().catch(() => {});
+    // Desktop VS Code opens the URL itself; code-server maps a loopback URL to its own port
+    // proxy (/proxy/PORT/, plain HTTP), so here only the port it opens can be checked.
+    assert(
+      url === `https://127.0.0.1:${index.base}/` || url.endsWith(`/proxy/${index.base}/`),
+      `opened ${url}, not the index page on port ${index.base}`,
+    );
+  });
 
   await check(
     "a second Start while running reveals the lab and starts no other",

@@ -206,7 +206,7 @@ Deno.test("probe() observes TLS 1.0 and TLS 1.1 servers and marks them insecure"
   }
 });
 
-Deno.test("probe() reports a TLS 1.3 CCM server's handshake though it cannot decrypt the flight", async () => {
+Deno.test("probe() reads a TLS 1.3 CCM server's encrypted flight (AES-CCM); trust stays uncheckable (rustls refuses CCM)", async () => {
   const p = await setup();
   const server = await startOpensslServer([
     "-cert",
@@ -227,10 +227,12 @@ Deno.test("probe() reports a TLS 1.3 CCM server's handshake though it cannot dec
     assert.equal(h.version, "TLSv1.3");
     assert.equal(h.cipher.iana, "TLS_AES_128_CCM_SHA256");
     assert.equal(h.group?.name, "x25519");
-    assert.equal(r.body.certificates.length, 0);
-    assert.ok(r.body.findings.some((f) => f.rule === "tls13-undecrypted"));
+    // The flight was decrypted: the served certificate is there.
+    assert.equal(r.body.certificates.length, 1);
+    assert.ok(!r.body.findings.some((f) => f.rule === "tls13-undecrypted"));
+    assert.ok(r.body.findings.some((f) => f.rule === "trust-uncheckable"));
     assert.equal(r.body.trust?.verified, null);
-    assert.match(r.body.trust!.message!, /modern TLS stack/);
+    assert.match(r.body.trust!.message!, /TLS_AES_128_CCM_SHA256, which rustls refuses/);
   } finally {
     await server.stop();
   }
