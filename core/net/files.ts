@@ -63,13 +63,7 @@ async function readBounded(
   } finally {
     await reader.cancel().catch(() => {});
   }
-  const out = new Uint8Array(total);
-  let off = 0;
-  for (const p of parts) {
-    out.set(p, off);
-    off += p.length;
-  }
-  return out;
+  return joinParts(parts, total);
 }
 
 /**
@@ -92,13 +86,7 @@ async function readFileBounded(
     if (total > maxBytes) throw tooBig();
     parts.push(buf.subarray(0, n));
   }
-  const out = new Uint8Array(total);
-  let off = 0;
-  for (const p of parts) {
-    out.set(p, off);
-    off += p.length;
-  }
-  return out;
+  return joinParts(parts, total);
 }
 
 /**
@@ -248,4 +236,15 @@ export async function writeFileNoFollow(
     await Deno.remove(tmp).catch(() => {});
     throw e;
   }
+}
+
+/** The parts, in order, as one array of `total` bytes. */
+function joinParts(parts: Uint8Array[], total: number): Uint8Array {
+  const out = new Uint8Array(total);
+  let off = 0;
+  for (const p of parts) {
+    out.set(p, off);
+    off += p.length;
+  }
+  return out;
 }
