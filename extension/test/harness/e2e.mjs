@@ -343,7 +343,7 @@ try {
       );
       log("clipboard:", copied);
       assert(copied === expected, `clipboard: ${copied}`);
-      await menuPick(page, row, "Re-probe");
+      await menuPick(page, row, "Run Again");
       for (let i = 0; i < 600 && (await rows.count()) === before; i++) {
         await page.waitForTimeout(100);
       }

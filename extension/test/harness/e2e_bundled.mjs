@@ -245,13 +245,13 @@ try {
   );
 
   await check(
-    "Dark Modern: Re-probe from the History tree's context menu, answered by the bundled CLI",
+    "Dark Modern: Run Again from the History tree's context menu, answered by the bundled CLI",
     async () => {
       const frame = page.frameLocator("iframe.webview.ready").frameLocator("#active-frame");
       const rows = historyRows(page);
       const before = await rows.count();
       const verified = rows.filter({ has: page.locator(".codicon-pass") }).first();
-      await menuPick(page, verified, "Re-probe");
+      await menuPick(page, verified, "Run Again");
       for (let i = 0; i < 900 && (await rows.count()) === before; i++) {
         await page.waitForTimeout(100);
       }

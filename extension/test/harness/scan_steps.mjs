@@ -138,7 +138,7 @@ export async function scanKnownServer(page, frame, rows, server) {
   return ms;
 }
 
-/** Copy as Command Line gives the scan's line; Re-probe from the tree scans again. */
+/** Copy as Command Line gives the scan's line; Run Again from the tree scans again. */
 export async function scanFromHistory(page, frame, rows, server, caFile) {
   const row = rows.filter({ hasText: server.target }).first();
   await menuPick(page, row, "Copy as Command Line");
@@ -148,7 +148,7 @@ export async function scanFromHistory(page, frame, rows, server, caFile) {
   const text = ((await said.first().textContent()) ?? "").trim();
   assert(text === `Copied: ${expected}`, `status bar: ${text}`);
   const before = await rows.count();
-  await menuPick(page, row, "Re-probe");
+  await menuPick(page, row, "Run Again");
   await frame.locator("#running #scan-progress").waitFor({ timeout: 15_000 });
   for (let i = 0; i < 1200 && (await rows.count()) === before; i++) {
     await page.waitForTimeout(100);
