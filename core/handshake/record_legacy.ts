@@ -74,26 +74,32 @@ export interface DirectionKeys {
  * @returns the lengths
  */
 export function keyBlockLengths(s: LegacySuite): { mac: number; key: number; iv: number } {
-  const mac = s.mac === "AEAD"
-    ? 0
-    : s.mac === "MD5"
-    ? 16
-    : s.mac === "SHA-1"
-    ? 20
-    : s.mac === "SHA-256"
-    ? 32
-    : 48;
-  const iv = s.cipher === "AES-GCM" || s.cipher === "AES-CCM"
-    ? 4
-    : s.cipher === "ChaCha20-Poly1305"
-    ? 12
-    : s.cipher === "AES-CBC"
-    ? 16
-    : s.cipher === "3DES-CBC"
-    ? 8
-    : 0;
-  return { mac, key: s.keyLen, iv };
+  return { mac: MAC_LENGTH[s.mac], key: s.keyLen, iv: FIXED_IV_LENGTH[s.cipher] };
 }
+
+/** MAC key (and tag) length of each MAC, in bytes; AEAD suites have none. */
+const MAC_LENGTH: Record<LegacySuite["mac"], number> = {
+  AEAD: 0,
+  MD5: 16,
+  "SHA-1": 20,
+  "SHA-256": 32,
+  "SHA-384": 48,
+};
+
+/**
+ * The IV taken from the key block, per bulk cipher: the AEAD salt (4 bytes
+ * for GCM and CCM, 12 for ChaCha20-Poly1305), the CBC block (the TLS 1.0
+ * implicit IV), none for stream ciphers.
+ */
+const FIXED_IV_LENGTH: Record<LegacySuite["cipher"], number> = {
+  "AES-GCM": 4,
+  "AES-CCM": 4,
+  "ChaCha20-Poly1305": 12,
+  "AES-CBC": 16,
+  "3DES-CBC": 8,
+  RC4: 0,
+  NULL: 0,
+};
 
 function badMac(): TlsprobeError {
   return new TlsprobeError(

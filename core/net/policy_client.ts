@@ -15,7 +15,12 @@ import { type ClientRelay, openClientRelay, relayInFront } from "./relay.ts";
 import { upgradeSocket } from "./starttls.ts";
 import type { StarttlsResult } from "../starttls/mod.ts";
 import type { ServerFlight } from "../policy/stream.ts";
-import { type ClientOptions, connectVerified, type VerifiedConnection } from "./tls_client.ts";
+import {
+  type ClientOptions,
+  connectVerified,
+  dialTcp,
+  type VerifiedConnection,
+} from "./tls_client.ts";
 
 /** What the watcher saw, filled in as the handshake goes (also when it fails). */
 export interface PolicyWatch {
@@ -75,12 +80,7 @@ export async function connectUnderPolicy(
   const relay: ClientRelay = await (async () => {
     if (!opts.starttls) return await openClientRelay(target, judge);
     // The dialogue in clear first; the relay carries TLS from there on.
-    const tcp = await Deno.connect({
-      hostname: opts.host,
-      port: opts.port,
-      signal: AbortSignal.timeout(opts.timeoutMs),
-    });
-    tcp.setNoDelay(true);
+    const tcp = await dialTcp(opts);
     starttls = await upgradeSocket(tcp, opts, opts.starttls);
     return relayInFront(tcp, Math.max(1, deadline - Date.now()), judge);
   })().catch((e) => {

@@ -135,12 +135,7 @@ export async function connectVerified(opts: ClientOptions): Promise<VerifiedConn
     let tcpAddrs: { remote: Deno.NetAddr; local: Deno.NetAddr } | undefined;
     if (opts.starttls) {
       try {
-        const tcp = await Deno.connect({
-          hostname: opts.host,
-          port: opts.port,
-          signal: AbortSignal.timeout(opts.timeoutMs),
-        });
-        tcp.setNoDelay(true);
+        const tcp = await dialTcp(opts);
         tcpAddrs = { remote: tcp.remoteAddr, local: tcp.localAddr };
         starttls = await upgradeSocket(tcp, opts, opts.starttls);
         // The relay (and the policy stream reader it uses) loads only on this path.
@@ -242,19 +237,10 @@ export async function connectVerified(opts: ClientOptions): Promise<VerifiedConn
         tcpLocal = conn.localAddr;
         tcpRemote = conn.remoteAddr;
       } else {
-        const timeout = AbortSignal.timeout(opts.timeoutMs);
-        const tcp = await Deno.connect({
-          hostname: opts.host,
-          port: opts.port,
-          signal: opts.signal ? AbortSignal.any([timeout, opts.signal]) : timeout,
-        });
+        const tcp = await dialTcp(opts);
         open.push(tcp);
         tcpLocal = tcp.localAddr;
         tcpRemote = tcp.remoteAddr;
-        // rustls writes a TLS 1.2 client flight in more than one segment; with
-        // Nagle's algorithm the second waits for the server's delayed ACK (40 ms
-        // on Linux), on every connection.
-        tcp.setNoDelay(true);
         if (opts.starttls) {
           starttls = await upgradeSocket(tcp, opts, opts.starttls);
         }
@@ -300,6 +286,29 @@ export async function connectVerified(opts: ClientOptions): Promise<VerifiedConn
       ...(starttls ? { starttls } : {}),
     };
   }
+}
+
+/**
+ * Opens the TCP connection a client speaks over, bounded by `timeoutMs` (and
+ * `signal`, when given), with Nagle's algorithm off: rustls writes a TLS 1.2
+ * client flight in more than one segment, and with Nagle the second waits for
+ * the server's delayed ACK (40 ms on Linux), on every connection.
+ *
+ * @param o where to connect, the bound and an optional stop
+ * @returns the connection
+ * @throws the runtime's connect error (classify it with `classifyNetError`)
+ */
+export async function dialTcp(
+  o: { host: string; port: number; timeoutMs: number; signal?: AbortSignal },
+): Promise<Deno.TcpConn> {
+  const timeout = AbortSignal.timeout(o.timeoutMs);
+  const tcp = await Deno.connect({
+    hostname: o.host,
+    port: o.port,
+    signal: o.signal ? AbortSignal.any([timeout, o.signal]) : timeout,
+  });
+  tcp.setNoDelay(true);
+  return tcp;
 }
 
 /**
