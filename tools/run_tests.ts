@@ -40,6 +40,15 @@ const JOBS = String(Math.max(2, navigator.hardwareConcurrency));
 
 const encoder = new TextEncoder();
 
+/**
+ * Every failing test's report line, from every tier and suite, repeated just
+ * above the final summary: CI keeps only the head and the tail of a long log,
+ * and a failure in the middle of it must still be named there.
+ */
+const failures: string[] = [];
+/** `module => name ... FAILED (1s)` (deno test) and `FAIL name` (the workbench suites). */
+const FAILURE_LINE = /(?:\.\.\. FAILED\b|^FAIL )/;
+
 /** Copies a stream line by line with a `[tier] ` prefix, keeping the last 4 KiB for the summary. */
 async function relay(
   stream: ReadableStream<Uint8Array>,
@@ -49,15 +58,19 @@ async function relay(
   const decoder = new TextDecoder();
   let pending = "";
   let tail = "";
+  const write = async (lines: string[]) => {
+    for (const l of lines) if (FAILURE_LINE.test(l)) failures.push(prefix + l);
+    await to.write(encoder.encode(lines.map((l) => prefix + l + "\n").join("")));
+  };
   for await (const chunk of stream) {
     const text = decoder.decode(chunk, { stream: true });
     tail = (tail + text).slice(-4096);
     pending += text;
     const lines = pending.split("\n");
     pending = lines.pop()!;
-    if (lines.length) await to.write(encoder.encode(lines.map((l) => prefix + l + "\n").join("")));
+    if (lines.length) await write(lines);
   }
-  if (pending) await to.write(encoder.encode(prefix + pending + "\n"));
+  if (pending) await write([pending]);
   return tail;
 }
 
@@ -142,12 +155,7 @@ async function runExtraSuite(suite: ExtraSuite): Promise<Counts & { code: number
   console.log(`\n=== ${suite.name} ===`);
   const [cmd, ...args] = suite.cmd;
   const child = new Deno.Command(cmd, { args, stdout: "piped", stderr: "inherit" }).spawn();
-  const decoder = new TextDecoder();
-  let tail = "";
-  for await (const chunk of child.stdout) {
-    await Deno.stdout.write(chunk);
-    tail = (tail + decoder.decode(chunk, { stream: true })).slice(-4096);
-  }
+  const tail = await relay(child.stdout, "", Deno.stdout);
   const { code } = await child.status;
   // Extra suites print their own `N passed, N failed` line.
   const m = [...tail.matchAll(/^(\d+) passed, (\d+) failed(?:, (\d+) skipped)?$/gm)].pop();
@@ -338,5 +346,9 @@ for (const suite of only ? [] : suites) {
   if (r.code !== 0) status = 1;
 }
 if (total.failed > 0) status = 1;
+if (failures.length) {
+  console.log(`\nFailed (${failures.length}):`);
+  for (const line of failures) console.log(`  ${line}`);
+}
 console.log(`\n${total.passed} passed, ${total.failed} failed, ${total.skipped} skipped`);
 Deno.exit(status);
