@@ -157,7 +157,11 @@ export function tiers(files: string[]): Tier[] {
       files: unit,
       modules: "one-isolate",
     },
-    { name: "fuzz", permissions: ["--allow-read", "--allow-env=NO_COLOR"], files: fuzz },
+    {
+      name: "fuzz",
+      permissions: ["--allow-read", "--allow-env=NO_COLOR,TLSPROBE_FUZZ_FULL"],
+      files: fuzz,
+    },
     { name: "doc", permissions: ["--allow-read"], files: ["core/"], modules: "doc-examples" },
     // `--allow-all`: the hostile-peer suites read a child's descriptors and peak
     // memory from /proc/PID, which Deno 2.9 grants only with all permissions.
