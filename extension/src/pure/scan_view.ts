@@ -105,6 +105,15 @@ export function renderScanProgress(
     `<div class="dim" id="scan-progress" data-percent="${pct}">${esc(progressText(p))}</div>`;
 }
 
+/**
+ * A suite's name, escaped, that may wrap after its separators (`-`, `_`) and
+ * nowhere else: in a narrow side bar the name takes two lines and the bits
+ * and strength columns stay in view.
+ */
+function suiteName(name: string): string {
+  return esc(name).replace(/([-_])/g, "$1<wbr>");
+}
+
 /** The CSS class of a suite's rating (the probe view's colours). */
 function ratingClass(rating: string | null): string {
   return rating === "insecure" ? "bad" : rating === "weak" ? "warn" : rating ? "good" : "dim";
@@ -165,7 +174,7 @@ export function renderScan(r: ScanReport): string {
   for (const v of accepted) {
     const ver = esc(v.version);
     rows.push(
-      `<tr class="version" data-version="${ver}"><th scope="rowgroup" colspan="4">${ver} ${
+      `<tr class="version" data-version="${ver}"><th scope="rowgroup" colspan="4" class="wrap">${ver} ${
         orderText(v.serverOrder, v.suites.length)
       }</th></tr>`,
     );
@@ -173,8 +182,8 @@ export function renderScan(r: ScanReport): string {
       const cls = ratingClass(s.rating);
       rows.push(
         `<tr class="suite" data-version="${ver}"><td class="dim">${i + 1}</td>` +
-          `<td class="${cls}" data-rating="${esc(s.rating ?? "")}">${
-            esc(s.openssl ?? s.iana)
+          `<td class="${cls} name" data-rating="${esc(s.rating ?? "")}">${
+            suiteName(s.openssl ?? s.iana)
           }</td>` +
           `<td>${s.bits ?? "?"}</td><td class="${cls}">${esc(s.rating ?? "unrated")}</td></tr>`,
       );
@@ -186,12 +195,12 @@ export function renderScan(r: ScanReport): string {
     ].filter(Boolean);
     if (extra.length) {
       rows.push(
-        `<tr><td></td><td colspan="3" class="dim">${esc(extra.join(" · "))}</td></tr>`,
+        `<tr><td></td><td colspan="3" class="dim wrap">${esc(extra.join(" · "))}</td></tr>`,
       );
     }
     if (v.error) {
       rows.push(
-        `<tr><td></td><td colspan="3" class="warn">${
+        `<tr><td></td><td colspan="3" class="warn wrap">${
           esc(`${v.error.code}: ${v.error.message}`)
         }</td></tr>`,
       );
