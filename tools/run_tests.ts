@@ -299,7 +299,9 @@ async function testFiles(dir: string): Promise<string[]> {
   return out.sort();
 }
 
-const args = [...Deno.args];
+// `deno task test -- --filter x` hands the `--` on: it only separates the task's words (given
+// to `deno test`, it would make the files after it the tests' own arguments).
+const args = Deno.args.filter((a, i) => a !== "--" || Deno.args.indexOf("--") !== i);
 const at = args.indexOf("--tier");
 const only = at >= 0 ? args.splice(at, 2)[1] : undefined;
 const total: Counts = { passed: 0, failed: 0, skipped: 0 };
