@@ -24,6 +24,7 @@ import { hmac } from "./key_schedule.ts";
 import { hmacMd5 } from "./prf.ts";
 import { Rc4 } from "./rc4.ts";
 import { AesCcm } from "./aes_ccm.ts";
+import { CAMELLIA_CBC } from "./camellia.ts";
 import type { LegacySuite } from "./server_suites.ts";
 
 // deno-lint-ignore no-explicit-any
@@ -97,6 +98,7 @@ const FIXED_IV_LENGTH: Record<LegacySuite["cipher"], number> = {
   "ChaCha20-Poly1305": 12,
   "AES-CBC": 16,
   "3DES-CBC": 8,
+  "Camellia-CBC": 16,
   RC4: 0,
   NULL: 0,
 };
@@ -184,9 +186,13 @@ export class LegacyProtection {
     return this.#tripleDes;
   }
 
-  /** CBC without padding: WebCrypto's AES-CBC (dropping its PKCS#7 block), or the given 3DES. */
+  /**
+   * CBC without padding: WebCrypto's AES-CBC (dropping its PKCS#7 block), the given 3DES, or
+   * Camellia (`camellia.ts`).
+   */
   async #cbcEncrypt(iv: Uint8Array, pt: Uint8Array): Promise<Uint8Array> {
     if (this.#s.cipher === "3DES-CBC") return this.#des().encrypt(this.#k.key, iv, pt);
+    if (this.#s.cipher === "Camellia-CBC") return CAMELLIA_CBC.encrypt(this.#k.key, iv, pt);
     return new Uint8Array(
       await subtle.encrypt({ name: "AES-CBC", iv }, await this.#cryptoKey(), pt),
     ).subarray(0, pt.length);
@@ -194,6 +200,7 @@ export class LegacyProtection {
 
   async #cbcDecrypt(iv: Uint8Array, ct: Uint8Array): Promise<Uint8Array> {
     if (this.#s.cipher === "3DES-CBC") return this.#des().decrypt(this.#k.key, iv, ct);
+    if (this.#s.cipher === "Camellia-CBC") return CAMELLIA_CBC.decrypt(this.#k.key, iv, ct);
     const key = await this.#cryptoKey();
     // A block that decrypts (after XOR with the last block) to sixteen 0x10 bytes.
     const last = ct.subarray(ct.length - 16);

@@ -26,7 +26,15 @@ export interface LegacySuite {
   /** Authentication; `anon` sends no certificate. */
   au: "RSA" | "ECDSA" | "anon";
   /** Bulk cipher. */
-  cipher: "AES-GCM" | "ChaCha20-Poly1305" | "AES-CCM" | "AES-CBC" | "3DES-CBC" | "RC4" | "NULL";
+  cipher:
+    | "AES-GCM"
+    | "ChaCha20-Poly1305"
+    | "AES-CCM"
+    | "AES-CBC"
+    | "3DES-CBC"
+    | "RC4"
+    | "NULL"
+    | "Camellia-CBC";
   /** AEAD tag bytes (16; AES-CCM-8: 8). */
   tagLen?: number;
   /** Key bytes (0 for NULL). */
@@ -42,8 +50,12 @@ export interface LegacySuite {
 const NAME =
   /^TLS_(ECDHE_RSA|ECDHE_ECDSA|DHE_RSA|RSA|DH_anon|ECDH_anon)_WITH_(AES_128_GCM|AES_256_GCM|CHACHA20_POLY1305|AES_128_CBC|AES_256_CBC|NULL|AES_(?:128|256)_CCM(?:_8)?|RC4_128|3DES_EDE_CBC)(?:_(MD5|SHA|SHA256|SHA384))?$/;
 
-function fromName(code: number, iana: string): LegacySuite | undefined {
-  const m = NAME.exec(iana);
+/** RFC 4132 and RFC 5932 Camellia-CBC suites, which only the scan's client runs. */
+const CAMELLIA_NAME =
+  /^TLS_(ECDHE_RSA|ECDHE_ECDSA|DHE_RSA|RSA)_WITH_(CAMELLIA_128_CBC|CAMELLIA_256_CBC)_(SHA|SHA256|SHA384)$/;
+
+function fromName(code: number, iana: string, names = NAME): LegacySuite | undefined {
+  const m = names.exec(iana);
   if (!m) return undefined;
   const [, kxau, enc, mac] = m;
   // RFC 6655 names carry no MAC (their PRF is SHA-256); every other name does.
@@ -62,6 +74,8 @@ function fromName(code: number, iana: string): LegacySuite | undefined {
     ? "RC4"
     : enc === "3DES_EDE_CBC"
     ? "3DES-CBC"
+    : enc.startsWith("CAMELLIA")
+    ? "Camellia-CBC"
     : "AES-CBC";
   const aead = cipher === "AES-GCM" || cipher === "ChaCha20-Poly1305" || cipher === "AES-CCM";
   const hmacHash = mac === "MD5"
@@ -92,6 +106,19 @@ export const LEGACY_SUITES: ReadonlyMap<number, LegacySuite> = new Map(
     return x ? [[s.code, x] as const] : [];
   }),
 );
+
+/**
+ * Every TLS 1.0–1.2 suite the engine's client can finish (the scan's
+ * resumption and client-certificate handshakes): those it serves, and the
+ * Camellia-CBC suites (`camellia.ts`), which the lab's server does not offer.
+ */
+export const CLIENT_SUITES: ReadonlyMap<number, LegacySuite> = new Map([
+  ...LEGACY_SUITES,
+  ...CIPHER_SUITES.flatMap((s) => {
+    const x = fromName(s.code, s.iana, CAMELLIA_NAME);
+    return x ? [[s.code, x] as const] : [];
+  }),
+]);
 
 /**
  * Whether the engine's server side can run a suite in some version.
