@@ -114,21 +114,58 @@ export function freePorts(n: number): number[] {
   return ports;
 }
 
-/** Waits until every port accepts a TCP connection, or throws after `ms`. */
-export async function waitForPorts(ports: number[], ms: number, log?: () => string): Promise<void> {
+/**
+ * What a daemon logs when a port it was given is taken (Dovecot, PostgreSQL,
+ * slapd, vsftpd, MariaDB, Prosody, Postfix, INN, InspIRCd, ngIRCd): another
+ * process bound it between {@link freePorts} and the daemon's bind.
+ */
+export const PORT_TAKEN =
+  /Address already in use|EADDRINUSE|errno=98|could not bind|can'?not bind|can't bind|Failed to open server port/i;
+
+/**
+ * Waits until every port accepts a TCP connection, or throws after `ms`, or
+ * at once when the daemon's log says a port was taken ({@link PORT_TAKEN}:
+ * then what accepts there is another process) or the daemon has exited.
+ */
+export async function waitForPorts(
+  ports: number[],
+  ms: number,
+  log?: () => string,
+  exited?: () => boolean,
+): Promise<void> {
   const deadline = Date.now() + ms;
+  const failed = (why: string) => new Error(`${why}\n${log?.() ?? ""}`);
   for (const port of ports) {
     while (true) {
+      if (log && PORT_TAKEN.test(log())) throw failed(`a port of ${ports.join(", ")} was taken`);
+      if (exited?.()) throw failed(`the daemon exited before port ${port} opened`);
       try {
         const c = await Deno.connect({ hostname: "127.0.0.1", port });
         c.close();
         break;
       } catch {
-        if (Date.now() > deadline) {
-          throw new Error(`port ${port} did not open within ${ms} ms\n${log?.() ?? ""}`);
-        }
+        if (Date.now() > deadline) throw failed(`port ${port} did not open within ${ms} ms`);
         await new Promise((r) => setTimeout(r, 100));
       }
+    }
+  }
+  if (log && PORT_TAKEN.test(log())) throw failed(`a port of ${ports.join(", ")} was taken`);
+}
+
+/**
+ * Starts a daemon again, on other free ports, while its start fails because
+ * a port it was given was taken meanwhile ({@link PORT_TAKEN}); at most three
+ * attempts.
+ *
+ * @param start one attempt (which picks its ports and stops what it started when it fails)
+ * @returns what the first good attempt returned
+ */
+export async function onFreshPorts<T>(start: () => Promise<T>): Promise<T> {
+  for (let attempt = 1;; attempt++) {
+    try {
+      return await start();
+    } catch (e) {
+      if (attempt >= 3 || !PORT_TAKEN.test(String(e))) throw e;
     }
   }
 }
@@ -565,7 +602,12 @@ export function pemBody(pem: string): string {
  * @param cert the certificate to serve
  * @returns the daemon, or null (reason printed) when Dovecot is not installed
  */
-export async function startDovecot(cert: ServedCert): Promise<Daemon | null> {
+export function startDovecot(cert: ServedCert): Promise<Daemon | null> {
+  return onFreshPorts(() => startDovecotOnce(cert));
+}
+
+/** One attempt of {@link startDovecot}, on ports free when it starts. */
+async function startDovecotOnce(cert: ServedCert): Promise<Daemon | null> {
   if (missing("dovecot")) return null;
   const dir = await daemonDir("dovecot");
   const c = await installCert(dir, cert);
@@ -635,6 +677,7 @@ service managesieve-login {
       [imap, pop3, lmtp, sieve],
       15_000,
       () => readLog(`${dir}/out`) + readLog(`${dir}/log`),
+      d.exited,
     );
   } catch (e) {
     await stop();
@@ -658,7 +701,12 @@ function readLog(path: string): string {
  * @param cert the certificate to serve
  * @returns the daemon, or null (reason printed) when PostgreSQL is not installed
  */
-export async function startPostgres(cert: ServedCert): Promise<Daemon | null> {
+export function startPostgres(cert: ServedCert): Promise<Daemon | null> {
+  return onFreshPorts(() => startPostgresOnce(cert));
+}
+
+/** One attempt of {@link startPostgres}, on ports free when it starts. */
+async function startPostgresOnce(cert: ServedCert): Promise<Daemon | null> {
   if (missing("postgres")) return null;
   const bin = postgresBin()!;
   const uid = userId("postgres")!;
@@ -705,7 +753,7 @@ export async function startPostgres(cert: ServedCert): Promise<Daemon | null> {
     await Deno.remove(dir, { recursive: true }).catch(() => {});
   };
   try {
-    await waitForPorts([port], 20_000, () => readLog(`${dir}/log`));
+    await waitForPorts([port], 20_000, () => readLog(`${dir}/log`), d.exited);
   } catch (e) {
     await stop();
     throw e;
@@ -742,7 +790,12 @@ export function userId(name: string): { uid: number; gid: number } | undefined {
  * @param cert the certificate to serve
  * @returns the daemon, or null (reason printed) when slapd is not installed
  */
-export async function startSlapd(cert: ServedCert): Promise<Daemon | null> {
+export function startSlapd(cert: ServedCert): Promise<Daemon | null> {
+  return onFreshPorts(() => startSlapdOnce(cert));
+}
+
+/** One attempt of {@link startSlapd}, on ports free when it starts. */
+async function startSlapdOnce(cert: ServedCert): Promise<Daemon | null> {
   if (missing("slapd")) return null;
   const dir = await daemonDir("slapd");
   const c = await installCert(dir, cert);
@@ -772,7 +825,7 @@ export async function startSlapd(cert: ServedCert): Promise<Daemon | null> {
     await Deno.remove(dir, { recursive: true }).catch(() => {});
   };
   try {
-    await waitForPorts([port], 15_000, () => readLog(`${dir}/log`));
+    await waitForPorts([port], 15_000, () => readLog(`${dir}/log`), d.exited);
   } catch (e) {
     await stop();
     throw e;
@@ -787,7 +840,12 @@ export async function startSlapd(cert: ServedCert): Promise<Daemon | null> {
  * @param cert the certificate to serve
  * @returns the daemon, or null (reason printed) when vsftpd is not installed
  */
-export async function startVsftpd(cert: ServedCert): Promise<Daemon | null> {
+export function startVsftpd(cert: ServedCert): Promise<Daemon | null> {
+  return onFreshPorts(() => startVsftpdOnce(cert));
+}
+
+/** One attempt of {@link startVsftpd}, on ports free when it starts. */
+async function startVsftpdOnce(cert: ServedCert): Promise<Daemon | null> {
   if (missing("vsftpd")) return null;
   const dir = await daemonDir("vsftpd");
   const c = await installCert(dir, cert);
@@ -821,7 +879,7 @@ export async function startVsftpd(cert: ServedCert): Promise<Daemon | null> {
     await Deno.remove(dir, { recursive: true }).catch(() => {});
   };
   try {
-    await waitForPorts([port], 15_000, () => readLog(`${dir}/log`));
+    await waitForPorts([port], 15_000, () => readLog(`${dir}/log`), d.exited);
   } catch (e) {
     await stop();
     throw e;
@@ -836,7 +894,12 @@ export async function startVsftpd(cert: ServedCert): Promise<Daemon | null> {
  * @param cert the certificate to serve
  * @returns the daemon, or null (reason printed) when mariadb-server is not installed
  */
-export async function startMariadb(cert: ServedCert): Promise<Daemon | null> {
+export function startMariadb(cert: ServedCert): Promise<Daemon | null> {
+  return onFreshPorts(() => startMariadbOnce(cert));
+}
+
+/** One attempt of {@link startMariadb}, on ports free when it starts. */
+async function startMariadbOnce(cert: ServedCert): Promise<Daemon | null> {
   if (missing("mariadb")) return null;
   const bin = ["/usr/sbin/mariadbd", "/usr/sbin/mysqld"].find(has)!;
   const dir = await daemonDir("mariadb");
@@ -863,7 +926,7 @@ export async function startMariadb(cert: ServedCert): Promise<Daemon | null> {
     await Deno.remove(dir, { recursive: true }).catch(() => {});
   };
   try {
-    await waitForPorts([port], 30_000, () => readLog(`${dir}/log`));
+    await waitForPorts([port], 30_000, () => readLog(`${dir}/log`), d.exited);
   } catch (e) {
     await stop();
     throw e;
@@ -878,7 +941,12 @@ export async function startMariadb(cert: ServedCert): Promise<Daemon | null> {
  * @param cert the certificate to serve
  * @returns the daemon (ports `xmpp`, `xmpp-server`), or null when prosody is not installed
  */
-export async function startProsody(cert: ServedCert): Promise<Daemon | null> {
+export function startProsody(cert: ServedCert): Promise<Daemon | null> {
+  return onFreshPorts(() => startProsodyOnce(cert));
+}
+
+/** One attempt of {@link startProsody}, on ports free when it starts. */
+async function startProsodyOnce(cert: ServedCert): Promise<Daemon | null> {
   if (missing("prosody")) return null;
   const dir = await daemonDir("prosody");
   const c = await installCert(dir, cert);
@@ -914,7 +982,7 @@ VirtualHost "localhost"
     await Deno.remove(dir, { recursive: true }).catch(() => {});
   };
   try {
-    await waitForPorts([c2s, s2s], 20_000, () => readLog(`${dir}/log`));
+    await waitForPorts([c2s, s2s], 20_000, () => readLog(`${dir}/log`), d.exited);
   } catch (e) {
     await stop();
     throw e;
@@ -935,7 +1003,12 @@ VirtualHost "localhost"
  * @param cert the certificate to serve
  * @returns the daemon (port `smtp`), or null (reason printed) when postfix is not installed
  */
-export async function startPostfix(cert: ServedCert): Promise<Daemon | null> {
+export function startPostfix(cert: ServedCert): Promise<Daemon | null> {
+  return onFreshPorts(() => startPostfixOnce(cert));
+}
+
+/** One attempt of {@link startPostfix}, on ports free when it starts. */
+async function startPostfixOnce(cert: ServedCert): Promise<Daemon | null> {
   if (missing("postfix")) return null;
   const dir = await daemonDir("postfix");
   const c = await installCert(dir, cert);
@@ -1024,7 +1097,12 @@ async function postfixMaster(dir: string, conf: string): Promise<number | undefi
  * @param cert the certificate to serve
  * @returns the daemon (port `nntp`), or null (reason printed) when inn2 is not installed
  */
-export async function startInn(cert: ServedCert): Promise<Daemon | null> {
+export function startInn(cert: ServedCert): Promise<Daemon | null> {
+  return onFreshPorts(() => startInnOnce(cert));
+}
+
+/** One attempt of {@link startInn}, on ports free when it starts. */
+async function startInnOnce(cert: ServedCert): Promise<Daemon | null> {
   if (missing("inn")) return null;
   const bin = "/usr/lib/news/bin";
   const dir = await daemonDir("inn");
@@ -1093,7 +1171,7 @@ export async function startInn(cert: ServedCert): Promise<Daemon | null> {
     await Deno.remove(dir, { recursive: true }).catch(() => {});
   };
   try {
-    await waitForPorts([port], 15_000, () => readLog(`${dir}/log/out`));
+    await waitForPorts([port], 15_000, () => readLog(`${dir}/log/out`), d.exited);
   } catch (e) {
     await stop();
     throw e;
@@ -1108,7 +1186,12 @@ export async function startInn(cert: ServedCert): Promise<Daemon | null> {
  * @param cert the certificate to serve
  * @returns the daemon (port `irc`), or null (reason printed) when inspircd is not installed
  */
-export async function startInspircd(cert: ServedCert): Promise<Daemon | null> {
+export function startInspircd(cert: ServedCert): Promise<Daemon | null> {
+  return onFreshPorts(() => startInspircdOnce(cert));
+}
+
+/** One attempt of {@link startInspircd}, on ports free when it starts. */
+async function startInspircdOnce(cert: ServedCert): Promise<Daemon | null> {
   if (missing("inspircd")) return null;
   const dir = await daemonDir("inspircd");
   const c = await installCert(dir, cert);
@@ -1144,7 +1227,12 @@ export async function startInspircd(cert: ServedCert): Promise<Daemon | null> {
     await Deno.remove(dir, { recursive: true }).catch(() => {});
   };
   try {
-    await waitForPorts([port], 15_000, () => readLog(`${dir}/out`) + readLog(`${dir}/log`));
+    await waitForPorts(
+      [port],
+      15_000,
+      () => readLog(`${dir}/out`) + readLog(`${dir}/log`),
+      d.exited,
+    );
   } catch (e) {
     await stop();
     throw e;
@@ -1158,7 +1246,12 @@ export async function startInspircd(cert: ServedCert): Promise<Daemon | null> {
  *
  * @returns the daemon (port `irc`), or null (reason printed) when ngircd is not installed
  */
-export async function startNgircd(): Promise<Daemon | null> {
+export function startNgircd(): Promise<Daemon | null> {
+  return onFreshPorts(() => startNgircdOnce());
+}
+
+/** One attempt of {@link startNgircd}, on ports free when it starts. */
+async function startNgircdOnce(): Promise<Daemon | null> {
   if (missing("ngircd")) return null;
   const dir = await daemonDir("ngircd");
   const [port] = freePorts(1);
@@ -1187,7 +1280,7 @@ export async function startNgircd(): Promise<Daemon | null> {
     await Deno.remove(dir, { recursive: true }).catch(() => {});
   };
   try {
-    await waitForPorts([port], 15_000, () => readLog(`${dir}/out`));
+    await waitForPorts([port], 15_000, () => readLog(`${dir}/out`), d.exited);
   } catch (e) {
     await stop();
     throw e;
