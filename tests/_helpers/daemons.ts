@@ -124,32 +124,85 @@ export const PORT_TAKEN =
 
 /**
  * Waits until every port accepts a TCP connection, or throws after `ms`, or
- * at once when the daemon's log says a port was taken ({@link PORT_TAKEN}:
- * then what accepts there is another process) or the daemon has exited.
+ * at once when a port was taken by another process before the daemon bound
+ * it: its log says so ({@link PORT_TAKEN}), or (given the daemon) what
+ * listens there is no socket of the daemon's processes; or when the daemon
+ * has exited.
+ *
+ * @param ports the ports
+ * @param ms the bound
+ * @param log the daemon's log so far, for the error and for {@link PORT_TAKEN}
+ * @param daemon the daemon's process (spawnDaemon's), whose sockets must be the listeners
  */
 export async function waitForPorts(
   ports: number[],
   ms: number,
   log?: () => string,
-  exited?: () => boolean,
+  daemon?: { pid: number; exited: () => boolean },
 ): Promise<void> {
   const deadline = Date.now() + ms;
   const failed = (why: string) => new Error(`${why}\n${log?.() ?? ""}`);
+  const taken = () => log && PORT_TAKEN.test(log());
   for (const port of ports) {
     while (true) {
-      if (log && PORT_TAKEN.test(log())) throw failed(`a port of ${ports.join(", ")} was taken`);
-      if (exited?.()) throw failed(`the daemon exited before port ${port} opened`);
+      if (taken()) throw failed(`a port of ${ports.join(", ")} was taken (Address already in use)`);
+      if (daemon?.exited()) throw failed(`the daemon exited before port ${port} opened`);
       try {
         const c = await Deno.connect({ hostname: "127.0.0.1", port });
         c.close();
-        break;
       } catch {
         if (Date.now() > deadline) throw failed(`port ${port} did not open within ${ms} ms`);
         await new Promise((r) => setTimeout(r, 100));
+        continue;
       }
+      if (daemon && !listensIn(port, daemon.pid)) {
+        throw failed(`port ${port} was taken by another process (Address already in use)`);
+      }
+      break;
     }
   }
-  if (log && PORT_TAKEN.test(log())) throw failed(`a port of ${ports.join(", ")} was taken`);
+  if (taken()) throw failed(`a port of ${ports.join(", ")} was taken (Address already in use)`);
+}
+
+/**
+ * Whether the socket listening on 127.0.0.1:port (Linux's /proc/net/tcp)
+ * belongs to the process `pid` or one of its descendants; true when /proc
+ * cannot tell.
+ */
+function listensIn(port: number, pid: number): boolean {
+  let table: string;
+  try {
+    table = Deno.readTextFileSync("/proc/net/tcp");
+  } catch {
+    return true;
+  }
+  const local = `0100007F:${port.toString(16).toUpperCase().padStart(4, "0")}`;
+  const inodes = new Set<string>();
+  for (const line of table.split("\n").slice(1)) {
+    const f = line.trim().split(/\s+/);
+    // local_address, state 0A (LISTEN), inode
+    if (f[1] === local && f[3] === "0A") inodes.add(f[9]);
+  }
+  if (!inodes.size) return true; // closed again meanwhile: the next check decides
+  const seen = new Set<number>();
+  const visit = (p: number): boolean => {
+    if (seen.has(p)) return false;
+    seen.add(p);
+    try {
+      for (const e of Deno.readDirSync(`/proc/${p}/fd`)) {
+        const target = Deno.readLinkSync(`/proc/${p}/fd/${e.name}`);
+        const m = /^socket:\[(\d+)\]$/.exec(target);
+        if (m && inodes.has(m[1])) return true;
+      }
+    } catch { /* gone, or a descriptor closed while read */ }
+    let children: number[] = [];
+    try {
+      children = Deno.readTextFileSync(`/proc/${p}/task/${p}/children`).trim().split(/\s+/)
+        .filter(Boolean).map(Number);
+    } catch { /* gone */ }
+    return children.some(visit);
+  };
+  return visit(pid);
 }
 
 /**
@@ -677,7 +730,7 @@ service managesieve-login {
       [imap, pop3, lmtp, sieve],
       15_000,
       () => readLog(`${dir}/out`) + readLog(`${dir}/log`),
-      d.exited,
+      d,
     );
   } catch (e) {
     await stop();
@@ -753,7 +806,7 @@ async function startPostgresOnce(cert: ServedCert): Promise<Daemon | null> {
     await Deno.remove(dir, { recursive: true }).catch(() => {});
   };
   try {
-    await waitForPorts([port], 20_000, () => readLog(`${dir}/log`), d.exited);
+    await waitForPorts([port], 20_000, () => readLog(`${dir}/log`), d);
   } catch (e) {
     await stop();
     throw e;
@@ -825,7 +878,7 @@ async function startSlapdOnce(cert: ServedCert): Promise<Daemon | null> {
     await Deno.remove(dir, { recursive: true }).catch(() => {});
   };
   try {
-    await waitForPorts([port], 15_000, () => readLog(`${dir}/log`), d.exited);
+    await waitForPorts([port], 15_000, () => readLog(`${dir}/log`), d);
   } catch (e) {
     await stop();
     throw e;
@@ -879,7 +932,7 @@ async function startVsftpdOnce(cert: ServedCert): Promise<Daemon | null> {
     await Deno.remove(dir, { recursive: true }).catch(() => {});
   };
   try {
-    await waitForPorts([port], 15_000, () => readLog(`${dir}/log`), d.exited);
+    await waitForPorts([port], 15_000, () => readLog(`${dir}/log`), d);
   } catch (e) {
     await stop();
     throw e;
@@ -926,7 +979,7 @@ async function startMariadbOnce(cert: ServedCert): Promise<Daemon | null> {
     await Deno.remove(dir, { recursive: true }).catch(() => {});
   };
   try {
-    await waitForPorts([port], 30_000, () => readLog(`${dir}/log`), d.exited);
+    await waitForPorts([port], 30_000, () => readLog(`${dir}/log`), d);
   } catch (e) {
     await stop();
     throw e;
@@ -982,7 +1035,7 @@ VirtualHost "localhost"
     await Deno.remove(dir, { recursive: true }).catch(() => {});
   };
   try {
-    await waitForPorts([c2s, s2s], 20_000, () => readLog(`${dir}/log`), d.exited);
+    await waitForPorts([c2s, s2s], 20_000, () => readLog(`${dir}/log`), d);
   } catch (e) {
     await stop();
     throw e;
@@ -1171,7 +1224,7 @@ async function startInnOnce(cert: ServedCert): Promise<Daemon | null> {
     await Deno.remove(dir, { recursive: true }).catch(() => {});
   };
   try {
-    await waitForPorts([port], 15_000, () => readLog(`${dir}/log/out`), d.exited);
+    await waitForPorts([port], 15_000, () => readLog(`${dir}/log/out`), d);
   } catch (e) {
     await stop();
     throw e;
@@ -1231,7 +1284,7 @@ async function startInspircdOnce(cert: ServedCert): Promise<Daemon | null> {
       [port],
       15_000,
       () => readLog(`${dir}/out`) + readLog(`${dir}/log`),
-      d.exited,
+      d,
     );
   } catch (e) {
     await stop();
@@ -1280,7 +1333,7 @@ async function startNgircdOnce(): Promise<Daemon | null> {
     await Deno.remove(dir, { recursive: true }).catch(() => {});
   };
   try {
-    await waitForPorts([port], 15_000, () => readLog(`${dir}/out`), d.exited);
+    await waitForPorts([port], 15_000, () => readLog(`${dir}/out`), d);
   } catch (e) {
     await stop();
     throw e;

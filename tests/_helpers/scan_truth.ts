@@ -18,7 +18,10 @@ import type { ScanResult } from "../../core/scan/model.ts";
 
 /**
  * Scans a local test server that holds the sample `localhost` certificate:
- * SNI localhost, the sample CA trusted, 10 s per handshake.
+ * SNI localhost, the sample CA trusted, 30 s per handshake. Generous: the
+ * scan's handshakes queue at a serial server (s_server answers one
+ * connection at a time), and on a CPU shared by the whole suite a queued one
+ * took over 10 s, which cut a version's enumeration short (its `error`).
  *
  * @param port the server's port on 127.0.0.1
  * @returns the scan
@@ -28,7 +31,7 @@ export function scanLocalhost(port: number): Promise<ScanResult> {
     host: "127.0.0.1",
     port,
     serverName: "localhost",
-    timeoutMs: 10_000,
+    timeoutMs: 30_000,
     now: new Date(),
     caFile: ROOT + "certs/ca.crt",
   });

@@ -76,7 +76,9 @@ async function assertEqualsTruth(r: ScanResult, truth: Map<string, Set<string>>)
     assert.deepEqual(
       [...got].sort(),
       [...want].sort(),
-      `${version}: scanner ${[...got].sort().join(":")} vs s_client ${[...want].sort().join(":")}`,
+      `${version}: scanner ${[...got].sort().join(":")} vs s_client ${[...want].sort().join(":")}${
+        vr.error ? ` (the scan of ${version} stopped: ${vr.error.code} ${vr.error.message})` : ""
+      }`,
     );
     assert.equal(vr.accepted, want.size > 0 || names.length > 0, `${version} accepted`);
   }
