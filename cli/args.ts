@@ -6,7 +6,7 @@
  * `run` function that returns the exit status. Declare an option with
  * {@link option}, in commander's familiar spelling:
  *
- * ```ts
+ * ```ts ignore
  * option("-a, --cafile <file>", "trust only the CA certificates in FILE (PEM)")
  * option("--timeout <seconds>", "overall bound", { parse: parseTimeout, default: "10" })
  * option("--name <name>", "a DNS name (repeatable)", { repeat: true })

@@ -4,7 +4,9 @@
  * CPU, more than the example itself: 56 examples were 18 s of wall). Here the
  * runner extracts the same code blocks, writes each as a module, and one test
  * file imports each in its own test, so every example still runs, alone in
- * its module scope, and a throw fails its test.
+ * its module scope, and a throw fails its test. So does a false
+ * `console.assert` (the examples' way of stating a result): in that file it
+ * throws instead of printing "Assertion failed" and passing.
  *
  * Which blocks: fenced ```ts (or js, tsx, jsx, typescript, javascript) inside
  * JSDoc comments of `.ts` files, except those marked `ignore` — what
@@ -66,6 +68,11 @@ export function docExamples(file: string, text: string): DocExample[] {
   return out;
 }
 
+/** Prepended to the generated test file: a false `console.assert` fails the example's test. */
+const ASSERT_THROWS = `console.assert = (condition, ...data) => {
+  if (!condition) throw new Error(["Assertion failed", ...data.map(String)].join(": "));
+};`;
+
 /**
  * Writes each example of `files` as a module under `dir` (relative imports
  * made absolute) and one test file that imports each in its own test.
@@ -99,6 +106,6 @@ export async function writeDocTests(
     }
   }
   const entry = `${dir}/doc_examples_test.ts`;
-  await Deno.writeTextFile(entry, tests.join("\n") + "\n");
+  await Deno.writeTextFile(entry, [ASSERT_THROWS, ...tests].join("\n") + "\n");
   return { entry, count: tests.length };
 }

@@ -158,7 +158,12 @@ export function tiers(files: string[]): Tier[] {
       modules: "one-isolate",
     },
     { name: "fuzz", permissions: ["--allow-read", "--allow-env=NO_COLOR"], files: fuzz },
-    { name: "doc", permissions: ["--allow-read"], files: ["core/"], modules: "doc-examples" },
+    {
+      name: "doc",
+      permissions: ["--allow-read"],
+      files: ["core/", "cli/", "extension/src/pure/"],
+      modules: "doc-examples",
+    },
     // `--allow-all`: the hostile-peer suites read a child's descriptors and peak
     // memory from /proc/PID, which Deno 2.9 grants only with all permissions.
     {

@@ -102,7 +102,8 @@ export const command: CommandSpec = {
     option(
       "--progress <format>",
       'progress for programs: "json" writes one JSON line per handshake on stderr, ' +
-        '{"target","done","total","phase"} (total: handshakes planned, revised as the scan goes)',
+        '{"target","done","total","phase","percent"} (total: handshakes planned, revised as the ' +
+        "scan goes; percent: never falls, 100 only on the last line)",
       { parse: parseProgress },
     ),
     ...starttlsOptions("every handshake"),
@@ -155,15 +156,16 @@ function progressBar(total: number): {
     for (const v of state.values()) sum += v;
     const frac = Math.min(1, sum / total);
     const width = 30;
-    const n = Math.round(frac * width);
-    const line = `\r[${"#".repeat(n)}${"-".repeat(width - n)}] ${Math.round(frac * 100)}% ${
+    // Floors, so the bar shows 100 % only when every target has finished.
+    const n = Math.floor(frac * width);
+    const line = `\r[${"#".repeat(n)}${"-".repeat(width - n)}] ${Math.floor(frac * 100)}% ${
       label.slice(0, 40)
     }\x1b[K`;
     Deno.stderr.writeSync(enc.encode(line));
   };
   return {
     update(i, p) {
-      state.set(i, p.total ? p.done / p.total : 0);
+      state.set(i, p.percent / 100);
       draw(`${p.phase} (${p.done}/${p.total} handshakes)`);
     },
     finish(i) {
@@ -180,7 +182,9 @@ function progressBar(total: number): {
 /** One `--progress json` line on stderr. */
 function progressLine(target: string, p: ScanProgress): void {
   try {
-    err(JSON.stringify({ target, done: p.done, total: p.total, phase: p.phase }));
+    err(
+      JSON.stringify({ target, done: p.done, total: p.total, phase: p.phase, percent: p.percent }),
+    );
   } catch {
     // stderr closed: progress is not worth failing the scan for
   }

@@ -71,6 +71,8 @@ export async function runLabEngine(
     for (const n of notes) err(`note: ${n}`);
   }
   const stopper = stopSignals();
+  // Clients whose offer the report printed (a failure is reported under it).
+  const offered = new Set<number>();
   try {
     const result = await serveLabEngine({
       host: flags.host,
@@ -103,6 +105,13 @@ export async function runLabEngine(
           })
           : out(`Listening at interface ${pyStrRepr(host)} and port ${port}`),
       connection,
+      // The offer as soon as it is read, so a handshake that then fails is reported with it.
+      hello: (c, hello) => {
+        if (!flags.report) return;
+        offered.add(c.id);
+        if (flags.json) line("hello", { client: c.id, offer: offerReport(hello) });
+        else for (const l of renderOffer(offerReport(hello))) out(l);
+      },
       handshake: (c, info) => {
         if (flags.json) {
           const suite = cipherSuiteByCode(info.suite);
@@ -123,7 +132,6 @@ export async function runLabEngine(
             clientCertificate: info.clientCertificate ?? null,
           });
           if (flags.report) {
-            if (info.hello) line("hello", { client: c.id, offer: offerReport(info.hello) });
             line("negotiated", { client: c.id, negotiated: labNegotiatedReport(info) });
           }
           return;
@@ -132,8 +140,8 @@ export async function runLabEngine(
           out(`  ${who(c)}: TLS handshake done: ${describeLabSession(info)}`);
         }
         if (flags.report) {
-          // The runtime path's per-connection report: the offer, what was chosen, the client's certificate.
-          if (info.hello) { for (const l of renderOffer(offerReport(info.hello))) out(l); }
+          // The runtime path's per-connection report: the offer (above), what was chosen, the
+          // client's certificate.
           for (const l of renderNegotiated(labNegotiatedReport(info))) out(l);
           out(dotted("ALPN protocol negotiated", info.alpn ?? "none"));
           out(
@@ -155,16 +163,21 @@ export async function runLabEngine(
       },
       sent,
       received,
-      clientError: (c, e) =>
-        flags.json ? line("clientError", { client: c.id, error: e.toJSON() }) : err(
-          `  ${who(c)}: ${s.red(e.code)}: ${e.message}${
-            e.detail.sentAlert ? ` (sent ${e.detail.sentAlert})` : ""
-          }`,
-        ),
-      closed: (c, st) =>
-        flags.json
-          ? line("closed", { client: c.id, ...st, ms: Math.round(st.ms) })
-          : flags.verbose && out(`  ${who(c)}: closed after ${Math.round(st.ms)} ms`),
+      clientError: (c, e) => {
+        if (flags.json) {
+          line("clientError", { client: c.id, error: e.toJSON() });
+          return;
+        }
+        const alert = e.detail.sentAlert ? ` (sent ${e.detail.sentAlert})` : "";
+        err(`  ${who(c)}: ${s.red(e.code)}: ${e.message}${alert}`);
+        // Under the offer printed for this client: why its handshake failed.
+        if (offered.has(c.id)) out(dotted("Handshake failed", `${e.code}${alert}:`, e.message));
+      },
+      closed: (c, st) => {
+        offered.delete(c.id);
+        if (flags.json) line("closed", { client: c.id, ...st, ms: Math.round(st.ms) });
+        else if (flags.verbose) out(`  ${who(c)}: closed after ${Math.round(st.ms)} ms`);
+      },
     });
     if (flags.json) line("stopped", { served: result.served, failed: result.failed });
     const signalled = stopper.exitCode();

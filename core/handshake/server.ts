@@ -397,15 +397,22 @@ function ordered(serverPref: boolean, ours: number[], theirs: number[]): number[
  *
  * @param t the client's byte stream (its reads bounded by the caller's deadline)
  * @param cfg what the server accepts
+ * @param onHello receives the client's offer as soon as its ClientHello is
+ *   parsed, before anything is decided (so a handshake that then fails can
+ *   still be reported with what the client offered)
  * @returns the established session
  * @throws TlsprobeError PROTOCOL_VERSION, NO_SHARED_CIPHER, HANDSHAKE_FAILURE,
  *   PEER_MALFORMED, NOT_TLS, ALERT, CONNECTION_CLOSED, TIMEOUT — after
  *   sending the client the matching alert (`detail.sentAlert`)
  */
-export async function acceptTls(t: Transport, cfg: LabServerConfig): Promise<LabSession> {
+export async function acceptTls(
+  t: Transport,
+  cfg: LabServerConfig,
+  onHello?: (hello: ClientHello) => void,
+): Promise<LabSession> {
   const ch = new Channel(t);
   try {
-    return await handshake(ch, cfg);
+    return await handshake(ch, cfg, onHello);
   } catch (e) {
     const err = e instanceof TlsprobeError
       ? e
@@ -432,9 +439,14 @@ export async function acceptTls(t: Transport, cfg: LabServerConfig): Promise<Lab
   }
 }
 
-async function handshake(ch: Channel, cfg: LabServerConfig): Promise<LabSession> {
+async function handshake(
+  ch: Channel,
+  cfg: LabServerConfig,
+  onHello?: (hello: ClientHello) => void,
+): Promise<LabSession> {
   const first = await ch.expect(HS.clientHello, "the ClientHello");
   const hello = parseClientHello(first.body, first.offset);
+  onHello?.(hello);
   if (!hello.compressionMethods.includes(0)) {
     throw fail("PEER_MALFORMED", 47, "The client does not offer null compression");
   }

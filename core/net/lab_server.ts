@@ -8,6 +8,7 @@
  */
 import { TlsprobeError } from "../errors.ts";
 import type { Transport } from "../handshake/transport.ts";
+import type { ClientHello } from "../wire/client_hello.ts";
 import {
   acceptTls,
   type LabServerConfig,
@@ -53,6 +54,11 @@ export interface LabServeEvents {
   listening(addr: { host: string; port: number }): void;
   /** A client connected. */
   connection?(client: ClientInfo): void;
+  /**
+   * The client's ClientHello was read (before the server decides anything):
+   * what it offers, for a report that also covers handshakes that then fail.
+   */
+  hello?(client: ClientInfo, hello: ClientHello): void;
   /** The handshake completed, with what it negotiated. */
   handshake?(client: ClientInfo, info: LabSessionInfo): void;
   /** Bytes came from the client. */
@@ -229,7 +235,7 @@ export async function serveLabEngine(
       },
     );
     try {
-      const s = await acceptTls(t, cfg);
+      const s = await acceptTls(t, cfg, (h) => events.hello?.(client, h));
       up = true;
       events.handshake?.(client, s.info);
       if (opts.mode.kind === "greeting") {

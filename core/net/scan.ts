@@ -336,7 +336,11 @@ async function fullHandshake12(
   const macKey = block.subarray(0, len.mac);
   const key = block.subarray(2 * len.mac, 2 * len.mac + len.key);
   const iv = block.subarray(2 * (len.mac + len.key), 2 * (len.mac + len.key) + len.iv);
-  const client = new LegacyProtection(suite, version, { macKey, key, iv });
+  // 3DES is the runtime's cipher (WebCrypto has no DES), loaded only for a 3DES suite.
+  const tripleDes = suite.cipher === "3DES-CBC"
+    ? await (await import("./triple_des.ts")).tripleDesCipher()
+    : undefined;
+  const client = new LegacyProtection(suite, version, { macKey, key, iv }, tripleDes);
   const verify = await prf(
     version,
     hash,

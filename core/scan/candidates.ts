@@ -124,14 +124,17 @@ export const LEGACY_VERSIONS: readonly number[] = [TLS1_2, TLS1_1, TLS1_0, SSL3]
  * Whether this client can finish a full TLS 1.0–1.2 handshake with a suite
  * (for resumption and the client-certificate test): an ECDHE, DHE or RSA key
  * exchange authenticated by a certificate or anonymous, and a bulk cipher
- * the engine runs (AES-GCM, ChaCha20-Poly1305, AES-CBC, NULL).
+ * the engine runs (AES-GCM, AES-CCM, ChaCha20-Poly1305, AES-CBC, 3DES-CBC,
+ * RC4, NULL; not Camellia, ARIA, SEED or GOST).
  *
  * @param code the suite
  * @returns true when the handshake can be finished
  * @example
  * ```ts
  * import { canFinish12 } from "./candidates.ts";
- * console.assert(canFinish12(0xc02f) && canFinish12(0x002f) && !canFinish12(0x000a));
+ * // ECDHE-RSA-AES128-GCM-SHA256, AES128-SHA and DES-CBC3-SHA: yes; CAMELLIA128-SHA: no.
+ * console.assert(canFinish12(0xc02f) && canFinish12(0x002f) && canFinish12(0x000a));
+ * console.assert(!canFinish12(0x0041));
  * ```
  */
 export function canFinish12(code: number): boolean {

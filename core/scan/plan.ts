@@ -672,7 +672,11 @@ async function run(
     track(
       "features",
       ESTIMATE.features,
-      (q) => features(q, r, results, top12, v13, offer),
+      (q) =>
+        features(q, r, results, top12, v13, offer, async (code) => {
+          await done.get(code);
+          return results.find((v) => v.code === code)?.suites ?? [];
+        }),
     ),
   ]);
   r.features = orderFeatures(r.features);
@@ -958,6 +962,7 @@ async function features(
   top12: VersionResult | undefined,
   v13: VersionResult | undefined,
   offer: Offer,
+  acceptedAt: Offer,
 ): Promise<void> {
   const f = r.features;
   const acc = results.filter((v) => v.accepted);
@@ -1031,13 +1036,26 @@ async function features(
       );
       const resume = (sessionTicket: boolean) =>
         p.resumption!({ versions: [top12.code], suites: finishable, sessionTicket });
-      const why = !p.resumption
+      let why = !p.resumption
         ? "not tested"
-        : `no accepted ${name} suite this client can finish (ECDHE, DHE or RSA key exchange with AES, ChaCha20 or NULL)`;
-      const [byId, byTicket] = await Promise.all([
+        : `no accepted ${name} suite this client can finish (the full handshake comes first)`;
+      let [byId, byTicket] = await Promise.all([
         p.resumption && finishable.length ? resume(false) : undefined,
         p.resumption && finishable.length && sh.sessionTicket ? resume(true) : undefined,
       ]);
+      // Unknown: if every suite the server accepts is one this client cannot
+      // finish (Camellia, ARIA, SEED…), say so, by name, once the suites are known.
+      const unknown = (x: { resumed: boolean | null } | undefined) => !x || x.resumed === null;
+      if (p.resumption && (unknown(byId) || (sh.sessionTicket && unknown(byTicket)))) {
+        const accepted = await acceptedAt(top12.code);
+        if (accepted.length && !accepted.some(canFinish12)) {
+          why = `not tested: the server's only ${name} suites (${
+            suiteList(accepted)
+          }) cannot be completed by this client (it has no Camellia, ARIA, SEED or GOST cipher)`;
+          if (byId?.resumed === null) byId = undefined;
+          if (byTicket?.resumed === null) byTicket = undefined;
+        }
+      }
       f.sessionIdResumption = byId
         ? { value: byId.resumed, note: byId.note }
         : { value: null, note: why };
@@ -1105,6 +1123,16 @@ async function features(
     })());
   }
   await Promise.all(jobs);
+}
+
+/** Suites by IANA name: up to six, or the first five and how many more. */
+function suiteList(codes: number[]): string {
+  const names = codes.map((c) =>
+    cipherSuiteByCode(c)?.iana ?? `0x${c.toString(16).padStart(4, "0")}`
+  );
+  return names.length > 6
+    ? `${names.slice(0, 5).join(", ")} and ${names.length - 5} more`
+    : names.join(", ");
 }
 
 const FEATURE_ORDER = [

@@ -7,7 +7,14 @@
  * larger of its estimate and the handshakes it has started. So the total is
  * revised upward as soon as a part needs more than estimated (a long suite
  * list, a split after dropped connections) and down to the truth when a part
- * ends early; when the scan ends, `done` equals `total`. Pure.
+ * ends early; when the scan ends, `done` equals `total`.
+ *
+ * The percent shown to people is `done / total` with a floor at the last
+ * value shown: `done / total` alone falls whenever the total is revised up,
+ * so after a revision the percent holds until the handshakes done catch up
+ * with it (the handshake count beside it keeps moving). It stays below 100
+ * while the scan runs (a plan whose parts have all finished may still grow)
+ * and is 100 in the last report only. Pure.
  *
  * @module
  */
@@ -22,6 +29,11 @@ export interface ScanProgress {
   total: number;
   /** The part the last handshake belonged to, e.g. `TLSv1.2 suites`. */
   phase: string;
+  /**
+   * Whole percent done, 0–99 while the scan runs and 100 only in the last
+   * report; it never goes down (see the module's text for how it is counted).
+   */
+  percent: number;
 }
 
 /** One part of the plan, with its estimate. */
@@ -41,6 +53,8 @@ export class ProgressPlan {
   #parts: { estimate: number; started: number; finished: boolean }[] = [];
   #done = 0;
   #ended = false;
+  /** The last percent reported. */
+  #percent = 0;
 
   /**
    * A plan with no parts yet.
@@ -97,7 +111,7 @@ export class ProgressPlan {
   end(done = this.#done, phase = "done"): void {
     if (this.#ended) return;
     for (const p of this.#parts) p.finished = true;
-    this.emit?.({ handshakes: done, done, total: done, phase });
+    this.emit?.({ handshakes: done, done, total: done, phase, percent: 100 });
     this.#ended = true;
   }
 
@@ -108,6 +122,20 @@ export class ProgressPlan {
    */
   report(phase: string): void {
     if (this.#ended) return;
-    this.emit?.({ handshakes: this.#done, done: this.#done, total: this.total, phase });
+    const total = this.total;
+    this.emit?.({
+      handshakes: this.#done,
+      done: this.#done,
+      total,
+      phase,
+      percent: this.#advance(total),
+    });
+  }
+
+  /** `done / total` in whole percent, never below the last value reported, below 100. */
+  #advance(total: number): number {
+    const ratio = total > 0 ? Math.floor((this.#done * 100) / total) : 0;
+    this.#percent = Math.min(99, Math.max(this.#percent, ratio));
+    return this.#percent;
   }
 }

@@ -88,8 +88,8 @@
       const bar = document.querySelector("#running progress");
       const text = document.getElementById("scan-progress");
       if (!bar || !text) return;
-      bar.max = m.total;
-      bar.value = m.done;
+      bar.max = 100;
+      bar.value = m.percent;
       text.textContent = m.text;
       text.dataset.percent = String(m.percent);
     } else if (m.type === "state") {

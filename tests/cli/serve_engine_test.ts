@@ -246,3 +246,97 @@ Deno.test("serve on the lab engine: tlsprobe scan finds TLS 1.2 session-ID and R
     assert.equal(f.ticketResumption.value, true, f.ticketResumption.note);
   });
 });
+
+/** Runs s_client once against the server (no data), for a handshake expected to fail. */
+function sClientOnce(port: number, args: string[]) {
+  return run("openssl", ["s_client", "-connect", `127.0.0.1:${port}`, ...args], { stdin: "" });
+}
+
+Deno.test("serve --engine lab --report shows the offer and the reason on failed handshakes: no shared suite, version refused, the client's unknown_ca", async () => {
+  await withServe(
+    ["--engine", "lab", "-p", "TLSv1.2", "-C", "ECDHE-RSA-AES128-GCM-SHA256", "--report"],
+    async (server) => {
+      // One at a time, so each client's lines stay together.
+      await sClientOnce(server.port, [
+        "-tls1_2",
+        "-cipher",
+        "AES256-SHA",
+        "-servername",
+        "foo.example",
+        "-alpn",
+        "h2,http/1.1",
+      ]);
+      await server.waitFor(/Handshake failed\.+ NO_SHARED_CIPHER/);
+      await sClientOnce(server.port, ["-tls1_3", "-groups", "P-384"]);
+      await server.waitFor(/Handshake failed\.+ PROTOCOL_VERSION/);
+      await sClientOnce(server.port, [
+        "-tls1_2",
+        "-servername",
+        "bad.example",
+        "-verify_return_error",
+        "-no-CAfile",
+        "-no-CApath",
+        "-no-CAstore",
+      ]);
+      await server.waitFor(/Handshake failed\.+ \w+: .*unknown_ca/);
+      // Each client's block, from its connection line on (stderr lines may fall in between).
+      const blocks = server.output().split(/^Connection from host /m).slice(1);
+      assert.equal(blocks.length, 3, server.output());
+      const [suite, version, cert] = blocks;
+      assert.match(suite, /Versions offered\.+ TLSv1\.2 /);
+      assert.match(suite, /Cipher suites offered\.+ \(2\) AES256-SHA\n/);
+      assert.match(suite, /Server name \(SNI\)\.+ foo\.example\n/);
+      assert.match(suite, /ALPN protocols offered\.+ h2 http\/1\.1\n/);
+      assert.match(
+        suite,
+        /Handshake failed\.+ NO_SHARED_CIPHER \(sent handshake_failure\): .*No cipher suite in common at TLSv1\.2/,
+      );
+      assert.match(version, /Versions offered\.+ TLSv1\.3\n/);
+      assert.match(version, /Groups offered\.+ secp384r1\n/);
+      assert.match(
+        version,
+        /Handshake failed\.+ PROTOCOL_VERSION \(sent protocol_version\): .*offers TLSv1\.3; this server speaks TLSv1\.2/,
+      );
+      assert.match(cert, /Server name \(SNI\)\.+ bad\.example\n/);
+      assert.match(cert, /Handshake failed\.+ \w+: .*sent a fatal alert unknown_ca/);
+      // Nothing negotiated was printed for any of them.
+      assert.doesNotMatch(server.output(), /Protocol version negotiated/);
+    },
+  );
+});
+
+Deno.test("serve --engine lab --report --json writes the offer as a hello line before a failed handshake's clientError", async () => {
+  const server = await startTlsprobe(
+    [
+      "serve",
+      "--cert",
+      PEM,
+      "--port",
+      "0",
+      "--engine",
+      "lab",
+      "-p",
+      "TLSv1.2",
+      "--report",
+      "--json",
+    ],
+    /"event":"listening".*"port":(\d+)/,
+  );
+  try {
+    await sClientOnce(server.port, ["-tls1_3", "-servername", "json.example"]);
+    await server.waitFor(/"clientError"/);
+    const lines = server.output().split("\n").filter((l) => l.startsWith("{")).map((l) =>
+      JSON.parse(l)
+    );
+    const hello = lines.findIndex((l) => l.event === "hello");
+    const failed = lines.findIndex((l) => l.event === "clientError");
+    assert.ok(hello >= 0 && hello < failed, server.output());
+    assert.equal(lines[hello].client, lines[failed].client);
+    assert.deepEqual(lines[hello].offer.versions, ["TLSv1.3"]);
+    assert.equal(lines[hello].offer.serverName, "json.example");
+    assert.equal(lines[failed].error.code, "PROTOCOL_VERSION");
+    assert.equal(lines.filter((l) => l.event === "negotiated").length, 0);
+  } finally {
+    await server.stop();
+  }
+});

@@ -108,6 +108,11 @@ export class PanelProvider implements vscode.WebviewViewProvider {
    */
   progress(p: ScanProgressLine): void {
     if (this.state.running?.kind !== "scan") return;
+    // Never back: an older CLI's done/total falls when the plan grows.
+    const before = this.state.progress;
+    if (before && p.phase !== "done") {
+      p = { ...p, percent: Math.max(progressPercent(before), progressPercent(p)) };
+    }
     this.state = { ...this.state, progress: p };
     this.post({
       type: "progress",

@@ -16,11 +16,15 @@ import { escapeHtml as esc, findingItem } from "./panel_model.ts";
 /** A scan report as the CLI prints it (fields may be missing in an error envelope). */
 export type ScanReport = CliEnvelope & Partial<ScanReportBody>;
 
-/** One `tlsprobe scan --progress json` line: handshakes done, planned in all, and the part. */
+/**
+ * One `tlsprobe scan --progress json` line: handshakes done, planned in all,
+ * the part, and the CLI's percent (which never falls; older CLIs send none).
+ */
 export interface ScanProgressLine {
   done: number;
   total: number;
   phase: string;
+  percent?: number;
 }
 
 const isCount = (n: unknown): n is number =>
@@ -46,23 +50,27 @@ export function parseProgressLine(line: string): ScanProgressLine | undefined {
   ) {
     return undefined;
   }
-  return {
+  const p: ScanProgressLine = {
     done: v.done,
     total: Math.max(v.total, v.done),
     phase: v.phase.slice(0, 100),
   };
+  if (isCount(v.percent) && v.percent <= 100) p.percent = v.percent;
+  return p;
 }
 
 /**
  * Whole percent done: 100 only for the CLI's last line (`done`); a running
  * scan whose handshakes so far all finished stays at 99 (the plan may still
- * add some).
+ * add some). The CLI's own percent when it sends one (it never falls when the
+ * plan's total is revised up); from an older CLI, `done / total`.
  *
  * @param p the progress
  * @returns 0–100
  */
 export function progressPercent(p: ScanProgressLine): number {
   if (p.phase === "done") return 100;
+  if (p.percent !== undefined) return Math.min(99, p.percent);
   return p.total > 0 ? Math.min(99, Math.floor((p.done * 100) / p.total)) : 0;
 }
 
@@ -92,8 +100,18 @@ export function renderScanProgress(
       `<div class="dim" id="scan-progress">starting…</div>`;
   }
   const pct = progressPercent(p);
-  return `<progress aria-label="${what}" value="${p.done}" max="${p.total}"></progress>` +
+  // The bar shows the percent, not done of total: a revised total must not move it back.
+  return `<progress aria-label="${what}" value="${pct}" max="100"></progress>` +
     `<div class="dim" id="scan-progress" data-percent="${pct}">${esc(progressText(p))}</div>`;
+}
+
+/**
+ * A suite's name, escaped, that may wrap after its separators (`-`, `_`) and
+ * nowhere else: in a narrow side bar the name takes two lines and the bits
+ * and strength columns stay in view.
+ */
+function suiteName(name: string): string {
+  return esc(name).replace(/([-_])/g, "$1<wbr>");
 }
 
 /** The CSS class of a suite's rating (the probe view's colours). */
@@ -156,7 +174,7 @@ export function renderScan(r: ScanReport): string {
   for (const v of accepted) {
     const ver = esc(v.version);
     rows.push(
-      `<tr class="version" data-version="${ver}"><th scope="rowgroup" colspan="4">${ver} ${
+      `<tr class="version" data-version="${ver}"><th scope="rowgroup" colspan="4" class="wrap">${ver} ${
         orderText(v.serverOrder, v.suites.length)
       }</th></tr>`,
     );
@@ -164,8 +182,8 @@ export function renderScan(r: ScanReport): string {
       const cls = ratingClass(s.rating);
       rows.push(
         `<tr class="suite" data-version="${ver}"><td class="dim">${i + 1}</td>` +
-          `<td class="${cls}" data-rating="${esc(s.rating ?? "")}">${
-            esc(s.openssl ?? s.iana)
+          `<td class="${cls} name" data-rating="${esc(s.rating ?? "")}">${
+            suiteName(s.openssl ?? s.iana)
           }</td>` +
           `<td>${s.bits ?? "?"}</td><td class="${cls}">${esc(s.rating ?? "unrated")}</td></tr>`,
       );
@@ -177,12 +195,12 @@ export function renderScan(r: ScanReport): string {
     ].filter(Boolean);
     if (extra.length) {
       rows.push(
-        `<tr><td></td><td colspan="3" class="dim">${esc(extra.join(" · "))}</td></tr>`,
+        `<tr><td></td><td colspan="3" class="dim wrap">${esc(extra.join(" · "))}</td></tr>`,
       );
     }
     if (v.error) {
       rows.push(
-        `<tr><td></td><td colspan="3" class="warn">${
+        `<tr><td></td><td colspan="3" class="warn wrap">${
           esc(`${v.error.code}: ${v.error.message}`)
         }</td></tr>`,
       );

@@ -41,6 +41,7 @@ import {
   scanInTheme,
   scanKnownServer,
   scanSilentTimesOut,
+  scanTableFitsNarrow,
   startScanServer,
 } from "./scan_steps.mjs";
 
@@ -367,6 +368,15 @@ try {
       const ms = await scanKnownServer(page, frame, rows, scanServer);
       await page.screenshot({ path: path.join(outDir, "e2e-scan-light.png") });
       log(`scan from the panel: ${ms} ms`);
+    },
+  );
+  await check(
+    "in a narrow side bar (250 px) the scan's suites table keeps every column in view: names wrap after - and _",
+    async () => {
+      const m = await scanTableFitsNarrow(frame, 250);
+      log(
+        `narrow scan table: side bar ${m.sideBar} px, table ${m.tableWidth} px in ${m.boxWidth} px`,
+      );
     },
   );
   await check(

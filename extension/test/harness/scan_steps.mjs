@@ -193,6 +193,46 @@ export async function scanSilentTimesOut(frame, rows) {
   }
 }
 
+/**
+ * In a narrow side bar (the panel's body held to `width` px, about the side bar's smallest
+ * useful width) every column of the suites table stays in view: the suite names wrap after
+ * their separators and the table's box does not scroll. Returns the widths for the log.
+ */
+export async function scanTableFitsNarrow(frame, width = 250) {
+  await frame.locator("#scan-suites").waitFor({ timeout: 10_000 });
+  const m = await frame.locator("#scan-suites").evaluate((table, w) => {
+    const body = document.body;
+    const was = body.style.width;
+    body.style.width = `${w}px`;
+    try {
+      const box = table.closest(".scroll") ?? table.parentElement;
+      const right = box.getBoundingClientRect().right;
+      const cells = [...table.querySelectorAll("tr.suite td")];
+      return {
+        sideBar: globalThis.innerWidth,
+        boxWidth: box.clientWidth,
+        tableWidth: table.scrollWidth,
+        scrolls: box.scrollWidth > box.clientWidth + 1,
+        hidden: cells.filter((td) => td.getBoundingClientRect().right > right + 1)
+          .map((td) => td.textContent),
+        names: [...table.querySelectorAll("tr.suite td.name")].map((td) => td.textContent),
+      };
+    } finally {
+      body.style.width = was;
+    }
+  }, width);
+  assert(
+    !m.scrolls && m.hidden.length === 0,
+    `at ${width} px the suites table scrolls or hides cells: ${JSON.stringify(m)}`,
+  );
+  // The names kept their text (the breaks are <wbr>, not characters).
+  assert(
+    m.names.every((n) => /^[A-Z0-9_-]+$/.test(n)),
+    `names changed: ${m.names.join(" ")}`,
+  );
+  return m;
+}
+
 /** In the current theme: the scan's colours (severity) and every text's contrast. */
 export async function scanInTheme(page, frame, rows, server, theme) {
   await rows.filter({ hasText: server.target }).first().click();

@@ -248,7 +248,13 @@ Deno.test("planScan() reports progress: done never above total, ending at done =
   const steps = events.slice(1, -1).map((e, i) => e.done - events[i].done);
   assert.deepEqual(steps.filter((d) => d !== 1), [2, 2, 2]);
   assert.equal(events.at(-2)!.done, 40);
-  assert.deepEqual(events.at(-1), { handshakes: 40, done: 40, total: 40, phase: "done" });
+  assert.deepEqual(events.at(-1), {
+    handshakes: 40,
+    done: 40,
+    total: 40,
+    phase: "done",
+    percent: 100,
+  });
   // Planned ahead: once the versions are known the total covers most of the scan.
   const afterVersions = events.find((e) => e.phase !== "versions" && e.phase !== "SSLv2")!;
   assert.ok(afterVersions.total >= 30, `total ${afterVersions.total} after the versions`);
@@ -273,6 +279,13 @@ Deno.test("planScan() revises the progress total upward when a dropped connectio
   for (const e of events) assert.ok(e.done <= e.total);
   assert.equal(events.at(-1)!.total, r.handshakes);
   assert.equal(events.at(-1)!.done, r.handshakes);
+  // done/total fell when the total grew; the percent did not.
+  const ratios = events.map((e) => Math.floor((e.done * 100) / e.total));
+  assert.ok(ratios.some((r, i) => i > 0 && r < ratios[i - 1]), ratios.join(" "));
+  const percents = events.map((e) => e.percent);
+  assert.ok(percents.every((p, i) => i === 0 || p >= percents[i - 1]), percents.join(" "));
+  assert.ok(percents.slice(0, -1).every((p) => p < 100));
+  assert.equal(percents.at(-1), 100);
 });
 
 Deno.test("ProgressPlan: a part's share is its estimate while it runs below it, what it made once finished or above it", () => {
@@ -292,7 +305,53 @@ Deno.test("ProgressPlan: a part's share is its estimate while it runs below it, 
   b.done();
   b.finish();
   assert.equal(plan.total, 6);
-  assert.deepEqual(seen.at(-1), { handshakes: 6, done: 6, total: 7, phase: "b" }); // reported before b finished
+  // Reported before b finished.
+  assert.deepEqual(seen.at(-1), { handshakes: 6, done: 6, total: 7, phase: "b", percent: 85 });
   plan.end();
-  assert.deepEqual(seen.at(-1), { handshakes: 6, done: 6, total: 6, phase: "done" });
+  assert.deepEqual(seen.at(-1), { handshakes: 6, done: 6, total: 6, phase: "done", percent: 100 });
+});
+
+Deno.test("ProgressPlan: the percent is done/total with a floor at the last value, 100 only at the end", () => {
+  const seen: ScanProgress[] = [];
+  const plan = new ProgressPlan((e) => seen.push(e));
+  const a = plan.part("a", 4);
+  const b = plan.part("b", 6);
+  for (let i = 0; i < 4; i++) {
+    a.start();
+    a.done();
+  }
+  assert.deepEqual(seen.map((e) => e.percent), [10, 20, 30, 40]); // of 10
+  // a runs past its estimate: done/total goes 5/11 = 45 %, then 6/12 = 50 %.
+  a.start(2); // two in flight: the total is 12 at once, and 4/12 = 33 % would go back
+  plan.report("a");
+  assert.deepEqual([seen.at(-1)!.total, seen.at(-1)!.percent], [12, 40]);
+  a.done();
+  a.done();
+  assert.deepEqual(seen.slice(-2).map((e) => [e.done, e.total, e.percent]), [[5, 12, 41], [
+    6,
+    12,
+    50,
+  ]]);
+  a.finish();
+  b.start(6);
+  for (let i = 0; i < 6; i++) b.done();
+  assert.deepEqual(seen.slice(-6).map((e) => e.percent), [58, 66, 75, 83, 91, 99]);
+  plan.report("b");
+  assert.equal(seen.at(-1)!.percent, 99); // all done, but never 100 before the end
+  plan.end();
+  assert.equal(seen.at(-1)!.percent, 100);
+});
+
+Deno.test("ProgressPlan: a total revised up after done/total reached a high value keeps the percent", () => {
+  const seen: ScanProgress[] = [];
+  const plan = new ProgressPlan((e) => seen.push(e));
+  const a = plan.part("a", 2);
+  a.start(2);
+  a.done();
+  a.done();
+  assert.equal(seen.at(-1)!.percent, 99); // 2 of 2, but the scan has not ended
+  a.start(2); // the part grows to 4: done/total would say 75 %
+  a.done();
+  assert.equal(seen.at(-1)!.total, 4);
+  assert.equal(seen.at(-1)!.percent, 99);
 });
