@@ -158,6 +158,28 @@ Deno.test({
 
 const HAVE_GNUTLS = await havePeer("gnutls-serv");
 
+Deno.test({
+  name: "scanTarget() resumes a TLS 1.3 ticket on servers whose only suite is AES-CCM or AES-CCM-8",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async () => {
+    const only = ["TLS_AES_128_CCM_SHA256", "TLS_AES_128_CCM_8_SHA256"];
+    const servers = await Promise.all(
+      only.map((cs) => startOpensslServer([...RSA, "-tls1_3", "-ciphersuites", cs])),
+    );
+    try {
+      const results = await Promise.all(servers.map((s) => scan(s.port)));
+      results.forEach((r, i) => {
+        const v13 = r.versions.find((v) => v.version === "TLSv1.3")!;
+        assert.deepEqual(v13.suites, [0x1304 + i], only[i]);
+        assert.equal(r.features.tls13Resumption.value, true, JSON.stringify(r.features));
+      });
+    } finally {
+      await Promise.all(servers.map((s) => s.stop()));
+    }
+  },
+});
+
 /** gnutls-serv at TLS 1.2 with one bulk cipher family only (RSA and ECDHE-RSA key exchange). */
 const LEGACY_ONLY: {
   name: string;
