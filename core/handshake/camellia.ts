@@ -234,6 +234,18 @@ export function camelliaEncryptBlock(key: Uint8Array, plaintext: Uint8Array): Ui
 }
 
 /**
+ * One key's block encryption, its subkeys computed once (for GCM's counter blocks).
+ *
+ * @param key 16 or 32 bytes
+ * @returns a function from a 16-byte block to its encryption
+ * @throws TlsprobeError INTERNAL for another key length
+ */
+export function camelliaEncryptor(key: Uint8Array): (block: Uint8Array) => Uint8Array {
+  const s = schedule(key);
+  return (b) => block(s, b, false);
+}
+
+/**
  * Decrypts one 16-byte block (ECB).
  *
  * @param key 16 or 32 bytes

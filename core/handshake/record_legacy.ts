@@ -25,6 +25,7 @@ import { hmacMd5 } from "./prf.ts";
 import { Rc4 } from "./rc4.ts";
 import { AesCcm } from "./aes_ccm.ts";
 import { CAMELLIA_CBC } from "./camellia.ts";
+import { Gcm } from "./gcm.ts";
 import type { LegacySuite } from "./server_suites.ts";
 
 // deno-lint-ignore no-explicit-any
@@ -99,6 +100,7 @@ const FIXED_IV_LENGTH: Record<LegacySuite["cipher"], number> = {
   "AES-CBC": 16,
   "3DES-CBC": 8,
   "Camellia-CBC": 16,
+  "Camellia-GCM": 4,
   RC4: 0,
   NULL: 0,
 };
@@ -127,7 +129,7 @@ export class LegacyProtection {
   readonly #version: number;
   readonly #k: DirectionKeys;
   #key?: CryptoKey;
-  #ccm?: AesCcm;
+  #ccm?: AesCcm | Gcm;
   #rc4?: Rc4;
   readonly #tripleDes?: CbcCipher;
   #iv: Uint8Array;
@@ -173,6 +175,16 @@ export class LegacyProtection {
     return this.#s.mac === "MD5"
       ? hmacMd5(this.#k.macKey, input)
       : hmac(this.#s.mac, this.#k.macKey, input);
+  }
+
+  /**
+   * The AEADs not in WebCrypto, both with RFC 5288's nonce (the 4-byte salt,
+   * then the explicit 8 bytes sent in the record): AES-CCM and Camellia-GCM.
+   */
+  #aead(): Promise<AesCcm | Gcm> {
+    return this.#s.cipher === "Camellia-GCM"
+      ? Promise.resolve(Gcm.camellia(this.#k.key))
+      : AesCcm.create(this.#k.key, this.#s.tagLen ?? 16);
   }
 
   #blockSize(): number {
@@ -229,8 +241,8 @@ export class LegacyProtection {
     const seq = seqBytes(this.#seq++);
     let fragment: Uint8Array;
     const c = this.#s.cipher;
-    if (c === "AES-CCM") {
-      this.#ccm ??= await AesCcm.create(this.#k.key, this.#s.tagLen ?? 16);
+    if (c === "AES-CCM" || c === "Camellia-GCM") {
+      this.#ccm ??= await this.#aead();
       const aad = this.#aad(seq, type, data.length);
       fragment = concat(seq, await this.#ccm.seal(concat(this.#iv, seq), aad, data));
     } else if (c === "AES-GCM") {
@@ -288,8 +300,8 @@ export class LegacyProtection {
   async open(type: number, fragment: Uint8Array): Promise<Uint8Array> {
     const seq = seqBytes(this.#seq++);
     const c = this.#s.cipher;
-    if (c === "AES-CCM") {
-      this.#ccm ??= await AesCcm.create(this.#k.key, this.#s.tagLen ?? 16);
+    if (c === "AES-CCM" || c === "Camellia-GCM") {
+      this.#ccm ??= await this.#aead();
       const tag = this.#ccm.tagLength;
       if (fragment.length < 8 + tag) throw badMac();
       const aad = this.#aad(seq, type, fragment.length - 8 - tag);

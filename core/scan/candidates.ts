@@ -125,7 +125,7 @@ export const LEGACY_VERSIONS: readonly number[] = [TLS1_2, TLS1_1, TLS1_0, SSL3]
  * (for resumption and the client-certificate test): an ECDHE, DHE or RSA key
  * exchange authenticated by a certificate or anonymous, and a bulk cipher
  * the engine runs (AES-GCM, AES-CCM, ChaCha20-Poly1305, AES-CBC, 3DES-CBC,
- * Camellia-CBC, RC4, NULL; not Camellia-GCM, ARIA, SEED or GOST).
+ * Camellia-CBC, Camellia-GCM, RC4, NULL; not ARIA, SEED or GOST).
  *
  * @param code the suite
  * @returns true when the handshake can be finished
@@ -135,8 +135,8 @@ export const LEGACY_VERSIONS: readonly number[] = [TLS1_2, TLS1_1, TLS1_0, SSL3]
  * // ECDHE-RSA-AES128-GCM-SHA256, AES128-SHA, DES-CBC3-SHA and CAMELLIA128-SHA: yes.
  * console.assert(canFinish12(0xc02f) && canFinish12(0x002f) && canFinish12(0x000a));
  * console.assert(canFinish12(0x0041));
- * // TLS_RSA_WITH_CAMELLIA_128_GCM_SHA256 and ARIA128-GCM-SHA256: no.
- * console.assert(!canFinish12(0xc07a) && !canFinish12(0xc050));
+ * // TLS_RSA_WITH_CAMELLIA_128_GCM_SHA256: yes; ARIA128-GCM-SHA256: no.
+ * console.assert(canFinish12(0xc07a) && !canFinish12(0xc050));
  * ```
  */
 export function canFinish12(code: number): boolean {
