@@ -9,6 +9,7 @@
  * @module
  */
 import { TlsprobeError } from "../errors.ts";
+import { toBigInt } from "./key_exchange.ts";
 import type { CbcCipher } from "./record_legacy.ts";
 
 /** RFC 3713 §2.4.4: SBOX1; SBOX2–4 are derived from it by rotations. */
@@ -89,12 +90,6 @@ const SIGMA: Half[] = [
 
 const M128 = (1n << 128n) - 1n;
 
-function toBig(b: Uint8Array): bigint {
-  let v = 0n;
-  for (const x of b) v = (v << 8n) | BigInt(x);
-  return v;
-}
-
 /** The left (`0`) or right (`1`) 64 bits of a 128-bit value rotated left by `n`. */
 function part(v: bigint, n: number, side: 0 | 1): Half {
   const r = n === 0 ? v : ((v << BigInt(n)) | (v >> BigInt(128 - n))) & M128;
@@ -110,7 +105,7 @@ const join = (a: Half, b: Half): bigint =>
 interface Schedule {
   /** kw1–kw4: whitening. */
   kw: Half[];
-  /** k and ke in their order of use; `fl` marks the FL/FL⁻¹ pairs' positions. */
+  /** k and ke in their order of use: six round keys, an FL/FL⁻¹ pair, six more, … */
   keys: Half[];
 }
 
@@ -122,8 +117,8 @@ function schedule(key: Uint8Array): Schedule {
       `Camellia takes 16 or 32 key bytes here, not ${key.length}`,
     );
   }
-  const kl = toBig(key.subarray(0, 16));
-  const kr = key.length === 32 ? toBig(key.subarray(16)) : 0n;
+  const kl = toBigInt(key.subarray(0, 16));
+  const kr = key.length === 32 ? toBigInt(key.subarray(16)) : 0n;
   let [d1, d2] = halvesOf(kl ^ kr);
   d2 = xor(d2, f(d1, SIGMA[0]));
   d1 = xor(d1, f(d2, SIGMA[1]));

@@ -9,27 +9,13 @@
  */
 import { concat } from "../wire/codec.ts";
 import { camelliaEncryptor } from "./camellia.ts";
+import { fromBigInt, toBigInt } from "./key_exchange.ts";
 
 /** Encrypts one 16-byte block with the key already bound. */
 export type BlockEncrypt = (block: Uint8Array) => Uint8Array | Promise<Uint8Array>;
 
 const R = 0xe1n << 120n;
 const M128 = (1n << 128n) - 1n;
-
-function big(b: Uint8Array): bigint {
-  let v = 0n;
-  for (const x of b) v = (v << 8n) | BigInt(x);
-  return v;
-}
-
-function block(v: bigint): Uint8Array {
-  const out = new Uint8Array(16);
-  for (let i = 15; i >= 0; i--) {
-    out[i] = Number(v & 0xffn);
-    v >>= 8n;
-  }
-  return out;
-}
 
 /** SP 800-38D §6.3: X • Y in GF(2^128), GCM's bit order (the first bit is the highest). */
 function mul(x: bigint, y: bigint): bigint {
@@ -49,7 +35,7 @@ function ghash(h: bigint, aad: Uint8Array, ct: Uint8Array): bigint {
     for (let o = 0; o < data.length; o += 16) {
       const b = new Uint8Array(16);
       b.set(data.subarray(o, o + 16));
-      y = mul(y ^ big(b), h);
+      y = mul(y ^ toBigInt(b), h);
     }
   };
   absorb(aad);
@@ -90,7 +76,7 @@ export class Gcm {
 
   async #parts(nonce: Uint8Array): Promise<{ h: bigint; j0: Uint8Array }> {
     if (nonce.length !== 12) throw new RangeError("GCM here takes 12-byte nonces");
-    this.#h ??= big(await this.#enc(new Uint8Array(16)));
+    this.#h ??= toBigInt(await this.#enc(new Uint8Array(16)));
     return { h: this.#h, j0: concat(nonce, Uint8Array.of(0, 0, 0, 1)) };
   }
 
@@ -120,8 +106,8 @@ export class Gcm {
     const { h, j0 } = await this.#parts(nonce);
     const ct = await gctr(this.#enc, this.#first(j0), plaintext);
     const s = ghash(h, aad, ct);
-    const tag = big(await this.#enc(j0)) ^ s;
-    return concat(ct, block(tag));
+    const tag = toBigInt(await this.#enc(j0)) ^ s;
+    return concat(ct, fromBigInt(tag, 16));
   }
 
   /**
@@ -140,7 +126,7 @@ export class Gcm {
     if (sealed.length < 16) return undefined;
     const { h, j0 } = await this.#parts(nonce);
     const ct = sealed.subarray(0, sealed.length - 16);
-    const tag = block(big(await this.#enc(j0)) ^ ghash(h, aad, ct));
+    const tag = fromBigInt(toBigInt(await this.#enc(j0)) ^ ghash(h, aad, ct), 16);
     let diff = 0;
     for (let i = 0; i < 16; i++) diff |= tag[i] ^ sealed[sealed.length - 16 + i];
     if (diff) return undefined;
