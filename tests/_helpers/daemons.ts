@@ -114,21 +114,111 @@ export function freePorts(n: number): number[] {
   return ports;
 }
 
-/** Waits until every port accepts a TCP connection, or throws after `ms`. */
-export async function waitForPorts(ports: number[], ms: number, log?: () => string): Promise<void> {
+/**
+ * What a daemon logs when a port it was given is taken (Dovecot, PostgreSQL,
+ * slapd, vsftpd, MariaDB, Prosody, Postfix, INN, InspIRCd, ngIRCd): another
+ * process bound it between {@link freePorts} and the daemon's bind.
+ */
+export const PORT_TAKEN =
+  /Address already in use|EADDRINUSE|errno=98|could not bind|can'?not bind|can't bind|Failed to open server port/i;
+
+/**
+ * Waits until every port accepts a TCP connection, or throws after `ms`, or
+ * at once when a port was taken by another process before the daemon bound
+ * it: its log says so ({@link PORT_TAKEN}), or (given the daemon) what
+ * listens there is no socket of the daemon's processes; or when the daemon
+ * has exited.
+ *
+ * @param ports the ports
+ * @param ms the bound
+ * @param log the daemon's log so far, for the error and for {@link PORT_TAKEN}
+ * @param daemon the daemon's process (spawnDaemon's), whose sockets must be the listeners
+ */
+export async function waitForPorts(
+  ports: number[],
+  ms: number,
+  log?: () => string,
+  daemon?: { pid: number; exited: () => boolean },
+): Promise<void> {
   const deadline = Date.now() + ms;
+  const failed = (why: string) => new Error(`${why}\n${log?.() ?? ""}`);
+  const taken = () => log && PORT_TAKEN.test(log());
   for (const port of ports) {
     while (true) {
+      if (taken()) throw failed(`a port of ${ports.join(", ")} was taken (Address already in use)`);
+      if (daemon?.exited()) throw failed(`the daemon exited before port ${port} opened`);
       try {
         const c = await Deno.connect({ hostname: "127.0.0.1", port });
         c.close();
-        break;
       } catch {
-        if (Date.now() > deadline) {
-          throw new Error(`port ${port} did not open within ${ms} ms\n${log?.() ?? ""}`);
-        }
+        if (Date.now() > deadline) throw failed(`port ${port} did not open within ${ms} ms`);
         await new Promise((r) => setTimeout(r, 100));
+        continue;
       }
+      if (daemon && !listensIn(port, daemon.pid)) {
+        throw failed(`port ${port} was taken by another process (Address already in use)`);
+      }
+      break;
+    }
+  }
+  if (taken()) throw failed(`a port of ${ports.join(", ")} was taken (Address already in use)`);
+}
+
+/**
+ * Whether the socket listening on 127.0.0.1:port (Linux's /proc/net/tcp)
+ * belongs to the process `pid` or one of its descendants; true when /proc
+ * cannot tell.
+ */
+function listensIn(port: number, pid: number): boolean {
+  let table: string;
+  try {
+    table = Deno.readTextFileSync("/proc/net/tcp");
+  } catch {
+    return true;
+  }
+  const local = `0100007F:${port.toString(16).toUpperCase().padStart(4, "0")}`;
+  const inodes = new Set<string>();
+  for (const line of table.split("\n").slice(1)) {
+    const f = line.trim().split(/\s+/);
+    // local_address, state 0A (LISTEN), inode
+    if (f[1] === local && f[3] === "0A") inodes.add(f[9]);
+  }
+  if (!inodes.size) return true; // closed again meanwhile: the next check decides
+  const seen = new Set<number>();
+  const visit = (p: number): boolean => {
+    if (seen.has(p)) return false;
+    seen.add(p);
+    try {
+      for (const e of Deno.readDirSync(`/proc/${p}/fd`)) {
+        const target = Deno.readLinkSync(`/proc/${p}/fd/${e.name}`);
+        const m = /^socket:\[(\d+)\]$/.exec(target);
+        if (m && inodes.has(m[1])) return true;
+      }
+    } catch { /* gone, or a descriptor closed while read */ }
+    let children: number[] = [];
+    try {
+      children = Deno.readTextFileSync(`/proc/${p}/task/${p}/children`).trim().split(/\s+/)
+        .filter(Boolean).map(Number);
+    } catch { /* gone */ }
+    return children.some(visit);
+  };
+  return visit(pid);
+}
+
+/**
+ * Starts a daemon again, on other free ports, while its start fails because
+ * a port it was given was taken meanwhile ({@link PORT_TAKEN}); at most three
+ * attempts.
+ *
+ * @param start one attempt (which picks its ports and stops what it started when it fails)
+ * @returns what the first good attempt returned
+ */
+export async function onFreshPorts<T>(start: () => Promise<T>): Promise<T> {
+  for (let attempt = 1;; attempt++) {
+    try {
+      return await start();
+    } catch (e) {
+      if (attempt >= 3 || !PORT_TAKEN.test(String(e))) throw e;
     }
   }
 }
@@ -565,7 +655,12 @@ export function pemBody(pem: string): string {
  * @param cert the certificate to serve
  * @returns the daemon, or null (reason printed) when Dovecot is not installed
  */
-export async function startDovecot(cert: ServedCert): Promise<Daemon | null> {
+export function startDovecot(cert: ServedCert): Promise<Daemon | null> {
+  return onFreshPorts(() => startDovecotOnce(cert));
+}
+
+/** One attempt of {@link startDovecot}, on ports free when it starts. */
+async function startDovecotOnce(cert: ServedCert): Promise<Daemon | null> {
   if (missing("dovecot")) return null;
   const dir = await daemonDir("dovecot");
   const c = await installCert(dir, cert);
@@ -635,6 +730,7 @@ service managesieve-login {
       [imap, pop3, lmtp, sieve],
       15_000,
       () => readLog(`${dir}/out`) + readLog(`${dir}/log`),
+      d,
     );
   } catch (e) {
     await stop();
@@ -658,7 +754,12 @@ function readLog(path: string): string {
  * @param cert the certificate to serve
  * @returns the daemon, or null (reason printed) when PostgreSQL is not installed
  */
-export async function startPostgres(cert: ServedCert): Promise<Daemon | null> {
+export function startPostgres(cert: ServedCert): Promise<Daemon | null> {
+  return onFreshPorts(() => startPostgresOnce(cert));
+}
+
+/** One attempt of {@link startPostgres}, on ports free when it starts. */
+async function startPostgresOnce(cert: ServedCert): Promise<Daemon | null> {
   if (missing("postgres")) return null;
   const bin = postgresBin()!;
   const uid = userId("postgres")!;
@@ -705,7 +806,7 @@ export async function startPostgres(cert: ServedCert): Promise<Daemon | null> {
     await Deno.remove(dir, { recursive: true }).catch(() => {});
   };
   try {
-    await waitForPorts([port], 20_000, () => readLog(`${dir}/log`));
+    await waitForPorts([port], 20_000, () => readLog(`${dir}/log`), d);
   } catch (e) {
     await stop();
     throw e;
@@ -742,7 +843,12 @@ export function userId(name: string): { uid: number; gid: number } | undefined {
  * @param cert the certificate to serve
  * @returns the daemon, or null (reason printed) when slapd is not installed
  */
-export async function startSlapd(cert: ServedCert): Promise<Daemon | null> {
+export function startSlapd(cert: ServedCert): Promise<Daemon | null> {
+  return onFreshPorts(() => startSlapdOnce(cert));
+}
+
+/** One attempt of {@link startSlapd}, on ports free when it starts. */
+async function startSlapdOnce(cert: ServedCert): Promise<Daemon | null> {
   if (missing("slapd")) return null;
   const dir = await daemonDir("slapd");
   const c = await installCert(dir, cert);
@@ -772,7 +878,7 @@ export async function startSlapd(cert: ServedCert): Promise<Daemon | null> {
     await Deno.remove(dir, { recursive: true }).catch(() => {});
   };
   try {
-    await waitForPorts([port], 15_000, () => readLog(`${dir}/log`));
+    await waitForPorts([port], 15_000, () => readLog(`${dir}/log`), d);
   } catch (e) {
     await stop();
     throw e;
@@ -787,7 +893,12 @@ export async function startSlapd(cert: ServedCert): Promise<Daemon | null> {
  * @param cert the certificate to serve
  * @returns the daemon, or null (reason printed) when vsftpd is not installed
  */
-export async function startVsftpd(cert: ServedCert): Promise<Daemon | null> {
+export function startVsftpd(cert: ServedCert): Promise<Daemon | null> {
+  return onFreshPorts(() => startVsftpdOnce(cert));
+}
+
+/** One attempt of {@link startVsftpd}, on ports free when it starts. */
+async function startVsftpdOnce(cert: ServedCert): Promise<Daemon | null> {
   if (missing("vsftpd")) return null;
   const dir = await daemonDir("vsftpd");
   const c = await installCert(dir, cert);
@@ -821,7 +932,7 @@ export async function startVsftpd(cert: ServedCert): Promise<Daemon | null> {
     await Deno.remove(dir, { recursive: true }).catch(() => {});
   };
   try {
-    await waitForPorts([port], 15_000, () => readLog(`${dir}/log`));
+    await waitForPorts([port], 15_000, () => readLog(`${dir}/log`), d);
   } catch (e) {
     await stop();
     throw e;
@@ -836,7 +947,12 @@ export async function startVsftpd(cert: ServedCert): Promise<Daemon | null> {
  * @param cert the certificate to serve
  * @returns the daemon, or null (reason printed) when mariadb-server is not installed
  */
-export async function startMariadb(cert: ServedCert): Promise<Daemon | null> {
+export function startMariadb(cert: ServedCert): Promise<Daemon | null> {
+  return onFreshPorts(() => startMariadbOnce(cert));
+}
+
+/** One attempt of {@link startMariadb}, on ports free when it starts. */
+async function startMariadbOnce(cert: ServedCert): Promise<Daemon | null> {
   if (missing("mariadb")) return null;
   const bin = ["/usr/sbin/mariadbd", "/usr/sbin/mysqld"].find(has)!;
   const dir = await daemonDir("mariadb");
@@ -863,7 +979,7 @@ export async function startMariadb(cert: ServedCert): Promise<Daemon | null> {
     await Deno.remove(dir, { recursive: true }).catch(() => {});
   };
   try {
-    await waitForPorts([port], 30_000, () => readLog(`${dir}/log`));
+    await waitForPorts([port], 30_000, () => readLog(`${dir}/log`), d);
   } catch (e) {
     await stop();
     throw e;
@@ -878,7 +994,12 @@ export async function startMariadb(cert: ServedCert): Promise<Daemon | null> {
  * @param cert the certificate to serve
  * @returns the daemon (ports `xmpp`, `xmpp-server`), or null when prosody is not installed
  */
-export async function startProsody(cert: ServedCert): Promise<Daemon | null> {
+export function startProsody(cert: ServedCert): Promise<Daemon | null> {
+  return onFreshPorts(() => startProsodyOnce(cert));
+}
+
+/** One attempt of {@link startProsody}, on ports free when it starts. */
+async function startProsodyOnce(cert: ServedCert): Promise<Daemon | null> {
   if (missing("prosody")) return null;
   const dir = await daemonDir("prosody");
   const c = await installCert(dir, cert);
@@ -914,7 +1035,7 @@ VirtualHost "localhost"
     await Deno.remove(dir, { recursive: true }).catch(() => {});
   };
   try {
-    await waitForPorts([c2s, s2s], 20_000, () => readLog(`${dir}/log`));
+    await waitForPorts([c2s, s2s], 20_000, () => readLog(`${dir}/log`), d);
   } catch (e) {
     await stop();
     throw e;
@@ -935,7 +1056,12 @@ VirtualHost "localhost"
  * @param cert the certificate to serve
  * @returns the daemon (port `smtp`), or null (reason printed) when postfix is not installed
  */
-export async function startPostfix(cert: ServedCert): Promise<Daemon | null> {
+export function startPostfix(cert: ServedCert): Promise<Daemon | null> {
+  return onFreshPorts(() => startPostfixOnce(cert));
+}
+
+/** One attempt of {@link startPostfix}, on ports free when it starts. */
+async function startPostfixOnce(cert: ServedCert): Promise<Daemon | null> {
   if (missing("postfix")) return null;
   const dir = await daemonDir("postfix");
   const c = await installCert(dir, cert);
@@ -1024,7 +1150,12 @@ async function postfixMaster(dir: string, conf: string): Promise<number | undefi
  * @param cert the certificate to serve
  * @returns the daemon (port `nntp`), or null (reason printed) when inn2 is not installed
  */
-export async function startInn(cert: ServedCert): Promise<Daemon | null> {
+export function startInn(cert: ServedCert): Promise<Daemon | null> {
+  return onFreshPorts(() => startInnOnce(cert));
+}
+
+/** One attempt of {@link startInn}, on ports free when it starts. */
+async function startInnOnce(cert: ServedCert): Promise<Daemon | null> {
   if (missing("inn")) return null;
   const bin = "/usr/lib/news/bin";
   const dir = await daemonDir("inn");
@@ -1093,7 +1224,7 @@ export async function startInn(cert: ServedCert): Promise<Daemon | null> {
     await Deno.remove(dir, { recursive: true }).catch(() => {});
   };
   try {
-    await waitForPorts([port], 15_000, () => readLog(`${dir}/log/out`));
+    await waitForPorts([port], 15_000, () => readLog(`${dir}/log/out`), d);
   } catch (e) {
     await stop();
     throw e;
@@ -1108,7 +1239,12 @@ export async function startInn(cert: ServedCert): Promise<Daemon | null> {
  * @param cert the certificate to serve
  * @returns the daemon (port `irc`), or null (reason printed) when inspircd is not installed
  */
-export async function startInspircd(cert: ServedCert): Promise<Daemon | null> {
+export function startInspircd(cert: ServedCert): Promise<Daemon | null> {
+  return onFreshPorts(() => startInspircdOnce(cert));
+}
+
+/** One attempt of {@link startInspircd}, on ports free when it starts. */
+async function startInspircdOnce(cert: ServedCert): Promise<Daemon | null> {
   if (missing("inspircd")) return null;
   const dir = await daemonDir("inspircd");
   const c = await installCert(dir, cert);
@@ -1144,7 +1280,12 @@ export async function startInspircd(cert: ServedCert): Promise<Daemon | null> {
     await Deno.remove(dir, { recursive: true }).catch(() => {});
   };
   try {
-    await waitForPorts([port], 15_000, () => readLog(`${dir}/out`) + readLog(`${dir}/log`));
+    await waitForPorts(
+      [port],
+      15_000,
+      () => readLog(`${dir}/out`) + readLog(`${dir}/log`),
+      d,
+    );
   } catch (e) {
     await stop();
     throw e;
@@ -1158,7 +1299,12 @@ export async function startInspircd(cert: ServedCert): Promise<Daemon | null> {
  *
  * @returns the daemon (port `irc`), or null (reason printed) when ngircd is not installed
  */
-export async function startNgircd(): Promise<Daemon | null> {
+export function startNgircd(): Promise<Daemon | null> {
+  return onFreshPorts(() => startNgircdOnce());
+}
+
+/** One attempt of {@link startNgircd}, on ports free when it starts. */
+async function startNgircdOnce(): Promise<Daemon | null> {
   if (missing("ngircd")) return null;
   const dir = await daemonDir("ngircd");
   const [port] = freePorts(1);
@@ -1187,7 +1333,7 @@ export async function startNgircd(): Promise<Daemon | null> {
     await Deno.remove(dir, { recursive: true }).catch(() => {});
   };
   try {
-    await waitForPorts([port], 15_000, () => readLog(`${dir}/out`));
+    await waitForPorts([port], 15_000, () => readLog(`${dir}/out`), d);
   } catch (e) {
     await stop();
     throw e;

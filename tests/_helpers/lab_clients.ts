@@ -57,13 +57,16 @@ async function converse(
   try {
     const exited = child.status.then(() => true);
     if (prelude) {
-      // s_client takes a command line alone: send the ping once it has acted on it.
+      // s_client reads its standard input only once the handshake is done, and
+      // acts on a command letter only when it starts a read (the rest of that
+      // read is dropped): send the ping once it has said it acted on the
+      // command, however long the handshake takes on a busy machine (a fixed
+      // wait here let the ping join the command's read and vanish). The
+      // timer above bounds the wait.
       await writer.write(new TextEncoder().encode(prelude)).catch(() => {});
-      const deadline = Date.now() + 5000;
-      while (!/KEYUPDATE|RENEGOTIATING/.test(text) && Date.now() < deadline) {
+      while (!/KEYUPDATE|RENEGOTIATING/.test(text)) {
         const more = new Promise<boolean>((r) => wake = () => r(false));
-        const tick = new Promise<boolean>((r) => setTimeout(() => r(false), 200));
-        if (await Promise.race([more, exited, tick])) break;
+        if (await Promise.race([more, exited])) break;
       }
     }
     await writer.write(new TextEncoder().encode("ping-lab\n")).catch(() => {});

@@ -14,7 +14,7 @@ export interface Peer {
   pid: number;
   /** Everything the process printed so far (stdout and stderr). */
   output(): string;
-  /** Waits until the output matches, or throws after `ms`. */
+  /** Waits until the output matches, or throws after `ms` (default {@link PEER_WAIT_MS}). */
   waitFor(re: RegExp, ms?: number): Promise<RegExpMatchArray>;
   /** Writes to the process's stdin. */
   write(text: string): Promise<void>;
@@ -43,6 +43,14 @@ export function withoutSystemTrust(cmd: string, args: string[]): string[] {
   if (args.some((a) => /^-(no-)?CA(file|path|store)$|^-verify/.test(a))) return args;
   return [args[0], "-no-CAfile", "-no-CApath", "-no-CAstore", ...args.slice(1)];
 }
+
+/**
+ * How long a peer may take to print its readiness line, or a line a test
+ * waits for: a bound for a failure, not a wait (the line ends it at once).
+ * Generous, since a CPU shared by the whole suite (load averages of 20 seen)
+ * makes a `deno run` of the CLI take several seconds to start.
+ */
+export const PEER_WAIT_MS = 30_000;
 
 /**
  * Starts a command and waits for a line matching `ready` (whose first capture
@@ -86,7 +94,7 @@ export async function startPeer(
   const writer = child.stdin.getWriter();
   let stopped = false;
 
-  const waitFor = async (re: RegExp, ms = 10_000): Promise<RegExpMatchArray> => {
+  const waitFor = async (re: RegExp, ms = PEER_WAIT_MS): Promise<RegExpMatchArray> => {
     const deadline = Date.now() + ms;
     while (true) {
       const m = text.match(re);
@@ -133,7 +141,7 @@ export async function startPeer(
 
   let port = 0;
   try {
-    const m = await waitFor(opts.ready, opts.timeoutMs ?? 10_000);
+    const m = await waitFor(opts.ready, opts.timeoutMs ?? PEER_WAIT_MS);
     port = m[1] ? Number(m[1]) : 0;
   } catch (e) {
     await stop();
@@ -339,10 +347,61 @@ export async function havePeer(cmd: string): Promise<boolean> {
  * @returns the port, as text for a command line
  */
 export function closedPort(): string {
+  return String(freePort());
+}
+
+/**
+ * A TCP port free right now on 127.0.0.1 (bound to port 0, then released),
+ * for a server that cannot listen on port 0 and say where: another process
+ * may take it before the server binds it, so start such servers with
+ * {@link startOnFreePort}, which tries again on another port.
+ *
+ * @returns the port
+ */
+export function freePort(): number {
   const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = (l.addr as Deno.NetAddr).port;
   l.close();
-  return String(port);
+  return port;
+}
+
+/**
+ * Starts a server that must be told its port (it cannot listen on port 0 and
+ * print the one it got) on a free port; when another process took that port
+ * between {@link freePort} and the server's bind, stops it and starts it
+ * again on another (a taken port then neither fails the test nor, worse,
+ * points it at that other process).
+ *
+ * @param cmd the program
+ * @param args its arguments for a port
+ * @param opts `ready`: the line it prints once it listens, or once it has
+ *   failed to; `busy`: what it prints when the port is taken
+ * @returns the running peer, its `port` set
+ */
+export async function startOnFreePort(
+  cmd: string,
+  args: (port: number) => string[],
+  opts: { ready: RegExp; busy: RegExp; env?: Record<string, string>; cwd?: string },
+): Promise<Peer> {
+  for (let attempt = 1;; attempt++) {
+    const port = freePort();
+    let peer: Peer;
+    try {
+      peer = await startPeer(cmd, args(port), {
+        ready: new RegExp(`(?:${opts.ready.source})|(?:${opts.busy.source})`),
+        env: opts.env,
+        cwd: opts.cwd,
+      });
+    } catch (e) {
+      if (attempt < 5 && opts.busy.test(String(e))) continue;
+      throw e;
+    }
+    if (!opts.busy.test(peer.output())) return { ...peer, port };
+    await peer.stop();
+    if (attempt >= 5) {
+      throw new Error(`${cmd} found ${attempt} free ports taken:\n${peer.output()}`);
+    }
+  }
 }
 
 /**
@@ -354,15 +413,12 @@ export function closedPort(): string {
  * @param priority the GnuTLS priority string (`NORMAL:-VERS-TLS1.3`, …)
  * @returns the running peer (its `port` set)
  */
-export async function startGnutlsServer(
+export function startGnutlsServer(
   cert: string,
   key: string,
   priority: string,
 ): Promise<Peer> {
-  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = l.addr.port;
-  l.close();
-  const server = await startPeer("gnutls-serv", [
+  return startOnFreePort("gnutls-serv", (port) => [
     "--http",
     "--x509certfile",
     cert,
@@ -372,7 +428,15 @@ export async function startGnutlsServer(
     priority,
     "-p",
     String(port),
-  ], { ready: /listening on IPv4 .*done/ });
-  server.port = port;
-  return server;
+  ], GNUTLS_LISTENS);
 }
+
+/**
+ * gnutls-serv's lines once it has tried the port on IPv4 (`…done`, or
+ * `…bind() failed: Address already in use`, after which it goes on serving
+ * IPv6 alone): the tests reach it on 127.0.0.1.
+ */
+export const GNUTLS_LISTENS: { ready: RegExp; busy: RegExp } = {
+  ready: /listening on IPv4 [^\n]*\.\.\.done/,
+  busy: /listening on IPv4 [^\n]*\.\.\.[^\n]*failed/,
+};

@@ -12,13 +12,16 @@
  *
  * @module
  */
-import { type Peer, ROOT, run, startPeer } from "./process.ts";
+import { GNUTLS_LISTENS, type Peer, ROOT, run, startOnFreePort } from "./process.ts";
 import { scanTarget } from "../../core/net/scan.ts";
 import type { ScanResult } from "../../core/scan/model.ts";
 
 /**
  * Scans a local test server that holds the sample `localhost` certificate:
- * SNI localhost, the sample CA trusted, 10 s per handshake.
+ * SNI localhost, the sample CA trusted, 30 s per handshake. Generous: the
+ * scan's handshakes queue at a serial server (s_server answers one
+ * connection at a time), and on a CPU shared by the whole suite a queued one
+ * took over 10 s, which cut a version's enumeration short (its `error`).
  *
  * @param port the server's port on 127.0.0.1
  * @returns the scan
@@ -28,7 +31,7 @@ export function scanLocalhost(port: number): Promise<ScanResult> {
     host: "127.0.0.1",
     port,
     serverName: "localhost",
-    timeoutMs: 10_000,
+    timeoutMs: 30_000,
     now: new Date(),
     caFile: ROOT + "certs/ca.crt",
   });
@@ -237,37 +240,15 @@ export async function groundTruth(o: TruthOptions): Promise<Map<string, Set<stri
   return truth;
 }
 
-/** A free TCP port on 127.0.0.1 (for servers that cannot take port 0). */
-export function freePort(): number {
-  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (l.addr as Deno.NetAddr).port;
-  l.close();
-  return port;
-}
-
-/** Waits until something accepts connections on 127.0.0.1:port. */
-export async function waitForPort(port: number, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  for (;;) {
-    try {
-      (await Deno.connect({ hostname: "127.0.0.1", port })).close();
-      return;
-    } catch {
-      if (Date.now() > end) throw new Error(`nothing listens on ${port}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-}
-
 /**
- * Starts `gnutls-serv` with the sample localhost certificate on a free port.
+ * Starts `gnutls-serv` with the sample localhost certificate on a free port
+ * (again on another when the port was taken before it bound it).
  *
  * @param args extra arguments (`--priority …`)
  * @returns the running peer with its port
  */
-export async function startGnutlsServer(args: string[] = []): Promise<Peer> {
-  const port = freePort();
-  const p = await startPeer("gnutls-serv", [
+export function startGnutlsServer(args: string[] = []): Promise<Peer> {
+  return startOnFreePort("gnutls-serv", (port) => [
     "-p",
     String(port),
     ...args,
@@ -275,9 +256,7 @@ export async function startGnutlsServer(args: string[] = []): Promise<Peer> {
     ROOT + "certs/localhost.crt",
     "--x509keyfile",
     ROOT + "certs/localhost.key",
-  ], { ready: /listening/i });
-  await waitForPort(port);
-  return { ...p, port };
+  ], GNUTLS_LISTENS);
 }
 
 /** gnutls-cli's version keyword per version name. */

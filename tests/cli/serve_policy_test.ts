@@ -16,7 +16,7 @@ function sClient(port: number, args: string[]) {
 
 /** Waits until the server has printed `re` (its report lines come after the client ends). */
 async function expectOutput(server: Peer, re: RegExp): Promise<void> {
-  await server.waitFor(re, 5_000);
+  await server.waitFor(re);
 }
 
 async function withServer(

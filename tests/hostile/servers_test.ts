@@ -38,6 +38,15 @@ import { ROOT, startOpensslServer } from "../_helpers/process.ts";
 
 /** Each operation's deadline (`--timeout`), short so the suite is quick. */
 const TIMEOUT_MS = 2000;
+/**
+ * Deadline of the flood cases, which must end at a cap (a count or a size)
+ * with PEER_MALFORMED, not at the deadline: on an idle machine they reach
+ * the cap well inside {@link TIMEOUT_MS}, but on a starved CPU (the servers
+ * share this process's event loop with the clients) the 2 s deadline could
+ * come first and turn the cap's code into TIMEOUT. A cap that works still
+ * ends the case at once; a missing cap still fails it (TIMEOUT after 6 s).
+ */
+const FLOOD_TIMEOUT_MS = 6000;
 /** Margin for a CPU shared by many test processes. */
 const MARGIN_MS = 3000;
 /** `connect --policy` waits up to 1 s for its relay's verdict after the handshake fails. */
@@ -120,6 +129,7 @@ function cases(leafDer: Uint8Array): Case[] {
         await flood(c, record(T.ccs, bytes(1)));
       },
       expect: { engine: "PEER_MALFORMED", runtimeExit: TLS },
+      timeoutMs: FLOOD_TIMEOUT_MS,
     },
     {
       name: "sends endless zero-length handshake records",
@@ -128,11 +138,13 @@ function cases(leafDer: Uint8Array): Case[] {
         await flood(c, record(T.handshake, new Uint8Array(0)));
       },
       expect: { engine: "PEER_MALFORMED", runtimeExit: TLS },
+      timeoutMs: FLOOD_TIMEOUT_MS,
     },
     {
       name: "sends zero-length handshake records before anything",
       behaviour: (c) => flood(c, record(T.handshake, new Uint8Array(0))),
       expect: { engine: "PEER_MALFORMED", runtimeExit: TLS },
+      timeoutMs: FLOOD_TIMEOUT_MS,
     },
     {
       name: "sends endless valid Certificate messages",
@@ -141,6 +153,7 @@ function cases(leafDer: Uint8Array): Case[] {
         await flood(c, cert);
       },
       expect: { engine: "PEER_MALFORMED", runtimeExit: TLS },
+      timeoutMs: FLOOD_TIMEOUT_MS,
     },
     {
       name: "sends a 256 KiB Certificate message in 4-byte records",
@@ -151,7 +164,7 @@ function cases(leafDer: Uint8Array): Case[] {
       },
       // The message is read (linearly: 65,536 records) and does not parse as a chain.
       expect: { engine: "PEER_MALFORMED", runtimeExit: TLS },
-      timeoutMs: 6000,
+      timeoutMs: FLOOD_TIMEOUT_MS,
     },
     {
       name: "announces a 16 MiB handshake message",
@@ -160,6 +173,7 @@ function cases(leafDer: Uint8Array): Case[] {
         await flood(c, record(T.handshake, new Uint8Array(16000)));
       },
       expect: { engine: "PEER_MALFORMED", runtimeExit: TLS },
+      timeoutMs: FLOOD_TIMEOUT_MS,
     },
     {
       name: "announces a 70,000-byte ServerKeyExchange",
@@ -169,6 +183,7 @@ function cases(leafDer: Uint8Array): Case[] {
         await flood(c, record(T.handshake, bytes(12, 0x01, 0x11, 0x70)), 1 << 20);
       },
       expect: { engine: "PEER_MALFORMED", runtimeExit: TLS },
+      timeoutMs: FLOOD_TIMEOUT_MS,
     },
     {
       name: "announces a 65,535-byte record",
@@ -177,6 +192,7 @@ function cases(leafDer: Uint8Array): Case[] {
         await flood(c, new Uint8Array(4096), 1 << 20);
       },
       expect: { engine: "PEER_MALFORMED", runtimeExit: TLS },
+      timeoutMs: FLOOD_TIMEOUT_MS,
     },
     {
       name: "answers with record version 0x0909",
@@ -220,6 +236,7 @@ function cases(leafDer: Uint8Array): Case[] {
       name: "sends endless HelloRequests (renegotiation requests)",
       behaviour: (c) => flood(c, hsRecord(0, new Uint8Array(0))),
       expect: { engine: "PEER_MALFORMED", runtimeExit: TLS },
+      timeoutMs: FLOOD_TIMEOUT_MS,
     },
     {
       name: "asks for renegotiation after its ServerHello",
@@ -265,6 +282,7 @@ function cases(leafDer: Uint8Array): Case[] {
       name: "sends endless warning alerts",
       behaviour: (c) => flood(c, record(T.alert, bytes(1, 112))),
       expect: { engine: "PEER_MALFORMED", runtimeExit: TLS },
+      timeoutMs: FLOOD_TIMEOUT_MS,
     },
     {
       name: "answers every ClientHello with a HelloRetryRequest",
@@ -291,6 +309,7 @@ function cases(leafDer: Uint8Array): Case[] {
       name: "sends application data before the handshake",
       behaviour: (c) => flood(c, record(T.appData, new Uint8Array(100))),
       expect: { engine: "PEER_MALFORMED", runtimeExit: TLS },
+      timeoutMs: FLOOD_TIMEOUT_MS,
     },
     {
       name: "sends a heartbeat record",

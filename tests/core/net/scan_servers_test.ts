@@ -13,11 +13,10 @@ import {
   havePeer,
   type Peer,
   ROOT,
+  startOnFreePort,
   startOpensslServer,
-  startPeer,
 } from "../../_helpers/process.ts";
 import {
-  freePort,
   gnutlsOfferable,
   gnutlsSuites,
   gnutlsTruth,
@@ -26,7 +25,6 @@ import {
   scanLocalhost,
   startGnutlsServer,
   type TruthOptions,
-  waitForPort,
 } from "../../_helpers/scan_truth.ts";
 import { makeEcdsaLeaf } from "../../_helpers/pki.ts";
 
@@ -37,10 +35,31 @@ const VERSIONS = ["TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3"];
 const HAVE_GNUTLS = await havePeer("gnutls-serv");
 const HAVE_NGINX = await havePeer("nginx");
 
-let ecdsa: { crt: string; key: string } | undefined;
-async function ecdsaLeaf(): Promise<{ crt: string; key: string }> {
-  if (!ecdsa) ecdsa = await makeEcdsaLeaf(await Deno.makeTempDir({ prefix: "tlsprobe-scan-" }), 30);
-  return ecdsa;
+/**
+ * Starts a server with files of its own in a temporary directory, which its
+ * `stop()` removes (as does a failure to start).
+ */
+async function withDir(prefix: string, start: (dir: string) => Promise<Peer>): Promise<Peer> {
+  const dir = await Deno.makeTempDir({ prefix });
+  const gone = () => Deno.remove(dir, { recursive: true }).catch(() => {});
+  try {
+    const peer = await start(dir);
+    return {
+      ...peer,
+      stop: async () => {
+        await peer.stop();
+        await gone();
+      },
+    };
+  } catch (e) {
+    await gone();
+    throw e;
+  }
+}
+
+/** An ECDSA P-256 localhost certificate, valid 30 days, made in `dir`. */
+function ecdsaLeaf(dir: string): Promise<{ crt: string; key: string }> {
+  return makeEcdsaLeaf(dir, 30);
 }
 
 /** Compares the scanner's suites per version with the truth, on what OpenSSL can offer. */
@@ -57,7 +76,9 @@ async function assertEqualsTruth(r: ScanResult, truth: Map<string, Set<string>>)
     assert.deepEqual(
       [...got].sort(),
       [...want].sort(),
-      `${version}: scanner ${[...got].sort().join(":")} vs s_client ${[...want].sort().join(":")}`,
+      `${version}: scanner ${[...got].sort().join(":")} vs s_client ${[...want].sort().join(":")}${
+        vr.error ? ` (the scan of ${version} stopped: ${vr.error.code} ${vr.error.message})` : ""
+      }`,
     );
     assert.equal(vr.accepted, want.size > 0 || names.length > 0, `${version} accepted`);
   }
@@ -157,10 +178,11 @@ const configs: Config[] = [
   },
   {
     name: "openssl s_server with RSA and ECDSA certificates",
-    start: async () => {
-      const ec = await ecdsaLeaf();
-      return startOpensslServer([...RSA, "-dcert", ec.crt, "-dkey", ec.key, "-no_tls1_3"]);
-    },
+    start: () =>
+      withDir("tlsprobe-scan-", async (dir) => {
+        const ec = await ecdsaLeaf(dir);
+        return startOpensslServer([...RSA, "-dcert", ec.crt, "-dkey", ec.key, "-no_tls1_3"]);
+      }),
     truth: { versions: ["TLSv1.2", "TLSv1.3"] },
     check: (r) => {
       assert.deepEqual(r.certificates.map((c) => c.asked).sort(), ["ecdsa", "rsa"]);
@@ -198,10 +220,11 @@ const configs: Config[] = [
   },
   {
     name: "openssl s_server with an ECDSA certificate",
-    start: async () => {
-      const ec = await ecdsaLeaf();
-      return startOpensslServer(["-cert", ec.crt, "-key", ec.key]);
-    },
+    start: () =>
+      withDir("tlsprobe-scan-", async (dir) => {
+        const ec = await ecdsaLeaf(dir);
+        return startOpensslServer(["-cert", ec.crt, "-key", ec.key]);
+      }),
     check: (r) => assert.deepEqual(r.certificates.map((c) => c.asked), ["ecdsa"]),
   },
   {
@@ -245,15 +268,18 @@ const configs: Config[] = [
   },
   {
     name: "nginx with RSA and ECDSA certificates",
-    start: async () => {
-      const ec = await ecdsaLeaf();
-      const dir = await Deno.makeTempDir({ prefix: "tlsprobe-nginx-" });
-      const port = freePort();
-      await Deno.writeTextFile(
-        `${dir}/nginx.conf`,
-        `worker_processes 1;
+    start: () =>
+      withDir("tlsprobe-nginx-", async (dir) => {
+        const ec = await ecdsaLeaf(dir);
+        // nginx cannot listen on port 0: a free port, again on another if it
+        // was taken before nginx bound it. Its notices go to stderr: the
+        // version line comes once its sockets listen.
+        return await startOnFreePort("nginx", (port) => {
+          Deno.writeTextFileSync(
+            `${dir}/nginx.conf`,
+            `worker_processes 1;
 pid ${dir}/nginx.pid;
-error_log ${dir}/error.log;
+error_log stderr notice;
 events { worker_connections 256; }
 http {
   access_log off;
@@ -268,20 +294,10 @@ http {
   }
 }
 `,
-      );
-      const p = await startPeer("nginx", [
-        "-p",
-        dir,
-        "-c",
-        `${dir}/nginx.conf`,
-        "-g",
-        "daemon off; master_process off;",
-      ], {
-        ready: /^/,
-      });
-      await waitForPort(port);
-      return { ...p, port };
-    },
+          );
+          return ["-p", dir, "-c", `${dir}/nginx.conf`, "-g", "daemon off; master_process off;"];
+        }, { ready: /: nginx\/\d/, busy: /Address already in use/ });
+      }),
     truth: { versions: ["TLSv1.2", "TLSv1.3"] },
     check: (r) => assert.deepEqual(r.certificates.map((c) => c.asked).sort(), ["ecdsa", "rsa"]),
   },
