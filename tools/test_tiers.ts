@@ -157,7 +157,11 @@ export function tiers(files: string[]): Tier[] {
       files: unit,
       modules: "one-isolate",
     },
-    { name: "fuzz", permissions: ["--allow-read", "--allow-env=NO_COLOR"], files: fuzz },
+    {
+      name: "fuzz",
+      permissions: ["--allow-read", "--allow-env=NO_COLOR,TLSPROBE_FUZZ_FULL"],
+      files: fuzz,
+    },
     {
       name: "doc",
       permissions: ["--allow-read"],

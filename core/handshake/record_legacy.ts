@@ -24,6 +24,8 @@ import { hmac } from "./key_schedule.ts";
 import { hmacMd5 } from "./prf.ts";
 import { Rc4 } from "./rc4.ts";
 import { AesCcm } from "./aes_ccm.ts";
+import { CAMELLIA_CBC } from "./camellia.ts";
+import { Gcm } from "./gcm.ts";
 import type { LegacySuite } from "./server_suites.ts";
 
 // deno-lint-ignore no-explicit-any
@@ -97,6 +99,8 @@ const FIXED_IV_LENGTH: Record<LegacySuite["cipher"], number> = {
   "ChaCha20-Poly1305": 12,
   "AES-CBC": 16,
   "3DES-CBC": 8,
+  "Camellia-CBC": 16,
+  "Camellia-GCM": 4,
   RC4: 0,
   NULL: 0,
 };
@@ -125,7 +129,7 @@ export class LegacyProtection {
   readonly #version: number;
   readonly #k: DirectionKeys;
   #key?: CryptoKey;
-  #ccm?: AesCcm;
+  #ccm?: AesCcm | Gcm;
   #rc4?: Rc4;
   readonly #tripleDes?: CbcCipher;
   #iv: Uint8Array;
@@ -173,6 +177,16 @@ export class LegacyProtection {
       : hmac(this.#s.mac, this.#k.macKey, input);
   }
 
+  /**
+   * The AEADs not in WebCrypto, both with RFC 5288's nonce (the 4-byte salt,
+   * then the explicit 8 bytes sent in the record): AES-CCM and Camellia-GCM.
+   */
+  #aead(): Promise<AesCcm | Gcm> {
+    return this.#s.cipher === "Camellia-GCM"
+      ? Promise.resolve(Gcm.camellia(this.#k.key))
+      : AesCcm.create(this.#k.key, this.#s.tagLen ?? 16);
+  }
+
   #blockSize(): number {
     return this.#s.cipher === "3DES-CBC" ? 8 : 16;
   }
@@ -184,9 +198,13 @@ export class LegacyProtection {
     return this.#tripleDes;
   }
 
-  /** CBC without padding: WebCrypto's AES-CBC (dropping its PKCS#7 block), or the given 3DES. */
+  /**
+   * CBC without padding: WebCrypto's AES-CBC (dropping its PKCS#7 block), the given 3DES, or
+   * Camellia (`camellia.ts`).
+   */
   async #cbcEncrypt(iv: Uint8Array, pt: Uint8Array): Promise<Uint8Array> {
     if (this.#s.cipher === "3DES-CBC") return this.#des().encrypt(this.#k.key, iv, pt);
+    if (this.#s.cipher === "Camellia-CBC") return CAMELLIA_CBC.encrypt(this.#k.key, iv, pt);
     return new Uint8Array(
       await subtle.encrypt({ name: "AES-CBC", iv }, await this.#cryptoKey(), pt),
     ).subarray(0, pt.length);
@@ -194,6 +212,7 @@ export class LegacyProtection {
 
   async #cbcDecrypt(iv: Uint8Array, ct: Uint8Array): Promise<Uint8Array> {
     if (this.#s.cipher === "3DES-CBC") return this.#des().decrypt(this.#k.key, iv, ct);
+    if (this.#s.cipher === "Camellia-CBC") return CAMELLIA_CBC.decrypt(this.#k.key, iv, ct);
     const key = await this.#cryptoKey();
     // A block that decrypts (after XOR with the last block) to sixteen 0x10 bytes.
     const last = ct.subarray(ct.length - 16);
@@ -222,8 +241,8 @@ export class LegacyProtection {
     const seq = seqBytes(this.#seq++);
     let fragment: Uint8Array;
     const c = this.#s.cipher;
-    if (c === "AES-CCM") {
-      this.#ccm ??= await AesCcm.create(this.#k.key, this.#s.tagLen ?? 16);
+    if (c === "AES-CCM" || c === "Camellia-GCM") {
+      this.#ccm ??= await this.#aead();
       const aad = this.#aad(seq, type, data.length);
       fragment = concat(seq, await this.#ccm.seal(concat(this.#iv, seq), aad, data));
     } else if (c === "AES-GCM") {
@@ -281,8 +300,8 @@ export class LegacyProtection {
   async open(type: number, fragment: Uint8Array): Promise<Uint8Array> {
     const seq = seqBytes(this.#seq++);
     const c = this.#s.cipher;
-    if (c === "AES-CCM") {
-      this.#ccm ??= await AesCcm.create(this.#k.key, this.#s.tagLen ?? 16);
+    if (c === "AES-CCM" || c === "Camellia-GCM") {
+      this.#ccm ??= await this.#aead();
       const tag = this.#ccm.tagLength;
       if (fragment.length < 8 + tag) throw badMac();
       const aad = this.#aad(seq, type, fragment.length - 8 - tag);

@@ -26,7 +26,16 @@ export interface LegacySuite {
   /** Authentication; `anon` sends no certificate. */
   au: "RSA" | "ECDSA" | "anon";
   /** Bulk cipher. */
-  cipher: "AES-GCM" | "ChaCha20-Poly1305" | "AES-CCM" | "AES-CBC" | "3DES-CBC" | "RC4" | "NULL";
+  cipher:
+    | "AES-GCM"
+    | "ChaCha20-Poly1305"
+    | "AES-CCM"
+    | "AES-CBC"
+    | "3DES-CBC"
+    | "RC4"
+    | "NULL"
+    | "Camellia-CBC"
+    | "Camellia-GCM";
   /** AEAD tag bytes (16; AES-CCM-8: 8). */
   tagLen?: number;
   /** Key bytes (0 for NULL). */
@@ -42,15 +51,21 @@ export interface LegacySuite {
 const NAME =
   /^TLS_(ECDHE_RSA|ECDHE_ECDSA|DHE_RSA|RSA|DH_anon|ECDH_anon)_WITH_(AES_128_GCM|AES_256_GCM|CHACHA20_POLY1305|AES_128_CBC|AES_256_CBC|NULL|AES_(?:128|256)_CCM(?:_8)?|RC4_128|3DES_EDE_CBC)(?:_(MD5|SHA|SHA256|SHA384))?$/;
 
-function fromName(code: number, iana: string): LegacySuite | undefined {
-  const m = NAME.exec(iana);
+/** RFC 4132, RFC 5932 (CBC) and RFC 6367 (GCM) Camellia suites, which only the scan's client runs. */
+const CAMELLIA_NAME =
+  /^TLS_(ECDHE_RSA|ECDHE_ECDSA|DHE_RSA|RSA)_WITH_(CAMELLIA_128_CBC|CAMELLIA_256_CBC|CAMELLIA_128_GCM|CAMELLIA_256_GCM)_(SHA|SHA256|SHA384)$/;
+
+function fromName(code: number, iana: string, names = NAME): LegacySuite | undefined {
+  const m = names.exec(iana);
   if (!m) return undefined;
   const [, kxau, enc, mac] = m;
   // RFC 6655 names carry no MAC (their PRF is SHA-256); every other name does.
   if (enc.includes("CCM") === (mac !== undefined)) return undefined;
   const kx = kxau.startsWith("ECD") ? "ECDHE" : kxau.startsWith("DH") ? "DHE" : "RSA";
   const au = kxau.endsWith("anon") ? "anon" : kxau.endsWith("ECDSA") ? "ECDSA" : "RSA";
-  const cipher = enc.endsWith("GCM")
+  const cipher = enc.startsWith("CAMELLIA")
+    ? enc.endsWith("GCM") ? "Camellia-GCM" : "Camellia-CBC"
+    : enc.endsWith("GCM")
     ? "AES-GCM"
     : enc.startsWith("CHACHA")
     ? "ChaCha20-Poly1305"
@@ -63,7 +78,8 @@ function fromName(code: number, iana: string): LegacySuite | undefined {
     : enc === "3DES_EDE_CBC"
     ? "3DES-CBC"
     : "AES-CBC";
-  const aead = cipher === "AES-GCM" || cipher === "ChaCha20-Poly1305" || cipher === "AES-CCM";
+  const aead = cipher === "AES-GCM" || cipher === "ChaCha20-Poly1305" || cipher === "AES-CCM" ||
+    cipher === "Camellia-GCM";
   const hmacHash = mac === "MD5"
     ? "MD5"
     : mac === "SHA"
@@ -92,6 +108,20 @@ export const LEGACY_SUITES: ReadonlyMap<number, LegacySuite> = new Map(
     return x ? [[s.code, x] as const] : [];
   }),
 );
+
+/**
+ * Every TLS 1.0–1.2 suite the engine's client can finish (the scan's
+ * resumption and client-certificate handshakes): those it serves, and the
+ * Camellia-CBC and Camellia-GCM suites (`camellia.ts`, `gcm.ts`), which the
+ * lab's server does not offer.
+ */
+export const CLIENT_SUITES: ReadonlyMap<number, LegacySuite> = new Map([
+  ...LEGACY_SUITES,
+  ...CIPHER_SUITES.flatMap((s) => {
+    const x = fromName(s.code, s.iana, CAMELLIA_NAME);
+    return x ? [[s.code, x] as const] : [];
+  }),
+]);
 
 /**
  * Whether the engine's server side can run a suite in some version.

@@ -52,7 +52,7 @@ import {
 } from "../wire/messages.ts";
 import { handshakeHash, prf } from "../handshake/prf.ts";
 import { keyBlockLengths, LegacyProtection } from "../handshake/record_legacy.ts";
-import { LEGACY_SUITES } from "../handshake/server_suites.ts";
+import { CLIENT_SUITES } from "../handshake/server_suites.ts";
 import { TLS1_2, TLS1_3, versionName } from "../registry/versions.ts";
 import { Limiter, runLimited } from "../scan/limit.ts";
 import type {
@@ -255,13 +255,13 @@ async function fullHandshake12(
     else if (m.type === HS.certificate) {
       leaf = parseCertificate(m.body, false, m.offset).entries[0]?.der;
     } else if (m.type === HS.serverKeyExchange && sh) {
-      const kind = LEGACY_SUITES.get(sh.cipherSuite)?.kx;
+      const kind = CLIENT_SUITES.get(sh.cipherSuite)?.kx;
       if (kind !== "ECDHE" && kind !== "DHE") return { error: "a key exchange this client skips" };
-      const anonymous = LEGACY_SUITES.get(sh.cipherSuite)?.au === "anon";
+      const anonymous = CLIENT_SUITES.get(sh.cipherSuite)?.au === "anon";
       ske12 = parseServerKeyExchange(m.body, { kind, tls12: sh.version >= TLS1_2, anonymous });
     } else if (m.type === HS.serverHelloDone) break;
   }
-  const suite = sh ? LEGACY_SUITES.get(sh.cipherSuite) : undefined;
+  const suite = sh ? CLIENT_SUITES.get(sh.cipherSuite) : undefined;
   if (
     !sh || !suite || !canFinish12(sh.cipherSuite) || sh.version > TLS1_2 ||
     (suite.kx === "RSA" ? !leaf : !ske12)

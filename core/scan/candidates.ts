@@ -8,7 +8,7 @@ import { CIPHER_SUITES, cipherSuiteByCode } from "../registry/cipher_suites.ts";
 import { GROUPS } from "../registry/groups.ts";
 import { SIGNATURE_SCHEMES } from "../registry/signature_schemes.ts";
 import { SSL3, TLS1_0, TLS1_1, TLS1_2, TLS1_3 } from "../registry/versions.ts";
-import { LEGACY_SUITES } from "../handshake/server_suites.ts";
+import { CLIENT_SUITES } from "../handshake/server_suites.ts";
 
 /** The versions a scan tries, highest first (SSLv2 is tried separately). */
 export const SCAN_VERSIONS: readonly number[] = [TLS1_3, TLS1_2, TLS1_1, TLS1_0, SSL3];
@@ -125,19 +125,21 @@ export const LEGACY_VERSIONS: readonly number[] = [TLS1_2, TLS1_1, TLS1_0, SSL3]
  * (for resumption and the client-certificate test): an ECDHE, DHE or RSA key
  * exchange authenticated by a certificate or anonymous, and a bulk cipher
  * the engine runs (AES-GCM, AES-CCM, ChaCha20-Poly1305, AES-CBC, 3DES-CBC,
- * RC4, NULL; not Camellia, ARIA, SEED or GOST).
+ * Camellia-CBC, Camellia-GCM, RC4, NULL; not ARIA, SEED or GOST).
  *
  * @param code the suite
  * @returns true when the handshake can be finished
  * @example
  * ```ts
  * import { canFinish12 } from "./candidates.ts";
- * // ECDHE-RSA-AES128-GCM-SHA256, AES128-SHA and DES-CBC3-SHA: yes; CAMELLIA128-SHA: no.
+ * // ECDHE-RSA-AES128-GCM-SHA256, AES128-SHA, DES-CBC3-SHA and CAMELLIA128-SHA: yes.
  * console.assert(canFinish12(0xc02f) && canFinish12(0x002f) && canFinish12(0x000a));
- * console.assert(!canFinish12(0x0041));
+ * console.assert(canFinish12(0x0041));
+ * // TLS_RSA_WITH_CAMELLIA_128_GCM_SHA256: yes; ARIA128-GCM-SHA256: no.
+ * console.assert(canFinish12(0xc07a) && !canFinish12(0xc050));
  * ```
  */
 export function canFinish12(code: number): boolean {
-  const s = LEGACY_SUITES.get(code);
+  const s = CLIENT_SUITES.get(code);
   return !!s;
 }

@@ -1044,14 +1044,14 @@ async function features(
         p.resumption && finishable.length && sh.sessionTicket ? resume(true) : undefined,
       ]);
       // Unknown: if every suite the server accepts is one this client cannot
-      // finish (Camellia, ARIA, SEED…), say so, by name, once the suites are known.
+      // finish (ARIA, SEED, GOST…), say so, by name, once the suites are known.
       const unknown = (x: { resumed: boolean | null } | undefined) => !x || x.resumed === null;
       if (p.resumption && (unknown(byId) || (sh.sessionTicket && unknown(byTicket)))) {
         const accepted = await acceptedAt(top12.code);
         if (accepted.length && !accepted.some(canFinish12)) {
           why = `not tested: the server's only ${name} suites (${
             suiteList(accepted)
-          }) cannot be completed by this client (it has no Camellia, ARIA, SEED or GOST cipher)`;
+          }) cannot be completed by this client (it has no ARIA, SEED or GOST cipher)`;
           if (byId?.resumed === null) byId = undefined;
           if (byTicket?.resumed === null) byTicket = undefined;
         }

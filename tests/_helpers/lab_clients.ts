@@ -9,7 +9,7 @@ import type { TlsprobeError } from "../../core/errors.ts";
 import type { LabServerConfig, LabSessionInfo } from "../../core/handshake/server.ts";
 import { serveLabEngine } from "../../core/net/lab_server.ts";
 import { type CertifiedKey, loadCertifiedKey } from "../../core/net/pem.ts";
-import { ROOT } from "./process.ts";
+import { ROOT, withoutSystemTrust } from "./process.ts";
 
 /** What a client run showed. */
 export interface ClientRun {
@@ -33,7 +33,7 @@ async function converse(
   prelude = "",
 ): Promise<string> {
   const child = new Deno.Command(cmd, {
-    args,
+    args: withoutSystemTrust(cmd, args),
     stdin: "piped",
     stdout: "piped",
     stderr: "piped",

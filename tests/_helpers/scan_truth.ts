@@ -126,7 +126,19 @@ export interface TruthOptions {
   versions?: string[];
 }
 
-async function handshake(o: TruthOptions, version: string, suite?: string): Promise<string | null> {
+/**
+ * One s_client handshake at a pinned version offering `suite` (a list, or
+ * every suite when absent).
+ *
+ * @returns the suite the session was established with (null when none was);
+ *   `refused`: the server answered with a handshake_failure alert (40), the
+ *   alert TLS servers send when none of the offered suites is acceptable
+ */
+async function handshakeWith(
+  o: TruthOptions,
+  version: string,
+  suite?: string,
+): Promise<{ chosen: string | null; refused: boolean }> {
   const args = [
     "s_client",
     // The truth verifies nothing: reading the system's trust store would double the process's CPU.
@@ -148,12 +160,60 @@ async function handshake(o: TruthOptions, version: string, suite?: string): Prom
   const r = await limited(() => run("openssl", args, { stdin: "" }));
   // The version is pinned by the flag; "New, X" names the suite's minimum version, not the session's.
   const m = /New, \S+, Cipher is (\S+)/.exec(r.stdout);
-  return m && m[1] !== "(NONE)" ? m[1] : null;
+  const chosen = m && m[1] !== "(NONE)" ? m[1] : null;
+  return { chosen, refused: chosen === null && /SSL alert number 40\b/.test(r.stderr) };
+}
+
+async function handshake(o: TruthOptions, version: string, suite?: string): Promise<string | null> {
+  return (await handshakeWith(o, version, suite)).chosen;
+}
+
+/**
+ * The suites of `candidates` the server accepts when each is offered alone,
+ * found with fewer handshakes than one per suite (most of a truth's suites
+ * are refused). Offer the candidates left: a session names one suite the
+ * server accepts (it chose it; offered alone it chooses it again), which
+ * leaves the list; a handshake_failure alert from the server means it
+ * accepts none of them (a TLS server picks any acceptable suite offered:
+ * acceptance of one suite does not depend on the others offered with it).
+ * Any other failure proves nothing, so the candidates left are then offered
+ * one by one, as before. Four lists run at once.
+ */
+async function acceptedAlone(
+  o: TruthOptions,
+  version: string,
+  candidates: string[],
+): Promise<string[]> {
+  const parts = 4;
+  const lists = Array.from(
+    { length: parts },
+    (_, i) => candidates.filter((_, j) => j % parts === i),
+  ).filter((l) => l.length > 0);
+  const found = await Promise.all(lists.map(async (list) => {
+    const out: string[] = [];
+    let left = [...list];
+    while (left.length > 0) {
+      const r = await handshakeWith(o, version, left.join(":"));
+      if (r.chosen !== null && left.includes(r.chosen)) {
+        out.push(r.chosen);
+        left = left.filter((s) => s !== r.chosen);
+        continue;
+      }
+      if (r.refused) break;
+      // Not a plain refusal (or a suite that was not offered): one by one.
+      const alone = await Promise.all(left.map((s) => handshake(o, version, s)));
+      out.push(...left.filter((_, i) => alone[i] !== null));
+      break;
+    }
+    return out;
+  }));
+  return found.flat();
 }
 
 /**
  * For each version, the set of suites (OpenSSL names) the server completes a
- * handshake with when offered alone.
+ * handshake with when offered alone (TLS 1.0–1.2: found by elimination,
+ * {@link acceptedAlone}).
  *
  * @param o where and how to connect
  * @returns version name → accepted suite names (empty when the version is refused)
@@ -163,16 +223,20 @@ export async function groundTruth(o: TruthOptions): Promise<Map<string, Set<stri
   const truth = new Map<string, Set<string>>();
   // The version with everything offered first; only accepted versions are split by suite.
   const open = await Promise.all(versions.map((v) => handshake(o, v)));
-  const jobs: { v: string; s: string }[] = [];
-  for (let i = 0; i < versions.length; i++) {
-    truth.set(versions[i], new Set());
-    if (open[i] === null) continue;
-    for (const s of await offerable(versions[i])) jobs.push({ v: versions[i], s });
-  }
-  const res = await Promise.all(jobs.map((j) => handshake(o, j.v, j.s)));
-  jobs.forEach((j, i) => {
-    if (res[i] !== null) truth.get(j.v)!.add(j.s);
-  });
+  await Promise.all(versions.map(async (v, i) => {
+    truth.set(v, new Set());
+    if (open[i] === null) return;
+    const offer = await offerable(v);
+    let accepted: string[];
+    if (v === "TLSv1.3") {
+      // Its five suites: each alone.
+      const alone = await Promise.all(offer.map((s) => handshake(o, v, s)));
+      accepted = offer.filter((_, j) => alone[j] !== null);
+    } else {
+      accepted = await acceptedAlone(o, v, offer);
+    }
+    for (const s of accepted) truth.get(v)!.add(s);
+  }));
   return truth;
 }
 

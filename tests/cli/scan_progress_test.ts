@@ -61,6 +61,21 @@ Deno.test({
   },
 });
 
+/** Runs `fn` against `openssl s_server` with its defaults (TLS 1.2 and 1.3) and the sample certificate. */
+async function withDefaultServer(fn: (port: number) => Promise<void>): Promise<void> {
+  const server = await startOpensslServer([
+    "-cert",
+    CERTS + "localhost.crt",
+    "-key",
+    CERTS + "localhost.key",
+  ]);
+  try {
+    await fn(server.port);
+  } finally {
+    await server.stop();
+  }
+}
+
 Deno.test({
   name: "scan --progress json: the percent never falls when the plan's total is revised up, " +
     "and is 100 on the last line only",
@@ -69,13 +84,7 @@ Deno.test({
   fn: async () => {
     // s_server's defaults (TLS 1.2 and 1.3): the TLS 1.3 suites-and-groups part runs longer than
     // its estimate, so the total grows early on and done/total falls (16 % → 14 % when found).
-    const server = await startOpensslServer([
-      "-cert",
-      CERTS + "localhost.crt",
-      "-key",
-      CERTS + "localhost.key",
-    ]);
-    try {
+    await withDefaultServer(async (port) => {
       const r = await tlsprobe([
         "scan",
         "--json",
@@ -83,7 +92,7 @@ Deno.test({
         "json",
         "--timeout",
         "5",
-        `127.0.0.1:${server.port}`,
+        `127.0.0.1:${port}`,
       ]);
       const report = JSON.parse(r.stdout);
       const lines: { done: number; total: number; phase: string; percent: number }[] = r.stderr
@@ -101,16 +110,14 @@ Deno.test({
       }
       assert.ok(lines.slice(0, -1).every((l) => l.percent < 100), trace);
       assert.deepEqual(lines.at(-1), {
-        target: `127.0.0.1:${server.port}`,
+        target: `127.0.0.1:${port}`,
         done: report.handshakes,
         total: report.handshakes,
         phase: "done",
         percent: 100,
       });
       assert.ok(new Set(lines.map((l) => l.percent)).size >= 10, trace);
-    } finally {
-      await server.stop();
-    }
+    });
   },
 });
 
@@ -120,13 +127,7 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   fn: async () => {
-    const server = await startOpensslServer([
-      "-cert",
-      CERTS + "localhost.crt",
-      "-key",
-      CERTS + "localhost.key",
-    ]);
-    try {
+    await withDefaultServer(async (port) => {
       // script(1) gives the CLI a terminal, so it draws the bar on stderr.
       const words = [
         Deno.execPath(),
@@ -137,7 +138,7 @@ Deno.test({
         "scan",
         "--timeout",
         "5",
-        `127.0.0.1:${server.port}`,
+        `127.0.0.1:${port}`,
       ];
       const quoted = words.map((w) => `'${w.replaceAll("'", "'\\''")}'`).join(" ");
       const r = await run("script", ["-qfec", quoted, "/dev/null"], {
@@ -153,9 +154,7 @@ Deno.test({
       assert.equal(frames.at(-1), 100, frames.join(" "));
       assert.ok(frames.indexOf(100) >= 1, frames.join(" "));
       assert.match(r.stdout, /TLSv1\.3/); // the report itself followed
-    } finally {
-      await server.stop();
-    }
+    });
   },
 });
 

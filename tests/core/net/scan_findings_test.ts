@@ -116,6 +116,7 @@ const RESUMPTION: { name: string; args: string[]; id: boolean; ticket: boolean; 
       ["ECDHE-RSA-CHACHA20-POLY1305", "-no_tls1_3"],
       ["AES256-GCM-SHA384", "-no_tls1_3"], // RSA key exchange
       ["ECDHE-RSA-AES128-SHA:@SECLEVEL=0", "-tls1"],
+      ["CAMELLIA256-SHA:@SECLEVEL=0", "-tls1"], // Camellia-CBC (camellia.ts), RSA key exchange
     ].map(([suite, version]) => ({
       name: `${suite} only, ${version}`,
       args: [version, "-cipher", suite],
@@ -150,6 +151,7 @@ Deno.test({
       );
       assert.match(results[6].features.sessionIdResumption.note, /TLS_RSA_WITH_AES_256_GCM_SHA384/);
       assert.match(results[7].features.ticketResumption.note, /AES_128_CBC_SHA, TLSv1\)/);
+      assert.match(results[8].features.sessionIdResumption.note, /CAMELLIA_256_CBC_SHA, TLSv1\)/);
     } finally {
       await Promise.all(servers.map((s) => s.stop()));
     }
@@ -157,6 +159,38 @@ Deno.test({
 });
 
 const HAVE_GNUTLS = await havePeer("gnutls-serv");
+
+Deno.test({
+  name:
+    "scanTarget() says why resumption is not tested on a server whose only suites are ARIA (it said 'handshake_failure alert')",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async () => {
+    const server = await startOpensslServer([
+      ...RSA,
+      "-tls1_2",
+      "-cipher",
+      "ARIA128-GCM-SHA256:ECDHE-ARIA256-GCM-SHA384",
+    ]);
+    try {
+      const r = await scan(server.port);
+      assert.deepEqual(r.versions.find((v) => v.version === "TLSv1.2")!.suites.sort(), [
+        0xc050,
+        0xc061,
+      ]);
+      for (const k of ["sessionIdResumption", "ticketResumption"]) {
+        assert.deepEqual(r.features[k], {
+          value: null,
+          note: "not tested: the server's only TLSv1.2 suites (TLS_RSA_WITH_ARIA_128_GCM_SHA256, " +
+            "TLS_ECDHE_RSA_WITH_ARIA_256_GCM_SHA384) cannot be completed by this client " +
+            "(it has no ARIA, SEED or GOST cipher)",
+        }, k);
+      }
+    } finally {
+      await server.stop();
+    }
+  },
+});
 
 Deno.test({
   name: "scanTarget() resumes a TLS 1.3 ticket on servers whose only suite is AES-CCM or AES-CCM-8",
@@ -201,19 +235,25 @@ const LEGACY_ONLY: {
     resumed: true,
     note: /AES_128_CCM, TLSv1\.2\)$/,
   },
-  // No Camellia here: said, with the server's suites by name (it said "handshake_failure alert").
+  // Camellia-CBC with the engine's own Camellia (camellia.ts); SHA-256 and SHA-384 MACs.
   {
-    name: "Camellia (CBC and GCM)",
-    priority: "+CAMELLIA-128-CBC:+CAMELLIA-128-GCM:+SHA1:+SHA256:+AEAD",
-    resumed: null,
-    note:
-      /^not tested: the server's only TLSv1\.2 suites \((TLS_\w+_CAMELLIA_128_(CBC|GCM)_SHA(256)?(, )?){5}\) cannot be completed by this client/,
+    name: "Camellia-CBC",
+    priority: "+CAMELLIA-128-CBC:+CAMELLIA-256-CBC:+SHA256:+SHA384",
+    resumed: true,
+    note: /CAMELLIA_(128|256)_CBC_SHA(256|384), TLSv1\.2\)$/,
+  },
+  // Camellia-GCM: GCM (gcm.ts) over the same Camellia; SHA-384's PRF with the 256-bit suite.
+  {
+    name: "Camellia-GCM",
+    priority: "+CAMELLIA-128-GCM:+CAMELLIA-256-GCM:+AEAD",
+    resumed: true,
+    note: /CAMELLIA_(128_GCM_SHA256|256_GCM_SHA384), TLSv1\.2\)$/,
   },
 ];
 
 Deno.test({
   name:
-    "scanTarget() resumes on servers whose only suites are 3DES, RC4 or AES-CCM, and says why not with Camellia only",
+    "scanTarget() resumes on servers whose only suites are 3DES, RC4, AES-CCM, Camellia-CBC or Camellia-GCM",
   ignore: !HAVE_GNUTLS,
   sanitizeResources: false,
   sanitizeOps: false,

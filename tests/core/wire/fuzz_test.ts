@@ -20,7 +20,7 @@ import {
   DEFAULT_GROUPS,
   DEFAULT_SIGNATURE_ALGORITHMS,
 } from "../../../core/handshake/defaults.ts";
-import { prng } from "../../_helpers/prng.ts";
+import { fuzzCount, prng } from "../../_helpers/prng.ts";
 
 /** Applies one to three mutations: flips, byte sets, length-field smashes, cuts, inserts, splices. */
 export function mutate(input: Uint8Array, rnd: () => number): Uint8Array {
@@ -78,7 +78,9 @@ function expectTyped(e: unknown, input: Uint8Array, what: string): void {
   }
 }
 
-Deno.test("100,000 mutated server messages and flights raise only TlsprobeError", () => {
+const N = fuzzCount(100_000);
+
+Deno.test(`${N.toLocaleString("en")} mutated server messages and flights raise only TlsprobeError`, () => {
   const rnd = prng(20261122);
   const messages = fixtures.flatMap((f) =>
     f.messages.map((m) => ({ m, version: f.expect.version, suite: f.expect.cipherSuite }))
@@ -86,7 +88,6 @@ Deno.test("100,000 mutated server messages and flights raise only TlsprobeError"
   const streams = fixtures.map((f) => f.serverBytes);
   const started = performance.now();
   let typed = 0, parsed = 0;
-  const N = 100_000;
   for (let i = 0; i < N; i++) {
     if (i % 10 === 0) {
       // A whole flight through the record layer and handshake framing.
