@@ -4,19 +4,9 @@
  * going away; without the option, standard input means nothing to `serve`.
  */
 import assert from "node:assert/strict";
-import * as net from "node:net";
-import { cliArgs, ROOT } from "../_helpers/process.ts";
+import { accepts, cliArgs, ROOT } from "../_helpers/process.ts";
 
 const LISTENING = /Listening at interface '127\.0\.0\.1' and port (\d+)/;
-
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = net.connect({ host: "127.0.0.1", port }, () => {
-      s.destroy();
-      resolve(true);
-    }).on("error", () => resolve(false));
-  });
-}
 
 async function startServe(extra: string[]) {
   const child = new Deno.Command(Deno.execPath(), {

@@ -5,28 +5,7 @@
  * every port and exits.
  */
 import assert from "node:assert/strict";
-import * as net from "node:net";
-import { ROOT } from "../_helpers/process.ts";
-
-/** Whether something accepts on 127.0.0.1:port. */
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = net.connect({ host: "127.0.0.1", port }, () => {
-      s.destroy();
-      resolve(true);
-    }).on("error", () => resolve(false));
-  });
-}
-
-/** Whether a process still runs (a zombie does not). */
-function alive(pid: number): boolean {
-  try {
-    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
-    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
-  } catch {
-    return false;
-  }
-}
+import { accepts, alive, ROOT } from "../_helpers/process.ts";
 
 /** Reads the first line of a stream. */
 async function firstLine(stream: ReadableStream<Uint8Array>): Promise<string> {
