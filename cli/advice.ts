@@ -15,6 +15,7 @@ const ADVICE: Record<Advice, { needs: string[]; text: string }> = {
   "client-cert": { needs: ["cert"], text: "pass -c/--cert FILE (and --key FILE)" },
   "key-file": { needs: ["key"], text: "pass --key FILE" },
   timeout: { needs: ["timeout"], text: "raise --timeout if it is slow" },
+  deadline: { needs: ["deadline"], text: "raise --deadline if the server is slow" },
   offer: { needs: ["ciphers", "protocol", "groups"], text: "try -C, -p or --groups" },
   versions: { needs: ["protocol"], text: "try -p" },
   "wider-suites": { needs: ["ciphers"], text: "try a wider -C" },

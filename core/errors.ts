@@ -79,6 +79,7 @@ export type Advice =
   | "client-cert"
   | "key-file"
   | "timeout"
+  | "deadline"
   | "offer"
   | "versions"
   | "wider-suites"

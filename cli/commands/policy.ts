@@ -25,6 +25,7 @@ import {
   jsonOption,
   parsePort,
   parseServerName,
+  parseTimeout,
   starttlsOptions,
   timeoutOption,
 } from "../options.ts";
@@ -100,6 +101,7 @@ interface CheckFlags {
   cafile?: string;
   servername?: string;
   timeout: number;
+  deadline?: number;
   enumerate: boolean;
   json?: boolean;
   verbose?: boolean;
@@ -107,6 +109,9 @@ interface CheckFlags {
   xmppHost?: string;
   lab?: boolean;
 }
+
+/** `--deadline`'s default: the whole check, however many probes it makes. */
+const DEFAULT_DEADLINE_MS = 60_000;
 
 const check: CommandSpec = {
   name: "check",
@@ -136,6 +141,13 @@ const check: CommandSpec = {
         "endpoint: the expected/actual table",
     ),
     timeoutOption("bound on each probe"),
+    option(
+      "--deadline <seconds>",
+      `bound on the whole check, every probe together, in seconds (default ${
+        DEFAULT_DEADLINE_MS / 1000
+      }; not with --lab)`,
+      { parse: parseTimeout },
+    ),
     ...starttlsOptions("each probe"),
     jsonOption("print one JSON object"),
     option("-v, --verbose", "list every probe made"),
@@ -144,6 +156,8 @@ const check: CommandSpec = {
 A client policy is checked with one probe offering what it allows (and trust, with -a).
 A server policy is also checked with probes offering only what it forbids: a server
 that accepts an older version, another suite or another group fails.
+--timeout bounds each probe, --deadline the whole check: when it runs out the
+check ends with TIMEOUT (exit 3), naming the checks not completed.
 
 Examples:
   tlsprobe policy check example.com --policy mozilla-intermediate
@@ -183,6 +197,7 @@ async function runCheck(inv: Invocation): Promise<number> {
     serverName: flags.servername,
     caFile: flags.cafile,
     timeoutMs: flags.timeout,
+    deadlineMs: flags.deadline ?? DEFAULT_DEADLINE_MS,
     enumerate: flags.enumerate ? undefined : false,
     now: new Date(),
     starttls,
@@ -224,6 +239,7 @@ const NOT_WITH_LAB: Array<[keyof CheckFlags, string]> = [
   ["servername", "--servername"],
   ["starttls", "--starttls"],
   ["xmppHost", "--xmpp-host"],
+  ["deadline", "--deadline"],
 ];
 
 async function runLabCheck(inv: Invocation, flags: CheckFlags): Promise<number> {

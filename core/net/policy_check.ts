@@ -12,6 +12,7 @@ import {
   type ProbeOffer,
 } from "../policy/check.ts";
 import type { ResolvedPolicy } from "../policy/resolve.ts";
+import { TlsprobeError } from "../errors.ts";
 import { probe } from "./probe.ts";
 import type { StarttlsRequest } from "./starttls.ts";
 
@@ -56,8 +57,13 @@ export interface PolicyCheckTarget {
   serverName?: string;
   /** CA file for the trust pass (default: the policy's). */
   caFile?: string;
-  /** Bound on each phase of each probe. */
+  /** Bound on each probe. */
   timeoutMs: number;
+  /**
+   * Bound on the whole check, every probe together (default: none). When it
+   * runs out the check ends with `TIMEOUT`, naming the checks not completed.
+   */
+  deadlineMs?: number;
   /** Also probe what the policy forbids (default: yes for server policies). */
   enumerate?: boolean;
   /** The time, for validity findings. */
@@ -77,7 +83,18 @@ export interface PolicyCheckTarget {
  *   malformed, an engine failure)
  */
 export function checkServerPolicy(t: PolicyCheckTarget, rp: ResolvedPolicy): Promise<CheckResult> {
+  const end = t.deadlineMs === undefined ? Infinity : Date.now() + t.deadlineMs;
+  const outOfTime = () =>
+    new TlsprobeError(
+      "TIMEOUT",
+      `The policy check did not finish within its ${t.deadlineMs! / 1000} s deadline`,
+      { advice: "deadline", overallDeadline: true, deadlineMs: t.deadlineMs },
+    );
   const probeOnce = async (offer: ProbeOffer) => {
+    const left = Math.floor(end - Date.now());
+    if (left < 1) throw outOfTime();
+    // Each probe keeps its own bound, cut to what is left of the whole check's.
+    const cut = left < t.timeoutMs;
     const r = await probe({
       host: t.host,
       port: t.port,
@@ -87,7 +104,7 @@ export function checkServerPolicy(t: PolicyCheckTarget, rp: ResolvedPolicy): Pro
       versions: offer.versions,
       cipherSuites: offer.cipherSuites,
       groups: offer.groups,
-      timeoutMs: t.timeoutMs,
+      timeoutMs: cut ? left : t.timeoutMs,
       now: t.now,
       noTrust: !offer.trust,
       starttls: t.starttls,
@@ -96,7 +113,11 @@ export function checkServerPolicy(t: PolicyCheckTarget, rp: ResolvedPolicy): Pro
     // policy allows); any other baseline error leaves no verdict. A later
     // probe may be refused by an alert, a close or a stall (a server that
     // hangs up on an old version); an engine or protocol error is never a
-    // refusal, so it cannot turn into a pass.
+    // refusal, so it cannot turn into a pass. A probe cut short by the
+    // check's deadline is neither: the check ends there.
+    if (cut && (r.error?.code === "TIMEOUT" || r.body.trust?.code === "TIMEOUT")) {
+      throw outOfTime();
+    }
     if (r.error && !(offer.baseline ? REFUSALS : LATER_REFUSALS).has(r.error.code)) {
       throw r.error;
     }

@@ -10,7 +10,7 @@
  *
  * @module
  */
-import { TlsprobeError } from "../errors.ts";
+import { isTlsprobeError, TlsprobeError } from "../errors.ts";
 import { formatCode } from "../registry/cipher_suites.ts";
 import { groupByCode, groupByName, groupName } from "../registry/groups.ts";
 import type { Observation } from "../handshake/inspect.ts";
@@ -140,6 +140,69 @@ export async function checkServer(
   opts: CheckOptions = {},
 ): Promise<CheckResult> {
   const probes: CheckResult["probes"] = [];
+  const plan = checkPlan(rp, caps, opts);
+  let phase = 0;
+  try {
+    return await runChecks(rp, probe, caps, opts, probes, (name) => {
+      phase = Math.max(phase, plan.indexOf(name));
+    });
+  } catch (e) {
+    // The overall deadline ran out: say which checks were completed and which were not.
+    if (isTlsprobeError(e) && e.code === "TIMEOUT" && e.detail.overallDeadline === true) {
+      const notCompleted = plan.slice(phase);
+      throw new TlsprobeError(
+        "TIMEOUT",
+        `${e.message}; checks not completed: ${notCompleted.join(", ")} (${probes.length} ${
+          probes.length === 1 ? "probe" : "probes"
+        } made)`,
+        { ...e.detail, completed: plan.slice(0, phase), notCompleted, probesMade: probes.length },
+      );
+    }
+    throw e;
+  }
+}
+
+/** The checks a policy check makes, in order: named in a deadline's error. */
+export type CheckName =
+  | "baseline"
+  | "forbidden versions"
+  | "forbidden suites"
+  | "forbidden groups"
+  | "server preference";
+
+/**
+ * The checks {@link checkServer} makes for a policy, in the order it makes them.
+ *
+ * @param rp the resolved policy
+ * @param caps what the probe engine can offer
+ * @param opts enumeration options
+ * @returns the check names
+ */
+export function checkPlan(
+  rp: ResolvedPolicy,
+  caps: ProbeCapabilities,
+  opts: CheckOptions = {},
+): CheckName[] {
+  const plan: CheckName[] = ["baseline"];
+  if (opts.enumerate ?? rp.policy.role === "server") {
+    if (rp.versions !== null && caps.versions.some((v) => !rp.versions?.has(v))) {
+      plan.push("forbidden versions");
+    }
+    if (rp.suites || rp.tls13Suites) plan.push("forbidden suites");
+    if (rp.groups) plan.push("forbidden groups");
+  }
+  if (rp.policy.serverCipherPreference === true) plan.push("server preference");
+  return plan;
+}
+
+async function runChecks(
+  rp: ResolvedPolicy,
+  probe: ProbeFn,
+  caps: ProbeCapabilities,
+  opts: CheckOptions,
+  probes: CheckResult["probes"],
+  enter: (check: CheckName) => void,
+): Promise<CheckResult> {
   const run = async (offer: ProbeOffer): Promise<ProbeOutcome> => {
     const r = await probe(offer);
     if (r.error && OUR_FAILURES.has(r.error.code)) throw r.error;
@@ -186,6 +249,7 @@ export async function checkServer(
     const accepted: NonNullable<PolicyFacts["accepted"]> = { versions: [], suites: [], groups: [] };
 
     // 2. Versions the policy forbids, one at a time.
+    enter("forbidden versions");
     for (const v of engineVersions) {
       if (rp.versions && rp.versions.has(v)) continue;
       if (rp.versions === null) break;
@@ -199,6 +263,7 @@ export async function checkServer(
     }
 
     // 3. Suites the policy forbids, with the versions it allows.
+    enter("forbidden suites");
     const families: Array<{ versions: VersionName[]; forbidden: number[] }> = [
       {
         versions: versions.filter((v) => v !== "TLSv1.3"),
@@ -234,6 +299,7 @@ export async function checkServer(
     }
 
     // 4. Groups the policy forbids.
+    enter("forbidden groups");
     if (rp.groups && versions.length) {
       let offer = caps.groups.filter((g) => {
         const name = groupByCode(g)?.name;
@@ -263,6 +329,7 @@ export async function checkServer(
   }
 
   // 5. Server cipher preference, when the policy asks for it.
+  enter("server preference");
   const first = baseline.observation?.cipherSuite;
   if (
     rp.policy.serverCipherPreference === true && observed.outcome === "ok" && first !== undefined

@@ -341,12 +341,30 @@ export async function havePeer(cmd: string): Promise<boolean> {
 }
 
 /**
- * A loopback port where nothing listens (bound, then released): a client
- * that got as far as connecting there would fail with CONNECTION_REFUSED.
+ * A loopback port where nothing listens: a client that got as far as
+ * connecting there would fail with CONNECTION_REFUSED. It lies above the
+ * kernel's ephemeral range (Linux's `ip_local_port_range`), which the kernel
+ * never hands out for port 0: a free ephemeral port released for the test
+ * could be given to another test's listener before the client connected
+ * (and the client would reach it), but this one stays free, as nothing in
+ * the suite binds a fixed port. Checked free by binding it once.
  *
  * @returns the port, as text for a command line
  */
 export function closedPort(): string {
+  let above = 0;
+  try {
+    above = Number(
+      Deno.readTextFileSync("/proc/sys/net/ipv4/ip_local_port_range").trim().split(/\s+/)[1],
+    );
+  } catch { /* not Linux: an ephemeral port, released */ }
+  for (let i = 0; above > 0 && above < 65535 && i < 20; i++) {
+    const port = above + 1 + Math.floor(Math.random() * (65535 - above));
+    try {
+      Deno.listen({ hostname: "127.0.0.1", port }).close();
+      return String(port);
+    } catch { /* something listens there: another */ }
+  }
   return String(freePort());
 }
 

@@ -3,7 +3,7 @@
  * answering as Twisted's check_server_certificate.py does.
  */
 import assert from "node:assert/strict";
-import { startOpensslServer, tlsprobe } from "../_helpers/process.ts";
+import { closedPort, startOpensslServer, tlsprobe } from "../_helpers/process.ts";
 import { makeTestPki, removeTestPki } from "../_helpers/pki.ts";
 
 const FIX = new URL("../fixtures/x509/", import.meta.url).pathname;
@@ -59,9 +59,7 @@ Deno.test("cert --check-name answers OK: <Certificate …> or BAD: reason, exit 
 });
 
 Deno.test("cert gives clear errors: a refused HOST:PORT, a key instead of a certificate, no file", async () => {
-  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (l.addr as Deno.NetAddr).port;
-  l.close();
+  const port = closedPort();
   const hp = await tlsprobe(["cert", `127.0.0.1:${port}`]);
   assert.equal(hp.code, 3);
   assert.match(hp.stderr, /error CONNECTION_REFUSED/);

@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { makeTestPki, removeTestPki } from "../_helpers/pki.ts";
-import { startOpensslServer, startTlsprobe, tlsprobe } from "../_helpers/process.ts";
+import { closedPort, startOpensslServer, startTlsprobe, tlsprobe } from "../_helpers/process.ts";
 
 const pki = await makeTestPki();
 
@@ -279,10 +279,8 @@ Deno.test("connect reports CLIENT_CERT_REJECTED when the server does not trust o
 });
 
 Deno.test("connect reports CONNECTION_REFUSED, DNS and BAD_INPUT for where it cannot go", async () => {
-  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (l.addr as Deno.NetAddr).port;
-  l.close();
-  expectError(await tlsprobe(["connect", "127.0.0.1", String(port)]), "CONNECTION_REFUSED", 3);
+  const port = closedPort();
+  expectError(await tlsprobe(["connect", "127.0.0.1", port]), "CONNECTION_REFUSED", 3);
   expectError(await tlsprobe(["connect", "no-such-host.invalid", "443"]), "DNS", 3);
   expectError(await tlsprobe(["connect", "bad host!", "443"]), "BAD_INPUT", 2);
   expectError(await tlsprobe(["connect", "-a", pki.caKey, "localhost", "443"]), "BAD_INPUT", 2);

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { makeTestPki, removeTestPki, type TestPki } from "../_helpers/pki.ts";
-import { type Peer, run, startOpensslServer, tlsprobe } from "../_helpers/process.ts";
+import { closedPort, type Peer, run, startOpensslServer, tlsprobe } from "../_helpers/process.ts";
 import { assertProbeSchema } from "../_helpers/schema.ts";
 import { assertPolicySchema } from "../_helpers/schema.ts";
 
@@ -134,9 +134,7 @@ Deno.test("policy check in text: the verdict line and exit 1", async () => {
 });
 
 Deno.test("policy check: nobody listening is a network error (exit 3), not a verdict", async () => {
-  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (l.addr as Deno.NetAddr).port;
-  l.close();
+  const port = closedPort();
   const r = await tlsprobe(["policy", "check", `127.0.0.1:${port}`, "--policy", "mozilla-modern"]);
   assert.equal(r.code, 3);
   assert.match(r.stderr, /CONNECTION_REFUSED/);

@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { makeTestPki, type TestPki } from "../_helpers/pki.ts";
 import {
+  closedPort,
   havePeer,
   startGnutlsServer,
   startOpensslServer,
@@ -201,9 +202,7 @@ Deno.test("probe --no-sni sends no server name", async () => {
 });
 
 Deno.test("probe failures give one JSON error object and the exit status of their class", async () => {
-  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = l.addr.port;
-  l.close();
+  const port = closedPort();
   const refused = await tlsprobe(["probe", "--json", `127.0.0.1:${port}`]);
   assert.equal(refused.code, 3);
   const j = JSON.parse(refused.stdout);

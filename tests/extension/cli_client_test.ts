@@ -178,16 +178,35 @@ Deno.test("runCli() kills the CLI and its children on timeout and on cancel", as
       `echo $$ >> ${pids}; sleep 30 & echo $! >> ${pids}; wait`,
     );
     const cli = { command: slow, prefix: [], source: "setting" as const };
+    const pidsSoFar = async () => {
+      try {
+        return (await Deno.readTextFile(pids)).trim().split("\n").filter(Boolean).map(Number);
+      } catch {
+        return [];
+      }
+    };
+    /** Polls `ok` every 50 ms until it holds, or 10 s (a bound for a busy CPU, not a wait). */
+    const until = async (ok: () => Promise<boolean>) => {
+      for (const end = Date.now() + 10_000; !(await ok()) && Date.now() < end;) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    };
     const t0 = Date.now();
     await rejectsWith(runCli(cli, ["probe", "x"], { timeoutMs: 500 }), "TIMEOUT");
     assert.ok(Date.now() - t0 < 10_000);
+    // On a busy CPU the script may not have started its child within 500 ms:
+    // whatever it did start must be gone.
+    const before = (await pidsSoFar()).length;
     const abort = new AbortController();
     const p = runCli(cli, ["probe", "x"], { timeoutMs: 60_000, signal: abort.signal });
-    setTimeout(() => abort.abort(), 300);
+    // Cancel once the script and its child both run (not after a fixed time).
+    await until(async () => (await pidsSoFar()).length >= before + 2);
+    abort.abort();
     await rejectsWith(p, "CANCELLED");
-    await new Promise((r) => setTimeout(r, 300));
-    const started = (await Deno.readTextFile(pids)).trim().split("\n").map(Number);
-    assert.equal(started.length, 4);
+    const started = await pidsSoFar();
+    assert.equal(started.length, before + 2, `pids: ${started}`);
+    // Killed processes leave once reaped: wait for that, then every one must be gone.
+    await until(() => Promise.resolve(started.every((pid) => !alive(pid))));
     for (const pid of started) assert.equal(alive(pid), false, `process ${pid} survived`);
   } finally {
     await Deno.remove(dir, { recursive: true });

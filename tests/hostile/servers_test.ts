@@ -34,7 +34,7 @@ import {
   text,
 } from "../_helpers/hostile.ts";
 import { makeTestPki, removeTestPki } from "../_helpers/pki.ts";
-import { ROOT, startOpensslServer } from "../_helpers/process.ts";
+import { closedPort, ROOT, startOpensslServer } from "../_helpers/process.ts";
 
 /** Each operation's deadline (`--timeout`), short so the suite is quick. */
 const TIMEOUT_MS = 2000;
@@ -562,11 +562,8 @@ Deno.test("hostile servers against the CLI: the worst floods end in time with ex
   const servers = worst.map((c) => startHostileServer(c.behaviour, { readFirst: c.readFirst }));
   // The CLI's start-up is part of each run: measure it against a port nobody
   // listens on (refused at once), and allow it on top of the deadline.
-  const closed = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const closedPort = (closed.addr as Deno.NetAddr).port;
-  closed.close();
   try {
-    const startup = await cliPeak(["cert", `127.0.0.1:${closedPort}`, "--timeout", "1.5"]);
+    const startup = await cliPeak(["cert", `127.0.0.1:${closedPort()}`, "--timeout", "1.5"]);
     assert.equal(startup.code, 3, "nobody listening: exit 3");
     const jobs = worst.flatMap((c, i) =>
       (["probe", "cert"] as const).map((verb) => ({ c, verb, port: servers[i].port }))

@@ -7,7 +7,12 @@
  */
 import assert from "node:assert/strict";
 import { makeEcdsaLeaf, makeOcspResponse, makeTestPki, type TestPki } from "../../_helpers/pki.ts";
-import { havePeer, startGnutlsServer, startOpensslServer } from "../../_helpers/process.ts";
+import {
+  closedPort,
+  havePeer,
+  startGnutlsServer,
+  startOpensslServer,
+} from "../../_helpers/process.ts";
 import {
   hsRecord,
   record,
@@ -403,10 +408,7 @@ Deno.test("probe() reports a stalled server as TIMEOUT and a refused port as CON
   }
   // A port nobody listens on: a fresh one (the stalled listener's may still hold
   // a half-open connection from the probe above, which the kernel resets).
-  const free = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = free.addr.port;
-  free.close();
-  const r = await probe(opts(port, { timeoutMs: 300 }));
+  const r = await probe(opts(Number(closedPort()), { timeoutMs: 300 }));
   assert.equal(r.error?.code, "CONNECTION_REFUSED");
 });
 
