@@ -242,7 +242,7 @@ const TASK_UNSTABLE: string[] = String(
  * builds it with `tools/dist.ts`'s `stageBundle`, laid out as the portable
  * archive unpacks it), which the tests' CLI children run instead of the
  * sources: the same code, about a fifth less CPU per child (no module graph
- * to resolve, no TypeScript to load). Unset: the CLI from source.
+ * to resolve, no TypeScript to load). Unset or `source`: the CLI from source.
  */
 export const TEST_CLI_ENV = "TLSPROBE_TEST_CLI";
 
@@ -256,7 +256,7 @@ export const TEST_CLI_ENV = "TLSPROBE_TEST_CLI";
  */
 export function cliArgs(): string[] {
   const bundle = Deno.env.get(TEST_CLI_ENV);
-  if (bundle) {
+  if (bundle && bundle !== "source") {
     return launchArgs("cli/runtime.env", ["-A"], TASK_UNSTABLE).map((a) =>
       a.replaceAll("${here}", bundle)
     );
