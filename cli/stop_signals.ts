@@ -10,6 +10,19 @@
 /** The conventional exit statuses (128 + signal number). */
 export const SIGNAL_EXIT = { SIGINT: 130, SIGTERM: 143 } as const;
 
+/** The exit status after `--exit-with-stdin` saw standard input end: a requested stop. */
+export const STDIN_EOF_EXIT = 0;
+
+/** Options of {@link stopSignals}. */
+export interface StopOptions {
+  /**
+   * Also stop when standard input reaches end-of-file (`--exit-with-stdin`):
+   * a parent that holds the write end of a pipe ends its child by dying,
+   * even by SIGKILL. What arrives on standard input is read and dropped.
+   */
+  stdinEof?: boolean;
+}
+
 /** A stop request: the signal to abort with, and the status to exit with. */
 export interface StopSignals {
   signal: AbortSignal;
@@ -64,11 +77,13 @@ async function allAlive(pids: number[]): Promise<boolean> {
 }
 
 /**
- * Listens for SIGINT/SIGTERM and watches the launchers above.
+ * Listens for SIGINT/SIGTERM and watches the launchers above (and standard
+ * input, with `stdinEof`).
  *
+ * @param opts also stop at standard input's end-of-file
  * @returns the abort signal and the exit status to use
  */
-export function stopSignals(): StopSignals {
+export function stopSignals(opts: StopOptions = {}): StopSignals {
   const ac = new AbortController();
   let code: number | undefined;
   const stop = (c: number) => () => {
@@ -87,6 +102,13 @@ export function stopSignals(): StopSignals {
       else poll(above);
     }, 300);
   };
+  if (opts.stdinEof) {
+    // A read error (standard input closed under us) ends the run the same way.
+    const onEof = () => {
+      if (!disposed) stop(STDIN_EOF_EXIT)();
+    };
+    watchStdin(() => disposed).then(onEof, onEof);
+  }
   launchers().then((above) => {
     if (!disposed && above.length) poll(above);
   }).catch(() => {/* no ps, or not allowed: signals only */});
@@ -100,4 +122,15 @@ export function stopSignals(): StopSignals {
       Deno.removeSignalListener("SIGTERM", onTerm);
     },
   };
+}
+
+/**
+ * Reads standard input to its end, dropping what comes (a fixed 4 KiB buffer:
+ * a parent that writes forever costs no memory), and resolves there.
+ */
+async function watchStdin(disposed: () => boolean): Promise<void> {
+  const buf = new Uint8Array(4096);
+  while (!disposed()) {
+    if (await Deno.stdin.read(buf) === null) return;
+  }
 }

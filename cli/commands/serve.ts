@@ -55,6 +55,7 @@ interface ServeFlags {
   greeting?: string;
   alpn?: string[];
   once?: boolean;
+  exitWithStdin?: boolean;
   timeout: number;
   json?: boolean;
   verbose?: boolean;
@@ -142,6 +143,11 @@ export const command: CommandSpec = {
       parse: parseAlpn,
     }),
     option("--once", "serve one client, then exit (with that client's status)"),
+    option(
+      "--exit-with-stdin",
+      "also stop (exit 0) when standard input reaches end-of-file: a parent holding a pipe " +
+        "to it ends the server by going away, even when killed",
+    ),
     option(
       "--timeout <seconds>",
       "bound on each client's handshake, idle periods and each write, in seconds",
@@ -237,7 +243,9 @@ policy's suites need it) tlsprobe's own server side serves instead, keeping
 exactly to the suites, groups and versions it is given, and asks for
 client certificates with --client-ca (no STARTTLS there yet).
 
-SIGINT and SIGTERM stop the server (exit 130 and 143).`,
+SIGINT and SIGTERM stop the server (exit 130 and 143); with --exit-with-stdin, so
+does the end of standard input (exit 0), e.g. when the parent that started it
+with a pipe dies.`,
   run: (inv) => {
     const flags = inv.flags as unknown as ServeFlags;
     if (flags.lab) return runLab(flags as ServeFlags & Record<string, unknown>);
@@ -263,7 +271,7 @@ async function runServe(flags: ServeFlags & { cert: string }): Promise<number> {
     certificate: info.clientCertificate,
   });
 
-  const stopper = stopSignals();
+  const stopper = stopSignals({ stdinEof: flags.exitWithStdin });
   const opts = {
     host: flags.host,
     port: flags.port,

@@ -17,6 +17,7 @@ export interface LabFlags {
   port: number;
   labDir?: string;
   timeout: number;
+  exitWithStdin?: boolean;
   json?: boolean;
   verbose?: boolean;
 }
@@ -55,7 +56,7 @@ export async function runLab(flags: LabFlags & Record<string, unknown>): Promise
         "(each lab endpoint has its own fixed setup)",
     );
   }
-  const stopper = stopSignals();
+  const stopper = stopSignals({ stdinEof: flags.exitWithStdin });
   try {
     const lab = await startLab({
       host: flags.host,

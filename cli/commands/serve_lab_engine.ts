@@ -33,6 +33,7 @@ export interface LabEngineServeFlags extends EngineFlags {
   echo?: boolean;
   greeting?: string;
   once?: boolean;
+  exitWithStdin?: boolean;
   timeout: number;
   json?: boolean;
   verbose?: boolean;
@@ -70,7 +71,7 @@ export async function runLabEngine(
     err(`note: the lab engine serves (${reasons.join(", ")}); not constant-time: a test server`);
     for (const n of notes) err(`note: ${n}`);
   }
-  const stopper = stopSignals();
+  const stopper = stopSignals({ stdinEof: flags.exitWithStdin });
   // Clients whose offer the report printed (a failure is reported under it).
   const offered = new Set<number>();
   try {

@@ -630,7 +630,9 @@ export interface LabProcess {
 
 /**
  * Starts `tlsprobe serve --lab --json --port BASE` and waits for its index.
- * The child keeps running (it is the lab) until {@link LabProcess.stop}.
+ * The child keeps running (it is the lab) until {@link LabProcess.stop}, or
+ * until this process ends: it holds the pipe to the child's standard input
+ * (`--exit-with-stdin`).
  *
  * @param cli how to start the CLI
  * @param basePort the index page's port (endpoints above it); 0: any free ports
@@ -645,7 +647,9 @@ export function startLab(
   opts: RunOptions,
 ): Promise<LabProcess> {
   const started = Date.now();
-  const args = ["serve", "--lab", "--port", String(basePort), "--json"];
+  // --exit-with-stdin: the lab ends when the pipe to its standard input
+  // closes, so it cannot outlive this process, even one killed by SIGKILL.
+  const args = ["serve", "--lab", "--port", String(basePort), "--json", "--exit-with-stdin"];
   const argv = [cli.command, ...cli.prefix, ...args].map(quoteArg).join(" ");
   return new Promise((resolve, reject) => {
     if (opts.signal?.aborted) {
@@ -655,9 +659,11 @@ export function startLab(
     const child = spawn(cli.command, [...cli.prefix, ...args], {
       cwd: cli.cwd,
       env: { ...process.env, ...cli.env, NO_COLOR: "1" },
-      stdio: ["ignore", "pipe", "pipe"],
+      stdio: ["pipe", "pipe", "pipe"],
       detached: true,
     });
+    // Nothing is written: the pipe is held open until this process ends.
+    child.stdin.on("error", () => {/* the lab ended first */});
     let stdout = "";
     let stderr = "";
     let settled = false;

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import * as nodeNet from "node:net";
 import { launchArgs } from "../../tools/dist.ts";
 
 /** A running peer process. */
@@ -458,3 +459,33 @@ export const GNUTLS_LISTENS: { ready: RegExp; busy: RegExp } = {
   ready: /listening on IPv4 [^\n]*\.\.\.done/,
   busy: /listening on IPv4 [^\n]*\.\.\.[^\n]*failed/,
 };
+
+/**
+ * Whether something accepts TCP connections on 127.0.0.1:`port`.
+ *
+ * @param port the port
+ * @returns true when a connection was accepted
+ */
+export function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const c = nodeNet.connect(port, "127.0.0.1", () => {
+      c.destroy();
+      resolve(true);
+    }).on("error", () => resolve(false));
+  });
+}
+
+/**
+ * Whether a process still runs (a zombie waiting for its reaper does not).
+ *
+ * @param pid the process id
+ * @returns true while it runs
+ */
+export function alive(pid: number): boolean {
+  try {
+    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
+  } catch {
+    return false;
+  }
+}

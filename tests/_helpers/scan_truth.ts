@@ -364,23 +364,44 @@ export function gnutlsOfferable(suites: GnutlsSuite[], version: string): Set<num
   );
 }
 
-async function gnutlsHandshake(
+/**
+ * One gnutls-cli handshake with a priority string.
+ *
+ * @returns whether it completed, its session description (`(TLS1.2-X.509)-(kx)-(sig)-(cipher)…`),
+ *   and `refused`: the server answered with a handshake_failure alert (40)
+ */
+async function gnutlsSession(
   port: number,
   priority: string,
   servername?: string,
-): Promise<boolean> {
+): Promise<{ completed: boolean; description: string; refused: boolean }> {
   // --insecure: nothing is verified; the one sample CA is read instead of the system's store.
   const args = ["--insecure", "--x509cafile", ROOT + "certs/ca.crt", "-p", String(port)];
   args.push("--priority", priority);
   if (servername) args.push("--sni-hostname", servername);
   const r = await limited(() => run("gnutls-cli", [...args, "127.0.0.1"], { stdin: "" }));
-  return /Handshake was completed/.test(r.stdout);
+  const text = r.stdout + r.stderr;
+  const completed = /Handshake was completed/.test(text);
+  return {
+    completed,
+    description: /- Description: (.*)/.exec(text)?.[1] ?? "",
+    refused: !completed && /Received alert \[40\]/.test(text),
+  };
+}
+
+async function gnutlsHandshake(
+  port: number,
+  priority: string,
+  servername?: string,
+): Promise<boolean> {
+  return (await gnutlsSession(port, priority, servername)).completed;
 }
 
 /**
- * Ground truth by gnutls-cli: for each version, every suite it can offer is
- * offered alone (`--priority NONE:+VERS-…:+cipher:+kx:+mac:…`); what
- * completes is what the server accepts.
+ * Ground truth by gnutls-cli: for each version, the suites it can offer that
+ * the server accepts when each is offered alone
+ * (`--priority NONE:+VERS-…:+cipher:+kx:+mac:…`); at TLS 1.0–1.2 found by
+ * elimination within each key exchange and MAC.
  *
  * @param o where to connect, versions
  * @returns version name → accepted suite codes
@@ -408,17 +429,47 @@ export async function gnutlsTruth(
   const open = await Promise.all(
     versions.map((v) => gnutlsHandshake(o.port, priorityOf(v, at(v)), o.servername)),
   );
-  const jobs: { v: string; s: GnutlsSuite }[] = [];
   const truth = new Map<string, Set<number>>();
-  versions.forEach((v, i) => {
+  const alone = async (v: string, list: GnutlsSuite[]) => {
+    const ok = await Promise.all(
+      list.map((s) => gnutlsHandshake(o.port, priorityOf(v, [s]), o.servername)),
+    );
+    return list.filter((_, i) => ok[i]);
+  };
+  /**
+   * Elimination, as for s_client ({@link acceptedAlone}), over suites of one
+   * key exchange and one MAC: their priority words then offer exactly those
+   * suites, and the cipher in the session's description names the one chosen.
+   */
+  const eliminate = async (v: string, list: GnutlsSuite[]) => {
+    const out: GnutlsSuite[] = [];
+    let left = [...list];
+    while (left.length > 0) {
+      const r = await gnutlsSession(o.port, priorityOf(v, left), o.servername);
+      const chosen = r.completed ? left.filter((s) => r.description.includes(`(${s.cipher})`)) : [];
+      if (chosen.length === 1) {
+        out.push(chosen[0]);
+        left = left.filter((s) => s !== chosen[0]);
+        continue;
+      }
+      if (r.refused) break;
+      // Not a plain refusal, or a session this cannot attribute: one by one.
+      out.push(...await alone(v, left));
+      break;
+    }
+    return out;
+  };
+  await Promise.all(versions.map(async (v, i) => {
     truth.set(v, new Set());
-    if (open[i]) { for (const s of at(v)) jobs.push({ v, s }); }
-  });
-  const res = await Promise.all(
-    jobs.map((j) => gnutlsHandshake(o.port, priorityOf(j.v, [j.s]), o.servername)),
-  );
-  jobs.forEach((j, i) => {
-    if (res[i]) truth.get(j.v)!.add(j.s.code);
-  });
+    if (!open[i]) return;
+    let accepted: GnutlsSuite[];
+    if (v === "TLSv1.3") {
+      accepted = await alone(v, at(v));
+    } else {
+      const groups = Map.groupBy(at(v), (s) => `${s.kx} ${s.mac}`);
+      accepted = (await Promise.all([...groups.values()].map((g) => eliminate(v, g)))).flat();
+    }
+    for (const s of accepted) truth.get(v)!.add(s.code);
+  }));
   return truth;
 }

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { makeTestPki, removeTestPki, type TestPki } from "../_helpers/pki.ts";
 import { closedPort, type Peer, run, startOpensslServer, tlsprobe } from "../_helpers/process.ts";
 import { assertProbeSchema } from "../_helpers/schema.ts";
-import { assertPolicySchema } from "../_helpers/schema.ts";
+import { policyCheckJson } from "../_helpers/policy_check.ts";
 
 async function withOpenssl(
   args: (pki: TestPki) => string[],
@@ -24,25 +24,7 @@ async function withOpenssl(
   }
 }
 
-async function check(port: number, policy: string, extra: string[] = []) {
-  const r = await tlsprobe([
-    "policy",
-    "check",
-    `127.0.0.1:${port}`,
-    "--policy",
-    policy,
-    "--json",
-    ...extra,
-  ]);
-  let body;
-  try {
-    body = JSON.parse(r.stdout);
-  } catch {
-    throw new Error(`policy check printed no JSON (exit ${r.code}):\n${r.stdout}\n${r.stderr}`);
-  }
-  assertPolicySchema(body);
-  return { code: r.code, body };
-}
+const check = policyCheckJson;
 
 const rules = (body: { findings: { rule: string; severity: string }[] }) =>
   body.findings.filter((f) => f.severity === "error").map((f) => f.rule);

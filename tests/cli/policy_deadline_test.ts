@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { type Behaviour, record, send, sleep, startHostileServer, T } from "../_helpers/hostile.ts";
 import { tlsprobe } from "../_helpers/process.ts";
-import { assertPolicySchema } from "../_helpers/schema.ts";
+import { policyCheck, policyCheckJson } from "../_helpers/policy_check.ts";
 
 /** handshake_failure, a fatal alert: a refusal of the offer. */
 const REFUSAL = record(T.alert, new Uint8Array([2, 40]));
@@ -29,24 +29,8 @@ async function deadlineRun(
   const server = startHostileServer(behaviour);
   try {
     const t0 = performance.now();
-    const r = await tlsprobe([
-      "policy",
-      "check",
-      `127.0.0.1:${server.port}`,
-      "--policy",
-      "mozilla-modern",
-      "--json",
-      ...args,
-    ]);
-    const seconds = (performance.now() - t0) / 1000;
-    let body;
-    try {
-      body = JSON.parse(r.stdout);
-    } catch {
-      throw new Error(`policy check printed no JSON (exit ${r.code}):\n${r.stdout}\n${r.stderr}`);
-    }
-    assertPolicySchema(body);
-    return { code: r.code, seconds, body, stderr: r.stderr };
+    const r = await policyCheckJson(server.port, "mozilla-modern", args);
+    return { ...r, seconds: (performance.now() - t0) / 1000 };
   } finally {
     await server.stop();
   }
@@ -111,15 +95,7 @@ Deno.test("policy check --deadline shorter than --timeout ends a silent server w
 Deno.test("policy check text output names the checks not completed and the option to raise", async () => {
   const server = startHostileServer(stall);
   try {
-    const r = await tlsprobe([
-      "policy",
-      "check",
-      `127.0.0.1:${server.port}`,
-      "--policy",
-      "mozilla-intermediate",
-      "--deadline",
-      "0.5",
-    ]);
+    const r = await policyCheck(server.port, "mozilla-intermediate", ["--deadline", "0.5"]);
     assert.equal(r.code, 3, r.stderr);
     assert.match(
       r.stderr,

@@ -14,8 +14,7 @@ import {
   startLab,
 } from "../../extension/src/cli_client.ts";
 import type { ProbeReport } from "../../extension/src/pure/report.ts";
-import { ROOT, startTlsprobe } from "../_helpers/process.ts";
-import * as net from "node:net";
+import { accepts, alive, ROOT, startTlsprobe } from "../_helpers/process.ts";
 
 const DENO_DIR = path.dirname(Deno.execPath());
 
@@ -24,16 +23,6 @@ async function fakeCli(dir: string, name: string, body: string): Promise<string>
   await Deno.writeTextFile(file, `#!/bin/sh\n${body}\n`);
   await Deno.chmod(file, 0o755);
   return file;
-}
-
-/** Whether a process still runs (a zombie waiting for its reaper does not). */
-function alive(pid: number): boolean {
-  try {
-    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
-    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
-  } catch {
-    return false;
-  }
 }
 
 async function rejectsWith(p: Promise<unknown>, code: string): Promise<CliClientError> {
@@ -310,16 +299,6 @@ Deno.test("commandLine() gives the line a person would type, shell-quoted, witho
   );
   assert.throws(() => commandLine({ target: "--cafile" }), CliClientError);
 });
-
-/** Whether something accepts TCP connections on 127.0.0.1:`port`. */
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const c = net.connect(port, "127.0.0.1", () => {
-      c.destroy();
-      resolve(true);
-    }).on("error", () => resolve(false));
-  });
-}
 
 Deno.test("startLab() runs the real lab on a free range; stop() closes every port", async () => {
   const cli = resolveCli({ envPath: DENO_DIR, searchRoots: [ROOT] });
