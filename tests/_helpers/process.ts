@@ -19,7 +19,7 @@ export interface Peer {
   waitFor(re: RegExp, ms?: number): Promise<RegExpMatchArray>;
   /** Writes to the process's stdin. */
   write(text: string): Promise<void>;
-  /** Stops the process (SIGTERM, then SIGKILL after 2 s) and waits for it. Safe to call twice. */
+  /** Stops the process (SIGTERM, then SIGKILL after {@link STOP_GRACE_MS}) and waits for it. Safe to call twice. */
   stop(): Promise<void>;
   /** Resolves with the exit code when the process ends. */
   status: Promise<Deno.CommandStatus>;
@@ -52,6 +52,13 @@ export function withoutSystemTrust(cmd: string, args: string[]): string[] {
  * makes a `deno run` of the CLI take several seconds to start.
  */
 export const PEER_WAIT_MS = 30_000;
+
+/**
+ * How long a peer has to exit after SIGTERM before it gets SIGKILL: a bound,
+ * not a wait (the peers here exit at once on SIGTERM, the CLI after removing
+ * what it made).
+ */
+export const STOP_GRACE_MS = 10_000;
 
 /**
  * Starts a command and waits for a line matching `ready` (whose first capture
@@ -122,13 +129,15 @@ export async function startPeer(
       await writer.close();
     } catch { /* already closed */ }
     // SIGTERM first, so a peer that cleans up on it (tlsprobe serve removes
-    // its temporary lab files) can; SIGKILL if it is still there after 2 s.
+    // its temporary lab files) can; SIGKILL if it is still there after
+    // STOP_GRACE_MS (2 s was too short on a busy CPU: `serve --lab` was
+    // killed mid-cleanup and left its /tmp/tlsprobe-lab-* directory).
     if (!exited) {
       try {
         child.kill("SIGTERM");
       } catch { /* already gone */ }
       let grace: ReturnType<typeof setTimeout> | undefined;
-      const late = new Promise<void>((r) => grace = setTimeout(r, 2000));
+      const late = new Promise<void>((r) => grace = setTimeout(r, STOP_GRACE_MS));
       await Promise.race([status, late]);
       clearTimeout(grace);
       if (!exited) {
