@@ -403,10 +403,23 @@ try {
     "-tls1_2",
   ]);
   const setTheme = (label) => setColorTheme(page, frame, label);
+  /**
+   * Collapses or expands the History pane and waits until it is so: a click
+   * toggles, and on a loaded machine a blind second click could land before
+   * the first took effect and leave the pane collapsed for every later check.
+   */
+  const setHistoryExpanded = async (want) => {
+    const header = historyPane.locator(".pane-header").first();
+    const expanded = async () => (await header.getAttribute("aria-expanded")) === "true";
+    for (let attempt = 0; attempt < 5 && (await expanded()) !== want; attempt++) {
+      await header.click();
+      for (let t = 0; t < 20 && (await expanded()) !== want; t++) await page.waitForTimeout(100);
+    }
+    assert((await expanded()) === want, `the History pane did not ${want ? "expand" : "collapse"}`);
+  };
   /** A screenshot with the History pane collapsed, so the panel shows whole. */
   const panelShot = async (name) => {
-    const header = historyPane.locator(".pane-header").first();
-    await header.click();
+    await setHistoryExpanded(false);
     await page.waitForTimeout(400);
     // The findings (a weak suite's point) in view, the table above them.
     if (await frame.locator("#findings").count()) {
@@ -414,8 +427,8 @@ try {
       await page.waitForTimeout(200);
     }
     await page.screenshot({ path: path.join(outDir, name) });
-    await header.click();
-    await rows.first().waitFor({ timeout: 5_000 });
+    await setHistoryExpanded(true);
+    await rows.first().waitFor({ timeout: 10_000 });
   };
   /** Selects a history row, waits for the panel to show it, measures its contrast. */
   const contrastOf = async (rowText, theme, waitFor) => {
@@ -761,6 +774,9 @@ try {
           /^CERT_UNKNOWN_ISSUER .*Retry with a CA file/.test(advice),
           `error shown: ${advice}`,
         );
+        // The tree refreshes after the panel: wait for the mark, then count it.
+        await setHistoryExpanded(true);
+        await rows.first().locator(".codicon-error").waitFor({ timeout: 10_000 }).catch(() => {});
         assert(
           (await rows.first().locator(".codicon-error").count()) === 1,
           "the failed probe is not marked failed in the History tree",
