@@ -27,20 +27,21 @@ function score(s: CipherSuite): number[] {
   ];
 }
 
-function compare(a: CipherSuite, b: CipherSuite): number {
-  const x = score(a), y = score(b);
+function compare(x: number[], y: number[]): number {
   for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return x[i] - y[i];
-  return a.code - b.code;
+  return 0;
 }
 
 /**
  * Every pre-1.3 suite in the registry except signalling values, strongest
  * first: offering them all lets the probe see what a legacy server picks.
+ * (Each suite is scored once, not on every comparison: this runs at start-up.)
  */
 export const DEFAULT_LEGACY_SUITES: readonly number[] = CIPHER_SUITES
   .filter((s) => !s.scsv && s.definedIn !== "TLSv1.3" && s.code < 0xff00)
+  .map((s) => [...score(s), s.code])
   .sort(compare)
-  .map((s) => s.code);
+  .map((k) => k[k.length - 1]);
 
 /** The default offer: TLS 1.3 suites this engine can decrypt, then the rest. */
 export const DEFAULT_CIPHER_SUITES: readonly number[] = [

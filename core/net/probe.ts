@@ -15,12 +15,7 @@ import {
 import { cipherSuiteByCode } from "../registry/cipher_suites.ts";
 import { versionName } from "../registry/versions.ts";
 import { runtimeSpeaks, runtimeSuites } from "./features.ts";
-import {
-  buildProbeBody,
-  type ProbeBody,
-  type ProbeOutcome,
-  type ProbeTrust,
-} from "../report/probe.ts";
+import type { ProbeBody, ProbeOutcome, ProbeTrust } from "../report/probe.ts";
 import { trustVerdict } from "./tls_client.ts";
 import { configureTrust } from "./trust.ts";
 import { remainingMs } from "./transport.ts";
@@ -172,6 +167,10 @@ export async function probe(o: ProbeOptions): Promise<ProbeResult> {
     trustPass = checkTrust(o, { version, cipherSuite }, sni, deadline, stop.signal);
     trustPass.catch(() => {}); // awaited below; never an unhandled rejection meanwhile
   };
+  // The report builder (and the X.509 decoder under it) loads while the
+  // handshake waits on the network, not before it (start-up: see README, Speed).
+  const report = import("../report/probe.ts");
+  report.catch(() => {}); // awaited below; never an unhandled rejection meanwhile
   try {
     const { transport: t, starttls } = await openStream({ ...o, deadline });
     st = starttls;
@@ -204,6 +203,7 @@ export async function probe(o: ProbeOptions): Promise<ProbeResult> {
   }
   startTrust(obs.version, obs.cipherSuite);
   const trust = (await trustPass) ?? null;
+  const { buildProbeBody } = await report;
   const built = await buildProbeBody(obs, {
     target,
     hostname: sni ?? o.host,

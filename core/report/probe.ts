@@ -10,7 +10,7 @@ import type { Observation } from "../handshake/inspect.ts";
 import { cipherSuiteByCode, formatCode } from "../registry/cipher_suites.ts";
 import { groupByCode, groupName } from "../registry/groups.ts";
 import { versionByCode, versionName } from "../registry/versions.ts";
-import { decodeCertificate, decodeForDisplay } from "../x509/decode.ts";
+import { decodeCertificateSync, decodeForDisplay } from "../x509/decode.ts";
 import type { CertFinding } from "../x509/findings.ts";
 import { DerReader } from "../x509/der.ts";
 import { decodeName } from "../x509/name.ts";
@@ -268,10 +268,13 @@ export function caNameText(der: Uint8Array): string {
  * @returns the report entries (certificates that do not decode are skipped)
  */
 export async function describeChain(ders: Uint8Array[]): Promise<ProbeCertificate[]> {
+  // Decoded side by side: each waits on WebCrypto for its fingerprints.
+  const decoded = await Promise.all(ders.map((der) => decodeForDisplay(der).catch(() => null)));
   const out: ProbeCertificate[] = [];
-  for (const der of ders) {
-    try {
-      const c = await decodeForDisplay(der);
+  for (const c of decoded) {
+    // A certificate whose outer frame cannot be read stays out of the
+    // report; the chain length in the handshake still counts it.
+    if (c) {
       out.push({
         subject: c.subject.rfc2253,
         issuer: c.issuer.rfc2253,
@@ -286,9 +289,6 @@ export async function describeChain(ders: Uint8Array[]): Promise<ProbeCertificat
         pem: c.pem,
         ...(c.findings.length ? { findings: c.findings } : {}),
       });
-    } catch {
-      // A certificate whose outer frame cannot be read stays out of the
-      // report; the chain length in the handshake still counts it.
     }
   }
   return out;
@@ -348,7 +348,7 @@ export async function buildProbeBody(obs: Observation, facts: ProbeFacts): Promi
   };
   // Signature schemes by name for people; codes stay in the hex form above when unknown.
   const certificates = await describeChain(obs.certificates);
-  const leafInfo = obs.certificates[0] ? await decodeLeaf(obs.certificates[0]) : undefined;
+  const leafInfo = obs.certificates[0] ? decodeLeaf(obs.certificates[0]) : undefined;
   const identity: ProbeIdentity | null = leafInfo
     ? (() => {
       const m = matchIdentity(leafInfo, facts.hostname);
@@ -365,9 +365,10 @@ export async function buildProbeBody(obs: Observation, facts: ProbeFacts): Promi
   };
 }
 
-async function decodeLeaf(der: Uint8Array) {
+/** The leaf, decoded strictly, for the name check (which needs no fingerprints). */
+function decodeLeaf(der: Uint8Array) {
   try {
-    return await decodeCertificate(der);
+    return decodeCertificateSync(der);
   } catch {
     return undefined;
   }

@@ -123,7 +123,8 @@ Deno.test("startup: main, ciphers and connect load no npm package before they ru
 /**
  * What `probe` loads on a run without `--policy`: its command module, then the
  * working modules it imports once the trust store is chosen (cli/commands/probe.ts,
- * loadProbeModules).
+ * loadProbeModules), then the report builder with the X.509 decoder, which
+ * core/net/probe.ts loads while the handshake runs.
  */
 const PROBE_RUN = [
   "cli/commands/probe.ts",
@@ -132,6 +133,7 @@ const PROBE_RUN = [
   "core/net/pem.ts",
   "core/handshake/offer.ts",
   "core/report/probe_text.ts",
+  "core/report/probe.ts",
 ];
 
 Deno.test("startup: probe and cert load no npm package, no node: built-in and (probe) no policy machinery before they run", async () => {
@@ -150,4 +152,7 @@ Deno.test("startup: probe and cert load no npm package, no node: built-in and (p
   // The working modules load after the trust store is chosen, not with the command's spec.
   const spec = await staticGraph("cli/commands/probe.ts");
   assert.ok(!spec.some((s) => s.endsWith("/core/net/probe.ts")), "probe's spec alone");
+  // The decoder loads during the handshake, not before the connection is made.
+  const working = (await Promise.all(PROBE_RUN.slice(0, -1).map(staticGraph))).flat();
+  assert.ok(!working.some((s) => s.endsWith("/core/x509/decode.ts")), "probe before connecting");
 });
