@@ -11,10 +11,7 @@ import { parseTarget, type Target } from "../address.ts";
 import { TlsprobeError } from "../errors.ts";
 import type { Transport } from "../handshake/transport.ts";
 import { Dialogue, type TranscriptEntry } from "./dialogue.ts";
-import { ldap, mysql, postgres, telnet } from "./binary.ts";
-import { ftp, imap, irc, nntp, pop3, sieve, smtpLike } from "./text.ts";
 import type { StarttlsSession } from "./types.ts";
-import { xmpp } from "./xmpp.ts";
 
 export type { StarttlsSession } from "./types.ts";
 export type { TranscriptEntry } from "./dialogue.ts";
@@ -178,6 +175,11 @@ export interface StarttlsResult extends StarttlsSession {
  *   plaintext after the server agreed), TIMEOUT, CONNECTION_CLOSED
  */
 export async function runStarttls(t: Transport, o: StarttlsOptions): Promise<StarttlsResult> {
+  // The protocols' dialogues load when one runs: `probe` and `connect` without
+  // `--starttls` import this module for its names and ports only (start-up).
+  const [{ ldap, mysql, postgres, telnet }, { ftp, imap, irc, nntp, pop3, sieve, smtpLike }, {
+    xmpp,
+  }] = await Promise.all([import("./binary.ts"), import("./text.ts"), import("./xmpp.ts")]);
   const d = new Dialogue(t, { timeoutMs: o.timeoutMs, now: o.now, target: o.target });
   const hello = o.helloName ?? "tlsprobe.example";
   let s: StarttlsSession;
