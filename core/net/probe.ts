@@ -167,16 +167,19 @@ export async function probe(o: ProbeOptions): Promise<ProbeResult> {
     trustPass = checkTrust(o, { version, cipherSuite }, sni, deadline, stop.signal);
     trustPass.catch(() => {}); // awaited below; never an unhandled rejection meanwhile
   };
-  // The report builder (and the X.509 decoder under it) loads while the
-  // handshake waits on the network, not before it (start-up: see README, Speed).
-  const report = import("../report/probe.ts");
-  report.catch(() => {}); // awaited below; never an unhandled rejection meanwhile
+  let report: Promise<typeof import("../report/probe.ts")> | undefined;
   try {
     const { transport: t, starttls } = await openStream({ ...o, deadline });
+    // The report builder (and the X.509 decoder under it) loads while the
+    // handshake waits on the server, not before the connection (start-up: see
+    // README, Speed); a probe that cannot connect never loads it.
+    report = import("../report/probe.ts");
+    report.catch(() => {}); // awaited below; never an unhandled rejection meanwhile
     st = starttls;
     target.address = t.remote.hostname;
     received = t.received;
     try {
+(globalThis as any).__mk?.("connected");
       obs = await inspect(t, {
         versions: o.versions,
         cipherSuites: o.cipherSuites ?? [...DEFAULT_CIPHER_SUITES],
@@ -201,9 +204,10 @@ export async function probe(o: ProbeOptions): Promise<ProbeResult> {
     const body = st ? { ...empty, starttls: starttlsReport(st, o.transcript) } : empty;
     return { body, error: st ? err : withStarttlsHint(err, o, received), received };
   }
+(globalThis as any).__mk?.("inspected");
   startTrust(obs.version, obs.cipherSuite);
   const trust = (await trustPass) ?? null;
-  const { buildProbeBody } = await report;
+  const { buildProbeBody } = await report!;
   const built = await buildProbeBody(obs, {
     target,
     hostname: sni ?? o.host,
