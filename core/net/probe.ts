@@ -179,7 +179,6 @@ export async function probe(o: ProbeOptions): Promise<ProbeResult> {
     target.address = t.remote.hostname;
     received = t.received;
     try {
-(globalThis as any).__mk?.("connected");
       obs = await inspect(t, {
         versions: o.versions,
         cipherSuites: o.cipherSuites ?? [...DEFAULT_CIPHER_SUITES],
@@ -204,7 +203,6 @@ export async function probe(o: ProbeOptions): Promise<ProbeResult> {
     const body = st ? { ...empty, starttls: starttlsReport(st, o.transcript) } : empty;
     return { body, error: st ? err : withStarttlsHint(err, o, received), received };
   }
-(globalThis as any).__mk?.("inspected");
   startTrust(obs.version, obs.cipherSuite);
   const trust = (await trustPass) ?? null;
   const { buildProbeBody } = await report!;
