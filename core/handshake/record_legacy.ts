@@ -129,7 +129,8 @@ export class LegacyProtection {
   readonly #version: number;
   readonly #k: DirectionKeys;
   #key?: CryptoKey;
-  #ccm?: AesCcm | Gcm;
+  /** AES-CCM or Camellia-GCM (`#aead`), made on the first record. */
+  #saltedAead?: AesCcm | Gcm;
   #rc4?: Rc4;
   readonly #tripleDes?: CbcCipher;
   #iv: Uint8Array;
@@ -242,9 +243,9 @@ export class LegacyProtection {
     let fragment: Uint8Array;
     const c = this.#s.cipher;
     if (c === "AES-CCM" || c === "Camellia-GCM") {
-      this.#ccm ??= await this.#aead();
+      this.#saltedAead ??= await this.#aead();
       const aad = this.#aad(seq, type, data.length);
-      fragment = concat(seq, await this.#ccm.seal(concat(this.#iv, seq), aad, data));
+      fragment = concat(seq, await this.#saltedAead.seal(concat(this.#iv, seq), aad, data));
     } else if (c === "AES-GCM") {
       const explicit = seq;
       const ct = new Uint8Array(
@@ -301,11 +302,11 @@ export class LegacyProtection {
     const seq = seqBytes(this.#seq++);
     const c = this.#s.cipher;
     if (c === "AES-CCM" || c === "Camellia-GCM") {
-      this.#ccm ??= await this.#aead();
-      const tag = this.#ccm.tagLength;
+      this.#saltedAead ??= await this.#aead();
+      const tag = this.#saltedAead.tagLength;
       if (fragment.length < 8 + tag) throw badMac();
       const aad = this.#aad(seq, type, fragment.length - 8 - tag);
-      const pt = await this.#ccm.open(
+      const pt = await this.#saltedAead.open(
         concat(this.#iv, fragment.subarray(0, 8)),
         aad,
         fragment.subarray(8),
