@@ -4,7 +4,7 @@
  * below what is done and ends equal to the report's handshake count.
  */
 import { strict as assert } from "node:assert";
-import { havePeer, ROOT, run, startOpensslServer, tlsprobe } from "../_helpers/process.ts";
+import { cliArgs, havePeer, ROOT, run, startOpensslServer, tlsprobe } from "../_helpers/process.ts";
 
 const CERTS = ROOT + "certs/";
 
@@ -131,10 +131,7 @@ Deno.test({
       // script(1) gives the CLI a terminal, so it draws the bar on stderr.
       const words = [
         Deno.execPath(),
-        "run",
-        `--env-file=${ROOT}cli/runtime.env`,
-        "-A",
-        ROOT + "cli/main.ts",
+        ...cliArgs(),
         "scan",
         "--timeout",
         "5",

@@ -7,7 +7,7 @@
  */
 import { strict as assert } from "node:assert";
 import { scanTarget } from "../../core/net/scan.ts";
-import { ROOT, startOpensslServer, tlsprobe } from "../_helpers/process.ts";
+import { cliArgs, ROOT, startOpensslServer, tlsprobe } from "../_helpers/process.ts";
 import { assertScanSchema } from "../_helpers/schema.ts";
 
 const CERTS = ROOT + "certs/";
@@ -191,10 +191,7 @@ Deno.test({
     try {
       const child = new Deno.Command(Deno.execPath(), {
         args: [
-          "run",
-          `--env-file=${ROOT}cli/runtime.env`,
-          "-A",
-          ROOT + "cli/main.ts",
+          ...cliArgs(),
           "scan",
           "--timeout",
           "60",
